@@ -1,0 +1,3 @@
+//! terraform-provider-proton: a tfplugin protocol 6 provider for AWS Proton template versions.
+
+pub mod plugin;

@@ -1,0 +1,1 @@
+//! Protocol plumbing: everything Terraform's plugin protocol needs, and nothing about Proton.
