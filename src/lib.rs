@@ -1,3 +1,9 @@
-//! terraform-provider-proton: a tfplugin protocol 6 provider for AWS Proton template versions.
+//! terraform-provider-proton: a Terraform/OpenTofu provider (plugin protocol
+//! 6) for AWS Proton template versions.
+//!
+//! - [`plugin`]: the protocol layer (handshake, TLS, values, schemas, plan
+//!   engine, gRPC service), which knows nothing of Proton;
+//! - [`provider`]: the `proton` provider's configuration and its resources.
 
 pub mod plugin;
+pub mod provider;

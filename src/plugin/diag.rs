@@ -1,0 +1,138 @@
+//! Diagnostics: how every user-facing problem reaches Terraform.
+
+use super::proto::tfplugin6 as pb;
+use super::value::{AttributePath, PathStep};
+
+/// Error or warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Fails the operation.
+    Error,
+    /// Shown, but the operation goes on.
+    Warning,
+}
+
+/// One problem, optionally pointing at an attribute of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line naming the action that failed.
+    pub summary: String,
+    /// What happened and what to do about it.
+    pub detail: String,
+    /// The attribute it concerns, so Terraform can point at the expression.
+    pub attribute: Option<AttributePath>,
+}
+
+/// An ordered collection of diagnostics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// No diagnostics.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A collection holding one error.
+    pub fn from_error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        let mut diags = Self::new();
+        diags.error(summary, detail);
+        diags
+    }
+
+    /// Adds an error about the whole resource or provider.
+    pub fn error(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+        self.push(Severity::Error, summary.into(), detail.into(), None);
+    }
+
+    /// Adds a warning about the whole resource or provider.
+    pub fn warning(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+        self.push(Severity::Warning, summary.into(), detail.into(), None);
+    }
+
+    /// Adds an error pointing at one attribute.
+    pub fn attribute_error(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.push(Severity::Error, summary.into(), detail.into(), Some(path));
+    }
+
+    fn push(
+        &mut self,
+        severity: Severity,
+        summary: String,
+        detail: String,
+        attribute: Option<AttributePath>,
+    ) {
+        self.0.push(Diagnostic {
+            severity,
+            summary,
+            detail,
+            attribute,
+        });
+    }
+
+    /// Appends all of `other`.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    /// Whether any error is present.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Whether there are none at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The protocol form.
+    pub fn into_proto(self) -> Vec<pb::Diagnostic> {
+        self.0.into_iter().map(Diagnostic::into_proto).collect()
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Self(vec![diagnostic])
+    }
+}
+
+impl Diagnostic {
+    /// The protocol form. Severity is always set: Terraform ignores INVALID.
+    pub fn into_proto(self) -> pb::Diagnostic {
+        pb::Diagnostic {
+            severity: match self.severity {
+                Severity::Error => pb::diagnostic::Severity::Error,
+                Severity::Warning => pb::diagnostic::Severity::Warning,
+            } as i32,
+            summary: self.summary,
+            detail: self.detail,
+            attribute: self.attribute.map(|path| path_to_proto(&path)),
+        }
+    }
+}
+
+/// An attribute path in the protocol form.
+pub fn path_to_proto(path: &AttributePath) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    pb::AttributePath {
+        steps: path
+            .0
+            .iter()
+            .map(|step| pb::attribute_path::Step {
+                selector: Some(match step {
+                    PathStep::Attribute(name) => Selector::AttributeName(name.clone()),
+                    PathStep::ElementKeyString(key) => Selector::ElementKeyString(key.clone()),
+                    PathStep::ElementKeyInt(index) => Selector::ElementKeyInt(*index),
+                }),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,196 @@
+//! Logs as go-plugin expects them: one hclog JSON object per stderr line.
+//!
+//! go-plugin reads a plugin's stderr line by line; a line that parses as JSON
+//! with string `@level`, `@message` and `@timestamp` (microsecond layout
+//! `2006-01-02T15:04:05.000000Z07:00`) becomes a structured provider log
+//! entry, shown by `TF_LOG=debug`. Other keys become key/value pairs.
+
+use std::fmt;
+
+use serde_json::{Map, Value as Json};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::{JsonFields, Writer};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::EnvFilter;
+
+/// Dependencies are capped here whatever the requested level: their trace
+/// output is wire noise and may carry request details.
+const DEPENDENCY_CAPS: &[&str] = &[
+    "h2=info",
+    "hyper=info",
+    "hyper_util=info",
+    "tower=info",
+    "tonic=info",
+    "rustls=info",
+    "aws_smithy_runtime=debug",
+    "aws_smithy_http_client=info",
+    "aws_config=debug",
+    "aws_sigv4=info",
+];
+
+/// The log level Terraform asks for: `TF_LOG_PROVIDER`, else `TF_LOG`
+/// (`JSON` means trace, as in Terraform); `warn` when neither is set.
+pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> &'static str {
+    let requested = lookup("TF_LOG_PROVIDER")
+        .filter(|s| !s.is_empty())
+        .or_else(|| lookup("TF_LOG").filter(|s| !s.is_empty()));
+    match requested.map(|s| s.to_ascii_lowercase()).as_deref() {
+        Some("trace") | Some("json") => "trace",
+        Some("debug") => "debug",
+        Some("info") => "info",
+        Some("warn") => "warn",
+        Some("error") => "error",
+        Some("off") => "off",
+        // Terraform treats unknown levels as trace.
+        Some(_) => "trace",
+        None => "warn",
+    }
+}
+
+/// Installs the stderr hclog subscriber. Safe to call more than once (only the
+/// first call installs).
+pub fn init(level: &str) {
+    let mut filter = EnvFilter::new(level);
+    for cap in DEPENDENCY_CAPS {
+        if let Ok(directive) = cap.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .fmt_fields(JsonFields::new())
+        .event_format(HclogFormat)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+/// Formats events as hclog JSON lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HclogFormat;
+
+impl<S, N> FormatEvent<S, N> for HclogFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut entry = Map::new();
+        // Span fields first, so the event's own fields win on a name clash.
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope.from_root() {
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<FormattedFields<N>>() {
+                    if let Ok(Json::Object(map)) = serde_json::from_str::<Json>(fields) {
+                        entry.extend(map);
+                    }
+                }
+            }
+        }
+        let mut visitor = FieldVisitor {
+            message: String::new(),
+            fields: &mut entry,
+        };
+        event.record(&mut visitor);
+        let message = std::mem::take(&mut visitor.message);
+        entry.insert("@level".into(), Json::from(hclog_level(event.metadata().level())));
+        entry.insert("@message".into(), Json::from(message));
+        entry.insert("@module".into(), Json::from("proton"));
+        entry.insert("@timestamp".into(), Json::from(timestamp()));
+        if let Ok(line) = serde_json::to_string(&entry) {
+            writeln!(writer, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
+fn hclog_level(level: &Level) -> &'static str {
+    match *level {
+        Level::TRACE => "trace",
+        Level::DEBUG => "debug",
+        Level::INFO => "info",
+        Level::WARN => "warn",
+        Level::ERROR => "error",
+    }
+}
+
+/// Now in go-plugin's layout, microseconds and `Z` for UTC.
+fn timestamp() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
+}
+
+struct FieldVisitor<'a> {
+    message: String,
+    fields: &'a mut Map<String, Json>,
+}
+
+impl Visit for FieldVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message = value.to_string();
+        } else {
+            self.fields.insert(field.name().into(), Json::from(value));
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.fields.insert(field.name().into(), Json::from(value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.fields.insert(field.name().into(), Json::from(value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.fields.insert(field.name().into(), Json::from(value));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let text = format!("{value:?}");
+        if field.name() == "message" {
+            self.message = text;
+        } else {
+            self.fields.insert(field.name().into(), Json::from(text));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_prefers_provider_variable() {
+        let env = |k: &str| match k {
+            "TF_LOG" => Some("TRACE".to_string()),
+            "TF_LOG_PROVIDER" => Some("error".to_string()),
+            _ => None,
+        };
+        assert_eq!(level_from_env(env), "error");
+        assert_eq!(
+            level_from_env(|k| (k == "TF_LOG").then(|| "json".to_string())),
+            "trace"
+        );
+        assert_eq!(level_from_env(|_| None), "warn");
+    }
+
+    #[test]
+    fn timestamp_has_microseconds() {
+        let ts = timestamp();
+        // 2026-11-21T23:59:59.123456Z
+        assert_eq!(ts.len(), 27, "{ts}");
+        assert!(ts.ends_with('Z'));
+        assert_eq!(&ts[19..20], ".");
+    }
+}
