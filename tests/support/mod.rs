@@ -1,0 +1,4 @@
+//! Shared test support.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod toy;
