@@ -129,14 +129,15 @@ pub enum PluginListener {
     Unix {
         /// The listening socket.
         listener: UnixListener,
-        /// Its path, removed again when the listener is dropped.
-        path: SocketPath,
+        /// Its path.
+        path: PathBuf,
     },
     /// Loopback TCP, where unix sockets cannot be created.
     Tcp(TcpListener),
 }
 
-/// A socket file that is removed when the plugin exits.
+/// Removes the socket file when dropped: held by the process's main task so
+/// the file goes away on every exit path.
 #[derive(Debug)]
 pub struct SocketPath(pub PathBuf);
 
@@ -171,10 +172,18 @@ impl PluginListener {
         }
     }
 
+    /// A guard removing the socket file, for unix listeners.
+    pub fn socket_guard(&self) -> Option<SocketPath> {
+        match self {
+            Self::Unix { path, .. } => Some(SocketPath(path.clone())),
+            Self::Tcp(_) => None,
+        }
+    }
+
     /// The address field of the handshake.
     pub fn address(&self) -> String {
         match self {
-            Self::Unix { path, .. } => path.0.display().to_string(),
+            Self::Unix { path, .. } => path.display().to_string(),
             Self::Tcp(listener) => listener
                 .local_addr()
                 .map(|a| a.to_string())
@@ -183,7 +192,7 @@ impl PluginListener {
     }
 }
 
-fn bind_unix(dir: &Path, group: Option<&str>) -> std::io::Result<(UnixListener, SocketPath)> {
+fn bind_unix(dir: &Path, group: Option<&str>) -> std::io::Result<(UnixListener, PathBuf)> {
     // Reserve a unique name, then free it for the socket, as go-plugin does.
     let reserved = tempfile::Builder::new()
         .prefix("plugin")
@@ -191,9 +200,11 @@ fn bind_unix(dir: &Path, group: Option<&str>) -> std::io::Result<(UnixListener, 
     let path = reserved.path().to_path_buf();
     drop(reserved);
     let listener = UnixListener::bind(&path)?;
-    let path = SocketPath(path);
     if let Some(group) = group {
-        set_socket_group(&path.0, group)?;
+        if let Err(err) = set_socket_group(&path, group) {
+            let _ = std::fs::remove_file(&path);
+            return Err(err);
+        }
     }
     Ok((listener, path))
 }

@@ -86,6 +86,7 @@ async fn run_inner(provider: Arc<dyn Provider>, options: &RunOptions) -> Result<
         None => None,
     };
     let listener = PluginListener::bind(&env).await?;
+    let _socket_guard = listener.socket_guard();
     let shutdown = CancellationToken::new();
     watch_signals(shutdown.clone(), options.debug);
 

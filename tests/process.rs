@@ -1,0 +1,332 @@
+//! The built binary under the environment Terraform gives it: handshake,
+//! mutual TLS with a go-plugin-style P-521 CA client certificate, ALPN h2,
+//! refusal of other clients, Shutdown, SIGINT, and a clean stdout.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use rcgen::{
+    CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
+};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use terraform_provider_proton::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use terraform_provider_proton::plugin::proto::goplugin::grpc_controller_client::GrpcControllerClient;
+use terraform_provider_proton::plugin::proto::tfplugin6 as pb;
+use terraform_provider_proton::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use terraform_provider_proton::plugin::tls::crypto_provider;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::UnixStream;
+use tokio::process::{Child, ChildStdout};
+use tonic::transport::{Channel, Endpoint, Uri};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-proton");
+
+/// A client certificate like go-plugin's: self-signed P-521 CA, CN and SAN
+/// localhost, client and server auth.
+struct ClientIdentity {
+    pem: String,
+    der: CertificateDer<'static>,
+    key: PrivateKeyDer<'static>,
+}
+
+fn go_plugin_client_identity() -> ClientIdentity {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+    params.subject_alt_names = vec![SanType::DnsName("localhost".try_into().unwrap())];
+    params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+        KeyUsagePurpose::KeyAgreement,
+        KeyUsagePurpose::KeyCertSign,
+    ];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ClientAuth,
+        ExtendedKeyUsagePurpose::ServerAuth,
+    ];
+    let certificate = params.self_signed(&key).unwrap();
+    ClientIdentity {
+        pem: certificate.pem(),
+        der: certificate.der().clone(),
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    }
+}
+
+/// Trusts exactly the certificate from the handshake, as go-plugin does.
+#[derive(Debug)]
+struct PinnedServer(Vec<u8>);
+
+impl ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.0.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General("not the handshake certificate".into()))
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &crypto_provider().signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &crypto_provider().signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        crypto_provider().signature_verification_algorithms.supported_schemes()
+    }
+}
+
+struct Plugin {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    handshake: Vec<String>,
+}
+
+async fn launch(versions: &str, client_pem: Option<&str>) -> Plugin {
+    let mut command = tokio::process::Command::new(BINARY);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", versions)
+        .env("PLUGIN_MIN_PORT", "10000")
+        .env("PLUGIN_MAX_PORT", "25000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(pem) = client_pem {
+        command.env("PLUGIN_CLIENT_CERT", pem);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.unwrap();
+    let handshake = line.trim_end_matches('\n').split('|').map(str::to_string).collect();
+    Plugin {
+        child,
+        stdout,
+        handshake,
+    }
+}
+
+async fn connect(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
+    let server_der = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(&plugin.handshake[5])
+        .unwrap();
+    let builder = ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(PinnedServer(server_der)));
+    let mut config = match identity {
+        Some(identity) => builder
+            .with_client_auth_cert(vec![identity.der.clone()], identity.key.clone_key())
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let socket = plugin.handshake[3].clone();
+    Endpoint::try_from("http://localhost")
+        .unwrap()
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let connector = connector.clone();
+            let socket = socket.clone();
+            async move {
+                let stream = UnixStream::connect(socket).await?;
+                let tls = connector
+                    .connect(ServerName::try_from("localhost").unwrap(), stream)
+                    .await?;
+                assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]), "ALPN h2 must be negotiated");
+                Ok::<_, std::io::Error>(TokioIo::new(tls))
+            }
+        }))
+        .await
+}
+
+async fn schema_call(channel: Channel) -> Result<pb::get_provider_schema::Response, tonic::Status> {
+    ProviderClient::new(channel)
+        .max_decoding_message_size(256 << 20)
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
+    // A bound against hanging, not a timing assertion.
+    tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the provider did not exit")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn mutual_tls_handshake_with_terraforms_certificate_shape() {
+    for versions in ["5,6", "6,5"] {
+        let identity = go_plugin_client_identity();
+        let mut plugin = launch(versions, Some(&identity.pem)).await;
+        let handshake = plugin.handshake.clone();
+        assert_eq!(handshake.len(), 6, "{handshake:?}");
+        assert_eq!(&handshake[..3], ["1", "6", "unix"]);
+        assert_eq!(handshake[4], "grpc");
+        assert!(!handshake[5].contains('='), "certificate must be unpadded base64");
+        assert!(handshake[5].len() > 50);
+
+        let channel = connect(&plugin, Some(&identity)).await.unwrap();
+        let schema = schema_call(channel.clone()).await.unwrap();
+        assert!(schema.provider.is_some());
+
+        // A different client certificate of the same shape is refused.
+        let stranger = go_plugin_client_identity();
+        let refused = match connect(&plugin, Some(&stranger)).await {
+            Ok(channel) => schema_call(channel).await.is_err(),
+            Err(_) => true,
+        };
+        assert!(refused, "a foreign client certificate must be refused");
+        // So is a client without a certificate.
+        let refused = match connect(&plugin, None).await {
+            Ok(channel) => schema_call(channel).await.is_err(),
+            Err(_) => true,
+        };
+        assert!(refused, "a client without a certificate must be refused");
+
+        // SIGINT is ignored: Terraform turns Ctrl-C into StopProvider.
+        let status = Command::new("kill")
+            .args(["-INT", &plugin.child.id().unwrap().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let again = schema_call(channel.clone()).await;
+        assert!(again.is_ok(), "the provider must survive SIGINT: {again:?}");
+        assert!(plugin.child.try_wait().unwrap().is_none());
+
+        // Shutdown ends the process, cleanly.
+        GrpcControllerClient::new(channel).shutdown(()).await.unwrap();
+        let status = wait_for_exit(&mut plugin.child).await;
+        assert!(status.success(), "{status:?}");
+
+        // Nothing but the handshake line was written to stdout.
+        let mut rest = String::new();
+        plugin.stdout.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "", "stdout must carry only the handshake line");
+        // The socket file is removed on exit.
+        assert!(!std::path::Path::new(&handshake[3]).exists());
+    }
+}
+
+#[tokio::test]
+async fn plaintext_without_a_client_certificate() {
+    let mut plugin = launch("6", None).await;
+    assert_eq!(plugin.handshake.len(), 6);
+    assert_eq!(plugin.handshake[5], "", "no certificate without PLUGIN_CLIENT_CERT");
+    let socket = plugin.handshake[3].clone();
+    let channel = Endpoint::try_from("http://localhost")
+        .unwrap()
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let socket = socket.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(socket).await?)) }
+        }))
+        .await
+        .unwrap();
+    assert!(schema_call(channel.clone()).await.is_ok());
+    GrpcControllerClient::new(channel).shutdown(()).await.unwrap();
+    assert!(wait_for_exit(&mut plugin.child).await.success());
+}
+
+fn run_to_exit(command: &mut Command) -> (i32, String, String) {
+    let output = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn started_by_hand_it_explains_and_exits_1() {
+    let (code, stdout, stderr) = run_to_exit(Command::new(BINARY).env_remove(MAGIC_COOKIE_KEY));
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("run it through terraform"), "{stderr}");
+}
+
+#[test]
+fn without_protocol_6_it_says_so_and_exits_1() {
+    let (code, stdout, stderr) = run_to_exit(
+        Command::new(BINARY)
+            .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "4,5"),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("protocol 6"), "{stderr}");
+}
+
+#[tokio::test]
+async fn debug_mode_prints_reattach_configuration() {
+    let mut child = tokio::process::Command::new(BINARY)
+        .arg("--debug")
+        .env_remove(MAGIC_COOKIE_KEY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let json_line = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).await.unwrap() > 0, "no reattach JSON printed");
+        if line.trim_start().starts_with('{') {
+            break line;
+        }
+    };
+    let reattach: serde_json::Value = serde_json::from_str(json_line.trim()).unwrap();
+    let entry = &reattach["registry.terraform.io/awsproton/proton"];
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Test"], true);
+    assert_eq!(entry["Pid"], child.id().unwrap());
+    let socket = entry["Addr"]["String"].as_str().unwrap().to_string();
+    let channel = Endpoint::try_from("http://localhost")
+        .unwrap()
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let socket = socket.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(socket).await?)) }
+        }))
+        .await
+        .unwrap();
+    assert!(schema_call(channel).await.is_ok());
+    // In debug mode a person started it, so Ctrl-C stops it.
+    Command::new("kill").args(["-INT", &child.id().unwrap().to_string()]).status().unwrap();
+    assert!(wait_for_exit(&mut child).await.success());
+}
