@@ -412,13 +412,30 @@ fn set_elements_equal(a: &[Value], b: &[Value]) -> bool {
 pub(crate) fn dedup_set_elements(elements: Vec<Value>) -> Vec<Value> {
     let mut kept: Vec<Value> = Vec::with_capacity(elements.len());
     for element in elements {
-        let duplicate =
-            element.is_wholly_known() && kept.iter().any(|k| k.is_wholly_known() && *k == element);
-        if !duplicate {
+        if !is_duplicate_in_set(&kept, &element) {
             kept.push(element);
         }
     }
     kept
+}
+
+/// The distinct elements of a set, borrowed: [`dedup_set_elements`] without the copy.
+pub(crate) fn distinct_set_elements(elements: &[Value]) -> Vec<&Value> {
+    let mut kept: Vec<&Value> = Vec::with_capacity(elements.len());
+    for element in elements {
+        if !is_duplicate_in_set(kept.iter().copied(), element) {
+            kept.push(element);
+        }
+    }
+    kept
+}
+
+/// cty merges set elements only when they are definitely equal, which needs them wholly known.
+fn is_duplicate_in_set<'a>(kept: impl IntoIterator<Item = &'a Value>, element: &Value) -> bool {
+    element.is_wholly_known()
+        && kept
+            .into_iter()
+            .any(|k| k.is_wholly_known() && k == element)
 }
 
 impl Value {

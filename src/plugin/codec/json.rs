@@ -10,7 +10,9 @@ use serde_json::{Map as JsonMap, Value as Json};
 
 use super::type_json::{type_from_json, type_to_json};
 use super::{check_object_attributes, describe_value, index_step, requirement, CodecError};
-use crate::plugin::value::{dedup_set_elements, AttributePath, Number, Type, Value};
+use crate::plugin::value::{
+    dedup_set_elements, distinct_set_elements, AttributePath, Number, Type, Value,
+};
 
 const FORMAT: &str = "JSON";
 
@@ -230,8 +232,8 @@ fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, 
             Json::Array(encode_elements(items.iter(), element, path)?)
         }
         (Value::Set(items), Type::Set(element)) => {
-            let distinct = dedup_set_elements(items.clone());
-            Json::Array(encode_elements(distinct.iter(), element, path)?)
+            let distinct = distinct_set_elements(items);
+            Json::Array(encode_elements(distinct.into_iter(), element, path)?)
         }
         (Value::Tuple(items), Type::Tuple(element_types)) => {
             if items.len() != element_types.len() {

@@ -9,7 +9,9 @@ use rmpv::Value as Wire;
 
 use super::type_json::type_from_json;
 use super::{check_object_attributes, describe_value, index_step, requirement, CodecError};
-use crate::plugin::value::{dedup_set_elements, AttributePath, Number, Type, Value};
+use crate::plugin::value::{
+    dedup_set_elements, distinct_set_elements, AttributePath, Number, Type, Value,
+};
 
 /// The extension cty writes for an unknown value: fixext1, type 0, payload 0 (`d4 00 00`). Type 12
 /// carries refinements, which we never produce: a plain unknown is always a valid answer.
@@ -289,8 +291,8 @@ fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Wire, 
         }
         (Value::Set(items), Type::Set(element)) => {
             // Equal known elements are one element in cty; writing both would be a different set.
-            let distinct = dedup_set_elements(items.clone());
-            Wire::Array(encode_elements(distinct.iter(), element, path)?)
+            let distinct = distinct_set_elements(items);
+            Wire::Array(encode_elements(distinct.into_iter(), element, path)?)
         }
         (Value::Tuple(items), Type::Tuple(element_types)) => {
             if items.len() != element_types.len() {
