@@ -1,0 +1,309 @@
+//! cty's JSON encoding (`cty/json`): used for `UpgradeResourceState.raw_state` and as the
+//! `DynamicValue.json` alternative. JSON cannot carry unknown values.
+//!
+//! serde_json is built with `arbitrary_precision`, so numbers keep every digit both ways.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde_json::{Map as JsonMap, Value as Json};
+
+use super::type_json::{type_from_json, type_to_json};
+use super::{check_object_attributes, describe_value, index_step, requirement, CodecError};
+use crate::plugin::value::{
+    dedup_set_elements, distinct_set_elements, AttributePath, Number, Type, Value,
+};
+
+const FORMAT: &str = "JSON";
+
+/// Decodes cty JSON as a value of `ty`. Empty input is null; object attributes missing from the
+/// JSON are null (unlike MessagePack, cty's JSON decoder fills them in).
+pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    let root = AttributePath::root();
+    if bytes.is_empty() {
+        return Ok(Value::Null);
+    }
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| CodecError::Malformed {
+        format: FORMAT,
+        path: root.clone(),
+        message: e.to_string(),
+    })?;
+    decode_value(&json, ty, &root)
+}
+
+/// Encodes a wholly-known `value` as cty JSON for `ty`, checking that it conforms to `ty`.
+pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
+    let root = AttributePath::root();
+    let json = encode_value(value, ty, &root)?;
+    serde_json::to_vec(&json).map_err(|e| CodecError::Write {
+        format: FORMAT,
+        path: root,
+        message: e.to_string(),
+    })
+}
+
+fn decode_value(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, CodecError> {
+    if json.is_null() {
+        return Ok(Value::Null);
+    }
+    let mismatch = || CodecError::mismatch(path, requirement(ty), Some(describe_json(json)));
+    match ty {
+        Type::Dynamic => decode_dynamic(json, path),
+        // cty converts between primitive types here, as its JSON decoder does.
+        Type::String => match json {
+            Json::String(s) => Ok(Value::string(s.as_str())),
+            Json::Number(n) => Ok(Value::String(n.to_string())),
+            Json::Bool(b) => Ok(Value::String(b.to_string())),
+            _ => Err(mismatch()),
+        },
+        Type::Number => {
+            let text = match json {
+                Json::Number(n) => n.to_string(),
+                Json::String(s) => s.clone(),
+                _ => return Err(mismatch()),
+            };
+            Number::parse(&text)
+                .map(Value::Number)
+                .ok_or(CodecError::InvalidNumber {
+                    path: path.clone(),
+                    text,
+                })
+        }
+        Type::Bool => match json {
+            Json::Bool(b) => Ok(Value::Bool(*b)),
+            Json::String(s) if s == "true" => Ok(Value::Bool(true)),
+            Json::String(s) if s == "false" => Ok(Value::Bool(false)),
+            _ => Err(mismatch()),
+        },
+        Type::List(element) => {
+            let Json::Array(items) = json else {
+                return Err(mismatch());
+            };
+            decode_elements(items, element, path).map(Value::List)
+        }
+        Type::Set(element) => {
+            let Json::Array(items) = json else {
+                return Err(mismatch());
+            };
+            decode_elements(items, element, path)
+                .map(|elements| Value::Set(dedup_set_elements(elements)))
+        }
+        Type::Tuple(element_types) => {
+            let Json::Array(items) = json else {
+                return Err(mismatch());
+            };
+            if items.len() != element_types.len() {
+                return Err(CodecError::TupleLength {
+                    path: path.clone(),
+                    expected: element_types.len(),
+                    given: items.len(),
+                });
+            }
+            items
+                .iter()
+                .zip(element_types)
+                .enumerate()
+                .map(|(i, (item, ty))| decode_value(item, ty, &index_step(path, i)))
+                .collect::<Result<_, _>>()
+                .map(Value::Tuple)
+        }
+        Type::Map(element) => {
+            let Json::Object(entries) = json else {
+                return Err(mismatch());
+            };
+            entries
+                .iter()
+                .map(|(key, item)| {
+                    Ok((
+                        key.clone(),
+                        decode_value(item, element, &path.child_key(key))?,
+                    ))
+                })
+                .collect::<Result<BTreeMap<_, _>, CodecError>>()
+                .map(Value::Map)
+        }
+        Type::Object(attribute_types) => {
+            let Json::Object(entries) = json else {
+                return Err(mismatch());
+            };
+            if let Some(name) = entries
+                .keys()
+                .find(|name| !attribute_types.contains_key(*name))
+            {
+                return Err(CodecError::UnsupportedAttribute {
+                    path: path.clone(),
+                    name: name.clone(),
+                });
+            }
+            attribute_types
+                .iter()
+                .map(|(name, ty)| {
+                    let value = match entries.get(name) {
+                        Some(item) => decode_value(item, ty, &path.child_attr(name))?,
+                        None => Value::Null,
+                    };
+                    Ok((name.clone(), value))
+                })
+                .collect::<Result<BTreeMap<_, _>, CodecError>>()
+                .map(Value::Object)
+        }
+    }
+}
+
+fn decode_elements(
+    items: &[Json],
+    element: &Type,
+    path: &AttributePath,
+) -> Result<Vec<Value>, CodecError> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| decode_value(item, element, &index_step(path, i)))
+        .collect()
+}
+
+/// A dynamic value is `{"value": ..., "type": <type JSON>}`, both keys required and no others.
+fn decode_dynamic(json: &Json, path: &AttributePath) -> Result<Value, CodecError> {
+    let expected = "a dynamic value ({\"value\": ..., \"type\": ...})";
+    let Json::Object(entries) = json else {
+        return Err(CodecError::mismatch(
+            path,
+            expected,
+            Some(describe_json(json)),
+        ));
+    };
+    if let Some(key) = entries
+        .keys()
+        .find(|key| !matches!(key.as_str(), "type" | "value"))
+    {
+        return Err(CodecError::mismatch(
+            path,
+            expected,
+            Some(format!("key {key:?}")),
+        ));
+    }
+    let (Some(type_json), Some(value_json)) = (entries.get("type"), entries.get("value")) else {
+        return Err(CodecError::mismatch(
+            path,
+            expected,
+            Some("a missing \"type\" or \"value\"".to_owned()),
+        ));
+    };
+    let concrete = type_from_json(type_json, path)?;
+    let inner = decode_value(value_json, &concrete, path)?;
+    Ok(Value::Dynamic(concrete, Box::new(inner)))
+}
+
+fn describe_json(json: &Json) -> String {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+    .to_owned()
+}
+
+fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, CodecError> {
+    let mismatch = || CodecError::mismatch(path, requirement(ty), Some(describe_value(value)));
+    Ok(match (value, ty) {
+        (Value::Null, _) => Json::Null,
+        (Value::Unknown, _) => {
+            return Err(CodecError::NotRepresentableInJson {
+                path: path.clone(),
+                what: "an unknown value",
+            })
+        }
+        (Value::Dynamic(concrete, inner), Type::Dynamic) => {
+            let mut wrapper = JsonMap::new();
+            wrapper.insert("value".to_owned(), encode_value(inner, concrete, path)?);
+            wrapper.insert("type".to_owned(), type_to_json(concrete));
+            Json::Object(wrapper)
+        }
+        (_, Type::Dynamic) => return Err(mismatch()),
+        // A wrapper that states exactly the expected type adds nothing: write what it wraps.
+        (Value::Dynamic(concrete, inner), _) if concrete == ty => encode_value(inner, ty, path)?,
+        (Value::String(s), Type::String) => Json::String(s.clone()),
+        (Value::Number(n), Type::Number) => Json::Number(encode_number(n, path)?),
+        (Value::Bool(b), Type::Bool) => Json::Bool(*b),
+        (Value::List(items), Type::List(element)) => {
+            Json::Array(encode_elements(items.iter(), element, path)?)
+        }
+        (Value::Set(items), Type::Set(element)) => {
+            let distinct = distinct_set_elements(items);
+            Json::Array(encode_elements(distinct.into_iter(), element, path)?)
+        }
+        (Value::Tuple(items), Type::Tuple(element_types)) => {
+            if items.len() != element_types.len() {
+                return Err(CodecError::TupleLength {
+                    path: path.clone(),
+                    expected: element_types.len(),
+                    given: items.len(),
+                });
+            }
+            Json::Array(
+                items
+                    .iter()
+                    .zip(element_types)
+                    .enumerate()
+                    .map(|(i, (item, ty))| encode_value(item, ty, &index_step(path, i)))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        (Value::Map(entries), Type::Map(element)) => Json::Object(
+            entries
+                .iter()
+                .map(|(key, item)| {
+                    Ok((
+                        key.clone(),
+                        encode_value(item, element, &path.child_key(key))?,
+                    ))
+                })
+                .collect::<Result<_, CodecError>>()?,
+        ),
+        (Value::Object(attributes), Type::Object(attribute_types)) => {
+            check_object_attributes(path, attribute_types, attributes)?;
+            Json::Object(
+                attributes
+                    .iter()
+                    .zip(attribute_types.values())
+                    .map(|((name, item), ty)| {
+                        Ok((
+                            name.clone(),
+                            encode_value(item, ty, &path.child_attr(name))?,
+                        ))
+                    })
+                    .collect::<Result<_, CodecError>>()?,
+            )
+        }
+        _ => return Err(mismatch()),
+    })
+}
+
+fn encode_elements<'a>(
+    items: impl Iterator<Item = &'a Value>,
+    element: &Type,
+    path: &AttributePath,
+) -> Result<Vec<Json>, CodecError> {
+    items
+        .enumerate()
+        .map(|(i, item)| encode_value(item, element, &index_step(path, i)))
+        .collect()
+}
+
+/// Full-precision decimal text as a JSON number; JSON has no infinity.
+fn encode_number(n: &Number, path: &AttributePath) -> Result<serde_json::Number, CodecError> {
+    if n.is_infinite() {
+        return Err(CodecError::NotRepresentableInJson {
+            path: path.clone(),
+            what: "an infinite number",
+        });
+    }
+    let text = n.to_string();
+    serde_json::Number::from_str(&text).map_err(|_| CodecError::InvalidNumber {
+        path: path.clone(),
+        text,
+    })
+}

@@ -1,0 +1,207 @@
+//! `DynamicValue` codecs: cty's MessagePack and JSON encodings of [`Value`]s, and cty's type JSON.
+//!
+//! Both encodings are driven by the expected [`Type`], exactly as cty's are: the bytes alone do not
+//! say whether a map is an object or a map, or a string a number. Every error names the
+//! [`AttributePath`] where it happened.
+
+use std::fmt;
+
+use crate::plugin::value::{AttributePath, Type, Value};
+
+mod json;
+mod msgpack;
+mod type_json;
+
+pub use json::{decode_json, encode_json};
+pub use msgpack::{decode_msgpack, encode_msgpack};
+
+/// Why bytes could not be decoded into a value, or a value could not be encoded.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// The bytes are not well-formed MessagePack / JSON at all.
+    #[error("{}malformed {format}: {message}", Location(path))]
+    Malformed {
+        format: &'static str,
+        path: AttributePath,
+        message: String,
+    },
+    /// The value found (or given, when encoding) is not of the kind the type requires.
+    #[error("{}{expected} is required{}", Location(path), Found(found))]
+    TypeMismatch {
+        path: AttributePath,
+        /// What the type requires, e.g. "a list" or "number".
+        expected: String,
+        /// What was there instead, when worth saying.
+        found: Option<String>,
+    },
+    /// A MessagePack object must carry exactly one entry per attribute of its type.
+    #[error(
+        "{}an object with {expected} attributes is required ({given} given)",
+        Location(path)
+    )]
+    ObjectAttributeCount {
+        path: AttributePath,
+        expected: usize,
+        given: usize,
+    },
+    /// An object carries an attribute its type does not have.
+    #[error("{}unsupported attribute {name:?}", Location(path))]
+    UnsupportedAttribute { path: AttributePath, name: String },
+    /// An object lacks an attribute its type has (encoding, or duplicate keys on decoding).
+    #[error("{}missing attribute {name:?}", Location(path))]
+    MissingAttribute { path: AttributePath, name: String },
+    /// A tuple with the wrong number of elements.
+    #[error(
+        "{}a tuple of length {expected} is required ({given} given)",
+        Location(path)
+    )]
+    TupleLength {
+        path: AttributePath,
+        expected: usize,
+        given: usize,
+    },
+    /// A number that cty cannot hold (NaN) or text that is not a number.
+    #[error(
+        "{}a number is required ({text:?} is not a valid number)",
+        Location(path)
+    )]
+    InvalidNumber { path: AttributePath, text: String },
+    /// JSON has no way to write an unknown value (or infinity).
+    #[error("{}{what} cannot be represented in JSON", Location(path))]
+    NotRepresentableInJson {
+        path: AttributePath,
+        what: &'static str,
+    },
+    /// Invalid cty type JSON, either standalone or inside a dynamic value.
+    #[error("{}invalid type description: {message}", Location(path))]
+    InvalidTypeJson {
+        path: AttributePath,
+        message: String,
+    },
+    /// Writing the encoded bytes failed (only possible through allocation failure in practice).
+    #[error("{}cannot write {format}: {message}", Location(path))]
+    Write {
+        format: &'static str,
+        path: AttributePath,
+        message: String,
+    },
+}
+
+impl CodecError {
+    /// Where in the value the problem is (the root for whole-document problems).
+    pub fn path(&self) -> &AttributePath {
+        match self {
+            CodecError::Malformed { path, .. }
+            | CodecError::TypeMismatch { path, .. }
+            | CodecError::ObjectAttributeCount { path, .. }
+            | CodecError::UnsupportedAttribute { path, .. }
+            | CodecError::MissingAttribute { path, .. }
+            | CodecError::TupleLength { path, .. }
+            | CodecError::InvalidNumber { path, .. }
+            | CodecError::NotRepresentableInJson { path, .. }
+            | CodecError::InvalidTypeJson { path, .. }
+            | CodecError::Write { path, .. } => path,
+        }
+    }
+
+    pub(crate) fn mismatch(
+        path: &AttributePath,
+        expected: impl Into<String>,
+        found: Option<String>,
+    ) -> Self {
+        CodecError::TypeMismatch {
+            path: path.clone(),
+            expected: expected.into(),
+            found,
+        }
+    }
+}
+
+/// Formats "at PATH: " before a message, or nothing at the root.
+struct Location<'a>(&'a AttributePath);
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_root() {
+            Ok(())
+        } else {
+            write!(f, "at {}: ", self.0)
+        }
+    }
+}
+
+struct Found<'a>(&'a Option<String>);
+
+impl fmt::Display for Found<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(found) => write!(f, " (found {found})"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a type requires, phrased for "… is required" messages, as cty phrases them.
+pub(crate) fn requirement(ty: &Type) -> String {
+    match ty {
+        Type::String => "a string".to_owned(),
+        Type::Number => "a number".to_owned(),
+        Type::Bool => "a bool".to_owned(),
+        Type::Dynamic => "a value with its type (Value::Dynamic)".to_owned(),
+        Type::List(_) => "a list".to_owned(),
+        Type::Set(_) => "a set".to_owned(),
+        Type::Map(_) => "a map".to_owned(),
+        Type::Object(_) => "an object".to_owned(),
+        Type::Tuple(_) => "a tuple".to_owned(),
+    }
+}
+
+/// A short description of a value's kind, for mismatch messages.
+pub(crate) fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Unknown => "an unknown value".to_owned(),
+        Value::Bool(_) => "a bool".to_owned(),
+        Value::Number(_) => "a number".to_owned(),
+        Value::String(_) => "a string".to_owned(),
+        Value::List(_) => "a list".to_owned(),
+        Value::Set(_) => "a set".to_owned(),
+        Value::Tuple(_) => "a tuple".to_owned(),
+        Value::Map(_) => "a map".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+        Value::Dynamic(ty, _) => format!("a dynamic value of type {}", ty.friendly_name()),
+    }
+}
+
+/// The attribute-path step for an element of a list, set or tuple. Set elements have no real key;
+/// their position in the encoded array is still the most useful thing to report.
+pub(crate) fn index_step(path: &AttributePath, index: usize) -> AttributePath {
+    path.child_index(i64::try_from(index).unwrap_or(i64::MAX))
+}
+
+/// Checks that an object value has exactly the attributes of its type, before encoding it.
+pub(crate) fn check_object_attributes(
+    path: &AttributePath,
+    attribute_types: &std::collections::BTreeMap<String, Type>,
+    attributes: &std::collections::BTreeMap<String, Value>,
+) -> Result<(), CodecError> {
+    if let Some(name) = attributes
+        .keys()
+        .find(|name| !attribute_types.contains_key(*name))
+    {
+        return Err(CodecError::UnsupportedAttribute {
+            path: path.clone(),
+            name: name.clone(),
+        });
+    }
+    if let Some(name) = attribute_types
+        .keys()
+        .find(|name| !attributes.contains_key(*name))
+    {
+        return Err(CodecError::MissingAttribute {
+            path: path.clone(),
+            name: name.clone(),
+        });
+    }
+    Ok(())
+}
