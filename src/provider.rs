@@ -76,5 +76,6 @@ impl Provider for ProtonProvider {
         Vec::new()
     }
 
-    async fn configure(&self, _config: &Value, _terraform_version: &str, _diags: &mut Diagnostics) {}
+    async fn configure(&self, _config: &Value, _terraform_version: &str, _diags: &mut Diagnostics) {
+    }
 }

@@ -38,8 +38,12 @@ struct ClientIdentity {
 fn go_plugin_client_identity() -> ClientIdentity {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
     let mut params = CertificateParams::default();
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "HashiCorp");
     params.subject_alt_names = vec![SanType::DnsName("localhost".try_into().unwrap())];
     params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.key_usages = vec![
@@ -76,7 +80,9 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("not the handshake certificate".into()))
+            Err(rustls::Error::General(
+                "not the handshake certificate".into(),
+            ))
         }
     }
     fn verify_tls12_signature(
@@ -85,7 +91,12 @@ impl ServerCertVerifier for PinnedServer {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &crypto_provider().signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &crypto_provider().signature_verification_algorithms,
+        )
     }
     fn verify_tls13_signature(
         &self,
@@ -93,10 +104,17 @@ impl ServerCertVerifier for PinnedServer {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &crypto_provider().signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &crypto_provider().signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        crypto_provider().signature_verification_algorithms.supported_schemes()
+        crypto_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -126,7 +144,11 @@ async fn launch(versions: &str, client_pem: Option<&str>) -> Plugin {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).await.unwrap();
-    let handshake = line.trim_end_matches('\n').split('|').map(str::to_string).collect();
+    let handshake = line
+        .trim_end_matches('\n')
+        .split('|')
+        .map(str::to_string)
+        .collect();
     Plugin {
         child,
         stdout,
@@ -134,7 +156,10 @@ async fn launch(versions: &str, client_pem: Option<&str>) -> Plugin {
     }
 }
 
-async fn connect(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
+async fn connect(
+    plugin: &Plugin,
+    identity: Option<&ClientIdentity>,
+) -> Result<Channel, tonic::transport::Error> {
     let server_der = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(&plugin.handshake[5])
         .unwrap();
@@ -162,7 +187,11 @@ async fn connect(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Result<C
                 let tls = connector
                     .connect(ServerName::try_from("localhost").unwrap(), stream)
                     .await?;
-                assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]), "ALPN h2 must be negotiated");
+                assert_eq!(
+                    tls.get_ref().1.alpn_protocol(),
+                    Some(&b"h2"[..]),
+                    "ALPN h2 must be negotiated"
+                );
                 Ok::<_, std::io::Error>(TokioIo::new(tls))
             }
         }))
@@ -194,7 +223,10 @@ async fn mutual_tls_handshake_with_terraforms_certificate_shape() {
         assert_eq!(handshake.len(), 6, "{handshake:?}");
         assert_eq!(&handshake[..3], ["1", "6", "unix"]);
         assert_eq!(handshake[4], "grpc");
-        assert!(!handshake[5].contains('='), "certificate must be unpadded base64");
+        assert!(
+            !handshake[5].contains('='),
+            "certificate must be unpadded base64"
+        );
         assert!(handshake[5].len() > 50);
 
         let channel = connect(&plugin, Some(&identity)).await.unwrap();
@@ -226,7 +258,10 @@ async fn mutual_tls_handshake_with_terraforms_certificate_shape() {
         assert!(plugin.child.try_wait().unwrap().is_none());
 
         // Shutdown ends the process, cleanly.
-        GrpcControllerClient::new(channel).shutdown(()).await.unwrap();
+        GrpcControllerClient::new(channel)
+            .shutdown(())
+            .await
+            .unwrap();
         let status = wait_for_exit(&mut plugin.child).await;
         assert!(status.success(), "{status:?}");
 
@@ -243,7 +278,10 @@ async fn mutual_tls_handshake_with_terraforms_certificate_shape() {
 async fn plaintext_without_a_client_certificate() {
     let mut plugin = launch("6", None).await;
     assert_eq!(plugin.handshake.len(), 6);
-    assert_eq!(plugin.handshake[5], "", "no certificate without PLUGIN_CLIENT_CERT");
+    assert_eq!(
+        plugin.handshake[5], "",
+        "no certificate without PLUGIN_CLIENT_CERT"
+    );
     let socket = plugin.handshake[3].clone();
     let channel = Endpoint::try_from("http://localhost")
         .unwrap()
@@ -254,7 +292,10 @@ async fn plaintext_without_a_client_certificate() {
         .await
         .unwrap();
     assert!(schema_call(channel.clone()).await.is_ok());
-    GrpcControllerClient::new(channel).shutdown(()).await.unwrap();
+    GrpcControllerClient::new(channel)
+        .shutdown(())
+        .await
+        .unwrap();
     assert!(wait_for_exit(&mut plugin.child).await.success());
 }
 
@@ -306,7 +347,10 @@ async fn debug_mode_prints_reattach_configuration() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let json_line = loop {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).await.unwrap() > 0, "no reattach JSON printed");
+        assert!(
+            stdout.read_line(&mut line).await.unwrap() > 0,
+            "no reattach JSON printed"
+        );
         if line.trim_start().starts_with('{') {
             break line;
         }
@@ -327,6 +371,9 @@ async fn debug_mode_prints_reattach_configuration() {
         .unwrap();
     assert!(schema_call(channel).await.is_ok());
     // In debug mode a person started it, so Ctrl-C stops it.
-    Command::new("kill").args(["-INT", &child.id().unwrap().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-INT", &child.id().unwrap().to_string()])
+        .status()
+        .unwrap();
     assert!(wait_for_exit(&mut child).await.success());
 }

@@ -104,7 +104,11 @@ fn proposed(config: &Value, prior: &Value) -> Value {
     proposed
 }
 
-async fn plan(h: &mut Harness, prior: &Value, config: &Value) -> pb::plan_resource_change::Response {
+async fn plan(
+    h: &mut Harness,
+    prior: &Value,
+    config: &Value,
+) -> pb::plan_resource_change::Response {
     h.client
         .plan_resource_change(pb::plan_resource_change::Request {
             type_name: "toy_thing".into(),
@@ -118,7 +122,12 @@ async fn plan(h: &mut Harness, prior: &Value, config: &Value) -> pb::plan_resour
         .into_inner()
 }
 
-async fn apply(h: &mut Harness, prior: &Value, planned: &Value, config: &Value) -> pb::apply_resource_change::Response {
+async fn apply(
+    h: &mut Harness,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> pb::apply_resource_change::Response {
     h.client
         .apply_resource_change(pb::apply_resource_change::Request {
             type_name: "toy_thing".into(),
@@ -188,8 +197,15 @@ async fn get_provider_schema_lists_types_and_is_deterministic() {
     let name = block.attributes.iter().find(|a| a.name == "name").unwrap();
     assert!(name.required && !name.optional && !name.computed);
     assert_eq!(name.r#type, b"\"string\"");
-    assert!(name.nested_type.is_none(), "nested attributes crash Terraform 1.0.0-1.0.8");
-    let spec = block.block_types.iter().find(|b| b.type_name == "spec").unwrap();
+    assert!(
+        name.nested_type.is_none(),
+        "nested attributes crash Terraform 1.0.0-1.0.8"
+    );
+    let spec = block
+        .block_types
+        .iter()
+        .find(|b| b.type_name == "spec")
+        .unwrap();
     assert_eq!((spec.min_items, spec.max_items), (1, 1));
     let capabilities = first.server_capabilities.unwrap();
     assert!(!capabilities.plan_destroy);
@@ -290,18 +306,27 @@ async fn validate_data_resource_config_and_read_data_source() {
         .client
         .validate_data_resource_config(pb::validate_data_resource_config::Request {
             type_name: "toy_echo".into(),
-            config: encode(&Value::object([("input", s("far too long input")), ("output", Value::Null)])),
+            config: encode(&Value::object([
+                ("input", s("far too long input")),
+                ("output", Value::Null),
+            ])),
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(attribute_names(errors(&too_long.diagnostics)[0]), vec!["input"]);
+    assert_eq!(
+        attribute_names(errors(&too_long.diagnostics)[0]),
+        vec!["input"]
+    );
 
     let read = h
         .client
         .read_data_source(pb::read_data_source::Request {
             type_name: "toy_echo".into(),
-            config: encode(&Value::object([("input", s("abc")), ("output", Value::Null)])),
+            config: encode(&Value::object([
+                ("input", s("abc")),
+                ("output", Value::Null),
+            ])),
             ..Default::default()
         })
         .await
@@ -334,13 +359,24 @@ async fn upgrade_resource_state_reads_json_and_always_answers() {
         .await
         .unwrap()
         .into_inner();
-    assert!(upgraded.diagnostics.is_empty(), "{:?}", upgraded.diagnostics);
+    assert!(
+        upgraded.diagnostics.is_empty(),
+        "{:?}",
+        upgraded.diagnostics
+    );
     let state = undv(&upgraded.upgraded_state);
     assert_eq!(
-        state.get_attr("size").and_then(Value::as_number).unwrap().to_string(),
+        state
+            .get_attr("size")
+            .and_then(Value::as_number)
+            .unwrap()
+            .to_string(),
         "123456789012345678901234567890"
     );
-    assert_eq!(state.get_attr("revision"), Some(&Value::Number(Number::from_i64(2))));
+    assert_eq!(
+        state.get_attr("revision"),
+        Some(&Value::Number(Number::from_i64(2)))
+    );
 
     let newer = h
         .client
@@ -388,7 +424,12 @@ async fn configure_provider_receives_the_terraform_version() {
         .into_inner();
     assert!(response.diagnostics.is_empty());
     assert_eq!(
-        h.provider.backend.configured_with.lock().unwrap().as_deref(),
+        h.provider
+            .backend
+            .configured_with
+            .lock()
+            .unwrap()
+            .as_deref(),
         Some("1.0.3")
     );
 }
@@ -397,11 +438,18 @@ async fn configure_provider_receives_the_terraform_version() {
 async fn plan_create_marks_computed_attributes_unknown_and_applies_defaults() {
     let mut h = start().await;
     let response = plan(&mut h, &Value::Null, &config("a", None)).await;
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
     assert!(response.requires_replace.is_empty());
     let planned = undv(&response.planned_state);
     for computed in ["id", "created_at", "revision"] {
-        assert!(planned.get_attr(computed).unwrap().is_unknown(), "{computed}");
+        assert!(
+            planned.get_attr(computed).unwrap().is_unknown(),
+            "{computed}"
+        );
     }
     assert_eq!(planned.get_attr("mode"), Some(&s("auto")));
     assert_eq!(planned.get_attr("name"), Some(&s("a")));
@@ -423,7 +471,11 @@ async fn apply_create_keeps_planned_values_and_leaves_nothing_unknown() {
         _ => unreachable!(),
     } {
         if value.is_wholly_known() {
-            assert_eq!(state.get_attr(&name), Some(&value), "{name} changed after apply");
+            assert_eq!(
+                state.get_attr(&name),
+                Some(&value),
+                "{name} changed after apply"
+            );
         }
     }
 }
@@ -435,7 +487,11 @@ async fn unchanged_configuration_plans_exactly_the_prior_state() {
     let state = create(&mut h, &cfg).await;
     let response = plan(&mut h, &state, &cfg).await;
     assert!(response.requires_replace.is_empty());
-    assert_eq!(undv(&response.planned_state), state, "a no-op plan must equal prior");
+    assert_eq!(
+        undv(&response.planned_state),
+        state,
+        "a no-op plan must equal prior"
+    );
 }
 
 #[tokio::test]
@@ -451,7 +507,10 @@ async fn update_in_place_keeps_stable_computed_values() {
     assert_eq!(planned.get_attr("mode"), Some(&s("auto")));
     assert!(planned.get_attr("revision").unwrap().is_unknown());
     let applied = undv(&apply(&mut h, &state, &planned, &cfg).await.new_state);
-    assert_eq!(applied.get_attr("revision"), Some(&Value::Number(Number::from_i64(2))));
+    assert_eq!(
+        applied.get_attr("revision"),
+        Some(&Value::Number(Number::from_i64(2)))
+    );
     assert_eq!(applied.get_attr("description"), Some(&s("two")));
 }
 
@@ -472,14 +531,20 @@ async fn replacement_paths_are_sorted_and_only_where_values_differ() {
             })
         })
         .collect();
-    assert_eq!(paths, vec![vec!["name".to_string()], vec!["spec".to_string()]]);
+    assert_eq!(
+        paths,
+        vec![vec!["name".to_string()], vec!["spec".to_string()]]
+    );
 
     // An unknown value for a replace-forcing attribute also replaces.
     let mut unknown = config("a", None);
     *unknown.get_attr_mut("name").unwrap() = Value::Unknown;
     let response = plan(&mut h, &state, &unknown).await;
     assert_eq!(response.requires_replace.len(), 1);
-    assert!(undv(&response.planned_state).get_attr("name").unwrap().is_unknown());
+    assert!(undv(&response.planned_state)
+        .get_attr("name")
+        .unwrap()
+        .is_unknown());
 }
 
 #[tokio::test]
@@ -514,7 +579,11 @@ async fn create_failing_after_the_object_exists_returns_its_state() {
     let applied = apply(&mut h, &Value::Null, &planned, &cfg).await;
     assert_eq!(errors(&applied.diagnostics).len(), 1);
     let state = undv(&applied.new_state);
-    assert_eq!(state.get_attr("id"), Some(&s("half-made")), "Terraform must keep it as tainted");
+    assert_eq!(
+        state.get_attr("id"),
+        Some(&s("half-made")),
+        "Terraform must keep it as tainted"
+    );
 }
 
 #[tokio::test]
@@ -542,20 +611,39 @@ async fn read_returns_current_state_null_when_gone_and_keeps_state_on_errors() {
         private: b"opaque".to_vec(),
         ..Default::default()
     };
-    let found = h.client.read_resource(read(&state)).await.unwrap().into_inner();
+    let found = h
+        .client
+        .read_resource(read(&state))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(undv(&found.new_state), state);
     assert_eq!(found.private, b"opaque");
 
     h.provider.backend.things.lock().unwrap().clear();
-    let gone = h.client.read_resource(read(&state)).await.unwrap().into_inner();
+    let gone = h
+        .client
+        .read_resource(read(&state))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(gone.diagnostics.is_empty());
     assert!(undv(&gone.new_state).is_null());
 
     let mut flaky = state.clone();
     *flaky.get_attr_mut("id").unwrap() = s("flaky");
-    let failed = h.client.read_resource(read(&flaky)).await.unwrap().into_inner();
+    let failed = h
+        .client
+        .read_resource(read(&flaky))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(errors(&failed.diagnostics).len(), 1);
-    assert_eq!(undv(&failed.new_state), flaky, "a failed read must not drop state");
+    assert_eq!(
+        undv(&failed.new_state),
+        flaky,
+        "a failed read must not drop state"
+    );
 }
 
 #[tokio::test]
@@ -574,7 +662,10 @@ async fn import_sets_the_type_name() {
     assert!(imported.diagnostics.is_empty());
     assert_eq!(imported.imported_resources.len(), 1);
     assert_eq!(imported.imported_resources[0].type_name, "toy_thing");
-    assert_eq!(undv(&imported.imported_resources[0].state).get_attr("id"), Some(&s("a")));
+    assert_eq!(
+        undv(&imported.imported_resources[0].state).get_attr("id"),
+        Some(&s("a"))
+    );
 
     let bad = h
         .client
@@ -610,7 +701,14 @@ async fn stop_provider_cancels_in_flight_work_and_keeps_serving() {
             .into_inner()
     });
     // The create registers the object before waiting; wait for that.
-    while !h.provider.backend.things.lock().unwrap().contains_key("slow") {
+    while !h
+        .provider
+        .backend
+        .things
+        .lock()
+        .unwrap()
+        .contains_key("slow")
+    {
         tokio::task::yield_now().await;
     }
     let stopped = h
@@ -625,7 +723,10 @@ async fn stop_provider_cancels_in_flight_work_and_keeps_serving() {
         .expect("the create must return after StopProvider")
         .unwrap();
     assert_eq!(errors(&interrupted.diagnostics).len(), 1);
-    assert_eq!(undv(&interrupted.new_state).get_attr("id"), Some(&s("slow")));
+    assert_eq!(
+        undv(&interrupted.new_state).get_attr("id"),
+        Some(&s("slow"))
+    );
 
     // The server goes on serving, with a fresh cancellation scope.
     let state = create(&mut h, &config("after", None)).await;

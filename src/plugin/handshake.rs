@@ -194,9 +194,7 @@ impl PluginListener {
 
 fn bind_unix(dir: &Path, group: Option<&str>) -> std::io::Result<(UnixListener, PathBuf)> {
     // Reserve a unique name, then free it for the socket, as go-plugin does.
-    let reserved = tempfile::Builder::new()
-        .prefix("plugin")
-        .tempfile_in(dir)?;
+    let reserved = tempfile::Builder::new().prefix("plugin").tempfile_in(dir)?;
     let path = reserved.path().to_path_buf();
     drop(reserved);
     let listener = UnixListener::bind(&path)?;

@@ -99,7 +99,10 @@ where
         };
         event.record(&mut visitor);
         let message = std::mem::take(&mut visitor.message);
-        entry.insert("@level".into(), Json::from(hclog_level(event.metadata().level())));
+        entry.insert(
+            "@level".into(),
+            Json::from(hclog_level(event.metadata().level())),
+        );
         entry.insert("@message".into(), Json::from(message));
         entry.insert("@module".into(), Json::from("proton"));
         entry.insert("@timestamp".into(), Json::from(timestamp()));

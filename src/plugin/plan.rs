@@ -52,7 +52,13 @@ pub fn plan_change(
     }
     let mut requires_replace = Vec::new();
     if !prior.is_null() {
-        collect_replacements(block, prior, &planned, &AttributePath::root(), &mut requires_replace);
+        collect_replacements(
+            block,
+            prior,
+            &planned,
+            &AttributePath::root(),
+            &mut requires_replace,
+        );
     }
     let mut plan = ResourcePlan {
         prior,
@@ -96,7 +102,9 @@ fn for_each_nested(
             (Nesting::List, Value::List(items)) => {
                 for (index, item) in items.iter_mut().enumerate() {
                     let config_item = match config_value {
-                        Value::List(config_items) => config_items.get(index).unwrap_or(&Value::Null),
+                        Value::List(config_items) => {
+                            config_items.get(index).unwrap_or(&Value::Null)
+                        }
                         _ => &Value::Null,
                     };
                     visit(&nested.block, config_item, item);
@@ -209,8 +217,12 @@ pub fn reconcile_applied(
                 .iter()
                 .map(|(name, planned_value)| {
                     let applied_value = applied_attrs.remove(name).unwrap_or(Value::Null);
-                    let merged =
-                        reconcile_applied(planned_value, applied_value, &path.child_attr(name), diags);
+                    let merged = reconcile_applied(
+                        planned_value,
+                        applied_value,
+                        &path.child_attr(name),
+                        diags,
+                    );
                     (name.clone(), merged)
                 })
                 .collect(),
@@ -249,10 +261,18 @@ fn strip_unknowns(value: Value) -> Value {
         Value::List(items) => Value::List(items.into_iter().map(strip_unknowns).collect()),
         Value::Set(items) => Value::Set(items.into_iter().map(strip_unknowns).collect()),
         Value::Tuple(items) => Value::Tuple(items.into_iter().map(strip_unknowns).collect()),
-        Value::Map(items) => Value::Map(items.into_iter().map(|(k, v)| (k, strip_unknowns(v))).collect()),
-        Value::Object(items) => {
-            Value::Object(items.into_iter().map(|(k, v)| (k, strip_unknowns(v))).collect())
-        }
+        Value::Map(items) => Value::Map(
+            items
+                .into_iter()
+                .map(|(k, v)| (k, strip_unknowns(v)))
+                .collect(),
+        ),
+        Value::Object(items) => Value::Object(
+            items
+                .into_iter()
+                .map(|(k, v)| (k, strip_unknowns(v)))
+                .collect(),
+        ),
         Value::Dynamic(ty, inner) => Value::Dynamic(ty, Box::new(strip_unknowns(*inner))),
         other => other,
     }

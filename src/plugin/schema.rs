@@ -164,7 +164,8 @@ impl Validator {
     }
 
     fn check(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-        if !value.is_wholly_known() && !matches!(self, Validator::Elements(_) | Validator::Keys(_)) {
+        if !value.is_wholly_known() && !matches!(self, Validator::Elements(_) | Validator::Keys(_))
+        {
             return;
         }
         match (self, value.without_dynamic()) {
@@ -183,30 +184,24 @@ impl Validator {
                     );
                 }
             }
-            (Validator::Pattern { regex, explanation }, Value::String(s)) => {
-                if !regex.is_match(s) {
-                    diags.attribute_error(
-                        path.clone(),
-                        "Invalid attribute value",
-                        format!("{path} {explanation}; got {s:?}."),
-                    );
-                }
+            (Validator::Pattern { regex, explanation }, Value::String(s)) if !regex.is_match(s) => {
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid attribute value",
+                    format!("{path} {explanation}; got {s:?}."),
+                );
             }
-            (Validator::OneOf(allowed), Value::String(s)) => {
-                if !allowed.contains(&s.as_str()) {
-                    diags.attribute_error(
-                        path.clone(),
-                        "Invalid attribute value",
-                        format!(
-                            "{path} must be one of {}; got {s:?}.",
-                            allowed
-                                .iter()
-                                .map(|a| format!("{a:?}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                }
+            (Validator::OneOf(allowed), Value::String(s)) if !allowed.contains(&s.as_str()) => {
+                let allowed = allowed
+                    .iter()
+                    .map(|a| format!("{a:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid attribute value",
+                    format!("{path} must be one of {allowed}; got {s:?}."),
+                );
             }
             (Validator::Duration, Value::String(s)) => {
                 if let Err(reason) = parse_duration(s) {
@@ -232,13 +227,15 @@ impl Validator {
                 }
             }
             (Validator::IntRange { min, max }, Value::Number(number)) => {
-                let in_range = number.to_i64().is_some_and(|n| n >= *min && n <= *max)
-                    && number.is_integer();
+                let in_range =
+                    number.to_i64().is_some_and(|n| n >= *min && n <= *max) && number.is_integer();
                 if !in_range {
                     diags.attribute_error(
                         path.clone(),
                         "Invalid attribute value",
-                        format!("{path} must be a whole number between {min} and {max}; got {number}."),
+                        format!(
+                            "{path} must be a whole number between {min} and {max}; got {number}."
+                        ),
                     );
                 }
             }
@@ -263,14 +260,12 @@ impl Validator {
                     inner.check(item, path, diags);
                 }
             }
-            (Validator::NoPrefix { prefix, reason }, Value::String(s)) => {
-                if s.starts_with(prefix) {
-                    diags.attribute_error(
-                        path.clone(),
-                        "Reserved prefix",
-                        format!("{path}: {s:?} starts with {prefix:?}, {reason}."),
-                    );
-                }
+            (Validator::NoPrefix { prefix, reason }, Value::String(s)) if s.starts_with(prefix) => {
+                diags.attribute_error(
+                    path.clone(),
+                    "Reserved prefix",
+                    format!("{path}: {s:?} starts with {prefix:?}, {reason}."),
+                );
             }
             _ => {}
         }
@@ -390,7 +385,10 @@ impl Attribute {
 
     /// Whether the provider may set it.
     pub fn is_computed(&self) -> bool {
-        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
+        matches!(
+            self.presence,
+            Presence::Computed | Presence::OptionalComputed
+        )
     }
 
     fn to_proto(&self) -> pb::schema::Attribute {
@@ -400,7 +398,10 @@ impl Attribute {
             nested_type: None,
             description: self.description.clone(),
             required: self.presence == Presence::Required,
-            optional: matches!(self.presence, Presence::Optional | Presence::OptionalComputed),
+            optional: matches!(
+                self.presence,
+                Presence::Optional | Presence::OptionalComputed
+            ),
             computed: self.is_computed(),
             sensitive: self.sensitive,
             description_kind: pb::StringKind::Markdown as i32,
@@ -609,7 +610,8 @@ impl Schema {
 
 /// The conventional `timeouts` block: one optional duration per operation.
 pub fn timeouts_block(operations: &[(&str, &str)]) -> NestedBlock {
-    let mut block = Block::new("How long each operation may take, as a duration such as `30s`, `10m` or `1h`.");
+    let mut block =
+        Block::new("How long each operation may take, as a duration such as `30s`, `10m` or `1h`.");
     for (operation, default) in operations {
         block = block.attribute(
             Attribute::optional(

@@ -167,7 +167,11 @@ pub async fn serve_on(
     let provider_service = ProviderServer::new(ProviderService::new(provider))
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE);
-    let incoming = accept_connections(listener, tls.map(|t| TlsAcceptor::from(t.config)), shutdown.clone());
+    let incoming = accept_connections(
+        listener,
+        tls.map(|t| TlsAcceptor::from(t.config)),
+        shutdown.clone(),
+    );
 
     tonic::transport::Server::builder()
         .add_service(provider_service)
@@ -344,7 +348,9 @@ impl GrpcStdio for Stdio {
         &self,
         _: Request<()>,
     ) -> Result<Response<SilentStream<StdioData>>, Status> {
-        Ok(Response::new(Box::pin(silent_stream(self.shutdown.clone()))))
+        Ok(Response::new(Box::pin(silent_stream(
+            self.shutdown.clone(),
+        ))))
     }
 }
 
@@ -374,6 +380,8 @@ impl GrpcBroker for Broker {
                 }
             }
         });
-        Ok(Response::new(Box::pin(silent_stream(self.shutdown.clone()))))
+        Ok(Response::new(Box::pin(silent_stream(
+            self.shutdown.clone(),
+        ))))
     }
 }

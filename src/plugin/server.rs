@@ -71,7 +71,10 @@ impl std::fmt::Debug for ProviderService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProviderService")
             .field("resources", &self.resources.keys().collect::<Vec<_>>())
-            .field("data_sources", &self.data_sources.keys().collect::<Vec<_>>())
+            .field(
+                "data_sources",
+                &self.data_sources.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -175,7 +178,10 @@ fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
 }
 
 fn codec_diagnostics(summary: &str, err: &CodecError) -> Diagnostics {
-    Diagnostics::from_error(summary, format!("{err}. This is a bug in the provider or an incompatible Terraform version."))
+    Diagnostics::from_error(
+        summary,
+        format!("{err}. This is a bug in the provider or an incompatible Terraform version."),
+    )
 }
 
 /// Runs an operation unless StopProvider cancels it first.
@@ -195,7 +201,11 @@ async fn cancellable<T>(
 
 /// Validation shared by resources and data sources: schema validators, then
 /// the type's own checks.
-fn validate_config(block: &Block, config: &Value, extra: impl FnOnce(&Value, &mut Diagnostics)) -> Diagnostics {
+fn validate_config(
+    block: &Block,
+    config: &Value,
+    extra: impl FnOnce(&Value, &mut Diagnostics),
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
     block.validate(config, &AttributePath::root(), &mut diags);
     extra(config, &mut diags);
@@ -212,9 +222,8 @@ fn decode_stored_state(json: &[u8], schema: &Schema, ty: &Type) -> Result<Value,
         )
     })?;
     prune_unknown_attributes(&mut parsed, &schema.block);
-    let cleaned = serde_json::to_vec(&parsed).map_err(|err| {
-        Diagnostics::from_error("Unreadable resource state", err.to_string())
-    })?;
+    let cleaned = serde_json::to_vec(&parsed)
+        .map_err(|err| Diagnostics::from_error("Unreadable resource state", err.to_string()))?;
     codec::decode_json(&cleaned, ty)
         .map_err(|err| codec_diagnostics("Unreadable resource state", &err))
 }
@@ -317,7 +326,11 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_provider_config::Request>,
     ) -> RpcResult<pb::validate_provider_config::Response> {
         let request = request.into_inner();
-        let config = match decode(request.config.as_ref(), &self.provider_type, "provider configuration") {
+        let config = match decode(
+            request.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
             Ok(config) => config,
             Err(diags) => return Ok(Response::new(failed(diags))),
         };
@@ -335,9 +348,11 @@ impl pb::provider_server::Provider for ProviderService {
         let request = request.into_inner();
         let result = self.resource(&request.type_name).and_then(|entry| {
             let config = decode(request.config.as_ref(), &entry.ty, "resource configuration")?;
-            Ok(validate_config(&entry.resource.schema().block, &config, |config, diags| {
-                entry.resource.validate(config, diags)
-            }))
+            Ok(validate_config(
+                &entry.resource.schema().block,
+                &config,
+                |config, diags| entry.resource.validate(config, diags),
+            ))
         });
         Ok(Response::new(failed(result.unwrap_or_else(|diags| diags))))
     }
@@ -349,10 +364,16 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::validate_data_resource_config::Response> {
         let request = request.into_inner();
         let result = self.data_source(&request.type_name).and_then(|entry| {
-            let config = decode(request.config.as_ref(), &entry.ty, "data source configuration")?;
-            Ok(validate_config(&entry.data_source.schema().block, &config, |config, diags| {
-                entry.data_source.validate(config, diags)
-            }))
+            let config = decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "data source configuration",
+            )?;
+            Ok(validate_config(
+                &entry.data_source.schema().block,
+                &config,
+                |config, diags| entry.data_source.validate(config, diags),
+            ))
         });
         Ok(Response::new(failed(result.unwrap_or_else(|diags| diags))))
     }
@@ -403,7 +424,11 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::configure_provider::Request>,
     ) -> RpcResult<pb::configure_provider::Response> {
         let request = request.into_inner();
-        let config = match decode(request.config.as_ref(), &self.provider_type, "provider configuration") {
+        let config = match decode(
+            request.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
             Ok(config) => config,
             Err(diags) => return Ok(Response::new(failed(diags))),
         };
@@ -467,7 +492,11 @@ impl pb::provider_server::Provider for ProviderService {
         let request = request.into_inner();
         let result = self.resource(&request.type_name).and_then(|entry| {
             let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
-            let proposed = decode(request.proposed_new_state.as_ref(), &entry.ty, "proposed state")?;
+            let proposed = decode(
+                request.proposed_new_state.as_ref(),
+                &entry.ty,
+                "proposed state",
+            )?;
             let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
             let change = plan_change(entry.resource.as_ref(), &prior, &proposed, &config);
             if change.diagnostics.has_errors() {
@@ -519,7 +548,11 @@ impl pb::provider_server::Provider for ProviderService {
         let (new_state, mut diags) = if planned.is_null() {
             // Delete: success is a null state; failure keeps the object.
             let diags = resource.delete(&ctx, &prior).await;
-            let state = if diags.has_errors() { prior } else { Value::Null };
+            let state = if diags.has_errors() {
+                prior
+            } else {
+                Value::Null
+            };
             (state, diags)
         } else {
             let outcome = if prior.is_null() {
@@ -529,7 +562,9 @@ impl pb::provider_server::Provider for ProviderService {
             };
             let mut diags = outcome.diagnostics;
             let state = match outcome.state {
-                Some(state) => reconcile_applied(&planned, state, &AttributePath::root(), &mut diags),
+                Some(state) => {
+                    reconcile_applied(&planned, state, &AttributePath::root(), &mut diags)
+                }
                 None if prior.is_null() => {
                     if !diags.has_errors() {
                         diags.error(
@@ -568,7 +603,8 @@ impl pb::provider_server::Provider for ProviderService {
         let result = async {
             let entry = self.resource(&request.type_name)?;
             let ctx = self.context();
-            let states = cancellable(&ctx, "Import", entry.resource.import(&ctx, &request.id)).await??;
+            let states =
+                cancellable(&ctx, "Import", entry.resource.import(&ctx, &request.id)).await??;
             states
                 .iter()
                 .map(|state| {

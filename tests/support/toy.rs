@@ -70,23 +70,43 @@ pub fn thing_schema() -> Schema {
             .attribute(
                 Attribute::required("name", Type::String, "Name.")
                     .requires_replace()
-                    .validate(Validator::pattern("^[a-z-]+$", "must be lowercase letters and dashes")),
+                    .validate(Validator::pattern(
+                        "^[a-z-]+$",
+                        "must be lowercase letters and dashes",
+                    )),
             )
-            .attribute(Attribute::optional("description", Type::String, "Description."))
+            .attribute(Attribute::optional(
+                "description",
+                Type::String,
+                "Description.",
+            ))
             .attribute(
                 Attribute::optional_computed("mode", Type::String, "Mode.")
                     .default_value(Value::string("auto")),
             )
             .attribute(Attribute::optional("size", Type::Number, "Size."))
-            .attribute(Attribute::optional("labels", Type::Map(Box::new(Type::String)), "Labels."))
+            .attribute(Attribute::optional(
+                "labels",
+                Type::Map(Box::new(Type::String)),
+                "Labels.",
+            ))
             .attribute(
-                Attribute::computed("created_at", Type::String, "Creation time.").use_state_for_unknown(),
+                Attribute::computed("created_at", Type::String, "Creation time.")
+                    .use_state_for_unknown(),
             )
-            .attribute(Attribute::computed("revision", Type::Number, "Bumped by every update."))
+            .attribute(Attribute::computed(
+                "revision",
+                Type::Number,
+                "Bumped by every update.",
+            ))
             .nested(
                 NestedBlock::single_required(
                     "spec",
-                    Block::new("Spec.").attribute(Attribute::required("kind", Type::String, "Kind.")),
+                    Block::new("Spec.").attribute(Attribute::required(
+                        "kind",
+                        Type::String,
+                        "Kind.",
+                    )),
                 )
                 .requires_replace(),
             )
@@ -135,18 +155,27 @@ impl Resource for ToyThing {
         // Descriptions are upper-cased remotely, so plan what apply returns.
         if let Some(description) = plan.get("description").as_str().map(str::to_string) {
             if description == "plan-error" {
-                plan.diagnostics.error("Cannot plan", "plan-error was asked for");
+                plan.diagnostics
+                    .error("Cannot plan", "plan-error was asked for");
             }
         }
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Value, _config: &Value) -> ApplyOutcome {
-        let name = planned.get_attr("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = planned
+            .get_attr("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let mut state = planned.clone();
         state = with_attr(state, "id", Value::string(name.clone()));
         state = with_attr(state, "created_at", Value::string("2026-01-01T00:00:00Z"));
         state = with_attr(state, "revision", Value::Number(Number::from_i64(1)));
-        self.backend.things.lock().unwrap().insert(name.clone(), state.clone());
+        self.backend
+            .things
+            .lock()
+            .unwrap()
+            .insert(name.clone(), state.clone());
         if name == "slow" {
             ctx.cancel.cancelled().await;
             return ApplyOutcome::failed(
@@ -157,16 +186,26 @@ impl Resource for ToyThing {
         if name == "half-made" {
             return ApplyOutcome::failed(
                 Some(state),
-                Diagnostics::from_error("Create failed after the object existed", "registration failed"),
+                Diagnostics::from_error(
+                    "Create failed after the object existed",
+                    "registration failed",
+                ),
             );
         }
         ApplyOutcome::ok(state)
     }
 
     async fn read(&self, _ctx: &OpContext, state: &Value) -> ReadOutcome {
-        let id = state.get_attr("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = state
+            .get_attr("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if id == "flaky" {
-            return ReadOutcome::Failed(Diagnostics::from_error("Read failed", "ThrottlingException"));
+            return ReadOutcome::Failed(Diagnostics::from_error(
+                "Read failed",
+                "ThrottlingException",
+            ));
         }
         match self.backend.things.lock().unwrap().get(&id) {
             Some(stored) => ReadOutcome::Found(stored.clone()),
@@ -174,16 +213,42 @@ impl Resource for ToyThing {
         }
     }
 
-    async fn update(&self, _ctx: &OpContext, prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
-        let revision = prior.get_attr("revision").and_then(Value::as_number).and_then(Number::to_i64).unwrap_or(0);
-        let state = with_attr(planned.clone(), "revision", Value::Number(Number::from_i64(revision + 1)));
-        let id = state.get_attr("id").and_then(Value::as_str).unwrap_or_default().to_string();
-        self.backend.things.lock().unwrap().insert(id, state.clone());
+    async fn update(
+        &self,
+        _ctx: &OpContext,
+        prior: &Value,
+        planned: &Value,
+        _config: &Value,
+    ) -> ApplyOutcome {
+        let revision = prior
+            .get_attr("revision")
+            .and_then(Value::as_number)
+            .and_then(Number::to_i64)
+            .unwrap_or(0);
+        let state = with_attr(
+            planned.clone(),
+            "revision",
+            Value::Number(Number::from_i64(revision + 1)),
+        );
+        let id = state
+            .get_attr("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        self.backend
+            .things
+            .lock()
+            .unwrap()
+            .insert(id, state.clone());
         ApplyOutcome::ok(state)
     }
 
     async fn delete(&self, _ctx: &OpContext, prior: &Value) -> Diagnostics {
-        let id = prior.get_attr("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = prior
+            .get_attr("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if id == "undeletable" {
             return Diagnostics::from_error("Delete refused", "ConflictException");
         }
@@ -193,7 +258,10 @@ impl Resource for ToyThing {
 
     async fn import(&self, _ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
         if id.is_empty() {
-            return Err(Diagnostics::from_error("Invalid import id", "expected a name"));
+            return Err(Diagnostics::from_error(
+                "Invalid import id",
+                "expected a name",
+            ));
         }
         let ty = self.schema.implied_type();
         let Value::Object(mut attrs) = Value::empty_of(&ty) else {
@@ -234,7 +302,10 @@ impl DataSource for ToyEcho {
     }
 
     async fn read(&self, _ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let input = config.get_attr("input").and_then(Value::as_str).unwrap_or_default();
+        let input = config
+            .get_attr("input")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         Ok(Value::object([
             ("input", Value::string(input)),
             ("output", Value::string(input.to_uppercase())),

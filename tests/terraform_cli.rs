@@ -1,0 +1,60 @@
+//! The provider under the real Terraform CLI (v1.0.3): init, validate, plan,
+//! schema export, and provider logs parsed as structured provider logs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use support::terraform::Workdir;
+
+#[test]
+fn empty_provider_block_passes_init_validate_plan_and_schema() {
+    let work = Workdir::new();
+    work.write_config("provider \"proton\" {}\n");
+    work.init();
+    let validate = work.run(&["validate", "-no-color"]);
+    validate.assert_ok("validate");
+    assert!(validate.stdout.contains("Success!"), "{}", validate.stdout);
+
+    let plan = work.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
+    plan.assert_ok("plan");
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+
+    let schema = work.run(&["providers", "schema", "-json"]);
+    schema.assert_ok("providers schema");
+    let parsed: serde_json::Value = serde_json::from_str(&schema.stdout).unwrap();
+    let provider =
+        &parsed["provider_schemas"]["registry.terraform.io/awsproton/proton"]["provider"]["block"];
+    assert_eq!(provider["attributes"]["secret_key"]["sensitive"], true);
+    assert_eq!(provider["attributes"]["region"]["optional"], true);
+    assert!(provider["block_types"]["endpoints"].is_object());
+}
+
+#[test]
+fn provider_logs_reach_terraform_as_structured_entries() {
+    let work = Workdir::new();
+    work.write_config("provider \"proton\" {}\n");
+    work.init();
+    let plan = work.run_with_env(
+        &["plan", "-no-color", "-input=false"],
+        &[("TF_LOG", "debug")],
+    );
+    plan.assert_ok("plan");
+    // go-plugin names parsed JSON entries after the plugin binary and turns
+    // our fields into key=value pairs; a raw line would appear unparsed.
+    let provider_lines: Vec<&str> = plan
+        .stderr
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-proton:"))
+        .collect();
+    assert!(
+        provider_lines
+            .iter()
+            .any(|l| l.contains("plugin serving") && l.contains("@module=proton")),
+        "no structured provider log line in:\n{}",
+        plan.stderr
+    );
+    assert!(
+        !plan.stderr.contains("\"@message\""),
+        "a provider log line was shown as raw JSON"
+    );
+}
