@@ -154,6 +154,8 @@ pub(crate) async fn build_client_with(
                 .operation_timeout(OPERATION_TIMEOUT)
                 .build(),
         );
+    // Tests also hide the process environment from the SDK's own lookups (FIPS, dual-stack,
+    // endpoint URLs, credentials), so they behave the same on every machine.
     #[cfg(test)]
     {
         loader = loader.env(ambient.env.clone());
@@ -556,6 +558,69 @@ mod tests {
             files.contains("Config"),
             "default config file kept: {files}"
         );
+    }
+
+    #[tokio::test]
+    async fn without_static_credentials_the_chain_is_resolved_lazily() {
+        let config = empty_config_file();
+        let (http_client, seen) = recording_client();
+        let settings = ProtonSettings {
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec![config.path().display().to_string()],
+            shared_credentials_files: vec![config.path().display().to_string()],
+            ..static_settings()
+        };
+        build_client_with(&settings, empty_ambient(Some(http_client)))
+            .await
+            .unwrap();
+        // Nothing (not even instance metadata) is asked until the first real call.
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "{:?}",
+            seen.lock().unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_a_transport_error_naming_the_endpoint() {
+        // A loopback port that was just free: connecting is refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let settings = ProtonSettings {
+            endpoint: Some(endpoint.clone()),
+            max_retries: Some(0),
+            ..static_settings()
+        };
+        let client = build_client_with(&settings, empty_ambient(None))
+            .await
+            .unwrap();
+        let err = client
+            .find_version(TemplateKind::Service, &VersionKey::new("api", "1", "0"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProtonError::Transport { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "GetServiceTemplateVersion on service template version `api:1.0` could not \
+                 reach AWS Proton at {endpoint}: "
+            )),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn client_and_errors_can_be_shared_across_tasks() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<ProtonClient>();
+        shareable::<ProtonError>();
+        shareable::<ConfigError>();
     }
 
     /// A hanging endpoint fails within the attempt timeout × attempts, as a transport error

@@ -3,7 +3,7 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use aws_sdk_proton::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_proton::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_types::request_id::RequestId;
@@ -174,14 +174,14 @@ impl ProtonError {
                         cause: format!(
                             "HTTP {} response that is not a Proton response: {}",
                             service.raw().status().as_u16(),
-                            DisplayErrorContext(inner)
+                            error_chain(inner)
                         ),
                     };
                 };
                 let message = inner
                     .message()
                     .map(str::to_owned)
-                    .unwrap_or_else(|| format!("{}", DisplayErrorContext(inner)));
+                    .unwrap_or_else(|| error_chain(inner));
                 match code.as_str() {
                     NOT_FOUND_CODE => Self::NotFound { what: resource },
                     CONFLICT_CODE => Self::Conflict {
@@ -203,7 +203,7 @@ impl ProtonError {
             SdkError::ConstructionFailure(_) => Self::InvalidRequest {
                 operation,
                 resource,
-                message: format!("{}", DisplayErrorContext(&err)),
+                message: error_chain(&err),
             },
             SdkError::ResponseError(ref response) => {
                 let status = response.raw().status().as_u16();
@@ -213,7 +213,7 @@ impl ProtonError {
                     endpoint: endpoint.map(str::to_owned),
                     cause: format!(
                         "HTTP {status} response that is not a Proton response: {}",
-                        DisplayErrorContext(&err)
+                        error_chain(&err)
                     ),
                 }
             }
@@ -221,18 +221,34 @@ impl ProtonError {
                 operation,
                 resource,
                 endpoint: endpoint.map(str::to_owned),
-                cause: format!("{}", DisplayErrorContext(&err)),
+                cause: error_chain(&err),
             },
             // `SdkError` is non-exhaustive.
             _ => Self::Api {
                 operation,
                 resource,
                 code: err.code().unwrap_or("UnknownError").to_owned(),
-                message: format!("{}", DisplayErrorContext(&err)),
+                message: error_chain(&err),
                 request_id,
             },
         }
     }
+}
+
+/// `outer: inner: innermost`, from each error's Display along the `source()` chain
+/// (the SDK's `DisplayErrorContext` appends a Debug dump, too noisy for a diagnostic).
+fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        // Wrappers often repeat their source's text; keep each piece once.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
