@@ -758,3 +758,67 @@ async fn waiter_cancelled_before_start_makes_no_call() {
     assert_eq!(err, ProtonError::Cancelled);
     assert_eq!(rule.num_calls(), 0);
 }
+
+// ---- templates --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn template_finder_and_delete_treat_not_found_as_gone() {
+    let get = mock!(Client::get_service_template).then_http_response(not_found);
+    let delete = mock!(Client::delete_service_template).then_http_response(not_found);
+    let client = mocked_any(&[&get, &delete]);
+    assert_eq!(
+        client
+            .find_template(TemplateKind::Service, "api")
+            .await
+            .unwrap(),
+        None
+    );
+    client
+        .delete_template(TemplateKind::Service, "api")
+        .await
+        .unwrap();
+    assert_eq!((get.num_calls(), delete.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn template_is_converted_with_its_provisioning() {
+    use aws_sdk_proton::operation::get_environment_template::GetEnvironmentTemplateOutput;
+    use aws_sdk_proton::types::{EnvironmentTemplate, Provisioning};
+    let get = mock!(Client::get_environment_template)
+        .match_requests(|r| r.name() == Some("env"))
+        .then_output(|| {
+            GetEnvironmentTemplateOutput::builder()
+                .environment_template(
+                    EnvironmentTemplate::builder()
+                        .name("env")
+                        .arn("arn:aws:proton:us-east-1:123456789012:environment-template/env")
+                        .created_at(DateTime::from_secs(1_700_000_000))
+                        .last_modified_at(DateTime::from_secs(1_700_000_000))
+                        .display_name("Env")
+                        .recommended_version("2.1")
+                        .provisioning(Provisioning::CustomerManaged)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let template = mocked(&[&get])
+        .get_template(TemplateKind::Environment, "env")
+        .await
+        .unwrap();
+    assert_eq!(template.kind, TemplateKind::Environment);
+    assert_eq!(template.provisioning.as_deref(), Some("CUSTOMER_MANAGED"));
+    assert_eq!(template.recommended_version.as_deref(), Some("2.1"));
+    assert_eq!(template.description, None);
+}
+
+#[tokio::test]
+async fn deleting_a_template_with_versions_is_a_conflict() {
+    let delete = mock!(Client::delete_environment_template).then_http_response(conflict);
+    let err = mocked(&[&delete])
+        .delete_template(TemplateKind::Environment, "env")
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    assert_eq!(err.request_id(), Some(REQUEST_ID));
+}
