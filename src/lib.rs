@@ -3,7 +3,10 @@
 //!
 //! - [`plugin`]: the protocol layer (handshake, TLS, values, schemas, plan
 //!   engine, gRPC service), which knows nothing of Proton;
+//! - [`proton`]: the one wrapper around the AWS Proton SDK, with finders and
+//!   waiters;
 //! - [`provider`]: the `proton` provider's configuration and its resources.
 
 pub mod plugin;
+pub mod proton;
 pub mod provider;

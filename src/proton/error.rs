@@ -1,0 +1,338 @@
+//! Errors from Proton calls, worded for a Terraform diagnostic's detail.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use aws_sdk_proton::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_types::request_id::RequestId;
+
+pub(crate) const NOT_FOUND_CODE: &str = "ResourceNotFoundException";
+pub(crate) const CONFLICT_CODE: &str = "ConflictException";
+pub(crate) const THROTTLING_CODE: &str = "ThrottlingException";
+
+/// A failed Proton interaction.
+///
+/// Every message names the operation, the resource it was about, the AWS error code and
+/// message, and the request ID when AWS returned one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProtonError {
+    /// `ResourceNotFoundException`: the template or version does not exist.
+    #[error("{what} was not found")]
+    NotFound { what: String },
+
+    /// `ConflictException`: the resource is in a state that forbids the operation (for a
+    /// delete: it is the Recommended version while other versions exist, or it is in use).
+    #[error("{operation} on {resource} was refused: {code}: {message}{}", request_id_suffix(.request_id))]
+    Conflict {
+        operation: &'static str,
+        resource: String,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+
+    /// Any other error response from AWS (validation, access denied, quota, throttling or
+    /// 5xx still failing after the SDK's retries, unrecognized client, invalid signature, …).
+    #[error("{operation} on {resource} failed: {code}: {message}{}", request_id_suffix(.request_id))]
+    Api {
+        operation: &'static str,
+        resource: String,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+
+    /// No usable response: connection refused, DNS, TLS, timeouts, or a reply that is not a
+    /// Proton response (usually a wrong endpoint).
+    #[error(
+        "{operation} on {resource} could not reach AWS Proton at {}: {cause}",
+        .endpoint.as_deref().unwrap_or("the default endpoint")
+    )]
+    Transport {
+        operation: &'static str,
+        resource: String,
+        endpoint: Option<String>,
+        /// What went wrong on the wire (named `cause`: thiserror reserves `source`).
+        cause: String,
+    },
+
+    /// The request could not be built (a required value missing or not representable).
+    #[error("{operation} on {resource}: invalid request: {message}")]
+    InvalidRequest {
+        operation: &'static str,
+        resource: String,
+        message: String,
+    },
+
+    /// Proton could not register the version (its bundle or schema was rejected).
+    #[error(
+        "registration of {key} failed (status REGISTRATION_FAILED): {}",
+        .status_message.as_deref().unwrap_or("Proton gave no status message")
+    )]
+    RegistrationFailed {
+        /// Describes the version, e.g. ``environment template version `web:1.0` ``.
+        key: String,
+        status_message: Option<String>,
+    },
+
+    /// A wait ran out of time.
+    #[error(
+        "timed out after {} waiting for {operation} (last status: {})",
+        humanize(*.waited),
+        .last_status.as_deref().unwrap_or("none observed")
+    )]
+    Timeout {
+        operation: String,
+        waited: Duration,
+        last_status: Option<String>,
+    },
+
+    /// Delete kept being refused with a conflict until the delete timeout.
+    #[error(
+        "{key} could not be deleted: Proton refused for {}: {source}. Proton deletes a \
+         template's Recommended version only after every other version of that template is \
+         gone, and never deletes a version that environments or services still use; delete the \
+         other versions or the deployments first (or retain this version with skip_destroy)",
+        humanize(*.waited)
+    )]
+    DeleteRefused {
+        key: String,
+        waited: Duration,
+        source: Box<ProtonError>,
+    },
+
+    /// The operation was cancelled (Terraform was interrupted).
+    #[error("the operation was cancelled")]
+    Cancelled,
+}
+
+impl ProtonError {
+    /// The AWS error code, when the error came from an AWS error response.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::NotFound { .. } => Some(NOT_FOUND_CODE),
+            Self::Conflict { code, .. } | Self::Api { code, .. } => Some(code),
+            Self::DeleteRefused { source, .. } => source.code(),
+            Self::Transport { .. }
+            | Self::InvalidRequest { .. }
+            | Self::RegistrationFailed { .. }
+            | Self::Timeout { .. }
+            | Self::Cancelled => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict { .. })
+    }
+
+    pub fn is_throttling(&self) -> bool {
+        self.code() == Some(THROTTLING_CODE)
+    }
+
+    /// The request ID AWS returned, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Conflict { request_id, .. } | Self::Api { request_id, .. } => {
+                request_id.as_deref()
+            }
+            Self::DeleteRefused { source, .. } => source.request_id(),
+            _ => None,
+        }
+    }
+
+    /// Maps any SDK error generically: the code, message and request ID come from the error
+    /// metadata, so this works for every operation's error type.
+    pub(crate) fn from_sdk<E>(
+        operation: &'static str,
+        resource: String,
+        endpoint: Option<&str>,
+        err: SdkError<E, HttpResponse>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let request_id = err
+            .request_id()
+            .or_else(|| err.meta().request_id())
+            .map(str::to_owned);
+        match err {
+            SdkError::ServiceError(service) => {
+                let inner = service.err();
+                // No error code: the body was not a Proton error (an HTML page from a proxy,
+                // a different service on that port…), so the endpoint is the likely culprit.
+                let Some(code) = inner.code().map(str::to_owned) else {
+                    return Self::Transport {
+                        operation,
+                        resource,
+                        endpoint: endpoint.map(str::to_owned),
+                        cause: format!(
+                            "HTTP {} response that is not a Proton response: {}",
+                            service.raw().status().as_u16(),
+                            error_chain(inner)
+                        ),
+                    };
+                };
+                let message = inner
+                    .message()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| error_chain(inner));
+                match code.as_str() {
+                    NOT_FOUND_CODE => Self::NotFound { what: resource },
+                    CONFLICT_CODE => Self::Conflict {
+                        operation,
+                        resource,
+                        code,
+                        message,
+                        request_id,
+                    },
+                    _ => Self::Api {
+                        operation,
+                        resource,
+                        code,
+                        message,
+                        request_id,
+                    },
+                }
+            }
+            SdkError::ConstructionFailure(_) => Self::InvalidRequest {
+                operation,
+                resource,
+                message: error_chain(&err),
+            },
+            SdkError::ResponseError(ref response) => {
+                let status = response.raw().status().as_u16();
+                Self::Transport {
+                    operation,
+                    resource,
+                    endpoint: endpoint.map(str::to_owned),
+                    cause: format!(
+                        "HTTP {status} response that is not a Proton response: {}",
+                        error_chain(&err)
+                    ),
+                }
+            }
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Self::Transport {
+                operation,
+                resource,
+                endpoint: endpoint.map(str::to_owned),
+                cause: error_chain(&err),
+            },
+            // `SdkError` is non-exhaustive.
+            _ => Self::Api {
+                operation,
+                resource,
+                code: err.code().unwrap_or("UnknownError").to_owned(),
+                message: error_chain(&err),
+                request_id,
+            },
+        }
+    }
+}
+
+/// `outer: inner: innermost`, from each error's Display along the `source()` chain
+/// (the SDK's `DisplayErrorContext` appends a Debug dump, too noisy for a diagnostic).
+fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        // Wrappers often repeat their source's text; keep each piece once.
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) => format!(" (request ID: {id})"),
+        None => String::new(),
+    }
+}
+
+/// `1m30s`-style durations for messages.
+fn humanize(d: Duration) -> String {
+    let total = d.as_secs();
+    if total == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn humanize_durations() {
+        assert_eq!(humanize(Duration::from_millis(250)), "250ms");
+        assert_eq!(humanize(Duration::from_secs(5)), "5s");
+        assert_eq!(humanize(Duration::from_secs(90)), "1m30s");
+        assert_eq!(humanize(Duration::from_secs(3723)), "1h2m3s");
+    }
+
+    #[test]
+    fn codes_by_variant() {
+        assert_eq!(
+            ProtonError::NotFound { what: "x".into() }.code(),
+            Some(NOT_FOUND_CODE)
+        );
+        let conflict = ProtonError::Conflict {
+            operation: "DeleteEnvironmentTemplateVersion",
+            resource: "environment template version `a:1.0`".into(),
+            code: CONFLICT_CODE.into(),
+            message: "recommended".into(),
+            request_id: Some("rid".into()),
+        };
+        let refused = ProtonError::DeleteRefused {
+            key: "environment template version `a:1.0`".into(),
+            waited: Duration::from_secs(300),
+            source: Box::new(conflict.clone()),
+        };
+        assert_eq!(refused.code(), Some(CONFLICT_CODE));
+        assert_eq!(refused.request_id(), Some("rid"));
+        let msg = refused.to_string();
+        assert!(msg.contains("refused for 5m0s"), "{msg}");
+        assert!(msg.contains("Recommended version"), "{msg}");
+        assert!(msg.contains("(request ID: rid)"), "{msg}");
+        assert_eq!(ProtonError::Cancelled.code(), None);
+    }
+
+    #[test]
+    fn timeout_and_registration_messages() {
+        let timeout = ProtonError::Timeout {
+            operation: "registration of environment template version `a:1.0`".into(),
+            waited: Duration::from_secs(600),
+            last_status: Some("REGISTRATION_IN_PROGRESS".into()),
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "timed out after 10m0s waiting for registration of environment template version \
+             `a:1.0` (last status: REGISTRATION_IN_PROGRESS)"
+        );
+        let failed = ProtonError::RegistrationFailed {
+            key: "service template version `s:2.1`".into(),
+            status_message: Some("schema.yaml: invalid".into()),
+        };
+        assert_eq!(
+            failed.to_string(),
+            "registration of service template version `s:2.1` failed (status \
+             REGISTRATION_FAILED): schema.yaml: invalid"
+        );
+    }
+}

@@ -1,0 +1,37 @@
+//! Finders: "gone" is `Ok(None)`, anything else that went wrong stays an error.
+//!
+//! Resource Read uses these to decide whether to drop a resource from state, so a throttled,
+//! denied or unreachable call must never look like "gone" (terraform-provider-aws `findXByID`).
+//! Throttling and 5xx are retried by the SDK's retry policy before they surface here.
+
+use super::client::ProtonClient;
+use super::error::ProtonError;
+use super::model::{Template, TemplateKind, TemplateVersion, VersionKey};
+
+impl ProtonClient {
+    /// The version, or `None` if it (or its template) does not exist.
+    pub async fn find_version(
+        &self,
+        kind: TemplateKind,
+        key: &VersionKey,
+    ) -> Result<Option<TemplateVersion>, ProtonError> {
+        not_found_as_none(self.get_version(kind, key).await)
+    }
+
+    /// The template, or `None` if it does not exist.
+    pub async fn find_template(
+        &self,
+        kind: TemplateKind,
+        name: &str,
+    ) -> Result<Option<Template>, ProtonError> {
+        not_found_as_none(self.get_template(kind, name).await)
+    }
+}
+
+fn not_found_as_none<T>(result: Result<T, ProtonError>) -> Result<Option<T>, ProtonError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(ProtonError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}

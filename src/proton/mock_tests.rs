@@ -1,0 +1,824 @@
+//! Client, finder and waiter behaviour against mocked Proton responses (aws-smithy-mocks).
+//!
+//! Errors are mocked as raw HTTP responses in Proton's wire format, so the SDK's own
+//! deserializer and retry policy run exactly as in production.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_proton::operation::create_environment_template_version::CreateEnvironmentTemplateVersionOutput;
+use aws_sdk_proton::operation::create_service_template_version::CreateServiceTemplateVersionOutput;
+use aws_sdk_proton::operation::delete_environment_template_version::DeleteEnvironmentTemplateVersionOutput;
+use aws_sdk_proton::operation::list_environment_template_versions::ListEnvironmentTemplateVersionsOutput;
+use aws_sdk_proton::operation::list_tags_for_resource::ListTagsForResourceOutput;
+use aws_sdk_proton::operation::update_environment_template_version::UpdateEnvironmentTemplateVersionOutput;
+use aws_sdk_proton::types::{
+    CompatibleEnvironmentTemplate as SdkCompatible, EnvironmentTemplateVersionSummary,
+    ServiceTemplateSupportedComponentSourceType, ServiceTemplateVersion, Tag,
+    TemplateVersionSourceInput, TemplateVersionStatus,
+};
+use aws_sdk_proton::Client;
+use aws_smithy_mocks::mock;
+use aws_smithy_types::DateTime;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::error::ProtonError;
+use super::model::{
+    rfc3339, CompatibleEnvironmentTemplate, TemplateKind, VersionKey, VersionStatus,
+};
+use super::test_support::*;
+use super::{
+    client_token, delete_with_conflict_retry, wait_registered, CreateVersionInput,
+    UpdateVersionInput,
+};
+
+fn key() -> VersionKey {
+    VersionKey::new("web", "1", "0")
+}
+
+fn get_rule_status(status: &'static str) -> aws_smithy_mocks::Rule {
+    mock!(Client::get_environment_template_version)
+        .then_output(move || get_env_output(env_version("web", "1", "0", status)))
+}
+
+// ---- finders and error mapping ----------------------------------------------------------
+
+#[tokio::test]
+async fn find_version_not_found_is_none_without_retrying() {
+    let rule = mock!(Client::get_environment_template_version).then_http_response(not_found);
+    let client = mocked(&[&rule]);
+    let found = client
+        .find_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap();
+    assert_eq!(found, None);
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn find_version_rides_out_throttling_through_sdk_retries() {
+    let rule = mock!(Client::get_environment_template_version)
+        .sequence()
+        .http_response(throttled)
+        .times(2)
+        .output(|| get_env_output(env_version("web", "1", "0", "DRAFT")))
+        .build();
+    let client = mocked(&[&rule]);
+    let found = client
+        .find_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap()
+        .expect("found");
+    assert_eq!(rule.num_calls(), 3);
+    assert_eq!(found.status, VersionStatus::Draft);
+    assert_eq!(found.kind, TemplateKind::Environment);
+    assert_eq!(found.key(), key());
+    assert_eq!(rfc3339(found.created_at), "2023-11-14T22:13:20Z");
+    assert_eq!(rfc3339(found.last_modified_at), "2023-11-14T22:15:00Z");
+}
+
+#[tokio::test(start_paused = true)]
+async fn find_version_never_reports_gone_for_other_errors() {
+    let throttled_forever = mock!(Client::get_environment_template_version)
+        .sequence()
+        .http_response(throttled)
+        .repeatedly()
+        .build();
+    let client = mocked(&[&throttled_forever]);
+    let err = client
+        .find_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ThrottlingException"));
+    assert_eq!(
+        throttled_forever.num_calls(),
+        3,
+        "SDK made all its attempts"
+    );
+
+    let denied = mock!(Client::get_environment_template_version).then_http_response(|| {
+        aws_error(
+            403,
+            "AccessDeniedException",
+            "User is not authorized to perform proton:GetEnvironmentTemplateVersion",
+        )
+    });
+    let client = mocked(&[&denied]);
+    let err = client
+        .find_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProtonError::Api { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn api_errors_carry_operation_resource_code_message_and_request_id() {
+    let rule = mock!(Client::get_service_template_version).then_http_response(|| {
+        aws_error(400, "ValidationException", "1 validation error detected")
+    });
+    let client = mocked(&[&rule]);
+    let err = client
+        .get_version(TemplateKind::Service, &VersionKey::new("api", "2", "3"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert_eq!(err.request_id(), Some(REQUEST_ID));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "GetServiceTemplateVersion on service template version `api:2.3` failed: \
+             ValidationException: 1 validation error detected (request ID: {REQUEST_ID})"
+        )
+    );
+}
+
+#[tokio::test]
+async fn not_found_from_get_names_the_version() {
+    let rule = mock!(Client::get_environment_template_version).then_http_response(not_found);
+    let err = mocked(&[&rule])
+        .get_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert_eq!(
+        err.to_string(),
+        "environment template version `web:1.0` was not found"
+    );
+}
+
+#[tokio::test]
+async fn a_non_proton_reply_is_a_transport_error_naming_the_endpoint() {
+    let rule = mock!(Client::get_environment_template_version).then_http_response(|| {
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(200).unwrap(),
+            aws_smithy_types::body::SdkBody::from("<html>captive portal</html>"),
+        )
+    });
+    let err = mocked(&[&rule])
+        .get_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProtonError::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains(ENDPOINT), "{err}");
+}
+
+// ---- create / update / list / tags ------------------------------------------------------
+
+fn create_input() -> CreateVersionInput {
+    CreateVersionInput {
+        template_name: "web".into(),
+        major_version: Some("1".into()),
+        description: Some("first".into()),
+        source_bucket: "bundles".into(),
+        source_key: "web.tar.gz".into(),
+        tags: BTreeMap::from([("team".into(), "platform".into())]),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn create_environment_version_sends_every_field_and_the_token() {
+    let mut input = create_input();
+    input.client_token = client_token(TemplateKind::Environment, &input, "");
+    let expected_token = input.client_token.clone();
+    let rule = mock!(Client::create_environment_template_version)
+        .match_requests(move |r| {
+            let source_ok = matches!(
+                r.source(),
+                Some(TemplateVersionSourceInput::S3(s)) if s.bucket() == "bundles" && s.key() == "web.tar.gz"
+            );
+            r.template_name() == Some("web")
+                && r.major_version() == Some("1")
+                && r.description() == Some("first")
+                && r.client_token() == Some(expected_token.as_str())
+                && r.tags().len() == 1
+                && source_ok
+        })
+        .then_output(|| {
+            CreateEnvironmentTemplateVersionOutput::builder()
+                .environment_template_version(env_version("web", "1", "1", "REGISTRATION_IN_PROGRESS"))
+                .build()
+        });
+    let created = mocked(&[&rule])
+        .create_version(TemplateKind::Environment, &input)
+        .await
+        .unwrap();
+    assert_eq!(rule.num_calls(), 1);
+    assert_eq!(created.key(), VersionKey::new("web", "1", "1"));
+    assert_eq!(created.status, VersionStatus::RegistrationInProgress);
+}
+
+#[tokio::test]
+async fn create_service_version_maps_service_only_fields() {
+    let mut input = create_input();
+    input.compatible_environment_templates = vec![CompatibleEnvironmentTemplate {
+        template_name: "env".into(),
+        major_version: "2".into(),
+    }];
+    input.supported_component_sources = vec!["DIRECTLY_DEFINED".into()];
+    let rule = mock!(Client::create_service_template_version)
+        .match_requests(|r| {
+            r.compatible_environment_templates().len() == 1
+                && r.supported_component_sources()
+                    == [ServiceTemplateSupportedComponentSourceType::DirectlyDefined]
+                && r.client_token().is_some()
+        })
+        .then_output(|| {
+            CreateServiceTemplateVersionOutput::builder()
+                .service_template_version(
+                    ServiceTemplateVersion::builder()
+                        .template_name("web")
+                        .major_version("1")
+                        .minor_version("0")
+                        .status(TemplateVersionStatus::RegistrationInProgress)
+                        .arn("arn:aws:proton:us-east-1:123456789012:service-template/web:1.0")
+                        .created_at(DateTime::from_secs(1_700_000_000))
+                        .last_modified_at(DateTime::from_secs(1_700_000_000))
+                        .compatible_environment_templates(
+                            SdkCompatible::builder()
+                                .template_name("env")
+                                .major_version("2")
+                                .build()
+                                .unwrap(),
+                        )
+                        .supported_component_sources(
+                            ServiceTemplateSupportedComponentSourceType::DirectlyDefined,
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let created = mocked(&[&rule])
+        .create_version(TemplateKind::Service, &input)
+        .await
+        .unwrap();
+    assert_eq!(rule.num_calls(), 1);
+    assert_eq!(created.kind, TemplateKind::Service);
+    assert_eq!(
+        created.compatible_environment_templates,
+        input.compatible_environment_templates
+    );
+    assert_eq!(created.supported_component_sources, ["DIRECTLY_DEFINED"]);
+}
+
+#[tokio::test]
+async fn service_only_fields_are_rejected_for_environment_versions_without_a_call() {
+    let rule = mock!(Client::create_environment_template_version)
+        .then_output(|| CreateEnvironmentTemplateVersionOutput::builder().build());
+    let mut input = create_input();
+    input.supported_component_sources = vec!["DIRECTLY_DEFINED".into()];
+    let err = mocked(&[&rule])
+        .create_version(TemplateKind::Environment, &input)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProtonError::InvalidRequest { .. }), "{err:?}");
+    assert_eq!(rule.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn update_clears_a_description_by_sending_an_empty_one() {
+    let rule = mock!(Client::update_environment_template_version)
+        .match_requests(|r| {
+            r.description() == Some("") && r.status() == Some(&TemplateVersionStatus::Published)
+        })
+        .then_output(|| {
+            UpdateEnvironmentTemplateVersionOutput::builder()
+                .environment_template_version(
+                    env_version("web", "1", "0", "PUBLISHED").to_builder_with_description(""),
+                )
+                .build()
+        });
+    let updated = mocked(&[&rule])
+        .update_version(
+            TemplateKind::Environment,
+            &key(),
+            &UpdateVersionInput {
+                description: Some(None),
+                status: Some(VersionStatus::Published),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rule.num_calls(), 1);
+    assert_eq!(updated.status, VersionStatus::Published);
+    assert_eq!(
+        updated.description, None,
+        "empty description reads as unset"
+    );
+}
+
+trait WithDescription {
+    fn to_builder_with_description(self, description: &str) -> Self;
+}
+
+impl WithDescription for aws_sdk_proton::types::EnvironmentTemplateVersion {
+    fn to_builder_with_description(self, description: &str) -> Self {
+        aws_sdk_proton::types::EnvironmentTemplateVersion::builder()
+            .template_name(self.template_name())
+            .major_version(self.major_version())
+            .minor_version(self.minor_version())
+            .status(self.status().clone())
+            .arn(self.arn())
+            .created_at(*self.created_at())
+            .last_modified_at(*self.last_modified_at())
+            .description(description)
+            .build()
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn list_versions_follows_every_page() {
+    let summary = |minor: &str| {
+        EnvironmentTemplateVersionSummary::builder()
+            .template_name("web")
+            .major_version("1")
+            .minor_version(minor)
+            .status(TemplateVersionStatus::Published)
+            .arn(format!(
+                "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.{minor}"
+            ))
+            .created_at(DateTime::from_secs(1))
+            .last_modified_at(DateTime::from_secs(2))
+            .build()
+            .unwrap()
+    };
+    let first = mock!(Client::list_environment_template_versions)
+        .match_requests(|r| r.next_token().is_none() && r.major_version() == Some("1"))
+        .then_output(move || {
+            ListEnvironmentTemplateVersionsOutput::builder()
+                .template_versions(summary("0"))
+                .template_versions(summary("1"))
+                .next_token("page2")
+                .build()
+                .unwrap()
+        });
+    let second = mock!(Client::list_environment_template_versions)
+        .match_requests(|r| r.next_token() == Some("page2"))
+        .then_output(move || {
+            ListEnvironmentTemplateVersionsOutput::builder()
+                .template_versions(summary("2"))
+                .build()
+                .unwrap()
+        });
+    let versions = mocked(&[&first, &second])
+        .list_versions(TemplateKind::Environment, "web", Some("1"))
+        .await
+        .unwrap();
+    let keys: Vec<String> = versions.iter().map(|v| v.key().to_string()).collect();
+    assert_eq!(keys, ["web:1.0", "web:1.1", "web:1.2"]);
+}
+
+#[tokio::test]
+async fn list_tags_reads_all_pages_and_drops_aws_managed_keys() {
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
+    let first = mock!(Client::list_tags_for_resource)
+        .match_requests(|r| r.next_token().is_none())
+        .then_output(move || {
+            ListTagsForResourceOutput::builder()
+                .tags(tag("team", "platform"))
+                .tags(tag("aws:proton:template", "arn:..."))
+                .next_token("t2")
+                .build()
+                .unwrap()
+        });
+    let second = mock!(Client::list_tags_for_resource)
+        .match_requests(|r| r.next_token() == Some("t2"))
+        .then_output(move || {
+            ListTagsForResourceOutput::builder()
+                .tags(tag("aws:proton:account", "123456789012"))
+                .tags(tag("env", "prod"))
+                .build()
+                .unwrap()
+        });
+    let tags = mocked(&[&first, &second])
+        .list_tags("arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0")
+        .await
+        .unwrap();
+    assert_eq!(
+        tags,
+        BTreeMap::from([
+            ("env".to_string(), "prod".to_string()),
+            ("team".to_string(), "platform".to_string())
+        ])
+    );
+}
+
+#[tokio::test]
+async fn tag_and_untag_skip_the_call_when_there_is_nothing_to_do() {
+    let tag = mock!(Client::tag_resource).then_output(|| {
+        aws_sdk_proton::operation::tag_resource::TagResourceOutput::builder().build()
+    });
+    let untag = mock!(Client::untag_resource).then_output(|| {
+        aws_sdk_proton::operation::untag_resource::UntagResourceOutput::builder().build()
+    });
+    let client = mocked_any(&[&tag, &untag]);
+    let arn = "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0";
+    client.tag(arn, &BTreeMap::new()).await.unwrap();
+    client.untag(arn, &[]).await.unwrap();
+    assert_eq!((tag.num_calls(), untag.num_calls()), (0, 0));
+    client
+        .tag(arn, &BTreeMap::from([("a".into(), "b".into())]))
+        .await
+        .unwrap();
+    client.untag(arn, &["c".into()]).await.unwrap();
+    assert_eq!((tag.num_calls(), untag.num_calls()), (1, 1));
+}
+
+// ---- delete -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn delete_treats_not_found_and_empty_output_as_success() {
+    let gone = mock!(Client::delete_environment_template_version).then_http_response(not_found);
+    mocked(&[&gone])
+        .delete_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap();
+    assert_eq!(gone.num_calls(), 1);
+
+    let empty = mock!(Client::delete_environment_template_version)
+        .then_output(|| DeleteEnvironmentTemplateVersionOutput::builder().build());
+    mocked(&[&empty])
+        .delete_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap();
+    assert_eq!(empty.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn delete_conflict_is_a_conflict_error() {
+    let rule = mock!(Client::delete_environment_template_version).then_http_response(conflict);
+    let err = mocked(&[&rule])
+        .delete_version(TemplateKind::Environment, &key())
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    assert_eq!(rule.num_calls(), 1, "the SDK does not retry conflicts");
+    assert!(err.to_string().starts_with(
+        "DeleteEnvironmentTemplateVersion on environment template version `web:1.0` was refused: ConflictException"
+    ), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_retries_conflicts_until_they_clear() {
+    let rule = mock!(Client::delete_environment_template_version)
+        .sequence()
+        .http_response(conflict)
+        .times(2)
+        .output(|| DeleteEnvironmentTemplateVersionOutput::builder().build())
+        .build();
+    let client = mocked(&[&rule]);
+    let start = Instant::now();
+    delete_with_conflict_retry(
+        &client,
+        TemplateKind::Environment,
+        &key(),
+        Duration::from_secs(300),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rule.num_calls(), 3);
+    // 1 s, then 1.5 s of backoff.
+    assert_eq!(start.elapsed(), Duration::from_millis(2500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_gives_up_at_the_timeout_with_an_explanation() {
+    let rule = mock!(Client::delete_environment_template_version)
+        .sequence()
+        .http_response(conflict)
+        .repeatedly()
+        .build();
+    let client = mocked(&[&rule]);
+    let start = Instant::now();
+    let err = delete_with_conflict_retry(
+        &client,
+        TemplateKind::Environment,
+        &key(),
+        Duration::from_secs(60),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(60),
+        "never past the deadline"
+    );
+    assert!(matches!(err, ProtonError::DeleteRefused { .. }), "{err:?}");
+    assert_eq!(err.code(), Some("ConflictException"));
+    let msg = err.to_string();
+    assert!(msg.contains("refused for 1m0s"), "{msg}");
+    assert!(msg.contains("Recommended version"), "{msg}");
+    assert!(rule.num_calls() > 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_stops_promptly_when_cancelled() {
+    let rule = mock!(Client::delete_environment_template_version)
+        .sequence()
+        .http_response(conflict)
+        .repeatedly()
+        .build();
+    let client = mocked(&[&rule]);
+    let cancel = CancellationToken::new();
+    let canceller = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        canceller.cancel();
+    });
+    let start = Instant::now();
+    let err = delete_with_conflict_retry(
+        &client,
+        TemplateKind::Environment,
+        &key(),
+        Duration::from_secs(300),
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err, ProtonError::Cancelled);
+    assert_eq!(start.elapsed(), Duration::from_millis(1200));
+}
+
+// ---- registration waiter ----------------------------------------------------------------
+
+async fn wait(
+    client: &super::ProtonClient,
+    timeout: Duration,
+) -> Result<super::TemplateVersion, ProtonError> {
+    wait_registered(
+        client,
+        TemplateKind::Environment,
+        &key(),
+        timeout,
+        &CancellationToken::new(),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_polls_fast_until_draft() {
+    let in_progress = mock!(Client::get_environment_template_version)
+        .sequence()
+        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
+        .times(2)
+        .build();
+    let draft = get_rule_status("DRAFT");
+    let client = mocked(&[&in_progress, &draft]);
+    let start = Instant::now();
+    let version = wait(&client, Duration::from_secs(600)).await.unwrap();
+    assert_eq!(version.status, VersionStatus::Draft);
+    assert_eq!((in_progress.num_calls(), draft.num_calls()), (2, 1));
+    // Polls at 0.4 s, 1.0 s and 1.9 s.
+    assert_eq!(start.elapsed(), Duration::from_millis(1900));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_accepts_published() {
+    let published = get_rule_status("PUBLISHED");
+    let version = wait(&mocked(&[&published]), Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(version.status, VersionStatus::Published);
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_reports_registration_failure_with_the_status_message() {
+    let failed = mock!(Client::get_environment_template_version).then_output(|| {
+        let v = env_version("web", "1", "0", "REGISTRATION_FAILED");
+        get_env_output(
+            aws_sdk_proton::types::EnvironmentTemplateVersion::builder()
+                .template_name(v.template_name())
+                .major_version(v.major_version())
+                .minor_version(v.minor_version())
+                .status(TemplateVersionStatus::RegistrationFailed)
+                .status_message("schema/schema.yaml: missing environment_input_type")
+                .arn(v.arn())
+                .created_at(*v.created_at())
+                .last_modified_at(*v.last_modified_at())
+                .build()
+                .unwrap(),
+        )
+    });
+    let err = wait(&mocked(&[&failed]), Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ProtonError::RegistrationFailed {
+            key: "environment template version `web:1.0`".into(),
+            status_message: Some("schema/schema.yaml: missing environment_input_type".into()),
+        }
+    );
+    assert!(err
+        .to_string()
+        .contains("schema/schema.yaml: missing environment_input_type"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_times_out_at_the_deadline_with_the_last_status() {
+    let in_progress = mock!(Client::get_environment_template_version)
+        .sequence()
+        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
+        .repeatedly()
+        .build();
+    let start = Instant::now();
+    let err = wait(&mocked(&[&in_progress]), Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(30),
+        "never past the deadline"
+    );
+    match &err {
+        ProtonError::Timeout {
+            waited,
+            last_status,
+            ..
+        } => {
+            assert_eq!(*waited, Duration::from_secs(30));
+            assert_eq!(last_status.as_deref(), Some("REGISTRATION_IN_PROGRESS"));
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    // 0.4 + 0.6 + 0.9 + 1.35 + 2.025 + 3.037 + 4.555 = 12.867 s, then every 5 s, then the
+    // final poll exactly at the deadline.
+    assert_eq!(in_progress.num_calls(), 11);
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_tolerates_not_found_right_after_create() {
+    let not_yet = mock!(Client::get_environment_template_version)
+        .sequence()
+        .http_response(not_found)
+        .times(3)
+        .build();
+    let draft = get_rule_status("DRAFT");
+    let version = wait(&mocked(&[&not_yet, &draft]), Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(version.status, VersionStatus::Draft);
+    assert_eq!((not_yet.num_calls(), draft.num_calls()), (3, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_gives_up_on_not_found_after_the_grace_polls() {
+    let never = mock!(Client::get_environment_template_version)
+        .sequence()
+        .http_response(not_found)
+        .repeatedly()
+        .build();
+    let err = wait(&mocked(&[&never]), Duration::from_secs(600))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(never.num_calls(), 9);
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_does_not_tolerate_not_found_once_the_version_was_seen() {
+    let seen = mock!(Client::get_environment_template_version)
+        .sequence()
+        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
+        .http_response(not_found)
+        .build();
+    let err = wait(&mocked(&[&seen]), Duration::from_secs(600))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(seen.num_calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_backs_off_and_keeps_polling_through_throttling() {
+    // Three throttles exhaust the SDK's 3 attempts, so one poll surfaces ThrottlingException.
+    let throttling = mock!(Client::get_environment_template_version)
+        .sequence()
+        .http_response(throttled)
+        .times(3)
+        .build();
+    let draft = get_rule_status("DRAFT");
+    let version = wait(&mocked(&[&throttling, &draft]), Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(version.status, VersionStatus::Draft);
+    assert_eq!((throttling.num_calls(), draft.num_calls()), (3, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_returns_promptly_when_cancelled() {
+    let in_progress = mock!(Client::get_environment_template_version)
+        .sequence()
+        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
+        .repeatedly()
+        .build();
+    let client = mocked(&[&in_progress]);
+    let cancel = CancellationToken::new();
+    let canceller = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1234)).await;
+        canceller.cancel();
+    });
+    let start = Instant::now();
+    let err = wait_registered(
+        &client,
+        TemplateKind::Environment,
+        &key(),
+        Duration::from_secs(3600),
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err, ProtonError::Cancelled);
+    assert_eq!(start.elapsed(), Duration::from_millis(1234));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiter_cancelled_before_start_makes_no_call() {
+    let rule = get_rule_status("DRAFT");
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let err = wait_registered(
+        &mocked(&[&rule]),
+        TemplateKind::Environment,
+        &key(),
+        Duration::from_secs(60),
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err, ProtonError::Cancelled);
+    assert_eq!(rule.num_calls(), 0);
+}
+
+// ---- templates --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn template_finder_and_delete_treat_not_found_as_gone() {
+    let get = mock!(Client::get_service_template).then_http_response(not_found);
+    let delete = mock!(Client::delete_service_template).then_http_response(not_found);
+    let client = mocked_any(&[&get, &delete]);
+    assert_eq!(
+        client
+            .find_template(TemplateKind::Service, "api")
+            .await
+            .unwrap(),
+        None
+    );
+    client
+        .delete_template(TemplateKind::Service, "api")
+        .await
+        .unwrap();
+    assert_eq!((get.num_calls(), delete.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn template_is_converted_with_its_provisioning() {
+    use aws_sdk_proton::operation::get_environment_template::GetEnvironmentTemplateOutput;
+    use aws_sdk_proton::types::{EnvironmentTemplate, Provisioning};
+    let get = mock!(Client::get_environment_template)
+        .match_requests(|r| r.name() == Some("env"))
+        .then_output(|| {
+            GetEnvironmentTemplateOutput::builder()
+                .environment_template(
+                    EnvironmentTemplate::builder()
+                        .name("env")
+                        .arn("arn:aws:proton:us-east-1:123456789012:environment-template/env")
+                        .created_at(DateTime::from_secs(1_700_000_000))
+                        .last_modified_at(DateTime::from_secs(1_700_000_000))
+                        .display_name("Env")
+                        .recommended_version("2.1")
+                        .provisioning(Provisioning::CustomerManaged)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let template = mocked(&[&get])
+        .get_template(TemplateKind::Environment, "env")
+        .await
+        .unwrap();
+    assert_eq!(template.kind, TemplateKind::Environment);
+    assert_eq!(template.provisioning.as_deref(), Some("CUSTOMER_MANAGED"));
+    assert_eq!(template.recommended_version.as_deref(), Some("2.1"));
+    assert_eq!(template.description, None);
+}
+
+#[tokio::test]
+async fn deleting_a_template_with_versions_is_a_conflict() {
+    let delete = mock!(Client::delete_environment_template).then_http_response(conflict);
+    let err = mocked(&[&delete])
+        .delete_template(TemplateKind::Environment, "env")
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err:?}");
+    assert_eq!(err.request_id(), Some(REQUEST_ID));
+}

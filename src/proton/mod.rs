@@ -1,0 +1,42 @@
+//! The one module that talks to AWS Proton.
+//!
+//! Resource modules use [`ProtonClient`] and the types in [`model`]; they never touch
+//! `aws-sdk-proton` directly. Layout follows terraform-provider-aws service packages:
+//!
+//! - [`config`]: provider settings → one shared SDK client ([`build_client`]).
+//! - [`client`]: one method per Proton operation, both template kinds through one code path.
+//! - [`find`]: finders that turn "not found" into `None` and let every other error through.
+//! - [`wait`]: the registration waiter and the conflict-tolerant delete.
+//! - [`token`]: deterministic `clientToken`s so an interrupted create converges.
+//! - [`model`] and [`error`]: SDK-free domain types and errors.
+
+// Every item of aws-sdk-proton is `#[deprecated]` since Proton stopped taking new customers
+// (2025-10-07). This module is the only place that uses the SDK, so the allowance stops here.
+#![allow(deprecated)]
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod find;
+pub mod model;
+pub mod token;
+pub mod wait;
+
+mod convert;
+
+#[cfg(test)]
+mod mock_tests;
+#[cfg(test)]
+mod test_support;
+
+pub use client::{
+    CreateTemplateInput, CreateVersionInput, ProtonClient, UpdateTemplateInput, UpdateVersionInput,
+};
+pub use config::{build_client, ConfigError, ProtonSettings};
+pub use error::ProtonError;
+pub use model::{
+    rfc3339, CompatibleEnvironmentTemplate, IdError, Template, TemplateKind, TemplateVersion,
+    TemplateVersionSummary, VersionKey, VersionStatus,
+};
+pub use token::client_token;
+pub use wait::{delete_with_conflict_retry, wait_registered};
