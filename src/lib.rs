@@ -10,3 +10,4 @@
 pub mod plugin;
 pub mod proton;
 pub mod provider;
+pub mod resources;

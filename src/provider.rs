@@ -1,19 +1,60 @@
-//! The `proton` provider: its configuration block and its resource types.
+//! The `proton` provider: its configuration block, the one shared Proton
+//! client it builds, and its resource types.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, Provider, Resource};
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
-use crate::plugin::value::{Type, Value};
+use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::{build_client, ProtonClient, ProtonSettings};
+use crate::resources::{environment_template_version, service_template_version};
 
 /// The provider's source address, used in debug (reattach) mode and docs.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/awsproton/proton";
+
+/// What ConfigureProvider establishes, shared by every resource.
+#[derive(Debug)]
+pub struct Configured {
+    /// The one SDK client of this process.
+    pub client: ProtonClient,
+    /// `default_tags.tags`, merged into every resource's `tags_all`.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// State shared between the provider and its resources. Set once by
+/// ConfigureProvider; Terraform configures before any resource operation.
+#[derive(Debug, Default)]
+pub struct ProviderState {
+    configured: OnceLock<Configured>,
+}
+
+impl ProviderState {
+    /// The configuration, or an error saying the provider was not configured.
+    pub fn configured(&self) -> Result<&Configured, Diagnostics> {
+        self.configured.get().ok_or_else(|| {
+            Diagnostics::from_error(
+                "Provider not configured",
+                "Terraform called a resource operation before ConfigureProvider. This is a bug in Terraform or the provider.",
+            )
+        })
+    }
+
+    /// Default tags, empty before configuration (validation runs before it).
+    pub fn default_tags(&self) -> BTreeMap<String, String> {
+        self.configured
+            .get()
+            .map(|c| c.default_tags.clone())
+            .unwrap_or_default()
+    }
+}
 
 /// The `proton` provider.
 #[derive(Debug)]
 pub struct ProtonProvider {
     schema: Schema,
+    state: Arc<ProviderState>,
 }
 
 impl Default for ProtonProvider {
@@ -27,6 +68,7 @@ impl ProtonProvider {
     pub fn new() -> Self {
         Self {
             schema: provider_schema(),
+            state: Arc::default(),
         }
     }
 }
@@ -40,7 +82,7 @@ fn provider_schema() -> Schema {
         Block::new("Manages AWS Proton template versions. Every setting falls back to the standard AWS configuration chain (environment variables, shared config and credentials files, SSO, web identity, instance metadata).")
             .attribute(Attribute::optional("access_key", Type::String, "AWS access key ID. Requires `secret_key`.").sensitive())
             .attribute(
-                Attribute::optional("max_retries", Type::Number, "Attempts beyond the first for a failed AWS call (throttling, 5xx, network). Default 10.")
+                Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts).")
                     .validate(Validator::IntRange { min: 0, max: 100 }),
             )
             .attribute(Attribute::optional("profile", Type::String, "Named profile from the shared config files."))
@@ -52,7 +94,10 @@ fn provider_schema() -> Schema {
             .nested(NestedBlock::single(
                 "default_tags",
                 Block::new("Tags applied to every resource that supports tags.")
-                    .attribute(Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win.")),
+                    .attribute(
+                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win.")
+                            .validate(crate::resources::tags::key_validator()),
+                    ),
             ))
             .nested(NestedBlock::single(
                 "endpoints",
@@ -62,6 +107,57 @@ fn provider_schema() -> Schema {
     )
 }
 
+/// Reads the provider block into SDK settings. Unknown values (a provider
+/// block that depends on a resource not yet created) are refused with the
+/// attribute named, rather than silently ignored.
+fn settings_from_config(config: &Value, diags: &mut Diagnostics) -> (ProtonSettings, BTreeMap<String, String>) {
+    let string = |name: &str, diags: &mut Diagnostics| -> Option<String> {
+        let value = config.get_attr(name)?;
+        if value.is_unknown() {
+            diags.attribute_error(
+                AttributePath::attr(name),
+                "Provider setting not known yet",
+                format!("`{name}` depends on a value known only after apply; the provider must be configured at plan time."),
+            );
+            return None;
+        }
+        value.as_str().map(str::to_string)
+    };
+    let strings = |name: &str| -> Vec<String> {
+        match config.get_attr(name) {
+            Some(Value::List(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let max_retries = config
+        .get_attr("max_retries")
+        .and_then(Value::as_number)
+        .and_then(|n| n.to_i64())
+        .and_then(|n| u32::try_from(n).ok());
+    let endpoint = config
+        .get_attr("endpoints")
+        .and_then(|e| e.get_attr("proton"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let default_tags = config
+        .get_attr("default_tags")
+        .and_then(|d| d.get_attr("tags"))
+        .map(crate::resources::tags::from_value)
+        .unwrap_or_default();
+    let settings = ProtonSettings {
+        region: string("region", diags),
+        profile: string("profile", diags),
+        access_key: string("access_key", diags),
+        secret_key: string("secret_key", diags),
+        token: string("token", diags),
+        shared_config_files: strings("shared_config_files"),
+        shared_credentials_files: strings("shared_credentials_files"),
+        endpoint,
+        max_retries,
+    };
+    (settings, default_tags)
+}
+
 #[async_trait::async_trait]
 impl Provider for ProtonProvider {
     fn schema(&self) -> &Schema {
@@ -69,13 +165,31 @@ impl Provider for ProtonProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        Vec::new()
+        vec![
+            Arc::new(environment_template_version::resource(self.state.clone())),
+            Arc::new(service_template_version::resource(self.state.clone())),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         Vec::new()
     }
 
-    async fn configure(&self, _config: &Value, _terraform_version: &str, _diags: &mut Diagnostics) {
+    async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) {
+        let (settings, default_tags) = settings_from_config(config, diags);
+        if diags.has_errors() {
+            return;
+        }
+        tracing::debug!(terraform_version, ?settings, "configuring the Proton client");
+        match build_client(&settings).await {
+            Ok(client) => {
+                // Terraform configures once per process; a second call keeps the first.
+                let _ = self.state.configured.set(Configured {
+                    client,
+                    default_tags,
+                });
+            }
+            Err(err) => diags.error("Invalid provider configuration", err.to_string()),
+        }
     }
 }

@@ -1,0 +1,6 @@
+//! The provider's resource types, one module each, and what they share.
+
+pub mod environment_template_version;
+pub mod service_template_version;
+pub mod tags;
+pub mod template_version;

@@ -1,0 +1,124 @@
+//! `tags` / `tags_all` as terraform-provider-aws defines them: `tags_all` is
+//! the provider's `default_tags` overlaid with the resource's own `tags`;
+//! AWS-managed `aws:*` keys are never shown.
+
+use std::collections::BTreeMap;
+
+use crate::plugin::schema::{Attribute, Validator};
+use crate::plugin::value::{Type, Value};
+
+/// Proton allows 50 tags per resource; the provider keeps one for itself
+/// (the bundle location, see the version resources).
+pub const MAX_USER_TAGS: usize = 49;
+
+/// The map type of tags.
+pub fn tags_type() -> Type {
+    Type::Map(Box::new(Type::String))
+}
+
+/// Key rules shared by `tags` and `default_tags`.
+pub fn key_validator() -> Validator {
+    Validator::Keys(Box::new(Validator::NoPrefix {
+        prefix: "aws:",
+        reason: "which AWS reserves for its own tags",
+    }))
+}
+
+/// The `tags` attribute with Proton's limits.
+pub fn tags_attribute() -> Attribute {
+    Attribute::optional(
+        "tags",
+        tags_type(),
+        "Tags for the version. Merged over the provider's `default_tags` into `tags_all`.",
+    )
+    .validate(key_validator())
+    .validate(Validator::Keys(Box::new(Validator::Length { min: 1, max: 128 })))
+    .validate(Validator::Elements(Box::new(Validator::Length { min: 0, max: 256 })))
+    .validate(Validator::Count {
+        min: 0,
+        max: MAX_USER_TAGS,
+    })
+}
+
+/// The computed `tags_all` attribute.
+pub fn tags_all_attribute() -> Attribute {
+    Attribute::computed(
+        "tags_all",
+        tags_type(),
+        "All tags of the version: the provider's `default_tags` overlaid with `tags`. AWS-managed `aws:*` tags are not shown.",
+    )
+}
+
+/// A tag map from a `map(string)` value (null and unknown read as empty).
+pub fn from_value(value: &Value) -> BTreeMap<String, String> {
+    match value {
+        Value::Map(items) => items
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// A `map(string)` value from a tag map.
+pub fn to_value(tags: &BTreeMap<String, String>) -> Value {
+    Value::Map(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::string(v.clone())))
+            .collect(),
+    )
+}
+
+/// `default_tags` overlaid with the resource's `tags`.
+pub fn merge(defaults: &BTreeMap<String, String>, tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut all = defaults.clone();
+    all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+    all
+}
+
+/// The `tags` to record after reading `remote` tags: every remote tag except
+/// those that only come from `default_tags` (same key and value, and not
+/// written in the resource's own `tags` before). Null stays null when nothing
+/// is left, so an unset `tags` shows no drift.
+pub fn resource_tags(prior_tags: &Value, remote: &BTreeMap<String, String>, defaults: &BTreeMap<String, String>) -> Value {
+    let prior = from_value(prior_tags);
+    let own: BTreeMap<String, String> = remote
+        .iter()
+        .filter(|(k, v)| prior.contains_key(*k) || defaults.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if own.is_empty() && prior_tags.is_null() {
+        Value::Null
+    } else {
+        to_value(&own)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn own_tags_win_over_defaults() {
+        let all = merge(&map(&[("env", "dev"), ("team", "a")]), &map(&[("team", "b")]));
+        assert_eq!(all, map(&[("env", "dev"), ("team", "b")]));
+    }
+
+    #[test]
+    fn default_only_tags_are_not_reported_as_own() {
+        let defaults = map(&[("env", "dev")]);
+        assert_eq!(resource_tags(&Value::Null, &map(&[("env", "dev")]), &defaults), Value::Null);
+        // Drift in a default tag's value shows up as an own tag.
+        assert_eq!(
+            resource_tags(&Value::Null, &map(&[("env", "prod")]), &defaults),
+            to_value(&map(&[("env", "prod")]))
+        );
+        // A tag also written in `tags` stays there even when equal to the default.
+        let prior = to_value(&map(&[("env", "dev")]));
+        assert_eq!(resource_tags(&prior, &map(&[("env", "dev")]), &defaults), prior);
+    }
+}

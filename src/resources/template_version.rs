@@ -1,0 +1,536 @@
+//! What environment and service template versions share: the common schema,
+//! and create, read, update, delete and import through the Proton client.
+//! The two resource modules add their own attributes and type names.
+//!
+//! Design notes:
+//! - A new bundle is a new version, so `source` (and `template_name`,
+//!   `major_version`) force replacement; `description`, `status`
+//!   (DRAFT→PUBLISHED), tags and the service-only lists update in place.
+//! - Creates send a deterministic client token (see `proton::token`): an apply
+//!   interrupted after Proton accepted the create converges on the next apply
+//!   instead of leaving a duplicate version.
+//! - Proton cannot return a version's bundle location, so the provider records
+//!   it in the tag [`SOURCE_TAG`]; an import restores `source` from it and a
+//!   plan with the original configuration shows no changes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
+use crate::plugin::schema::{timeout_from, timeouts_block, Attribute, Block, NestedBlock, Schema, Validator};
+use crate::plugin::value::{AttributePath, Type, Value};
+use crate::provider::{Configured, ProviderState};
+use crate::proton::{
+    client_token, delete_with_conflict_retry, rfc3339, wait_registered, CompatibleEnvironmentTemplate,
+    CreateVersionInput, ProtonError, TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey,
+    VersionStatus,
+};
+use crate::resources::tags;
+
+/// Tag in which the provider records a version's bundle location.
+pub const SOURCE_TAG: &str = "terraform-provider-proton:source";
+
+const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const DELETE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// Proton's `ResourceName`.
+pub fn template_name_validators() -> [Validator; 2] {
+    [
+        Validator::Length { min: 1, max: 100 },
+        Validator::pattern(
+            "^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$",
+            "must start with a letter or digit and contain only letters, digits, `_` and `-`",
+        ),
+    ]
+}
+
+/// Proton's `TemplateVersionPart`.
+pub fn version_part_validator() -> Validator {
+    Validator::pattern(
+        "^(0|[1-9][0-9]{0,19})$",
+        "must be a whole number without leading zeros, such as \"1\"",
+    )
+}
+
+/// The attributes and blocks both version resources have, in alphabetical
+/// order; `extra_attributes` and `extra_blocks` are merged in.
+pub fn version_schema(kind: TemplateKind, extra_attributes: Vec<Attribute>, extra_blocks: Vec<NestedBlock>) -> Schema {
+    let noun = kind.noun();
+    let [name_length, name_pattern] = template_name_validators();
+    let mut attributes = vec![
+        Attribute::computed("arn", Type::String, "ARN of the version.").use_state_for_unknown(),
+        Attribute::computed("created_at", Type::String, "When the version was created (RFC 3339).").use_state_for_unknown(),
+        Attribute::optional("description", Type::String, "Description of the version, at most 500 characters. Updated in place.")
+            .validate(Validator::Length { min: 0, max: 500 }),
+        Attribute::computed("id", Type::String, "`TEMPLATE_NAME:MAJOR.MINOR`.").use_state_for_unknown(),
+        Attribute::computed("last_modified_at", Type::String, "When the version was last modified (RFC 3339)."),
+        Attribute::optional_computed(
+            "major_version",
+            Type::String,
+            "Major version to add a minor version to. Omitted: Proton creates a new major version. A change forces a new version.",
+        )
+        .requires_replace()
+        .use_state_for_unknown()
+        .validate(version_part_validator()),
+        Attribute::computed("minor_version", Type::String, "Minor version number Proton assigned.").use_state_for_unknown(),
+        Attribute::computed(
+            "recommended_minor_version",
+            Type::String,
+            "The recommended (highest published) minor version of this major version, if any.",
+        ),
+        Attribute::computed("schema", Type::String, "The schema file of the template bundle (YAML).").use_state_for_unknown(),
+        Attribute::optional(
+            "skip_destroy",
+            Type::Bool,
+            "When true, destroying the resource only removes it from state and leaves the version in Proton.",
+        ),
+        Attribute::optional_computed(
+            "status",
+            Type::String,
+            "`DRAFT` or `PUBLISHED`. Set `PUBLISHED` to publish the version after registration; Proton cannot unpublish, so a published version cannot go back to `DRAFT`.",
+        )
+        .use_state_for_unknown()
+        .validate(Validator::OneOf(&["DRAFT", "PUBLISHED"])),
+        Attribute::computed("status_message", Type::String, "Why registration failed, when it did."),
+        tags::tags_attribute(),
+        tags::tags_all_attribute(),
+        Attribute::required("template_name", Type::String, &format!("Name of the {noun} this is a version of. A change forces a new version."))
+            .requires_replace()
+            .validate(name_length)
+            .validate(name_pattern),
+    ];
+    attributes.extend(extra_attributes);
+    attributes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let s3 = Block::new("The bundle's S3 object.")
+        .attribute(
+            Attribute::required("bucket", Type::String, "S3 bucket of the bundle.")
+                .validate(Validator::Length { min: 3, max: 63 })
+                .validate(Validator::pattern(
+                    "^[a-z0-9]+[a-z0-9-\\.]+[a-z0-9]+$",
+                    "must be a valid S3 bucket name (lowercase letters, digits, `.` and `-`)",
+                )),
+        )
+        .attribute(
+            Attribute::required("key", Type::String, "S3 key of the bundle (a `.tar.gz`).")
+                .validate(Validator::Length { min: 1, max: 1024 }),
+        );
+    let mut blocks = vec![
+        NestedBlock::single_required(
+            "source",
+            Block::new("Where the template bundle is. A change forces a new version: a new bundle is a new version.")
+                .nested(NestedBlock::single_required("s3", s3)),
+        )
+        .requires_replace(),
+        timeouts_block(&[("create", "10m"), ("update", "5m"), ("delete", "5m")]),
+    ];
+    blocks.extend(extra_blocks);
+    blocks.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut block = Block::new(&format!(
+        "A version of an AWS Proton {noun}: registers a template bundle from S3, optionally publishes it."
+    ));
+    block.attributes = attributes;
+    block.blocks = blocks;
+    Schema::new(block)
+}
+
+/// How the two version resources differ.
+pub trait VersionKind: Send + Sync + 'static {
+    /// Environment or service.
+    const KIND: TemplateKind;
+    /// The Terraform type name.
+    const TYPE_NAME: &'static str;
+
+    /// Service-only create parameters from the planned state.
+    fn extra_create_input(_planned: &Value, _input: &mut CreateVersionInput) {}
+
+    /// Service-only update parameters where planned and prior differ.
+    fn extra_update_input(_prior: &Value, _planned: &Value, _input: &mut UpdateVersionInput) {}
+
+    /// Service-only attributes of a state built from `version`.
+    fn extra_state(_version: &TemplateVersion, _base: &Value, _state: &mut BTreeMap<String, Value>) {}
+}
+
+/// A template version resource of kind `K`.
+pub struct TemplateVersionResource<K> {
+    schema: Schema,
+    provider: Arc<ProviderState>,
+    kind: std::marker::PhantomData<K>,
+}
+
+impl<K: VersionKind> TemplateVersionResource<K> {
+    /// The resource with its schema.
+    pub fn new(schema: Schema, provider: Arc<ProviderState>) -> Self {
+        Self {
+            schema,
+            provider,
+            kind: std::marker::PhantomData,
+        }
+    }
+}
+
+fn str_attr<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
+    value.get_attr(name).and_then(Value::as_str)
+}
+
+fn optional_string(value: Option<&str>) -> Value {
+    value.map(Value::string).unwrap_or(Value::Null)
+}
+
+/// `source.s3.bucket` and `source.s3.key`.
+fn source_location(value: &Value) -> Option<(String, String)> {
+    let s3 = value.get_attr("source")?.get_attr("s3")?;
+    Some((str_attr(s3, "bucket")?.to_string(), str_attr(s3, "key")?.to_string()))
+}
+
+fn source_value(bucket: &str, key: &str) -> Value {
+    Value::object([(
+        "s3",
+        Value::object([("bucket", Value::string(bucket)), ("key", Value::string(key))]),
+    )])
+}
+
+fn source_tag_value(bucket: &str, key: &str) -> Option<String> {
+    let value = format!("s3://{bucket}/{key}");
+    (value.len() <= 256).then_some(value)
+}
+
+fn parse_source_tag(value: &str) -> Option<Value> {
+    let (bucket, key) = value.strip_prefix("s3://")?.split_once('/')?;
+    Some(source_value(bucket, key))
+}
+
+/// The diagnostic for a failed Proton call: the summary names the action,
+/// the detail the AWS error code, message and identifiers.
+fn api_error(action: &str, kind: TemplateKind, err: &ProtonError) -> Diagnostics {
+    Diagnostics::from_error(format!("Unable to {action} {} version", kind.noun()), err.to_string())
+}
+
+fn key_of(state: &Value, kind: TemplateKind) -> Result<VersionKey, Diagnostics> {
+    let id = str_attr(state, "id").unwrap_or_default();
+    VersionKey::parse_id(kind, id).map_err(|err| {
+        Diagnostics::from_error(format!("Invalid {} version id", kind.noun()), err.to_string())
+    })
+}
+
+impl<K: VersionKind> TemplateVersionResource<K> {
+    fn configured(&self) -> Result<&Configured, Diagnostics> {
+        self.provider.configured()
+    }
+
+    /// The state for `version`, taking what Proton cannot report (source,
+    /// skip_destroy, timeouts, tags as written) from `base`.
+    fn state_from(&self, version: &TemplateVersion, base: &Value, tags: Value, tags_all: &BTreeMap<String, String>) -> Value {
+        let base_attr = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
+        // Proton reports an empty description as none; keep the user's "".
+        let description = match (&version.description, str_attr(base, "description")) {
+            (None, Some("")) => Value::string(""),
+            (description, _) => optional_string(description.as_deref()),
+        };
+        let mut state: BTreeMap<String, Value> = [
+            ("arn", Value::string(&version.arn)),
+            ("created_at", Value::string(rfc3339(version.created_at))),
+            ("description", description),
+            ("id", Value::string(version.key().to_string())),
+            ("last_modified_at", Value::string(rfc3339(version.last_modified_at))),
+            ("major_version", Value::string(&version.major_version)),
+            ("minor_version", Value::string(&version.minor_version)),
+            ("recommended_minor_version", optional_string(version.recommended_minor_version.as_deref())),
+            ("schema", optional_string(version.schema.as_deref())),
+            ("skip_destroy", base_attr("skip_destroy")),
+            ("source", base_attr("source")),
+            ("status", Value::string(version.status.as_str())),
+            ("status_message", optional_string(version.status_message.as_deref())),
+            ("tags", tags),
+            ("tags_all", tags::to_value(tags_all)),
+            ("template_name", Value::string(&version.template_name)),
+            ("timeouts", base_attr("timeouts")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        K::extra_state(version, base, &mut state);
+        Value::Object(state)
+    }
+
+    fn create_input(&self, planned: &Value) -> CreateVersionInput {
+        let (source_bucket, source_key) = source_location(planned).unwrap_or_default();
+        let mut tags = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+        if let Some(location) = source_tag_value(&source_bucket, &source_key) {
+            tags.insert(SOURCE_TAG.to_string(), location);
+        }
+        let mut input = CreateVersionInput {
+            template_name: str_attr(planned, "template_name").unwrap_or_default().to_string(),
+            major_version: str_attr(planned, "major_version").map(str::to_string),
+            description: str_attr(planned, "description").map(str::to_string),
+            source_bucket,
+            source_key,
+            tags,
+            ..Default::default()
+        };
+        K::extra_create_input(planned, &mut input);
+        input.client_token = client_token(K::KIND, &input, "");
+        input
+    }
+
+    /// Publishes a freshly registered version when the plan asks for it.
+    async fn publish_if_planned(
+        &self,
+        configured: &Configured,
+        planned: &Value,
+        version: TemplateVersion,
+    ) -> Result<TemplateVersion, ProtonError> {
+        if str_attr(planned, "status") != Some("PUBLISHED") || version.status == VersionStatus::Published {
+            return Ok(version);
+        }
+        let publish = UpdateVersionInput {
+            status: Some(VersionStatus::Published),
+            ..Default::default()
+        };
+        configured.client.update_version(K::KIND, &version.key(), &publish).await
+    }
+}
+
+/// Runs `work` unless cancelled or out of time.
+async fn bounded<T>(
+    ctx: &OpContext,
+    timeout: Duration,
+    operation: &'static str,
+    work: impl std::future::Future<Output = Result<T, ProtonError>>,
+) -> Result<T, ProtonError> {
+    tokio::select! {
+        result = tokio::time::timeout(timeout, work) => result.unwrap_or(Err(ProtonError::Timeout {
+            operation: operation.to_string(),
+            waited: timeout,
+            last_status: None,
+        })),
+        () = ctx.cancel.cancelled() => Err(ProtonError::Cancelled),
+    }
+}
+
+#[async_trait::async_trait]
+impl<K: VersionKind> Resource for TemplateVersionResource<K> {
+    fn type_name(&self) -> &'static str {
+        K::TYPE_NAME
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
+        let own_tags = plan.get("tags").clone();
+        if own_tags.is_wholly_known() {
+            let all = tags::merge(&self.provider.default_tags(), &tags::from_value(&own_tags));
+            if all.len() > tags::MAX_USER_TAGS {
+                plan.diagnostics.attribute_error(
+                    AttributePath::attr("tags"),
+                    "Too many tags",
+                    format!(
+                        "With the provider's default_tags this version would have {} tags; Proton allows {} (one is kept for the provider).",
+                        all.len(),
+                        tags::MAX_USER_TAGS
+                    ),
+                );
+            }
+            plan.set("tags_all", tags::to_value(&all));
+        } else {
+            plan.set("tags_all", Value::Unknown);
+        }
+        if plan.is_create() {
+            return;
+        }
+        if str_attr(plan.prior, "status") == Some("PUBLISHED") && str_attr(&plan.planned, "status") == Some("DRAFT") {
+            plan.diagnostics.attribute_error(
+                AttributePath::attr("status"),
+                "Cannot unpublish a template version",
+                "This version is PUBLISHED, and Proton cannot return a published version to DRAFT. Set status = \"PUBLISHED\" (or remove it), or create a new version.",
+            );
+        }
+        // An imported version has no recorded source: adopt the configured
+        // one instead of replacing the version.
+        if plan.prior.get_attr("source").is_some_and(Value::is_null) {
+            let source = AttributePath::attr("source");
+            plan.requires_replace.retain(|path| path != &source);
+        }
+        if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
+            // Any in-place change may move these.
+            for volatile in ["last_modified_at", "recommended_minor_version", "status_message"] {
+                plan.set(volatile, Value::Unknown);
+            }
+        }
+    }
+
+    async fn create(&self, ctx: &OpContext, planned: &Value, _config: &Value) -> ApplyOutcome {
+        let kind = K::KIND;
+        let configured = match self.configured() {
+            Ok(configured) => configured,
+            Err(diags) => return ApplyOutcome::failed(None, diags),
+        };
+        let client = &configured.client;
+        let timeout = timeout_from(planned, "create", CREATE_TIMEOUT);
+        let input = self.create_input(planned);
+        let planned_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
+        let tags_all = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+
+        // Nothing exists until Proton accepts the create; if this is cut
+        // short, the next apply resends the same client token.
+        let created = match bounded(ctx, timeout, "CreateTemplateVersion", client.create_version(kind, &input)).await {
+            Ok(created) => created,
+            Err(err) => return ApplyOutcome::failed(None, api_error("create", kind, &err)),
+        };
+        let key = created.key();
+        tracing::info!(version = %key, "template version created; waiting for registration");
+        let partial = self.state_from(&created, planned, planned_tags.clone(), &tags_all);
+
+        let registered = match wait_registered(client, kind, &key, timeout, &ctx.cancel).await {
+            Ok(version) => version,
+            Err(err @ ProtonError::RegistrationFailed { .. }) => {
+                let failed = client.get_version(kind, &key).await.ok();
+                let state = failed
+                    .map(|v| self.state_from(&v, planned, planned_tags, &tags_all))
+                    .unwrap_or(partial);
+                return ApplyOutcome::failed(
+                    Some(state),
+                    Diagnostics::from_error(
+                        format!("{} version registration failed", kind.noun()),
+                        format!("{err}.\n\nTerraform keeps the version as tainted and replaces it on the next apply: fix the bundle, then apply again."),
+                    ),
+                );
+            }
+            Err(err) => return ApplyOutcome::failed(Some(partial), api_error("create", kind, &err)),
+        };
+        match self.publish_if_planned(configured, planned, registered).await {
+            Ok(version) => ApplyOutcome::ok(self.state_from(&version, planned, planned_tags, &tags_all)),
+            Err(err) => ApplyOutcome::failed(Some(partial), api_error("publish", kind, &err)),
+        }
+    }
+
+    async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
+        let kind = K::KIND;
+        let (configured, key) = match (self.configured(), key_of(state, kind)) {
+            (Ok(configured), Ok(key)) => (configured, key),
+            (Err(diags), _) | (_, Err(diags)) => return ReadOutcome::Failed(diags),
+        };
+        let client = &configured.client;
+        let version = match bounded(ctx, UPDATE_TIMEOUT, "GetTemplateVersion", client.find_version(kind, &key)).await {
+            Ok(Some(version)) => version,
+            Ok(None) => {
+                tracing::warn!(version = %key, "template version not found; removing it from state");
+                return ReadOutcome::Gone;
+            }
+            Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
+        };
+        let mut remote_tags = match bounded(ctx, UPDATE_TIMEOUT, "ListTagsForResource", client.list_tags(&version.arn)).await {
+            Ok(tags) => tags,
+            Err(err) => return ReadOutcome::Failed(api_error("read tags of", kind, &err)),
+        };
+        let recorded_source = remote_tags.remove(SOURCE_TAG);
+        let mut base = state.clone();
+        if base.get_attr("source").is_some_and(Value::is_null) {
+            if let (Some(slot), Some(source)) = (base.get_attr_mut("source"), recorded_source.as_deref().and_then(parse_source_tag)) {
+                *slot = source;
+            }
+        }
+        let prior_tags = state.get_attr("tags").cloned().unwrap_or(Value::Null);
+        let own_tags = tags::resource_tags(&prior_tags, &remote_tags, &configured.default_tags);
+        ReadOutcome::Found(self.state_from(&version, &base, own_tags, &remote_tags))
+    }
+
+    async fn update(&self, ctx: &OpContext, prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
+        let kind = K::KIND;
+        let (configured, key) = match (self.configured(), key_of(prior, kind)) {
+            (Ok(configured), Ok(key)) => (configured, key),
+            (Err(diags), _) | (_, Err(diags)) => return ApplyOutcome::failed(None, diags),
+        };
+        let client = &configured.client;
+        let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
+        let result = bounded(ctx, timeout, "UpdateTemplateVersion", async {
+            let mut input = UpdateVersionInput::default();
+            if planned.get_attr("description") != prior.get_attr("description") {
+                input.description = Some(str_attr(planned, "description").map(str::to_string));
+            }
+            if str_attr(planned, "status") == Some("PUBLISHED") && str_attr(prior, "status") != Some("PUBLISHED") {
+                input.status = Some(VersionStatus::Published);
+            }
+            K::extra_update_input(prior, planned, &mut input);
+            let mut version = if input == UpdateVersionInput::default() {
+                client.get_version(kind, &key).await?
+            } else {
+                client.update_version(kind, &key, &input).await?
+            };
+            let before = tags::from_value(prior.get_attr("tags_all").unwrap_or(&Value::Null));
+            let after = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+            if before != after {
+                let removed: Vec<String> = before.keys().filter(|k| !after.contains_key(*k)).cloned().collect();
+                let changed: BTreeMap<String, String> = after
+                    .iter()
+                    .filter(|(k, v)| before.get(*k) != Some(*v))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                client.untag(&version.arn, &removed).await?;
+                client.tag(&version.arn, &changed).await?;
+                version = client.get_version(kind, &key).await?;
+            }
+            Ok(version)
+        })
+        .await;
+        match result {
+            Ok(version) => {
+                let tags_all = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+                let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
+                ApplyOutcome::ok(self.state_from(&version, planned, own_tags, &tags_all))
+            }
+            Err(err) => ApplyOutcome::failed(None, api_error("update", kind, &err)),
+        }
+    }
+
+    async fn delete(&self, ctx: &OpContext, prior: &Value) -> Diagnostics {
+        let kind = K::KIND;
+        if prior.get_attr("skip_destroy").and_then(Value::as_bool) == Some(true) {
+            tracing::info!("skip_destroy is set: leaving the version in Proton");
+            return Diagnostics::new();
+        }
+        let (configured, key) = match (self.configured(), key_of(prior, kind)) {
+            (Ok(configured), Ok(key)) => (configured, key),
+            (Err(diags), _) | (_, Err(diags)) => return diags,
+        };
+        let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
+        match delete_with_conflict_retry(&configured.client, kind, &key, timeout, &ctx.cancel).await {
+            Ok(()) => Diagnostics::new(),
+            Err(err) => api_error("delete", kind, &err),
+        }
+    }
+
+    async fn import(&self, _ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
+        let kind = K::KIND;
+        let key = VersionKey::parse_id(kind, id).map_err(|err| {
+            Diagnostics::from_error(format!("Invalid import id for a {} version", kind.noun()), err.to_string())
+        })?;
+        let ty = self.schema.implied_type();
+        let mut stub = Value::empty_of(&ty);
+        for (name, value) in [
+            ("id", key.to_string()),
+            ("template_name", key.template_name.clone()),
+            ("major_version", key.major.clone()),
+            ("minor_version", key.minor.clone()),
+        ] {
+            if let Some(slot) = stub.get_attr_mut(name) {
+                *slot = Value::string(value);
+            }
+        }
+        Ok(vec![stub])
+    }
+}
+
+/// A compatible environment template as a block value.
+pub fn compatible_value(template: &CompatibleEnvironmentTemplate) -> Value {
+    Value::object([
+        ("major_version", Value::string(&template.major_version)),
+        ("template_name", Value::string(&template.template_name)),
+    ])
+}
