@@ -1,1 +1,162 @@
-fn main() {}
+//! The `proton-local` binary: parses flags, prints the listening line, serves until signalled.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use proton_local::admin::FaultSettings;
+use proton_local::sigv4::Credentials;
+use proton_local::{Server, ServerConfig};
+
+/// A local AWS Proton endpoint (template operations) for tests and offline work.
+///
+/// Point an AWS SDK or the AWS CLI at it with AWS_ENDPOINT_URL_PROTON=http://127.0.0.1:4580
+/// and the configured key pair (default test/test). The admin API for tests lives under
+/// /_proton_local/ on the same port and needs no signature.
+#[derive(Debug, Parser)]
+#[command(name = "proton-local", version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port (printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:4580", value_name = "ADDR")]
+    listen: String,
+
+    /// Persist state in this directory (created if missing); in memory when omitted.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Serve template bundles from here: s3://BUCKET/KEY is the file DIR/BUCKET/KEY (.tar.gz).
+    /// Without it every bundle registers with a canned schema, except keys containing
+    /// "fail-registration", which fail registration.
+    #[arg(long, value_name = "DIR")]
+    bundle_dir: Option<PathBuf>,
+
+    /// Time a new version spends in REGISTRATION_IN_PROGRESS (e.g. 0s, 500ms, 2s).
+    #[arg(long, default_value = "1s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    registration_delay: Duration,
+
+    /// Access key id requests must be signed with.
+    #[arg(long, default_value = "test", value_name = "ID")]
+    access_key_id: String,
+
+    /// Secret access key requests must be signed with.
+    #[arg(long, default_value = "test", value_name = "SECRET")]
+    secret_access_key: String,
+
+    /// Account id used in ARNs.
+    #[arg(long, default_value = "123456789012", value_name = "ACCOUNT")]
+    account_id: String,
+
+    /// Regions served (repeatable or comma-separated); any region when omitted.
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    region: Vec<String>,
+
+    /// Latency added to every request (e.g. 50ms); changeable at run time via the admin API.
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    latency: Duration,
+
+    /// Fraction (0..1) of requests answered with 429 ThrottlingException.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
+    throttle_rate: f64,
+
+    /// Fraction (0..1) of requests answered with 500 InternalServerException.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
+    error_rate: f64,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s.parse().map_err(|e| format!("not a number: {e}"))?;
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("{rate} is not between 0 and 1"))
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let config = ServerConfig {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        bundle_dir: args.bundle_dir,
+        registration_delay: args.registration_delay,
+        credentials: Credentials {
+            access_key_id: args.access_key_id,
+            secret_access_key: args.secret_access_key,
+        },
+        account_id: args.account_id,
+        regions: args
+            .region
+            .into_iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        faults: FaultSettings {
+            latency_ms: u64::try_from(args.latency.as_millis()).unwrap_or(u64::MAX),
+            throttle_rate: args.throttle_rate,
+            error_rate: args.error_rate,
+        },
+    };
+    let server = match Server::bind(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = server.local_addr();
+    {
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, "proton-local listening on http://{addr}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            tracing::warn!("cannot write the listening line to stdout");
+        }
+    }
+    tracing::info!(%addr, "listening");
+    match server.run(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}

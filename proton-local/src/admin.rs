@@ -1,0 +1,221 @@
+//! Fault injection and request counters for tests, served under `/_proton_local/`.
+//!
+//! These endpoints need no signature: they are meant for tests on loopback.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::wire::Operation;
+
+/// Faults applied to one operation (or to all).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultSettings {
+    /// Added delay before the request is handled.
+    pub latency_ms: u64,
+    /// Probability (0..=1) of answering 429 ThrottlingException.
+    pub throttle_rate: f64,
+    /// Probability (0..=1) of answering 500 InternalServerException.
+    pub error_rate: f64,
+}
+
+impl FaultSettings {
+    fn is_noop(&self) -> bool {
+        self.latency_ms == 0 && self.throttle_rate <= 0.0 && self.error_rate <= 0.0
+    }
+}
+
+/// Body of `POST /_proton_local/faults`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRequest {
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub throttle_rate: f64,
+    #[serde(default)]
+    pub error_rate: f64,
+    /// Operation names; absent means every operation.
+    #[serde(default)]
+    pub operations: Option<Vec<String>>,
+}
+
+/// The decision for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultDecision {
+    Proceed,
+    Throttle,
+    Fail,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+struct FaultTable {
+    default: FaultSettings,
+    operations: BTreeMap<String, FaultSettings>,
+}
+
+/// Counter snapshot as served by `GET /_proton_local/counters`.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Counters {
+    pub requests: BTreeMap<String, u64>,
+    pub throttled: u64,
+    pub failed: u64,
+    pub versions_created: u64,
+    pub total_requests: u64,
+}
+
+/// Fault configuration and counters shared by all requests.
+#[derive(Debug, Default)]
+pub struct Admin {
+    faults: RwLock<FaultTable>,
+    counters: Mutex<CounterState>,
+}
+
+#[derive(Debug, Default)]
+struct CounterState {
+    requests: HashMap<Operation, u64>,
+    throttled: u64,
+    failed: u64,
+    versions_created: u64,
+    total_requests: u64,
+}
+
+impl Admin {
+    /// Starts with `default` faults on every operation.
+    pub fn new(default: FaultSettings) -> Admin {
+        Admin {
+            faults: RwLock::new(FaultTable {
+                default,
+                operations: BTreeMap::new(),
+            }),
+            counters: Mutex::new(CounterState::default()),
+        }
+    }
+
+    /// Applies a fault request; an error names the invalid part.
+    pub fn set_faults(&self, request: FaultRequest) -> Result<(), String> {
+        for (name, rate) in [
+            ("throttle_rate", request.throttle_rate),
+            ("error_rate", request.error_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0 and 1, got {rate}"));
+            }
+        }
+        let settings = FaultSettings {
+            latency_ms: request.latency_ms,
+            throttle_rate: request.throttle_rate,
+            error_rate: request.error_rate,
+        };
+        let mut table = self
+            .faults
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match request.operations {
+            None => {
+                // Setting faults for all operations replaces any per-operation settings.
+                table.default = settings;
+                table.operations.clear();
+            }
+            Some(names) => {
+                for name in &names {
+                    if Operation::from_name(name).is_none() {
+                        return Err(format!("unknown operation '{name}'"));
+                    }
+                }
+                for name in names {
+                    table.operations.insert(name, settings);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Current fault configuration as JSON.
+    pub fn faults_json(&self) -> serde_json::Value {
+        let table = self
+            .faults
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        serde_json::to_value(&*table).unwrap_or_default()
+    }
+
+    fn settings_for(&self, op: Operation) -> FaultSettings {
+        let table = self
+            .faults
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        table
+            .operations
+            .get(op.name())
+            .copied()
+            .unwrap_or(table.default)
+    }
+
+    /// Latency to add before handling `op`, and whether to throttle or fail it.
+    pub fn decide(&self, op: Operation) -> (Duration, FaultDecision) {
+        let settings = self.settings_for(op);
+        if settings.is_noop() {
+            return (Duration::ZERO, FaultDecision::Proceed);
+        }
+        let latency = Duration::from_millis(settings.latency_ms);
+        let decision = if settings.throttle_rate > 0.0 && fastrand::f64() < settings.throttle_rate {
+            FaultDecision::Throttle
+        } else if settings.error_rate > 0.0 && fastrand::f64() < settings.error_rate {
+            FaultDecision::Fail
+        } else {
+            FaultDecision::Proceed
+        };
+        (latency, decision)
+    }
+
+    fn with_counters(&self, f: impl FnOnce(&mut CounterState)) {
+        let mut counters = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut counters);
+    }
+
+    /// Counts any request on the AWS API path.
+    pub fn count_request(&self) {
+        self.with_counters(|c| c.total_requests += 1);
+    }
+    /// Counts a request for a known operation.
+    pub fn count_operation(&self, op: Operation) {
+        self.with_counters(|c| *c.requests.entry(op).or_default() += 1);
+    }
+    pub fn count_throttled(&self) {
+        self.with_counters(|c| c.throttled += 1);
+    }
+    pub fn count_failed(&self) {
+        self.with_counters(|c| c.failed += 1);
+    }
+    pub fn count_version_created(&self) {
+        self.with_counters(|c| c.versions_created += 1);
+    }
+
+    pub fn counters(&self) -> Counters {
+        let counters = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Counters {
+            requests: counters
+                .requests
+                .iter()
+                .map(|(op, n)| (op.name().to_string(), *n))
+                .collect(),
+            throttled: counters.throttled,
+            failed: counters.failed,
+            versions_created: counters.versions_created,
+            total_requests: counters.total_requests,
+        }
+    }
+
+    pub fn reset_counters(&self) {
+        self.with_counters(|c| *c = CounterState::default());
+    }
+}

@@ -1,0 +1,336 @@
+//! Template bundle validation, as Proton does at registration.
+//!
+//! With a bundle directory, `s3://BUCKET/KEY` is the file `BUNDLE_DIR/BUCKET/KEY`, a `.tar.gz`.
+//! Without one the endpoint is permissive: every bundle registers with a canned schema, except
+//! that a key containing [`FAIL_MARKER`] fails registration.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use serde_norway::Value as Yaml;
+
+use crate::model::S3Source;
+
+/// In permissive mode, a key containing this marker fails registration.
+pub const FAIL_MARKER: &str = "fail-registration";
+
+/// Largest bundle Proton accepts (5 MB).
+pub const MAX_BUNDLE_BYTES: u64 = 5 * 1024 * 1024;
+/// Largest schema file (the `TemplateSchema` output shape allows 51,200 characters).
+pub const MAX_SCHEMA_CHARS: usize = 51_200;
+/// Cap on the decompressed size read from one bundle, against gzip bombs.
+const MAX_UNPACKED_BYTES: u64 = 50 * 1024 * 1024;
+
+const SCHEMA_FILE: &str = "schema/schema.yaml";
+
+/// What the bundle must contain, derived from the template it registers under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleKind {
+    /// Environment template; customer-managed ones carry only the schema.
+    Environment { customer_managed: bool },
+    /// Service template; with a pipeline unless `pipelineProvisioning` is CUSTOMER_MANAGED.
+    Service { has_pipeline: bool },
+}
+
+/// Validates the bundle at `source`; `Ok(schema text)` or `Err(status message)`.
+pub fn register(
+    bundle_dir: Option<&Path>,
+    source: &S3Source,
+    kind: BundleKind,
+) -> Result<String, String> {
+    match bundle_dir {
+        None => permissive(source, kind),
+        Some(dir) => {
+            let files = read_bundle(dir, source)?;
+            validate(&files, kind)
+        }
+    }
+}
+
+fn permissive(source: &S3Source, kind: BundleKind) -> Result<String, String> {
+    if source.key.contains(FAIL_MARKER) {
+        return Err(format!(
+            "Template bundle s3://{}/{} failed validation: the key contains the marker '{FAIL_MARKER}' (proton-local permissive mode).",
+            source.bucket, source.key
+        ));
+    }
+    Ok(canned_schema(kind))
+}
+
+/// The schema reported for every version in permissive mode.
+pub fn canned_schema(kind: BundleKind) -> String {
+    match kind {
+        BundleKind::Environment { .. } => "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvironmentInput\"\n  types:\n    EnvironmentInput:\n      type: object\n      description: \"Input properties for the environment\"\n      properties: {}\n".to_string(),
+        BundleKind::Service { has_pipeline } => {
+            let mut s = String::from("schema:\n  format:\n    openapi: \"3.0.0\"\n  service_input_type: \"ServiceInput\"\n");
+            if has_pipeline {
+                s.push_str("  pipeline_input_type: \"PipelineInput\"\n");
+            }
+            s.push_str("  types:\n    ServiceInput:\n      type: object\n      description: \"Input properties for the service instance\"\n      properties: {}\n");
+            if has_pipeline {
+                s.push_str("    PipelineInput:\n      type: object\n      description: \"Input properties for the pipeline\"\n      properties: {}\n");
+            }
+            s
+        }
+    }
+}
+
+/// Maps bucket and key to a file under the bundle directory; `None` when the key would leave it.
+fn object_path(dir: &Path, source: &S3Source) -> Option<PathBuf> {
+    let mut path = dir.join(&source.bucket);
+    for component in Path::new(&source.key).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(path)
+}
+
+/// Files of the bundle by normalised path (no leading `./`), plus every directory seen.
+struct Bundle {
+    files: BTreeMap<String, Vec<u8>>,
+    dirs: BTreeSet<String>,
+}
+
+fn read_bundle(dir: &Path, source: &S3Source) -> Result<Bundle, String> {
+    let not_found = || {
+        format!(
+            "The template bundle object '{}' could not be found in bucket '{}'.",
+            source.key, source.bucket
+        )
+    };
+    let path = object_path(dir, source).ok_or_else(not_found)?;
+    let metadata = std::fs::metadata(&path).map_err(|_| not_found())?;
+    if !metadata.is_file() {
+        return Err(not_found());
+    }
+    if metadata.len() > MAX_BUNDLE_BYTES {
+        return Err(format!(
+            "Template bundle s3://{}/{} is {} bytes; the maximum size is {MAX_BUNDLE_BYTES} bytes.",
+            source.bucket,
+            source.key,
+            metadata.len()
+        ));
+    }
+    let file = std::fs::File::open(&path).map_err(|_| not_found())?;
+    let invalid = |e: std::io::Error| {
+        format!(
+            "Template bundle s3://{}/{} is not a valid .tar.gz archive: {e}",
+            source.bucket, source.key
+        )
+    };
+    let gz = flate2::read::GzDecoder::new(file).take(MAX_UNPACKED_BYTES);
+    let mut archive = tar::Archive::new(gz);
+    let mut bundle = Bundle {
+        files: BTreeMap::new(),
+        dirs: BTreeSet::new(),
+    };
+    for entry in archive.entries().map_err(invalid)? {
+        let mut entry = entry.map_err(invalid)?;
+        let raw = entry.path().map_err(invalid)?.into_owned();
+        let parts: Vec<String> = raw
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        for i in 1..parts.len() {
+            bundle.dirs.insert(parts[..i].join("/"));
+        }
+        let name = parts.join("/");
+        let entry_type = entry.header().entry_type();
+        if entry_type.is_dir() {
+            bundle.dirs.insert(name);
+        } else if entry_type.is_file() {
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).map_err(invalid)?;
+            bundle.files.insert(name, data);
+        }
+    }
+    Ok(bundle)
+}
+
+fn yaml_get<'a>(value: &'a Yaml, key: &str) -> Option<&'a Yaml> {
+    value.as_mapping().and_then(|m| m.get(key))
+}
+
+fn validate(bundle: &Bundle, kind: BundleKind) -> Result<String, String> {
+    let schema_bytes = bundle.files.get(SCHEMA_FILE).ok_or_else(|| {
+        format!("The template bundle is missing the schema file '{SCHEMA_FILE}'.")
+    })?;
+    let schema_text = String::from_utf8(schema_bytes.clone())
+        .map_err(|_| format!("'{SCHEMA_FILE}' is not valid UTF-8 text."))?;
+    if schema_text.chars().count() > MAX_SCHEMA_CHARS {
+        return Err(format!(
+            "'{SCHEMA_FILE}' exceeds the maximum schema size of {MAX_SCHEMA_CHARS} characters."
+        ));
+    }
+    let schema_doc: Yaml = serde_norway::from_str(&schema_text)
+        .map_err(|e| format!("'{SCHEMA_FILE}' is not valid YAML: {e}"))?;
+    let schema = yaml_get(&schema_doc, "schema")
+        .filter(|s| s.is_mapping())
+        .ok_or_else(|| format!("'{SCHEMA_FILE}' must have a top-level 'schema' mapping."))?;
+    let openapi = yaml_get(schema, "format").and_then(|f| yaml_get(f, "openapi"));
+    if openapi.and_then(Yaml::as_str) != Some("3.0.0") {
+        return Err(format!(
+            "'{SCHEMA_FILE}': 'schema.format.openapi' must be \"3.0.0\"."
+        ));
+    }
+    let types = yaml_get(schema, "types").and_then(Yaml::as_mapping);
+    let check_input_type = |field: &str| -> Result<(), String> {
+        let name = yaml_get(schema, field)
+            .and_then(Yaml::as_str)
+            .ok_or_else(|| format!("'{SCHEMA_FILE}': 'schema.{field}' is required."))?;
+        let defined = types.is_some_and(|t| t.contains_key(name));
+        if defined {
+            Ok(())
+        } else {
+            Err(format!(
+                "'{SCHEMA_FILE}': 'schema.{field}' names type '{name}', which is not defined in 'schema.types'."
+            ))
+        }
+    };
+    match kind {
+        BundleKind::Environment { customer_managed } => {
+            check_input_type("environment_input_type")?;
+            if customer_managed {
+                if bundle.dirs.contains("infrastructure") {
+                    return Err("The 'infrastructure' directory must not be included in a template bundle for an environment template with CUSTOMER_MANAGED provisioning.".to_string());
+                }
+            } else {
+                check_infrastructure(bundle, "infrastructure")?;
+            }
+        }
+        BundleKind::Service { has_pipeline } => {
+            check_input_type("service_input_type")?;
+            if has_pipeline {
+                check_input_type("pipeline_input_type")?;
+            }
+            check_infrastructure(bundle, "instance_infrastructure")?;
+            if has_pipeline {
+                check_infrastructure(bundle, "pipeline_infrastructure")?;
+            }
+        }
+    }
+    Ok(schema_text)
+}
+
+/// An infrastructure directory needs a valid `manifest.yaml` whose listed files exist.
+fn check_infrastructure(bundle: &Bundle, dir: &str) -> Result<(), String> {
+    let manifest_path = format!("{dir}/manifest.yaml");
+    let Some(manifest_bytes) = bundle.files.get(&manifest_path) else {
+        if bundle.dirs.contains(dir) {
+            return Err(format!(
+                "The template bundle is missing the manifest file '{manifest_path}'."
+            ));
+        }
+        return Err(format!(
+            "The template bundle is missing the '{dir}' directory (with '{manifest_path}')."
+        ));
+    };
+    let manifest: Yaml = serde_norway::from_slice(manifest_bytes)
+        .map_err(|e| format!("'{manifest_path}' is not valid YAML: {e}"))?;
+    let templates = yaml_get(&manifest, "infrastructure")
+        .and_then(|i| yaml_get(i, "templates"))
+        .and_then(Yaml::as_sequence)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            format!("'{manifest_path}' must list at least one entry in 'infrastructure.templates'.")
+        })?;
+    for (i, template) in templates.iter().enumerate() {
+        let file = yaml_get(template, "file")
+            .and_then(Yaml::as_str)
+            .ok_or_else(|| {
+                format!("'{manifest_path}': 'infrastructure.templates[{i}].file' is required.")
+            })?;
+        // Terraform manifests may name a glob ("*"); only literal names are checked.
+        if !file.contains('*') && !bundle.files.contains_key(&format!("{dir}/{file}")) {
+            return Err(format!(
+                "'{manifest_path}' names the file '{file}', which is not in the '{dir}' directory."
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn bundle(files: &[(&str, &str)]) -> Bundle {
+        let mut b = Bundle {
+            files: BTreeMap::new(),
+            dirs: BTreeSet::new(),
+        };
+        for (path, text) in files {
+            let parts: Vec<&str> = path.split('/').collect();
+            for i in 1..parts.len() {
+                b.dirs.insert(parts[..i].join("/"));
+            }
+            b.files.insert(path.to_string(), text.as_bytes().to_vec());
+        }
+        b
+    }
+
+    const ENV_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"In\"\n  types:\n    In:\n      type: object\n";
+    const MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
+
+    #[test]
+    fn standard_environment_bundle_registers() {
+        let b = bundle(&[
+            ("schema/schema.yaml", ENV_SCHEMA),
+            ("infrastructure/manifest.yaml", MANIFEST),
+            ("infrastructure/cloudformation.yaml", "Resources: {}\n"),
+        ]);
+        let kind = BundleKind::Environment {
+            customer_managed: false,
+        };
+        assert_eq!(validate(&b, kind).unwrap(), ENV_SCHEMA);
+    }
+
+    #[test]
+    fn customer_managed_rejects_infrastructure() {
+        let b = bundle(&[
+            ("schema/schema.yaml", ENV_SCHEMA),
+            ("infrastructure/manifest.yaml", MANIFEST),
+        ]);
+        let kind = BundleKind::Environment {
+            customer_managed: true,
+        };
+        assert!(validate(&b, kind).unwrap_err().contains("infrastructure"));
+    }
+
+    #[test]
+    fn undefined_input_type_is_named() {
+        let schema = ENV_SCHEMA.replace(
+            "environment_input_type: \"In\"",
+            "environment_input_type: \"Nope\"",
+        );
+        let b = bundle(&[("schema/schema.yaml", &schema)]);
+        let err = validate(
+            &b,
+            BundleKind::Environment {
+                customer_managed: true,
+            },
+        )
+        .unwrap_err();
+        assert!(err.contains("Nope"), "{err}");
+    }
+
+    #[test]
+    fn keys_cannot_escape_the_bundle_dir() {
+        let source = S3Source {
+            bucket: "bucket".into(),
+            key: "../../etc/passwd".into(),
+        };
+        assert!(object_path(Path::new("/tmp/b"), &source).is_none());
+    }
+}

@@ -1,0 +1,589 @@
+//! State (templates and versions per region and account) and its durable log.
+//!
+//! Persistence is an append-only file of JSON lines. Each line is one transaction: the full
+//! new value of every template/version it touched, or their deletion. A line is written and
+//! fsynced before the request is answered, so an acknowledged write survives `kill -9`. The
+//! loader tolerates a torn final line (a crash mid-append) and then compacts the log into a
+//! snapshot written beside it and renamed into place.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CompatibleEnvironmentTemplate, S3Source};
+
+/// Environment or service template (the two families share all version semantics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Kind {
+    Environment,
+    Service,
+}
+
+impl Kind {
+    /// The ARN resource type.
+    pub fn arn_type(self) -> &'static str {
+        match self {
+            Kind::Environment => "environment-template",
+            Kind::Service => "service-template",
+        }
+    }
+    /// Human wording for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Environment => "environment template",
+            Kind::Service => "service template",
+        }
+    }
+}
+
+/// Where state lives: one partition per (region, account).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PartitionKey {
+    pub region: String,
+    pub account: String,
+}
+
+/// A template (environment or service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub kind: Kind,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub encryption_key: Option<String>,
+    /// `provisioning` (environment) or `pipelineProvisioning` (service).
+    pub provisioning: Option<String>,
+    pub created_ms: u64,
+    pub modified_ms: u64,
+    pub tags: BTreeMap<String, String>,
+    /// Highest major version number ever assigned (numbers are never reused).
+    pub highest_major: u64,
+    /// Highest minor number ever assigned, per major.
+    pub highest_minor: BTreeMap<u64, u64>,
+}
+
+/// The outcome of bundle validation, revealed once the registration delay has passed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RegistrationOutcome {
+    /// Registered; carries the schema file's text.
+    Registered { schema: String },
+    /// Failed; carries the status message.
+    Failed { message: String },
+}
+
+/// Stored status. `Registering` turns into DRAFT or REGISTRATION_FAILED lazily, when the clock
+/// passes `completes_ms`, so the transition survives restarts without a background task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StoredStatus {
+    Registering {
+        completes_ms: u64,
+        outcome: RegistrationOutcome,
+    },
+    Failed {
+        message: String,
+    },
+    Draft,
+    Published,
+}
+
+/// The client token a version was created with, for idempotent retries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub token: String,
+    /// Canonical text of the create request's parameters (minus the token).
+    pub parameters: String,
+    pub expires_ms: u64,
+}
+
+/// A template version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    pub kind: Kind,
+    pub template: String,
+    pub major: u64,
+    pub minor: u64,
+    pub description: Option<String>,
+    pub status: StoredStatus,
+    pub schema: Option<String>,
+    pub source: S3Source,
+    pub created_ms: u64,
+    pub modified_ms: u64,
+    pub tags: BTreeMap<String, String>,
+    pub compatible: Vec<CompatibleEnvironmentTemplate>,
+    pub component_sources: Option<Vec<String>>,
+    pub client_token: Option<TokenRecord>,
+}
+
+/// The status a version shows at `now`, with what goes with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectiveStatus {
+    pub status: &'static str,
+    pub message: Option<String>,
+    pub schema: Option<String>,
+    pub last_modified_ms: u64,
+}
+
+impl Version {
+    /// The status as seen at `now_ms` (evaluating a finished registration lazily).
+    pub fn effective(&self, now_ms: u64) -> EffectiveStatus {
+        match &self.status {
+            StoredStatus::Registering {
+                completes_ms,
+                outcome,
+            } => {
+                if now_ms < *completes_ms {
+                    EffectiveStatus {
+                        status: "REGISTRATION_IN_PROGRESS",
+                        message: None,
+                        schema: None,
+                        last_modified_ms: self.modified_ms,
+                    }
+                } else {
+                    let last_modified_ms = self.modified_ms.max(*completes_ms);
+                    match outcome {
+                        RegistrationOutcome::Registered { schema } => EffectiveStatus {
+                            status: "DRAFT",
+                            message: None,
+                            schema: Some(schema.clone()),
+                            last_modified_ms,
+                        },
+                        RegistrationOutcome::Failed { message } => EffectiveStatus {
+                            status: "REGISTRATION_FAILED",
+                            message: Some(message.clone()),
+                            schema: None,
+                            last_modified_ms,
+                        },
+                    }
+                }
+            }
+            StoredStatus::Failed { message } => EffectiveStatus {
+                status: "REGISTRATION_FAILED",
+                message: Some(message.clone()),
+                schema: None,
+                last_modified_ms: self.modified_ms,
+            },
+            StoredStatus::Draft => EffectiveStatus {
+                status: "DRAFT",
+                message: None,
+                schema: self.schema.clone(),
+                last_modified_ms: self.modified_ms,
+            },
+            StoredStatus::Published => EffectiveStatus {
+                status: "PUBLISHED",
+                message: None,
+                schema: self.schema.clone(),
+                last_modified_ms: self.modified_ms,
+            },
+        }
+    }
+
+    /// Turns a finished registration into its stored final status (before an update).
+    pub fn settle(&mut self, now_ms: u64) {
+        if let StoredStatus::Registering {
+            completes_ms,
+            outcome,
+        } = &self.status
+        {
+            if now_ms >= *completes_ms {
+                self.modified_ms = self.modified_ms.max(*completes_ms);
+                self.status = match outcome {
+                    RegistrationOutcome::Registered { schema } => {
+                        self.schema = Some(schema.clone());
+                        StoredStatus::Draft
+                    }
+                    RegistrationOutcome::Failed { message } => StoredStatus::Failed {
+                        message: message.clone(),
+                    },
+                };
+            }
+        }
+    }
+
+    pub fn is_published(&self) -> bool {
+        matches!(self.status, StoredStatus::Published)
+    }
+}
+
+/// Key of a template within a partition.
+pub type TemplateKey = (Kind, String);
+/// Key of a version within a partition: numeric so ordering is 9 < 10.
+pub type VersionKey = (Kind, String, u64, u64);
+
+/// All state of one (region, account).
+#[derive(Debug, Default, Clone)]
+pub struct Partition {
+    pub templates: BTreeMap<TemplateKey, Template>,
+    pub versions: BTreeMap<VersionKey, Version>,
+    /// Client token → version, rebuilt from the versions on load.
+    pub tokens: HashMap<(Kind, String), VersionKey>,
+}
+
+impl Partition {
+    /// Versions of one template, in numeric order.
+    pub fn versions_of<'a>(
+        &'a self,
+        kind: Kind,
+        template: &'a str,
+    ) -> impl Iterator<Item = &'a Version> + 'a {
+        let start = (kind, template.to_string(), 0, 0);
+        self.versions
+            .range(start..)
+            .take_while(move |((k, t, _, _), _)| *k == kind && t == template)
+            .map(|(_, v)| v)
+    }
+
+    pub fn put_version(&mut self, version: Version) {
+        let key = (
+            version.kind,
+            version.template.clone(),
+            version.major,
+            version.minor,
+        );
+        if let Some(token) = &version.client_token {
+            self.tokens
+                .insert((version.kind, token.token.clone()), key.clone());
+        }
+        self.versions.insert(key, version);
+    }
+
+    pub fn remove_version(&mut self, key: &VersionKey) -> Option<Version> {
+        let removed = self.versions.remove(key)?;
+        if let Some(token) = &removed.client_token {
+            let token_key = (removed.kind, token.token.clone());
+            if self.tokens.get(&token_key) == Some(key) {
+                self.tokens.remove(&token_key);
+            }
+        }
+        Some(removed)
+    }
+}
+
+/// One change in the log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Record {
+    PutTemplate {
+        partition: PartitionKey,
+        template: Template,
+    },
+    DeleteTemplate {
+        partition: PartitionKey,
+        kind: Kind,
+        name: String,
+    },
+    PutVersion {
+        partition: PartitionKey,
+        version: Version,
+    },
+    DeleteVersion {
+        partition: PartitionKey,
+        kind: Kind,
+        template: String,
+        major: u64,
+        minor: u64,
+    },
+}
+
+/// Everything the endpoint knows.
+#[derive(Debug, Default, Clone)]
+pub struct State {
+    pub partitions: HashMap<PartitionKey, Partition>,
+}
+
+impl State {
+    pub fn apply(&mut self, record: Record) {
+        match record {
+            Record::PutTemplate {
+                partition,
+                template,
+            } => {
+                let p = self.partitions.entry(partition).or_default();
+                p.templates
+                    .insert((template.kind, template.name.clone()), template);
+            }
+            Record::DeleteTemplate {
+                partition,
+                kind,
+                name,
+            } => {
+                if let Some(p) = self.partitions.get_mut(&partition) {
+                    p.templates.remove(&(kind, name));
+                }
+            }
+            Record::PutVersion { partition, version } => {
+                self.partitions
+                    .entry(partition)
+                    .or_default()
+                    .put_version(version);
+            }
+            Record::DeleteVersion {
+                partition,
+                kind,
+                template,
+                major,
+                minor,
+            } => {
+                if let Some(p) = self.partitions.get_mut(&partition) {
+                    p.remove_version(&(kind, template, major, minor));
+                }
+            }
+        }
+    }
+
+    /// The state as a list of records that rebuild it (for compaction).
+    fn snapshot(&self) -> Vec<Record> {
+        let mut keys: Vec<&PartitionKey> = self.partitions.keys().collect();
+        keys.sort();
+        let mut records = Vec::new();
+        for key in keys {
+            let Some(p) = self.partitions.get(key) else {
+                continue;
+            };
+            for template in p.templates.values() {
+                records.push(Record::PutTemplate {
+                    partition: key.clone(),
+                    template: template.clone(),
+                });
+            }
+            for version in p.versions.values() {
+                records.push(Record::PutVersion {
+                    partition: key.clone(),
+                    version: version.clone(),
+                });
+            }
+        }
+        records
+    }
+}
+
+/// Errors opening or writing the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("store {path} is corrupt at line {line}: {reason}")]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("the store log failed earlier and refuses further writes")]
+    Poisoned,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct LogLine {
+    records: Vec<Record>,
+}
+
+/// The durable log behind a data directory.
+#[derive(Debug)]
+pub struct Log {
+    path: PathBuf,
+    file: File,
+    poisoned: bool,
+}
+
+const LOG_FILE: &str = "proton-local.log";
+const LOG_TMP_FILE: &str = "proton-local.log.tmp";
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error(dir))
+}
+
+impl Log {
+    /// Opens (creating if needed) the log in `dir`, returning it and the state it holds.
+    pub fn open(dir: &Path) -> Result<(Log, State), StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let path = dir.join(LOG_FILE);
+        let state = match std::fs::read(&path) {
+            Ok(bytes) => load(&path, &bytes)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        // Compact: write the snapshot beside the log, fsync it, rename it over the log.
+        let tmp = dir.join(LOG_TMP_FILE);
+        {
+            let file = File::create(&tmp).map_err(io_error(&tmp))?;
+            let mut writer = BufWriter::new(file);
+            for record in state.snapshot() {
+                let line = serde_json::to_string(&LogLine {
+                    records: vec![record],
+                })
+                .map_err(|e| StoreError::Corrupt {
+                    path: tmp.clone(),
+                    line: 0,
+                    reason: e.to_string(),
+                })?;
+                writer.write_all(line.as_bytes()).map_err(io_error(&tmp))?;
+                writer.write_all(b"\n").map_err(io_error(&tmp))?;
+            }
+            let file = writer
+                .into_inner()
+                .map_err(|e| io_error(&tmp)(e.into_error()))?;
+            file.sync_all().map_err(io_error(&tmp))?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io_error(&path))?;
+        sync_dir(dir)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        Ok((
+            Log {
+                path,
+                file,
+                poisoned: false,
+            },
+            state,
+        ))
+    }
+
+    /// Appends one transaction and fsyncs it. After a failure the log refuses further writes,
+    /// since the file may end in a partial line.
+    pub fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        if self.poisoned {
+            return Err(StoreError::Poisoned);
+        }
+        let mut line = serde_json::to_vec(&LogLine {
+            records: records.to_vec(),
+        })
+        .map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            line: 0,
+            reason: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let result = self
+            .file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = result {
+            self.poisoned = true;
+            return Err(io_error(&self.path)(e));
+        }
+        Ok(())
+    }
+}
+
+/// Replays a log. Only the final line may be damaged (a torn append); it is dropped.
+fn load(path: &Path, bytes: &[u8]) -> Result<State, StoreError> {
+    let mut state = State::default();
+    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    // After the last '\n' comes either nothing or a torn, unacknowledged append.
+    let tail = lines.pop().unwrap_or_default();
+    if !tail.is_empty() {
+        tracing::warn!(
+            bytes = tail.len(),
+            "dropping a torn final record from the store log"
+        );
+    }
+    let count = lines.len();
+    for (i, line) in lines.into_iter().enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<LogLine>(line) {
+            Ok(parsed) => {
+                for record in parsed.records {
+                    state.apply(record);
+                }
+            }
+            Err(e) if i + 1 == count => {
+                tracing::warn!(error = %e, "dropping an unreadable final record from the store log");
+            }
+            Err(e) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    reason: e.to_string(),
+                })
+            }
+        }
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn template(name: &str) -> Template {
+        Template {
+            kind: Kind::Environment,
+            name: name.into(),
+            display_name: None,
+            description: None,
+            encryption_key: None,
+            provisioning: None,
+            created_ms: 1,
+            modified_ms: 1,
+            tags: BTreeMap::new(),
+            highest_major: 0,
+            highest_minor: BTreeMap::new(),
+        }
+    }
+
+    fn partition() -> PartitionKey {
+        PartitionKey {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+        }
+    }
+
+    #[test]
+    fn log_survives_reopen_and_drops_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (mut log, state) = Log::open(dir.path()).unwrap();
+            assert!(state.partitions.is_empty());
+            for name in ["a", "b"] {
+                log.append(&[Record::PutTemplate {
+                    partition: partition(),
+                    template: template(name),
+                }])
+                .unwrap();
+            }
+        }
+        // Simulate a crash in the middle of an append.
+        let path = dir.path().join(LOG_FILE);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"records\":[{\"PutTempl").unwrap();
+        drop(f);
+        let (_log, state) = Log::open(dir.path()).unwrap();
+        let p = &state.partitions[&partition()];
+        assert_eq!(p.templates.len(), 2);
+        // The compacted log loads again.
+        drop(_log);
+        let (_log, state) = Log::open(dir.path()).unwrap();
+        assert_eq!(state.partitions[&partition()].templates.len(), 2);
+    }
+
+    #[test]
+    fn corrupt_middle_line_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LOG_FILE), b"garbage\n{\"records\":[]}\n").unwrap();
+        assert!(matches!(
+            Log::open(dir.path()),
+            Err(StoreError::Corrupt { line: 1, .. })
+        ));
+    }
+}

@@ -1,0 +1,293 @@
+//! Registration against real `.tar.gz` bundles in a bundle directory.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(deprecated)]
+
+mod common;
+
+use std::path::Path;
+
+use aws_sdk_proton::types::{
+    CompatibleEnvironmentTemplateInput, Provisioning, TemplateVersionStatus,
+};
+use aws_sdk_proton::Client;
+use common::*;
+
+const ENV_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvInput\"\n  types:\n    EnvInput:\n      type: object\n      properties:\n        vpc_cidr:\n          type: string\n";
+const SVC_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  service_input_type: \"SvcInput\"\n  pipeline_input_type: \"PipeInput\"\n  types:\n    SvcInput:\n      type: object\n    PipeInput:\n      type: object\n";
+const MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
+const CFN: &str = "Resources: {}\n";
+
+/// Writes a gzipped tarball of `files` to `BUNDLE_DIR/bucket/key`.
+fn write_bundle(dir: &Path, key: &str, files: &[(&str, &str)]) {
+    let path = dir.join("bucket").join(key);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    let mut builder = tar::Builder::new(gz);
+    for (name, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, text.as_bytes())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap();
+}
+
+async fn register_env(
+    client: &Client,
+    template: &str,
+    key: &str,
+) -> (TemplateVersionStatus, Option<String>, Option<String>) {
+    let out = client
+        .create_environment_template_version()
+        .template_name(template)
+        .source(s3("bucket", key))
+        .send()
+        .await
+        .unwrap()
+        .environment_template_version
+        .unwrap();
+    assert_eq!(out.status, TemplateVersionStatus::RegistrationInProgress);
+    let v = wait_env_registered(client, template, &out.major_version, &out.minor_version).await;
+    (v.status, v.status_message, v.schema)
+}
+
+fn assert_failed(result: &(TemplateVersionStatus, Option<String>, Option<String>), needle: &str) {
+    assert_eq!(
+        result.0,
+        TemplateVersionStatus::RegistrationFailed,
+        "{result:?}"
+    );
+    let message = result.1.as_deref().unwrap_or_default();
+    assert!(
+        message.contains(needle),
+        "{message:?} should mention {needle:?}"
+    );
+    assert!(result.2.is_none());
+}
+
+#[tokio::test]
+async fn environment_bundles() {
+    let bundles = tempfile::tempdir().unwrap();
+    let dir = bundles.path();
+    let standard = [
+        ("schema/schema.yaml", ENV_SCHEMA),
+        ("infrastructure/manifest.yaml", MANIFEST),
+        ("infrastructure/cloudformation.yaml", CFN),
+    ];
+    write_bundle(dir, "env/good.tar.gz", &standard);
+    write_bundle(dir, "env/no-schema.tar.gz", &standard[1..]);
+    write_bundle(
+        dir,
+        "env/bad-yaml.tar.gz",
+        &[
+            ("schema/schema.yaml", "schema: [unclosed"),
+            standard[1],
+            standard[2],
+        ],
+    );
+    let old_openapi = ENV_SCHEMA.replace("3.0.0", "2.0");
+    write_bundle(
+        dir,
+        "env/openapi.tar.gz",
+        &[
+            ("schema/schema.yaml", &old_openapi),
+            standard[1],
+            standard[2],
+        ],
+    );
+    let wrong_type = ENV_SCHEMA.replace(
+        "environment_input_type: \"EnvInput\"",
+        "environment_input_type: \"Missing\"",
+    );
+    write_bundle(
+        dir,
+        "env/type.tar.gz",
+        &[
+            ("schema/schema.yaml", &wrong_type),
+            standard[1],
+            standard[2],
+        ],
+    );
+    write_bundle(dir, "env/no-infra.tar.gz", &standard[..1]);
+    write_bundle(dir, "env/no-iac.tar.gz", &standard[..2]);
+    std::fs::write(dir.join("bucket/env/not-a-tarball.tar.gz"), b"plain text").unwrap();
+
+    let local = Local::start(&[
+        "--registration-delay",
+        "0s",
+        "--bundle-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let client = local.client();
+    create_env_template(&client, "std").await;
+
+    let ok = register_env(&client, "std", "env/good.tar.gz").await;
+    assert_eq!(ok.0, TemplateVersionStatus::Draft, "{ok:?}");
+    assert_eq!(ok.2.as_deref(), Some(ENV_SCHEMA));
+
+    assert_failed(
+        &register_env(&client, "std", "env/no-schema.tar.gz").await,
+        "schema/schema.yaml",
+    );
+    assert_failed(
+        &register_env(&client, "std", "env/bad-yaml.tar.gz").await,
+        "not valid YAML",
+    );
+    assert_failed(
+        &register_env(&client, "std", "env/openapi.tar.gz").await,
+        "schema.format.openapi",
+    );
+    assert_failed(
+        &register_env(&client, "std", "env/type.tar.gz").await,
+        "Missing",
+    );
+    assert_failed(
+        &register_env(&client, "std", "env/no-infra.tar.gz").await,
+        "infrastructure/manifest.yaml",
+    );
+    assert_failed(
+        &register_env(&client, "std", "env/no-iac.tar.gz").await,
+        "cloudformation.yaml",
+    );
+    assert_failed(
+        &register_env(&client, "std", "env/not-a-tarball.tar.gz").await,
+        "not a valid .tar.gz",
+    );
+    assert_failed(
+        &register_env(&client, "std", "env/absent.tar.gz").await,
+        "could not be found in bucket",
+    );
+
+    // Customer-managed environment templates carry only the schema.
+    client
+        .create_environment_template()
+        .name("cm")
+        .provisioning(Provisioning::CustomerManaged)
+        .send()
+        .await
+        .unwrap();
+    write_bundle(dir, "env/schema-only.tar.gz", &standard[..1]);
+    let ok = register_env(&client, "cm", "env/schema-only.tar.gz").await;
+    assert_eq!(ok.0, TemplateVersionStatus::Draft, "{ok:?}");
+    assert_failed(
+        &register_env(&client, "cm", "env/good.tar.gz").await,
+        "infrastructure",
+    );
+}
+
+#[tokio::test]
+async fn service_bundles() {
+    let bundles = tempfile::tempdir().unwrap();
+    let dir = bundles.path();
+    let full = [
+        ("schema/schema.yaml", SVC_SCHEMA),
+        ("instance_infrastructure/manifest.yaml", MANIFEST),
+        ("instance_infrastructure/cloudformation.yaml", CFN),
+        ("pipeline_infrastructure/manifest.yaml", MANIFEST),
+        ("pipeline_infrastructure/cloudformation.yaml", CFN),
+    ];
+    write_bundle(dir, "svc/full.tar.gz", &full);
+    write_bundle(dir, "svc/no-pipeline.tar.gz", &full[..3]);
+    let no_pipeline_type = SVC_SCHEMA.replace("  pipeline_input_type: \"PipeInput\"\n", "");
+    write_bundle(
+        dir,
+        "svc/no-pipeline-type.tar.gz",
+        &[
+            ("schema/schema.yaml", &no_pipeline_type),
+            full[1],
+            full[2],
+            full[3],
+            full[4],
+        ],
+    );
+    write_bundle(
+        dir,
+        "svc/instance-only.tar.gz",
+        &[("schema/schema.yaml", &no_pipeline_type), full[1], full[2]],
+    );
+    // Environment template for compatibility.
+    write_bundle(dir, "env/cm.tar.gz", &[("schema/schema.yaml", ENV_SCHEMA)]);
+
+    let local = Local::start(&[
+        "--registration-delay",
+        "0s",
+        "--bundle-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let client = local.client();
+    client
+        .create_environment_template()
+        .name("env")
+        .provisioning(Provisioning::CustomerManaged)
+        .send()
+        .await
+        .unwrap();
+    register_env(&client, "env", "env/cm.tar.gz").await;
+    client
+        .create_service_template()
+        .name("with-pipeline")
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_service_template()
+        .name("no-pipeline")
+        .pipeline_provisioning(Provisioning::CustomerManaged)
+        .send()
+        .await
+        .unwrap();
+
+    let register = |template: &'static str, key: &'static str| {
+        let client = client.clone();
+        async move {
+            let out = client
+                .create_service_template_version()
+                .template_name(template)
+                .source(s3("bucket", key))
+                .compatible_environment_templates(
+                    CompatibleEnvironmentTemplateInput::builder()
+                        .template_name("env")
+                        .major_version("1")
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap()
+                .service_template_version
+                .unwrap();
+            let v =
+                wait_service_registered(&client, template, &out.major_version, &out.minor_version)
+                    .await;
+            (v.status, v.status_message, v.schema)
+        }
+    };
+    let ok = register("with-pipeline", "svc/full.tar.gz").await;
+    assert_eq!(ok.0, TemplateVersionStatus::Draft, "{ok:?}");
+    assert_eq!(ok.2.as_deref(), Some(SVC_SCHEMA));
+    assert_failed(
+        &register("with-pipeline", "svc/no-pipeline.tar.gz").await,
+        "pipeline_infrastructure",
+    );
+    assert_failed(
+        &register("with-pipeline", "svc/no-pipeline-type.tar.gz").await,
+        "pipeline_input_type",
+    );
+    let ok = register("no-pipeline", "svc/instance-only.tar.gz").await;
+    assert_eq!(ok.0, TemplateVersionStatus::Draft, "{ok:?}");
+}
+
+#[tokio::test]
+async fn registration_delay_is_observed_by_polling() {
+    let local = Local::start(&["--registration-delay", "200ms"]);
+    let client = local.client();
+    create_env_template(&client, "t").await;
+    create_env_version(&client, "t", None).await;
+    let v = wait_env_registered(&client, "t", "1", "0").await;
+    assert_eq!(v.status, TemplateVersionStatus::Draft);
+    assert!(v.last_modified_at >= v.created_at);
+}
