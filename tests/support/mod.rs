@@ -7,5 +7,6 @@
     clippy::panic
 )]
 
+pub mod proton_local;
 pub mod terraform;
 pub mod toy;

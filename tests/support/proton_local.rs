@@ -1,0 +1,227 @@
+//! Runs `proton-local` as a process for a test, with an SDK client to set
+//! up templates and check what exists, and its admin API for counters and
+//! faults.
+#![allow(deprecated)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use aws_sdk_proton::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_proton::Client;
+
+/// The `proton-local` binary of this workspace's build. `cargo test
+/// --workspace` builds it; `$PROTON_LOCAL` overrides.
+pub fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("PROTON_LOCAL") {
+        return PathBuf::from(path);
+    }
+    // target/debug/deps/<test> → target/debug/proton-local
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().and_then(Path::parent).unwrap().join("proton-local");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p proton-local` (cargo test --workspace does)",
+        path.display()
+    );
+    path
+}
+
+/// A running endpoint; killed when dropped.
+pub struct ProtonLocal {
+    child: Child,
+    pub url: String,
+    pub bundle_dir: tempfile::TempDir,
+    pub client: Client,
+}
+
+impl Drop for ProtonLocal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Options beyond the defaults (registration delay 0s, bundle dir set).
+#[derive(Default)]
+pub struct Options {
+    pub registration_delay: Option<&'static str>,
+    pub extra_args: Vec<String>,
+}
+
+impl ProtonLocal {
+    pub fn start() -> Self {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(options: Options) -> Self {
+        let bundle_dir = tempfile::Builder::new().prefix("bundles-").tempdir().unwrap();
+        let mut child = Command::new(binary())
+            .args(["--listen", "127.0.0.1:0", "--registration-delay"])
+            .arg(options.registration_delay.unwrap_or("100ms"))
+            .arg("--bundle-dir")
+            .arg(bundle_dir.path())
+            .args(&options.extra_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("proton-local listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        let config = aws_sdk_proton::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&url)
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .build();
+        Self {
+            child,
+            url,
+            bundle_dir,
+            client: Client::from_conf(config),
+        }
+    }
+
+    /// A `provider "proton"` block pointing at this endpoint.
+    pub fn provider_block(&self, extra: &str) -> String {
+        format!(
+            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton = \"{}\"\n  }}\n{extra}}}\n",
+            self.url
+        )
+    }
+
+    fn admin(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "{method} /_proton_local/{path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "admin {path}: {head}");
+        serde_json::from_str(body).unwrap()
+    }
+
+    /// Counters: requests per operation, throttled, failed, versions created.
+    pub fn counters(&self) -> serde_json::Value {
+        self.admin("GET", "counters", "")
+    }
+
+    /// Total authenticated API requests made so far.
+    pub fn total_requests(&self) -> u64 {
+        self.counters()["total_requests"].as_u64().unwrap()
+    }
+
+    pub fn reset_counters(&self) {
+        self.admin("POST", "reset-counters", "");
+    }
+
+    /// Sets faults, e.g. `{"throttle_rate": 0.3}`.
+    pub fn set_faults(&self, json: &str) {
+        self.admin("POST", "faults", json);
+    }
+
+    pub async fn create_environment_template(&self, name: &str) {
+        self.client.create_environment_template().name(name).send().await.unwrap();
+    }
+
+    pub async fn create_service_template(&self, name: &str) {
+        self.client
+            .create_service_template()
+            .name(name)
+            .pipeline_provisioning(aws_sdk_proton::types::Provisioning::CustomerManaged)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// `MAJOR.MINOR` of every environment template version of `template`.
+    pub async fn environment_versions(&self, template: &str) -> Vec<String> {
+        let versions = self
+            .client
+            .list_environment_template_versions()
+            .template_name(template)
+            .send()
+            .await
+            .unwrap();
+        versions
+            .template_versions()
+            .iter()
+            .map(|v| format!("{}.{}", v.major_version(), v.minor_version()))
+            .collect()
+    }
+
+    /// `MAJOR.MINOR` of every service template version of `template`.
+    pub async fn service_versions(&self, template: &str) -> Vec<String> {
+        let versions = self
+            .client
+            .list_service_template_versions()
+            .template_name(template)
+            .send()
+            .await
+            .unwrap();
+        versions
+            .template_versions()
+            .iter()
+            .map(|v| format!("{}.{}", v.major_version(), v.minor_version()))
+            .collect()
+    }
+
+    /// Writes an environment bundle at `s3://bucket/key`; `valid` false
+    /// leaves out the schema so registration fails.
+    pub fn write_environment_bundle(&self, bucket: &str, key: &str, valid: bool) {
+        let mut files: Vec<(&str, &str)> = vec![
+            ("infrastructure/manifest.yaml", ENV_MANIFEST),
+            ("infrastructure/cloudformation.yaml", CLOUDFORMATION),
+        ];
+        if valid {
+            files.push(("schema/schema.yaml", ENV_SCHEMA));
+        }
+        self.write_bundle(bucket, key, &files);
+    }
+
+    /// Writes a service bundle (no pipeline: the test templates are
+    /// created with customer-managed pipeline provisioning).
+    pub fn write_service_bundle(&self, bucket: &str, key: &str) {
+        self.write_bundle(
+            bucket,
+            key,
+            &[
+                ("schema/schema.yaml", SERVICE_SCHEMA),
+                ("instance_infrastructure/manifest.yaml", ENV_MANIFEST),
+                ("instance_infrastructure/cloudformation.yaml", CLOUDFORMATION),
+            ],
+        );
+    }
+
+    fn write_bundle(&self, bucket: &str, key: &str, files: &[(&str, &str)]) {
+        let path = self.bundle_dir.path().join(bucket).join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        let encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        let mut archive = tar::Builder::new(encoder);
+        for (name, content) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            archive.append_data(&mut header, name, content.as_bytes()).unwrap();
+        }
+        archive.into_inner().unwrap().finish().unwrap().flush().unwrap();
+    }
+}
+
+const ENV_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvInput\"\n  types:\n    EnvInput:\n      type: object\n      properties:\n        size:\n          type: string\n          default: small\n";
+const SERVICE_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  service_input_type: \"SvcInput\"\n  types:\n    SvcInput:\n      type: object\n      properties:\n        port:\n          type: number\n          default: 80\n";
+const ENV_MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
+const CLOUDFORMATION: &str = "Resources:\n  Placeholder:\n    Type: AWS::CloudFormation::WaitConditionHandle\n";
