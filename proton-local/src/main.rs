@@ -44,8 +44,8 @@ struct Args {
     #[arg(long, default_value = "test", value_name = "SECRET")]
     secret_access_key: String,
 
-    /// Account id used in ARNs.
-    #[arg(long, default_value = "123456789012", value_name = "ACCOUNT")]
+    /// Account id used in ARNs (12 digits).
+    #[arg(long, default_value = "123456789012", value_name = "ACCOUNT", value_parser = parse_account_id)]
     account_id: String,
 
     /// Regions served (repeatable or comma-separated); any region when omitted.
@@ -63,6 +63,14 @@ struct Args {
     /// Fraction (0..1) of requests answered with 500 InternalServerException.
     #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
     error_rate: f64,
+}
+
+fn parse_account_id(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a 12-digit AWS account id"))
+    }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
