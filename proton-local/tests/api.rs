@@ -1168,3 +1168,20 @@ async fn sdk_waiter_sees_registration() {
         .unwrap();
     assert_eq!(v.status, TemplateVersionStatus::Draft);
 }
+
+#[tokio::test]
+async fn shared_aws_config_client_works() {
+    let local = Local::start(&["--registration-delay", "0s"]);
+    let sdk_config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&local.endpoint)
+        .credentials_provider(aws_sdk_proton::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_proton::Client::new(&sdk_config);
+    create_env_template(&client, "t").await;
+    let list = client.list_environment_templates().send().await.unwrap();
+    assert_eq!(list.templates.len(), 1);
+}
