@@ -1,6 +1,6 @@
 //! The `proton-local` binary: parses flags, prints the listening line, serves until signalled.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -44,8 +44,8 @@ struct Args {
     #[arg(long, default_value = "test", value_name = "SECRET")]
     secret_access_key: String,
 
-    /// Account id used in ARNs.
-    #[arg(long, default_value = "123456789012", value_name = "ACCOUNT")]
+    /// Account id used in ARNs (12 digits).
+    #[arg(long, default_value = "123456789012", value_name = "ACCOUNT", value_parser = parse_account_id)]
     account_id: String,
 
     /// Regions served (repeatable or comma-separated); any region when omitted.
@@ -63,6 +63,14 @@ struct Args {
     /// Fraction (0..1) of requests answered with 500 InternalServerException.
     #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
     error_rate: f64,
+}
+
+fn parse_account_id(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a 12-digit AWS account id"))
+    }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -106,6 +114,7 @@ async fn shutdown_signal() {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -226,11 +226,6 @@ fn version_json(
     now: u64,
     view: VersionView,
 ) -> Value {
-    let effective = if view == VersionView::AsCreated {
-        v.effective(v.created_ms.saturating_sub(1).min(now))
-    } else {
-        v.effective(now)
-    };
     let mut m = Map::new();
     m.insert("templateName".into(), json!(v.template));
     m.insert("majorVersion".into(), json!(v.major.to_string()));
@@ -241,6 +236,7 @@ fn version_json(
     let (status, message, schema, last_modified) = if view == VersionView::AsCreated {
         ("REGISTRATION_IN_PROGRESS", None, None, v.created_ms)
     } else {
+        let effective = v.effective(now);
         (
             effective.status,
             effective.message,
@@ -350,11 +346,6 @@ impl Engine {
             config,
             inner: Mutex::new(Inner { state, log }),
         }
-    }
-
-    /// Whether changes are written to disk (and so should run off the async workers).
-    pub fn is_persistent(&self) -> bool {
-        self.lock().log.is_some()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -53,6 +53,8 @@ pub enum ServerError {
 
 struct App {
     engine: Arc<Engine>,
+    /// Whether writes go to disk (and so run on the blocking pool).
+    persistent: bool,
     admin: Admin,
     credentials: Credentials,
     regions: Vec<String>,
@@ -89,6 +91,7 @@ impl Server {
             log,
         );
         let app = Arc::new(App {
+            persistent: config.data_dir.is_some(),
             engine: Arc::new(engine),
             admin: Admin::new(config.faults),
             credentials: config.credentials.clone(),
@@ -263,7 +266,7 @@ async fn process(
     let input = crate::model::parse_body(&body)?;
     let engine = Arc::clone(&app.engine);
     let region = scope.region;
-    let (value, effects) = if op.is_mutating() && engine.is_persistent() {
+    let (value, effects) = if op.is_mutating() && app.persistent {
         // Writes fsync before answering; keep that off the async workers.
         tokio::task::spawn_blocking(move || engine.handle(op, &region, &input))
             .await

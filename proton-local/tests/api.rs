@@ -1136,9 +1136,52 @@ async fn state_is_per_region() {
 }
 
 #[tokio::test]
-async fn sigterm_exits_cleanly() {
+async fn sigterm_exits_cleanly_with_idle_keep_alive_connections() {
     let mut local = Local::start(&[]);
-    create_env_template(&local.client(), "t").await;
+    // The client keeps its pooled connection open across the signal.
+    let client = local.client();
+    create_env_template(&client, "t").await;
     let status = local.terminate();
     assert!(status.success(), "{status:?}");
+    drop(client);
+}
+
+#[tokio::test]
+async fn sdk_waiter_sees_registration() {
+    use aws_sdk_proton::client::Waiters;
+    let local = Local::start(&["--registration-delay", "0s"]);
+    let client = local.client();
+    create_env_template(&client, "t").await;
+    create_env_version(&client, "t", None).await;
+    let done = client
+        .wait_until_environment_template_version_registered()
+        .template_name("t")
+        .major_version("1")
+        .minor_version("0")
+        .wait(std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    let v = done
+        .into_result()
+        .unwrap()
+        .environment_template_version
+        .unwrap();
+    assert_eq!(v.status, TemplateVersionStatus::Draft);
+}
+
+#[tokio::test]
+async fn shared_aws_config_client_works() {
+    let local = Local::start(&["--registration-delay", "0s"]);
+    let sdk_config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&local.endpoint)
+        .credentials_provider(aws_sdk_proton::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_proton::Client::new(&sdk_config);
+    create_env_template(&client, "t").await;
+    let list = client.list_environment_templates().send().await.unwrap();
+    assert_eq!(list.templates.len(), 1);
 }
