@@ -7,6 +7,7 @@
     clippy::panic
 )]
 
+pub mod acc;
 pub mod proton_local;
 pub mod terraform;
 pub mod toy;

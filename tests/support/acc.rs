@@ -1,0 +1,92 @@
+//! Acceptance-test steps in terraform-plugin-testing's shape: each step
+//! applies a configuration, then a plan must report no changes.
+
+use super::proton_local::{Options, ProtonLocal};
+use super::terraform::{Run, Workdir};
+
+/// A working directory wired to its own proton-local endpoint.
+pub struct Acc {
+    pub endpoint: ProtonLocal,
+    pub work: Workdir,
+    provider_extra: String,
+}
+
+impl Acc {
+    pub fn new() -> Self {
+        Self::with_options(Options::default())
+    }
+
+    pub fn with_options(options: Options) -> Self {
+        let endpoint = ProtonLocal::start_with(options);
+        let work = Workdir::new();
+        let acc = Self {
+            endpoint,
+            work,
+            provider_extra: String::new(),
+        };
+        acc.work.write_config(&acc.endpoint.provider_block(""));
+        acc.work.init();
+        acc
+    }
+
+    /// Extra lines inside the provider block (e.g. default_tags).
+    pub fn provider_extra(&mut self, extra: &str) {
+        self.provider_extra = extra.to_string();
+    }
+
+    /// Writes the configuration: provider block plus `body`.
+    pub fn config(&self, body: &str) {
+        self.work
+            .write_config(&format!("{}\n{body}", self.endpoint.provider_block(&self.provider_extra)));
+    }
+
+    pub fn apply(&self) -> Run {
+        self.work
+            .run(&["apply", "-auto-approve", "-no-color", "-input=false", "-parallelism=10"])
+    }
+
+    /// Applies `body`, then checks that a refreshing plan is empty.
+    pub fn step(&self, body: &str) -> Run {
+        self.config(body);
+        let run = self.apply();
+        run.assert_ok("apply");
+        self.assert_no_changes();
+        run
+    }
+
+    /// `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
+    pub fn plan(&self) -> Run {
+        self.work
+            .run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"])
+    }
+
+    pub fn assert_no_changes(&self) {
+        let plan = self.plan();
+        assert_eq!(plan.code, 0, "expected an empty plan:\n{}\n{}", plan.stdout, plan.stderr);
+    }
+
+    /// The attributes of `address` in state.
+    pub fn attributes(&self, address: &str) -> serde_json::Value {
+        let show = self.work.run(&["show", "-json", "-no-color"]);
+        show.assert_ok("show");
+        let state: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+        let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} is not in state:\n{}", show.stdout))
+    }
+
+    /// One attribute of `address` as a string.
+    pub fn attr(&self, address: &str, name: &str) -> String {
+        let value = &self.attributes(address)[name];
+        value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
+    }
+
+    pub fn destroy(&self) {
+        self.work
+            .run(&["destroy", "-auto-approve", "-no-color", "-input=false", "-parallelism=10"])
+            .assert_ok("destroy");
+    }
+}
