@@ -110,7 +110,10 @@ fn provider_schema() -> Schema {
 /// Reads the provider block into SDK settings. Unknown values (a provider
 /// block that depends on a resource not yet created) are refused with the
 /// attribute named, rather than silently ignored.
-fn settings_from_config(config: &Value, diags: &mut Diagnostics) -> (ProtonSettings, BTreeMap<String, String>) {
+fn settings_from_config(
+    config: &Value,
+    diags: &mut Diagnostics,
+) -> (ProtonSettings, BTreeMap<String, String>) {
     let string = |name: &str, diags: &mut Diagnostics| -> Option<String> {
         let value = config.get_attr(name)?;
         if value.is_unknown() {
@@ -125,7 +128,10 @@ fn settings_from_config(config: &Value, diags: &mut Diagnostics) -> (ProtonSetti
     };
     let strings = |name: &str| -> Vec<String> {
         match config.get_attr(name) {
-            Some(Value::List(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(Value::List(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         }
     };
@@ -180,7 +186,11 @@ impl Provider for ProtonProvider {
         if diags.has_errors() {
             return;
         }
-        tracing::debug!(terraform_version, ?settings, "configuring the Proton client");
+        tracing::debug!(
+            terraform_version,
+            ?settings,
+            "configuring the Proton client"
+        );
         match build_client(&settings).await {
             Ok(client) => {
                 // Terraform configures once per process; a second call keeps the first.

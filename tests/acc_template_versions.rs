@@ -33,10 +33,16 @@ resource "{ENV}" "{name}" {{
 async fn environment_version_lifecycle_update_publish_and_import() {
     let acc = Acc::new();
     acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.write_environment_bundle("bundles", "web-v1.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "web-v1.tar.gz", true);
     let address = format!("{ENV}.v");
 
-    acc.step(&env_version("v", "web", "web-v1.tar.gz", r#"  description = "first""#));
+    acc.step(&env_version(
+        "v",
+        "web",
+        "web-v1.tar.gz",
+        r#"  description = "first""#,
+    ));
     let created = acc.attributes(&address);
     assert_eq!(created["id"], "web:1.0");
     assert_eq!(created["major_version"], "1");
@@ -44,7 +50,10 @@ async fn environment_version_lifecycle_update_publish_and_import() {
     assert_eq!(created["status"], "DRAFT");
     assert_eq!(created["description"], "first");
     assert!(created["status_message"].is_null());
-    assert!(created["schema"].as_str().unwrap().contains("environment_input_type"));
+    assert!(created["schema"]
+        .as_str()
+        .unwrap()
+        .contains("environment_input_type"));
     assert_eq!(
         created["arn"],
         "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0"
@@ -53,7 +62,12 @@ async fn environment_version_lifecycle_update_publish_and_import() {
     assert_eq!(created["tags_all"], serde_json::json!({}));
 
     // Description updates in place: same id, same creation time.
-    acc.step(&env_version("v", "web", "web-v1.tar.gz", r#"  description = "second""#));
+    acc.step(&env_version(
+        "v",
+        "web",
+        "web-v1.tar.gz",
+        r#"  description = "second""#,
+    ));
     let updated = acc.attributes(&address);
     assert_eq!(updated["id"], "web:1.0");
     assert_eq!(updated["created_at"], created["created_at"]);
@@ -80,7 +94,11 @@ async fn environment_version_lifecycle_update_publish_and_import() {
     ));
     let refused = acc.plan();
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("Cannot unpublish"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("Cannot unpublish"),
+        "{}",
+        refused.stderr
+    );
 
     // Import by id and by ARN: the original configuration plans no changes.
     let config = env_version(
@@ -90,26 +108,56 @@ async fn environment_version_lifecycle_update_publish_and_import() {
         "  description = \"second\"\n  status = \"PUBLISHED\"",
     );
     acc.config(&config);
-    for id in ["web:1.0", "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0"] {
-        acc.work.run(&["state", "rm", &address]).assert_ok("state rm");
+    for id in [
+        "web:1.0",
+        "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0",
+    ] {
+        acc.work
+            .run(&["state", "rm", &address])
+            .assert_ok("state rm");
         acc.work
             .run(&["import", "-no-color", "-input=false", &address, id])
             .assert_ok("import");
         acc.assert_no_changes();
         let imported = acc.attributes(&address);
-        for attribute in ["id", "arn", "status", "description", "schema", "created_at", "source"] {
-            assert_eq!(imported[attribute], published[attribute], "{attribute} after import of {id}");
+        for attribute in [
+            "id",
+            "arn",
+            "status",
+            "description",
+            "schema",
+            "created_at",
+            "source",
+        ] {
+            assert_eq!(
+                imported[attribute], published[attribute],
+                "{attribute} after import of {id}"
+            );
         }
     }
 
     // Importing something that does not exist is a clear error.
-    acc.work.run(&["state", "rm", &address]).assert_ok("state rm");
-    let missing = acc.work.run(&["import", "-no-color", "-input=false", &address, "web:9.0"]);
+    acc.work
+        .run(&["state", "rm", &address])
+        .assert_ok("state rm");
+    let missing = acc
+        .work
+        .run(&["import", "-no-color", "-input=false", &address, "web:9.0"]);
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("non-existent"), "{}", missing.stderr);
-    let malformed = acc.work.run(&["import", "-no-color", "-input=false", &address, "web-1.0"]);
+    assert!(
+        missing.stderr.contains("non-existent"),
+        "{}",
+        missing.stderr
+    );
+    let malformed = acc
+        .work
+        .run(&["import", "-no-color", "-input=false", &address, "web-1.0"]);
     assert_eq!(malformed.code, 1);
-    assert!(malformed.stderr.contains("TEMPLATE_NAME:MAJOR.MINOR"), "{}", malformed.stderr);
+    assert!(
+        malformed.stderr.contains("TEMPLATE_NAME:MAJOR.MINOR"),
+        "{}",
+        malformed.stderr
+    );
     acc.work
         .run(&["import", "-no-color", "-input=false", &address, "web:1.0"])
         .assert_ok("import");
@@ -124,7 +172,8 @@ async fn service_version_with_compatible_environment_templates() {
     acc.endpoint.create_environment_template("net").await;
     acc.endpoint.create_environment_template("db").await;
     acc.endpoint.create_service_template("api").await;
-    acc.endpoint.write_environment_bundle("bundles", "env.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "env.tar.gz", true);
     acc.endpoint.write_service_bundle("bundles", "svc.tar.gz");
     let service = |order: [&str; 2], extra: &str| {
         format!(
@@ -160,19 +209,34 @@ resource "proton_service_template_version" "svc" {{
     acc.step(&service(["net", "db"], ""));
     let svc = acc.attributes("proton_service_template_version.svc");
     assert_eq!(svc["id"], "api:1.0");
-    assert_eq!(svc["compatible_environment_template"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        svc["compatible_environment_template"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert!(svc["supported_component_sources"].is_null());
-    assert!(svc["schema"].as_str().unwrap().contains("service_input_type"));
+    assert!(svc["schema"]
+        .as_str()
+        .unwrap()
+        .contains("service_input_type"));
 
     // Block order never makes a diff.
     acc.config(&service(["db", "net"], ""));
     acc.assert_no_changes();
 
     // The service-only attributes update in place.
-    acc.step(&service(["db", "net"], "  supported_component_sources = [\"DIRECTLY_DEFINED\"]"));
+    acc.step(&service(
+        ["db", "net"],
+        "  supported_component_sources = [\"DIRECTLY_DEFINED\"]",
+    ));
     let updated = acc.attributes("proton_service_template_version.svc");
     assert_eq!(updated["id"], "api:1.0");
-    assert_eq!(updated["supported_component_sources"], serde_json::json!(["DIRECTLY_DEFINED"]));
+    assert_eq!(
+        updated["supported_component_sources"],
+        serde_json::json!(["DIRECTLY_DEFINED"])
+    );
 
     acc.destroy();
     assert!(acc.endpoint.service_versions("api").await.is_empty());
@@ -184,19 +248,37 @@ resource "proton_service_template_version" "svc" {{
 async fn source_change_replaces_the_version() {
     let acc = Acc::new();
     acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.write_environment_bundle("bundles", "a.tar.gz", true);
-    acc.endpoint.write_environment_bundle("bundles", "b.tar.gz", true);
-    acc.endpoint.write_environment_bundle("bundles", "c.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "b.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "c.tar.gz", true);
     let address = format!("{ENV}.v");
 
     // Default ordering: destroy, then create a new major version.
-    acc.step(&env_version("v", "web", "a.tar.gz", "  status = \"PUBLISHED\""));
+    acc.step(&env_version(
+        "v",
+        "web",
+        "a.tar.gz",
+        "  status = \"PUBLISHED\"",
+    ));
     assert_eq!(acc.attr(&address, "id"), "web:1.0");
-    acc.config(&env_version("v", "web", "b.tar.gz", "  status = \"PUBLISHED\""));
+    acc.config(&env_version(
+        "v",
+        "web",
+        "b.tar.gz",
+        "  status = \"PUBLISHED\"",
+    ));
     let plan = acc.plan();
     assert_eq!(plan.code, 2);
     assert!(plan.stdout.contains("must be replaced"), "{}", plan.stdout);
-    acc.step(&env_version("v", "web", "b.tar.gz", "  status = \"PUBLISHED\""));
+    acc.step(&env_version(
+        "v",
+        "web",
+        "b.tar.gz",
+        "  status = \"PUBLISHED\"",
+    ));
     assert_eq!(acc.attr(&address, "id"), "web:2.0");
     assert_eq!(acc.endpoint.environment_versions("web").await, vec!["2.0"]);
 
@@ -218,7 +300,8 @@ async fn source_change_replaces_the_version() {
 async fn versions_deleted_out_of_band_are_planned_again() {
     let acc = Acc::new();
     acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
     let config = env_version("v", "web", "a.tar.gz", "");
     acc.step(&config);
 
@@ -247,25 +330,44 @@ async fn versions_deleted_out_of_band_are_planned_again() {
         .send()
         .await
         .unwrap();
-    acc.endpoint.client.delete_environment_template().name("web").send().await.unwrap();
+    acc.endpoint
+        .client
+        .delete_environment_template()
+        .name("web")
+        .send()
+        .await
+        .unwrap();
     let plan = acc.plan();
     assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
     assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
     // Applying it names the missing template.
     let apply = acc.apply();
     assert_eq!(apply.code, 1);
-    assert!(apply.stderr.contains("ResourceNotFoundException"), "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains("ResourceNotFoundException"),
+        "{}",
+        apply.stderr
+    );
     acc.destroy();
 }
 
 /// The user tags of `address`'s version, read through the API.
 async fn remote_tags(acc: &Acc, address: &str) -> Vec<(String, String)> {
     let arn = acc.attr(address, "arn");
-    let listed = acc.endpoint.client.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+    let listed = acc
+        .endpoint
+        .client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
     let mut tags: Vec<(String, String)> = listed
         .tags()
         .iter()
-        .filter(|t| !t.key().starts_with("aws:") && !t.key().starts_with("terraform-provider-proton:"))
+        .filter(|t| {
+            !t.key().starts_with("aws:") && !t.key().starts_with("terraform-provider-proton:")
+        })
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect();
     tags.sort();
@@ -276,34 +378,71 @@ async fn remote_tags(acc: &Acc, address: &str) -> Vec<(String, String)> {
 async fn tags_and_default_tags() {
     let mut acc = Acc::new();
     acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.write_environment_bundle("bundles", "a.tar.gz", true);
-    acc.provider_extra("  default_tags {\n    tags = { team = \"platform\", env = \"dev\" }\n  }\n");
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.provider_extra(
+        "  default_tags {\n    tags = { team = \"platform\", env = \"dev\" }\n  }\n",
+    );
     let address = format!("{ENV}.v");
-    let pairs = |p: &[(&str, &str)]| p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+    let pairs = |p: &[(&str, &str)]| {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+    };
 
-    acc.step(&env_version("v", "web", "a.tar.gz", "  tags = { app = \"web\" }"));
-    assert_eq!(acc.attributes(&address)["tags"], serde_json::json!({"app": "web"}));
+    acc.step(&env_version(
+        "v",
+        "web",
+        "a.tar.gz",
+        "  tags = { app = \"web\" }",
+    ));
+    assert_eq!(
+        acc.attributes(&address)["tags"],
+        serde_json::json!({"app": "web"})
+    );
     assert_eq!(
         acc.attributes(&address)["tags_all"],
         serde_json::json!({"app": "web", "team": "platform", "env": "dev"})
     );
-    assert_eq!(remote_tags(&acc, &address).await, pairs(&[("app", "web"), ("env", "dev"), ("team", "platform")]));
+    assert_eq!(
+        remote_tags(&acc, &address).await,
+        pairs(&[("app", "web"), ("env", "dev"), ("team", "platform")])
+    );
     let id = acc.attr(&address, "id");
 
     // Change one, add one, override a default.
-    acc.step(&env_version("v", "web", "a.tar.gz", "  tags = { app = \"api\", owner = \"me\", env = \"prod\" }"));
-    assert_eq!(remote_tags(&acc, &address).await, pairs(&[("app", "api"), ("env", "prod"), ("owner", "me"), ("team", "platform")]));
+    acc.step(&env_version(
+        "v",
+        "web",
+        "a.tar.gz",
+        "  tags = { app = \"api\", owner = \"me\", env = \"prod\" }",
+    ));
+    assert_eq!(
+        remote_tags(&acc, &address).await,
+        pairs(&[
+            ("app", "api"),
+            ("env", "prod"),
+            ("owner", "me"),
+            ("team", "platform")
+        ])
+    );
 
     // Remove all own tags: only the defaults remain.
     acc.step(&env_version("v", "web", "a.tar.gz", ""));
     assert!(acc.attributes(&address)["tags"].is_null());
-    assert_eq!(remote_tags(&acc, &address).await, pairs(&[("env", "dev"), ("team", "platform")]));
+    assert_eq!(
+        remote_tags(&acc, &address).await,
+        pairs(&[("env", "dev"), ("team", "platform")])
+    );
     assert_eq!(acc.attr(&address, "id"), id, "tag changes are in place");
 
     // Changed default tags flow into tags_all.
     acc.provider_extra("  default_tags {\n    tags = { team = \"core\" }\n  }\n");
     acc.step(&env_version("v", "web", "a.tar.gz", ""));
-    assert_eq!(remote_tags(&acc, &address).await, pairs(&[("team", "core")]));
+    assert_eq!(
+        remote_tags(&acc, &address).await,
+        pairs(&[("team", "core")])
+    );
 
     acc.destroy();
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
@@ -313,20 +452,30 @@ async fn tags_and_default_tags() {
 async fn registration_failure_taints_and_a_fixed_bundle_recovers() {
     let acc = Acc::new();
     acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.write_environment_bundle("bundles", "a.tar.gz", false);
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", false);
     let address = format!("{ENV}.v");
     let config = env_version("v", "web", "a.tar.gz", "");
     acc.config(&config);
     let failed = acc.apply();
     assert_eq!(failed.code, 1);
-    assert!(failed.stderr.contains("registration failed"), "{}", failed.stderr);
-    assert!(failed.stderr.contains("schema"), "the status message must be shown: {}", failed.stderr);
+    assert!(
+        failed.stderr.contains("registration failed"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("schema"),
+        "the status message must be shown: {}",
+        failed.stderr
+    );
     let tainted = acc.work.run(&["show", "-no-color"]);
     assert!(tainted.stdout.contains("tainted"), "{}", tainted.stdout);
     assert_eq!(acc.attr(&address, "status"), "REGISTRATION_FAILED");
 
     // Fix the bundle in place: the next apply replaces the tainted version.
-    acc.endpoint.write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
     acc.step(&config);
     assert_eq!(acc.attr(&address, "status"), "DRAFT");
     assert_eq!(acc.attr(&address, "id"), "web:2.0");
@@ -343,9 +492,11 @@ async fn twenty_minors_in_parallel_then_destroyed_together() {
         ..Default::default()
     });
     acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.write_environment_bundle("bundles", "base.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "base.tar.gz", true);
     for i in 0..20 {
-        acc.endpoint.write_environment_bundle("bundles", &format!("minor-{i}.tar.gz"), true);
+        acc.endpoint
+            .write_environment_bundle("bundles", &format!("minor-{i}.tar.gz"), true);
     }
     let base = env_version("base", "web", "base.tar.gz", "  status = \"PUBLISHED\"");
     acc.step(&base);
@@ -421,8 +572,16 @@ resource "proton_service_template_version" "bad" {{
         acc.config(&config);
         let plan = acc.plan();
         assert_eq!(plan.code, 1, "{name}: plan must fail:\n{}", plan.stdout);
-        assert!(plan.stderr.contains(mentions), "{name}: error must name {mentions}:\n{}", plan.stderr);
-        assert_eq!(acc.endpoint.total_requests(), 0, "{name}: no API call may be made");
+        assert!(
+            plan.stderr.contains(mentions),
+            "{name}: error must name {mentions}:\n{}",
+            plan.stderr
+        );
+        assert_eq!(
+            acc.endpoint.total_requests(),
+            0,
+            "{name}: no API call may be made"
+        );
     }
     // A bad provider setting, too.
     acc.config(&format!(
@@ -440,15 +599,28 @@ resource "proton_service_template_version" "bad" {{
 async fn wrong_credentials_are_a_clear_error() {
     let acc = Acc::new();
     acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
     let config = env_version("v", "web", "a.tar.gz", "");
     acc.work.write_config(&format!(
         "{}\n{config}",
-        acc.endpoint.provider_block("").replace("secret_key = \"test\"", "secret_key = \"wrong\"")
+        acc.endpoint
+            .provider_block("")
+            .replace("secret_key = \"test\"", "secret_key = \"wrong\"")
     ));
     let apply = acc.apply();
     assert_eq!(apply.code, 1);
-    assert!(apply.stderr.contains("InvalidSignatureException"), "{}", apply.stderr);
-    assert!(apply.stderr.contains("Unable to create environment template version"), "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains("InvalidSignatureException"),
+        "{}",
+        apply.stderr
+    );
+    assert!(
+        apply
+            .stderr
+            .contains("Unable to create environment template version"),
+        "{}",
+        apply.stderr
+    );
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }

@@ -11,16 +11,25 @@ fn all_schemas() -> Vec<(String, pb::Schema)> {
     let provider = ProtonProvider::new();
     let mut schemas = vec![("provider".to_string(), provider.schema().to_proto())];
     for resource in provider.resources() {
-        schemas.push((resource.type_name().to_string(), resource.schema().to_proto()));
+        schemas.push((
+            resource.type_name().to_string(),
+            resource.schema().to_proto(),
+        ));
     }
     for data_source in provider.data_sources() {
-        schemas.push((format!("data.{}", data_source.type_name()), data_source.schema().to_proto()));
+        schemas.push((
+            format!("data.{}", data_source.type_name()),
+            data_source.schema().to_proto(),
+        ));
     }
     schemas
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn check_block(where_: &str, block: &pb::schema::Block, problems: &mut Vec<String>) {
@@ -34,17 +43,26 @@ fn check_block(where_: &str, block: &pb::schema::Block, problems: &mut Vec<Strin
             problems.push(format!("{at}: duplicate name"));
         }
         match (attribute.required, attribute.optional, attribute.computed) {
-            (true, false, false) | (false, true, false) | (false, false, true) | (false, true, true) => {}
-            flags => problems.push(format!("{at}: invalid required/optional/computed combination {flags:?}")),
+            (true, false, false)
+            | (false, true, false)
+            | (false, false, true)
+            | (false, true, true) => {}
+            flags => problems.push(format!(
+                "{at}: invalid required/optional/computed combination {flags:?}"
+            )),
         }
         if attribute.description.trim().is_empty() {
             problems.push(format!("{at}: no description"));
         }
         if attribute.nested_type.is_some() {
-            problems.push(format!("{at}: nested attributes crash Terraform 1.0.0-1.0.8; use a block"));
+            problems.push(format!(
+                "{at}: nested attributes crash Terraform 1.0.0-1.0.8; use a block"
+            ));
         }
         if attribute.write_only {
-            problems.push(format!("{at}: write-only attributes are stored in state before Terraform 1.11"));
+            problems.push(format!(
+                "{at}: write-only attributes are stored in state before Terraform 1.11"
+            ));
         }
         match Type::from_json(&attribute.r#type) {
             Ok(ty) => {
@@ -52,14 +70,18 @@ fn check_block(where_: &str, block: &pb::schema::Block, problems: &mut Vec<Strin
                     problems.push(format!("{at}: type JSON is not canonical"));
                 }
             }
-            Err(err) => problems.push(format!("{at}: type JSON does not parse ({err}); Terraform would panic")),
+            Err(err) => problems.push(format!(
+                "{at}: type JSON does not parse ({err}); Terraform would panic"
+            )),
         }
     }
     let attribute_names: Vec<&str> = block.attributes.iter().map(|a| a.name.as_str()).collect();
     let mut sorted = attribute_names.clone();
     sorted.sort_unstable();
     if attribute_names != sorted {
-        problems.push(format!("{where_}: attributes are not in alphabetical order: {attribute_names:?}"));
+        problems.push(format!(
+            "{where_}: attributes are not in alphabetical order: {attribute_names:?}"
+        ));
     }
     for nested in &block.block_types {
         let at = format!("{where_}.{}", nested.type_name);
@@ -73,11 +95,15 @@ fn check_block(where_: &str, block: &pb::schema::Block, problems: &mut Vec<Strin
         match NestingMode::try_from(nested.nesting) {
             Ok(NestingMode::Single) => {
                 if nested.min_items != nested.max_items || nested.min_items > 1 {
-                    problems.push(format!("{at}: single blocks need min_items == max_items, 0 or 1"));
+                    problems.push(format!(
+                        "{at}: single blocks need min_items == max_items, 0 or 1"
+                    ));
                 }
             }
             Ok(NestingMode::List) | Ok(NestingMode::Set) => {
-                if nested.min_items < 0 || (nested.max_items != 0 && nested.max_items < nested.min_items) {
+                if nested.min_items < 0
+                    || (nested.max_items != 0 && nested.max_items < nested.min_items)
+                {
                     problems.push(format!("{at}: invalid min/max items"));
                 }
             }
@@ -112,17 +138,29 @@ fn every_schema_obeys_terraforms_rules() {
             None => problems.push(format!("{name}: no block")),
         }
     }
-    assert!(problems.is_empty(), "schema problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "schema problems:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn resource_names_carry_the_provider_prefix() {
     let provider = ProtonProvider::new();
     for resource in provider.resources() {
-        assert!(resource.type_name().starts_with("proton_"), "{}", resource.type_name());
+        assert!(
+            resource.type_name().starts_with("proton_"),
+            "{}",
+            resource.type_name()
+        );
     }
     for data_source in provider.data_sources() {
-        assert!(data_source.type_name().starts_with("proton_"), "{}", data_source.type_name());
+        assert!(
+            data_source.type_name().starts_with("proton_"),
+            "{}",
+            data_source.type_name()
+        );
     }
 }
 

@@ -244,7 +244,7 @@ pub fn error_response(error: &ApiError, request_id: &str) -> Response<Body> {
 /// Epoch milliseconds as the epoch-seconds JSON number awsJson1_0 uses for timestamps.
 pub fn timestamp(millis: u64) -> Value {
     // Whole seconds are sent as integers, others with millisecond precision.
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         Value::from(millis / 1000)
     } else {
         Value::from(millis as f64 / 1000.0)

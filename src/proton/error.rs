@@ -19,8 +19,13 @@ pub(crate) const THROTTLING_CODE: &str = "ThrottlingException";
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProtonError {
     /// `ResourceNotFoundException`: the template or version does not exist.
-    #[error("{what} was not found")]
-    NotFound { what: String },
+    #[error("{what} was not found{}", not_found_detail(.message, .request_id))]
+    NotFound {
+        what: String,
+        /// Proton's message, when the error came from Proton.
+        message: Option<String>,
+        request_id: Option<String>,
+    },
 
     /// `ConflictException`: the resource is in a state that forbids the operation (for a
     /// delete: it is the Recommended version while other versions exist, or it is in use).
@@ -183,7 +188,11 @@ impl ProtonError {
                     .map(str::to_owned)
                     .unwrap_or_else(|| error_chain(inner));
                 match code.as_str() {
-                    NOT_FOUND_CODE => Self::NotFound { what: resource },
+                    NOT_FOUND_CODE => Self::NotFound {
+                        what: resource,
+                        message: Some(message),
+                        request_id,
+                    },
                     CONFLICT_CODE => Self::Conflict {
                         operation,
                         resource,
@@ -251,6 +260,17 @@ fn error_chain(err: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
+/// `: ResourceNotFoundException: MESSAGE (request ID: …)` when Proton said so.
+fn not_found_detail(message: &Option<String>, request_id: &Option<String>) -> String {
+    match message {
+        Some(message) => format!(
+            " ({NOT_FOUND_CODE}: {message}{})",
+            request_id_suffix(request_id)
+        ),
+        None => String::new(),
+    }
+}
+
 fn request_id_suffix(request_id: &Option<String>) -> String {
     match request_id {
         Some(id) => format!(" (request ID: {id})"),
@@ -289,7 +309,12 @@ mod tests {
     #[test]
     fn codes_by_variant() {
         assert_eq!(
-            ProtonError::NotFound { what: "x".into() }.code(),
+            ProtonError::NotFound {
+                what: "x".into(),
+                message: None,
+                request_id: None
+            }
+            .code(),
             Some(NOT_FOUND_CODE)
         );
         let conflict = ProtonError::Conflict {

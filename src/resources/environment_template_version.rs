@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::template_version::{version_schema, TemplateVersionResource, VersionKind};
 use crate::plugin::schema::Schema;
-use crate::provider::ProviderState;
 use crate::proton::TemplateKind;
+use crate::provider::ProviderState;
 
 /// Marker for environment template versions.
 #[derive(Debug)]

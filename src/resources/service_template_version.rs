@@ -12,11 +12,11 @@ use super::template_version::{
 };
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{Type, Value};
-use crate::provider::ProviderState;
 use crate::proton::{
     CompatibleEnvironmentTemplate, CreateVersionInput, TemplateKind, TemplateVersion,
     UpdateVersionInput,
 };
+use crate::provider::ProviderState;
 
 /// Marker for service template versions.
 #[derive(Debug)]
@@ -65,23 +65,40 @@ impl VersionKind for ServiceVersion {
         if compatible != compatible_templates(prior) {
             input.compatible_environment_templates = Some(compatible);
         }
-        if planned.get_attr("supported_component_sources") != prior.get_attr("supported_component_sources") {
-            input.supported_component_sources = Some(component_sources(planned).unwrap_or_default());
+        if planned.get_attr("supported_component_sources")
+            != prior.get_attr("supported_component_sources")
+        {
+            input.supported_component_sources =
+                Some(component_sources(planned).unwrap_or_default());
         }
     }
 
     fn extra_state(version: &TemplateVersion, base: &Value, state: &mut BTreeMap<String, Value>) {
         state.insert(
             "compatible_environment_template".into(),
-            Value::Set(version.compatible_environment_templates.iter().map(compatible_value).collect()),
+            Value::Set(
+                version
+                    .compatible_environment_templates
+                    .iter()
+                    .map(compatible_value)
+                    .collect(),
+            ),
         );
         // An unset attribute stays null while Proton reports none.
         let sources = if version.supported_component_sources.is_empty()
-            && base.get_attr("supported_component_sources").is_none_or(Value::is_null)
+            && base
+                .get_attr("supported_component_sources")
+                .is_none_or(Value::is_null)
         {
             Value::Null
         } else {
-            Value::Set(version.supported_component_sources.iter().map(Value::string).collect())
+            Value::Set(
+                version
+                    .supported_component_sources
+                    .iter()
+                    .map(Value::string)
+                    .collect(),
+            )
         };
         state.insert("supported_component_sources".into(), sources);
     }
@@ -109,7 +126,9 @@ pub fn schema() -> Schema {
         Type::Set(Box::new(Type::String)),
         "Component sources this version supports: `DIRECTLY_DEFINED`.",
     )
-    .validate(Validator::Elements(Box::new(Validator::OneOf(&["DIRECTLY_DEFINED"]))));
+    .validate(Validator::Elements(Box::new(Validator::OneOf(&[
+        "DIRECTLY_DEFINED",
+    ]))));
     version_schema(TemplateKind::Service, vec![sources], vec![compatible])
 }
 

@@ -32,8 +32,14 @@ pub fn tags_attribute() -> Attribute {
         "Tags for the version. Merged over the provider's `default_tags` into `tags_all`.",
     )
     .validate(key_validator())
-    .validate(Validator::Keys(Box::new(Validator::Length { min: 1, max: 128 })))
-    .validate(Validator::Elements(Box::new(Validator::Length { min: 0, max: 256 })))
+    .validate(Validator::Keys(Box::new(Validator::Length {
+        min: 1,
+        max: 128,
+    })))
+    .validate(Validator::Elements(Box::new(Validator::Length {
+        min: 0,
+        max: 256,
+    })))
     .validate(Validator::Count {
         min: 0,
         max: MAX_USER_TAGS,
@@ -70,7 +76,10 @@ pub fn to_value(tags: &BTreeMap<String, String>) -> Value {
 }
 
 /// `default_tags` overlaid with the resource's `tags`.
-pub fn merge(defaults: &BTreeMap<String, String>, tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+pub fn merge(
+    defaults: &BTreeMap<String, String>,
+    tags: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut all = defaults.clone();
     all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
     all
@@ -80,7 +89,11 @@ pub fn merge(defaults: &BTreeMap<String, String>, tags: &BTreeMap<String, String
 /// those that only come from `default_tags` (same key and value, and not
 /// written in the resource's own `tags` before). Null stays null when nothing
 /// is left, so an unset `tags` shows no drift.
-pub fn resource_tags(prior_tags: &Value, remote: &BTreeMap<String, String>, defaults: &BTreeMap<String, String>) -> Value {
+pub fn resource_tags(
+    prior_tags: &Value,
+    remote: &BTreeMap<String, String>,
+    defaults: &BTreeMap<String, String>,
+) -> Value {
     let prior = from_value(prior_tags);
     let own: BTreeMap<String, String> = remote
         .iter()
@@ -99,19 +112,28 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn own_tags_win_over_defaults() {
-        let all = merge(&map(&[("env", "dev"), ("team", "a")]), &map(&[("team", "b")]));
+        let all = merge(
+            &map(&[("env", "dev"), ("team", "a")]),
+            &map(&[("team", "b")]),
+        );
         assert_eq!(all, map(&[("env", "dev"), ("team", "b")]));
     }
 
     #[test]
     fn default_only_tags_are_not_reported_as_own() {
         let defaults = map(&[("env", "dev")]);
-        assert_eq!(resource_tags(&Value::Null, &map(&[("env", "dev")]), &defaults), Value::Null);
+        assert_eq!(
+            resource_tags(&Value::Null, &map(&[("env", "dev")]), &defaults),
+            Value::Null
+        );
         // Drift in a default tag's value shows up as an own tag.
         assert_eq!(
             resource_tags(&Value::Null, &map(&[("env", "prod")]), &defaults),
@@ -119,6 +141,9 @@ mod tests {
         );
         // A tag also written in `tags` stays there even when equal to the default.
         let prior = to_value(&map(&[("env", "dev")]));
-        assert_eq!(resource_tags(&prior, &map(&[("env", "dev")]), &defaults), prior);
+        assert_eq!(
+            resource_tags(&prior, &map(&[("env", "dev")]), &defaults),
+            prior
+        );
     }
 }

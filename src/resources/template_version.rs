@@ -19,14 +19,16 @@ use std::time::Duration;
 
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::{timeout_from, timeouts_block, Attribute, Block, NestedBlock, Schema, Validator};
-use crate::plugin::value::{AttributePath, Type, Value};
-use crate::provider::{Configured, ProviderState};
-use crate::proton::{
-    client_token, delete_with_conflict_retry, rfc3339, wait_registered, CompatibleEnvironmentTemplate,
-    CreateVersionInput, ProtonError, TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey,
-    VersionStatus,
+use crate::plugin::schema::{
+    timeout_from, timeouts_block, Attribute, Block, NestedBlock, Schema, Validator,
 };
+use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::{
+    client_token, delete_with_conflict_retry, rfc3339, wait_registered,
+    CompatibleEnvironmentTemplate, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
+    UpdateVersionInput, VersionKey, VersionStatus,
+};
+use crate::provider::{Configured, ProviderState};
 use crate::resources::tags;
 
 /// Tag in which the provider records a version's bundle location.
@@ -57,7 +59,11 @@ pub fn version_part_validator() -> Validator {
 
 /// The attributes and blocks both version resources have, in alphabetical
 /// order; `extra_attributes` and `extra_blocks` are merged in.
-pub fn version_schema(kind: TemplateKind, extra_attributes: Vec<Attribute>, extra_blocks: Vec<NestedBlock>) -> Schema {
+pub fn version_schema(
+    kind: TemplateKind,
+    extra_attributes: Vec<Attribute>,
+    extra_blocks: Vec<NestedBlock>,
+) -> Schema {
     let noun = kind.noun();
     let [name_length, name_pattern] = template_name_validators();
     let mut attributes = vec![
@@ -152,7 +158,12 @@ pub trait VersionKind: Send + Sync + 'static {
     fn extra_update_input(_prior: &Value, _planned: &Value, _input: &mut UpdateVersionInput) {}
 
     /// Service-only attributes of a state built from `version`.
-    fn extra_state(_version: &TemplateVersion, _base: &Value, _state: &mut BTreeMap<String, Value>) {}
+    fn extra_state(
+        _version: &TemplateVersion,
+        _base: &Value,
+        _state: &mut BTreeMap<String, Value>,
+    ) {
+    }
 }
 
 /// A template version resource of kind `K`.
@@ -184,13 +195,19 @@ fn optional_string(value: Option<&str>) -> Value {
 /// `source.s3.bucket` and `source.s3.key`.
 fn source_location(value: &Value) -> Option<(String, String)> {
     let s3 = value.get_attr("source")?.get_attr("s3")?;
-    Some((str_attr(s3, "bucket")?.to_string(), str_attr(s3, "key")?.to_string()))
+    Some((
+        str_attr(s3, "bucket")?.to_string(),
+        str_attr(s3, "key")?.to_string(),
+    ))
 }
 
 fn source_value(bucket: &str, key: &str) -> Value {
     Value::object([(
         "s3",
-        Value::object([("bucket", Value::string(bucket)), ("key", Value::string(key))]),
+        Value::object([
+            ("bucket", Value::string(bucket)),
+            ("key", Value::string(key)),
+        ]),
     )])
 }
 
@@ -207,13 +224,19 @@ fn parse_source_tag(value: &str) -> Option<Value> {
 /// The diagnostic for a failed Proton call: the summary names the action,
 /// the detail the AWS error code, message and identifiers.
 fn api_error(action: &str, kind: TemplateKind, err: &ProtonError) -> Diagnostics {
-    Diagnostics::from_error(format!("Unable to {action} {} version", kind.noun()), err.to_string())
+    Diagnostics::from_error(
+        format!("Unable to {action} {} version", kind.noun()),
+        err.to_string(),
+    )
 }
 
 fn key_of(state: &Value, kind: TemplateKind) -> Result<VersionKey, Diagnostics> {
     let id = str_attr(state, "id").unwrap_or_default();
     VersionKey::parse_id(kind, id).map_err(|err| {
-        Diagnostics::from_error(format!("Invalid {} version id", kind.noun()), err.to_string())
+        Diagnostics::from_error(
+            format!("Invalid {} version id", kind.noun()),
+            err.to_string(),
+        )
     })
 }
 
@@ -224,7 +247,13 @@ impl<K: VersionKind> TemplateVersionResource<K> {
 
     /// The state for `version`, taking what Proton cannot report (source,
     /// skip_destroy, timeouts, tags as written) from `base`.
-    fn state_from(&self, version: &TemplateVersion, base: &Value, tags: Value, tags_all: &BTreeMap<String, String>) -> Value {
+    fn state_from(
+        &self,
+        version: &TemplateVersion,
+        base: &Value,
+        tags: Value,
+        tags_all: &BTreeMap<String, String>,
+    ) -> Value {
         let base_attr = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
         // Proton reports an empty description as none; keep the user's "".
         let description = match (&version.description, str_attr(base, "description")) {
@@ -236,15 +265,24 @@ impl<K: VersionKind> TemplateVersionResource<K> {
             ("created_at", Value::string(rfc3339(version.created_at))),
             ("description", description),
             ("id", Value::string(version.key().to_string())),
-            ("last_modified_at", Value::string(rfc3339(version.last_modified_at))),
+            (
+                "last_modified_at",
+                Value::string(rfc3339(version.last_modified_at)),
+            ),
             ("major_version", Value::string(&version.major_version)),
             ("minor_version", Value::string(&version.minor_version)),
-            ("recommended_minor_version", optional_string(version.recommended_minor_version.as_deref())),
+            (
+                "recommended_minor_version",
+                optional_string(version.recommended_minor_version.as_deref()),
+            ),
             ("schema", optional_string(version.schema.as_deref())),
             ("skip_destroy", base_attr("skip_destroy")),
             ("source", base_attr("source")),
             ("status", Value::string(version.status.as_str())),
-            ("status_message", optional_string(version.status_message.as_deref())),
+            (
+                "status_message",
+                optional_string(version.status_message.as_deref()),
+            ),
             ("tags", tags),
             ("tags_all", tags::to_value(tags_all)),
             ("template_name", Value::string(&version.template_name)),
@@ -264,7 +302,9 @@ impl<K: VersionKind> TemplateVersionResource<K> {
             tags.insert(SOURCE_TAG.to_string(), location);
         }
         let mut input = CreateVersionInput {
-            template_name: str_attr(planned, "template_name").unwrap_or_default().to_string(),
+            template_name: str_attr(planned, "template_name")
+                .unwrap_or_default()
+                .to_string(),
             major_version: str_attr(planned, "major_version").map(str::to_string),
             description: str_attr(planned, "description").map(str::to_string),
             source_bucket,
@@ -284,14 +324,19 @@ impl<K: VersionKind> TemplateVersionResource<K> {
         planned: &Value,
         version: TemplateVersion,
     ) -> Result<TemplateVersion, ProtonError> {
-        if str_attr(planned, "status") != Some("PUBLISHED") || version.status == VersionStatus::Published {
+        if str_attr(planned, "status") != Some("PUBLISHED")
+            || version.status == VersionStatus::Published
+        {
             return Ok(version);
         }
         let publish = UpdateVersionInput {
             status: Some(VersionStatus::Published),
             ..Default::default()
         };
-        configured.client.update_version(K::KIND, &version.key(), &publish).await
+        configured
+            .client
+            .update_version(K::KIND, &version.key(), &publish)
+            .await
     }
 }
 
@@ -344,7 +389,9 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         if plan.is_create() {
             return;
         }
-        if str_attr(plan.prior, "status") == Some("PUBLISHED") && str_attr(&plan.planned, "status") == Some("DRAFT") {
+        if str_attr(plan.prior, "status") == Some("PUBLISHED")
+            && str_attr(&plan.planned, "status") == Some("DRAFT")
+        {
             plan.diagnostics.attribute_error(
                 AttributePath::attr("status"),
                 "Cannot unpublish a template version",
@@ -359,7 +406,11 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         }
         if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
             // Any in-place change may move these.
-            for volatile in ["last_modified_at", "recommended_minor_version", "status_message"] {
+            for volatile in [
+                "last_modified_at",
+                "recommended_minor_version",
+                "status_message",
+            ] {
                 plan.set(volatile, Value::Unknown);
             }
         }
@@ -379,7 +430,14 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
 
         // Nothing exists until Proton accepts the create; if this is cut
         // short, the next apply resends the same client token.
-        let created = match bounded(ctx, timeout, "CreateTemplateVersion", client.create_version(kind, &input)).await {
+        let created = match bounded(
+            ctx,
+            timeout,
+            "CreateTemplateVersion",
+            client.create_version(kind, &input),
+        )
+        .await
+        {
             Ok(created) => created,
             Err(err) => return ApplyOutcome::failed(None, api_error("create", kind, &err)),
         };
@@ -402,10 +460,17 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
                     ),
                 );
             }
-            Err(err) => return ApplyOutcome::failed(Some(partial), api_error("create", kind, &err)),
+            Err(err) => {
+                return ApplyOutcome::failed(Some(partial), api_error("create", kind, &err))
+            }
         };
-        match self.publish_if_planned(configured, planned, registered).await {
-            Ok(version) => ApplyOutcome::ok(self.state_from(&version, planned, planned_tags, &tags_all)),
+        match self
+            .publish_if_planned(configured, planned, registered)
+            .await
+        {
+            Ok(version) => {
+                ApplyOutcome::ok(self.state_from(&version, planned, planned_tags, &tags_all))
+            }
             Err(err) => ApplyOutcome::failed(Some(partial), api_error("publish", kind, &err)),
         }
     }
@@ -417,7 +482,14 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             (Err(diags), _) | (_, Err(diags)) => return ReadOutcome::Failed(diags),
         };
         let client = &configured.client;
-        let version = match bounded(ctx, UPDATE_TIMEOUT, "GetTemplateVersion", client.find_version(kind, &key)).await {
+        let version = match bounded(
+            ctx,
+            UPDATE_TIMEOUT,
+            "GetTemplateVersion",
+            client.find_version(kind, &key),
+        )
+        .await
+        {
             Ok(Some(version)) => version,
             Ok(None) => {
                 tracing::warn!(version = %key, "template version not found; removing it from state");
@@ -425,14 +497,24 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             }
             Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
         };
-        let mut remote_tags = match bounded(ctx, UPDATE_TIMEOUT, "ListTagsForResource", client.list_tags(&version.arn)).await {
+        let mut remote_tags = match bounded(
+            ctx,
+            UPDATE_TIMEOUT,
+            "ListTagsForResource",
+            client.list_tags(&version.arn),
+        )
+        .await
+        {
             Ok(tags) => tags,
             Err(err) => return ReadOutcome::Failed(api_error("read tags of", kind, &err)),
         };
         let recorded_source = remote_tags.remove(SOURCE_TAG);
         let mut base = state.clone();
         if base.get_attr("source").is_some_and(Value::is_null) {
-            if let (Some(slot), Some(source)) = (base.get_attr_mut("source"), recorded_source.as_deref().and_then(parse_source_tag)) {
+            if let (Some(slot), Some(source)) = (
+                base.get_attr_mut("source"),
+                recorded_source.as_deref().and_then(parse_source_tag),
+            ) {
                 *slot = source;
             }
         }
@@ -441,7 +523,13 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         ReadOutcome::Found(self.state_from(&version, &base, own_tags, &remote_tags))
     }
 
-    async fn update(&self, ctx: &OpContext, prior: &Value, planned: &Value, _config: &Value) -> ApplyOutcome {
+    async fn update(
+        &self,
+        ctx: &OpContext,
+        prior: &Value,
+        planned: &Value,
+        _config: &Value,
+    ) -> ApplyOutcome {
         let kind = K::KIND;
         let (configured, key) = match (self.configured(), key_of(prior, kind)) {
             (Ok(configured), Ok(key)) => (configured, key),
@@ -454,7 +542,9 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             if planned.get_attr("description") != prior.get_attr("description") {
                 input.description = Some(str_attr(planned, "description").map(str::to_string));
             }
-            if str_attr(planned, "status") == Some("PUBLISHED") && str_attr(prior, "status") != Some("PUBLISHED") {
+            if str_attr(planned, "status") == Some("PUBLISHED")
+                && str_attr(prior, "status") != Some("PUBLISHED")
+            {
                 input.status = Some(VersionStatus::Published);
             }
             K::extra_update_input(prior, planned, &mut input);
@@ -466,7 +556,11 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             let before = tags::from_value(prior.get_attr("tags_all").unwrap_or(&Value::Null));
             let after = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
             if before != after {
-                let removed: Vec<String> = before.keys().filter(|k| !after.contains_key(*k)).cloned().collect();
+                let removed: Vec<String> = before
+                    .keys()
+                    .filter(|k| !after.contains_key(*k))
+                    .cloned()
+                    .collect();
                 let changed: BTreeMap<String, String> = after
                     .iter()
                     .filter(|(k, v)| before.get(*k) != Some(*v))
@@ -481,7 +575,8 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         .await;
         match result {
             Ok(version) => {
-                let tags_all = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+                let tags_all =
+                    tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
                 ApplyOutcome::ok(self.state_from(&version, planned, own_tags, &tags_all))
             }
@@ -500,7 +595,8 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             (Err(diags), _) | (_, Err(diags)) => return diags,
         };
         let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
-        match delete_with_conflict_retry(&configured.client, kind, &key, timeout, &ctx.cancel).await {
+        match delete_with_conflict_retry(&configured.client, kind, &key, timeout, &ctx.cancel).await
+        {
             Ok(()) => Diagnostics::new(),
             Err(err) => api_error("delete", kind, &err),
         }
@@ -509,7 +605,10 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
     async fn import(&self, _ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
         let kind = K::KIND;
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
-            Diagnostics::from_error(format!("Invalid import id for a {} version", kind.noun()), err.to_string())
+            Diagnostics::from_error(
+                format!("Invalid import id for a {} version", kind.noun()),
+                err.to_string(),
+            )
         })?;
         let ty = self.schema.implied_type();
         let mut stub = Value::empty_of(&ty);

@@ -36,13 +36,20 @@ impl Acc {
 
     /// Writes the configuration: provider block plus `body`.
     pub fn config(&self, body: &str) {
-        self.work
-            .write_config(&format!("{}\n{body}", self.endpoint.provider_block(&self.provider_extra)));
+        self.work.write_config(&format!(
+            "{}\n{body}",
+            self.endpoint.provider_block(&self.provider_extra)
+        ));
     }
 
     pub fn apply(&self) -> Run {
-        self.work
-            .run(&["apply", "-auto-approve", "-no-color", "-input=false", "-parallelism=10"])
+        self.work.run(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            "-parallelism=10",
+        ])
     }
 
     /// Applies `body`, then checks that a refreshing plan is empty.
@@ -62,7 +69,11 @@ impl Acc {
 
     pub fn assert_no_changes(&self) {
         let plan = self.plan();
-        assert_eq!(plan.code, 0, "expected an empty plan:\n{}\n{}", plan.stdout, plan.stderr);
+        assert_eq!(
+            plan.code, 0,
+            "expected an empty plan:\n{}\n{}",
+            plan.stdout, plan.stderr
+        );
     }
 
     /// The attributes of `address` in state.
@@ -70,7 +81,10 @@ impl Acc {
         let show = self.work.run(&["show", "-json", "-no-color"]);
         show.assert_ok("show");
         let state: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
-        let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         resources
             .into_iter()
             .find(|r| r["address"] == address)
@@ -81,12 +95,21 @@ impl Acc {
     /// One attribute of `address` as a string.
     pub fn attr(&self, address: &str, name: &str) -> String {
         let value = &self.attributes(address)[name];
-        value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
+        value
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| value.to_string())
     }
 
     pub fn destroy(&self) {
         self.work
-            .run(&["destroy", "-auto-approve", "-no-color", "-input=false", "-parallelism=10"])
+            .run(&[
+                "destroy",
+                "-auto-approve",
+                "-no-color",
+                "-input=false",
+                "-parallelism=10",
+            ])
             .assert_ok("destroy");
     }
 }

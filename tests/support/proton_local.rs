@@ -18,7 +18,11 @@ pub fn binary() -> PathBuf {
     }
     // target/debug/deps/<test> → target/debug/proton-local
     let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().and_then(Path::parent).unwrap().join("proton-local");
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("proton-local");
     assert!(
         path.exists(),
         "{} is missing: build it with `cargo build -p proton-local` (cargo test --workspace does)",
@@ -55,7 +59,10 @@ impl ProtonLocal {
     }
 
     pub fn start_with(options: Options) -> Self {
-        let bundle_dir = tempfile::Builder::new().prefix("bundles-").tempdir().unwrap();
+        let bundle_dir = tempfile::Builder::new()
+            .prefix("bundles-")
+            .tempdir()
+            .unwrap();
         let mut child = Command::new(binary())
             .args(["--listen", "127.0.0.1:0", "--registration-delay"])
             .arg(options.registration_delay.unwrap_or("100ms"))
@@ -68,7 +75,9 @@ impl ProtonLocal {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let url = line
             .trim()
             .strip_prefix("proton-local listening on ")
@@ -132,7 +141,12 @@ impl ProtonLocal {
     }
 
     pub async fn create_environment_template(&self, name: &str) {
-        self.client.create_environment_template().name(name).send().await.unwrap();
+        self.client
+            .create_environment_template()
+            .name(name)
+            .send()
+            .await
+            .unwrap();
     }
 
     pub async fn create_service_template(&self, name: &str) {
@@ -199,7 +213,10 @@ impl ProtonLocal {
             &[
                 ("schema/schema.yaml", SERVICE_SCHEMA),
                 ("instance_infrastructure/manifest.yaml", ENV_MANIFEST),
-                ("instance_infrastructure/cloudformation.yaml", CLOUDFORMATION),
+                (
+                    "instance_infrastructure/cloudformation.yaml",
+                    CLOUDFORMATION,
+                ),
             ],
         );
     }
@@ -215,13 +232,22 @@ impl ProtonLocal {
             header.set_size(content.len() as u64);
             header.set_mode(0o644);
             header.set_cksum();
-            archive.append_data(&mut header, name, content.as_bytes()).unwrap();
+            archive
+                .append_data(&mut header, name, content.as_bytes())
+                .unwrap();
         }
-        archive.into_inner().unwrap().finish().unwrap().flush().unwrap();
+        archive
+            .into_inner()
+            .unwrap()
+            .finish()
+            .unwrap()
+            .flush()
+            .unwrap();
     }
 }
 
 const ENV_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvInput\"\n  types:\n    EnvInput:\n      type: object\n      properties:\n        size:\n          type: string\n          default: small\n";
 const SERVICE_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  service_input_type: \"SvcInput\"\n  types:\n    SvcInput:\n      type: object\n      properties:\n        port:\n          type: number\n          default: 80\n";
 const ENV_MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
-const CLOUDFORMATION: &str = "Resources:\n  Placeholder:\n    Type: AWS::CloudFormation::WaitConditionHandle\n";
+const CLOUDFORMATION: &str =
+    "Resources:\n  Placeholder:\n    Type: AWS::CloudFormation::WaitConditionHandle\n";
