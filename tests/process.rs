@@ -377,3 +377,42 @@ async fn debug_mode_prints_reattach_configuration() {
         .unwrap();
     assert!(wait_for_exit(&mut child).await.success());
 }
+
+#[tokio::test]
+async fn exits_when_terraform_dies() {
+    // A shell stands in for Terraform: it starts the provider and is killed.
+    let mut parent = tokio::process::Command::new("sh")
+        .args(["-c", "\"$0\" & read _"])
+        .arg(BINARY)
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("TF_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // The provider's stdout is the pipe we hold: its handshake arrives here,
+    // and EOF comes once the provider (its last writer) has exited.
+    let mut stdout = BufReader::new(parent.stdout.take().unwrap());
+    let mut handshake = String::new();
+    stdout.read_line(&mut handshake).await.unwrap();
+    assert!(handshake.starts_with("1|6|unix|"), "{handshake}");
+    parent.kill().await.unwrap();
+    let mut rest = String::new();
+    tokio::time::timeout(Duration::from_secs(30), stdout.read_to_string(&mut rest))
+        .await
+        .expect("the provider must exit after its parent died")
+        .unwrap();
+    assert_eq!(rest, "");
+    let mut logs = String::new();
+    parent
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    assert!(logs.contains("Terraform exited; shutting down"), "{logs}");
+}

@@ -89,6 +89,9 @@ async fn run_inner(provider: Arc<dyn Provider>, options: &RunOptions) -> Result<
     let _socket_guard = listener.socket_guard();
     let shutdown = CancellationToken::new();
     watch_signals(shutdown.clone(), options.debug);
+    if !options.debug {
+        exit_with_parent(shutdown.clone());
+    }
 
     let network = listener.network();
     let address = listener.address();
@@ -118,6 +121,29 @@ async fn run_inner(provider: Arc<dyn Provider>, options: &RunOptions) -> Result<
         }
         Err(_) => Ok(()),
     }
+}
+
+/// Shuts down when the Terraform process that started us goes away (our
+/// parent changes), so a killed Terraform leaves no provider running. A
+/// once-a-second check of the parent id: portable, and unlike Linux's
+/// parent-death signal it cannot fire while Terraform still lives.
+fn exit_with_parent(shutdown: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = ticks.tick() => {
+                    if std::os::unix::process::parent_id() != parent {
+                        tracing::warn!("Terraform exited; shutting down");
+                        shutdown.cancel();
+                        return;
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// SIGINT is ignored (Terraform turns Ctrl-C into StopProvider, and the

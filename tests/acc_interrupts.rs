@@ -1,0 +1,170 @@
+//! Repeatable create: an apply interrupted while Proton registers a new
+//! version (Ctrl-C, Terraform killed, provider killed) is followed by an
+//! apply that converges, and Proton is left with no duplicate version.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(deprecated)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+
+use support::acc::Acc;
+use support::proton_local::Options;
+use support::terraform::terraform_binary;
+
+const CONFIG: &str = r#"
+resource "proton_environment_template_version" "v" {
+  template_name = "web"
+  description   = "interrupted"
+  source {
+    s3 {
+      bucket = "bundles"
+      key    = "a.tar.gz"
+    }
+  }
+}
+"#;
+
+/// Starts `terraform apply` with provider logs on stderr and returns once
+/// the provider reports that Proton accepted the create and it is waiting
+/// for registration: the moment to interrupt.
+fn apply_until_waiting(acc: &Acc) -> Child {
+    let mut child = Command::new(terraform_binary())
+        .args(["apply", "-auto-approve", "-no-color", "-input=false"])
+        .current_dir(acc.work.config_dir())
+        .env("TF_CLI_CONFIG_FILE", acc.work.dir.path().join("cli.tfrc"))
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        // Its own process group, like a shell job: Ctrl-C signals the group
+        // (Terraform 1.0 runs as a wrapper process plus the real one).
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = stderr.lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("terraform ended before the provider created the version")
+            .unwrap();
+        if line.contains("waiting for registration") {
+            break;
+        }
+    }
+    // Keep draining stderr so Terraform never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    child
+}
+
+/// The provider processes Terraform started (they share its process group).
+fn provider_pids_in(group: u32) -> Vec<u32> {
+    let output = Command::new("pgrep")
+        .args(["-g", &group.to_string(), "-f", "terraform-provider-proton"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// `kill -NAME -- TARGET`: a pid, or `-PGID` for a whole process group (as
+/// a terminal signals its foreground job).
+fn signal(target: &str, name: &str) {
+    assert!(Command::new("kill")
+        .args([&format!("-{name}"), "--", target])
+        .status()
+        .unwrap()
+        .success());
+}
+
+fn group(leader: &Child) -> String {
+    format!("-{}", leader.id())
+}
+
+async fn setup() -> Acc {
+    let acc = Acc::with_options(Options {
+        registration_delay: Some("3s"),
+        ..Default::default()
+    });
+    acc.endpoint.create_environment_template("web").await;
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.config(CONFIG);
+    acc
+}
+
+/// After the interruption, one apply converges to an empty plan and Proton
+/// holds exactly one version of the template.
+async fn assert_converges_without_duplicates(acc: &Acc) {
+    acc.step(CONFIG);
+    let versions = acc.endpoint.environment_versions("web").await;
+    assert_eq!(
+        versions.len(),
+        1,
+        "duplicate versions left in Proton: {versions:?}"
+    );
+    assert_eq!(
+        acc.attr("proton_environment_template_version.v", "id"),
+        format!("web:{}", versions[0])
+    );
+    acc.destroy();
+    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_terraform_then_apply_adopts_the_version() {
+    let acc = setup().await;
+    let mut terraform = apply_until_waiting(&acc);
+    // Terraform and everything it started die at once.
+    signal(&group(&terraform), "KILL");
+    terraform.wait().unwrap();
+    // Terraform never saved the object; the next apply sends the same client
+    // token and Proton hands back the version it already made.
+    assert_converges_without_duplicates(&acc).await;
+    assert_eq!(acc.endpoint.counters()["versions_created"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_provider_then_apply_adopts_the_version() {
+    let acc = setup().await;
+    let mut terraform = apply_until_waiting(&acc);
+    let providers = provider_pids_in(terraform.id());
+    assert!(!providers.is_empty(), "no provider process found");
+    for pid in providers {
+        signal(&pid.to_string(), "KILL");
+    }
+    let status = terraform.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the apply cannot succeed without its provider"
+    );
+    assert_converges_without_duplicates(&acc).await;
+    assert_eq!(acc.endpoint.counters()["versions_created"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interrupted_terraform_keeps_the_object_and_the_next_apply_converges() {
+    let acc = setup().await;
+    let mut terraform = apply_until_waiting(&acc);
+    // Ctrl-C: Terraform asks the provider to stop; the wait ends at once and
+    // the version is returned so Terraform keeps it (tainted).
+    signal(&group(&terraform), "INT");
+    let status = terraform.wait().unwrap();
+    assert!(!status.success());
+    let state = acc.work.run(&["show", "-no-color"]);
+    assert!(
+        state
+            .stdout
+            .contains("proton_environment_template_version.v"),
+        "{}",
+        state.stdout
+    );
+    assert!(state.stdout.contains("tainted"), "{}", state.stdout);
+    assert_converges_without_duplicates(&acc).await;
+}
