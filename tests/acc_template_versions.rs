@@ -624,3 +624,51 @@ async fn wrong_credentials_are_a_clear_error() {
     );
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn for_each_and_values_known_only_after_apply() {
+    let acc = Acc::new();
+    acc.endpoint.create_environment_template("web").await;
+    acc.endpoint
+        .write_environment_bundle("bundles", "base.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.endpoint
+        .write_environment_bundle("bundles", "b.tar.gz", true);
+    // The minors reference the base's major version and ARN, unknown until
+    // the base exists: validation skips them and the plan shows them unknown.
+    let config = format!(
+        r#"
+{base}
+resource "{ENV}" "minor" {{
+  for_each      = toset(["a", "b"])
+  template_name = "web"
+  major_version = {ENV}.base.major_version
+  description   = "minor ${{each.key}} of ${{{ENV}.base.arn}}"
+  source {{
+    s3 {{
+      bucket = "bundles"
+      key    = "${{each.key}}.tar.gz"
+    }}
+  }}
+}}
+"#,
+        base = env_version("base", "web", "base.tar.gz", "")
+    );
+    acc.config(&config);
+    let plan = acc.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert!(plan.stdout.contains("3 to add"), "{}", plan.stdout);
+    acc.step(&config);
+    let a = acc.attributes(&format!("{ENV}.minor[\"a\"]"));
+    assert_eq!(a["major_version"], "1");
+    assert_eq!(
+        a["description"],
+        "minor a of arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0"
+    );
+    let mut versions = acc.endpoint.environment_versions("web").await;
+    versions.sort();
+    assert_eq!(versions, vec!["1.0", "1.1", "1.2"]);
+    acc.destroy();
+    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+}
