@@ -127,6 +127,10 @@ impl ProviderService {
         }
     }
 
+    fn provider_config(&self, config: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics> {
+        decode(config, &self.provider_type, "provider configuration")
+    }
+
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry, Diagnostics> {
         self.resources.get(type_name).ok_or_else(|| {
             Diagnostics::from_error(
@@ -326,11 +330,7 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_provider_config::Request>,
     ) -> RpcResult<pb::validate_provider_config::Response> {
         let request = request.into_inner();
-        let config = match decode(
-            request.config.as_ref(),
-            &self.provider_type,
-            "provider configuration",
-        ) {
+        let config = match self.provider_config(request.config.as_ref()) {
             Ok(config) => config,
             Err(diags) => return Ok(Response::new(failed(diags))),
         };
@@ -424,11 +424,7 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::configure_provider::Request>,
     ) -> RpcResult<pb::configure_provider::Response> {
         let request = request.into_inner();
-        let config = match decode(
-            request.config.as_ref(),
-            &self.provider_type,
-            "provider configuration",
-        ) {
+        let config = match self.provider_config(request.config.as_ref()) {
             Ok(config) => config,
             Err(diags) => return Ok(Response::new(failed(diags))),
         };
