@@ -93,7 +93,10 @@ fn check_import_commands(work: &Workdir, example: &str, expect_address: &str) {
         "import.sh should show the name and ARN forms: {script}"
     );
     for command in commands {
-        assert_eq!(command[1], expect_address, "import.sh imports another address");
+        assert_eq!(
+            command[1], expect_address,
+            "import.sh imports another address"
+        );
         work.run(&["state", "rm", "-no-color", expect_address])
             .assert_ok("state rm");
         let mut args = vec![command[0], "-no-color", "-input=false"];
@@ -112,20 +115,31 @@ fn environment_template_version_example_applies_imports_and_destroys() {
     local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
 
     let example = "proton_environment_template_version";
-    let work = workdir_for(&local, &read_example(&format!("resources/{example}/resource.tf")));
+    let work = workdir_for(
+        &local,
+        &read_example(&format!("resources/{example}/resource.tf")),
+    );
     apply(&work);
     assert_no_changes(&work, "after apply");
-    assert_eq!(rt.block_on(local.environment_versions("example-env")), ["1.0"]);
+    assert_eq!(
+        rt.block_on(local.environment_versions("example-env")),
+        ["1.0"]
+    );
     let values = resource_values(&work, "proton_environment_template_version.example");
     assert_eq!(values["id"], "example-env:1.0");
     assert_eq!(values["status"], "PUBLISHED");
     assert_eq!(values["tags_all"]["team"], "platform");
 
-    check_import_commands(&work, example, "proton_environment_template_version.example");
+    check_import_commands(
+        &work,
+        example,
+        "proton_environment_template_version.example",
+    );
 
     destroy(&work);
     assert!(
-        rt.block_on(local.environment_versions("example-env")).is_empty(),
+        rt.block_on(local.environment_versions("example-env"))
+            .is_empty(),
         "a version is left after destroy"
     );
 }
@@ -140,10 +154,16 @@ fn service_template_version_example_applies_imports_and_destroys() {
     local.write_service_bundle("example-bundles", "service/v1.tar.gz");
 
     let example = "proton_service_template_version";
-    let work = workdir_for(&local, &read_example(&format!("resources/{example}/resource.tf")));
+    let work = workdir_for(
+        &local,
+        &read_example(&format!("resources/{example}/resource.tf")),
+    );
     apply(&work);
     assert_no_changes(&work, "after apply");
-    assert_eq!(rt.block_on(local.environment_versions("example-env")), ["1.0"]);
+    assert_eq!(
+        rt.block_on(local.environment_versions("example-env")),
+        ["1.0"]
+    );
     assert_eq!(rt.block_on(local.service_versions("example-svc")), ["1.0"]);
     let values = resource_values(&work, "proton_service_template_version.example");
     assert_eq!(values["id"], "example-svc:1.0");
@@ -157,11 +177,13 @@ fn service_template_version_example_applies_imports_and_destroys() {
 
     destroy(&work);
     assert!(
-        rt.block_on(local.service_versions("example-svc")).is_empty(),
+        rt.block_on(local.service_versions("example-svc"))
+            .is_empty(),
         "a service version is left after destroy"
     );
     assert!(
-        rt.block_on(local.environment_versions("example-env")).is_empty(),
+        rt.block_on(local.environment_versions("example-env"))
+            .is_empty(),
         "an environment version is left after destroy"
     );
 }
@@ -241,7 +263,11 @@ fn quickstart_configuration_applies_with_its_bundles() {
     let mut args = vec!["plan", "-no-color", "-input=false", "-detailed-exitcode"];
     args.extend(vars);
     let plan = work.run(&args);
-    assert_eq!(plan.code, 0, "plan after apply:\n{}\n{}", plan.stdout, plan.stderr);
+    assert_eq!(
+        plan.code, 0,
+        "plan after apply:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
     let output = work.run(&["output", "-json", "-no-color"]);
     output.assert_ok("output");
     let outputs: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
@@ -259,7 +285,9 @@ fn quickstart_configuration_applies_with_its_bundles() {
     let mut args = vec!["destroy", "-auto-approve", "-no-color", "-input=false"];
     args.extend(vars);
     work.run(&args).assert_ok("destroy");
-    assert!(rt.block_on(local.service_versions("quickstart-svc")).is_empty());
+    assert!(rt
+        .block_on(local.service_versions("quickstart-svc"))
+        .is_empty());
     assert!(rt
         .block_on(local.environment_versions("quickstart-env"))
         .is_empty());
