@@ -55,6 +55,13 @@ resource "proton_environment_template_version" "env" {
   tags = {
     tier = "environment"
   }
+
+  # A new bundle replaces the version. Create the new one first: Proton
+  # refuses to delete a major version a service version is compatible with
+  # until the service version has moved to the new one.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # Template "quickstart-svc" (customer-managed pipeline) is created by
