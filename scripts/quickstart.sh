@@ -49,7 +49,8 @@ cargo build "${cargo_profile[@]}" -p terraform-provider-proton -p proton-local -
 step "Installing Terraform 1.0.3 into tools/ (if needed)"
 scripts/install-terraform.sh
 terraform="$root/tools/terraform"
-"$terraform" version | head -n 1
+version=$("$terraform" version)
+echo "${version%%$'\n'*}"
 
 mkdir -p "$qs"
 
@@ -84,6 +85,9 @@ stop_proton_local() {
   fi
 }
 trap stop_proton_local EXIT
+# Interrupted (e.g. Ctrl-C during --keep-running): exit, which stops it.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Its first stdout line is "proton-local listening on http://ADDR".
 endpoint=""
@@ -152,7 +156,7 @@ cat <<EOF
 
 proton-local, a local AWS Proton endpoint, served the Proton API at
 $endpoint with the bundles in .quickstart/bundles (s3://quickstart-bundles/...).
-Terraform created, in the templates xtask seeded:
+Terraform manages, in the templates xtask seeded:
   - proton_environment_template_version.env: quickstart-env, published;
   - proton_service_template_version.svc: quickstart-svc, published,
     compatible with that environment template major version.

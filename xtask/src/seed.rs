@@ -72,26 +72,48 @@ pub enum Outcome {
     Existed,
 }
 
-/// Creates the quickstart's environment and service templates.
+/// Creates the quickstart's environment and service templates, leaving
+/// existing ones as they are.
 pub async fn seed(target: &Target) -> Result<Vec<(String, Outcome)>, Error> {
     let client = target.client();
-    let environment = client
-        .create_environment_template()
+
+    let exists = client
+        .get_environment_template()
         .name(ENVIRONMENT_TEMPLATE)
-        .display_name("Quickstart environment")
-        .description("Environment template of the terraform-provider-proton quickstart")
         .send()
         .await;
-    let environment = outcome("environment template", ENVIRONMENT_TEMPLATE, environment)?;
-    let service = client
-        .create_service_template()
+    let environment = if found("environment template", ENVIRONMENT_TEMPLATE, exists)? {
+        Outcome::Existed
+    } else {
+        let created = client
+            .create_environment_template()
+            .name(ENVIRONMENT_TEMPLATE)
+            .display_name("Quickstart environment")
+            .description("Environment template of the terraform-provider-proton quickstart")
+            .send()
+            .await;
+        outcome("environment template", ENVIRONMENT_TEMPLATE, created)?
+    };
+
+    let exists = client
+        .get_service_template()
         .name(SERVICE_TEMPLATE)
-        .display_name("Quickstart service")
-        .description("Service template of the terraform-provider-proton quickstart")
-        .pipeline_provisioning(Provisioning::CustomerManaged)
         .send()
         .await;
-    let service = outcome("service template", SERVICE_TEMPLATE, service)?;
+    let service = if found("service template", SERVICE_TEMPLATE, exists)? {
+        Outcome::Existed
+    } else {
+        let created = client
+            .create_service_template()
+            .name(SERVICE_TEMPLATE)
+            .display_name("Quickstart service")
+            .description("Service template of the terraform-provider-proton quickstart")
+            .pipeline_provisioning(Provisioning::CustomerManaged)
+            .send()
+            .await;
+        outcome("service template", SERVICE_TEMPLATE, created)?
+    };
+
     Ok(vec![
         (
             format!("environment template {ENVIRONMENT_TEMPLATE}"),
@@ -99,6 +121,36 @@ pub async fn seed(target: &Target) -> Result<Vec<(String, Outcome)>, Error> {
         ),
         (format!("service template {SERVICE_TEMPLATE}"), service),
     ])
+}
+
+/// Whether a Get found the template (`ResourceNotFoundException`: no).
+fn found<T, E>(
+    what: &str,
+    name: &str,
+    result: Result<T, aws_sdk_proton::error::SdkError<E>>,
+) -> Result<bool, Error>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.code() == Some("ResourceNotFoundException") => Ok(false),
+        Err(err) => Err(Error(format!(
+            "cannot look up {what} {name}: {}",
+            detail(&err)
+        ))),
+    }
+}
+
+fn detail<E>(err: &aws_sdk_proton::error::SdkError<E>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => aws_sdk_proton::error::DisplayErrorContext(err).to_string(),
+    }
 }
 
 fn outcome<T, E>(
@@ -112,13 +164,9 @@ where
     match result {
         Ok(_) => Ok(Outcome::Created),
         Err(err) if err.code() == Some("ConflictException") => Ok(Outcome::Existed),
-        Err(err) => {
-            let detail = match (err.code(), err.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_string(),
-                _ => aws_sdk_proton::error::DisplayErrorContext(&err).to_string(),
-            };
-            Err(Error(format!("cannot create {what} {name}: {detail}")))
-        }
+        Err(err) => Err(Error(format!(
+            "cannot create {what} {name}: {}",
+            detail(&err)
+        ))),
     }
 }
