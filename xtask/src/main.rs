@@ -74,7 +74,12 @@ fn run() -> Result<ExitCode, Error> {
                 println!("docs/ is up to date");
             }
             for path in changed {
-                println!("wrote {}", path.display());
+                let verb = if root.join(&path).exists() {
+                    "wrote"
+                } else {
+                    "removed"
+                };
+                println!("{verb} {}", path.display());
             }
         }
         "seed-templates" => {
