@@ -300,3 +300,18 @@ fn archive(dir: &Path) -> Vec<u8> {
     builder.append_dir_all(".", dir).unwrap();
     builder.into_inner().unwrap().finish().unwrap()
 }
+
+#[test]
+fn examples_are_terraform_fmt_clean() {
+    let fmt = std::process::Command::new(support::terraform::terraform_binary())
+        .args(["fmt", "-check", "-recursive", "-list=true", "-no-color"])
+        .arg(examples_dir())
+        .output()
+        .unwrap();
+    assert!(
+        fmt.status.success(),
+        "terraform fmt would change: {}{}",
+        String::from_utf8_lossy(&fmt.stdout),
+        String::from_utf8_lossy(&fmt.stderr)
+    );
+}
