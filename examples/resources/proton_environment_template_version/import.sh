@@ -1,0 +1,5 @@
+# By TEMPLATE_NAME:MAJOR.MINOR
+terraform import proton_environment_template_version.example example-env:1.0
+
+# By ARN
+terraform import proton_environment_template_version.example arn:aws:proton:us-east-1:123456789012:environment-template/example-env:1.0

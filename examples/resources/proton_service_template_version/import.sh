@@ -1,0 +1,5 @@
+# By TEMPLATE_NAME:MAJOR.MINOR
+terraform import proton_service_template_version.example example-svc:1.0
+
+# By ARN
+terraform import proton_service_template_version.example arn:aws:proton:us-east-1:123456789012:service-template/example-svc:1.0

@@ -1,0 +1,134 @@
+//! `cargo run -p xtask -- <command>`: see the library docs for the commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use xtask::{bundle, docs, seed, workspace_root, Error};
+
+const USAGE: &str = "usage: cargo run -p xtask -- <command>
+
+commands:
+  docs [--check]                      regenerate docs/ (--check: fail if it is stale)
+  seed-templates --endpoint URL [--region REGION]
+                                      create the quickstart's templates (existing ones are fine)
+  bundle --out DIR [--from DIR] [--bucket NAME]
+                                      build the quickstart's bundles into DIR/<bucket>/<name>.tar.gz";
+
+/// Command-line flags after the command name: `--name value` or `--name`.
+struct Flags(Vec<String>);
+
+impl Flags {
+    fn value(&mut self, name: &str) -> Result<Option<String>, Error> {
+        let Some(index) = self.0.iter().position(|a| a == name) else {
+            return Ok(None);
+        };
+        if index + 1 >= self.0.len() {
+            return Err(Error(format!("{name} needs a value")));
+        }
+        let value = self.0.remove(index + 1);
+        self.0.remove(index);
+        Ok(Some(value))
+    }
+
+    fn switch(&mut self, name: &str) -> bool {
+        let found = self.0.iter().position(|a| a == name);
+        if let Some(index) = found {
+            self.0.remove(index);
+        }
+        found.is_some()
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        match self.0.first() {
+            None => Ok(()),
+            Some(extra) => Err(Error(format!("unexpected argument {extra:?}\n\n{USAGE}"))),
+        }
+    }
+}
+
+fn run() -> Result<ExitCode, Error> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let mut flags = Flags(args.collect());
+    let root = workspace_root();
+    match command.as_str() {
+        "docs" => {
+            let check = flags.switch("--check");
+            flags.finish()?;
+            if check {
+                let stale = docs::check(&root)?;
+                if stale.is_empty() {
+                    println!("docs/ is up to date");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                eprintln!(
+                    "docs/ is stale; run `cargo run -p xtask -- docs` and commit the result:"
+                );
+                for path in stale {
+                    eprintln!("  {}", path.display());
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            let changed = docs::write(&root)?;
+            if changed.is_empty() {
+                println!("docs/ is up to date");
+            }
+            for path in changed {
+                let verb = if root.join(&path).exists() {
+                    "wrote"
+                } else {
+                    "removed"
+                };
+                println!("{verb} {}", path.display());
+            }
+        }
+        "seed-templates" => {
+            let endpoint = flags
+                .value("--endpoint")?
+                .ok_or_else(|| Error(format!("seed-templates needs --endpoint URL\n\n{USAGE}")))?;
+            let region = flags
+                .value("--region")?
+                .unwrap_or_else(|| "us-east-1".into());
+            flags.finish()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error(format!("cannot start a runtime: {e}")))?;
+            let target = seed::Target::new(&endpoint, &region);
+            for (what, outcome) in runtime.block_on(seed::seed(&target))? {
+                match outcome {
+                    seed::Outcome::Created => println!("created {what}"),
+                    seed::Outcome::Existed => println!("{what} already exists"),
+                }
+            }
+        }
+        "bundle" => {
+            let out = flags
+                .value("--out")?
+                .ok_or_else(|| Error(format!("bundle needs --out DIR\n\n{USAGE}")))?;
+            let from = flags
+                .value("--from")?
+                .map_or_else(|| root.join("examples/quickstart/bundles"), PathBuf::from);
+            let bucket = flags
+                .value("--bucket")?
+                .unwrap_or_else(|| bundle::DEFAULT_BUCKET.into());
+            flags.finish()?;
+            for path in bundle::build_all(&from, &PathBuf::from(out), &bucket)? {
+                println!("wrote {}", path.display());
+            }
+        }
+        "" | "help" | "--help" | "-h" => println!("{USAGE}"),
+        other => return Err(Error(format!("unknown command {other:?}\n\n{USAGE}"))),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
