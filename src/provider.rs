@@ -9,7 +9,7 @@ use crate::plugin::provider::{DataSource, Provider, Resource};
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{build_client, ProtonClient, ProtonSettings};
-use crate::resources::{environment_template_version, service_template_version};
+use crate::resources::{environment_template_version, service_template_version, tags};
 
 /// The provider's source address, used in debug (reattach) mode and docs.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/awsproton/proton";
@@ -96,7 +96,7 @@ fn provider_schema() -> Schema {
                 Block::new("Tags applied to every resource that supports tags.")
                     .attribute(
                         Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win.")
-                            .validate(crate::resources::tags::key_validator()),
+                            .validate(tags::key_validator()),
                     ),
             ))
             .nested(NestedBlock::single(
@@ -107,24 +107,37 @@ fn provider_schema() -> Schema {
     )
 }
 
-/// Reads the provider block into SDK settings. Unknown values (a provider
-/// block that depends on a resource not yet created) are refused with the
-/// attribute named, rather than silently ignored.
+/// The path of the first unknown value inside an object, if any.
+fn first_unknown(value: &Value, path: &AttributePath) -> Option<AttributePath> {
+    match value {
+        Value::Unknown => Some(path.clone()),
+        Value::Object(attributes) => attributes
+            .iter()
+            .find_map(|(name, v)| first_unknown(v, &path.child_attr(name))),
+        other if !other.is_wholly_known() => Some(path.clone()),
+        _ => None,
+    }
+}
+
+/// Reads the provider block into SDK settings. A block that depends on
+/// values known only after apply is refused, naming the attribute: silently
+/// falling back to defaults could send requests to the wrong endpoint.
 fn settings_from_config(
     config: &Value,
     diags: &mut Diagnostics,
 ) -> (ProtonSettings, BTreeMap<String, String>) {
-    let string = |name: &str, diags: &mut Diagnostics| -> Option<String> {
-        let value = config.get_attr(name)?;
-        if value.is_unknown() {
-            diags.attribute_error(
-                AttributePath::attr(name),
-                "Provider setting not known yet",
-                format!("`{name}` depends on a value known only after apply; the provider must be configured at plan time."),
-            );
-            return None;
-        }
-        value.as_str().map(str::to_string)
+    if let Some(path) = first_unknown(config, &AttributePath::root()) {
+        diags.attribute_error(
+            path.clone(),
+            "Provider setting not known yet",
+            format!("`{path}` depends on a value known only after apply; the provider must be configured at plan time."),
+        );
+    }
+    let string = |name: &str| {
+        config
+            .get_attr(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
     };
     let strings = |name: &str| -> Vec<String> {
         match config.get_attr(name) {
@@ -148,14 +161,14 @@ fn settings_from_config(
     let default_tags = config
         .get_attr("default_tags")
         .and_then(|d| d.get_attr("tags"))
-        .map(crate::resources::tags::from_value)
+        .map(tags::from_value)
         .unwrap_or_default();
     let settings = ProtonSettings {
-        region: string("region", diags),
-        profile: string("profile", diags),
-        access_key: string("access_key", diags),
-        secret_key: string("secret_key", diags),
-        token: string("token", diags),
+        region: string("region"),
+        profile: string("profile"),
+        access_key: string("access_key"),
+        secret_key: string("secret_key"),
+        token: string("token"),
         shared_config_files: strings("shared_config_files"),
         shared_credentials_files: strings("shared_credentials_files"),
         endpoint,
@@ -201,5 +214,51 @@ impl Provider for ProtonProvider {
             }
             Err(err) => diags.error("Invalid provider configuration", err.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn config(endpoint: Value) -> Value {
+        let ty = provider_schema().implied_type();
+        let mut config = Value::empty_of(&ty);
+        *config.get_attr_mut("region").unwrap() = Value::string("eu-west-1");
+        *config.get_attr_mut("secret_key").unwrap() = Value::string("s3cr3t");
+        *config.get_attr_mut("endpoints").unwrap() = Value::object([("proton", endpoint)]);
+        *config.get_attr_mut("default_tags").unwrap() = Value::object([(
+            "tags",
+            tags::to_value(&[("team".to_string(), "a".to_string())].into()),
+        )]);
+        config
+    }
+
+    #[test]
+    fn reads_settings_and_default_tags() {
+        let mut diags = Diagnostics::new();
+        let (settings, default_tags) =
+            settings_from_config(&config(Value::string("http://x")), &mut diags);
+        assert!(diags.is_empty());
+        assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(settings.endpoint.as_deref(), Some("http://x"));
+        assert_eq!(settings.secret_key.as_deref(), Some("s3cr3t"));
+        assert_eq!(default_tags.get("team").map(String::as_str), Some("a"));
+        assert!(
+            !format!("{settings:?}").contains("s3cr3t"),
+            "secrets must not reach logs"
+        );
+    }
+
+    #[test]
+    fn an_unknown_setting_is_an_error_on_that_attribute() {
+        let mut diags = Diagnostics::new();
+        settings_from_config(&config(Value::Unknown), &mut diags);
+        assert!(diags.has_errors());
+        assert_eq!(
+            diags.0[0].attribute.as_ref().unwrap().to_string(),
+            "endpoints.proton"
+        );
     }
 }
