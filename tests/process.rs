@@ -416,3 +416,38 @@ async fn exits_when_terraform_dies() {
         .unwrap();
     assert!(logs.contains("Terraform exited; shutting down"), "{logs}");
 }
+
+#[tokio::test]
+async fn falls_back_to_tcp_in_the_port_range_without_unix_sockets() {
+    let mut child = tokio::process::Command::new(BINARY)
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("PLUGIN_UNIX_SOCKET_DIR", "/nonexistent/socket/dir")
+        .env("PLUGIN_MIN_PORT", "20000")
+        .env("PLUGIN_MAX_PORT", "20999")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).await.unwrap();
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(&fields[..3], ["1", "6", "tcp"], "{line}");
+    let address: std::net::SocketAddr = fields[3].parse().unwrap();
+    assert!(address.ip().is_loopback());
+    assert!((20000..=20999).contains(&address.port()), "{address}");
+    let channel = Endpoint::try_from(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    assert!(schema_call(channel.clone()).await.is_ok());
+    GrpcControllerClient::new(channel)
+        .shutdown(())
+        .await
+        .unwrap();
+    assert!(wait_for_exit(&mut child).await.success());
+}
