@@ -672,3 +672,30 @@ resource "{ENV}" "minor" {{
     acc.destroy();
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skip_destroy_forgets_the_version_and_leaves_it_in_proton() {
+    let acc = Acc::new();
+    acc.endpoint.create_environment_template("web").await;
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.step(&env_version(
+        "v",
+        "web",
+        "a.tar.gz",
+        "  skip_destroy = true",
+    ));
+    acc.destroy();
+    assert_eq!(acc.endpoint.environment_versions("web").await, vec!["1.0"]);
+    // Clean up what the test created.
+    acc.endpoint
+        .client
+        .delete_environment_template_version()
+        .template_name("web")
+        .major_version("1")
+        .minor_version("0")
+        .send()
+        .await
+        .unwrap();
+    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+}
