@@ -612,6 +612,8 @@ impl Schema {
 pub fn timeouts_block(operations: &[(&str, &str)]) -> NestedBlock {
     let mut block =
         Block::new("How long each operation may take, as a duration such as `30s`, `10m` or `1h`.");
+    let mut operations = operations.to_vec();
+    operations.sort_unstable();
     for (operation, default) in operations {
         block = block.attribute(
             Attribute::optional(
