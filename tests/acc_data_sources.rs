@@ -102,8 +102,9 @@ async fn environment_data_sources_read_what_the_same_configuration_created() {
     let acc = Acc::new();
     acc.endpoint
         .write_environment_bundle("bundles", "env.tar.gz", true);
-    // 1.0 published, 1.1 draft, 2.0 published: the recommended version is
-    // 2.0, major 1's recommended minor is 0.
+    // 1.0 published, 1.1 and 2.0 drafts: the recommended version is 1.0
+    // (the highest published, not the latest). The dependencies also give a
+    // destroy order Proton accepts: the recommended version goes last.
     let body = format!(
         r#"
 resource "proton_environment_template" "web" {{
@@ -119,20 +120,21 @@ resource "proton_environment_template" "web" {{
         ),
         env_version(
             "v3",
-            "  status = \"PUBLISHED\"\n  depends_on = [proton_environment_template_version.v2]"
+            "  depends_on = [proton_environment_template_version.v2]"
         ),
     );
     acc.step(&body);
     let out = outputs(&acc);
 
     let recommended = &out["recommended"];
-    assert_eq!(recommended["id"], "web:2.0");
-    assert_eq!(recommended["major_version"], "2");
+    assert_eq!(recommended["id"], "web:1.0");
+    assert_eq!(recommended["major_version"], "1");
     assert_eq!(recommended["minor_version"], "0");
     assert_eq!(recommended["status"], "PUBLISHED");
+    assert_eq!(recommended["description"], "one");
     assert_eq!(
         recommended["arn"],
-        "arn:aws:proton:us-east-1:123456789012:environment-template/web:2.0"
+        "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0"
     );
     assert!(recommended["schema"]
         .as_str()
@@ -147,12 +149,13 @@ resource "proton_environment_template" "web" {{
 
     let explicit = &out["explicit"];
     assert_eq!(explicit["id"], "web:2.0");
-    assert_eq!(explicit["status"], "PUBLISHED");
+    assert_eq!(explicit["status"], "DRAFT");
+    assert!(explicit["recommended_minor_version"].is_null());
 
     let template = &out["template"];
     assert_eq!(template["id"], "web");
     assert_eq!(template["display_name"], "Web");
-    assert_eq!(template["recommended_version"], "2.0");
+    assert_eq!(template["recommended_version"], "1.0");
     assert_eq!(template["tags"], json!({"team": "a"}));
     assert!(template["provisioning"].is_null());
 
@@ -175,7 +178,7 @@ resource "proton_environment_template" "web" {{
         vec![
             ("1.0".to_string(), "PUBLISHED".to_string()),
             ("1.1".to_string(), "DRAFT".to_string()),
-            ("2.0".to_string(), "PUBLISHED".to_string()),
+            ("2.0".to_string(), "DRAFT".to_string()),
         ]
     );
     assert_eq!(all[0]["description"], "one");
