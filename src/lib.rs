@@ -7,6 +7,7 @@
 //!   waiters;
 //! - [`provider`]: the `proton` provider's configuration and its resources.
 
+pub mod data_sources;
 pub mod plugin;
 pub mod proton;
 pub mod provider;

@@ -4,12 +4,16 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use crate::data_sources;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, Provider, Resource};
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{build_client, ProtonClient, ProtonSettings};
-use crate::resources::{environment_template_version, service_template_version, tags};
+use crate::resources::{
+    environment_template, environment_template_version, service_template, service_template_version,
+    tags,
+};
 
 /// The provider's source address, used in debug (reattach) mode and docs.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/awsproton/proton";
@@ -185,13 +189,33 @@ impl Provider for ProtonProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![
+            Arc::new(environment_template::resource(self.state.clone())),
             Arc::new(environment_template_version::resource(self.state.clone())),
+            Arc::new(service_template::resource(self.state.clone())),
             Arc::new(service_template_version::resource(self.state.clone())),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        let state = &self.state;
+        vec![
+            Arc::new(data_sources::environment_template::data_source(
+                state.clone(),
+            )),
+            Arc::new(data_sources::environment_template_version::data_source(
+                state.clone(),
+            )),
+            Arc::new(data_sources::environment_template_versions::data_source(
+                state.clone(),
+            )),
+            Arc::new(data_sources::service_template::data_source(state.clone())),
+            Arc::new(data_sources::service_template_version::data_source(
+                state.clone(),
+            )),
+            Arc::new(data_sources::service_template_versions::data_source(
+                state.clone(),
+            )),
+        ]
     }
 
     async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) {

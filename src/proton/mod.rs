@@ -34,6 +34,7 @@ pub use client::{
 };
 pub use config::{build_client, ConfigError, ProtonSettings};
 pub use error::ProtonError;
+pub use find::version_order;
 pub use model::{
     rfc3339, CompatibleEnvironmentTemplate, IdError, Template, TemplateKind, TemplateVersion,
     TemplateVersionSummary, VersionKey, VersionStatus,

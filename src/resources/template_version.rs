@@ -341,7 +341,7 @@ impl<K: VersionKind> TemplateVersionResource<K> {
 }
 
 /// Runs `work` unless cancelled or out of time.
-async fn bounded<T>(
+pub(crate) async fn bounded<T>(
     ctx: &OpContext,
     timeout: Duration,
     operation: &'static str,

@@ -1,0 +1,170 @@
+//! The template versions data sources: every version of a template (or of
+//! one major version), ordered by major then minor, each with its status.
+//! Shared by both kinds. The list is a computed `list(object(...))`
+//! attribute, not protocol-6 nested attributes, which Terraform 1.0 cannot
+//! handle.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{config_str, lookup_error};
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::provider::{DataSource, OpContext};
+use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::value::{Type, Value};
+use crate::proton::{rfc3339, ProtonError, TemplateKind, TemplateVersionSummary};
+use crate::provider::ProviderState;
+use crate::resources::template_version::{
+    bounded, template_name_validators, version_part_validator,
+};
+
+const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+fn type_name(kind: TemplateKind) -> &'static str {
+    match kind {
+        TemplateKind::Environment => "proton_environment_template_versions",
+        TemplateKind::Service => "proton_service_template_versions",
+    }
+}
+
+const VERSION_ATTRIBUTES: [&str; 9] = [
+    "arn",
+    "created_at",
+    "description",
+    "last_modified_at",
+    "major_version",
+    "minor_version",
+    "recommended_minor_version",
+    "status",
+    "status_message",
+];
+
+fn version_type() -> Type {
+    Type::object(VERSION_ATTRIBUTES.iter().map(|name| (*name, Type::String)))
+}
+
+fn schema(kind: TemplateKind) -> Schema {
+    let noun = kind.noun();
+    let [name_length, name_pattern] = template_name_validators();
+    let block = Block::new(&format!(
+        "Lists every version of an AWS Proton {noun}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list."
+    ))
+    .attribute(Attribute::computed(
+        "id",
+        Type::String,
+        "`TEMPLATE_NAME`, or `TEMPLATE_NAME:MAJOR` when `major_version` is set.",
+    ))
+    .attribute(
+        Attribute::optional(
+            "major_version",
+            Type::String,
+            "Only list the minor versions of this major version.",
+        )
+        .validate(version_part_validator()),
+    )
+    .attribute(
+        Attribute::required("template_name", Type::String, &format!("Name of the {noun}."))
+            .validate(name_length)
+            .validate(name_pattern),
+    )
+    .attribute(Attribute::computed(
+        "versions",
+        Type::list(version_type()),
+        "The versions, ordered numerically by major then minor version. Each has `arn`, `created_at`, `description`, `last_modified_at`, `major_version`, `minor_version`, `recommended_minor_version` (the recommended minor of its major, if any), `status` (`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`) and `status_message`.",
+    ));
+    Schema::new(block)
+}
+
+/// The template versions data source of one kind.
+pub struct VersionsData {
+    kind: TemplateKind,
+    schema: Schema,
+    provider: Arc<ProviderState>,
+}
+
+impl VersionsData {
+    /// The data source of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
+        Self {
+            kind,
+            schema: schema(kind),
+            provider,
+        }
+    }
+}
+
+fn optional_string(value: Option<&str>) -> Value {
+    value.map(Value::string).unwrap_or(Value::Null)
+}
+
+fn summary_value(version: &TemplateVersionSummary) -> Value {
+    Value::object([
+        ("arn", Value::string(&version.arn)),
+        ("created_at", Value::string(rfc3339(version.created_at))),
+        (
+            "description",
+            optional_string(version.description.as_deref()),
+        ),
+        (
+            "last_modified_at",
+            Value::string(rfc3339(version.last_modified_at)),
+        ),
+        ("major_version", Value::string(&version.major_version)),
+        ("minor_version", Value::string(&version.minor_version)),
+        (
+            "recommended_minor_version",
+            optional_string(version.recommended_minor_version.as_deref()),
+        ),
+        ("status", Value::string(version.status.as_str())),
+        (
+            "status_message",
+            optional_string(version.status_message.as_deref()),
+        ),
+    ])
+}
+
+#[async_trait::async_trait]
+impl DataSource for VersionsData {
+    fn type_name(&self) -> &'static str {
+        type_name(self.kind)
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
+        let kind = self.kind;
+        let noun = kind.noun();
+        let client = &self.provider.configured()?.client;
+        let template_name = config_str(config, "template_name").unwrap_or_default();
+        let major = config_str(config, "major_version");
+        let looked_for = format!("{noun} named `{template_name}`");
+        // The template first: a missing template is an error, not an empty list.
+        let versions = bounded(ctx, READ_TIMEOUT, "ListTemplateVersions", async {
+            client.get_template(kind, template_name).await?;
+            client.list_all_versions(kind, template_name, major).await
+        })
+        .await
+        .map_err(|err: ProtonError| lookup_error(noun, &looked_for, &err))?;
+        let id = match major {
+            Some(major) => format!("{template_name}:{major}"),
+            None => template_name.to_string(),
+        };
+        let values: BTreeMap<&str, Value> = [
+            ("id", Value::string(id)),
+            (
+                "major_version",
+                major.map(Value::string).unwrap_or(Value::Null),
+            ),
+            ("template_name", Value::string(template_name)),
+            (
+                "versions",
+                Value::List(versions.iter().map(summary_value).collect()),
+            ),
+        ]
+        .into();
+        Ok(Value::object(values))
+    }
+}
