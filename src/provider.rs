@@ -83,7 +83,7 @@ fn string_list() -> Type {
 
 fn provider_schema() -> Schema {
     Schema::new(
-        Block::new("Manages AWS Proton template versions. Every setting falls back to the standard AWS configuration chain (environment variables, shared config and credentials files, SSO, web identity, instance metadata).")
+        Block::new("Manages AWS Proton templates and their versions. Every setting falls back to the standard AWS configuration chain (environment variables, shared config and credentials files, SSO, web identity, instance metadata).")
             .attribute(Attribute::optional("access_key", Type::String, "AWS access key ID. Requires `secret_key`.").sensitive())
             .attribute(
                 Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts).")
