@@ -73,10 +73,15 @@ async fn api_ids(acc: &Acc) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_versions_apply_under_throttling_and_server_errors() {
-    let acc = Acc::with_options(Options {
+    let mut acc = Acc::with_options(Options {
         registration_delay: Some("200ms"),
         ..Default::default()
     });
+    // A request fails with p = 0.3 + 0.7 * 0.2 = 0.44. With the default 10
+    // attempts a call gives up with p = 0.44^10 = 2.7e-4, so one of the ~360
+    // calls of apply + plan would fail in about 1 run in 10; 16 attempts
+    // make that 0.44^16 * 360 = 7e-4 per run.
+    acc.provider_extra("  max_retries = 15\n");
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
