@@ -30,6 +30,45 @@ const DEPENDENCY_CAPS: &[&str] = &[
     "aws_sigv4=info",
 ];
 
+/// Values never written to the log (credentials the provider was given).
+static REDACTED: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Shortest value [`redact`] accepts: shorter ones would mask ordinary words.
+const MIN_REDACTED_LEN: usize = 8;
+
+/// Masks `secret` in every later log line, including dependencies' debug
+/// output (the AWS SDK prints the access key id of its identity). Values
+/// shorter than eight characters are ignored.
+pub fn redact(secret: &str) {
+    if secret.len() < MIN_REDACTED_LEN {
+        return;
+    }
+    let mut redacted = REDACTED
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // As written, and as it appears inside a JSON string.
+    let escaped = serde_json::to_string(secret).unwrap_or_default();
+    let escaped = escaped.trim_matches('"').to_string();
+    for form in [secret.to_string(), escaped] {
+        if !redacted.contains(&form) {
+            redacted.push(form);
+        }
+    }
+}
+
+fn redacted(line: String) -> String {
+    let secrets = REDACTED
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    secrets.iter().fold(line, |line, secret| {
+        if line.contains(secret.as_str()) {
+            line.replace(secret.as_str(), "[REDACTED]")
+        } else {
+            line
+        }
+    })
+}
+
 /// The log level Terraform asks for: `TF_LOG_PROVIDER`, else `TF_LOG`
 /// (`JSON` means trace, as in Terraform); `warn` when neither is set.
 pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> &'static str {
@@ -107,7 +146,7 @@ where
         entry.insert("@module".into(), Json::from("proton"));
         entry.insert("@timestamp".into(), Json::from(timestamp()));
         if let Ok(line) = serde_json::to_string(&entry) {
-            writeln!(writer, "{line}")?;
+            writeln!(writer, "{}", redacted(line))?;
         }
         Ok(())
     }
@@ -186,6 +225,23 @@ mod tests {
             "trace"
         );
         assert_eq!(level_from_env(|_| None), "warn");
+    }
+
+    #[test]
+    fn registered_secrets_are_masked_and_short_values_ignored() {
+        redact("AKIAREDACTIONTEST1");
+        redact("with\"quote-secret");
+        redact("short");
+        let line = serde_json::to_string(&serde_json::json!({
+            "a": "key AKIAREDACTIONTEST1 and with\"quote-secret",
+            "b": "a short word",
+        }))
+        .unwrap_or_default();
+        let masked = redacted(line);
+        assert!(!masked.contains("AKIAREDACTIONTEST1"), "{masked}");
+        assert!(!masked.contains("quote-secret"), "{masked}");
+        assert!(masked.contains("a short word"), "{masked}");
+        assert_eq!(masked.matches("[REDACTED]").count(), 2, "{masked}");
     }
 
     #[test]

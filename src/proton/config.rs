@@ -128,6 +128,21 @@ pub(crate) async fn build_client_with(
     ambient: Ambient,
 ) -> Result<ProtonClient, ConfigError> {
     let settings = normalized(settings)?;
+    // The SDK's debug output names its identity's access key id; keep every
+    // credential we can know of out of the logs.
+    let from_env = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ]
+    .map(|var| ambient.env.get(var).ok());
+    for secret in [&settings.access_key, &settings.secret_key, &settings.token]
+        .into_iter()
+        .chain(&from_env)
+        .flatten()
+    {
+        crate::plugin::logging::redact(secret);
+    }
     let credentials = static_credentials(&settings)?;
     let profile_files = profile_files(&settings);
     let endpoint = settings.endpoint.clone();

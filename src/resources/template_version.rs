@@ -343,13 +343,18 @@ impl<K: VersionKind> TemplateVersionResource<K> {
 /// Runs `work` unless cancelled or out of time.
 pub(crate) async fn bounded<T>(
     ctx: &OpContext,
+    client: &crate::proton::ProtonClient,
     timeout: Duration,
     operation: &'static str,
     work: impl std::future::Future<Output = Result<T, ProtonError>>,
 ) -> Result<T, ProtonError> {
     tokio::select! {
-        result = tokio::time::timeout(timeout, work) => result.unwrap_or(Err(ProtonError::Timeout {
-            operation: operation.to_string(),
+        result = tokio::time::timeout(timeout, work) => result.unwrap_or_else(|_| Err(ProtonError::Timeout {
+            // Name the endpoint: a hanging one is the usual cause.
+            operation: match client.endpoint() {
+                Some(endpoint) => format!("{operation} from {endpoint}"),
+                None => operation.to_string(),
+            },
             waited: timeout,
             last_status: None,
         })),
@@ -432,6 +437,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         // short, the next apply resends the same client token.
         let created = match bounded(
             ctx,
+            client,
             timeout,
             "CreateTemplateVersion",
             client.create_version(kind, &input),
@@ -484,6 +490,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         let client = &configured.client;
         let version = match bounded(
             ctx,
+            client,
             UPDATE_TIMEOUT,
             "GetTemplateVersion",
             client.find_version(kind, &key),
@@ -499,6 +506,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         };
         let mut remote_tags = match bounded(
             ctx,
+            client,
             UPDATE_TIMEOUT,
             "ListTagsForResource",
             client.list_tags(&version.arn),
@@ -537,7 +545,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         };
         let client = &configured.client;
         let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
-        let result = bounded(ctx, timeout, "UpdateTemplateVersion", async {
+        let result = bounded(ctx, client, timeout, "UpdateTemplateVersion", async {
             let mut input = UpdateVersionInput::default();
             if planned.get_attr("description") != prior.get_attr("description") {
                 input.description = Some(str_attr(planned, "description").map(str::to_string));

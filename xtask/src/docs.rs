@@ -27,6 +27,9 @@ use crate::Error;
 /// The provider's short name, as in `page_title` and resource prefixes.
 pub const PROVIDER_NAME: &str = "proton";
 
+/// Pages under `docs/` written by hand: neither generated nor removed.
+const HAND_WRITTEN: &[&str] = &["docs/reliability.md"];
+
 /// Every generated file, by path relative to the workspace root.
 pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
     let provider = ProtonProvider::new();
@@ -104,7 +107,8 @@ fn stale(root: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Vec<PathBuf>,
         }
     }
     for existing in list_files(root, Path::new("docs"))? {
-        if !files.contains_key(&existing) {
+        if !files.contains_key(&existing) && !HAND_WRITTEN.iter().any(|p| existing == Path::new(p))
+        {
             stale.push(existing);
         }
     }
