@@ -49,6 +49,7 @@ fn proton_local_request_corpus() {
 
 #[test]
 fn the_fuzzed_types_are_the_provider_and_every_resource() {
-    // Provider block + environment and service template versions.
-    assert_eq!(checks::schema_types().len(), 3);
+    use terraform_provider_proton::plugin::provider::Provider;
+    let provider = terraform_provider_proton::provider::ProtonProvider::new();
+    assert_eq!(checks::schema_types().len(), 1 + provider.resources().len());
 }

@@ -108,6 +108,7 @@ impl DataSource for TemplateData {
         let looked_for = format!("{noun} named `{name}`");
         let template = bounded(
             ctx,
+            client,
             READ_TIMEOUT,
             "GetTemplate",
             client.get_template(kind, name),
@@ -116,6 +117,7 @@ impl DataSource for TemplateData {
         .map_err(|err| lookup_error(noun, &looked_for, &err))?;
         let remote_tags = bounded(
             ctx,
+            client,
             READ_TIMEOUT,
             "ListTagsForResource",
             client.list_tags(&template.arn),

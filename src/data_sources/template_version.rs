@@ -282,7 +282,7 @@ impl DataSource for VersionData {
         let timeout_error = |err: ProtonError| {
             Diagnostics::from_error(format!("Unable to read {noun} version"), err.to_string())
         };
-        let (version, tags) = bounded(ctx, READ_TIMEOUT, "GetTemplateVersion", async {
+        let (version, tags) = bounded(ctx, client, READ_TIMEOUT, "GetTemplateVersion", async {
             Ok::<_, ProtonError>(work.await)
         })
         .await

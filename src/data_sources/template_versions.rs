@@ -142,7 +142,7 @@ impl DataSource for VersionsData {
         let major = config_str(config, "major_version");
         let looked_for = format!("{noun} named `{template_name}`");
         // The template first: a missing template is an error, not an empty list.
-        let versions = bounded(ctx, READ_TIMEOUT, "ListTemplateVersions", async {
+        let versions = bounded(ctx, client, READ_TIMEOUT, "ListTemplateVersions", async {
             client.get_template(kind, template_name).await?;
             client.list_all_versions(kind, template_name, major).await
         })

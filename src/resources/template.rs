@@ -469,6 +469,7 @@ impl Resource for TemplateResource {
         // an interrupted apply converges on the next one.
         match bounded(
             ctx,
+            &configured.client,
             timeout,
             "CreateTemplate",
             configured.client.create_template(kind, &input),
@@ -498,6 +499,7 @@ impl Resource for TemplateResource {
         };
         let template = match bounded(
             ctx,
+            client,
             READ_TIMEOUT,
             "GetTemplate",
             client.find_template(kind, name),
@@ -516,6 +518,7 @@ impl Resource for TemplateResource {
         };
         let remote_tags = match bounded(
             ctx,
+            client,
             READ_TIMEOUT,
             "ListTagsForResource",
             client.list_tags(&template.arn),
@@ -545,7 +548,7 @@ impl Resource for TemplateResource {
         let client = &configured.client;
         let name = str_attr(prior, "id").unwrap_or_default().to_string();
         let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
-        let result = bounded(ctx, timeout, "UpdateTemplate", async {
+        let result = bounded(ctx, client, timeout, "UpdateTemplate", async {
             let mut input = UpdateTemplateInput::default();
             if planned.get_attr("display_name") != prior.get_attr("display_name") {
                 // Removal is refused at plan time; only a new value gets here.

@@ -20,16 +20,23 @@ const UNKNOWN_EXT_TYPE: i8 = 0;
 const FORMAT: &str = "MessagePack";
 
 /// Decodes cty MessagePack as a value of `ty`. Empty input is null, as Terraform reads it.
+/// Deepest nesting accepted on input. Terraform's values nest as deep as the
+/// schema's types (a handful of levels here); hostile or corrupt input nested
+/// thousands deep would otherwise exhaust the stack in the recursive reader.
+const MAX_NESTING: usize = 64;
+
 pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let root = AttributePath::root();
     if bytes.is_empty() {
         return Ok(Value::Null);
     }
     let mut reader = bytes;
-    let wire = rmpv::decode::read_value(&mut reader).map_err(|e| CodecError::Malformed {
-        format: FORMAT,
-        path: root.clone(),
-        message: e.to_string(),
+    let wire = rmpv::decode::read_value_with_max_depth(&mut reader, MAX_NESTING).map_err(|e| {
+        CodecError::Malformed {
+            format: FORMAT,
+            path: root.clone(),
+            message: e.to_string(),
+        }
     })?;
     if !reader.is_empty() {
         return Err(CodecError::Malformed {
