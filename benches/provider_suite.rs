@@ -7,24 +7,28 @@
     clippy::panic
 )]
 
+mod suite;
 #[allow(dead_code)]
 #[path = "../tests/support/mod.rs"]
 mod support;
-mod suite;
 
 use std::fmt::Write as _;
 use std::time::Instant;
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
-    let config = suite::Config::full();
+    let config = suite::Config::from_env();
     let start = Instant::now();
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let log = |what: &str| eprintln!("[{:>6.1} s] {what}", start.elapsed().as_secs_f64());
     let results = suite::run(&config, &log);
     let load_after = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut doc = String::new();
-    let _ = writeln!(doc, "{}", header(&load_before, &load_after, start.elapsed().as_secs_f64()));
+    let _ = writeln!(
+        doc,
+        "{}",
+        header(&load_before, &load_after, start.elapsed().as_secs_f64())
+    );
     doc.push_str(&suite::report(&config, &results));
     let notes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/NOTES.md");
     if let Ok(text) = std::fs::read_to_string(notes) {
@@ -62,7 +66,9 @@ fn header(load_before: &str, load_after: &str, total: f64) -> String {
         .find(|l| l.starts_with("MemTotal"))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kib| kib.parse::<f64>().ok())
-        .map_or("unknown".to_string(), |kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0));
+        .map_or("unknown".to_string(), |kib| {
+            format!("{:.1} GiB", kib / 1024.0 / 1024.0)
+        });
     let nproc = std::thread::available_parallelism().map_or(0, usize::from);
     let terraform = command_line(
         &support::terraform::terraform_binary().display().to_string(),

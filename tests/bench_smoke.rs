@@ -7,9 +7,9 @@
     clippy::panic
 )]
 
-mod support;
 #[path = "../benches/suite/mod.rs"]
 mod suite;
+mod support;
 
 #[test]
 fn benchmark_suite_runs_end_to_end() {
@@ -20,7 +20,10 @@ fn benchmark_suite_runs_end_to_end() {
     // Terraform 1.0.3 starts the provider more than once per plan; each start was sampled.
     assert!(results.plan_one_starts.iter().all(|&n| n >= 1));
     assert!(results.plan_one_rss_kib.iter().all(|&kib| kib > 0));
-    assert!(results.plan_one_requests >= 1, "the plan must refresh through proton-local");
+    assert!(
+        results.plan_one_requests >= 1,
+        "the plan must refresh through proton-local"
+    );
     assert_eq!(results.startup_ms.len(), config.startup_runs);
     assert_eq!(results.rpc.len(), 7);
     assert_eq!(results.apply.len(), config.apply_runs);

@@ -42,6 +42,7 @@ pub struct Config {
 
 impl Config {
     /// The full suite of issue 6.
+    #[allow(dead_code)]
     pub fn full() -> Self {
         Self {
             plan_runs: 9,
@@ -58,7 +59,26 @@ impl Config {
         }
     }
 
+    /// `full()` with sizes overridden by `BENCH_PLAN_RUNS`, `BENCH_APPLY_RUNS`,
+    /// `BENCH_REFRESH_RUNS`, `BENCH_RPC_ITERATIONS` (for a quicker look; the doc states the sizes).
+    #[allow(dead_code)]
+    pub fn from_env() -> Self {
+        let mut config = Self::full();
+        let get = |name: &str, default: usize| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        config.plan_runs = get("BENCH_PLAN_RUNS", config.plan_runs);
+        config.apply_runs = get("BENCH_APPLY_RUNS", config.apply_runs);
+        config.refresh_runs = get("BENCH_REFRESH_RUNS", config.refresh_runs);
+        config.rpc_iterations = get("BENCH_RPC_ITERATIONS", config.rpc_iterations);
+        config
+    }
+
     /// The CI smoke version: every code path once, small.
+    #[allow(dead_code)]
     pub fn smoke() -> Self {
         Self {
             plan_runs: 2,
@@ -237,6 +257,7 @@ fn apply_and_destroy(config: &Config, results: &mut Results, log: &dyn Fn(&str))
     ));
     dir.run(&["init", "-no-color", "-input=false"]).ok("init");
     let parallelism = format!("-parallelism={}", config.parallelism);
+    endpoint.reset_counters();
     for _ in 0..config.apply_runs {
         let (run, sample) = dir.run_sampled(&[
             "apply",
@@ -248,8 +269,12 @@ fn apply_and_destroy(config: &Config, results: &mut Results, log: &dyn Fn(&str))
         run.ok("apply");
         results.apply.push(sample.wall_secs);
         results.apply_rss_kib = results.apply_rss_kib.max(sample.peak_hwm_kib);
-        let listed = rt.block_on(count_versions(&endpoint, &templates));
-        assert_eq!(listed, config.apply_versions, "versions after apply");
+        assert_eq!(
+            endpoint.counters()["versions_created"].as_u64(),
+            Some(config.apply_versions as u64),
+            "versions created by the apply"
+        );
+        endpoint.reset_counters();
 
         let start = Instant::now();
         dir.run(&[
@@ -261,32 +286,16 @@ fn apply_and_destroy(config: &Config, results: &mut Results, log: &dyn Fn(&str))
         ])
         .ok("destroy");
         results.destroy.push(secs(start));
-        let listed = rt.block_on(count_versions(&endpoint, &templates));
-        assert_eq!(listed, 0, "versions after destroy");
+        let deletes = endpoint.counters()["requests"]["DeleteEnvironmentTemplateVersion"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(
+            deletes >= config.apply_versions as u64,
+            "{deletes} deletes for {} versions",
+            config.apply_versions
+        );
+        endpoint.reset_counters();
     }
-}
-
-async fn count_versions(endpoint: &ProtonLocal, templates: &[(String, usize)]) -> usize {
-    let mut total = 0;
-    for (template, _) in templates {
-        let mut token: Option<String> = None;
-        loop {
-            let page = endpoint
-                .client
-                .list_environment_template_versions()
-                .template_name(template)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .unwrap();
-            total += page.template_versions().len();
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-    }
-    total
 }
 
 /// Target 5.
@@ -297,7 +306,12 @@ fn refresh_only(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
         registration_delay: Some("0s"),
         extra_args: Vec::new(),
     });
-    let templates = rt.block_on(make_templates(&endpoint, "refresh", config.refresh_versions));
+    let templates = rt.block_on(make_templates(
+        &endpoint,
+        "refresh",
+        config.refresh_versions,
+    ));
+    endpoint.reset_counters();
     let dir = TfDir::new();
     dir.write_config(&format!(
         "{}{}",
@@ -316,8 +330,9 @@ fn refresh_only(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
     .ok("apply (setup)");
     results.refresh_setup_secs = secs(start);
     assert_eq!(
-        rt.block_on(count_versions(&endpoint, &templates)),
-        config.refresh_versions
+        endpoint.counters()["versions_created"].as_u64(),
+        Some(config.refresh_versions as u64),
+        "versions created by the setup apply"
     );
     let plan = [
         "plan",
@@ -363,14 +378,20 @@ pub fn report(config: &Config, r: &Results) -> String {
     let empty = median(&r.plan_empty);
     let one = median(&r.plan_one);
     let ratio = one / empty;
-    let _ = writeln!(out, "## 1. `terraform plan`: one version in state vs an empty configuration\n");
+    let _ = writeln!(
+        out,
+        "## 1. `terraform plan`: one version in state vs an empty configuration\n"
+    );
     let _ = writeln!(
         out,
         "Alternated, {} runs each after one warm-up; `plan -detailed-exitcode` must exit 0. The one-version plan refreshes through proton-local ({} API requests per plan).\n",
         config.plan_runs, r.plan_one_requests
     );
     let _ = writeln!(out, "| | median | min | max |\n|---|---|---|---|");
-    for (name, v) in [("empty configuration (floor)", &r.plan_empty), ("one version in state", &r.plan_one)] {
+    for (name, v) in [
+        ("empty configuration (floor)", &r.plan_empty),
+        ("one version in state", &r.plan_one),
+    ] {
         let _ = writeln!(
             out,
             "| {name} | {:.3} s | {:.3} s | {:.3} s |",
@@ -415,7 +436,10 @@ pub fn report(config: &Config, r: &Results) -> String {
         "Round trip of one unary call through a tonic client ({} timed calls each after a warm-up, one at a time on one connection). Toy provider (`tests/support/toy.rs`, in-memory) so the work behind the call is trivial.\n",
         config.rpc_iterations
     );
-    let _ = writeln!(out, "| transport | RPC | p50 | p99 | target p50 ≤ 1 ms |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| transport | RPC | p50 | p99 | target p50 ≤ 1 ms |\n|---|---|---|---|---|"
+    );
     for s in &r.rpc {
         let _ = writeln!(
             out,
@@ -429,16 +453,24 @@ pub fn report(config: &Config, r: &Results) -> String {
     }
     let _ = writeln!(out);
 
-    let floor = (config.apply_versions as f64 / config.parallelism as f64).ceil() * config.apply_delay_secs;
+    let floor =
+        (config.apply_versions as f64 / config.parallelism as f64).ceil() * config.apply_delay_secs;
     let apply = median(&r.apply);
     let destroy = median(&r.destroy);
-    let _ = writeln!(out, "## 4. Apply and destroy of {} versions\n", config.apply_versions);
+    let _ = writeln!(
+        out,
+        "## 4. Apply and destroy of {} versions\n",
+        config.apply_versions
+    );
     let _ = writeln!(
         out,
         "proton-local `--registration-delay {}`, `-parallelism={}`; each round applies all versions (checked through the API), then destroys them (checked again). {} rounds.\n",
         config.apply_delay, config.parallelism, r.apply.len()
     );
-    let _ = writeln!(out, "| | median | runs | floor | ratio | target ≤ 1.2× |\n|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| | median | runs | floor | ratio | target ≤ 1.2× |\n|---|---|---|---|---|---|"
+    );
     let _ = writeln!(
         out,
         "| apply | {apply:.2} s | {} | {floor:.1} s ({}/{} × {}) | {:.2}× | {} |",
@@ -460,7 +492,11 @@ pub fn report(config: &Config, r: &Results) -> String {
 
     let refresh = median(&r.refresh);
     let cpu = median(&r.refresh_cpu);
-    let _ = writeln!(out, "## 5. Refresh-only plan of {} versions\n", config.refresh_versions);
+    let _ = writeln!(
+        out,
+        "## 5. Refresh-only plan of {} versions\n",
+        config.refresh_versions
+    );
     let _ = writeln!(
         out,
         "`terraform plan -refresh-only -detailed-exitcode` (must exit 0), {} runs; state set up once by an apply with `-parallelism=50` and registration delay 0 s ({:.1} s). {} API requests per plan.\n",

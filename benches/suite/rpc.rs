@@ -91,7 +91,9 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("not the handshake certificate".into()))
+            Err(rustls::Error::General(
+                "not the handshake certificate".into(),
+            ))
         }
     }
     fn verify_tls12_signature(
@@ -293,7 +295,11 @@ async fn toy_rpcs(
         let mut client = client.clone();
         let plan = plan.clone();
         async move {
-            let planned = client.plan_resource_change(plan).await.unwrap().into_inner();
+            let planned = client
+                .plan_resource_change(plan)
+                .await
+                .unwrap()
+                .into_inner();
             assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
             assert!(planned.requires_replace.is_empty());
         }
@@ -382,7 +388,13 @@ pub fn rpc_latencies(iterations: usize) -> Vec<RpcStats> {
             shutdown.clone(),
         ));
         let channel = connect_tls(path.display().to_string(), server_der, &identity).await;
-        toy_rpcs("in process, unix socket, mTLS", channel, iterations, &mut out).await;
+        toy_rpcs(
+            "in process, unix socket, mTLS",
+            channel,
+            iterations,
+            &mut out,
+        )
+        .await;
         shutdown.cancel();
 
         // The built binary as Terraform starts it: unix socket, mutual TLS.
