@@ -160,7 +160,7 @@ fn env_versions(templates: &[(String, usize)]) -> String {
     for (index, (template, count)) in templates.iter().enumerate() {
         let _ = write!(
             body,
-            "\nresource \"proton_environment_template_version\" \"v{index}\" {{\n  count         = {count}\n  template_name = \"{template}\"\n  source {{\n    s3 {{\n      bucket = \"bundles\"\n      key    = \"bench.tar.gz\"\n    }}\n  }}\n}}\n"
+            "\nresource \"proton_environment_template_version\" \"v{index}\" {{\n  count         = {count}\n  template_name = \"{template}\"\n  description   = \"bench ${{count.index}}\"\n  source {{\n    s3 {{\n      bucket = \"bundles\"\n      key    = \"bench.tar.gz\"\n    }}\n  }}\n}}\n"
         );
     }
     body
