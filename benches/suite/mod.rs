@@ -350,14 +350,17 @@ fn refresh_only(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
         results.refresh_rss_kib.push(sample.peak_hwm_kib);
     }
     results.refresh_requests = endpoint.total_requests() / config.refresh_runs as u64;
-    dir.run(&[
+    // Teardown is best effort: the measurements are taken; the endpoint goes away anyway.
+    let teardown = dir.run(&[
         "destroy",
         "-auto-approve",
         "-no-color",
         "-input=false",
         "-parallelism=50",
-    ])
-    .ok("destroy (teardown)");
+    ]);
+    if teardown.code != 0 {
+        log(&format!("teardown destroy exited {}", teardown.code));
+    }
 }
 
 fn mib(kib: u64) -> f64 {
