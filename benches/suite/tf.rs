@@ -1,0 +1,202 @@
+//! Terraform working directories (filesystem mirror, as in `tests/support/terraform.rs`) and a
+//! sampler that follows the provider processes Terraform starts.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::support::terraform::{terraform_binary, Workdir};
+
+/// How often the sampler looks at the process tree.
+const SAMPLE_EVERY: Duration = Duration::from_millis(2);
+
+/// A working directory with its own CLI configuration and plugin mirror.
+pub struct TfDir {
+    work: Workdir,
+}
+
+/// One finished Terraform command.
+pub struct Finished {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// Asserts success (exit 0, which with `-detailed-exitcode` also means "no changes").
+    pub fn ok(&self, what: &str) -> &Self {
+        assert_eq!(
+            self.code, 0,
+            "terraform {what} exited {}:\n{}\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// What the sampler saw of the provider processes during one command.
+#[derive(Debug, Default, Clone)]
+pub struct ProcSample {
+    /// Provider processes seen.
+    pub starts: usize,
+    /// Largest `VmHWM` of any of them, KiB.
+    pub peak_hwm_kib: u64,
+    /// Sum over them of utime+stime at their last sample, seconds.
+    pub cpu_secs: f64,
+    /// Wall time of the Terraform command, seconds.
+    pub wall_secs: f64,
+}
+
+impl TfDir {
+    pub fn new() -> Self {
+        Self {
+            work: Workdir::new(),
+        }
+    }
+
+    /// `main.tf` with the `required_providers` block.
+    pub fn write_config(&self, body: &str) {
+        self.work.write_config(body);
+    }
+
+    /// `main.tf` exactly as given.
+    pub fn write_raw(&self, body: &str) {
+        std::fs::write(self.work.config_dir().join("main.tf"), body).unwrap();
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(terraform_binary());
+        command
+            .args(args)
+            .current_dir(self.work.config_dir())
+            .env("TF_CLI_CONFIG_FILE", self.work.dir.path().join("cli.tfrc"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    /// Runs `terraform ARGS` and waits.
+    pub fn run(&self, args: &[&str]) -> Finished {
+        let output = self.command(args).output().unwrap();
+        Finished {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Runs `terraform ARGS` while sampling the provider processes under it.
+    pub fn run_sampled(&self, args: &[&str]) -> (Finished, ProcSample) {
+        let start = Instant::now();
+        let child = self.command(args).spawn().unwrap();
+        let root = child.id();
+        let done = Arc::new(AtomicBool::new(false));
+        let sampler = {
+            let done = done.clone();
+            std::thread::spawn(move || sample_tree(root, &done))
+        };
+        let output = child.wait_with_output().unwrap();
+        let wall = start.elapsed().as_secs_f64();
+        done.store(true, Ordering::SeqCst);
+        let mut sample = sampler.join().unwrap();
+        sample.wall_secs = wall;
+        (
+            Finished {
+                code: output.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            },
+            sample,
+        )
+    }
+}
+
+/// Clock ticks per second for `/proc/<pid>/stat` (USER_HZ; 100 on Linux x86-64).
+fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Follows the tree under `root` until `done`, recording every provider process.
+fn sample_tree(root: u32, done: &AtomicBool) -> ProcSample {
+    // pid → (peak VmHWM KiB, last utime+stime ticks)
+    let mut seen: std::collections::BTreeMap<u32, (u64, u64)> = Default::default();
+    while !done.load(Ordering::SeqCst) {
+        for pid in descendants(root) {
+            if !is_provider(pid) {
+                continue;
+            }
+            let entry = seen.entry(pid).or_default();
+            if let Some(hwm) = vm_hwm_kib(pid) {
+                entry.0 = entry.0.max(hwm);
+            }
+            if let Some(ticks) = cpu_ticks(pid) {
+                entry.1 = entry.1.max(ticks);
+            }
+        }
+        std::thread::sleep(SAMPLE_EVERY);
+    }
+    let hz = ticks_per_second();
+    ProcSample {
+        starts: seen.len(),
+        peak_hwm_kib: seen.values().map(|v| v.0).max().unwrap_or(0),
+        cpu_secs: seen.values().map(|v| v.1 as f64).sum::<f64>() / hz,
+        wall_secs: 0.0,
+    }
+}
+
+/// Children of every thread of `pid` (Go starts processes from any thread), recursively.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut stack = vec![pid];
+    while let Some(pid) = stack.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let path: PathBuf = task.path().join("children");
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            for child in text.split_whitespace().filter_map(|c| c.parse().ok()) {
+                out.push(child);
+                stack.push(child);
+            }
+        }
+    }
+    out
+}
+
+fn is_provider(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|comm| comm.starts_with("terraform-provi"))
+        .unwrap_or(false)
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised comm: state is field 3; utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
