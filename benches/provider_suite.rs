@@ -8,7 +8,6 @@
 )]
 
 mod suite;
-#[allow(dead_code)]
 #[path = "../tests/support/mod.rs"]
 mod support;
 
