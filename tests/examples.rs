@@ -439,9 +439,15 @@ fn quickstart_configuration_applies_with_its_bundles() {
         plan.stdout, plan.stderr
     );
     let outputs = output_values(&work);
-    assert_eq!(outputs["templates"]["environment"]["name"], "quickstart-env");
+    assert_eq!(
+        outputs["templates"]["environment"]["name"],
+        "quickstart-env"
+    );
     assert_eq!(outputs["templates"]["service"]["name"], "quickstart-svc");
-    assert_eq!(outputs["environment_template_version"]["status"], "PUBLISHED");
+    assert_eq!(
+        outputs["environment_template_version"]["status"],
+        "PUBLISHED"
+    );
     assert_eq!(
         outputs["service_template_version"]["id"],
         "quickstart-svc:1.0"

@@ -525,12 +525,13 @@ mod tests {
                 .get(Path::new(&path))
                 .unwrap_or_else(|| panic!("no {path}"));
             assert!(
-                page.contains(&format!(
-                    "page_title: \"{type_name} Data Source - proton\""
-                )),
+                page.contains(&format!("page_title: \"{type_name} Data Source - proton\"")),
                 "{page}"
             );
-            assert!(page.contains("## Example Usage\n\n```terraform\n"), "{page}");
+            assert!(
+                page.contains("## Example Usage\n\n```terraform\n"),
+                "{page}"
+            );
             assert!(page.contains("### Required\n\n- `"), "{page}");
             assert!(page.contains("### Read-Only\n\n- `"), "{page}");
             assert!(!page.contains("## Import"), "{page}");
