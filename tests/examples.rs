@@ -3,7 +3,7 @@
 //! templates, versions and bundles its comment names; the plan after apply
 //! is empty, the commands in `import.sh` import the resource back with an
 //! empty plan, and destroy leaves nothing behind.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
 mod support;
 
