@@ -521,9 +521,8 @@ mod tests {
         for data_source in provider.data_sources() {
             let type_name = data_source.type_name();
             let path = format!("docs/data-sources/{}.md", short_name(type_name));
-            let page = files
-                .get(Path::new(&path))
-                .unwrap_or_else(|| panic!("no {path}"));
+            assert!(files.contains_key(Path::new(&path)), "no {path}");
+            let page = files.get(Path::new(&path)).unwrap();
             assert!(
                 page.contains(&format!("page_title: \"{type_name} Data Source - proton\"")),
                 "{page}"
