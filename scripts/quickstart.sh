@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job, one command from a fresh clone: build the provider,
 # proton-local and xtask; install Terraform 1.0.3; start proton-local with
-# the quickstart's bundles; create its templates; apply examples/quickstart;
-# show what was created. Everything lives in .quickstart/ (state, proton-local
-# data, bundles), so a second run reports no changes.
+# the quickstart's bundles; apply examples/quickstart (the templates, their
+# versions and a look-up); show what was created. Everything lives in
+# .quickstart/ (state, proton-local data, bundles): a second run changes nothing.
 #
 #   scripts/quickstart.sh                 # apply, show outputs, stop proton-local
 #   scripts/quickstart.sh --keep-running  # ... and keep proton-local up until Ctrl-C
@@ -111,9 +111,6 @@ if [ -z "$endpoint" ]; then
 fi
 echo "proton-local (pid $proton_pid) is serving $endpoint (log: .quickstart/proton-local.log)"
 
-step "Creating the templates quickstart-env and quickstart-svc"
-"$bin/xtask" seed-templates --endpoint "$endpoint"
-
 step "Configuring Terraform to install the provider from a local mirror"
 platform_dir="$qs/mirror/registry.terraform.io/awsproton/proton/0.1.0/linux_amd64"
 mkdir -p "$platform_dir"
@@ -156,21 +153,28 @@ cat <<EOF
 
 proton-local, a local AWS Proton endpoint, served the Proton API at
 $endpoint with the bundles in .quickstart/bundles (s3://quickstart-bundles/...).
-Terraform manages, in the templates xtask seeded:
-  - proton_environment_template_version.env: quickstart-env, published;
-  - proton_service_template_version.svc: quickstart-svc, published,
-    compatible with that environment template major version.
+Terraform manages, all from examples/quickstart/main.tf:
+  - proton_environment_template.env: the environment template quickstart-env;
+  - proton_service_template.svc: the service template quickstart-svc
+    (customer-managed pipeline);
+  - proton_environment_template_version.env: quickstart-env 1.0, published;
+  - proton_service_template_version.svc: quickstart-svc 1.0, published,
+    compatible with environment template major version 1;
+  - proton_service_template_version.svc_draft: quickstart-svc 1.1, a draft;
+and reads data.proton_service_template_version.recommended: the recommended
+(highest published) service version, 1.0, since 1.1 is only a draft.
 State: .quickstart/work/terraform.tfstate. proton-local data: .quickstart/data.
 Run this script again: it reports no changes. Start over: rm -rf .quickstart
 
 Look around (with proton-local running: scripts/quickstart.sh --keep-running):
   TF_CLI_CONFIG_FILE=.quickstart/cli.tfrc tools/terraform -chdir=.quickstart/work state list
-  TF_CLI_CONFIG_FILE=.quickstart/cli.tfrc tools/terraform -chdir=.quickstart/work state show proton_environment_template_version.env
+  TF_CLI_CONFIG_FILE=.quickstart/cli.tfrc tools/terraform -chdir=.quickstart/work state show proton_environment_template.env
+  TF_CLI_CONFIG_FILE=.quickstart/cli.tfrc tools/terraform -chdir=.quickstart/work state show data.proton_service_template_version.recommended
 
 Point the AWS CLI or an AWS SDK at proton-local:
   export AWS_ENDPOINT_URL_PROTON=$endpoint
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
-  aws proton list-environment-template-versions --template-name quickstart-env
+  aws proton list-service-template-versions --template-name quickstart-svc
 
 Run proton-local by hand with the same data:
   $bin/proton-local --data-dir .quickstart/data --bundle-dir .quickstart/bundles

@@ -1,9 +1,9 @@
 //! The examples under `examples/` (the ones the docs show) work: each is
 //! applied with the real Terraform CLI against proton-local, with the
-//! templates and bundles its comment names; the plan after apply is empty,
-//! the commands in `import.sh` import the version back with an empty plan,
-//! and destroy leaves no version behind.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! templates, versions and bundles its comment names; the plan after apply
+//! is empty, the commands in `import.sh` import the resource back with an
+//! empty plan, and destroy leaves nothing behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
 mod support;
 
@@ -104,6 +104,177 @@ fn check_import_commands(work: &Workdir, example: &str, expect_address: &str) {
         work.run(&args).assert_ok(&format!("{command:?}"));
         assert_no_changes(work, &format!("after `terraform {}`", command.join(" ")));
     }
+}
+
+/// proton-local holds no template (and so no version) at all.
+async fn no_templates_left(local: &ProtonLocal) {
+    let env = local
+        .client
+        .list_environment_templates()
+        .send()
+        .await
+        .unwrap();
+    assert!(env.templates().is_empty(), "left: {:?}", env.templates());
+    let svc = local.client.list_service_templates().send().await.unwrap();
+    assert!(svc.templates().is_empty(), "left: {:?}", svc.templates());
+}
+
+/// The outputs of the configuration, by name.
+fn output_values(work: &Workdir) -> serde_json::Value {
+    let run = work.run(&["output", "-json", "-no-color"]);
+    run.assert_ok("output");
+    let all: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut values = serde_json::Map::new();
+    for (name, output) in all.as_object().unwrap() {
+        values.insert(name.clone(), output["value"].clone());
+    }
+    serde_json::Value::Object(values)
+}
+
+#[test]
+fn template_examples_apply_import_and_destroy() {
+    let rt = runtime();
+    let local = ProtonLocal::start();
+    let body = format!(
+        "{}\n{}",
+        read_example("resources/proton_environment_template/resource.tf"),
+        read_example("resources/proton_service_template/resource.tf")
+    );
+    let work = workdir_for(&local, &body);
+    apply(&work);
+    assert_no_changes(&work, "after apply");
+    let env = resource_values(&work, "proton_environment_template.example");
+    assert_eq!(env["id"], "example-env");
+    assert_eq!(env["display_name"], "Example environment");
+    assert_eq!(env["tags_all"]["team"], "platform");
+    assert!(env["recommended_version"].is_null(), "{env}");
+    let svc = resource_values(&work, "proton_service_template.example");
+    assert_eq!(svc["id"], "example-svc");
+    assert_eq!(svc["pipeline_provisioning"], "CUSTOMER_MANAGED");
+    assert_eq!(svc["tags_all"]["team"], "web");
+
+    check_import_commands(
+        &work,
+        "proton_environment_template",
+        "proton_environment_template.example",
+    );
+    check_import_commands(
+        &work,
+        "proton_service_template",
+        "proton_service_template.example",
+    );
+
+    destroy(&work);
+    rt.block_on(no_templates_left(&local));
+}
+
+/// The templates and published 1.0 versions the data-source examples read,
+/// created with this provider's resources.
+const DATA_SOURCE_FIXTURES: &str = r#"
+resource "proton_environment_template_version" "env" {
+  template_name = proton_environment_template.example.name
+  status        = "PUBLISHED"
+
+  source {
+    s3 {
+      bucket = "example-bundles"
+      key    = "environment/v1.tar.gz"
+    }
+  }
+}
+
+resource "proton_service_template_version" "svc" {
+  template_name = proton_service_template.example.name
+  status        = "PUBLISHED"
+
+  source {
+    s3 {
+      bucket = "example-bundles"
+      key    = "service/v1.tar.gz"
+    }
+  }
+
+  compatible_environment_template {
+    template_name = proton_environment_template_version.env.template_name
+    major_version = proton_environment_template_version.env.major_version
+  }
+}
+"#;
+
+const DATA_SOURCE_EXAMPLES: [&str; 6] = [
+    "proton_environment_template",
+    "proton_environment_template_version",
+    "proton_environment_template_versions",
+    "proton_service_template",
+    "proton_service_template_version",
+    "proton_service_template_versions",
+];
+
+#[test]
+fn data_source_examples_read_what_they_name() {
+    let rt = runtime();
+    let local = ProtonLocal::start();
+    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
+    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+
+    // What the examples read: the template examples plus a published 1.0 of each.
+    let fixtures = workdir_for(
+        &local,
+        &format!(
+            "{}\n{}\n{DATA_SOURCE_FIXTURES}",
+            read_example("resources/proton_environment_template/resource.tf"),
+            read_example("resources/proton_service_template/resource.tf")
+        ),
+    );
+    apply(&fixtures);
+
+    // Every data-source example, as written, in one configuration.
+    let examples: Vec<String> = DATA_SOURCE_EXAMPLES
+        .iter()
+        .map(|name| read_example(&format!("data-sources/{name}/data-source.tf")))
+        .collect();
+    let work = workdir_for(&local, &examples.join("\n"));
+    apply(&work);
+    assert_no_changes(&work, "after apply");
+    let outputs = output_values(&work);
+    assert_eq!(outputs["environment_template_recommended_version"], "1.0");
+    assert_eq!(
+        outputs["service_template_pipeline_provisioning"],
+        "CUSTOMER_MANAGED"
+    );
+    assert_eq!(
+        outputs["environment_template_version_recommended"],
+        "example-env:1.0"
+    );
+    assert_eq!(
+        outputs["environment_template_published_versions"],
+        serde_json::json!(["1.0"])
+    );
+    assert_eq!(
+        outputs["service_template_version_statuses"],
+        serde_json::json!({"1.0": "PUBLISHED"})
+    );
+    assert_eq!(
+        outputs["service_template_version_compatible_environments"],
+        serde_json::json!([{"template_name": "example-env", "major_version": "1"}])
+    );
+    for address in [
+        "data.proton_environment_template_version.latest_1",
+        "data.proton_environment_template_version.v1_0",
+        "data.proton_service_template_version.v1_0",
+    ] {
+        assert_eq!(resource_values(&work, address)["status"], "PUBLISHED");
+    }
+    assert_eq!(
+        resource_values(&work, "data.proton_environment_template_versions.major_1")["versions"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    destroy(&work);
+    destroy(&fixtures);
+    rt.block_on(no_templates_left(&local));
 }
 
 #[test]
@@ -240,9 +411,8 @@ resource "proton_environment_template_version" "trivial" {
 fn quickstart_configuration_applies_with_its_bundles() {
     let rt = runtime();
     let local = ProtonLocal::start();
-    rt.block_on(local.create_environment_template("quickstart-env"));
-    rt.block_on(local.create_service_template("quickstart-svc"));
-    // The quickstart's own bundle sources, archived the way
+    // The configuration creates its templates; only the bundles are given:
+    // the quickstart's own sources, archived the way
     // `cargo run -p xtask -- bundle` does.
     let bucket_dir = local.bundle_dir.path().join("quickstart-bundles");
     std::fs::create_dir_all(&bucket_dir).unwrap();
@@ -268,29 +438,35 @@ fn quickstart_configuration_applies_with_its_bundles() {
         "plan after apply:\n{}\n{}",
         plan.stdout, plan.stderr
     );
-    let output = work.run(&["output", "-json", "-no-color"]);
-    output.assert_ok("output");
-    let outputs: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let outputs = output_values(&work);
     assert_eq!(
-        outputs["environment_template_version"]["value"]["status"],
+        outputs["templates"]["environment"]["name"],
+        "quickstart-env"
+    );
+    assert_eq!(outputs["templates"]["service"]["name"], "quickstart-svc");
+    assert_eq!(
+        outputs["environment_template_version"]["status"],
         "PUBLISHED"
     );
     assert_eq!(
-        outputs["service_template_version"]["value"]["id"],
+        outputs["service_template_version"]["id"],
         "quickstart-svc:1.0"
     );
-    let schema = outputs["service_schema"]["value"].as_str().unwrap();
+    assert_eq!(
+        outputs["service_template_draft_version"],
+        serde_json::json!({"id": "quickstart-svc:1.1", "status": "DRAFT"})
+    );
+    assert_eq!(
+        outputs["recommended_service_template_version"],
+        serde_json::json!({"id": "quickstart-svc:1.0", "status": "PUBLISHED"})
+    );
+    let schema = outputs["service_schema"].as_str().unwrap();
     assert!(schema.contains("service_input_type"), "{schema}");
 
     let mut args = vec!["destroy", "-auto-approve", "-no-color", "-input=false"];
     args.extend(vars);
     work.run(&args).assert_ok("destroy");
-    assert!(rt
-        .block_on(local.service_versions("quickstart-svc"))
-        .is_empty());
-    assert!(rt
-        .block_on(local.environment_versions("quickstart-env"))
-        .is_empty());
+    rt.block_on(no_templates_left(&local));
 }
 
 /// A `.tar.gz` of everything under `dir` (paths relative to it).

@@ -1,7 +1,9 @@
-# The quickstart: a published environment template version and a service
-# template version that runs in it, registered in proton-local.
-# `scripts/quickstart.sh` starts proton-local, creates the templates and the
-# bundles this expects, and applies this configuration.
+# The quickstart: an environment template and a service template, a
+# published version of each (the service version runs in the environment
+# version), a draft service version, and a look-up of the recommended
+# service version, all in proton-local.
+# `scripts/quickstart.sh` builds the bundles this expects, starts
+# proton-local and applies this configuration.
 
 terraform {
   required_providers {
@@ -39,9 +41,26 @@ provider "proton" {
   }
 }
 
-# Template "quickstart-env" is created by `cargo run -p xtask -- seed-templates`.
+resource "proton_environment_template" "env" {
+  name         = "quickstart-env"
+  display_name = "Quickstart environment"
+  description  = "Environments for the quickstart's services"
+}
+
+# The service template's pipeline is provisioned outside Proton, so its
+# bundle has no pipeline.
+resource "proton_service_template" "svc" {
+  name                  = "quickstart-svc"
+  display_name          = "Quickstart service"
+  description           = "Fargate services in a quickstart environment"
+  pipeline_provisioning = "CUSTOMER_MANAGED"
+}
+
+# Versions name their template through a reference: Terraform creates the
+# template first and, on destroy, deletes the versions before the template
+# (Proton refuses to delete a template that still has versions).
 resource "proton_environment_template_version" "env" {
-  template_name = "quickstart-env"
+  template_name = proton_environment_template.env.name
   description   = "VPC, two public subnets and an ECS cluster"
   status        = "PUBLISHED"
 
@@ -64,10 +83,8 @@ resource "proton_environment_template_version" "env" {
   }
 }
 
-# Template "quickstart-svc" (customer-managed pipeline) is created by
-# `cargo run -p xtask -- seed-templates`.
 resource "proton_service_template_version" "svc" {
-  template_name = "quickstart-svc"
+  template_name = proton_service_template.svc.name
   description   = "A Fargate service for the quickstart environment"
   status        = "PUBLISHED"
 
@@ -85,6 +102,53 @@ resource "proton_service_template_version" "svc" {
 
   tags = {
     tier = "service"
+  }
+}
+
+# A draft of the next minor version, from the same bundle: registered, not
+# published, so the recommended version stays 1.0.
+resource "proton_service_template_version" "svc_draft" {
+  template_name = proton_service_template.svc.name
+  major_version = proton_service_template_version.svc.major_version
+  description   = "Draft of the next minor version"
+  status        = "DRAFT"
+
+  source {
+    s3 {
+      bucket = var.bundle_bucket
+      key    = "service.tar.gz"
+    }
+  }
+
+  compatible_environment_template {
+    template_name = proton_environment_template_version.env.template_name
+    major_version = proton_environment_template_version.env.major_version
+  }
+}
+
+# The recommended (highest published) service template version. depends_on
+# makes Terraform read it after the versions are created or changed; on a
+# run with nothing to change it is read during plan, so the plan stays empty.
+data "proton_service_template_version" "recommended" {
+  template_name = proton_service_template.svc.name
+
+  depends_on = [
+    proton_service_template_version.svc,
+    proton_service_template_version.svc_draft,
+  ]
+}
+
+output "templates" {
+  description = "The templates: name and ARN."
+  value = {
+    environment = {
+      name = proton_environment_template.env.name
+      arn  = proton_environment_template.env.arn
+    }
+    service = {
+      name = proton_service_template.svc.name
+      arn  = proton_service_template.svc.arn
+    }
   }
 }
 
@@ -108,6 +172,22 @@ output "service_template_version" {
     id     = proton_service_template_version.svc.id
     arn    = proton_service_template_version.svc.arn
     status = proton_service_template_version.svc.status
+  }
+}
+
+output "service_template_draft_version" {
+  description = "The draft service template version."
+  value = {
+    id     = proton_service_template_version.svc_draft.id
+    status = proton_service_template_version.svc_draft.status
+  }
+}
+
+output "recommended_service_template_version" {
+  description = "The recommended service template version, read with the data source."
+  value = {
+    id     = data.proton_service_template_version.recommended.id
+    status = data.proton_service_template_version.recommended.status
   }
 }
 

@@ -6,7 +6,10 @@
 //! - `docs/resources/<name without proton_>.md`: each resource's description,
 //!   hand-written notes (`xtask/templates/resources/<name>.md`), example
 //!   (`examples/resources/<type>/resource.tf`), schema and import command
-//!   (`examples/resources/<type>/import.sh`).
+//!   (`examples/resources/<type>/import.sh`);
+//! - `docs/data-sources/<name without proton_>.md`: each data source's
+//!   description, hand-written notes (`xtask/templates/data-sources/<name>.md`),
+//!   example (`examples/data-sources/<type>/data-source.tf`) and schema.
 //!
 //! The Markdown follows what `tfplugindocs generate` writes (front matter
 //! `page_title`/`subcategory`/`description`, "## Schema" with Required,
@@ -46,9 +49,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
     resources.sort_by_key(|r| r.type_name());
     for resource in resources {
         let type_name = resource.type_name();
-        let short = type_name
-            .strip_prefix(&format!("{PROVIDER_NAME}_"))
-            .unwrap_or(type_name);
+        let short = short_name(type_name);
         let dir = root.join("examples/resources").join(type_name);
         let example = read(&dir.join("resource.tf"))?;
         let import = read_optional(&dir.join("import.sh"))?;
@@ -64,7 +65,33 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
             ),
         );
     }
+
+    let mut data_sources = provider.data_sources();
+    data_sources.sort_by_key(|d| d.type_name());
+    for data_source in data_sources {
+        let type_name = data_source.type_name();
+        let short = short_name(type_name);
+        let dir = root.join("examples/data-sources").join(type_name);
+        let example = read(&dir.join("data-source.tf"))?;
+        let notes = read_optional(&root.join(format!("xtask/templates/data-sources/{short}.md")))?;
+        files.insert(
+            PathBuf::from(format!("docs/data-sources/{short}.md")),
+            data_source_page(
+                type_name,
+                &data_source.schema().block,
+                &example,
+                notes.as_deref(),
+            ),
+        );
+    }
     Ok(files)
+}
+
+/// The type name without the provider prefix: the page's file name.
+fn short_name(type_name: &str) -> &str {
+    type_name
+        .strip_prefix(&format!("{PROVIDER_NAME}_"))
+        .unwrap_or(type_name)
 }
 
 /// Writes the generated files and removes stale ones under `docs/`.
@@ -222,6 +249,22 @@ fn resource_page(
         out.push_str("The [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can be used, for example:\n\n");
         let _ = write!(out, "```shell\n{}\n```\n", import.trim_end());
     }
+    finish(out)
+}
+
+fn data_source_page(type_name: &str, block: &Block, example: &str, notes: Option<&str>) -> String {
+    let mut out = front_matter(
+        &format!("{type_name} Data Source - {PROVIDER_NAME}"),
+        &block.description,
+    );
+    let _ = write!(
+        out,
+        "# {type_name} (Data Source)\n\n{}\n\n",
+        block.description.trim()
+    );
+    out.push_str(&notes_section(notes));
+    out.push_str(&example_section(example));
+    out.push_str(&schema_section(block));
     finish(out)
 }
 
@@ -469,6 +512,33 @@ mod tests {
         let optional = schema.find("### Optional").unwrap();
         let read_only = schema.find("### Read-Only").unwrap();
         assert!(required < optional && optional < read_only);
+    }
+
+    #[test]
+    fn every_resource_and_data_source_has_a_page() {
+        let files = generate(&crate::workspace_root()).unwrap();
+        let provider = ProtonProvider::new();
+        for resource in provider.resources() {
+            let path = format!("docs/resources/{}.md", short_name(resource.type_name()));
+            assert!(files.contains_key(Path::new(&path)), "no {path}");
+        }
+        for data_source in provider.data_sources() {
+            let type_name = data_source.type_name();
+            let path = format!("docs/data-sources/{}.md", short_name(type_name));
+            assert!(files.contains_key(Path::new(&path)), "no {path}");
+            let page = files.get(Path::new(&path)).unwrap();
+            assert!(
+                page.contains(&format!("page_title: \"{type_name} Data Source - proton\"")),
+                "{page}"
+            );
+            assert!(
+                page.contains("## Example Usage\n\n```terraform\n"),
+                "{page}"
+            );
+            assert!(page.contains("### Required\n\n- `"), "{page}");
+            assert!(page.contains("### Read-Only\n\n- `"), "{page}");
+            assert!(!page.contains("## Import"), "{page}");
+        }
     }
 
     #[test]

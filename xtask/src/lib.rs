@@ -2,14 +2,11 @@
 //! `cargo run -p xtask -- <command>`:
 //!
 //! - `docs [--check]`: registry docs from the schema and the examples ([`docs`]);
-//! - `seed-templates --endpoint URL [--region R]`: the quickstart's templates
-//!   in a Proton endpoint ([`seed`]);
 //! - `bundle --out DIR`: the quickstart's template bundles as `.tar.gz` files
 //!   laid out as `proton-local --bundle-dir` reads them ([`bundle`]).
 
 pub mod bundle;
 pub mod docs;
-pub mod seed;
 
 use std::path::{Path, PathBuf};
 

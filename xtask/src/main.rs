@@ -3,14 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{bundle, docs, seed, workspace_root, Error};
+use xtask::{bundle, docs, workspace_root, Error};
 
 const USAGE: &str = "usage: cargo run -p xtask -- <command>
 
 commands:
   docs [--check]                      regenerate docs/ (--check: fail if it is stale)
-  seed-templates --endpoint URL [--region REGION]
-                                      create the quickstart's templates (existing ones are fine)
   bundle --out DIR [--from DIR] [--bucket NAME]
                                       build the quickstart's bundles into DIR/<bucket>/<name>.tar.gz";
 
@@ -80,26 +78,6 @@ fn run() -> Result<ExitCode, Error> {
                     "removed"
                 };
                 println!("{verb} {}", path.display());
-            }
-        }
-        "seed-templates" => {
-            let endpoint = flags
-                .value("--endpoint")?
-                .ok_or_else(|| Error(format!("seed-templates needs --endpoint URL\n\n{USAGE}")))?;
-            let region = flags
-                .value("--region")?
-                .unwrap_or_else(|| "us-east-1".into());
-            flags.finish()?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error(format!("cannot start a runtime: {e}")))?;
-            let target = seed::Target::new(&endpoint, &region);
-            for (what, outcome) in runtime.block_on(seed::seed(&target))? {
-                match outcome {
-                    seed::Outcome::Created => println!("created {what}"),
-                    seed::Outcome::Existed => println!("{what} already exists"),
-                }
             }
         }
         "bundle" => {

@@ -1,7 +1,6 @@
-# Expects the environment template "example-env" (Proton template resources
-# are not in this provider yet: create it with the AWS CLI/SDK, or
-# `cargo run -p xtask -- seed-templates` for the quickstart's) and a bundle
-# at s3://example-bundles/environment/v1.tar.gz.
+# Expects the environment template "example-env" (e.g. a
+# proton_environment_template; then set template_name to its name attribute)
+# and a bundle at s3://example-bundles/environment/v1.tar.gz.
 resource "proton_environment_template_version" "example" {
   template_name = "example-env"
   description   = "Network and cluster for example services"

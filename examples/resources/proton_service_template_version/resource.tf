@@ -1,6 +1,6 @@
 # Expects the environment template "example-env", the service template
-# "example-svc" (created with pipelineProvisioning CUSTOMER_MANAGED, so its
-# bundle has no pipeline) and the bundles
+# "example-svc" (with pipeline_provisioning = "CUSTOMER_MANAGED", so its
+# bundle has no pipeline; see proton_service_template) and the bundles
 # s3://example-bundles/environment/v1.tar.gz and
 # s3://example-bundles/service/v1.tar.gz.
 resource "proton_environment_template_version" "base" {
