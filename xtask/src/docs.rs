@@ -30,8 +30,9 @@ use crate::Error;
 /// The provider's short name, as in `page_title` and resource prefixes.
 pub const PROVIDER_NAME: &str = "proton";
 
-/// Pages under `docs/` written by hand: neither generated nor removed.
-const HAND_WRITTEN: &[&str] = &["docs/reliability.md"];
+/// Pages under `docs/` not generated from the schema (written by hand, or by
+/// `scripts/bench.sh`): neither generated nor removed here.
+const HAND_WRITTEN: &[&str] = &["docs/benchmarks.md", "docs/reliability.md"];
 
 /// Every generated file, by path relative to the workspace root.
 pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
