@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::plugin::schema::{Attribute, Validator};
 use crate::plugin::value::{Type, Value};
+use crate::proton::{ProtonClient, ProtonError};
 
 /// Proton allows 50 tags per resource; the provider keeps one for itself
 /// (the bundle location, see the version resources).
@@ -105,6 +106,35 @@ pub fn resource_tags(
     } else {
         to_value(&own)
     }
+}
+
+/// Brings the tags of `arn` from the prior `tags_all` to the planned one:
+/// untags removed keys, tags new and changed ones. Returns whether anything
+/// changed (callers then re-read the object).
+pub async fn update_remote(
+    client: &ProtonClient,
+    arn: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<bool, ProtonError> {
+    let before = from_value(prior.get_attr("tags_all").unwrap_or(&Value::Null));
+    let after = from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+    if before == after {
+        return Ok(false);
+    }
+    let removed: Vec<String> = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .cloned()
+        .collect();
+    let changed: BTreeMap<String, String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    client.untag(arn, &removed).await?;
+    client.tag(arn, &changed).await?;
+    Ok(true)
 }
 
 #[cfg(test)]

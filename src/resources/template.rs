@@ -562,21 +562,7 @@ impl Resource for TemplateResource {
             } else {
                 client.update_template(kind, &name, &input).await?
             };
-            let before = tags::from_value(prior.get_attr("tags_all").unwrap_or(&Value::Null));
-            let after = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
-            if before != after {
-                let removed: Vec<String> = before
-                    .keys()
-                    .filter(|k| !after.contains_key(*k))
-                    .cloned()
-                    .collect();
-                let changed: BTreeMap<String, String> = after
-                    .iter()
-                    .filter(|(k, v)| before.get(*k) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                client.untag(&template.arn, &removed).await?;
-                client.tag(&template.arn, &changed).await?;
+            if tags::update_remote(client, &template.arn, prior, planned).await? {
                 template = client.get_template(kind, &name).await?;
             }
             Ok(template)

@@ -561,21 +561,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             } else {
                 client.update_version(kind, &key, &input).await?
             };
-            let before = tags::from_value(prior.get_attr("tags_all").unwrap_or(&Value::Null));
-            let after = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
-            if before != after {
-                let removed: Vec<String> = before
-                    .keys()
-                    .filter(|k| !after.contains_key(*k))
-                    .cloned()
-                    .collect();
-                let changed: BTreeMap<String, String> = after
-                    .iter()
-                    .filter(|(k, v)| before.get(*k) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                client.untag(&version.arn, &removed).await?;
-                client.tag(&version.arn, &changed).await?;
+            if tags::update_remote(client, &version.arn, prior, planned).await? {
                 version = client.get_version(kind, &key).await?;
             }
             Ok(version)
