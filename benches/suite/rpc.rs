@@ -7,13 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use hyper_util::rt::TokioIo;
-use rcgen::{
-    CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
-};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use terraform_provider_proton::plugin::codec::encode_msgpack;
 use terraform_provider_proton::plugin::handshake::{
     PluginListener, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE,
@@ -21,12 +14,12 @@ use terraform_provider_proton::plugin::handshake::{
 use terraform_provider_proton::plugin::proto::tfplugin6 as pb;
 use terraform_provider_proton::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use terraform_provider_proton::plugin::serve::serve_on;
-use terraform_provider_proton::plugin::tls::{crypto_provider, ServerTls};
+use terraform_provider_proton::plugin::tls::ServerTls;
 use terraform_provider_proton::plugin::value::{Type, Value};
-use tokio::net::UnixStream;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Channel, Endpoint, Uri};
+use tonic::transport::{Channel, Endpoint};
 
+use crate::support::mtls::{self, go_plugin_client_identity, ClientIdentity};
 use crate::support::terraform::provider_binary;
 use crate::support::toy::{thing_schema, ToyProvider};
 
@@ -39,120 +32,9 @@ pub struct RpcStats {
     pub p99_ms: f64,
 }
 
-/// A client certificate shaped like go-plugin's (self-signed P-521 CA, SAN localhost).
-pub struct ClientIdentity {
-    pub pem: String,
-    der: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-pub fn client_identity() -> ClientIdentity {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = CertificateParams::default();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "HashiCorp");
-    params.subject_alt_names = vec![SanType::DnsName("localhost".try_into().unwrap())];
-    params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-        KeyUsagePurpose::KeyAgreement,
-        KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ClientAuth,
-        ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    let certificate = params.self_signed(&key).unwrap();
-    ClientIdentity {
-        pem: certificate.pem(),
-        der: certificate.der().clone(),
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    }
-}
-
-/// Trusts exactly the certificate from the handshake, as go-plugin does.
-#[derive(Debug)]
-struct PinnedServer(Vec<u8>);
-
-impl ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.0.as_slice() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(
-                "not the handshake certificate".into(),
-            ))
-        }
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &crypto_provider().signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &crypto_provider().signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        crypto_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
 /// A channel over the unix socket at `socket`, with mutual TLS pinned to `server_der`.
 async fn connect_tls(socket: String, server_der: Vec<u8>, identity: &ClientIdentity) -> Channel {
-    let mut config = ClientConfig::builder_with_provider(crypto_provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer(server_der)))
-        .with_client_auth_cert(vec![identity.der.clone()], identity.key.clone_key())
-        .unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    Endpoint::try_from("http://localhost")
-        .unwrap()
-        .connect_with_connector(tower::service_fn(move |_: Uri| {
-            let connector = connector.clone();
-            let socket = socket.clone();
-            async move {
-                let stream = UnixStream::connect(socket).await?;
-                let tls = connector
-                    .connect(ServerName::try_from("localhost").unwrap(), stream)
-                    .await?;
-                Ok::<_, std::io::Error>(TokioIo::new(tls))
-            }
-        }))
+    mtls::connect(socket, server_der, Some(identity))
         .await
         .unwrap()
 }
@@ -175,7 +57,7 @@ fn plugin_command(identity: &ClientIdentity) -> std::process::Command {
 
 /// Milliseconds from spawning the binary to reading its handshake line, `runs` times.
 pub fn startup_times(runs: usize) -> Vec<f64> {
-    let identity = client_identity();
+    let identity = go_plugin_client_identity();
     // One untimed launch to warm the page cache.
     let mut times = Vec::new();
     for run in 0..=runs {
@@ -372,7 +254,7 @@ pub fn rpc_latencies(iterations: usize) -> Vec<RpcStats> {
         toy_rpcs("in process, TCP, plaintext", channel, iterations, &mut out).await;
 
         // In process, the real transport: unix socket with mutual TLS.
-        let identity = client_identity();
+        let identity = go_plugin_client_identity();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plugin.sock");
         let listener = tokio::net::UnixListener::bind(&path).unwrap();

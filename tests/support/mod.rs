@@ -8,6 +8,7 @@
 )]
 
 pub mod acc;
+pub mod mtls;
 pub mod proton_local;
 pub mod terraform;
 pub mod toy;
