@@ -9,13 +9,21 @@
 //! CA certificate as an end entity), so client authentication here is a
 //! byte-for-byte pin on the offered DER plus an aws-lc-rs check of the
 //! handshake signature, which is all the trust go-plugin itself establishes.
+//!
+//! Everything that needs randomness (our key, the certificate signature, key
+//! exchange, nonces) runs on ring; aws-lc-rs only verifies signatures. The
+//! split is for start-up time: aws-lc seeds its generator with CPU jitter
+//! entropy on first use, about 30 ms of pure CPU per process, and Terraform
+//! starts the provider several times per command.
 
 use std::sync::Arc;
 
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose,
+    PublicKeyData, SanType, SerialNumber, SignatureAlgorithm, SigningKey,
 };
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
@@ -32,6 +40,9 @@ pub enum TlsError {
     /// Generating our own certificate failed.
     #[error("cannot generate the server certificate: {0}")]
     Generate(#[from] rcgen::Error),
+    /// Generating our own key failed.
+    #[error("cannot generate the server key: {0}")]
+    Key(String),
     /// rustls refused the configuration.
     #[error("cannot configure TLS: {0}")]
     Config(#[from] rustls::Error),
@@ -46,10 +57,15 @@ pub struct ServerTls {
     pub config: Arc<ServerConfig>,
 }
 
-/// The crypto provider for every TLS use in the provider: aws-lc-rs, because
-/// it verifies P-521/SHA-512 signatures, which Terraform's key produces.
-pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+/// The crypto provider for every TLS use in the provider: ring, with
+/// aws-lc-rs's signature verification because only it verifies the
+/// P-521/SHA-512 signatures Terraform's key produces.
+fn crypto_provider() -> Arc<CryptoProvider> {
+    Arc::new(CryptoProvider {
+        signature_verification_algorithms: rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms,
+        ..rustls::crypto::ring::default_provider()
+    })
 }
 
 impl ServerTls {
@@ -81,8 +97,9 @@ impl ServerTls {
 /// ago to tolerate clock steps between the two processes.
 fn generate_server_certificate(
 ) -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let key = ServerKey::generate()?;
     let mut params = CertificateParams::default();
+    params.serial_number = Some(key.serial_number()?);
     let mut name = DistinguishedName::new();
     name.push(DnType::CommonName, "localhost");
     name.push(DnType::OrganizationName, "terraform-provider-proton");
@@ -105,8 +122,61 @@ fn generate_server_certificate(
         ExtendedKeyUsagePurpose::ClientAuth,
     ];
     let certificate = params.self_signed(&key)?;
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.pkcs8));
     Ok((certificate.der().clone(), key_der))
+}
+
+/// Our P-256 key, generated and used for the one certificate signature with
+/// ring (see the module comment for why not rcgen's aws-lc-rs backend).
+struct ServerKey {
+    pair: EcdsaKeyPair,
+    pkcs8: Vec<u8>,
+    rng: SystemRandom,
+}
+
+impl ServerKey {
+    fn generate() -> Result<Self, TlsError> {
+        let rng = SystemRandom::new();
+        let algorithm = &ECDSA_P256_SHA256_ASN1_SIGNING;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(algorithm, &rng)
+            .map_err(|e| TlsError::Key(e.to_string()))?;
+        let pair = EcdsaKeyPair::from_pkcs8(algorithm, pkcs8.as_ref(), &rng)
+            .map_err(|e| TlsError::Key(e.to_string()))?;
+        Ok(Self {
+            pair,
+            pkcs8: pkcs8.as_ref().to_vec(),
+            rng,
+        })
+    }
+
+    /// A random positive 128-bit serial (rcgen draws one only with its own backend).
+    fn serial_number(&self) -> Result<SerialNumber, TlsError> {
+        let mut serial = [0u8; 16];
+        self.rng
+            .fill(&mut serial)
+            .map_err(|e| TlsError::Key(e.to_string()))?;
+        serial[0] &= 0x7f;
+        Ok(SerialNumber::from_slice(&serial))
+    }
+}
+
+impl PublicKeyData for ServerKey {
+    fn der_bytes(&self) -> &[u8] {
+        self.pair.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl SigningKey for ServerKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.pair
+            .sign(&self.rng, message)
+            .map(|signature| signature.as_ref().to_vec())
+            .map_err(|_| rcgen::Error::RemoteKeyError)
+    }
 }
 
 /// Accepts exactly one client certificate, compared byte for byte.

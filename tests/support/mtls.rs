@@ -11,7 +11,6 @@ use rcgen::{
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
-use terraform_provider_proton::plugin::tls::crypto_provider;
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
@@ -84,7 +83,7 @@ impl ServerCertVerifier for PinnedServer {
             message,
             cert,
             dss,
-            &crypto_provider().signature_verification_algorithms,
+            &terraform_crypto().signature_verification_algorithms,
         )
     }
 
@@ -98,12 +97,12 @@ impl ServerCertVerifier for PinnedServer {
             message,
             cert,
             dss,
-            &crypto_provider().signature_verification_algorithms,
+            &terraform_crypto().signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        crypto_provider()
+        terraform_crypto()
             .signature_verification_algorithms
             .supported_schemes()
     }
@@ -117,7 +116,7 @@ pub async fn connect(
     server_der: Vec<u8>,
     identity: Option<&ClientIdentity>,
 ) -> Result<Channel, tonic::transport::Error> {
-    let builder = ClientConfig::builder_with_provider(crypto_provider())
+    let builder = ClientConfig::builder_with_provider(terraform_crypto())
         .with_safe_default_protocol_versions()
         .unwrap()
         .dangerous()
@@ -149,4 +148,10 @@ pub async fn connect(
             }
         }))
         .await
+}
+
+/// The client side plays Terraform, whose P-521 key only aws-lc-rs can sign
+/// with (the provider's own provider signs with ring).
+fn terraform_crypto() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
