@@ -578,8 +578,8 @@ async fn waiter_polls_fast_until_draft() {
     let version = wait(&client, Duration::from_secs(600)).await.unwrap();
     assert_eq!(version.status, VersionStatus::Draft);
     assert_eq!((in_progress.num_calls(), draft.num_calls()), (2, 1));
-    // Polls at 0.4 s, 1.0 s and 1.9 s.
-    assert_eq!(start.elapsed(), Duration::from_millis(1900));
+    // Polls at 0.25 s, 0.5 s and 0.75 s.
+    assert_eq!(start.elapsed(), Duration::from_millis(750));
 }
 
 #[tokio::test(start_paused = true)]
@@ -651,9 +651,9 @@ async fn waiter_times_out_at_the_deadline_with_the_last_status() {
         }
         other => panic!("expected Timeout, got {other:?}"),
     }
-    // 0.4 + 0.6 + 0.9 + 1.35 + 2.025 + 3.037 + 4.555 = 12.867 s, then every 5 s, then the
-    // final poll exactly at the deadline.
-    assert_eq!(in_progress.num_calls(), 11);
+    // Every 250 ms to 1.25 s, then a fifth of the time waited (1.5, 1.8, 2.16, … 21.5 s),
+    // then every 5 s (26.5 s), then the final poll exactly at the deadline.
+    assert_eq!(in_progress.num_calls(), 23);
 }
 
 #[tokio::test(start_paused = true)]
@@ -678,11 +678,17 @@ async fn waiter_gives_up_on_not_found_after_the_grace_polls() {
         .http_response(not_found)
         .repeatedly()
         .build();
+    let start = Instant::now();
     let err = wait(&mocked(&[&never]), Duration::from_secs(600))
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(never.num_calls(), 9);
+    // The first poll after the 20 s grace returns the NotFound.
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(20) && waited < Duration::from_secs(25),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -14,21 +14,35 @@ use super::client::{describe_version, ProtonClient};
 use super::error::ProtonError;
 use super::model::{TemplateKind, TemplateVersion, VersionKey, VersionStatus};
 
-/// A geometric backoff: `initial`, then ×1.5 per step up to `max`. After a throttling error
-/// the delay doubles instead, up to `throttled_max`, and then decays back to `max`.
+/// How the delay between polls grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Growth {
+    /// ×1.5 per poll.
+    Geometric,
+    /// `1/divisor` of the time already waited, so a state change is seen at most that
+    /// fraction of the wait late (20 % for a divisor of 5) at every time scale.
+    ShareOfElapsed { divisor: u32 },
+}
+
+/// A backoff between `initial` and `max`. After a throttling error the delay doubles
+/// instead, up to `throttled_max`, and then returns to the normal growth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollSchedule {
     pub initial: Duration,
     pub max: Duration,
     pub throttled_max: Duration,
+    pub growth: Growth,
 }
 
 impl PollSchedule {
-    /// Registration usually takes a few seconds: look early, then settle at one Get per 5 s.
+    /// Registration takes from about a second to minutes. A delay of a fifth of the time
+    /// waited keeps the overshoot under 20 % (a 2 s registration is seen at 2.16 s) while
+    /// the Get rate falls as the wait grows, settling at one per 5 s.
     pub const REGISTRATION: Self = Self {
-        initial: Duration::from_millis(400),
+        initial: Duration::from_millis(250),
         max: Duration::from_secs(5),
         throttled_max: Duration::from_secs(20),
+        growth: Growth::ShareOfElapsed { divisor: 5 },
     };
 
     /// Conflicts clear when a sibling version's delete finishes, typically within seconds.
@@ -36,15 +50,19 @@ impl PollSchedule {
         initial: Duration::from_secs(1),
         max: Duration::from_secs(10),
         throttled_max: Duration::from_secs(20),
+        growth: Growth::Geometric,
     };
 
-    /// The delay after `current`.
-    pub fn next(&self, current: Duration, throttled: bool) -> Duration {
+    /// The delay after `current`, `elapsed` into the wait.
+    pub fn next(&self, current: Duration, elapsed: Duration, throttled: bool) -> Duration {
         if throttled {
-            (current * 2).clamp(self.initial, self.throttled_max)
-        } else {
-            (current * 3 / 2).clamp(self.initial, self.max)
+            return (current * 2).clamp(self.initial, self.throttled_max);
         }
+        let grown = match self.growth {
+            Growth::Geometric => current * 3 / 2,
+            Growth::ShareOfElapsed { divisor } => elapsed / divisor,
+        };
+        grown.clamp(self.initial, self.max)
     }
 
     /// How long to actually sleep: the delay, but never past the deadline.
@@ -53,9 +71,9 @@ impl PollSchedule {
     }
 }
 
-/// Right after a create, Get may briefly not see the new version; this many NotFound polls
-/// (≈ 18 s with [`PollSchedule::REGISTRATION`]) are tolerated before one is seen.
-const NOT_FOUND_POLLS_TOLERATED: u32 = 8;
+/// Right after a create, Get may briefly not see the new version; NotFound is tolerated for
+/// this long unless the version has been seen.
+const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
 
 enum Raced<T> {
     Done(T),
@@ -96,14 +114,15 @@ async fn nap(
 ///
 /// - `DRAFT` / `PUBLISHED` → `Ok(version)`.
 /// - `REGISTRATION_FAILED` → [`ProtonError::RegistrationFailed`] with Proton's status message.
-/// - NotFound is tolerated for the first few polls (eventual consistency after create), then
+/// - NotFound is tolerated for the first 20 s (eventual consistency after create), then
 ///   returned. Throttling that outlasted the SDK's retries backs off further and keeps polling.
 ///   Any other error is returned at once.
 /// - `timeout` elapsed → [`ProtonError::Timeout`] with the last status seen; never sleeps or
 ///   waits on a call past the deadline.
 /// - `cancel` fired → [`ProtonError::Cancelled`] promptly, even mid-sleep or mid-call.
 ///
-/// The first poll happens after 400 ms, then every ×1.5 up to 5 s ([`PollSchedule::REGISTRATION`]).
+/// The first polls come every 250 ms, later ones a fifth of the time waited apart, at most
+/// 5 s ([`PollSchedule::REGISTRATION`]).
 pub async fn wait_registered(
     client: &ProtonClient,
     kind: TemplateKind,
@@ -124,7 +143,6 @@ pub async fn wait_registered(
     let mut delay = schedule.initial;
     let mut last_status: Option<String> = None;
     let mut seen = false;
-    let mut not_found_polls = 0;
     loop {
         if Instant::now() >= deadline {
             return Err(timed_out(last_status));
@@ -154,11 +172,8 @@ pub async fn wait_registered(
                     }
                 }
             }
-            Err(ProtonError::NotFound { .. })
-                if !seen && not_found_polls < NOT_FOUND_POLLS_TOLERATED =>
-            {
-                not_found_polls += 1;
-                tracing::debug!(version = %what, not_found_polls, "not visible yet after create");
+            Err(ProtonError::NotFound { .. }) if !seen && start.elapsed() < NOT_FOUND_GRACE => {
+                tracing::debug!(version = %what, "not visible yet after create");
             }
             Err(err) if err.is_throttling() => {
                 tracing::debug!(version = %what, "throttled while polling; backing off");
@@ -166,7 +181,7 @@ pub async fn wait_registered(
             }
             Err(err) => return Err(err),
         }
-        delay = schedule.next(delay, throttled);
+        delay = schedule.next(delay, start.elapsed(), throttled);
     }
 }
 
@@ -224,7 +239,7 @@ pub async fn delete_with_conflict_retry(
             return Err(give_up(last_conflict));
         }
         nap(delay, deadline, cancel).await?;
-        delay = schedule.next(delay, throttled);
+        delay = schedule.next(delay, start.elapsed(), throttled);
     }
 }
 
@@ -234,45 +249,58 @@ mod tests {
 
     use super::*;
 
-    fn delays(schedule: PollSchedule, n: usize) -> Vec<u128> {
-        let mut d = schedule.initial;
-        let mut out = vec![d.as_millis()];
-        for _ in 1..n {
-            d = schedule.next(d, false);
-            out.push(d.as_millis());
+    /// The times (ms into the wait) of the first `n` polls.
+    fn poll_times(schedule: PollSchedule, n: usize) -> Vec<u128> {
+        let mut delay = schedule.initial;
+        let mut elapsed = Duration::ZERO;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            elapsed += delay;
+            out.push(elapsed.as_millis());
+            delay = schedule.next(delay, elapsed, false);
         }
         out
     }
 
     #[test]
-    fn registration_schedule_starts_fast_and_caps_at_five_seconds() {
+    fn registration_polls_at_most_a_fifth_late_and_caps_at_five_seconds() {
+        let times = poll_times(PollSchedule::REGISTRATION, 40);
         assert_eq!(
-            delays(PollSchedule::REGISTRATION, 10),
-            [400, 600, 900, 1350, 2025, 3037, 4556, 5000, 5000, 5000]
+            times[..12],
+            [250, 500, 750, 1000, 1250, 1500, 1800, 2160, 2592, 3110, 3732, 4478]
         );
+        // Whenever registration finishes after the first poll, the next poll is at most
+        // 20 % (or 250 ms) later, give or take rounding to milliseconds.
+        for pair in times.windows(2) {
+            let (before, after) = (pair[0], pair[1]);
+            let bound = (before / 5 + 1).clamp(250, 5000);
+            assert!(after - before <= bound, "{before} → {after}");
+        }
+        assert_eq!(times[39] - times[38], 5000);
     }
 
     #[test]
     fn delete_schedule_caps_at_ten_seconds() {
         assert_eq!(
-            delays(PollSchedule::DELETE_CONFLICT, 8),
-            [1000, 1500, 2250, 3375, 5062, 7593, 10000, 10000]
+            poll_times(PollSchedule::DELETE_CONFLICT, 8),
+            [1000, 2500, 4750, 8125, 13187, 20781, 30781, 40781]
         );
     }
 
     #[test]
     fn throttling_doubles_up_to_its_own_cap_then_decays() {
         let s = PollSchedule::REGISTRATION;
+        let elapsed = Duration::from_secs(60);
         assert_eq!(
-            s.next(Duration::from_secs(5), true),
+            s.next(Duration::from_secs(5), elapsed, true),
             Duration::from_secs(10)
         );
         assert_eq!(
-            s.next(Duration::from_secs(15), true),
+            s.next(Duration::from_secs(15), elapsed, true),
             Duration::from_secs(20)
         );
         assert_eq!(
-            s.next(Duration::from_secs(20), false),
+            s.next(Duration::from_secs(20), elapsed, false),
             Duration::from_secs(5)
         );
     }
