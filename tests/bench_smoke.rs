@@ -24,6 +24,15 @@ fn benchmark_suite_runs_end_to_end() {
         results.plan_one_requests >= 1,
         "the plan must refresh through proton-local"
     );
+    let breakdown = results
+        .plan_breakdown
+        .as_ref()
+        .expect("the traced plan breaks down into phases");
+    assert_eq!(
+        breakdown.starts, results.plan_one_starts[0],
+        "the trace and the sampler see the same provider starts"
+    );
+    assert!(breakdown.client_certificate_ms > 0.0 && breakdown.serving_ms > 0.0);
     assert_eq!(results.startup_ms.len(), config.startup_runs);
     assert_eq!(results.rpc.len(), 7);
     assert_eq!(results.apply.len(), config.apply_runs);
@@ -34,4 +43,29 @@ fn benchmark_suite_runs_end_to_end() {
     for section in ["## 1.", "## 2.", "## 3.", "## 4.", "## 5."] {
         assert!(report.contains(section), "{section} missing:\n{report}");
     }
+}
+
+#[test]
+fn reads_terraform_trace_lines() {
+    let trace = "\
+2026-11-22T02:51:51.483Z [INFO]  Terraform version: 1.0.3
+2026-11-22T02:51:51.484Z [TRACE] providercache.fillMetaCache: including .terraform/providers/x
+2026-11-22T02:51:51.530Z [DEBUG] checking for provisioner in \".\"
+2026-11-22T02:51:51.556Z [INFO]  provider: configuring client automatic mTLS
+2026-11-22T02:51:51.589Z [DEBUG] provider: starting plugin: path=x
+2026-11-22T02:51:51.592Z [DEBUG] provider: plugin started: path=x pid=1
+2026-11-22T02:51:51.598Z [DEBUG] provider: using plugin: version=6
+2026-11-22T02:51:51.618Z [TRACE] GRPCProvider.v6: GetProviderSchema
+2026-11-22T02:51:51.621Z [DEBUG] provider: plugin exited
+2026-11-22T02:51:51.700Z [INFO]  backend/local: plan operation completed
+";
+    let b = suite::breakdown::PlanBreakdown::from_trace(trace).unwrap();
+    assert_eq!(b.starts, 1);
+    let near = |a: f64, b: f64| (a - b).abs() < 0.01;
+    assert!(near(b.total_ms, 217.0), "{b:?}");
+    assert!(near(b.plugin_hash_ms, 46.0), "{b:?}");
+    assert!(near(b.client_certificate_ms, 33.0), "{b:?}");
+    assert!(near(b.launch_to_handshake_ms, 9.0), "{b:?}");
+    assert!(near(b.handshake_to_first_rpc_ms, 20.0), "{b:?}");
+    assert!(near(b.serving_ms, 3.0), "{b:?}");
 }

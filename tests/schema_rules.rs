@@ -4,6 +4,7 @@
 
 use terraform_provider_proton::plugin::proto::tfplugin6 as pb;
 use terraform_provider_proton::plugin::provider::Provider;
+use terraform_provider_proton::plugin::schema::{Block, Validator};
 use terraform_provider_proton::plugin::value::Type;
 use terraform_provider_proton::provider::ProtonProvider;
 
@@ -171,5 +172,46 @@ fn secrets_are_sensitive() {
     for secret in ["access_key", "secret_key", "token"] {
         let attribute = block.attributes.iter().find(|a| a.name == secret).unwrap();
         assert!(attribute.sensitive, "{secret} must be sensitive");
+    }
+}
+
+fn patterns_in(validator: &Validator, out: &mut Vec<&'static str>) {
+    match validator {
+        Validator::Pattern { regex, .. } => out.push(regex.as_str()),
+        Validator::Keys(inner) | Validator::Elements(inner) => patterns_in(inner, out),
+        _ => {}
+    }
+}
+
+fn block_patterns(block: &Block, out: &mut Vec<&'static str>) {
+    for attribute in &block.attributes {
+        for validator in &attribute.validators {
+            patterns_in(validator, out);
+        }
+    }
+    for nested in &block.blocks {
+        block_patterns(&nested.block, out);
+    }
+}
+
+/// Patterns compile lazily at run time, where a bad one would silently accept
+/// everything; here every one must compile.
+#[test]
+fn every_pattern_compiles() {
+    let provider = ProtonProvider::new();
+    let mut patterns = Vec::new();
+    block_patterns(&provider.schema().block, &mut patterns);
+    for resource in provider.resources() {
+        block_patterns(&resource.schema().block, &mut patterns);
+    }
+    for data_source in provider.data_sources() {
+        block_patterns(&data_source.schema().block, &mut patterns);
+    }
+    assert!(patterns.len() >= 4, "patterns found: {patterns:?}");
+    for pattern in patterns {
+        assert!(
+            regex::Regex::new(pattern).is_ok(),
+            "invalid pattern {pattern}"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! suite starts itself. The provider process is found as a descendant of the Terraform process
 //! through `/proc/<pid>/task/*/children` and sampled for `VmHWM` (peak RSS) and utime+stime.
 
+pub mod breakdown;
 pub mod rpc;
 pub mod tf;
 
@@ -126,6 +127,8 @@ pub struct Results {
     pub plan_one_rss_kib: Vec<u64>,
     pub plan_one_starts: Vec<usize>,
     pub plan_one_requests: u64,
+    pub plan_one_cpu: Vec<f64>,
+    pub plan_breakdown: Option<breakdown::PlanBreakdown>,
     pub startup_ms: Vec<f64>,
     pub rpc: Vec<rpc::RpcStats>,
     pub apply: Vec<f64>,
@@ -235,7 +238,11 @@ fn plan_comparison(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
         assert!(sample.starts >= 1, "no provider process was seen");
         results.plan_one_rss_kib.push(sample.peak_hwm_kib);
         results.plan_one_starts.push(sample.starts);
+        results.plan_one_cpu.push(sample.cpu_secs);
     }
+    let traced = one.run_traced(&plan);
+    traced.ok("plan (one version, traced)");
+    results.plan_breakdown = breakdown::PlanBreakdown::from_trace(&traced.stderr);
     one.run(&["destroy", "-auto-approve", "-no-color", "-input=false"])
         .ok("destroy");
 }
@@ -405,9 +412,14 @@ pub fn report(config: &Config, r: &Results) -> String {
     }
     let _ = writeln!(
         out,
-        "\nRatio of medians: **{ratio:.2}×** (target ≤ 2.0×): {}.\n",
-        verdict(ratio <= 2.0)
+        "\nRatio of medians: **{ratio:.2}×** (target ≤ 2.0×): {}. Provider CPU (utime+stime of every provider process, sampled; 10 ms ticks) per plan: median {:.0} ms.\n",
+        verdict(ratio <= 2.0),
+        1000.0 * median(&r.plan_one_cpu)
     );
+    match &r.plan_breakdown {
+        Some(b) => out.push_str(&b.report()),
+        None => out.push_str("(The traced plan could not be broken down: Terraform's trace lines were not found.)\n\n"),
+    }
 
     let _ = writeln!(out, "## 2. Provider process: peak RSS and start-up\n");
     let peak = r.plan_one_rss_kib.iter().copied().max().unwrap_or(0);

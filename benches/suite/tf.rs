@@ -66,6 +66,16 @@ impl TfDir {
         std::fs::write(self.work.config_dir().join("main.tf"), body).unwrap();
     }
 
+    /// Runs `terraform ARGS` with `TF_LOG=trace` (the trace is on stderr).
+    pub fn run_traced(&self, args: &[&str]) -> Finished {
+        let output = self.command(args).env("TF_LOG", "trace").output().unwrap();
+        Finished {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(terraform_binary());
         command

@@ -1,6 +1,7 @@
 //! Schemas as data: attributes, nested blocks, plan behaviour and validators,
 //! with their protocol form and the implied value type.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use regex::Regex;
@@ -111,7 +112,7 @@ pub enum Validator {
     /// String matching a regular expression, explained in words.
     Pattern {
         /// The expression, anchored by the author.
-        regex: Regex,
+        regex: LazyRegex,
         /// What a valid value looks like, for the error.
         explanation: &'static str,
     },
@@ -146,20 +147,48 @@ pub enum Validator {
     },
 }
 
+/// A regular expression compiled on first use. Terraform starts the provider
+/// several times per command, and most of those runs never validate a value
+/// (one only reads the schema), so compiling every pattern up front is waste.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    source: &'static str,
+    compiled: Arc<OnceLock<Option<Regex>>>,
+}
+
+impl LazyRegex {
+    /// A pattern to compile when first matched.
+    pub fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            compiled: Arc::default(),
+        }
+    }
+
+    /// The expression as written.
+    pub fn as_str(&self) -> &'static str {
+        self.source
+    }
+
+    /// Whether `text` matches; an invalid expression matches everything.
+    pub fn is_match(&self, text: &str) -> bool {
+        let compiled = self.compiled.get_or_init(|| {
+            Regex::new(self.source)
+                .map_err(|err| tracing::error!(error = %err, regex = self.source, "invalid schema pattern"))
+                .ok()
+        });
+        compiled.as_ref().is_none_or(|regex| regex.is_match(text))
+    }
+}
+
 impl Validator {
     /// A pattern validator. The expression is part of the schema, written by
-    /// us; an invalid one is caught by the schema tests, and here becomes a
-    /// validator that rejects nothing rather than a panic.
-    pub fn pattern(regex: &str, explanation: &'static str) -> Self {
-        match Regex::new(regex) {
-            Ok(regex) => Validator::Pattern { regex, explanation },
-            Err(err) => {
-                tracing::error!(error = %err, regex, "invalid schema pattern");
-                Validator::Length {
-                    min: 0,
-                    max: usize::MAX,
-                }
-            }
+    /// us; an invalid one is caught by the schema tests, and at run time
+    /// becomes a validator that rejects nothing rather than a panic.
+    pub fn pattern(regex: &'static str, explanation: &'static str) -> Self {
+        Validator::Pattern {
+            regex: LazyRegex::new(regex),
+            explanation,
         }
     }
 
