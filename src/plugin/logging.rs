@@ -13,21 +13,22 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
-/// Dependencies are capped here whatever the requested level: their trace
-/// output is wire noise and may carry request details.
-const DEPENDENCY_CAPS: &[&str] = &[
-    "h2=info",
-    "hyper=info",
-    "hyper_util=info",
-    "tower=info",
-    "tonic=info",
-    "rustls=info",
-    "aws_smithy_runtime=debug",
-    "aws_smithy_http_client=info",
-    "aws_config=debug",
-    "aws_sigv4=info",
+/// Dependencies never log more verbosely than this, whatever the requested
+/// level: their trace output is wire noise and may carry request details.
+const DEPENDENCY_CAPS: &[(&str, LevelFilter)] = &[
+    ("h2", LevelFilter::INFO),
+    ("hyper", LevelFilter::INFO),
+    ("hyper_util", LevelFilter::INFO),
+    ("tower", LevelFilter::INFO),
+    ("tonic", LevelFilter::INFO),
+    ("rustls", LevelFilter::INFO),
+    ("aws_smithy_runtime", LevelFilter::DEBUG),
+    ("aws_smithy_http_client", LevelFilter::INFO),
+    ("aws_config", LevelFilter::DEBUG),
+    ("aws_sigv4", LevelFilter::INFO),
 ];
 
 /// Values never written to the log (credentials the provider was given).
@@ -88,20 +89,29 @@ pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> &'static str {
     }
 }
 
-/// Installs the stderr hclog subscriber. Safe to call more than once (only the
-/// first call installs).
-pub fn init(level: &str) {
-    let mut filter = EnvFilter::new(level);
-    for cap in DEPENDENCY_CAPS {
-        if let Ok(directive) = cap.parse() {
+/// The filter for `level`: that level everywhere, dependencies at most at
+/// their cap. A cap never raises a dependency above the requested level (at
+/// the default `warn`, a `debug` cap would make the SDK write dozens of lines
+/// per request for Terraform to read and drop).
+pub fn filter(level: &str) -> EnvFilter {
+    let requested = level.parse::<LevelFilter>().unwrap_or(LevelFilter::WARN);
+    let mut filter = EnvFilter::new(requested.to_string());
+    for &(target, cap) in DEPENDENCY_CAPS {
+        if let Ok(directive) = format!("{target}={}", requested.min(cap)).parse() {
             filter = filter.add_directive(directive);
         }
     }
+    filter
+}
+
+/// Installs the stderr hclog subscriber. Safe to call more than once (only the
+/// first call installs).
+pub fn init(level: &str) {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .fmt_fields(JsonFields::new())
         .event_format(HclogFormat)
-        .with_env_filter(filter)
+        .with_env_filter(filter(level))
         .try_init();
 }
 
@@ -210,7 +220,52 @@ impl Visit for FieldVisitor<'_> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
+
+    /// The messages that pass `filter(level)`, by target.
+    fn passed(level: &str, events: impl FnOnce()) -> Vec<String> {
+        #[derive(Clone, Default)]
+        struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_env_filter(filter(level))
+            .without_time()
+            .finish();
+        tracing::subscriber::with_default(subscriber, events);
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        out.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn dependency_caps_never_raise_the_requested_level() {
+        let events = || {
+            tracing::debug!(target: "aws_smithy_runtime::client", "sdk-debug");
+            tracing::warn!(target: "aws_smithy_runtime::client", "sdk-warn");
+            tracing::trace!(target: "hyper::proto", "hyper-trace");
+            tracing::debug!(target: "terraform_provider_proton::x", "own-debug");
+        };
+        let at_warn = passed("warn", events);
+        assert_eq!(at_warn.len(), 1, "{at_warn:?}");
+        assert!(at_warn[0].contains("sdk-warn"));
+        assert_eq!(filter("warn").max_level_hint(), Some(LevelFilter::WARN));
+
+        let at_trace = passed("trace", events).join("\n");
+        assert!(at_trace.contains("sdk-debug") && at_trace.contains("own-debug"));
+        assert!(!at_trace.contains("hyper-trace"), "hyper is capped at info");
+    }
 
     #[test]
     fn level_prefers_provider_variable() {
