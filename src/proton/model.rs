@@ -81,7 +81,9 @@ impl VersionKey {
     /// Parses a resource ID for a version of `kind`: either `NAME:MAJOR.MINOR` or a full
     /// version ARN. An ARN of the other kind is rejected with [`IdError::WrongKind`].
     pub fn parse_id(kind: TemplateKind, id: &str) -> Result<Self, IdError> {
-        if id.starts_with("arn:") {
+        // `arn` is a valid template name, so `arn:1.0` is a version id; an ARN has
+        // at least five `:`.
+        if id.starts_with("arn:") && id.matches(':').count() > 1 {
             let (found, key) = Self::parse_arn(id)?;
             if found != kind {
                 return Err(IdError::WrongKind {
@@ -434,6 +436,24 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("service template version"), "{msg}");
         assert!(msg.contains("environment-template/"), "{msg}");
+    }
+
+    /// Found by fuzzing: the id of version 1.0 of a template named `arn` was taken for an
+    /// ARN, so every read of such a version failed.
+    #[test]
+    fn a_template_named_arn_is_a_name() {
+        for kind in [TemplateKind::Environment, TemplateKind::Service] {
+            let key = VersionKey::parse_id(kind, "arn:1.0").unwrap();
+            assert_eq!(
+                (
+                    key.template_name.as_str(),
+                    key.major.as_str(),
+                    key.minor.as_str()
+                ),
+                ("arn", "1", "0")
+            );
+            assert_eq!(VersionKey::parse_id(kind, &key.to_string()), Ok(key));
+        }
     }
 
     #[test]
