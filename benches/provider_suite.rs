@@ -51,6 +51,15 @@ fn command_line(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// The one-minute load average of a `/proc/loadavg` line.
+fn load1(loadavg: &str) -> f64 {
+    loadavg
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
 fn header(load_before: &str, load_after: &str, total: f64) -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -82,10 +91,9 @@ fn header(load_before: &str, load_after: &str, total: f64) -> String {
         `proton-local`; {tf}; every Terraform command is the real CLI with the provider installed \
         from a filesystem mirror, against a `proton-local` the suite starts (SigV4, real wire protocol). \
         CI runs a small version of the same code (`tests/bench_smoke.rs`, correctness only).\n\n\
-        **Machine:** {nproc} CPUs ({model}), {memory} memory. Load average before: `{lb}`, after: `{la}`. \
-        The machine was shared with other builds while this ran, so absolute times are noisy; every \
-        comparison is a ratio against a baseline timed alternately in the same run, and medians are \
-        reported.\n\n\
+        **Machine:** {nproc} CPUs ({model}), {memory} memory. Load average before: `{lb}`, after: `{la}`{busy}. \
+        Every comparison is a ratio against a baseline timed alternately in the same run, and medians \
+        are reported.\n\n\
         Commands timed (in each Terraform working directory):\n\n\
         ```sh\n\
         terraform plan -no-color -input=false -detailed-exitcode              # targets 1, 2\n\
@@ -94,6 +102,11 @@ fn header(load_before: &str, load_after: &str, total: f64) -> String {
         terraform plan -refresh-only -no-color -input=false -detailed-exitcode # target 5\n\
         ```\n",
         tf = terraform.lines().next().unwrap_or("Terraform"),
+        busy = if load1(load_before) > 1.0 {
+            " (other work shared the machine before the run, so absolute times are noisy)"
+        } else {
+            ""
+        },
         lb = load_before.trim(),
         la = load_after.trim(),
     )
