@@ -412,9 +412,12 @@ pub fn report(config: &Config, r: &Results) -> String {
     }
     let _ = writeln!(
         out,
-        "\nRatio of medians: **{ratio:.2}×** (target ≤ 2.0×): {}. Provider CPU (utime+stime of every provider process, sampled; 10 ms ticks) per plan: median {:.0} ms.\n",
+        "\nRatio of medians: **{ratio:.2}×** (target ≤ 2.0×): {}. Provider CPU per plan (utime+stime of every provider process, sampled in 10 ms ticks): median {}.\n",
         verdict(ratio <= 2.0),
-        1000.0 * median(&r.plan_one_cpu)
+        match 1000.0 * median(&r.plan_one_cpu) {
+            ms if ms < 10.0 => "under one 10 ms tick".to_string(),
+            ms => format!("{ms:.0} ms"),
+        }
     );
     match &r.plan_breakdown {
         Some(b) => out.push_str(&b.report()),

@@ -91,7 +91,7 @@ pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> &'static str {
 
 /// The filter for `level`: that level everywhere, dependencies at most at
 /// their cap. A cap never raises a dependency above the requested level (at
-/// the default `warn`, a `debug` cap would make the SDK write dozens of lines
+/// the default `warn`, a `debug` cap would make the SDK write about 18 lines
 /// per request for Terraform to read and drop).
 pub fn filter(level: &str) -> EnvFilter {
     let requested = level.parse::<LevelFilter>().unwrap_or(LevelFilter::WARN);
