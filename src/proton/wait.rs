@@ -60,7 +60,7 @@ impl PollSchedule {
         }
         let grown = match self.growth {
             Growth::Geometric => current * 3 / 2,
-            Growth::ShareOfElapsed { divisor } => elapsed / divisor,
+            Growth::ShareOfElapsed { divisor } => elapsed.checked_div(divisor).unwrap_or(self.max),
         };
         grown.clamp(self.initial, self.max)
     }
