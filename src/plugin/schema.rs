@@ -148,8 +148,8 @@ pub enum Validator {
 }
 
 /// A regular expression compiled on first use. Terraform starts the provider
-/// several times per command, and most of those runs never validate a value
-/// (one only reads the schema), so compiling every pattern up front is waste.
+/// several times per command and some of those runs only read the schema, so
+/// compiling every pattern at start-up is paid where nothing is validated.
 #[derive(Debug, Clone)]
 pub struct LazyRegex {
     source: &'static str,
