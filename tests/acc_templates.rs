@@ -482,3 +482,53 @@ async fn bad_template_input_fails_at_plan_without_any_api_call() {
     );
     assert_eq!(acc.endpoint.total_requests(), 0);
 }
+
+/// A template that exists outside the state (made in the console, or state lost): the create
+/// error says how to adopt it, and following that advice converges.
+#[tokio::test(flavor = "multi_thread")]
+async fn creating_a_template_that_exists_says_how_to_import_it() {
+    let acc = Acc::new();
+    acc.endpoint
+        .client
+        .create_environment_template()
+        .name("taken")
+        .description("made in the console")
+        .send()
+        .await
+        .unwrap();
+    let config = template(
+        ENV,
+        "taken",
+        "  name = \"taken\"\n  description = \"made in the console\"",
+    );
+    acc.config(&template(
+        ENV,
+        "taken",
+        "  name = \"taken\"\n  description = \"mine\"",
+    ));
+    let run = acc.apply();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let text = flat(&run.stderr);
+    assert!(
+        text.contains("Unable to create environment template")
+            && text.contains("already exists")
+            && text.contains("terraform import proton_environment_template.LABEL taken"),
+        "{text}"
+    );
+
+    acc.config(&config);
+    acc.work
+        .run(&[
+            "import",
+            "-no-color",
+            "-input=false",
+            &format!("{ENV}.taken"),
+            "taken",
+        ])
+        .assert_ok("import");
+    acc.assert_no_changes();
+    acc.destroy();
+    assert!(!environment_template_names(&acc)
+        .await
+        .contains(&"taken".to_string()));
+}

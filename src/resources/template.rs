@@ -480,6 +480,19 @@ impl Resource for TemplateResource {
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
                 ApplyOutcome::ok(self.state_from(&template, planned, own_tags, &tags_all))
             }
+            Err(err) if err.to_string().contains("already exists") => {
+                // Typically a template made outside Terraform, or state that was lost.
+                let detail = format!(
+                    "{err}\n\nThe {noun} `{name}` exists but is not in this Terraform state. To manage it here, import it: terraform import {ty}.LABEL {name}",
+                    noun = kind.noun(),
+                    name = input.name,
+                    ty = type_name(kind),
+                );
+                ApplyOutcome::failed(
+                    None,
+                    Diagnostics::from_error(format!("Unable to create {}", kind.noun()), detail),
+                )
+            }
             Err(err) => ApplyOutcome::failed(None, api_error("create", kind, &err)),
         }
     }
