@@ -263,7 +263,7 @@ pub fn template_state(
 }
 
 /// The diagnostic for a failed Proton call.
-fn api_error(action: &str, kind: TemplateKind, err: &ProtonError) -> Diagnostics {
+fn api_error(action: &str, kind: TemplateKind, err: &dyn std::fmt::Display) -> Diagnostics {
     Diagnostics::from_error(
         format!("Unable to {action} {}", kind.noun()),
         err.to_string(),
@@ -488,10 +488,7 @@ impl Resource for TemplateResource {
                     name = input.name,
                     ty = type_name(kind),
                 );
-                ApplyOutcome::failed(
-                    None,
-                    Diagnostics::from_error(format!("Unable to create {}", kind.noun()), detail),
-                )
+                ApplyOutcome::failed(None, api_error("create", kind, &detail))
             }
             Err(err) => ApplyOutcome::failed(None, api_error("create", kind, &err)),
         }
