@@ -56,6 +56,11 @@ pub fn tags_all_attribute() -> Attribute {
     )
 }
 
+/// The `tags_all` attribute of a resource object, as a tag map.
+pub fn all_of(object: &Value) -> BTreeMap<String, String> {
+    from_value(object.get_attr("tags_all").unwrap_or(&Value::Null))
+}
+
 /// A tag map from a `map(string)` value (null and unknown read as empty).
 pub fn from_value(value: &Value) -> BTreeMap<String, String> {
     match value {
@@ -117,8 +122,8 @@ pub async fn update_remote(
     prior: &Value,
     planned: &Value,
 ) -> Result<bool, ProtonError> {
-    let before = from_value(prior.get_attr("tags_all").unwrap_or(&Value::Null));
-    let after = from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+    let before = all_of(prior);
+    let after = all_of(planned);
     if before == after {
         return Ok(false);
     }

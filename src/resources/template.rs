@@ -455,7 +455,7 @@ impl Resource for TemplateResource {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
-        let tags_all = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+        let tags_all = tags::all_of(planned);
         let input = CreateTemplateInput {
             name: str_attr(planned, "name").unwrap_or_default().to_string(),
             display_name: str_attr(planned, "display_name").map(str::to_string),
@@ -580,8 +580,7 @@ impl Resource for TemplateResource {
         .await;
         match result {
             Ok(template) => {
-                let tags_all =
-                    tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+                let tags_all = tags::all_of(planned);
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
                 ApplyOutcome::ok(self.state_from(&template, planned, own_tags, &tags_all))
             }

@@ -297,7 +297,7 @@ impl<K: VersionKind> TemplateVersionResource<K> {
 
     fn create_input(&self, planned: &Value) -> CreateVersionInput {
         let (source_bucket, source_key) = source_location(planned).unwrap_or_default();
-        let mut tags = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+        let mut tags = tags::all_of(planned);
         if let Some(location) = source_tag_value(&source_bucket, &source_key) {
             tags.insert(SOURCE_TAG.to_string(), location);
         }
@@ -431,7 +431,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         let timeout = timeout_from(planned, "create", CREATE_TIMEOUT);
         let input = self.create_input(planned);
         let planned_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
-        let tags_all = tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+        let tags_all = tags::all_of(planned);
 
         // Nothing exists until Proton accepts the create; if this is cut
         // short, the next apply resends the same client token.
@@ -569,8 +569,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         .await;
         match result {
             Ok(version) => {
-                let tags_all =
-                    tags::from_value(planned.get_attr("tags_all").unwrap_or(&Value::Null));
+                let tags_all = tags::all_of(planned);
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
                 ApplyOutcome::ok(self.state_from(&version, planned, own_tags, &tags_all))
             }
