@@ -78,10 +78,10 @@ fn header(load_before: &str, load_after: &str, total: f64) -> String {
             format!("{:.1} GiB", kib / 1024.0 / 1024.0)
         });
     let nproc = std::thread::available_parallelism().map_or(0, usize::from);
-    let terraform = command_line(
-        &support::terraform::terraform_binary().display().to_string(),
-        &["version"],
-    );
+    let terraform: Vec<String> = support::terraform::Cli::ALL
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let commit = command_line("git", &["rev-parse", "--short", "HEAD"]);
     let date = command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     format!(
@@ -101,7 +101,7 @@ fn header(load_before: &str, load_after: &str, total: f64) -> String {
         terraform destroy -auto-approve -no-color -input=false -parallelism=10 # target 4\n\
         terraform plan -refresh-only -no-color -input=false -detailed-exitcode # target 5\n\
         ```\n",
-        tf = terraform.lines().next().unwrap_or("Terraform"),
+        tf = terraform.join(" and "),
         busy = if load1(load_before) > 1.0 {
             " (other work shared the machine before the run, so absolute times are noisy)"
         } else {

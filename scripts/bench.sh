@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The project's benchmark command (issue 6): installs Terraform 1.0.3, builds
+# The project's benchmark command: installs both Terraform CLIs, builds
 # the provider and proton-local in release mode, runs the whole suite in
 # benches/ (it starts proton-local itself) and writes docs/benchmarks.md.
-# Takes about 20 minutes on a 2-core machine, half of it the LTO build.
+# Every Terraform-driven figure is taken once per CLI (1.0.3 and 1.15.5).
+# Takes about 30 minutes on a 2-core machine, a third of it the LTO build.
 # BENCH_OUT=path writes elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-terraform.sh
-export TERRAFORM="$PWD/tools/terraform"
+export TERRAFORM="${TERRAFORM:-$PWD/tools/terraform}"
+export TERRAFORM_1_0_3="${TERRAFORM_1_0_3:-$PWD/tools/terraform-1.0.3}"
 
 # `cargo bench` builds the provider binary it measures (CARGO_BIN_EXE_*), in
 # the release profile; proton-local's binary is not part of that build.

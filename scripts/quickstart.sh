@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, one command from a fresh clone: build the provider,
-# proton-local and xtask; install Terraform 1.0.3; start proton-local with
+# proton-local and xtask; install Terraform (1.15.5 runs the quickstart;
+# 1.0.3, the oldest supported, is installed beside it); start proton-local with
 # the quickstart's bundles; apply examples/quickstart (the templates, their
 # versions and a look-up); show what was created. Everything lives in
 # .quickstart/ (state, proton-local data, bundles): a second run changes nothing.
@@ -46,10 +47,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Building the provider, proton-local and xtask ($profile)"
 cargo build "${cargo_profile[@]}" -p terraform-provider-proton -p proton-local -p xtask
 
-step "Installing Terraform 1.0.3 into tools/ (if needed)"
+step "Installing Terraform 1.15.5 (and 1.0.3) into tools/ (if needed)"
 scripts/install-terraform.sh
 terraform="$root/tools/terraform"
-version=$("$terraform" version)
+version=$(TF_CLI_CONFIG_FILE=/dev/null "$terraform" version)
 echo "${version%%$'\n'*}"
 
 mkdir -p "$qs"

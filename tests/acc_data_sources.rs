@@ -1,4 +1,4 @@
-//! The data sources under the real Terraform 1.0.3 against proton-local:
+//! The data sources under both real Terraform CLIs against proton-local:
 //! templates, their versions and the recommended version, all in one
 //! configuration with the resources that create them. Every step applies and
 //! then requires an empty plan; every test ends with the endpoint holding
@@ -10,6 +10,7 @@ mod support;
 
 use serde_json::json;
 use support::acc::Acc;
+use support::terraform::Cli;
 
 /// Terraform wraps diagnostics in a box at 78 columns: compare flattened text.
 fn flat(text: &str) -> String {
@@ -97,9 +98,9 @@ output "all" { value = data.proton_environment_template_versions.all }
 output "major_2" { value = data.proton_environment_template_versions.major_2 }
 "#;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn environment_data_sources_read_what_the_same_configuration_created() {
-    let acc = Acc::new();
+each_cli!(async environment_data_sources_read_what_the_same_configuration_created);
+async fn environment_data_sources_read_what_the_same_configuration_created(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint
         .write_environment_bundle("bundles", "env.tar.gz", true);
     // 1.0 published, 1.1 and 2.0 drafts: the recommended version is 1.0
@@ -203,9 +204,9 @@ resource "proton_environment_template" "web" {{
     nothing_left(&acc).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn service_data_sources() {
-    let acc = Acc::new();
+each_cli!(async service_data_sources);
+async fn service_data_sources(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint
         .write_environment_bundle("bundles", "env.tar.gz", true);
     acc.endpoint.write_service_bundle("bundles", "svc.tar.gz");
@@ -286,9 +287,9 @@ output "all" {{ value = data.proton_service_template_versions.all }}
     nothing_left(&acc).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn look_ups_that_find_nothing_say_what_was_looked_for() {
-    let acc = Acc::new();
+each_cli!(async look_ups_that_find_nothing_say_what_was_looked_for);
+async fn look_ups_that_find_nothing_say_what_was_looked_for(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint
         .write_environment_bundle("bundles", "env.tar.gz", true);
     // A template with one draft version and nothing published.

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 
 use support::acc::Acc;
 use support::proton_local::Options;
-use support::terraform::terraform_binary;
+use support::terraform::Cli;
 
 const CONFIG: &str = r#"
 resource "proton_environment_template_version" "v" {
@@ -31,11 +31,9 @@ resource "proton_environment_template_version" "v" {
 /// the provider reports that Proton accepted the create and it is waiting
 /// for registration: the moment to interrupt.
 fn apply_until_waiting(acc: &Acc) -> Child {
-    let mut child = Command::new(terraform_binary())
-        .args(["apply", "-auto-approve", "-no-color", "-input=false"])
-        .current_dir(acc.work.config_dir())
-        .env("TF_CLI_CONFIG_FILE", acc.work.dir.path().join("cli.tfrc"))
-        .env("CHECKPOINT_DISABLE", "1")
+    let mut child = acc
+        .work
+        .command(&["apply", "-auto-approve", "-no-color", "-input=false"])
         .env("TF_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -87,11 +85,14 @@ fn group(leader: &Child) -> String {
     format!("-{}", leader.id())
 }
 
-async fn setup() -> Acc {
-    let acc = Acc::with_options(Options {
-        registration_delay: Some("3s"),
-        ..Default::default()
-    });
+async fn setup(cli: Cli) -> Acc {
+    let acc = Acc::with_options(
+        cli,
+        Options {
+            registration_delay: Some("3s"),
+            ..Default::default()
+        },
+    );
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
@@ -117,9 +118,9 @@ async fn assert_converges_without_duplicates(acc: &Acc) {
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_terraform_then_apply_adopts_the_version() {
-    let acc = setup().await;
+each_cli!(async killed_terraform_then_apply_adopts_the_version);
+async fn killed_terraform_then_apply_adopts_the_version(cli: Cli) {
+    let acc = setup(cli).await;
     let mut terraform = apply_until_waiting(&acc);
     // Terraform and everything it started die at once.
     signal(&group(&terraform), "KILL");
@@ -130,9 +131,9 @@ async fn killed_terraform_then_apply_adopts_the_version() {
     assert_eq!(acc.endpoint.counters()["versions_created"], 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_provider_then_apply_adopts_the_version() {
-    let acc = setup().await;
+each_cli!(async killed_provider_then_apply_adopts_the_version);
+async fn killed_provider_then_apply_adopts_the_version(cli: Cli) {
+    let acc = setup(cli).await;
     let mut terraform = apply_until_waiting(&acc);
     let providers = provider_pids_in(terraform.id());
     assert!(!providers.is_empty(), "no provider process found");
@@ -148,9 +149,9 @@ async fn killed_provider_then_apply_adopts_the_version() {
     assert_eq!(acc.endpoint.counters()["versions_created"], 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn interrupted_terraform_keeps_the_object_and_the_next_apply_converges() {
-    let acc = setup().await;
+each_cli!(async interrupted_terraform_keeps_the_object_and_the_next_apply_converges);
+async fn interrupted_terraform_keeps_the_object_and_the_next_apply_converges(cli: Cli) {
+    let acc = setup(cli).await;
     let mut terraform = apply_until_waiting(&acc);
     // Ctrl-C: Terraform asks the provider to stop; the wait ends at once and
     // the version is returned so Terraform keeps it (tainted).

@@ -1,4 +1,4 @@
-//! The version resources under the real Terraform 1.0.3 against proton-local.
+//! The version resources under both real Terraform CLIs against proton-local.
 //! Every step applies and then requires an empty plan; every test ends with
 //! the endpoint holding none of the versions it created (checked through
 //! the API, not the state).
@@ -9,6 +9,7 @@ mod support;
 
 use support::acc::Acc;
 use support::proton_local::Options;
+use support::terraform::Cli;
 
 const ENV: &str = "proton_environment_template_version";
 
@@ -29,9 +30,9 @@ resource "{ENV}" "{name}" {{
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn environment_version_lifecycle_update_publish_and_import() {
-    let acc = Acc::new();
+each_cli!(async environment_version_lifecycle_update_publish_and_import);
+async fn environment_version_lifecycle_update_publish_and_import(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "web-v1.tar.gz", true);
@@ -166,9 +167,9 @@ async fn environment_version_lifecycle_update_publish_and_import() {
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn service_version_with_compatible_environment_templates() {
-    let acc = Acc::new();
+each_cli!(async service_version_with_compatible_environment_templates);
+async fn service_version_with_compatible_environment_templates(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("net").await;
     acc.endpoint.create_environment_template("db").await;
     acc.endpoint.create_service_template("api").await;
@@ -244,9 +245,9 @@ resource "proton_service_template_version" "svc" {{
     assert!(acc.endpoint.environment_versions("db").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn source_change_replaces_the_version() {
-    let acc = Acc::new();
+each_cli!(async source_change_replaces_the_version);
+async fn source_change_replaces_the_version(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
@@ -296,9 +297,9 @@ async fn source_change_replaces_the_version() {
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn versions_deleted_out_of_band_are_planned_again() {
-    let acc = Acc::new();
+each_cli!(async versions_deleted_out_of_band_are_planned_again);
+async fn versions_deleted_out_of_band_are_planned_again(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
@@ -374,9 +375,9 @@ async fn remote_tags(acc: &Acc, address: &str) -> Vec<(String, String)> {
     tags
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn tags_and_default_tags() {
-    let mut acc = Acc::new();
+each_cli!(async tags_and_default_tags);
+async fn tags_and_default_tags(cli: Cli) {
+    let mut acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
@@ -448,9 +449,9 @@ async fn tags_and_default_tags() {
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn registration_failure_taints_and_a_fixed_bundle_recovers() {
-    let acc = Acc::new();
+each_cli!(async registration_failure_taints_and_a_fixed_bundle_recovers);
+async fn registration_failure_taints_and_a_fixed_bundle_recovers(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", false);
@@ -485,12 +486,15 @@ async fn registration_failure_taints_and_a_fixed_bundle_recovers() {
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn twenty_minors_in_parallel_then_destroyed_together() {
-    let acc = Acc::with_options(Options {
-        registration_delay: Some("300ms"),
-        ..Default::default()
-    });
+each_cli!(async twenty_minors_in_parallel_then_destroyed_together);
+async fn twenty_minors_in_parallel_then_destroyed_together(cli: Cli) {
+    let acc = Acc::with_options(
+        cli,
+        Options {
+            registration_delay: Some("300ms"),
+            ..Default::default()
+        },
+    );
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "base.tar.gz", true);
@@ -530,9 +534,9 @@ resource "{ENV}" "minor" {{
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn bad_input_fails_at_plan_without_any_api_call() {
-    let acc = Acc::new();
+each_cli!(async bad_input_fails_at_plan_without_any_api_call);
+async fn bad_input_fails_at_plan_without_any_api_call(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     let service = |inner: &str| {
         format!(
@@ -595,9 +599,9 @@ resource "proton_service_template_version" "bad" {{
     assert_eq!(acc.endpoint.total_requests(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn wrong_credentials_are_a_clear_error() {
-    let acc = Acc::new();
+each_cli!(async wrong_credentials_are_a_clear_error);
+async fn wrong_credentials_are_a_clear_error(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
@@ -625,9 +629,9 @@ async fn wrong_credentials_are_a_clear_error() {
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn for_each_and_values_known_only_after_apply() {
-    let acc = Acc::new();
+each_cli!(async for_each_and_values_known_only_after_apply);
+async fn for_each_and_values_known_only_after_apply(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "base.tar.gz", true);
@@ -673,9 +677,9 @@ resource "{ENV}" "minor" {{
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn skip_destroy_forgets_the_version_and_leaves_it_in_proton() {
-    let acc = Acc::new();
+each_cli!(async skip_destroy_forgets_the_version_and_leaves_it_in_proton);
+async fn skip_destroy_forgets_the_version_and_leaves_it_in_proton(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
@@ -698,4 +702,45 @@ async fn skip_destroy_forgets_the_version_and_leaves_it_in_proton() {
         .await
         .unwrap();
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
+}
+
+each_cli!(async unknown_values_arrive_refined_from_terraform_1_6_on);
+/// Terraform 1.6+ sends an unknown it knows something about (here a string
+/// prefix, and not null) as a refined unknown, msgpack extension 12; older
+/// CLIs send a plain unknown. Either plans, and the provider sees which.
+async fn unknown_values_arrive_refined_from_terraform_1_6_on(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.config(&format!(
+        r#"
+resource "proton_environment_template" "web" {{
+  name = "web"
+}}
+
+resource "{ENV}" "v" {{
+  template_name = proton_environment_template.web.name
+  description   = "version of ${{proton_environment_template.web.arn}}"
+  source {{
+    s3 {{
+      bucket = "bundles"
+      key    = "a.tar.gz"
+    }}
+  }}
+}}
+"#
+    ));
+    let plan = acc.work.run_with_env(
+        &["plan", "-no-color", "-input=false", "-detailed-exitcode"],
+        &[("TF_LOG_PROVIDER", "trace")],
+    );
+    assert_eq!(plan.code, 2, "{cli}: {}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("2 to add"), "{cli}: {}", plan.stdout);
+    let refined = plan.stderr.contains("refined unknown received");
+    assert_eq!(
+        refined,
+        cli.at_least(1, 6),
+        "{cli}: refined unknowns seen: {refined}\n{}",
+        plan.stderr
+    );
 }

@@ -1,4 +1,4 @@
-//! The template resources under the real Terraform 1.0.3 against
+//! The template resources under both real Terraform CLIs against
 //! proton-local. Every step applies and then requires an empty plan; every
 //! test ends with the endpoint holding none of the templates it created
 //! (checked through the API, not the state).
@@ -8,6 +8,7 @@
 mod support;
 
 use support::acc::Acc;
+use support::terraform::Cli;
 
 const ENV: &str = "proton_environment_template";
 const SVC: &str = "proton_service_template";
@@ -70,9 +71,9 @@ async fn remote_environment_template(
         .clone()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn environment_template_update_drift_import_and_out_of_band_deletion() {
-    let acc = Acc::new();
+each_cli!(async environment_template_update_drift_import_and_out_of_band_deletion);
+async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: Cli) {
+    let acc = Acc::new(cli);
     let address = format!("{ENV}.web");
     let config = |display: &str, description: &str| {
         template(
@@ -234,9 +235,9 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion() {
     assert!(environment_template_names(&acc).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn immutable_attributes_replace_the_template() {
-    let acc = Acc::new();
+each_cli!(async immutable_attributes_replace_the_template);
+async fn immutable_attributes_replace_the_template(cli: Cli) {
+    let acc = Acc::new(cli);
     let env =
         |name: &str, extra: &str| template(ENV, "e", &format!("  name = \"{name}\"\n{extra}"));
     let svc = |extra: &str| template(SVC, "s", &format!("  name = \"api\"\n{extra}"));
@@ -316,9 +317,9 @@ async fn immutable_attributes_replace_the_template() {
     assert!(service_template_names(&acc).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn destroy_with_versions_names_them_and_in_order_succeeds() {
-    let acc = Acc::new();
+each_cli!(async destroy_with_versions_names_them_and_in_order_succeeds);
+async fn destroy_with_versions_names_them_and_in_order_succeeds(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint
         .write_environment_bundle("bundles", "web.tar.gz", true);
     let version = |label: &str, extra: &str| {
@@ -425,9 +426,9 @@ resource "proton_environment_template_version" "{label}" {{
     assert!(environment_template_names(&acc).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn bad_template_input_fails_at_plan_without_any_api_call() {
-    let acc = Acc::new();
+each_cli!(async bad_template_input_fails_at_plan_without_any_api_call);
+async fn bad_template_input_fails_at_plan_without_any_api_call(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint.reset_counters();
     for (body, expected) in [
         (
@@ -483,11 +484,11 @@ async fn bad_template_input_fails_at_plan_without_any_api_call() {
     assert_eq!(acc.endpoint.total_requests(), 0);
 }
 
+each_cli!(async creating_a_template_that_exists_says_how_to_import_it);
 /// A template that exists outside the state (made in the console, or state lost): the create
 /// error says how to adopt it, and following that advice converges.
-#[tokio::test(flavor = "multi_thread")]
-async fn creating_a_template_that_exists_says_how_to_import_it() {
-    let acc = Acc::new();
+async fn creating_a_template_that_exists_says_how_to_import_it(cli: Cli) {
+    let acc = Acc::new(cli);
     acc.endpoint
         .client
         .create_environment_template()

@@ -11,34 +11,49 @@
 mod suite;
 mod support;
 
+use support::terraform::Cli;
+
 #[test]
 fn benchmark_suite_runs_end_to_end() {
     let config = suite::Config::smoke();
     let results = suite::run(&config, &|what| eprintln!("bench smoke: {what}"));
-    assert_eq!(results.plan_empty.len(), config.plan_runs);
-    assert_eq!(results.plan_one.len(), config.plan_runs);
-    // Terraform 1.0.3 starts the provider more than once per plan; each start was sampled.
-    assert!(results.plan_one_starts.iter().all(|&n| n >= 1));
-    assert!(results.plan_one_rss_kib.iter().all(|&kib| kib > 0));
-    assert!(
-        results.plan_one_requests >= 1,
-        "the plan must refresh through proton-local"
-    );
-    let breakdown = results
-        .plan_breakdown
-        .as_ref()
-        .expect("the traced plan breaks down into phases");
     assert_eq!(
-        breakdown.starts, results.plan_one_starts[0],
-        "the trace and the sampler see the same provider starts"
+        results.clis.iter().map(|c| c.cli).collect::<Vec<_>>(),
+        Cli::ALL,
+        "every CLI measured"
     );
-    assert!(breakdown.client_certificate_ms > 0.0 && breakdown.serving_ms > 0.0);
+    for c in &results.clis {
+        let cli = c.cli;
+        assert_eq!(c.plan_empty.len(), config.plan_runs, "{cli}");
+        assert_eq!(c.plan_one.len(), config.plan_runs, "{cli}");
+        assert!(c.plan_one_starts.iter().all(|&n| n >= 1), "{cli}");
+        assert!(c.plan_one_rss_kib.iter().all(|&kib| kib > 0), "{cli}");
+        assert!(
+            c.plan_one_requests >= 1,
+            "{cli}: the plan must refresh through proton-local"
+        );
+        let breakdown = c
+            .plan_breakdown
+            .as_ref()
+            .unwrap_or_else(|| panic!("{cli}: the traced plan breaks down into phases"));
+        assert_eq!(
+            breakdown.starts, c.plan_one_starts[0],
+            "{cli}: the trace and the sampler see the same provider starts"
+        );
+        assert!(
+            breakdown.client_certificate_ms > 0.0 && breakdown.serving_ms > 0.0,
+            "{cli}: {breakdown:?}"
+        );
+        assert_eq!(c.apply.len(), config.apply_runs, "{cli}");
+        assert_eq!(c.destroy.len(), config.apply_runs, "{cli}");
+        assert_eq!(c.refresh.len(), config.refresh_runs, "{cli}");
+        assert!(
+            c.refresh_requests >= config.refresh_versions as u64,
+            "{cli}"
+        );
+    }
     assert_eq!(results.startup_ms.len(), config.startup_runs);
     assert_eq!(results.rpc.len(), 7);
-    assert_eq!(results.apply.len(), config.apply_runs);
-    assert_eq!(results.destroy.len(), config.apply_runs);
-    assert_eq!(results.refresh.len(), config.refresh_runs);
-    assert!(results.refresh_requests >= config.refresh_versions as u64);
     let report = suite::report(&config, &results);
     for section in ["## 1.", "## 2.", "## 3.", "## 4.", "## 5."] {
         assert!(report.contains(section), "{section} missing:\n{report}");

@@ -10,7 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::proton_local::ProtonLocal;
-use support::terraform::{Run, Workdir};
+use support::terraform::{Cli, Run, Workdir};
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -29,8 +29,8 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A workdir whose `main.tf` is the endpoint's provider block plus `body`.
-fn workdir_for(local: &ProtonLocal, body: &str) -> Workdir {
-    let work = Workdir::new();
+fn workdir_for(cli: Cli, local: &ProtonLocal, body: &str) -> Workdir {
+    let work = Workdir::new(cli);
     work.write_config(&format!("{}\n{body}", local.provider_block("")));
     work.init();
     work
@@ -131,8 +131,8 @@ fn output_values(work: &Workdir) -> serde_json::Value {
     serde_json::Value::Object(values)
 }
 
-#[test]
-fn template_examples_apply_import_and_destroy() {
+each_cli!(template_examples_apply_import_and_destroy);
+fn template_examples_apply_import_and_destroy(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
     let body = format!(
@@ -140,7 +140,7 @@ fn template_examples_apply_import_and_destroy() {
         read_example("resources/proton_environment_template/resource.tf"),
         read_example("resources/proton_service_template/resource.tf")
     );
-    let work = workdir_for(&local, &body);
+    let work = workdir_for(cli, &local, &body);
     apply(&work);
     assert_no_changes(&work, "after apply");
     let env = resource_values(&work, "proton_environment_template.example");
@@ -210,8 +210,8 @@ const DATA_SOURCE_EXAMPLES: [&str; 6] = [
     "proton_service_template_versions",
 ];
 
-#[test]
-fn data_source_examples_read_what_they_name() {
+each_cli!(data_source_examples_read_what_they_name);
+fn data_source_examples_read_what_they_name(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
     local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
@@ -219,6 +219,7 @@ fn data_source_examples_read_what_they_name() {
 
     // What the examples read: the template examples plus a published 1.0 of each.
     let fixtures = workdir_for(
+        cli,
         &local,
         &format!(
             "{}\n{}\n{DATA_SOURCE_FIXTURES}",
@@ -233,7 +234,7 @@ fn data_source_examples_read_what_they_name() {
         .iter()
         .map(|name| read_example(&format!("data-sources/{name}/data-source.tf")))
         .collect();
-    let work = workdir_for(&local, &examples.join("\n"));
+    let work = workdir_for(cli, &local, &examples.join("\n"));
     apply(&work);
     assert_no_changes(&work, "after apply");
     let outputs = output_values(&work);
@@ -277,8 +278,8 @@ fn data_source_examples_read_what_they_name() {
     rt.block_on(no_templates_left(&local));
 }
 
-#[test]
-fn environment_template_version_example_applies_imports_and_destroys() {
+each_cli!(environment_template_version_example_applies_imports_and_destroys);
+fn environment_template_version_example_applies_imports_and_destroys(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
     // What the example's comment asks for.
@@ -287,6 +288,7 @@ fn environment_template_version_example_applies_imports_and_destroys() {
 
     let example = "proton_environment_template_version";
     let work = workdir_for(
+        cli,
         &local,
         &read_example(&format!("resources/{example}/resource.tf")),
     );
@@ -315,8 +317,8 @@ fn environment_template_version_example_applies_imports_and_destroys() {
     );
 }
 
-#[test]
-fn service_template_version_example_applies_imports_and_destroys() {
+each_cli!(service_template_version_example_applies_imports_and_destroys);
+fn service_template_version_example_applies_imports_and_destroys(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
     rt.block_on(local.create_environment_template("example-env"));
@@ -326,6 +328,7 @@ fn service_template_version_example_applies_imports_and_destroys() {
 
     let example = "proton_service_template_version";
     let work = workdir_for(
+        cli,
         &local,
         &read_example(&format!("resources/{example}/resource.tf")),
     );
@@ -359,8 +362,8 @@ fn service_template_version_example_applies_imports_and_destroys() {
     );
 }
 
-#[test]
-fn provider_example_configures_the_provider() {
+each_cli!(provider_example_configures_the_provider);
+fn provider_example_configures_the_provider(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
     rt.block_on(local.create_environment_template("provider-example"));
@@ -386,7 +389,7 @@ resource "proton_environment_template_version" "trivial" {
   }
 }
 "#;
-    let work = Workdir::new();
+    let work = Workdir::new(cli);
     std::fs::write(
         work.config_dir().join("main.tf"),
         format!("{provider}{resource}"),
@@ -407,8 +410,8 @@ resource "proton_environment_template_version" "trivial" {
         .is_empty());
 }
 
-#[test]
-fn quickstart_configuration_applies_with_its_bundles() {
+each_cli!(quickstart_configuration_applies_with_its_bundles);
+fn quickstart_configuration_applies_with_its_bundles(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
     // The configuration creates its templates; only the bundles are given:
@@ -421,7 +424,7 @@ fn quickstart_configuration_applies_with_its_bundles() {
         std::fs::write(bucket_dir.join(format!("{name}.tar.gz")), bytes).unwrap();
     }
 
-    let work = Workdir::new();
+    let work = Workdir::new(cli);
     let main = read_example("quickstart/main.tf");
     std::fs::write(work.config_dir().join("main.tf"), main).unwrap();
     work.init();
@@ -477,16 +480,18 @@ fn archive(dir: &Path) -> Vec<u8> {
     builder.into_inner().unwrap().finish().unwrap()
 }
 
-#[test]
-fn examples_are_terraform_fmt_clean() {
-    let fmt = std::process::Command::new(support::terraform::terraform_binary())
+each_cli!(examples_are_terraform_fmt_clean);
+fn examples_are_terraform_fmt_clean(cli: Cli) {
+    let fmt = cli
+        .command()
         .args(["fmt", "-check", "-recursive", "-list=true", "-no-color"])
         .arg(examples_dir())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
         .output()
         .unwrap();
     assert!(
         fmt.status.success(),
-        "terraform fmt would change: {}{}",
+        "{cli} fmt would change: {}{}",
         String::from_utf8_lossy(&fmt.stdout),
         String::from_utf8_lossy(&fmt.stderr)
     );

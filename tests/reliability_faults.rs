@@ -1,4 +1,4 @@
-//! Reliability under faults, with the real Terraform 1.0.3 against
+//! Reliability under faults, with both real Terraform CLIs against
 //! proton-local: injected throttling and 5xx, an unreachable and a hanging
 //! endpoint, an endpoint restarted mid-apply, and two working directories
 //! creating minors of one major at the same time. Figures go to
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use support::acc::Acc;
 use support::proton_local::{binary, Options};
-use support::terraform::{terraform_binary, Run, Workdir};
+use support::terraform::{Cli, Run, Workdir};
 
 const ENV: &str = "proton_environment_template_version";
 
@@ -71,12 +71,15 @@ async fn api_ids(acc: &Acc) -> BTreeSet<String> {
     ids
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn fifty_versions_apply_under_throttling_and_server_errors() {
-    let mut acc = Acc::with_options(Options {
-        registration_delay: Some("200ms"),
-        ..Default::default()
-    });
+each_cli!(async fifty_versions_apply_under_throttling_and_server_errors);
+async fn fifty_versions_apply_under_throttling_and_server_errors(cli: Cli) {
+    let mut acc = Acc::with_options(
+        cli,
+        Options {
+            registration_delay: Some("200ms"),
+            ..Default::default()
+        },
+    );
     // A request fails with p = 0.3 + 0.7 * 0.2 = 0.44. With the default 10
     // attempts a call gives up with p = 0.44^10 = 2.7e-4, so one of the ~360
     // calls of apply + plan would fail in about 1 run in 10; 16 attempts
@@ -143,8 +146,8 @@ fn provider_block(url: &str) -> String {
 
 /// Applies one version against `url` and expects a failure naming `url`
 /// within `bound`.
-fn apply_fails_naming(url: &str, bound: Duration) -> (Run, Duration) {
-    let work = Workdir::new();
+fn apply_fails_naming(cli: Cli, url: &str, bound: Duration) -> (Run, Duration) {
+    let work = Workdir::new(cli);
     work.write_config(&format!(
         "{}\n{}",
         provider_block(url),
@@ -154,8 +157,8 @@ fn apply_fails_naming(url: &str, bound: Duration) -> (Run, Duration) {
     let started = Instant::now();
     let run = work.run(&["apply", "-auto-approve", "-no-color", "-input=false"]);
     let took = started.elapsed();
-    assert_ne!(run.code, 0, "apply succeeded against {url}");
-    assert!(took < bound, "apply took {took:?} (bound {bound:?})");
+    assert_ne!(run.code, 0, "{cli}: apply succeeded against {url}");
+    assert!(took < bound, "{cli}: apply took {took:?} (bound {bound:?})");
     let address = url.trim_start_matches("http://");
     assert!(
         run.stderr.contains(address),
@@ -165,8 +168,8 @@ fn apply_fails_naming(url: &str, bound: Duration) -> (Run, Duration) {
     (run, took)
 }
 
-#[test]
-fn unreachable_endpoint_fails_fast_naming_the_endpoint() {
+each_cli!(unreachable_endpoint_fails_fast_naming_the_endpoint);
+fn unreachable_endpoint_fails_fast_naming_the_endpoint(cli: Cli) {
     // A port nothing listens on: bind, note the port, close.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -174,12 +177,12 @@ fn unreachable_endpoint_fails_fast_naming_the_endpoint() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    let (run, took) = apply_fails_naming(&url, Duration::from_secs(60));
+    let (run, took) = apply_fails_naming(cli, &url, Duration::from_secs(60));
     eprintln!("FIGURE unreachable: failed after {took:?}:\n{}", run.stderr);
 }
 
-#[test]
-fn hanging_endpoint_fails_within_the_create_timeout_naming_the_endpoint() {
+each_cli!(hanging_endpoint_fails_within_the_create_timeout_naming_the_endpoint);
+fn hanging_endpoint_fails_within_the_create_timeout_naming_the_endpoint(cli: Cli) {
     // Accepts connections and never answers.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -189,7 +192,7 @@ fn hanging_endpoint_fails_within_the_create_timeout_naming_the_endpoint() {
             held.push(stream);
         }
     });
-    let (run, took) = apply_fails_naming(&url, Duration::from_secs(60));
+    let (run, took) = apply_fails_naming(cli, &url, Duration::from_secs(60));
     eprintln!("FIGURE hanging: failed after {took:?}:\n{}", run.stderr);
 }
 
@@ -223,8 +226,8 @@ fn start_persistent(
     (child, url)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn endpoint_restarted_mid_apply_converges_in_the_same_apply() {
+each_cli!(async endpoint_restarted_mid_apply_converges_in_the_same_apply);
+async fn endpoint_restarted_mid_apply_converges_in_the_same_apply(cli: Cli) {
     // A harness endpoint only to build bundles and for its SDK helpers is not
     // restartable, so this test runs its own persistent proton-local.
     let data_dir = tempfile::tempdir().unwrap();
@@ -252,18 +255,15 @@ async fn endpoint_restarted_mid_apply_converges_in_the_same_apply() {
         .await
         .unwrap();
 
-    let work = Workdir::new();
+    let work = Workdir::new(cli);
     work.write_config(&format!(
         "{}\n{}",
         provider_block(&url).replace("max_retries = 2", "max_retries = 9"),
         versions(5, None, "restart", "")
     ));
     work.init();
-    let mut terraform = Command::new(terraform_binary())
-        .args(["apply", "-auto-approve", "-no-color", "-input=false"])
-        .current_dir(work.config_dir())
-        .env("TF_CLI_CONFIG_FILE", work.dir.path().join("cli.tfrc"))
-        .env("CHECKPOINT_DISABLE", "1")
+    let mut terraform = work
+        .command(&["apply", "-auto-approve", "-no-color", "-input=false"])
         .env("TF_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -320,19 +320,22 @@ async fn endpoint_restarted_mid_apply_converges_in_the_same_apply() {
     second.wait().unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_workdirs_create_minors_of_one_major_concurrently() {
-    let acc = Acc::with_options(Options {
-        registration_delay: Some("500ms"),
-        ..Default::default()
-    });
+each_cli!(async two_workdirs_create_minors_of_one_major_concurrently);
+async fn two_workdirs_create_minors_of_one_major_concurrently(cli: Cli) {
+    let acc = Acc::with_options(
+        cli,
+        Options {
+            registration_delay: Some("500ms"),
+            ..Default::default()
+        },
+    );
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
     // Major 1 exists (1.0); both directories add minors to it.
     acc.step(&versions(1, None, "base", ""));
 
-    let other = Workdir::new();
+    let other = Workdir::new(cli);
     other.write_config(&format!(
         "{}\n{}",
         acc.endpoint.provider_block(""),

@@ -1,4 +1,4 @@
-//! Security under real Terraform 1.0.3: a full apply/plan/destroy at
+//! Security under both real Terraform CLIs: a full apply/plan/destroy at
 //! `TF_LOG=trace` writes no credential or session token into any log line,
 //! and the provider schema Terraform receives marks every credential
 //! sensitive. (Mutual-TLS refusal: `tests/process.rs`; unsigned and wrongly
@@ -9,7 +9,7 @@
 mod support;
 
 use support::proton_local::{Options, ProtonLocal};
-use support::terraform::{Run, Workdir};
+use support::terraform::{Cli, Run, Workdir};
 
 const ACCESS_KEY: &str = "AKIARELIABILITYZZ9Q";
 const SECRET_KEY: &str = "sEcReT+reliability/Key-Q7x9Zz0do-not-log";
@@ -61,8 +61,8 @@ fn assert_no_secret(what: &str, run: &Run) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn trace_logs_of_a_full_apply_leak_no_credential() {
+each_cli!(async trace_logs_of_a_full_apply_leak_no_credential);
+async fn trace_logs_of_a_full_apply_leak_no_credential(cli: Cli) {
     let endpoint = ProtonLocal::start_with(Options {
         registration_delay: Some("200ms"),
         extra_args: vec![
@@ -90,7 +90,7 @@ async fn trace_logs_of_a_full_apply_leak_no_credential() {
         .await
         .unwrap();
 
-    let work = Workdir::new();
+    let work = Workdir::new(cli);
     work.write_config(&format!("{}\n{CONFIG}", provider_block(&endpoint.url)));
     let trace = [("TF_LOG", "trace")];
     let init = work.run_with_env(&["init", "-no-color", "-input=false"], &trace);
@@ -118,7 +118,7 @@ async fn trace_logs_of_a_full_apply_leak_no_credential() {
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
     assert_no_secret("plan", &plan);
 
-    let import_dir = Workdir::new();
+    let import_dir = Workdir::new(cli);
     import_dir.write_config(&format!("{}\n{CONFIG}", provider_block(&endpoint.url)));
     import_dir.init();
     let import = import_dir.run_with_env(
@@ -149,9 +149,9 @@ async fn trace_logs_of_a_full_apply_leak_no_credential() {
     );
 }
 
-#[test]
-fn terraform_sees_every_credential_as_sensitive() {
-    let work = Workdir::new();
+each_cli!(terraform_sees_every_credential_as_sensitive);
+fn terraform_sees_every_credential_as_sensitive(cli: Cli) {
+    let work = Workdir::new(cli);
     work.write_config("provider \"proton\" {\n  region = \"us-east-1\"\n}\n");
     work.init();
     let schema = work.run(&["providers", "schema", "-json"]);

@@ -1,16 +1,18 @@
-//! The provider under the real Terraform CLI (v1.0.3): init, validate, plan,
-//! schema export, and provider logs parsed as structured provider logs.
+//! The provider under both real Terraform CLIs: init, validate, plan, schema
+//! export without a warning, and provider logs parsed as structured provider
+//! logs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
-use support::terraform::Workdir;
+use support::terraform::{Cli, Workdir};
 
-#[test]
-fn empty_provider_block_passes_init_validate_plan_and_schema() {
-    let work = Workdir::new();
+each_cli!(empty_provider_block_passes_init_validate_plan_and_schema);
+fn empty_provider_block_passes_init_validate_plan_and_schema(cli: Cli) {
+    let work = Workdir::new(cli);
     work.write_config("provider \"proton\" {}\n");
-    work.init();
+    let init = work.run(&["init", "-no-color", "-input=false"]);
+    init.assert_ok("init");
     let validate = work.run(&["validate", "-no-color"]);
     validate.assert_ok("validate");
     assert!(validate.stdout.contains("Success!"), "{}", validate.stdout);
@@ -18,6 +20,23 @@ fn empty_provider_block_passes_init_validate_plan_and_schema() {
     let plan = work.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
     plan.assert_ok("plan");
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    // No warning from the provider, nor Terraform's about its CLI
+    // configuration (1.15.5 warns when it finds none). The one warning
+    // allowed is init's about lock-file checksums computed from a local
+    // mirror (1.15.5 only), which any provider installed that way gets.
+    let mirror_warning = "Warning: Incomplete lock file information for providers";
+    for (what, run) in [("init", &init), ("validate", &validate), ("plan", &plan)] {
+        let output = format!("{}{}", run.stdout, run.stderr);
+        assert_eq!(
+            output.matches("Warning").count(),
+            output.matches(mirror_warning).count(),
+            "{cli}: {what} warned:\n{output}"
+        );
+        assert!(
+            !output.contains("CLI configuration"),
+            "{cli}: {what}:\n{output}"
+        );
+    }
 
     let schema = work.run(&["providers", "schema", "-json"]);
     schema.assert_ok("providers schema");
@@ -29,9 +48,9 @@ fn empty_provider_block_passes_init_validate_plan_and_schema() {
     assert!(provider["block_types"]["endpoints"].is_object());
 }
 
-#[test]
-fn provider_logs_reach_terraform_as_structured_entries() {
-    let work = Workdir::new();
+each_cli!(provider_logs_reach_terraform_as_structured_entries);
+fn provider_logs_reach_terraform_as_structured_entries(cli: Cli) {
+    let work = Workdir::new(cli);
     work.write_config("provider \"proton\" {}\n");
     work.init();
     let plan = work.run_with_env(

@@ -16,6 +16,7 @@ use std::time::Instant;
 use tf::TfDir;
 
 use crate::support::proton_local::{Options, ProtonLocal};
+use crate::support::terraform::Cli;
 
 /// Sizes of one run of the suite.
 #[derive(Debug, Clone)]
@@ -122,6 +123,16 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 /// Everything measured, ready for the report.
 #[derive(Debug, Default)]
 pub struct Results {
+    /// The Terraform-driven measurements, once per CLI (oldest first).
+    pub clis: Vec<CliResults>,
+    pub startup_ms: Vec<f64>,
+    pub rpc: Vec<rpc::RpcStats>,
+}
+
+/// What one Terraform CLI measured (targets 1, 2's RSS, 4 and 5).
+#[derive(Debug)]
+pub struct CliResults {
+    pub cli: Cli,
     pub plan_empty: Vec<f64>,
     pub plan_one: Vec<f64>,
     pub plan_one_rss_kib: Vec<u64>,
@@ -129,8 +140,6 @@ pub struct Results {
     pub plan_one_requests: u64,
     pub plan_one_cpu: Vec<f64>,
     pub plan_breakdown: Option<breakdown::PlanBreakdown>,
-    pub startup_ms: Vec<f64>,
-    pub rpc: Vec<rpc::RpcStats>,
     pub apply: Vec<f64>,
     pub destroy: Vec<f64>,
     pub apply_rss_kib: u64,
@@ -141,6 +150,39 @@ pub struct Results {
     pub refresh_setup_secs: f64,
 }
 
+impl CliResults {
+    fn new(cli: Cli) -> Self {
+        Self {
+            cli,
+            plan_empty: Vec::new(),
+            plan_one: Vec::new(),
+            plan_one_rss_kib: Vec::new(),
+            plan_one_starts: Vec::new(),
+            plan_one_requests: 0,
+            plan_one_cpu: Vec::new(),
+            plan_breakdown: None,
+            apply: Vec::new(),
+            destroy: Vec::new(),
+            apply_rss_kib: 0,
+            refresh: Vec::new(),
+            refresh_cpu: Vec::new(),
+            refresh_rss_kib: Vec::new(),
+            refresh_requests: 0,
+            refresh_setup_secs: 0.0,
+        }
+    }
+
+    /// Median plan of one version over median plan of nothing.
+    pub fn plan_ratio(&self) -> f64 {
+        median(&self.plan_one) / median(&self.plan_empty)
+    }
+
+    /// What the provider adds to a plan: median one-version plan minus median empty plan, ms.
+    pub fn provider_attributable_ms(&self) -> f64 {
+        1000.0 * (median(&self.plan_one) - median(&self.plan_empty))
+    }
+}
+
 fn secs(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
 }
@@ -148,13 +190,17 @@ fn secs(start: Instant) -> f64 {
 /// Runs the suite; panics (with Terraform's output) when a step fails or a count is off.
 pub fn run(config: &Config, log: &dyn Fn(&str)) -> Results {
     let mut results = Results::default();
-    plan_comparison(config, &mut results, log);
+    for cli in Cli::ALL {
+        let mut measured = CliResults::new(cli);
+        plan_comparison(config, &mut measured, log);
+        apply_and_destroy(config, &mut measured, log);
+        refresh_only(config, &mut measured, log);
+        results.clis.push(measured);
+    }
     log("start-up to handshake");
     results.startup_ms = rpc::startup_times(config.startup_runs);
     log("RPC latency");
     results.rpc = rpc::rpc_latencies(config.rpc_iterations);
-    apply_and_destroy(config, &mut results, log);
-    refresh_only(config, &mut results, log);
     results
 }
 
@@ -195,8 +241,11 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Target 1 and the RSS half of target 2.
-fn plan_comparison(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
-    log("plan: one version in state vs empty configuration");
+fn plan_comparison(config: &Config, results: &mut CliResults, log: &dyn Fn(&str)) {
+    let cli = results.cli;
+    log(&format!(
+        "{cli}: plan, one version in state vs empty configuration"
+    ));
     let rt = runtime();
     let endpoint = ProtonLocal::start_with(Options {
         registration_delay: Some("0s"),
@@ -204,65 +253,72 @@ fn plan_comparison(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
     });
     let templates = rt.block_on(make_templates(&endpoint, "plan", 1));
 
-    let empty = TfDir::new();
+    let empty = TfDir::new(cli);
     empty.write_raw("# An empty configuration: no provider, no resources.\n");
-    empty.run(&["init", "-no-color", "-input=false"]).ok("init");
+    empty
+        .run(&["init", "-no-color", "-input=false"])
+        .assert_ok("init");
 
-    let one = TfDir::new();
+    let one = TfDir::new(cli);
     one.write_config(&format!(
         "{}{}",
         endpoint.provider_block(""),
         env_versions(&templates)
     ));
-    one.run(&["init", "-no-color", "-input=false"]).ok("init");
+    one.run(&["init", "-no-color", "-input=false"])
+        .assert_ok("init");
     one.run(&["apply", "-auto-approve", "-no-color", "-input=false"])
-        .ok("apply");
+        .assert_ok("apply");
 
     let plan = ["plan", "-no-color", "-input=false", "-detailed-exitcode"];
     // One untimed warm-up each (page cache, plugin cache).
-    empty.run(&plan).ok("plan (empty)");
-    one.run(&plan).ok("plan (one version)");
+    empty.run(&plan).assert_ok("plan (empty)");
+    one.run(&plan).assert_ok("plan (one version)");
     endpoint.reset_counters();
     for _ in 0..config.plan_runs {
         let start = Instant::now();
-        empty.run(&plan).ok("plan (empty)");
+        empty.run(&plan).assert_ok("plan (empty)");
         results.plan_empty.push(secs(start));
         let start = Instant::now();
-        one.run(&plan).ok("plan (one version)");
+        one.run(&plan).assert_ok("plan (one version)");
         results.plan_one.push(secs(start));
     }
     results.plan_one_requests = endpoint.total_requests() / config.plan_runs as u64;
     for _ in 0..config.rss_runs {
         let (run, sample) = one.run_sampled(&plan);
-        run.ok("plan (one version, sampled)");
+        run.assert_ok("plan (one version, sampled)");
         assert!(sample.starts >= 1, "no provider process was seen");
         results.plan_one_rss_kib.push(sample.peak_hwm_kib);
         results.plan_one_starts.push(sample.starts);
         results.plan_one_cpu.push(sample.cpu_secs);
     }
     let traced = one.run_traced(&plan);
-    traced.ok("plan (one version, traced)");
+    traced.assert_ok("plan (one version, traced)");
     results.plan_breakdown = breakdown::PlanBreakdown::from_trace(&traced.stderr);
     one.run(&["destroy", "-auto-approve", "-no-color", "-input=false"])
-        .ok("destroy");
+        .assert_ok("destroy");
 }
 
 /// Target 4.
-fn apply_and_destroy(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
-    log("apply and destroy with a registration delay");
+fn apply_and_destroy(config: &Config, results: &mut CliResults, log: &dyn Fn(&str)) {
+    let cli = results.cli;
+    log(&format!(
+        "{cli}: apply and destroy with a registration delay"
+    ));
     let rt = runtime();
     let endpoint = ProtonLocal::start_with(Options {
         registration_delay: Some(config.apply_delay),
         extra_args: Vec::new(),
     });
     let templates = rt.block_on(make_templates(&endpoint, "apply", config.apply_versions));
-    let dir = TfDir::new();
+    let dir = TfDir::new(cli);
     dir.write_config(&format!(
         "{}{}",
         endpoint.provider_block(""),
         env_versions(&templates)
     ));
-    dir.run(&["init", "-no-color", "-input=false"]).ok("init");
+    dir.run(&["init", "-no-color", "-input=false"])
+        .assert_ok("init");
     let parallelism = format!("-parallelism={}", config.parallelism);
     endpoint.reset_counters();
     for _ in 0..config.apply_runs {
@@ -273,7 +329,7 @@ fn apply_and_destroy(config: &Config, results: &mut Results, log: &dyn Fn(&str))
             "-input=false",
             &parallelism,
         ]);
-        run.ok("apply");
+        run.assert_ok("apply");
         results.apply.push(sample.wall_secs);
         results.apply_rss_kib = results.apply_rss_kib.max(sample.peak_hwm_kib);
         assert_eq!(
@@ -291,7 +347,7 @@ fn apply_and_destroy(config: &Config, results: &mut Results, log: &dyn Fn(&str))
             "-input=false",
             &parallelism,
         ])
-        .ok("destroy");
+        .assert_ok("destroy");
         results.destroy.push(secs(start));
         let deletes = endpoint.counters()["requests"]["DeleteEnvironmentTemplateVersion"]
             .as_u64()
@@ -306,8 +362,9 @@ fn apply_and_destroy(config: &Config, results: &mut Results, log: &dyn Fn(&str))
 }
 
 /// Target 5.
-fn refresh_only(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
-    log("refresh-only plan of many versions");
+fn refresh_only(config: &Config, results: &mut CliResults, log: &dyn Fn(&str)) {
+    let cli = results.cli;
+    log(&format!("{cli}: refresh-only plan of many versions"));
     let rt = runtime();
     let endpoint = ProtonLocal::start_with(Options {
         registration_delay: Some("0s"),
@@ -319,13 +376,14 @@ fn refresh_only(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
         config.refresh_versions,
     ));
     endpoint.reset_counters();
-    let dir = TfDir::new();
+    let dir = TfDir::new(cli);
     dir.write_config(&format!(
         "{}{}",
         endpoint.provider_block(""),
         env_versions(&templates)
     ));
-    dir.run(&["init", "-no-color", "-input=false"]).ok("init");
+    dir.run(&["init", "-no-color", "-input=false"])
+        .assert_ok("init");
     let start = Instant::now();
     dir.run(&[
         "apply",
@@ -334,7 +392,7 @@ fn refresh_only(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
         "-input=false",
         "-parallelism=50",
     ])
-    .ok("apply (setup)");
+    .assert_ok("apply (setup)");
     results.refresh_setup_secs = secs(start);
     assert_eq!(
         endpoint.counters()["versions_created"].as_u64(),
@@ -351,7 +409,7 @@ fn refresh_only(config: &Config, results: &mut Results, log: &dyn Fn(&str)) {
     endpoint.reset_counters();
     for _ in 0..config.refresh_runs {
         let (run, sample) = dir.run_sampled(&plan);
-        run.ok("plan -refresh-only");
+        run.assert_ok("plan -refresh-only");
         results.refresh.push(sample.wall_secs);
         results.refresh_cpu.push(sample.cpu_secs);
         results.refresh_rss_kib.push(sample.peak_hwm_kib);
@@ -382,66 +440,136 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
+/// The CLI whose figures carry the targets: the one people run.
+fn current(r: &Results) -> Option<&CliResults> {
+    r.clis.iter().find(|c| c.cli == Cli::V1_15_5)
+}
+
+fn oldest(r: &Results) -> Option<&CliResults> {
+    r.clis.iter().find(|c| c.cli == Cli::V1_0_3)
+}
+
+/// `| label | value per CLI |` with one column per CLI.
+fn row(out: &mut String, label: &str, r: &Results, cell: impl Fn(&CliResults) -> String) {
+    let cells: Vec<String> = r.clis.iter().map(cell).collect();
+    let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
+}
+
+fn header_row(out: &mut String, first: &str, r: &Results) {
+    let names: Vec<String> = r.clis.iter().map(|c| c.cli.to_string()).collect();
+    let _ = writeln!(out, "| {first} | {} |", names.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(names.len()));
+}
+
+fn spread(v: &[f64]) -> String {
+    format!(
+        "{:.3} s ({:.3}–{:.3})",
+        median(v),
+        percentile(v, 0.0),
+        percentile(v, 100.0)
+    )
+}
+
+fn cpu_ms(secs: f64) -> String {
+    match 1000.0 * secs {
+        ms if ms < 10.0 => "< 10 ms (one tick)".to_string(),
+        ms => format!("{ms:.0} ms"),
+    }
+}
+
 /// The measurements as the Markdown body of `docs/benchmarks.md` (without the header).
 pub fn report(config: &Config, r: &Results) -> String {
     let mut out = String::new();
-    let empty = median(&r.plan_empty);
-    let one = median(&r.plan_one);
-    let ratio = one / empty;
     let _ = writeln!(
         out,
         "## 1. `terraform plan`: one version in state vs an empty configuration\n"
     );
     let _ = writeln!(
         out,
-        "Alternated, {} runs each after one warm-up; `plan -detailed-exitcode` must exit 0. The one-version plan refreshes through proton-local ({} API requests per plan).\n",
-        config.plan_runs, r.plan_one_requests
+        "Per CLI: alternated, {} runs each after one warm-up; `plan -detailed-exitcode` must exit 0. The one-version plan refreshes through proton-local. Median (min–max).\n",
+        config.plan_runs
     );
-    let _ = writeln!(out, "| | median | min | max |\n|---|---|---|---|");
-    for (name, v) in [
-        ("empty configuration (floor)", &r.plan_empty),
-        ("one version in state", &r.plan_one),
-    ] {
+    header_row(&mut out, "", r);
+    row(&mut out, "empty configuration (floor)", r, |c| {
+        spread(&c.plan_empty)
+    });
+    row(&mut out, "one version in state", r, |c| spread(&c.plan_one));
+    row(&mut out, "ratio of medians", r, |c| {
+        format!("**{:.2}×**", c.plan_ratio())
+    });
+    row(&mut out, "provider-attributable (one − empty)", r, |c| {
+        format!("**{:.0} ms**", c.provider_attributable_ms())
+    });
+    row(
+        &mut out,
+        "provider CPU per plan (utime+stime, 10 ms ticks)",
+        r,
+        |c| cpu_ms(median(&c.plan_one_cpu)),
+    );
+    row(&mut out, "provider starts per plan", r, |c| {
+        c.plan_one_starts.first().copied().unwrap_or(0).to_string()
+    });
+    row(&mut out, "API requests per plan", r, |c| {
+        c.plan_one_requests.to_string()
+    });
+    if let (Some(now), Some(old)) = (current(r), oldest(r)) {
+        let ratio = now.plan_ratio();
+        let attributable = now.provider_attributable_ms();
+        let half = old.provider_attributable_ms() / 2.0;
         let _ = writeln!(
             out,
-            "| {name} | {:.3} s | {:.3} s | {:.3} s |",
-            median(v),
-            percentile(v, 0.0),
-            percentile(v, 100.0)
+            "\nTargets on {}: ratio ≤ 1.5×: {:.2}×, {}; provider-attributable time at most half of {}'s ({half:.0} ms): {attributable:.0} ms, {}.\n",
+            now.cli,
+            ratio,
+            verdict(ratio <= 1.5),
+            old.cli,
+            verdict(attributable <= half),
         );
     }
-    let _ = writeln!(
-        out,
-        "\nRatio of medians: **{ratio:.2}×** (target ≤ 2.0×): {}. Provider CPU per plan (utime+stime of every provider process, sampled in 10 ms ticks): median {}.\n",
-        verdict(ratio <= 2.0),
-        match 1000.0 * median(&r.plan_one_cpu) {
-            ms if ms < 10.0 => "under one 10 ms tick".to_string(),
-            ms => format!("{ms:.0} ms"),
+    for c in &r.clis {
+        let _ = writeln!(out, "### Where one traced plan goes: {}\n", c.cli);
+        match &c.plan_breakdown {
+            Some(b) => out.push_str(&b.report()),
+            None => out.push_str(
+                "(The traced plan could not be broken down: Terraform's trace lines were not found.)\n\n",
+            ),
         }
-    );
-    match &r.plan_breakdown {
-        Some(b) => out.push_str(&b.report()),
-        None => out.push_str("(The traced plan could not be broken down: Terraform's trace lines were not found.)\n\n"),
     }
 
     let _ = writeln!(out, "## 2. Provider process: peak RSS and start-up\n");
-    let peak = r.plan_one_rss_kib.iter().copied().max().unwrap_or(0);
     let _ = writeln!(
         out,
-        "Peak RSS (`VmHWM` of every provider process Terraform started during the plan, sampled every 2 ms; {} sampled plans, {} provider starts per plan): **{:.1} MiB** (target ≤ 20 MiB): {}. During the {}-version apply: {:.1} MiB; during the {}-version refresh-only plan: {:.1} MiB.\n",
-        r.plan_one_rss_kib.len(),
-        r.plan_one_starts.first().copied().unwrap_or(0),
-        mib(peak),
-        verdict(mib(peak) <= 20.0),
-        config.apply_versions,
-        mib(r.apply_rss_kib),
-        config.refresh_versions,
-        mib(r.refresh_rss_kib.iter().copied().max().unwrap_or(0)),
+        "Peak RSS is the `VmHWM` of every provider process Terraform started, sampled every 2 ms (target ≤ 20 MiB).\n"
+    );
+    header_row(&mut out, "peak RSS", r);
+    row(&mut out, "during the one-version plan", r, |c| {
+        let peak = c.plan_one_rss_kib.iter().copied().max().unwrap_or(0);
+        format!("**{:.1} MiB** {}", mib(peak), verdict(mib(peak) <= 20.0))
+    });
+    row(
+        &mut out,
+        &format!("during the {}-version apply", config.apply_versions),
+        r,
+        |c| format!("{:.1} MiB", mib(c.apply_rss_kib)),
+    );
+    row(
+        &mut out,
+        &format!(
+            "during the {}-version refresh-only plan",
+            config.refresh_versions
+        ),
+        r,
+        |c| {
+            format!(
+                "{:.1} MiB",
+                mib(c.refresh_rss_kib.iter().copied().max().unwrap_or(0))
+            )
+        },
     );
     let startup = median(&r.startup_ms);
     let _ = writeln!(
         out,
-        "Start-up to handshake line (the binary launched with go-plugin's environment and a P-521 client certificate, timed from spawn to the first stdout line; {} launches): median **{startup:.2} ms**, p90 {:.2} ms, min {:.2} ms (target ≤ 10 ms): {}.\n",
+        "\nStart-up to handshake line (no Terraform involved: the binary launched with go-plugin's environment and a P-521 client certificate, timed from spawn to the first stdout line; {} launches): median **{startup:.2} ms**, p90 {:.2} ms, min {:.2} ms (target ≤ 10 ms): {}.\n",
         r.startup_ms.len(),
         percentile(&r.startup_ms, 90.0),
         percentile(&r.startup_ms, 0.0),
@@ -451,7 +579,7 @@ pub fn report(config: &Config, r: &Results) -> String {
     let _ = writeln!(out, "## 3. Server overhead per RPC\n");
     let _ = writeln!(
         out,
-        "Round trip of one unary call through a tonic client ({} timed calls each after a warm-up, one at a time on one connection). Toy provider (`tests/support/toy.rs`, in-memory) so the work behind the call is trivial.\n",
+        "Round trip of one unary call through a tonic client ({} timed calls each after a warm-up, one at a time on one connection). Toy provider (`tests/support/toy.rs`, in-memory) so the work behind the call is trivial. No Terraform involved.\n",
         config.rpc_iterations
     );
     let _ = writeln!(
@@ -473,8 +601,6 @@ pub fn report(config: &Config, r: &Results) -> String {
 
     let floor =
         (config.apply_versions as f64 / config.parallelism as f64).ceil() * config.apply_delay_secs;
-    let apply = median(&r.apply);
-    let destroy = median(&r.destroy);
     let _ = writeln!(
         out,
         "## 4. Apply and destroy of {} versions\n",
@@ -482,34 +608,29 @@ pub fn report(config: &Config, r: &Results) -> String {
     );
     let _ = writeln!(
         out,
-        "proton-local `--registration-delay {}`, `-parallelism={}`; each round applies all versions (checked through the API), then destroys them (checked again). {} rounds.\n",
-        config.apply_delay, config.parallelism, r.apply.len()
+        "proton-local `--registration-delay {}`, `-parallelism={}`; each round applies all versions (checked through the API), then destroys them (checked again); {} rounds per CLI. Floor: {floor:.1} s ({}/{} × {}); target ≤ 1.2× the floor.\n",
+        config.apply_delay, config.parallelism, config.apply_runs, config.apply_versions, config.parallelism, config.apply_delay,
     );
-    let _ = writeln!(
-        out,
-        "| | median | runs | floor | ratio | target ≤ 1.2× |\n|---|---|---|---|---|---|"
-    );
-    let _ = writeln!(
-        out,
-        "| apply | {apply:.2} s | {} | {floor:.1} s ({}/{} × {}) | {:.2}× | {} |",
-        fmt_runs(&r.apply),
-        config.apply_versions,
-        config.parallelism,
-        config.apply_delay,
-        apply / floor,
-        verdict(apply / floor <= 1.2)
-    );
-    let _ = writeln!(
-        out,
-        "| destroy | {destroy:.2} s | {} | {floor:.1} s (same floor) | {:.2}× | {} |",
-        fmt_runs(&r.destroy),
-        destroy / floor,
-        verdict(destroy / floor <= 1.2)
-    );
+    header_row(&mut out, "", r);
+    for (name, pick) in [
+        (
+            "apply",
+            (|c: &CliResults| &c.apply) as fn(&CliResults) -> &Vec<f64>,
+        ),
+        ("destroy", |c: &CliResults| &c.destroy),
+    ] {
+        row(&mut out, &format!("{name}: runs"), r, |c| fmt_runs(pick(c)));
+        row(&mut out, &format!("{name}: median / floor"), r, |c| {
+            let ratio = median(pick(c)) / floor;
+            format!(
+                "{:.2} s, **{ratio:.2}×** {}",
+                median(pick(c)),
+                verdict(ratio <= 1.2)
+            )
+        });
+    }
     let _ = writeln!(out);
 
-    let refresh = median(&r.refresh);
-    let cpu = median(&r.refresh_cpu);
     let _ = writeln!(
         out,
         "## 5. Refresh-only plan of {} versions\n",
@@ -517,17 +638,29 @@ pub fn report(config: &Config, r: &Results) -> String {
     );
     let _ = writeln!(
         out,
-        "`terraform plan -refresh-only -detailed-exitcode` (must exit 0), {} runs; state set up once by an apply with `-parallelism=50` and registration delay 0 s ({:.1} s). {} API requests per plan.\n",
-        r.refresh.len(),
-        r.refresh_setup_secs,
-        r.refresh_requests
+        "`terraform plan -refresh-only -detailed-exitcode` (must exit 0), {} runs per CLI; state set up once per CLI by an apply with `-parallelism=50` and registration delay 0 s.\n",
+        config.refresh_runs,
     );
-    let _ = writeln!(
-        out,
-        "| wall (median) | provider CPU, utime+stime (median) | provider share of wall | provider peak RSS |\n|---|---|---|---|\n| {refresh:.2} s | {cpu:.2} s | {:.0} % | {:.1} MiB |\n",
-        100.0 * cpu / refresh,
-        mib(r.refresh_rss_kib.iter().copied().max().unwrap_or(0))
-    );
+    header_row(&mut out, "", r);
+    row(&mut out, "wall (median)", r, |c| {
+        format!("{:.2} s", median(&c.refresh))
+    });
+    row(&mut out, "provider CPU, utime+stime (median)", r, |c| {
+        format!("{:.2} s", median(&c.refresh_cpu))
+    });
+    row(&mut out, "provider share of wall", r, |c| {
+        format!(
+            "{:.0} %",
+            100.0 * median(&c.refresh_cpu) / median(&c.refresh)
+        )
+    });
+    row(&mut out, "API requests per plan", r, |c| {
+        c.refresh_requests.to_string()
+    });
+    row(&mut out, "setup apply", r, |c| {
+        format!("{:.1} s", c.refresh_setup_secs)
+    });
+    let _ = writeln!(out);
     out
 }
 

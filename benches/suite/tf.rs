@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::support::terraform::{terraform_binary, Workdir};
+use crate::support::terraform::{Cli, Run, Workdir};
 
 /// How often the sampler looks at the process tree.
 const SAMPLE_EVERY: Duration = Duration::from_millis(2);
@@ -15,25 +15,6 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(2);
 /// A working directory with its own CLI configuration and plugin mirror.
 pub struct TfDir {
     work: Workdir,
-}
-
-/// One finished Terraform command.
-pub struct Finished {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Finished {
-    /// Asserts success (exit 0, which with `-detailed-exitcode` also means "no changes").
-    pub fn ok(&self, what: &str) -> &Self {
-        assert_eq!(
-            self.code, 0,
-            "terraform {what} exited {}:\n{}\n{}",
-            self.code, self.stdout, self.stderr
-        );
-        self
-    }
 }
 
 /// What the sampler saw of the provider processes during one command.
@@ -50,9 +31,9 @@ pub struct ProcSample {
 }
 
 impl TfDir {
-    pub fn new() -> Self {
+    pub fn new(cli: Cli) -> Self {
         Self {
-            work: Workdir::new(),
+            work: Workdir::new(cli),
         }
     }
 
@@ -67,25 +48,14 @@ impl TfDir {
     }
 
     /// Runs `terraform ARGS` with `TF_LOG=trace` (the trace is on stderr).
-    pub fn run_traced(&self, args: &[&str]) -> Finished {
+    pub fn run_traced(&self, args: &[&str]) -> Run {
         let output = self.command(args).env("TF_LOG", "trace").output().unwrap();
-        Finished {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::new(self.work.cli, output)
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(terraform_binary());
+        let mut command = self.work.command(args);
         command
-            .args(args)
-            .current_dir(self.work.config_dir())
-            .env("TF_CLI_CONFIG_FILE", self.work.dir.path().join("cli.tfrc"))
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env_remove("TF_LOG")
-            .env_remove("TF_LOG_PROVIDER")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -93,17 +63,13 @@ impl TfDir {
     }
 
     /// Runs `terraform ARGS` and waits.
-    pub fn run(&self, args: &[&str]) -> Finished {
+    pub fn run(&self, args: &[&str]) -> Run {
         let output = self.command(args).output().unwrap();
-        Finished {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::new(self.work.cli, output)
     }
 
     /// Runs `terraform ARGS` while sampling the provider processes under it.
-    pub fn run_sampled(&self, args: &[&str]) -> (Finished, ProcSample) {
+    pub fn run_sampled(&self, args: &[&str]) -> (Run, ProcSample) {
         let start = Instant::now();
         let child = self.command(args).spawn().unwrap();
         let root = child.id();
@@ -117,14 +83,7 @@ impl TfDir {
         done.store(true, Ordering::SeqCst);
         let mut sample = sampler.join().unwrap();
         sample.wall_secs = wall;
-        (
-            Finished {
-                code: output.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            },
-            sample,
-        )
+        (Run::new(self.work.cli, output), sample)
     }
 }
 

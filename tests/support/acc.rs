@@ -2,7 +2,7 @@
 //! applies a configuration, then a plan must report no changes.
 
 use super::proton_local::{Options, ProtonLocal};
-use super::terraform::{Run, Workdir};
+use super::terraform::{Cli, Run, Workdir};
 
 /// A working directory wired to its own proton-local endpoint.
 pub struct Acc {
@@ -12,13 +12,13 @@ pub struct Acc {
 }
 
 impl Acc {
-    pub fn new() -> Self {
-        Self::with_options(Options::default())
+    pub fn new(cli: Cli) -> Self {
+        Self::with_options(cli, Options::default())
     }
 
-    pub fn with_options(options: Options) -> Self {
+    pub fn with_options(cli: Cli, options: Options) -> Self {
         let endpoint = ProtonLocal::start_with(options);
-        let work = Workdir::new();
+        let work = Workdir::new(cli);
         let acc = Self {
             endpoint,
             work,
@@ -71,8 +71,8 @@ impl Acc {
         let plan = self.plan();
         assert_eq!(
             plan.code, 0,
-            "expected an empty plan:\n{}\n{}",
-            plan.stdout, plan.stderr
+            "{}: expected an empty plan:\n{}\n{}",
+            plan.cli, plan.stdout, plan.stderr
         );
     }
 
@@ -89,7 +89,7 @@ impl Acc {
             .into_iter()
             .find(|r| r["address"] == address)
             .map(|r| r["values"].clone())
-            .unwrap_or_else(|| panic!("{address} is not in state:\n{}", show.stdout))
+            .unwrap_or_else(|| panic!("{}: {address} is not in state:\n{}", show.cli, show.stdout))
     }
 
     /// One attribute of `address` as a string.

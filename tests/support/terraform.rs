@@ -1,26 +1,144 @@
-//! Drives the real Terraform CLI against the built provider, installed from
+//! Drives the real Terraform CLIs against the built provider, installed from
 //! a filesystem mirror (a symlink to the cargo-built binary) so `terraform
 //! init` works offline exactly as it would from a registry.
+//!
+//! Every scenario runs once per CLI ([`Cli`]): the test `name` becomes
+//! `name::terraform_1_0_3` and `name::terraform_1_15_5` (see [`each_cli!`]),
+//! and every failure message names the CLI's version.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 /// The provider's source address in configurations.
 pub const SOURCE: &str = "awsproton/proton";
 const VERSION: &str = "0.1.0";
 
-/// The Terraform binary: `$TERRAFORM`, else `tools/terraform` (installed by
-/// `scripts/install-terraform.sh`). Missing is a failure, never a skip.
-pub fn terraform_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("TERRAFORM") {
-        return PathBuf::from(path);
+/// The Terraform CLIs every real-CLI test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cli {
+    /// The oldest supported client: `$TERRAFORM_1_0_3`, else `tools/terraform-1.0.3`.
+    V1_0_3,
+    /// The CLI people run: `$TERRAFORM`, else `tools/terraform` (1.15.5).
+    V1_15_5,
+}
+
+impl Cli {
+    /// Both, oldest first.
+    pub const ALL: [Cli; 2] = [Cli::V1_0_3, Cli::V1_15_5];
+
+    /// The CLI's executable. Missing is a failure, never a skip.
+    pub fn binary(self) -> PathBuf {
+        let (variable, installed) = match self {
+            Cli::V1_0_3 => ("TERRAFORM_1_0_3", "tools/terraform-1.0.3"),
+            Cli::V1_15_5 => ("TERRAFORM", "tools/terraform"),
+        };
+        if let Some(path) = std::env::var_os(variable) {
+            return PathBuf::from(path);
+        }
+        let installed = Path::new(env!("CARGO_MANIFEST_DIR")).join(installed);
+        assert!(
+            installed.exists(),
+            "{} is not installed: run scripts/install-terraform.sh (or set {variable})",
+            installed.display()
+        );
+        installed
     }
-    let installed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/terraform");
-    assert!(
-        installed.exists(),
-        "Terraform is not installed: run scripts/install-terraform.sh (or set TERRAFORM)"
-    );
-    installed
+
+    /// The version the binary reports (`terraform version -json`), e.g. `1.15.5`.
+    pub fn version(self) -> &'static str {
+        static VERSIONS: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+        VERSIONS[self as usize].get_or_init(|| {
+            let output = Command::new(self.binary())
+                .args(["version", "-json"])
+                .env("TF_CLI_CONFIG_FILE", "/dev/null")
+                .env("CHECKPOINT_DISABLE", "1")
+                .output()
+                .unwrap_or_else(|e| panic!("{}: {e}", self.binary().display()));
+            let parsed: serde_json::Value = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|e| panic!("{} version -json: {e}", self.binary().display()));
+            parsed["terraform_version"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no terraform_version in {parsed}"))
+                .to_string()
+        })
+    }
+
+    /// `(major, minor)` of [`Cli::version`].
+    fn minor_version(self) -> (u32, u32) {
+        let mut parts = self.version().split('.').map(|p| p.parse().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    }
+
+    /// Whether this CLI is at least `major.minor`.
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        self.minor_version() >= (major, minor)
+    }
+
+    /// `import` blocks and `plan -generate-config-out` (Terraform 1.5+).
+    pub fn has_import_blocks(self) -> bool {
+        self.at_least(1, 5)
+    }
+
+    /// A base command for this CLI: no user CLI configuration, no
+    /// checkpoint calls, automation output, no inherited log settings.
+    pub fn command(self) -> Command {
+        let mut command = Command::new(self.binary());
+        command
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER");
+        command
+    }
+}
+
+impl std::fmt::Display for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Terraform {}", self.version())
+    }
+}
+
+/// Runs a scenario `fn NAME(cli: Cli)` once per CLI, as the tests
+/// `NAME::terraform_1_0_3` and `NAME::terraform_1_15_5` (a module and a
+/// function may share a name). `each_cli!(async NAME)` for an `async fn`
+/// (run on a multi-threaded tokio runtime).
+#[macro_export]
+macro_rules! each_cli {
+    (async $($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                use $crate::support::terraform::Cli;
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn terraform_1_0_3() {
+                    super::$scenario(Cli::V1_0_3).await
+                }
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn terraform_1_15_5() {
+                    super::$scenario(Cli::V1_15_5).await
+                }
+            }
+        )+
+    };
+    ($($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                use $crate::support::terraform::Cli;
+
+                #[test]
+                fn terraform_1_0_3() {
+                    super::$scenario(Cli::V1_0_3)
+                }
+
+                #[test]
+                fn terraform_1_15_5() {
+                    super::$scenario(Cli::V1_15_5)
+                }
+            }
+        )+
+    };
 }
 
 /// The provider binary cargo built for this test run.
@@ -31,12 +149,14 @@ pub fn provider_binary() -> PathBuf {
 /// A Terraform working directory with its own CLI configuration.
 pub struct Workdir {
     pub dir: tempfile::TempDir,
+    pub cli: Cli,
     extra_env: Vec<(String, String)>,
 }
 
 /// What a Terraform command printed and returned.
 #[derive(Debug)]
 pub struct Run {
+    pub cli: Cli,
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -46,16 +166,15 @@ impl Run {
     pub fn assert_ok(&self, what: &str) -> &Self {
         assert_eq!(
             self.code, 0,
-            "terraform {what} failed:\n{}\n{}",
-            self.stdout, self.stderr
+            "{} {what} exited {}:\n{}\n{}",
+            self.cli, self.code, self.stdout, self.stderr
         );
         self
     }
-}
 
-impl From<Output> for Run {
-    fn from(output: Output) -> Self {
+    pub fn new(cli: Cli, output: Output) -> Self {
         Self {
+            cli,
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -64,7 +183,7 @@ impl From<Output> for Run {
 }
 
 impl Workdir {
-    pub fn new() -> Self {
+    pub fn new(cli: Cli) -> Self {
         let dir = tempfile::Builder::new().prefix("tf-").tempdir().unwrap();
         let mirror = dir.path().join("mirror");
         let platform = mirror.join(format!(
@@ -87,6 +206,7 @@ impl Workdir {
         std::fs::create_dir_all(dir.path().join("config")).unwrap();
         Self {
             dir,
+            cli,
             extra_env: Vec::new(),
         }
     }
@@ -115,22 +235,25 @@ impl Workdir {
     }
 
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(terraform_binary());
-        command
-            .args(args)
-            .current_dir(self.config_dir())
-            .env("TF_CLI_CONFIG_FILE", self.dir.path().join("cli.tfrc"))
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env_remove("TF_LOG")
-            .env_remove("TF_LOG_PROVIDER");
-        for (key, value) in &self.extra_env {
-            command.env(key, value);
-        }
+        let mut command = self.command(args);
         for (key, value) in env {
             command.env(key, value);
         }
-        command.output().unwrap().into()
+        Run::new(self.cli, command.output().unwrap())
+    }
+
+    /// `terraform ARGS` in the configuration directory, with this directory's
+    /// CLI configuration and environment, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.cli.command();
+        command
+            .args(args)
+            .current_dir(self.config_dir())
+            .env("TF_CLI_CONFIG_FILE", self.dir.path().join("cli.tfrc"));
+        for (key, value) in &self.extra_env {
+            command.env(key, value);
+        }
+        command
     }
 
     pub fn init(&self) {

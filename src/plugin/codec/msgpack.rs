@@ -61,10 +61,18 @@ pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     Ok(bytes)
 }
 
+/// The msgpack extension code of a refined unknown (Terraform's object wire format).
+const REFINED_UNKNOWN: i8 = 12;
+
 fn decode_value(wire: &Wire, ty: &Type, path: &AttributePath) -> Result<Value, CodecError> {
     // Any extension is an unknown, whatever its code: ext 12 is a refined unknown, and cty treats
     // every other code the same way. This comes before the null and dynamic checks, as in cty.
-    if let Wire::Ext(..) = wire {
+    if let Wire::Ext(code, payload) = wire {
+        if *code == REFINED_UNKNOWN && payload.len() > 1 {
+            // Terraform 1.6+ refines unknowns (a string prefix, not-null, bounds); we keep
+            // none of it, which the protocol allows. Traced so a test can see it arrive.
+            tracing::trace!(path = %path, refinements = payload.len(), "refined unknown received");
+        }
         return Ok(Value::Unknown);
     }
     if *ty == Type::Dynamic {
