@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod bundle;
+pub mod ecma;
 pub mod model;
 pub mod ops;
 pub mod server;
