@@ -129,7 +129,8 @@ pub fn proton_local_request(data: &[u8]) {
         headers: &headers,
         body: data,
     };
-    let _ = sigv4::verify(&request, &credentials, &[]);
+    // The fuzzed date is fixed, so the clock is not consulted.
+    let _ = sigv4::verify(&request, &credentials, &[], sigv4::ClockCheck::Off);
 
     let engine = Engine::new(
         EngineConfig {

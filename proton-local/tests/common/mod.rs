@@ -136,8 +136,9 @@ impl Local {
                 secret_access_key: "test".into(),
             },
             "us-east-1",
-            "20250101T000000Z",
-        );
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
         self.raw("POST", "/", &headers, body)
     }
 
