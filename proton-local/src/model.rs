@@ -441,6 +441,51 @@ pub fn finish(errors: Vec<String>) -> Result<(), ApiError> {
     }
 }
 
+/// Where a response breaks the model's output constraints: each string member named like a
+/// constrained output member must satisfy its shape's pattern, and a `tags` page holds at most
+/// 50 entries. Tests and the fuzz target hold every answer to it.
+pub fn output_violations(value: &Value) -> Vec<String> {
+    let mut violations = Vec::new();
+    collect_output_violations("", value, &mut violations);
+    violations
+}
+
+fn collect_output_violations(path: &str, value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(members) => {
+            for (name, member) in members {
+                let member_path = format!("{path}.{name}");
+                let pattern: Option<&Pattern> = match name.as_str() {
+                    "arn" | "encryptionKey" => Some(&ARN_PATTERN),
+                    "name" | "templateName" => Some(&RESOURCE_NAME_PATTERN),
+                    "majorVersion" | "minorVersion" | "recommendedMinorVersion" => {
+                        Some(&VERSION_PART_PATTERN)
+                    }
+                    "recommendedVersion" => Some(&FULL_TEMPLATE_VERSION_NUMBER_PATTERN),
+                    _ => None,
+                };
+                if let (Some(pattern), Value::String(s)) = (pattern, member) {
+                    if !pattern.is_match(s) {
+                        out.push(format!("{member_path} = {s:?} breaks {}", pattern.source));
+                    }
+                }
+                if let (true, Value::Array(items)) = (name == "tags", member) {
+                    if items.len() > MAX_TAGS {
+                        out.push(format!("{member_path} has {} entries", items.len()));
+                    }
+                }
+                collect_output_violations(&member_path, member, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                collect_output_violations(path, item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `{bucket, key}` of a template bundle in S3.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct S3Source {
