@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # Default: 600 s for each of msgpack_value, json_value, import_id,
-# proton_local_request. Needs `cargo install cargo-fuzz`. cargo-fuzz uses
+# proton_local_request, proton_local_operation. Needs `cargo install cargo-fuzz`. cargo-fuzz uses
 # nightly-only rustc flags (-Zsanitizer, -Cpasses=sancov-module); with only a
 # stable toolchain RUSTC_BOOTSTRAP=1 unlocks them. The sanitizer is off by
 # default (the code under test is safe Rust; set FUZZ_SANITIZER=address to
@@ -20,7 +20,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(msgpack_value json_value import_id proton_local_request)
+  targets=(msgpack_value json_value import_id proton_local_request proton_local_operation)
 fi
 export RUSTC_BOOTSTRAP=1
 sanitizer=${FUZZ_SANITIZER:-none}

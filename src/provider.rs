@@ -100,7 +100,9 @@ fn provider_schema() -> Schema {
                 Block::new("Tags applied to every resource that supports tags.")
                     .attribute(
                         Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win.")
-                            .validate(tags::key_validator()),
+                            .validate(tags::key_validator())
+                            .validate(tags::key_length_validator())
+                            .validate(tags::value_length_validator()),
                     ),
             ))
             .nested(NestedBlock::single(

@@ -48,6 +48,11 @@ fn proton_local_request_corpus() {
 }
 
 #[test]
+fn proton_local_operation_corpus() {
+    replay("proton_local_operation", checks::proton_local_operation);
+}
+
+#[test]
 fn the_fuzzed_types_are_the_provider_and_every_resource() {
     use terraform_provider_proton::plugin::provider::Provider;
     let provider = terraform_provider_proton::provider::ProtonProvider::new();

@@ -4,7 +4,7 @@
 
 use terraform_provider_proton::plugin::proto::tfplugin6 as pb;
 use terraform_provider_proton::plugin::provider::Provider;
-use terraform_provider_proton::plugin::schema::{Block, Validator};
+use terraform_provider_proton::plugin::schema::{Block, LazyRegex, Validator};
 use terraform_provider_proton::plugin::value::Type;
 use terraform_provider_proton::provider::ProtonProvider;
 
@@ -210,8 +210,104 @@ fn every_pattern_compiles() {
     assert!(patterns.len() >= 4, "patterns found: {patterns:?}");
     for pattern in patterns {
         assert!(
-            regex::Regex::new(pattern).is_ok(),
+            LazyRegex::compile(pattern).is_ok(),
             "invalid pattern {pattern}"
         );
     }
+}
+
+/// Strings that tell ECMA-262 classes from Unicode ones, and valid values for every pattern.
+const PROBES: &[&str] = &[
+    "1",
+    "0",
+    "10",
+    "01",
+    "1\u{663}",
+    "\u{FF11}",
+    "\u{B2}",
+    "web-app_1",
+    "wéb",
+    "а",
+    "a\u{301}",
+    "my.bucket-1",
+    "My.Bucket",
+    "arn:aws:kms:us-east-1:123456789012:key/k",
+    "arn:aws:kms:us-east-1:123456789012:key/clé",
+    "arn:aws:kms:us-east-1:12345678901\u{662}:key/k",
+    "arn:aws:kms:us-east-1:123456789012:key/a_b+c=d,e.f@g-h",
+    "",
+    "-x",
+    "x\u{2010}y",
+];
+
+/// The provider validates each string that reaches Proton exactly as proton-local (the model,
+/// compiled with ECMA-262 semantics) does, so the provider never sends what the model refuses.
+#[test]
+fn patterns_match_as_the_model_does() {
+    let provider = ProtonProvider::new();
+    let mut patterns = Vec::new();
+    block_patterns(&provider.schema().block, &mut patterns);
+    for resource in provider.resources() {
+        block_patterns(&resource.schema().block, &mut patterns);
+    }
+    for data_source in provider.data_sources() {
+        block_patterns(&data_source.schema().block, &mut patterns);
+    }
+    patterns.sort_unstable();
+    patterns.dedup();
+    for pattern in patterns {
+        let provider_side = LazyRegex::new(pattern);
+        let model_side = proton_local::ecma::compile(pattern).unwrap();
+        for probe in PROBES {
+            assert_eq!(
+                provider_side.is_match(probe),
+                model_side.is_match(probe),
+                "{pattern} on {probe:?}"
+            );
+        }
+    }
+    // The look-alikes the issue names are refused at plan time.
+    let arn = terraform_provider_proton::resources::template::arn_validators();
+    let version = terraform_provider_proton::resources::template_version::version_part_validator();
+    let refuses = |validator: &Validator, s: &str| match validator {
+        Validator::Pattern { regex, .. } => !regex.is_match(s),
+        _ => panic!("not a pattern"),
+    };
+    assert!(refuses(
+        &arn[1],
+        "arn:aws:kms:us-east-1:123456789012:key/clé"
+    ));
+    assert!(refuses(&version, "1\u{663}"));
+    assert!(!refuses(&version, "12"));
+}
+
+/// `default_tags` reach Proton in every resource's tags, so they carry the tag limits too.
+#[test]
+fn default_tags_carry_protons_tag_limits() {
+    let provider = ProtonProvider::new();
+    let block = &provider.schema().block;
+    let default_tags = block
+        .blocks
+        .iter()
+        .find(|b| b.name == "default_tags")
+        .unwrap();
+    let tags = default_tags
+        .block
+        .attributes
+        .iter()
+        .find(|a| a.name == "tags")
+        .unwrap();
+    let lengths: Vec<String> = tags
+        .validators
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .filter(|v| v.contains("Length"))
+        .collect();
+    assert_eq!(lengths.len(), 2, "{lengths:?}");
+    assert!(lengths
+        .iter()
+        .any(|v| v.starts_with("Keys") && v.contains("max: 128")));
+    assert!(lengths
+        .iter()
+        .any(|v| v.starts_with("Elements") && v.contains("max: 256")));
 }

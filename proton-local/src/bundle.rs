@@ -141,8 +141,14 @@ fn read_bundle(dir: &Path, source: &S3Source) -> Result<Bundle, String> {
         if parts.is_empty() {
             continue;
         }
-        for i in 1..parts.len() {
-            bundle.dirs.insert(parts[..i].join("/"));
+        // Every proper prefix of the path is a directory.
+        let mut dir = String::new();
+        for part in parts.iter().take(parts.len().saturating_sub(1)) {
+            if !dir.is_empty() {
+                dir.push('/');
+            }
+            dir.push_str(part);
+            bundle.dirs.insert(dir.clone());
         }
         let name = parts.join("/");
         let entry_type = entry.header().entry_type();

@@ -6,8 +6,11 @@
 
 pub mod admin;
 pub mod bundle;
+pub mod ecma;
+pub mod idempotency;
 pub mod model;
 pub mod ops;
+pub mod paging;
 pub mod server;
 pub mod sigv4;
 pub mod store;

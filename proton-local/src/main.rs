@@ -52,6 +52,11 @@ struct Args {
     #[arg(long, value_name = "REGION", value_delimiter = ',')]
     region: Vec<String>,
 
+    /// Accept requests whatever their signing time (by default, like AWS, a request signed more
+    /// than 15 minutes before or after the server's clock is refused: "Signature expired").
+    #[arg(long)]
+    no_clock_skew_check: bool,
+
     /// Latency added to every request (e.g. 50ms); changeable at run time via the admin API.
     #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = humantime::parse_duration)]
     latency: Duration,
@@ -137,6 +142,7 @@ async fn main() -> ExitCode {
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty())
             .collect(),
+        check_clock_skew: !args.no_clock_skew_check,
         faults: FaultSettings {
             latency_ms: u64::try_from(args.latency.as_millis()).unwrap_or(u64::MAX),
             throttle_rate: args.throttle_rate,

@@ -38,11 +38,22 @@ impl Pattern {
     pub fn is_match(&self, value: &str) -> bool {
         self.regex.as_ref().is_none_or(|re| re.is_match(value))
     }
+    /// Whether the pattern compiled (a test asserts it for every model pattern).
+    pub fn compiles(&self) -> bool {
+        self.regex.is_some()
+    }
+}
+
+/// Compiles a model pattern with ECMA-262 semantics (see [`crate::ecma`]).
+fn compile_model_pattern(source: &str) -> Option<Regex> {
+    crate::ecma::compile(source)
+        .map_err(|e| tracing::error!(error = %e, "a model pattern does not compile"))
+        .ok()
 }
 
 macro_rules! pattern {
     ($name:ident, $src:literal) => {
-        pub static $name: Pattern = Pattern::new($src, || Regex::new($src).ok());
+        pub static $name: Pattern = Pattern::new($src, || compile_model_pattern($src));
     };
 }
 
@@ -55,6 +66,22 @@ pattern!(
     r"^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\d{12}:([\w+=,.@-]+[/:])*[\w+=,.@-]+$"
 );
 pattern!(NEXT_TOKEN_PATTERN, r"^[A-Za-z0-9+=/]+$");
+// Output-only shapes (responses are checked against them in tests).
+pattern!(
+    FULL_TEMPLATE_VERSION_NUMBER_PATTERN,
+    r"^(0|([1-9]{1}\d*)).(0|([1-9]{1}\d*))$"
+);
+
+/// Every `@pattern` of the shapes the implemented operations read or answer.
+pub static MODEL_PATTERNS: [&Pattern; 7] = [
+    &RESOURCE_NAME_PATTERN,
+    &VERSION_PART_PATTERN,
+    &CLIENT_TOKEN_PATTERN,
+    &BUCKET_PATTERN,
+    &ARN_PATTERN,
+    &NEXT_TOKEN_PATTERN,
+    &FULL_TEMPLATE_VERSION_NUMBER_PATTERN,
+];
 
 pub const RESOURCE_NAME: StrRule = StrRule {
     min: 1,
@@ -401,16 +428,61 @@ impl<'a> Reader<'a> {
 
 /// Turns collected violations into the AWS-worded `ValidationException`, if any.
 pub fn finish(errors: Vec<String>) -> Result<(), ApiError> {
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(ApiError::validation(format!(
-            "1 validation error detected: {}",
-            errors[0]
+    match errors.as_slice() {
+        [] => Ok(()),
+        [only] => Err(ApiError::validation(format!(
+            "1 validation error detected: {only}"
         ))),
-        n => Err(ApiError::validation(format!(
-            "{n} validation errors detected: {}",
-            errors.join("; ")
+        all => Err(ApiError::validation(format!(
+            "{} validation errors detected: {}",
+            all.len(),
+            all.join("; ")
         ))),
+    }
+}
+
+/// Where a response breaks the model's output constraints: each string member named like a
+/// constrained output member must satisfy its shape's pattern, and a `tags` page holds at most
+/// 50 entries. Tests and the fuzz target hold every answer to it.
+pub fn output_violations(value: &Value) -> Vec<String> {
+    let mut violations = Vec::new();
+    collect_output_violations("", value, &mut violations);
+    violations
+}
+
+fn collect_output_violations(path: &str, value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(members) => {
+            for (name, member) in members {
+                let member_path = format!("{path}.{name}");
+                let pattern: Option<&Pattern> = match name.as_str() {
+                    "arn" | "encryptionKey" => Some(&ARN_PATTERN),
+                    "name" | "templateName" => Some(&RESOURCE_NAME_PATTERN),
+                    "majorVersion" | "minorVersion" | "recommendedMinorVersion" => {
+                        Some(&VERSION_PART_PATTERN)
+                    }
+                    "recommendedVersion" => Some(&FULL_TEMPLATE_VERSION_NUMBER_PATTERN),
+                    _ => None,
+                };
+                if let (Some(pattern), Value::String(s)) = (pattern, member) {
+                    if !pattern.is_match(s) {
+                        out.push(format!("{member_path} = {s:?} breaks {}", pattern.source));
+                    }
+                }
+                if let (true, Value::Array(items)) = (name == "tags", member) {
+                    if items.len() > MAX_TAGS {
+                        out.push(format!("{member_path} has {} entries", items.len()));
+                    }
+                }
+                collect_output_violations(&member_path, member, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                collect_output_violations(path, item, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -436,7 +508,7 @@ pub fn read_source(reader: &mut Reader<'_>) -> Result<Option<S3Source>, ApiError
                 .collect()
         })
         .unwrap_or_default();
-    if members.len() != 1 || members[0] != "s3" {
+    if members.as_slice() != ["s3"] {
         reader.violation(
             "source",
             "Member must have exactly one of its union members set: [s3]",
@@ -490,7 +562,10 @@ pub fn read_tags(reader: &mut Reader<'_>) -> Result<Vec<(String, String)>, ApiEr
 
 /// Tag keys starting with `aws:` belong to AWS and cannot be set or removed by users.
 pub fn is_reserved_tag_key(key: &str) -> bool {
-    key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:")
+    // Compare bytes: the 4th byte of a valid key may fall inside a multi-byte character.
+    key.as_bytes()
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"aws:"))
 }
 
 /// A `{templateName, majorVersion}` entry of `compatibleEnvironmentTemplates`.

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 use crate::bundle::{self, BundleKind};
+use crate::idempotency::{self, canonical_json, TemplateCreateRequest};
 use crate::model::{self, Reader, S3Source};
+use crate::paging::{page_limit, page_output, paginate, DEFAULT_PAGE_SIZE, MAX_TAGS_PER_PAGE};
 use crate::store::{
     Kind, Log, Partition, PartitionKey, Record, RegistrationOutcome, State, StoreError,
     StoredStatus, Template, TokenRecord, Version, VersionKey,
@@ -21,7 +22,6 @@ use crate::wire::{ApiError, ErrorKind, Operation};
 pub const MAX_VERSIONS_PER_TEMPLATE: usize = 500;
 /// How long a client token is remembered.
 pub const CLIENT_TOKEN_TTL_MS: u64 = 8 * 60 * 60 * 1000;
-const DEFAULT_PAGE_SIZE: usize = 100;
 
 /// Settings the operations depend on.
 #[derive(Debug, Clone)]
@@ -79,81 +79,6 @@ fn template_arn(p: &PartitionKey, kind: Kind, name: &str) -> String {
 
 fn version_arn(p: &PartitionKey, kind: Kind, name: &str, major: u64, minor: u64) -> String {
     format!("{}:{major}.{minor}", template_arn(p, kind, name))
-}
-
-/// Serialises JSON with object keys sorted, so equal parameters compare equal whatever the
-/// client's member order.
-fn canonical_json(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let members: Vec<String> = keys
-                .into_iter()
-                .filter(|k| !map[k.as_str()].is_null())
-                .map(|k| {
-                    format!(
-                        "{}:{}",
-                        Value::String(k.clone()),
-                        canonical_json(&map[k.as_str()])
-                    )
-                })
-                .collect();
-            format!("{{{}}}", members.join(","))
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(canonical_json)
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        other => other.to_string(),
-    }
-}
-
-fn encode_token(cursor: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(cursor.as_bytes())
-}
-
-fn decode_token(token: &str) -> Result<String, ApiError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| ApiError::validation("The nextToken provided is invalid."))
-}
-
-/// One page of `items` (sorted by cursor) after `token`.
-fn paginate(
-    items: Vec<(String, Value)>,
-    max_results: Option<i64>,
-    token: Option<&str>,
-) -> Result<(Vec<Value>, Option<String>), ApiError> {
-    let after = token.map(decode_token).transpose()?;
-    let limit = max_results
-        .and_then(|m| usize::try_from(m).ok())
-        .unwrap_or(DEFAULT_PAGE_SIZE);
-    let mut remaining = items
-        .into_iter()
-        .filter(|(cursor, _)| after.as_ref().is_none_or(|a| cursor > a))
-        .peekable();
-    let mut page = Vec::new();
-    let mut last = None;
-    while page.len() < limit {
-        let Some((cursor, value)) = remaining.next() else {
-            break;
-        };
-        page.push(value);
-        last = Some(cursor);
-    }
-    let next = if remaining.peek().is_some() {
-        last.map(|c| encode_token(&c))
-    } else {
-        None
-    };
-    Ok((page, next))
 }
 
 fn version_cursor(major: u64, minor: u64) -> String {
@@ -440,28 +365,18 @@ impl Engine {
         let Some(name) = name else {
             return Err(ApiError::validation("name is required"));
         };
-        let tags: BTreeMap<String, String> = tags.into_iter().collect();
+        let request = TemplateCreateRequest {
+            description,
+            display_name,
+            encryption_key,
+            provisioning,
+            tags: tags.into_iter().collect(),
+        };
         let now = now_ms();
         let mut inner = self.lock();
         let partition = inner.state.partitions.entry(pk.clone()).or_default();
         if let Some(existing) = partition.templates.get(&(kind, name.clone())) {
-            let same = existing.description == description
-                && existing.display_name == display_name
-                && existing.encryption_key == encryption_key
-                && existing.provisioning == provisioning
-                && existing.tags == tags;
-            if !same {
-                return Err(ApiError::validation(format!(
-                    "IdempotentParameterMismatch: the {} '{name}' already exists with different parameters.",
-                    kind.noun()
-                )));
-            }
-            if existing.modified_ms != existing.created_ms {
-                return Err(ApiError::conflict(format!(
-                    "The {} '{name}' already exists and has been modified since it was created.",
-                    kind.noun()
-                )));
-            }
+            idempotency::check_create_retry(existing, &request)?;
             return Ok(
                 json!({ template_member(kind): template_json(pk, partition, existing, false) }),
             );
@@ -469,15 +384,16 @@ impl Engine {
         let template = Template {
             kind,
             name,
-            display_name,
-            description,
-            encryption_key,
-            provisioning,
+            display_name: request.display_name.clone(),
+            description: request.description.clone(),
+            encryption_key: request.encryption_key.clone(),
+            provisioning: request.provisioning.clone(),
             created_ms: now,
             modified_ms: now,
-            tags,
+            tags: request.tags.clone(),
             highest_major: 0,
             highest_minor: BTreeMap::new(),
+            created_with: Some(request),
         };
         Engine::commit(
             &mut inner,
@@ -564,12 +480,18 @@ impl Engine {
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let name = Engine::read_name(body)?;
+        let now = now_ms();
         let mut inner = self.lock();
         let Some(partition) = inner.state.partitions.get(pk) else {
             return Err(template_not_found(kind, &name));
         };
-        let Some(template) = partition.templates.get(&(kind, name.clone())) else {
-            return Err(template_not_found(kind, &name));
+        let key = (kind, name.clone());
+        let Some(template) = partition.templates.get(&key) else {
+            // Idempotent delete: retrying one that succeeded answers the empty output.
+            return match partition.deleted_templates.get(&key) {
+                Some(deleted) if idempotency::delete_retry_allowed(*deleted, now) => Ok(json!({})),
+                _ => Err(template_not_found(kind, &name)),
+            };
         };
         let count = partition.versions_of(kind, &name).count();
         if count > 0 {
@@ -585,6 +507,7 @@ impl Engine {
                 partition: pk.clone(),
                 kind,
                 name,
+                deleted_ms: Some(now),
             }],
         )?;
         Ok(json!({ template_member(kind): rendered }))
@@ -613,12 +536,8 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default();
-        let (page, next) = paginate(items, max, token.as_deref())?;
-        let mut out = json!({ "templates": page });
-        if let Some(next) = next {
-            out["nextToken"] = json!(next);
-        }
-        Ok(out)
+        let (page, next) = paginate(items, page_limit(max, DEFAULT_PAGE_SIZE), token.as_deref())?;
+        Ok(page_output("templates", page, next))
     }
 
     // ---- versions --------------------------------------------------------------------------
@@ -981,7 +900,7 @@ impl Engine {
             return None;
         }
         // This is the last minor version: deleting it deletes the major version.
-        let others = p.versions_of(v.kind, &v.template).count() - 1;
+        let others = p.versions_of(v.kind, &v.template).count().saturating_sub(1);
         if others > 0
             && recommended_version(p, v.kind, &v.template).map(|(m, _)| m) == Some(v.major)
         {
@@ -1087,12 +1006,8 @@ impl Engine {
                 )
             })
             .collect();
-        let (page, next) = paginate(items, max, token.as_deref())?;
-        let mut out = json!({ "templateVersions": page });
-        if let Some(next) = next {
-            out["nextToken"] = json!(next);
-        }
-        Ok(out)
+        let (page, next) = paginate(items, page_limit(max, DEFAULT_PAGE_SIZE), token.as_deref())?;
+        Ok(page_output("templateVersions", page, next))
     }
 
     // ---- tags ------------------------------------------------------------------------------
@@ -1290,39 +1205,8 @@ impl Engine {
             .into_iter()
             .map(|(k, v)| (k.clone(), json!({ "key": k, "value": v })))
             .collect();
-        let (page, next) = paginate(items, max, token.as_deref())?;
-        let mut out = json!({ "tags": page });
-        if let Some(next) = next {
-            out["nextToken"] = json!(next);
-        }
-        Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use super::*;
-
-    #[test]
-    fn canonical_json_ignores_member_order() {
-        let a: Value =
-            serde_json::from_str(r#"{"b":1,"a":{"y":2,"x":[1,{"q":1,"p":2}]}}"#).unwrap();
-        let b: Value =
-            serde_json::from_str(r#"{"a":{"x":[1,{"p":2,"q":1}],"y":2},"b":1}"#).unwrap();
-        assert_eq!(canonical_json(&a), canonical_json(&b));
-    }
-
-    #[test]
-    fn pagination_resumes_after_the_cursor() {
-        let items: Vec<(String, Value)> =
-            (0..5).map(|i| (version_cursor(i, 0), json!(i))).collect();
-        let (page, next) = paginate(items.clone(), Some(2), None).unwrap();
-        assert_eq!(page, vec![json!(0), json!(1)]);
-        let (page, next) = paginate(items.clone(), Some(2), next.as_deref()).unwrap();
-        assert_eq!(page, vec![json!(2), json!(3)]);
-        let (page, next) = paginate(items, Some(2), next.as_deref()).unwrap();
-        assert_eq!(page, vec![json!(4)]);
-        assert!(next.is_none());
+        // Managed tags count too: a version with 50 user tags lists 52 over two pages.
+        let (page, next) = paginate(items, page_limit(max, MAX_TAGS_PER_PAGE), token.as_deref())?;
+        Ok(page_output("tags", page, next))
     }
 }

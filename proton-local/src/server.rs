@@ -4,7 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::admin::{Admin, FaultDecision, FaultRequest, FaultSettings};
 use crate::ops::{Engine, EngineConfig};
-use crate::sigv4::{self, Credentials, SignableRequest};
+use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest};
 use crate::store::{Log, State as StoreState, StoreError};
 use crate::wire::{self, ApiError, ErrorKind, Operation};
 
@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub account_id: String,
     /// Regions served; empty means any.
     pub regions: Vec<String>,
+    /// Whether requests signed more than 15 minutes from now are refused (as AWS does).
+    pub check_clock_skew: bool,
     pub faults: FaultSettings,
 }
 
@@ -58,6 +60,7 @@ struct App {
     admin: Admin,
     credentials: Credentials,
     regions: Vec<String>,
+    check_clock_skew: bool,
 }
 
 /// A bound, not yet running server.
@@ -96,6 +99,7 @@ impl Server {
             admin: Admin::new(config.faults),
             credentials: config.credentials.clone(),
             regions: config.regions.clone(),
+            check_clock_skew: config.check_clock_skew,
         });
         let listener =
             TcpListener::bind(&config.listen)
@@ -224,6 +228,11 @@ async fn process(
         },
         &app.credentials,
         &app.regions,
+        if app.check_clock_skew {
+            ClockCheck::At(SystemTime::now())
+        } else {
+            ClockCheck::Off
+        },
     )?;
     // awsJson1_0 dispatches on POST + content type + target; anything else names no operation.
     let content_type = headers

@@ -1,23 +1,35 @@
 //! AWS Signature Version 4 verification (header-based, as the AWS SDKs sign awsJson requests).
 //!
-//! The signature is recomputed from the request as received (method, path, query, the headers
-//! named in `SignedHeaders`, body hash) with the configured secret and compared in constant
-//! time. The region comes from the credential scope. Clock skew is deliberately not checked so
-//! recorded requests can be replayed by benchmarks.
+//! The `Authorization` header is parsed and its scope checked here (access key, service,
+//! region, date, clock skew). The signature itself is recomputed by `aws-sigv4`, the signer the
+//! AWS SDKs use, from the request as received (method, path, query, the headers named in
+//! `SignedHeaders`, body) with the configured secret, and compared in constant time.
 
-use axum::http::HeaderMap;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials as SdkCredentials;
+use aws_sigv4::http_request::{self, SignableBody, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use axum::http::{HeaderMap, HeaderValue};
 use subtle::ConstantTimeEq;
+use time::format_description::BorrowedFormatItem;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::wire::{ApiError, ErrorKind};
 
-type HmacSha256 = Hmac<Sha256>;
-
 /// The signing name of Proton.
 pub const SERVICE: &str = "proton";
+/// How far `X-Amz-Date` may be from the server's clock, as AWS allows.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
-/// The key pair the endpoint accepts, and the regions it serves (empty = any).
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// `X-Amz-Date`'s ISO 8601 basic format.
+const AMZ_DATE: &[BorrowedFormatItem<'_>] =
+    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+/// The key pair the endpoint accepts.
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub access_key_id: String,
@@ -42,6 +54,71 @@ pub struct SignableRequest<'a> {
     pub body: &'a [u8],
 }
 
+/// Whether `X-Amz-Date` is held to the clock, and to which time.
+#[derive(Debug, Clone, Copy)]
+pub enum ClockCheck {
+    /// Refuse requests signed more than [`MAX_CLOCK_SKEW`] away from this time.
+    At(SystemTime),
+    /// Accept any signing time (`--no-clock-skew-check`, replayed recordings).
+    Off,
+}
+
+/// Why a request's signature is refused; each maps to the error AWS answers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// No `Authorization` header (403 `MissingAuthenticationTokenException`).
+    #[error("Missing Authentication Token")]
+    Missing,
+    /// The header or the date cannot be read (400 `IncompleteSignatureException`).
+    #[error("{0}")]
+    Malformed(String),
+    /// Not the configured access key (403 `UnrecognizedClientException`).
+    #[error("The security token included in the request is invalid.")]
+    UnknownAccessKey,
+    /// Scoped to another service, region or terminator (403 `InvalidSignatureException`).
+    #[error("{0}")]
+    WrongScope(String),
+    /// Signed too long ago or too far ahead (403 `InvalidSignatureException`).
+    #[error("{0}")]
+    Expired(String),
+    /// A header named in `SignedHeaders` is not in the request (403 `InvalidSignatureException`).
+    #[error("The request signature we calculated does not match the signature you provided: signed header '{0}' is not present in the request.")]
+    SignedHeaderMissing(String),
+    /// The recomputed signature differs (403 `InvalidSignatureException`).
+    #[error("{SIGNATURE_MISMATCH}")]
+    Mismatch,
+}
+
+impl SignatureError {
+    /// The AWS error shape answered for it.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SignatureError::Missing => ErrorKind::MissingAuthenticationToken,
+            SignatureError::Malformed(_) => ErrorKind::IncompleteSignature,
+            SignatureError::UnknownAccessKey => ErrorKind::UnrecognizedClient,
+            SignatureError::WrongScope(_)
+            | SignatureError::Expired(_)
+            | SignatureError::SignedHeaderMissing(_)
+            | SignatureError::Mismatch => ErrorKind::InvalidSignature,
+        }
+    }
+}
+
+impl From<SignatureError> for ApiError {
+    fn from(error: SignatureError) -> Self {
+        ApiError::new(error.kind(), error.to_string())
+    }
+}
+
+/// Why a request could not be signed (tests and the benchmark sign their own requests).
+#[derive(Debug, thiserror::Error)]
+pub enum SigningFailure {
+    #[error("a header value is not visible ASCII: {0}")]
+    HeaderValue(String),
+    #[error("aws-sigv4 refused the request: {0}")]
+    Signer(String),
+}
+
 struct ParsedAuthorization<'a> {
     access_key_id: &'a str,
     date: &'a str,
@@ -52,15 +129,9 @@ struct ParsedAuthorization<'a> {
     signature: &'a str,
 }
 
-const ALGORITHM: &str = "AWS4-HMAC-SHA256";
-
-fn incomplete(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorKind::IncompleteSignature, message)
-}
-
-fn parse_authorization(value: &str) -> Result<ParsedAuthorization<'_>, ApiError> {
+fn parse_authorization(value: &str) -> Result<ParsedAuthorization<'_>, SignatureError> {
     let rest = value.strip_prefix(ALGORITHM).ok_or_else(|| {
-        incomplete(format!(
+        SignatureError::Malformed(format!(
             "Unsupported authorization type; expected {ALGORITHM}"
         ))
     })?;
@@ -77,26 +148,17 @@ fn parse_authorization(value: &str) -> Result<ParsedAuthorization<'_>, ApiError>
             signature = Some(v);
         }
     }
-    let missing = [
-        ("Credential", credential.is_none()),
-        ("Signature", signature.is_none()),
-        ("SignedHeaders", signed_headers.is_none()),
-    ];
-    for (name, absent) in missing {
-        if absent {
-            return Err(incomplete(format!(
-                "Authorization header requires '{name}' parameter. Authorization={value}"
-            )));
-        }
-    }
-    let (Some(credential), Some(signed_headers), Some(signature)) =
-        (credential, signed_headers, signature)
-    else {
-        return Err(incomplete("Authorization header is incomplete"));
+    let missing = |name: &str| {
+        SignatureError::Malformed(format!(
+            "Authorization header requires '{name}' parameter. Authorization={value}"
+        ))
     };
+    let credential = credential.ok_or_else(|| missing("Credential"))?;
+    let signature = signature.ok_or_else(|| missing("Signature"))?;
+    let signed_headers = signed_headers.ok_or_else(|| missing("SignedHeaders"))?;
     let scope: Vec<&str> = credential.split('/').collect();
     let [access_key_id, date, region, service, terminator] = scope[..] else {
-        return Err(incomplete(format!(
+        return Err(SignatureError::Malformed(format!(
             "Credential should have the form ACCESS_KEY/DATE/REGION/SERVICE/aws4_request; got '{credential}'"
         )));
     };
@@ -111,139 +173,117 @@ fn parse_authorization(value: &str) -> Result<ParsedAuthorization<'_>, ApiError>
     })
 }
 
-/// URI-encodes per SigV4: everything but unreserved characters; `/` kept when `keep_slash`.
-fn uri_encode(input: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(input.len());
-    for b in input.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b'/' if keep_slash => out.push('/'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn percent_decode(input: &str) -> String {
-    percent_encoding::percent_decode_str(input)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// Canonical URI for non-S3 services: the wire path encoded once more (SDKs double-encode).
-fn canonical_uri(path: &str) -> String {
-    if path.is_empty() {
-        return "/".to_string();
-    }
-    uri_encode(path, true)
-}
-
-fn canonical_query(query: Option<&str>) -> String {
-    let Some(query) = query.filter(|q| !q.is_empty()) else {
-        return String::new();
-    };
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                uri_encode(&percent_decode(k), false),
-                uri_encode(&percent_decode(v), false),
-            )
-        })
-        .collect();
-    pairs.sort();
-    pairs
-        .into_iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn normalize_header_value(value: &[u8]) -> String {
-    let text = String::from_utf8_lossy(value);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length, so construction cannot fail; an empty MAC would only
-    // make the signature mismatch.
-    match HmacSha256::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
-}
-
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac(&k_date, region.as_bytes());
-    let k_service = hmac(&k_region, service.as_bytes());
-    hmac(&k_service, b"aws4_request")
-}
-
-/// The header value for `name` as it enters the canonical request (repeated values joined).
-fn canonical_header_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<String> = headers
-        .get_all(name)
-        .iter()
-        .map(|v| normalize_header_value(v.as_bytes()))
-        .collect();
-    if values.is_empty() {
-        None
-    } else {
-        Some(values.join(","))
-    }
-}
-
-fn string_to_sign(
-    request: &SignableRequest<'_>,
-    signed_headers: &[&str],
-    amz_date: &str,
-    scope: &str,
-) -> Result<String, ApiError> {
-    let mut canonical_headers = String::new();
-    for name in signed_headers {
-        let value = canonical_header_value(request.headers, name).ok_or_else(|| {
-            ApiError::new(
-                ErrorKind::InvalidSignature,
-                format!("The request signature we calculated does not match the signature you provided: signed header '{name}' is not present in the request."),
-            )
+/// Parses `X-Amz-Date` (`YYYYMMDD'T'HHMMSS'Z'`).
+fn parse_amz_date(amz_date: &str) -> Result<SystemTime, SignatureError> {
+    // Exactly the basic format, so the year has four digits and the time is representable.
+    let shape_ok = amz_date.len() == 16
+        && amz_date.bytes().enumerate().all(|(i, b)| match i {
+            8 => b == b'T',
+            15 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+    let parsed = shape_ok
+        .then(|| PrimitiveDateTime::parse(amz_date, AMZ_DATE).ok())
+        .flatten()
+        .ok_or_else(|| {
+            SignatureError::Malformed(format!(
+                "Date must be in ISO-8601 'basic format'. Got '{amz_date}'."
+            ))
         })?;
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(&value);
-        canonical_headers.push('\n');
-    }
-    let payload_hash = match request
-        .headers
-        .get("x-amz-content-sha256")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("UNSIGNED-PAYLOAD") => "UNSIGNED-PAYLOAD".to_string(),
-        _ => hex::encode(Sha256::digest(request.body)),
-    };
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        request.method,
-        canonical_uri(request.path),
-        canonical_query(request.query),
-        canonical_headers,
-        signed_headers.join(";"),
-        payload_hash
-    );
-    Ok(format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    ))
+    Ok(parsed.assume_utc().into())
 }
 
-const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+fn format_amz_date(time: SystemTime) -> String {
+    OffsetDateTime::from(time)
+        .format(AMZ_DATE)
+        .unwrap_or_else(|_| "an unrepresentable time".to_string())
+}
+
+/// AWS's clock-skew rule: the signing time must be within [`MAX_CLOCK_SKEW`] of now.
+fn check_clock(
+    amz_date: &str,
+    signed_at: SystemTime,
+    now: SystemTime,
+) -> Result<(), SignatureError> {
+    let minutes = MAX_CLOCK_SKEW.as_secs() / 60;
+    if let Ok(age) = now.duration_since(signed_at) {
+        if age > MAX_CLOCK_SKEW {
+            let earliest = now.checked_sub(MAX_CLOCK_SKEW).unwrap_or(now);
+            return Err(SignatureError::Expired(format!(
+                "Signature expired: {amz_date} is now earlier than {} ({} - {minutes} min.)",
+                format_amz_date(earliest),
+                format_amz_date(now)
+            )));
+        }
+    } else if let Ok(ahead) = signed_at.duration_since(now) {
+        if ahead > MAX_CLOCK_SKEW {
+            let latest = now.checked_add(MAX_CLOCK_SKEW).unwrap_or(now);
+            return Err(SignatureError::Expired(format!(
+                "Signature not yet current: {amz_date} is still later than {} ({} + {minutes} min.)",
+                format_amz_date(latest),
+                format_amz_date(now)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Signing settings for requests as the SDKs sign them; nothing is excluded, because a
+/// verifier signs exactly the headers the client named.
+fn settings() -> SigningSettings {
+    let mut settings = SigningSettings::default();
+    settings.excluded_headers = None;
+    settings
+}
+
+/// A URI `aws-sigv4` can parse; its authority is unused because `host` is always signed.
+fn signing_uri(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(query) => format!("http://localhost{path}?{query}"),
+        None => format!("http://localhost{path}"),
+    }
+}
+
+fn body_of<'a>(headers: &HeaderMap, body: &'a [u8]) -> SignableBody<'a> {
+    let unsigned = headers
+        .get("x-amz-content-sha256")
+        .is_some_and(|v| v.as_bytes() == b"UNSIGNED-PAYLOAD");
+    if unsigned {
+        SignableBody::UnsignedPayload
+    } else {
+        SignableBody::Bytes(body)
+    }
+}
+
+/// The signature `aws-sigv4` computes for `request` over `headers` at `time`.
+fn compute_signature(
+    request: &SignableRequest<'_>,
+    headers: Vec<(&str, &str)>,
+    identity: &Identity,
+    region: &str,
+    service: &str,
+    time: SystemTime,
+) -> Result<String, String> {
+    let signable = http_request::SignableRequest::new(
+        request.method,
+        signing_uri(request.path, request.query),
+        headers.into_iter(),
+        body_of(request.headers, request.body),
+    )
+    .map_err(|e| e.to_string())?;
+    let params = v4::SigningParams::builder()
+        .identity(identity)
+        .region(region)
+        .name(service)
+        .time(time)
+        .settings(settings())
+        .build()
+        .map_err(|e| e.to_string())?
+        .into();
+    http_request::sign(signable, &params)
+        .map(|output| output.signature().to_string())
+        .map_err(|e| e.to_string())
+}
 
 /// Verifies a request's SigV4 `Authorization` header against `credentials`.
 ///
@@ -252,45 +292,38 @@ pub fn verify(
     request: &SignableRequest<'_>,
     credentials: &Credentials,
     allowed_regions: &[String],
-) -> Result<VerifiedScope, ApiError> {
-    let Some(authorization) = request.headers.get("authorization") else {
-        return Err(ApiError::new(
-            ErrorKind::MissingAuthenticationToken,
-            "Missing Authentication Token",
-        ));
-    };
-    let authorization = authorization
+    clock: ClockCheck,
+) -> Result<VerifiedScope, SignatureError> {
+    let authorization = request
+        .headers
+        .get("authorization")
+        .ok_or(SignatureError::Missing)?
         .to_str()
-        .map_err(|_| incomplete("Authorization header is not valid ASCII"))?;
+        .map_err(|_| SignatureError::Malformed("Authorization header is not valid ASCII".into()))?;
     let parsed = parse_authorization(authorization)?;
     if parsed.access_key_id != credentials.access_key_id {
-        return Err(ApiError::new(
-            ErrorKind::UnrecognizedClient,
-            "The security token included in the request is invalid.",
-        ));
+        return Err(SignatureError::UnknownAccessKey);
     }
     if parsed.service != SERVICE {
-        return Err(ApiError::new(
-            ErrorKind::InvalidSignature,
-            format!("Credential should be scoped to correct service: '{SERVICE}'. "),
-        ));
+        return Err(SignatureError::WrongScope(format!(
+            "Credential should be scoped to correct service: '{SERVICE}'. "
+        )));
     }
     if parsed.terminator != "aws4_request" {
-        return Err(ApiError::new(
-            ErrorKind::InvalidSignature,
-            "Credential should be scoped with a valid terminator: 'aws4_request', not '"
-                .to_string()
-                + parsed.terminator
-                + "'. ",
-        ));
+        return Err(SignatureError::WrongScope(format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'. ",
+            parsed.terminator
+        )));
     }
     if !allowed_regions.is_empty() && !allowed_regions.iter().any(|r| r == parsed.region) {
-        return Err(ApiError::new(
-            ErrorKind::InvalidSignature,
-            format!(
-                "Credential should be scoped to a valid region, not '{}'. ",
-                parsed.region
-            ),
+        return Err(SignatureError::WrongScope(format!(
+            "Credential should be scoped to a valid region, not '{}'. ",
+            parsed.region
+        )));
+    }
+    if !parsed.signed_headers.contains(&"host") {
+        return Err(SignatureError::Malformed(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
         ));
     }
     let amz_date = request
@@ -298,32 +331,57 @@ pub fn verify(
         .get("x-amz-date")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            incomplete(format!(
+            SignatureError::Malformed(format!(
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization={authorization}"
             ))
         })?;
+    let signed_at = parse_amz_date(amz_date)?;
     if !amz_date.starts_with(parsed.date) {
-        return Err(ApiError::new(
-            ErrorKind::InvalidSignature,
-            format!(
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
-                parsed.date,
-                amz_date.get(..8).unwrap_or(amz_date)
-            ),
-        ));
+        return Err(SignatureError::WrongScope(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
+            parsed.date,
+            amz_date.get(..8).unwrap_or(amz_date)
+        )));
     }
-    let scope = format!(
-        "{}/{}/{}/{}",
-        parsed.date, parsed.region, parsed.service, parsed.terminator
-    );
-    let to_sign = string_to_sign(request, &parsed.signed_headers, amz_date, &scope)?;
-    let key = signing_key(
-        &credentials.secret_access_key,
-        parsed.date,
+    if let ClockCheck::At(now) = clock {
+        check_clock(amz_date, signed_at, now)?;
+    }
+
+    // aws-sigv4 adds `x-amz-date` (from the time) and `x-amz-security-token` (from the
+    // identity) itself; every other signed header is passed with the values received.
+    let mut session_token = None;
+    let mut headers = Vec::new();
+    for &name in &parsed.signed_headers {
+        let mut values = request.headers.get_all(name).iter().peekable();
+        if values.peek().is_none() {
+            return Err(SignatureError::SignedHeaderMissing(name.to_string()));
+        }
+        for value in values {
+            let value = value.to_str().map_err(|_| SignatureError::Mismatch)?;
+            match name {
+                "x-amz-date" => {}
+                "x-amz-security-token" => session_token = Some(value.to_string()),
+                _ => headers.push((name, value)),
+            }
+        }
+    }
+    let identity: Identity = SdkCredentials::new(
+        parsed.access_key_id,
+        credentials.secret_access_key.clone(),
+        session_token,
+        None,
+        "proton-local",
+    )
+    .into();
+    let expected = compute_signature(
+        request,
+        headers,
+        &identity,
         parsed.region,
-        parsed.service,
-    );
-    let expected = hex::encode(hmac(&key, to_sign.as_bytes()));
+        SERVICE,
+        signed_at,
+    )
+    .map_err(|_| SignatureError::Mismatch)?;
     if expected
         .as_bytes()
         .ct_eq(parsed.signature.as_bytes())
@@ -334,15 +392,13 @@ pub fn verify(
             region: parsed.region.to_string(),
         })
     } else {
-        Err(ApiError::new(
-            ErrorKind::InvalidSignature,
-            SIGNATURE_MISMATCH,
-        ))
+        Err(SignatureError::Mismatch)
     }
 }
 
-/// Signs a request in place (adds `x-amz-date` and `authorization`). Used by the benchmark and
-/// tests that speak raw HTTP; every header present at call time is signed.
+/// Signs a request in place with `aws-sigv4` (adds `x-amz-date` and `authorization`), as an
+/// SDK would. Used by the benchmark and tests that speak raw HTTP; every header present at
+/// call time is signed, so `host` must be among them.
 pub fn sign(
     method: &str,
     path: &str,
@@ -350,45 +406,59 @@ pub fn sign(
     body: &[u8],
     credentials: &Credentials,
     region: &str,
-    amz_date: &str,
-) {
-    if let Ok(v) = axum::http::HeaderValue::from_str(amz_date) {
-        headers.insert("x-amz-date", v);
-    }
+    time: SystemTime,
+) -> Result<(), SigningFailure> {
     headers.remove("authorization");
-    let mut names: Vec<String> = headers.keys().map(|k| k.as_str().to_string()).collect();
-    names.sort();
-    names.dedup();
-    let date = amz_date.get(..8).unwrap_or(amz_date);
-    let scope = format!("{date}/{region}/{SERVICE}/aws4_request");
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let request = SignableRequest {
+    headers.remove("x-amz-date");
+    let pairs = headers
+        .iter()
+        .map(|(name, value)| {
+            value
+                .to_str()
+                .map(|v| (name.as_str(), v))
+                .map_err(|_| SigningFailure::HeaderValue(name.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let signable = http_request::SignableRequest::new(
         method,
-        path,
-        query: None,
-        headers,
-        body,
-    };
-    let Ok(to_sign) = string_to_sign(&request, &name_refs, amz_date, &scope) else {
-        return;
-    };
-    let key = signing_key(&credentials.secret_access_key, date, region, SERVICE);
-    let signature = hex::encode(hmac(&key, to_sign.as_bytes()));
-    let value = format!(
-        "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
-        credentials.access_key_id,
-        names.join(";")
-    );
-    if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
-        headers.insert("authorization", v);
+        signing_uri(path, None),
+        pairs.into_iter(),
+        body_of(headers, body),
+    )
+    .map_err(|e| SigningFailure::Signer(e.to_string()))?;
+    let identity: Identity = SdkCredentials::new(
+        credentials.access_key_id.clone(),
+        credentials.secret_access_key.clone(),
+        None,
+        None,
+        "proton-local",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(SERVICE)
+        .time(time)
+        .settings(settings())
+        .build()
+        .map_err(|e| SigningFailure::Signer(e.to_string()))?
+        .into();
+    let (instructions, _) = http_request::sign(signable, &params)
+        .map_err(|e| SigningFailure::Signer(e.to_string()))?
+        .into_parts();
+    let (added, _) = instructions.into_parts();
+    for header in added {
+        let value = HeaderValue::from_str(header.value())
+            .map_err(|_| SigningFailure::HeaderValue(header.name().to_string()))?;
+        headers.insert(header.name(), value);
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use axum::http::HeaderValue;
 
     fn creds() -> Credentials {
         Credentials {
@@ -397,66 +467,152 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sign_then_verify_round_trips() {
+    fn at(amz_date: &str) -> SystemTime {
+        parse_amz_date(amz_date).unwrap()
+    }
+
+    fn signed(body: &[u8], time: SystemTime) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("example.amazonaws.com"));
         headers.insert(
             "content-type",
             HeaderValue::from_static("application/x-amz-json-1.0"),
         );
-        sign(
-            "POST",
-            "/",
-            &mut headers,
-            b"{}",
-            &creds(),
-            "us-east-1",
-            "20150830T123600Z",
-        );
-        let req = SignableRequest {
+        sign("POST", "/", &mut headers, body, &creds(), "us-east-1", time).unwrap();
+        headers
+    }
+
+    fn request<'a>(headers: &'a HeaderMap, body: &'a [u8]) -> SignableRequest<'a> {
+        SignableRequest {
             method: "POST",
             path: "/",
             query: None,
-            headers: &headers,
-            body: b"{}",
-        };
-        let scope = verify(&req, &creds(), &[]).unwrap();
+            headers,
+            body,
+        }
+    }
+
+    #[test]
+    fn sign_then_verify_round_trips() {
+        let time = at("20150830T123600Z");
+        let headers = signed(b"{}", time);
+        let scope = verify(
+            &request(&headers, b"{}"),
+            &creds(),
+            &[],
+            ClockCheck::At(time),
+        )
+        .unwrap();
         assert_eq!(scope.region, "us-east-1");
-        let tampered = SignableRequest {
-            body: b"{ }",
-            ..req
+        assert_eq!(
+            verify(
+                &request(&headers, b"{ }"),
+                &creds(),
+                &[],
+                ClockCheck::At(time)
+            ),
+            Err(SignatureError::Mismatch)
+        );
+        let other = Credentials {
+            secret_access_key: "other".into(),
+            ..creds()
         };
         assert_eq!(
-            verify(&tampered, &creds(), &[]).unwrap_err().kind,
-            ErrorKind::InvalidSignature
+            verify(&request(&headers, b"{}"), &other, &[], ClockCheck::At(time)),
+            Err(SignatureError::Mismatch)
         );
     }
 
-    // The AWS SigV4 test suite's "get-vanilla" case.
+    // The AWS SigV4 test suite's "get-vanilla" case, signature as published.
     #[test]
     fn matches_aws_test_suite_get_vanilla() {
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_static("example.amazonaws.com"));
         headers.insert("x-amz-date", HeaderValue::from_static("20150830T123600Z"));
-        let req = SignableRequest {
+        headers.insert("authorization", HeaderValue::from_static(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+        ));
+        let request = SignableRequest {
             method: "GET",
             path: "/",
             query: None,
             headers: &headers,
             body: b"",
         };
-        let scope = "20150830/us-east-1/service/aws4_request";
-        let sts = string_to_sign(&req, &["host", "x-amz-date"], "20150830T123600Z", scope).unwrap();
-        let key = signing_key(
-            &creds().secret_access_key,
-            "20150830",
+        let identity: Identity =
+            SdkCredentials::new("AKIDEXAMPLE", creds().secret_access_key, None, None, "test")
+                .into();
+        let signature = compute_signature(
+            &request,
+            vec![("host", "example.amazonaws.com")],
+            &identity,
             "us-east-1",
             "service",
+            at("20150830T123600Z"),
         );
         assert_eq!(
-            hex::encode(hmac(&key, sts.as_bytes())),
-            "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+            signature.as_deref(),
+            Ok("5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
         );
+        // The whole verifier serves `proton` only.
+        assert_eq!(
+            verify(&request, &creds(), &[], ClockCheck::Off).map(|s| s.region),
+            Err(SignatureError::WrongScope(
+                "Credential should be scoped to correct service: 'proton'. ".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn clock_skew_beyond_fifteen_minutes_is_refused() {
+        let signed_at = at("20250101T000000Z");
+        let headers = signed(b"{}", signed_at);
+        let req = request(&headers, b"{}");
+        for ok in [0, 15 * 60] {
+            let now = signed_at + Duration::from_secs(ok);
+            assert!(
+                verify(&req, &creds(), &[], ClockCheck::At(now)).is_ok(),
+                "{ok}s"
+            );
+            let now = signed_at - Duration::from_secs(ok);
+            assert!(
+                verify(&req, &creds(), &[], ClockCheck::At(now)).is_ok(),
+                "-{ok}s"
+            );
+        }
+        let late = signed_at + Duration::from_secs(15 * 60 + 1);
+        let err = verify(&req, &creds(), &[], ClockCheck::At(late)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSignature);
+        assert_eq!(
+            err.to_string(),
+            "Signature expired: 20250101T000000Z is now earlier than 20250101T000001Z (20250101T001501Z - 15 min.)"
+        );
+        let early = signed_at - Duration::from_secs(15 * 60 + 1);
+        let err = verify(&req, &creds(), &[], ClockCheck::At(early)).unwrap_err();
+        assert!(
+            err.to_string().starts_with("Signature not yet current: "),
+            "{err}"
+        );
+        assert!(verify(&req, &creds(), &[], ClockCheck::Off).is_ok());
+    }
+
+    #[test]
+    fn malformed_dates_and_headers_are_incomplete_signatures() {
+        let time = at("20250101T000000Z");
+        let mut headers = signed(b"{}", time);
+        headers.insert(
+            "x-amz-date",
+            HeaderValue::from_static("2025-01-01T00:00:00Z"),
+        );
+        let err = verify(&request(&headers, b"{}"), &creds(), &[], ClockCheck::Off).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::IncompleteSignature);
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/proton/aws4_request",
+            ),
+        );
+        let err = verify(&request(&headers, b"{}"), &creds(), &[], ClockCheck::Off).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::IncompleteSignature);
     }
 }

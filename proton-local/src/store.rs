@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::idempotency::{self, DeletedTemplateKey, TemplateCreateRequest};
 use crate::model::{CompatibleEnvironmentTemplate, S3Source};
 
 /// Environment or service template (the two families share all version semantics).
@@ -63,6 +64,10 @@ pub struct Template {
     pub highest_major: u64,
     /// Highest minor number ever assigned, per major.
     pub highest_minor: BTreeMap<u64, u64>,
+    /// The create request, which idempotent retries are compared with (absent in logs written
+    /// before it was recorded).
+    #[serde(default)]
+    pub created_with: Option<TemplateCreateRequest>,
 }
 
 /// The outcome of bundle validation, revealed once the registration delay has passed.
@@ -219,6 +224,8 @@ pub struct Partition {
     pub versions: BTreeMap<VersionKey, Version>,
     /// Client token → version, rebuilt from the versions on load.
     pub tokens: HashMap<(Kind, String), VersionKey>,
+    /// Templates deleted successfully → when, for idempotent delete retries.
+    pub deleted_templates: BTreeMap<DeletedTemplateKey, u64>,
 }
 
 impl Partition {
@@ -272,6 +279,9 @@ pub enum Record {
         partition: PartitionKey,
         kind: Kind,
         name: String,
+        /// When it was deleted (remembered for retries); absent in older logs.
+        #[serde(default)]
+        deleted_ms: Option<u64>,
     },
     PutVersion {
         partition: PartitionKey,
@@ -300,16 +310,21 @@ impl State {
                 template,
             } => {
                 let p = self.partitions.entry(partition).or_default();
-                p.templates
-                    .insert((template.kind, template.name.clone()), template);
+                let key = (template.kind, template.name.clone());
+                p.deleted_templates.remove(&key);
+                p.templates.insert(key, template);
             }
             Record::DeleteTemplate {
                 partition,
                 kind,
                 name,
+                deleted_ms,
             } => {
-                if let Some(p) = self.partitions.get_mut(&partition) {
-                    p.templates.remove(&(kind, name));
+                let p = self.partitions.entry(partition).or_default();
+                let key = (kind, name);
+                p.templates.remove(&key);
+                if let Some(deleted_ms) = deleted_ms {
+                    p.deleted_templates.insert(key, deleted_ms);
                 }
             }
             Record::PutVersion { partition, version } => {
@@ -332,6 +347,14 @@ impl State {
         }
     }
 
+    /// Forgets template deletes older than the retry window.
+    fn prune_deleted(&mut self, now_ms: u64) {
+        for p in self.partitions.values_mut() {
+            p.deleted_templates
+                .retain(|_, deleted_ms| idempotency::delete_retry_allowed(*deleted_ms, now_ms));
+        }
+    }
+
     /// The state as a list of records that rebuild it (for compaction).
     fn snapshot(&self) -> Vec<Record> {
         let mut keys: Vec<&PartitionKey> = self.partitions.keys().collect();
@@ -351,6 +374,14 @@ impl State {
                 records.push(Record::PutVersion {
                     partition: key.clone(),
                     version: version.clone(),
+                });
+            }
+            for ((kind, name), deleted_ms) in &p.deleted_templates {
+                records.push(Record::DeleteTemplate {
+                    partition: key.clone(),
+                    kind: *kind,
+                    name: name.clone(),
+                    deleted_ms: Some(*deleted_ms),
                 });
             }
         }
@@ -410,11 +441,12 @@ impl Log {
     pub fn open(dir: &Path) -> Result<(Log, State), StoreError> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         let path = dir.join(LOG_FILE);
-        let state = match std::fs::read(&path) {
+        let mut state = match std::fs::read(&path) {
             Ok(bytes) => load(&path, &bytes)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
             Err(e) => return Err(io_error(&path)(e)),
         };
+        state.prune_deleted(crate::ops::now_ms());
         // Compact: write the snapshot beside the log, fsync it, rename it over the log.
         let tmp = dir.join(LOG_TMP_FILE);
         {
@@ -539,6 +571,7 @@ mod tests {
             tags: BTreeMap::new(),
             highest_major: 0,
             highest_minor: BTreeMap::new(),
+            created_with: None,
         }
     }
 

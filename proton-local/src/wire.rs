@@ -99,6 +99,65 @@ impl Operation {
         Operation::ALL.into_iter().find(|op| op.name() == name)
     }
 
+    /// The errors the model lists for the operation (its `errors`); any other error shape,
+    /// bar the protocol's own (`SerializationException`, signature errors), is a bug.
+    pub fn model_errors(self) -> &'static [ErrorKind] {
+        use ErrorKind::*;
+        match self {
+            Operation::CreateEnvironmentTemplate | Operation::CreateServiceTemplate => &[
+                ServiceQuotaExceeded,
+                Validation,
+                AccessDenied,
+                Throttling,
+                Conflict,
+                InternalServer,
+            ],
+            Operation::CreateEnvironmentTemplateVersion
+            | Operation::CreateServiceTemplateVersion => &[
+                ServiceQuotaExceeded,
+                Validation,
+                AccessDenied,
+                Throttling,
+                Conflict,
+                ResourceNotFound,
+                InternalServer,
+            ],
+            Operation::ListEnvironmentTemplates | Operation::ListServiceTemplates => {
+                &[Validation, AccessDenied, Throttling, InternalServer]
+            }
+            Operation::GetEnvironmentTemplate
+            | Operation::GetServiceTemplate
+            | Operation::GetEnvironmentTemplateVersion
+            | Operation::GetServiceTemplateVersion
+            | Operation::ListEnvironmentTemplateVersions
+            | Operation::ListServiceTemplateVersions
+            | Operation::ListTagsForResource => &[
+                Validation,
+                AccessDenied,
+                Throttling,
+                ResourceNotFound,
+                InternalServer,
+            ],
+            Operation::UpdateEnvironmentTemplate
+            | Operation::UpdateServiceTemplate
+            | Operation::DeleteEnvironmentTemplate
+            | Operation::DeleteServiceTemplate
+            | Operation::UpdateEnvironmentTemplateVersion
+            | Operation::UpdateServiceTemplateVersion
+            | Operation::DeleteEnvironmentTemplateVersion
+            | Operation::DeleteServiceTemplateVersion
+            | Operation::TagResource
+            | Operation::UntagResource => &[
+                Validation,
+                AccessDenied,
+                Throttling,
+                Conflict,
+                ResourceNotFound,
+                InternalServer,
+            ],
+        }
+    }
+
     /// Whether the operation changes state (and so must be persisted before answering).
     pub fn is_mutating(self) -> bool {
         !matches!(

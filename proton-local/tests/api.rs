@@ -75,7 +75,18 @@ async fn environment_template_crud() {
     assert_eq!(updated.description.as_deref(), Some("second"));
     assert_eq!(updated.display_name.as_deref(), Some("Env One"));
     assert!(updated.last_modified_at > updated.created_at);
-    // After a modification an identical create is a conflict.
+    // After a modification a retry of the original create is a conflict; a create matching
+    // the current fields is not the original request, so it is a parameter mismatch.
+    let err = client
+        .create_environment_template()
+        .name("env1")
+        .display_name("Env One")
+        .description("first")
+        .provisioning(Provisioning::CustomerManaged)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "ConflictException");
     let err = client
         .create_environment_template()
         .name("env1")
@@ -85,7 +96,7 @@ async fn environment_template_crud() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&err), "ConflictException");
+    assert_eq!(code(&err), "ValidationException");
 
     for name in ["env2", "env3"] {
         create_env_template(&client, name).await;
@@ -121,13 +132,14 @@ async fn environment_template_crud() {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "ResourceNotFoundException");
-    let err = client
+    // A retried delete succeeds with the empty output (idempotent delete).
+    let retried = client
         .delete_environment_template()
         .name("env1")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(code(&err), "ResourceNotFoundException");
+        .unwrap();
+    assert!(retried.environment_template.is_none());
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 
 use super::diag::Diagnostics;
 use super::proto::tfplugin6 as pb;
@@ -138,13 +138,22 @@ pub enum Validator {
     Keys(Box<Validator>),
     /// Applies a validator to every element or map value.
     Elements(Box<Validator>),
-    /// A map key or string that must not start with a prefix.
+    /// A map key or string that must not start with a prefix (ASCII case ignored, as AWS
+    /// reserves `aws:` in any case).
     NoPrefix {
         /// The reserved prefix.
         prefix: &'static str,
         /// Why it is reserved.
         reason: &'static str,
     },
+}
+
+/// Whether `s` starts with `prefix`, ASCII case ignored; by bytes, since the prefix's length
+/// may fall inside a character of `s`.
+fn starts_with_ignoring_ascii_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// A regular expression compiled on first use. Terraform starts the provider
@@ -170,10 +179,17 @@ impl LazyRegex {
         self.source
     }
 
+    /// Compiles `source` as AWS does: Smithy patterns are ECMA-262, whose `\d` and `\w` are
+    /// ASCII, so Unicode classes are off. Patterns with `.` or negated classes do not compile
+    /// in that mode (a test compiles every schema pattern) rather than matching differently.
+    pub fn compile(source: &str) -> Result<Regex, regex::Error> {
+        RegexBuilder::new(source).unicode(false).build()
+    }
+
     /// Whether `text` matches; an invalid expression matches everything.
     pub fn is_match(&self, text: &str) -> bool {
         let compiled = self.compiled.get_or_init(|| {
-            Regex::new(self.source)
+            Self::compile(self.source)
                 .map_err(|err| tracing::error!(error = %err, regex = self.source, "invalid schema pattern"))
                 .ok()
         });
@@ -289,7 +305,9 @@ impl Validator {
                     inner.check(item, path, diags);
                 }
             }
-            (Validator::NoPrefix { prefix, reason }, Value::String(s)) if s.starts_with(prefix) => {
+            (Validator::NoPrefix { prefix, reason }, Value::String(s))
+                if starts_with_ignoring_ascii_case(s, prefix) =>
+            {
                 diags.attribute_error(
                     path.clone(),
                     "Reserved prefix",
@@ -681,6 +699,24 @@ mod tests {
         for bad in ["", "10", "m", "10x", "1h-5m", "ten minutes"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn patterns_use_ascii_classes() {
+        let digits = LazyRegex::new(r"^\d+$");
+        assert!(digits.is_match("123"));
+        assert!(!digits.is_match("1\u{663}"));
+        let word = LazyRegex::new(r"^[\w-]+$");
+        assert!(word.is_match("a_b-c"));
+        assert!(!word.is_match("é"));
+    }
+
+    #[test]
+    fn reserved_prefixes_ignore_ascii_case() {
+        assert!(starts_with_ignoring_ascii_case("AWS:x", "aws:"));
+        assert!(starts_with_ignoring_ascii_case("aws:", "aws:"));
+        assert!(!starts_with_ignoring_ascii_case("abcé", "aws:"));
+        assert!(!starts_with_ignoring_ascii_case("aw", "aws:"));
     }
 
     #[test]

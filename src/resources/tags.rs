@@ -25,6 +25,16 @@ pub fn key_validator() -> Validator {
     }))
 }
 
+/// Proton's `TagKey`: 1 to 128 characters.
+pub fn key_length_validator() -> Validator {
+    Validator::Keys(Box::new(Validator::Length { min: 1, max: 128 }))
+}
+
+/// Proton's `TagValue`: up to 256 characters.
+pub fn value_length_validator() -> Validator {
+    Validator::Elements(Box::new(Validator::Length { min: 0, max: 256 }))
+}
+
 /// The `tags` attribute with Proton's limits.
 pub fn tags_attribute() -> Attribute {
     Attribute::optional(
@@ -33,14 +43,8 @@ pub fn tags_attribute() -> Attribute {
         "Tags for the version. Merged over the provider's `default_tags` into `tags_all`.",
     )
     .validate(key_validator())
-    .validate(Validator::Keys(Box::new(Validator::Length {
-        min: 1,
-        max: 128,
-    })))
-    .validate(Validator::Elements(Box::new(Validator::Length {
-        min: 0,
-        max: 256,
-    })))
+    .validate(key_length_validator())
+    .validate(value_length_validator())
     .validate(Validator::Count {
         min: 0,
         max: MAX_USER_TAGS,

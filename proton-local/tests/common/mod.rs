@@ -115,6 +115,17 @@ impl Local {
         content_type: Option<&str>,
         body: &[u8],
     ) -> RawResponse {
+        self.signed_at(target, content_type, body, std::time::SystemTime::now())
+    }
+
+    /// As [`Local::signed`], signed at `time`.
+    pub fn signed_at(
+        &self,
+        target: Option<&str>,
+        content_type: Option<&str>,
+        body: &[u8],
+        time: std::time::SystemTime,
+    ) -> RawResponse {
         let mut headers = HeaderMap::new();
         headers.insert(
             "host",
@@ -136,8 +147,9 @@ impl Local {
                 secret_access_key: "test".into(),
             },
             "us-east-1",
-            "20250101T000000Z",
-        );
+            time,
+        )
+        .unwrap();
         self.raw("POST", "/", &headers, body)
     }
 
