@@ -1,4 +1,4 @@
-//! Where the wall time of one `terraform plan` goes, read from Terraform 1.0.3's own
+//! Where the wall time of one `terraform plan` goes, read from Terraform's own
 //! `TF_LOG=trace` timestamps (millisecond resolution). It separates what Terraform does for
 //! any plugin (its client certificate, hashing the plugin binary) from what the provider does
 //! (start-up to handshake, serving RPCs).
