@@ -6,9 +6,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use support::acc::Acc;
 use support::proton_local::Options;
@@ -26,38 +24,6 @@ resource "proton_environment_template_version" "v" {
   }
 }
 "#;
-
-/// Starts `terraform apply` with provider logs on stderr and returns once
-/// the provider reports that Proton accepted the create and it is waiting
-/// for registration: the moment to interrupt.
-fn apply_until_waiting(acc: &Acc) -> Child {
-    let mut child = acc
-        .work
-        .command(&["apply", "-auto-approve", "-no-color", "-input=false"])
-        .env("TF_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        // Its own process group, like a shell job: Ctrl-C signals the group
-        // (Terraform 1.0 runs as a wrapper process plus the real one).
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut lines = stderr.lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("terraform ended before the provider created the version")
-            .unwrap();
-        if line.contains("waiting for registration") {
-            break;
-        }
-    }
-    // Keep draining stderr so Terraform never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    child
-}
 
 /// The provider processes Terraform started (they share its process group).
 fn provider_pids_in(group: u32) -> Vec<u32> {
@@ -121,7 +87,7 @@ async fn assert_converges_without_duplicates(acc: &Acc) {
 each_cli!(async killed_terraform_then_apply_adopts_the_version);
 async fn killed_terraform_then_apply_adopts_the_version(cli: Cli) {
     let acc = setup(cli).await;
-    let mut terraform = apply_until_waiting(&acc);
+    let mut terraform = acc.work.apply_until_waiting();
     // Terraform and everything it started die at once.
     signal(&group(&terraform), "KILL");
     terraform.wait().unwrap();
@@ -134,7 +100,7 @@ async fn killed_terraform_then_apply_adopts_the_version(cli: Cli) {
 each_cli!(async killed_provider_then_apply_adopts_the_version);
 async fn killed_provider_then_apply_adopts_the_version(cli: Cli) {
     let acc = setup(cli).await;
-    let mut terraform = apply_until_waiting(&acc);
+    let mut terraform = acc.work.apply_until_waiting();
     let providers = provider_pids_in(terraform.id());
     assert!(!providers.is_empty(), "no provider process found");
     for pid in providers {
@@ -152,7 +118,7 @@ async fn killed_provider_then_apply_adopts_the_version(cli: Cli) {
 each_cli!(async interrupted_terraform_keeps_the_object_and_the_next_apply_converges);
 async fn interrupted_terraform_keeps_the_object_and_the_next_apply_converges(cli: Cli) {
     let acc = setup(cli).await;
-    let mut terraform = apply_until_waiting(&acc);
+    let mut terraform = acc.work.apply_until_waiting();
     // Ctrl-C: Terraform asks the provider to stop; the wait ends at once and
     // the version is returned so Terraform keeps it (tainted).
     signal(&group(&terraform), "INT");

@@ -11,7 +11,6 @@ mod support;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -262,26 +261,7 @@ async fn endpoint_restarted_mid_apply_converges_in_the_same_apply(cli: Cli) {
         versions(5, None, "restart", "")
     ));
     work.init();
-    let mut terraform = work
-        .command(&["apply", "-auto-approve", "-no-color", "-input=false"])
-        .env("TF_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(terraform.stderr.take().unwrap()).lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("terraform ended before a version was created")
-            .unwrap();
-        if line.contains("waiting for registration") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
+    let mut terraform = work.apply_until_waiting();
 
     // Crash the endpoint mid-apply, then bring it back on the same port.
     first.kill().unwrap();

@@ -183,6 +183,20 @@ fn patterns_in(validator: &Validator, out: &mut Vec<&'static str>) {
     }
 }
 
+/// Every pattern of the provider's, resources' and data sources' schemas.
+fn provider_patterns() -> Vec<&'static str> {
+    let provider = ProtonProvider::new();
+    let mut patterns = Vec::new();
+    block_patterns(&provider.schema().block, &mut patterns);
+    for resource in provider.resources() {
+        block_patterns(&resource.schema().block, &mut patterns);
+    }
+    for data_source in provider.data_sources() {
+        block_patterns(&data_source.schema().block, &mut patterns);
+    }
+    patterns
+}
+
 fn block_patterns(block: &Block, out: &mut Vec<&'static str>) {
     for attribute in &block.attributes {
         for validator in &attribute.validators {
@@ -198,15 +212,7 @@ fn block_patterns(block: &Block, out: &mut Vec<&'static str>) {
 /// everything; here every one must compile.
 #[test]
 fn every_pattern_compiles() {
-    let provider = ProtonProvider::new();
-    let mut patterns = Vec::new();
-    block_patterns(&provider.schema().block, &mut patterns);
-    for resource in provider.resources() {
-        block_patterns(&resource.schema().block, &mut patterns);
-    }
-    for data_source in provider.data_sources() {
-        block_patterns(&data_source.schema().block, &mut patterns);
-    }
+    let patterns = provider_patterns();
     assert!(patterns.len() >= 4, "patterns found: {patterns:?}");
     for pattern in patterns {
         assert!(
@@ -244,15 +250,7 @@ const PROBES: &[&str] = &[
 /// compiled with ECMA-262 semantics) does, so the provider never sends what the model refuses.
 #[test]
 fn patterns_match_as_the_model_does() {
-    let provider = ProtonProvider::new();
-    let mut patterns = Vec::new();
-    block_patterns(&provider.schema().block, &mut patterns);
-    for resource in provider.resources() {
-        block_patterns(&resource.schema().block, &mut patterns);
-    }
-    for data_source in provider.data_sources() {
-        block_patterns(&data_source.schema().block, &mut patterns);
-    }
+    let mut patterns = provider_patterns();
     patterns.sort_unstable();
     patterns.dedup();
     for pattern in patterns {

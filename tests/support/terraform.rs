@@ -256,6 +256,41 @@ impl Workdir {
         command
     }
 
+    /// Starts `terraform apply` with provider logs on stderr, in its own
+    /// process group (like a shell job, so Ctrl-C can signal the group), and
+    /// returns once the provider reports that Proton accepted a create and it
+    /// is waiting for registration: the moment to interrupt or fault.
+    pub fn apply_until_waiting(&self) -> std::process::Child {
+        use std::io::BufRead;
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+
+        let mut child = self
+            .command(&["apply", "-auto-approve", "-no-color", "-input=false"])
+            .env("TF_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| {
+                    panic!("{}: terraform ended before a version was created", self.cli)
+                })
+                .unwrap();
+            if line.contains("waiting for registration") {
+                break;
+            }
+        }
+        // Keep draining stderr so Terraform never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        child
+    }
+
     pub fn init(&self) {
         self.run(&["init", "-no-color", "-input=false"])
             .assert_ok("init");
