@@ -237,6 +237,7 @@ async fn read_version(
     let version = client.get_version(kind, key).await?;
     let mut tags = client.list_tags(&version.arn).await?;
     tags.remove(SOURCE_TAG);
+    tags.remove(crate::proton::DEFERRED_DELETE_TAG);
     Ok((version, tags))
 }
 

@@ -16,6 +16,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::convert;
 use super::error::ProtonError;
+use super::ledger::Ledger;
 use super::model::{
     CompatibleEnvironmentTemplate, Template, TemplateKind, TemplateVersion, TemplateVersionSummary,
     VersionKey, VersionStatus,
@@ -28,6 +29,8 @@ pub struct ProtonClient {
     sdk: aws_sdk_proton::Client,
     /// The endpoint in use, only for error messages.
     endpoint: Option<Arc<str>>,
+    /// What this process has under way with Proton (one per process, shared by clones).
+    ledger: Arc<Ledger>,
 }
 
 /// Input of [`ProtonClient::create_version`].
@@ -100,7 +103,7 @@ pub(crate) fn describe_version(kind: TemplateKind, key: &VersionKey) -> String {
     format!("{} version `{key}`", kind.noun())
 }
 
-fn describe_template(kind: TemplateKind, name: &str) -> String {
+pub(crate) fn describe_template(kind: TemplateKind, name: &str) -> String {
     format!("{} `{name}`", kind.noun())
 }
 
@@ -190,7 +193,26 @@ impl ProtonClient {
         Self {
             sdk,
             endpoint: endpoint.map(Arc::from),
+            ledger: Arc::default(),
         }
+    }
+
+    /// What this process has under way with Proton.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Whether `template` has a version in major version `major`.
+    pub async fn major_exists(
+        &self,
+        kind: TemplateKind,
+        template: &str,
+        major: &str,
+    ) -> Result<bool, ProtonError> {
+        Ok(!self
+            .list_versions(kind, template, Some(major))
+            .await?
+            .is_empty())
     }
 
     /// The endpoint requests go to, as far as it is known without resolving it.
@@ -412,7 +434,7 @@ impl ProtonClient {
 
     /// Deletes a version. Already gone (ResourceNotFound, or Proton's empty idempotent-delete
     /// response) is success. A refusal is [`ProtonError::Conflict`]; see
-    /// [`crate::proton::delete_with_conflict_retry`].
+    /// [`crate::proton::delete::delete_version`].
     pub async fn delete_version(
         &self,
         kind: TemplateKind,

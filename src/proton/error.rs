@@ -11,6 +11,7 @@ use aws_types::request_id::RequestId;
 pub(crate) const NOT_FOUND_CODE: &str = "ResourceNotFoundException";
 pub(crate) const CONFLICT_CODE: &str = "ConflictException";
 pub(crate) const THROTTLING_CODE: &str = "ThrottlingException";
+pub(crate) const VALIDATION_CODE: &str = "ValidationException";
 
 /// A failed Proton interaction.
 ///
@@ -94,19 +95,28 @@ pub enum ProtonError {
         last_status: Option<String>,
     },
 
-    /// Delete kept being refused with a conflict until the delete timeout.
+    /// Proton refused a delete, and no other operation of this run can lift the refusal.
     #[error(
-        "{key} could not be deleted: Proton refused for {}: {source}. Proton deletes a \
-         template's Recommended version only after every other version of that template is \
-         gone, and never deletes a version that environments or services still use; delete the \
-         other versions or the deployments first (or retain this version with skip_destroy)",
-        humanize(*.waited)
+        "Proton refused to delete {key}: {source}.\n\nNo other operation under way in this run \
+         can lift the refusal, so the provider did not wait. Proton keeps a version while \
+         environments or service instances are deployed on it: move them to another version \
+         first, or keep this version with skip_destroy = true. To replace a template's \
+         recommended version, set lifecycle {{ create_before_destroy = true }} so that its \
+         successor is published first"
     )]
     DeleteRefused {
         key: String,
-        waited: Duration,
         source: Box<ProtonError>,
     },
+
+    /// A create named a major version that does not exist, and nothing in this run creates it.
+    #[error(
+        "{template} has no major version {major}, and no other version of this apply creates \
+         it. Omit major_version on the version that starts a major (Proton numbers it), and \
+         give the versions that add minors to it major_version = <that resource>.major_version, \
+         so that Terraform creates them after it"
+    )]
+    NoSuchMajor { template: String, major: String },
 
     /// The operation was cancelled (Terraform was interrupted).
     #[error("the operation was cancelled")]
@@ -124,6 +134,7 @@ impl ProtonError {
             | Self::InvalidRequest { .. }
             | Self::RegistrationFailed { .. }
             | Self::Timeout { .. }
+            | Self::NoSuchMajor { .. }
             | Self::Cancelled => None,
         }
     }
@@ -138,6 +149,18 @@ impl ProtonError {
 
     pub fn is_throttling(&self) -> bool {
         self.code() == Some(THROTTLING_CODE)
+    }
+
+    pub fn is_validation(&self) -> bool {
+        self.code() == Some(VALIDATION_CODE)
+    }
+
+    /// A client token reused with other parameters: the model documents this
+    /// `ValidationException` by the name `IdempotentParameterMismatch`, which its message
+    /// carries; no other field tells it apart.
+    pub fn is_idempotency_mismatch(&self) -> bool {
+        matches!(self, Self::Api { code, message, .. }
+            if code == VALIDATION_CODE && message.contains("IdempotentParameterMismatch"))
     }
 
     /// The request ID AWS returned, if any.
@@ -326,14 +349,13 @@ mod tests {
         };
         let refused = ProtonError::DeleteRefused {
             key: "environment template version `a:1.0`".into(),
-            waited: Duration::from_secs(300),
             source: Box::new(conflict.clone()),
         };
         assert_eq!(refused.code(), Some(CONFLICT_CODE));
         assert_eq!(refused.request_id(), Some("rid"));
         let msg = refused.to_string();
-        assert!(msg.contains("refused for 5m0s"), "{msg}");
-        assert!(msg.contains("Recommended version"), "{msg}");
+        assert!(msg.contains("did not wait"), "{msg}");
+        assert!(msg.contains("create_before_destroy"), "{msg}");
         assert!(msg.contains("(request ID: rid)"), "{msg}");
         assert_eq!(ProtonError::Cancelled.code(), None);
     }

@@ -11,7 +11,9 @@ use aws_sdk_proton::operation::create_environment_template_version::CreateEnviro
 use aws_sdk_proton::operation::create_service_template_version::CreateServiceTemplateVersionOutput;
 use aws_sdk_proton::operation::delete_environment_template_version::DeleteEnvironmentTemplateVersionOutput;
 use aws_sdk_proton::operation::list_environment_template_versions::ListEnvironmentTemplateVersionsOutput;
+use aws_sdk_proton::operation::list_service_templates::ListServiceTemplatesOutput;
 use aws_sdk_proton::operation::list_tags_for_resource::ListTagsForResourceOutput;
+use aws_sdk_proton::operation::tag_resource::TagResourceOutput;
 use aws_sdk_proton::operation::update_environment_template_version::UpdateEnvironmentTemplateVersionOutput;
 use aws_sdk_proton::types::{
     CompatibleEnvironmentTemplate as SdkCompatible, EnvironmentTemplateVersionSummary,
@@ -24,14 +26,15 @@ use aws_smithy_types::DateTime;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::delete::delete_version;
 use super::error::ProtonError;
 use super::model::{
     rfc3339, CompatibleEnvironmentTemplate, TemplateKind, VersionKey, VersionStatus,
 };
 use super::test_support::*;
 use super::{
-    client_token, delete_with_conflict_retry, wait_registered, CreateVersionInput,
-    UpdateVersionInput,
+    client_token, wait_registered, CreateVersionInput, UpdateVersionInput, VersionDeleted,
+    DEFERRED_DELETE_TAG,
 };
 
 fn key() -> VersionKey {
@@ -466,69 +469,122 @@ async fn delete_conflict_is_a_conflict_error() {
     ), "{err}");
 }
 
-#[tokio::test(start_paused = true)]
-async fn delete_retries_conflicts_until_they_clear() {
-    let rule = mock!(Client::delete_environment_template_version)
-        .sequence()
-        .http_response(conflict)
-        .times(2)
-        .output(|| DeleteEnvironmentTemplateVersionOutput::builder().build())
-        .build();
-    let client = mocked(&[&rule]);
-    let start = Instant::now();
-    delete_with_conflict_retry(
-        &client,
+fn summary_of(major: &str, minor: &str) -> EnvironmentTemplateVersionSummary {
+    EnvironmentTemplateVersionSummary::builder()
+        .template_name("web")
+        .major_version(major)
+        .minor_version(minor)
+        .status(TemplateVersionStatus::Published)
+        .arn(format!(
+            "arn:aws:proton:us-east-1:123456789012:environment-template/web:{major}.{minor}"
+        ))
+        .created_at(DateTime::from_secs(1))
+        .last_modified_at(DateTime::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+/// Lists `versions` (all of major 1) whether asked with or without a major.
+fn list_rule(minors: &'static [&'static str]) -> aws_smithy_mocks::Rule {
+    mock!(Client::list_environment_template_versions).then_output(move || {
+        let mut out = ListEnvironmentTemplateVersionsOutput::builder();
+        for minor in minors {
+            out = out.template_versions(summary_of("1", minor));
+        }
+        out.build().unwrap()
+    })
+}
+
+async fn delete(
+    client: &super::ProtonClient,
+    key: &VersionKey,
+    cancel: &CancellationToken,
+) -> Result<VersionDeleted, ProtonError> {
+    delete_version(
+        client,
         TemplateKind::Environment,
-        &key(),
+        key,
+        "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.1",
+        None,
         Duration::from_secs(300),
-        &CancellationToken::new(),
+        cancel,
     )
     .await
-    .unwrap();
-    assert_eq!(rule.num_calls(), 3);
-    // 1 s, then 1.5 s of backoff.
-    assert_eq!(start.elapsed(), Duration::from_millis(2500));
 }
 
 #[tokio::test(start_paused = true)]
-async fn delete_gives_up_at_the_timeout_with_an_explanation() {
-    let rule = mock!(Client::delete_environment_template_version)
-        .sequence()
-        .http_response(conflict)
-        .repeatedly()
-        .build();
-    let client = mocked(&[&rule]);
+async fn a_recommended_version_with_siblings_is_deferred_not_retried() {
+    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
+    let listed = list_rule(&["0", "1"]);
+    let tagged = mock!(Client::tag_resource)
+        .match_requests(|r| r.tags().iter().any(|t| t.key() == DEFERRED_DELETE_TAG))
+        .then_output(|| TagResourceOutput::builder().build());
+    let client = mocked_any(&[&refused, &listed, &tagged]);
+    let recommended = VersionKey::new("web", "1", "1");
     let start = Instant::now();
-    let err = delete_with_conflict_retry(
+    let outcome = delete(&client, &recommended, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        VersionDeleted::Deferred {
+            waiting_for: "web:1.0".into()
+        }
+    );
+    assert_eq!(start.elapsed(), Duration::ZERO, "no backoff");
+    assert_eq!(refused.num_calls(), 1);
+    assert_eq!(tagged.num_calls(), 1);
+    let deferred: Vec<_> = client
+        .ledger()
+        .deferred()
+        .into_iter()
+        .map(|d| d.key)
+        .collect();
+    assert_eq!(deferred, [recommended]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
+    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
+    // The only version: no sibling is in its way, no service version lists it.
+    let listed = list_rule(&["1"]);
+    let services = mock!(Client::list_service_templates).then_output(|| {
+        ListServiceTemplatesOutput::builder()
+            .set_templates(Some(vec![]))
+            .build()
+            .unwrap()
+    });
+    let client = mocked_any(&[&refused, &listed, &services]);
+    let start = Instant::now();
+    let err = delete(
         &client,
-        TemplateKind::Environment,
-        &key(),
-        Duration::from_secs(60),
+        &VersionKey::new("web", "1", "1"),
         &CancellationToken::new(),
     )
     .await
     .unwrap_err();
-    assert_eq!(
-        start.elapsed(),
-        Duration::from_secs(60),
-        "never past the deadline"
-    );
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(refused.num_calls(), 1);
     assert!(matches!(err, ProtonError::DeleteRefused { .. }), "{err:?}");
     assert_eq!(err.code(), Some("ConflictException"));
     let msg = err.to_string();
-    assert!(msg.contains("refused for 1m0s"), "{msg}");
-    assert!(msg.contains("Recommended version"), "{msg}");
-    assert!(rule.num_calls() > 5);
+    assert!(msg.contains("did not wait"), "{msg}");
+    assert!(msg.contains("create_before_destroy"), "{msg}");
 }
 
 #[tokio::test(start_paused = true)]
-async fn delete_stops_promptly_when_cancelled() {
-    let rule = mock!(Client::delete_environment_template_version)
-        .sequence()
-        .http_response(conflict)
-        .repeatedly()
-        .build();
-    let client = mocked(&[&rule]);
+async fn a_refusal_waits_for_an_operation_under_way_and_stops_when_cancelled() {
+    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
+    let listed = list_rule(&["1"]);
+    let services = mock!(Client::list_service_templates).then_output(|| {
+        ListServiceTemplatesOutput::builder()
+            .set_templates(Some(vec![]))
+            .build()
+            .unwrap()
+    });
+    let client = mocked_any(&[&refused, &listed, &services]);
+    // Another operation on the same template is under way and never ends.
+    let _sibling = client.ledger().begin(TemplateKind::Environment, "web");
     let cancel = CancellationToken::new();
     let canceller = cancel.clone();
     tokio::spawn(async move {
@@ -536,17 +592,16 @@ async fn delete_stops_promptly_when_cancelled() {
         canceller.cancel();
     });
     let start = Instant::now();
-    let err = delete_with_conflict_retry(
-        &client,
-        TemplateKind::Environment,
-        &key(),
-        Duration::from_secs(300),
-        &cancel,
-    )
-    .await
-    .unwrap_err();
+    let err = delete(&client, &VersionKey::new("web", "1", "1"), &cancel)
+        .await
+        .unwrap_err();
     assert_eq!(err, ProtonError::Cancelled);
     assert_eq!(start.elapsed(), Duration::from_millis(1200));
+    assert_eq!(
+        refused.num_calls(),
+        1,
+        "waited for the sibling, did not poll"
+    );
 }
 
 // ---- registration waiter ----------------------------------------------------------------

@@ -6,7 +6,9 @@
 //! - [`config`]: provider settings → one shared SDK client ([`build_client`]).
 //! - [`client`]: one method per Proton operation, both template kinds through one code path.
 //! - [`find`]: finders that turn "not found" into `None` and let every other error through.
-//! - [`wait`]: the registration waiter and the conflict-tolerant delete.
+//! - [`wait`]: the registration waiter, and the deadline primitives every wait uses.
+//! - [`create`] and [`delete`]: version creates and deletes that converge in any order
+//!   Terraform runs them, coordinated through the process's [`ledger`].
 //! - [`token`]: deterministic `clientToken`s so an interrupted create converges.
 //! - [`model`] and [`error`]: SDK-free domain types and errors.
 
@@ -16,8 +18,11 @@
 
 pub mod client;
 pub mod config;
+pub mod create;
+pub mod delete;
 pub mod error;
 pub mod find;
+pub mod ledger;
 pub mod model;
 pub mod token;
 pub mod wait;
@@ -33,6 +38,8 @@ pub use client::{
     CreateTemplateInput, CreateVersionInput, ProtonClient, UpdateTemplateInput, UpdateVersionInput,
 };
 pub use config::{build_client, ConfigError, ProtonSettings};
+pub use create::SOURCE_TAG;
+pub use delete::{VersionDeleted, DEFERRED_DELETE_TAG};
 pub use error::ProtonError;
 pub use find::version_order;
 pub use model::{
@@ -40,4 +47,4 @@ pub use model::{
     TemplateVersionSummary, VersionKey, VersionStatus,
 };
 pub use token::client_token;
-pub use wait::{delete_with_conflict_retry, wait_registered};
+pub use wait::wait_registered;

@@ -1,4 +1,5 @@
-//! Waiters: poll until a version is registered, and delete through Proton's ordering conflicts.
+//! Waiters: poll until a version is registered; the deadline and cancellation primitives the
+//! converging deletes ([`super::delete`]) share.
 //!
 //! Hand-rolled rather than the SDK's generated waiter, because that one starts at 2 s, ends
 //! on the first `ResourceNotFoundException` (eventual consistency right after create) and
@@ -45,10 +46,19 @@ impl PollSchedule {
         growth: Growth::ShareOfElapsed { divisor: 5 },
     };
 
-    /// Conflicts clear when a sibling version's delete finishes, typically within seconds.
-    pub const DELETE_CONFLICT: Self = Self {
+    /// Backoff for a delete that Proton throttles.
+    pub const DELETE_THROTTLED: Self = Self {
         initial: Duration::from_secs(1),
         max: Duration::from_secs(10),
+        throttled_max: Duration::from_secs(20),
+        growth: Growth::Geometric,
+    };
+
+    /// A template delete refused while its version list is already empty: Proton has not
+    /// caught up with deletes that just finished, which takes well under a second.
+    pub const TEMPLATE_DELETE: Self = Self {
+        initial: Duration::from_millis(250),
+        max: Duration::from_secs(5),
         throttled_max: Duration::from_secs(20),
         growth: Growth::Geometric,
     };
@@ -75,7 +85,7 @@ impl PollSchedule {
 /// this long unless the version has been seen.
 const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
 
-enum Raced<T> {
+pub(super) enum Raced<T> {
     Done(T),
     Cancelled,
     Deadline,
@@ -83,7 +93,7 @@ enum Raced<T> {
 
 /// Runs `future` unless cancellation or the deadline comes first. Biased towards
 /// cancellation, then the result, so a ready result at the deadline still counts.
-async fn race<F: std::future::Future>(
+pub(super) async fn race<F: std::future::Future>(
     future: F,
     deadline: Instant,
     cancel: &CancellationToken,
@@ -97,7 +107,7 @@ async fn race<F: std::future::Future>(
 }
 
 /// Sleeps `delay` (clamped to the deadline); `Err(Cancelled)` if cancelled meanwhile.
-async fn nap(
+pub(super) async fn nap(
     delay: Duration,
     deadline: Instant,
     cancel: &CancellationToken,
@@ -185,64 +195,6 @@ pub async fn wait_registered(
     }
 }
 
-/// Deletes a version, retrying while Proton answers `ConflictException`.
-///
-/// Destroying several versions of one template at once makes Proton refuse some deletes until
-/// others finish (the Recommended version goes last), so conflicts are retried with backoff
-/// ([`PollSchedule::DELETE_CONFLICT`]: 1 s ×1.5 up to 10 s) until `timeout`, after which the
-/// last conflict is returned as [`ProtonError::DeleteRefused`] explaining the ordering rule.
-/// NotFound and an empty response are success. Cancellation returns
-/// [`ProtonError::Cancelled`] promptly.
-pub async fn delete_with_conflict_retry(
-    client: &ProtonClient,
-    kind: TemplateKind,
-    key: &VersionKey,
-    timeout: Duration,
-    cancel: &CancellationToken,
-) -> Result<(), ProtonError> {
-    let schedule = PollSchedule::DELETE_CONFLICT;
-    let start = Instant::now();
-    let deadline = start + timeout;
-    let what = describe_version(kind, key);
-    let give_up = |last_conflict: Option<ProtonError>| match last_conflict {
-        Some(conflict) => ProtonError::DeleteRefused {
-            key: what.clone(),
-            waited: start.elapsed(),
-            source: Box::new(conflict),
-        },
-        None => ProtonError::Timeout {
-            operation: format!("deletion of {what}"),
-            waited: start.elapsed(),
-            last_status: None,
-        },
-    };
-
-    let mut delay = schedule.initial;
-    let mut last_conflict: Option<ProtonError> = None;
-    loop {
-        let result = match race(client.delete_version(kind, key), deadline, cancel).await {
-            Raced::Cancelled => return Err(ProtonError::Cancelled),
-            Raced::Deadline => return Err(give_up(last_conflict)),
-            Raced::Done(result) => result,
-        };
-        let throttled = match result {
-            Ok(()) => return Ok(()),
-            Err(err) if err.is_conflict() => {
-                tracing::debug!(version = %what, error = %err, "delete refused; retrying");
-                last_conflict = Some(err);
-                false
-            }
-            Err(err) if err.is_throttling() => true,
-            Err(err) => return Err(err),
-        };
-        if Instant::now() >= deadline {
-            return Err(give_up(last_conflict));
-        }
-        nap(delay, deadline, cancel).await?;
-        delay = schedule.next(delay, start.elapsed(), throttled);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -280,9 +232,9 @@ mod tests {
     }
 
     #[test]
-    fn delete_schedule_caps_at_ten_seconds() {
+    fn throttled_delete_schedule_caps_at_ten_seconds() {
         assert_eq!(
-            poll_times(PollSchedule::DELETE_CONFLICT, 8),
+            poll_times(PollSchedule::DELETE_THROTTLED, 8),
             [1000, 2500, 4750, 8125, 13187, 20781, 30781, 40781]
         );
     }

@@ -22,15 +22,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
 use crate::plugin::schema::{timeout_from, timeouts_block, Attribute, Block, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::{
-    rfc3339, CreateTemplateInput, ProtonClient, ProtonError, Template, TemplateKind,
-    TemplateVersionSummary, UpdateTemplateInput,
+    rfc3339, CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
+    UpdateTemplateInput,
 };
 use crate::provider::{Configured, ProviderState};
 use crate::resources::tags;
@@ -346,52 +347,12 @@ fn has_versions_error(
     Diagnostics::from_error(
         format!("Unable to delete {noun}: it still has versions"),
         format!(
-            "The {noun} `{name}` still has {count} version{plural}: {}. Proton deletes a template only after all of its versions are gone.\n\nDestroy those versions first. When they are managed in this configuration, set their `template_name = {}.<name>.name` so that Terraform destroys them before the template; versions created outside Terraform must be deleted there. Then destroy again.\n\n{err}",
+            "The {noun} `{name}` still has {count} version{plural}: {}, and nothing else in this run deletes them. Proton deletes a template only after all of its versions are gone.\n\nIf those versions are managed in this configuration with `template_name = {}.<label>.name`, Terraform is replacing the template without replacing them (the name stays the same): add `lifecycle {{ replace_triggered_by = [{}.<label>] }}` to each of them, so that Terraform replaces them with the template. Versions created outside Terraform must be deleted there. Then apply again.\n\n{err}",
             describe_versions(versions),
+            type_name(kind),
             type_name(kind),
         ),
     )
-}
-
-/// Deletes a template. A conflict with versions left is reported naming
-/// them; a conflict while the version list is already empty (versions being
-/// deleted concurrently) is retried until `timeout`.
-async fn delete_template(
-    client: &ProtonClient,
-    kind: TemplateKind,
-    name: &str,
-    timeout: Duration,
-) -> Result<(), Diagnostics> {
-    let deadline = Instant::now() + timeout;
-    let mut delay = Duration::from_millis(250);
-    loop {
-        let err = match client.delete_template(kind, name).await {
-            Ok(()) => return Ok(()),
-            Err(err) if err.is_conflict() => err,
-            Err(err) => return Err(api_error("delete", kind, &err)),
-        };
-        let versions = client
-            .list_all_versions(kind, name, None)
-            .await
-            .map_err(|list_err| {
-                Diagnostics::from_error(
-                    format!("Unable to delete {}", kind.noun()),
-                    format!("{err}\n\nListing its versions to explain why also failed: {list_err}"),
-                )
-            })?;
-        if !versions.is_empty() {
-            return Err(has_versions_error(kind, name, &versions, &err));
-        }
-        if Instant::now() + delay > deadline {
-            return Err(api_error("delete", kind, &err));
-        }
-        tracing::info!(
-            template = name,
-            "delete refused although no versions are listed; retrying"
-        );
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
 }
 
 #[async_trait::async_trait]
@@ -596,10 +557,12 @@ impl Resource for TemplateResource {
         };
         let name = str_attr(prior, "id").unwrap_or_default();
         let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
-        let work = delete_template(&configured.client, kind, name, timeout);
-        tokio::select! {
-            result = work => result.err().unwrap_or_default(),
-            () = ctx.cancel.cancelled() => api_error("delete", kind, &ProtonError::Cancelled),
+        match delete_template(&configured.client, kind, name, timeout, &ctx.cancel).await {
+            Ok(()) => Diagnostics::new(),
+            Err(TemplateDeleteError::HasVersions { versions, refusal }) => {
+                has_versions_error(kind, name, &versions, &refusal)
+            }
+            Err(TemplateDeleteError::Proton(err)) => api_error("delete", kind, &err),
         }
     }
 

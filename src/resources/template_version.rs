@@ -23,16 +23,17 @@ use crate::plugin::schema::{
     timeout_from, timeouts_block, Attribute, Block, NestedBlock, Schema, Validator,
 };
 use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::create::create_version;
+use crate::proton::delete::{delete_version, sweep};
 use crate::proton::{
-    client_token, delete_with_conflict_retry, rfc3339, wait_registered,
-    CompatibleEnvironmentTemplate, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
-    UpdateVersionInput, VersionKey, VersionStatus,
+    rfc3339, wait_registered, CompatibleEnvironmentTemplate, CreateVersionInput, ProtonError,
+    TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey, VersionStatus,
+    DEFERRED_DELETE_TAG,
 };
 use crate::provider::{Configured, ProviderState};
 use crate::resources::tags;
 
-/// Tag in which the provider records a version's bundle location.
-pub const SOURCE_TAG: &str = "terraform-provider-proton:source";
+pub use crate::proton::SOURCE_TAG;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -297,10 +298,7 @@ impl<K: VersionKind> TemplateVersionResource<K> {
 
     fn create_input(&self, planned: &Value) -> CreateVersionInput {
         let (source_bucket, source_key) = source_location(planned).unwrap_or_default();
-        let mut tags = tags::all_of(planned);
-        if let Some(location) = source_tag_value(&source_bucket, &source_key) {
-            tags.insert(SOURCE_TAG.to_string(), location);
-        }
+        let tags = tags::all_of(planned);
         let mut input = CreateVersionInput {
             template_name: str_attr(planned, "template_name")
                 .unwrap_or_default()
@@ -313,8 +311,22 @@ impl<K: VersionKind> TemplateVersionResource<K> {
             ..Default::default()
         };
         K::extra_create_input(planned, &mut input);
-        input.client_token = client_token(K::KIND, &input, "");
         input
+    }
+
+    /// Marks a version as this instance's (see [`crate::proton::create`]), recording where
+    /// its bundle is.
+    async fn claim(
+        &self,
+        configured: &Configured,
+        arn: &str,
+        planned: &Value,
+    ) -> Result<(), ProtonError> {
+        let location = source_location(planned)
+            .and_then(|(bucket, key)| source_tag_value(&bucket, &key))
+            .unwrap_or_default();
+        let tag = BTreeMap::from([(SOURCE_TAG.to_string(), location)]);
+        configured.client.tag(arn, &tag).await
     }
 
     /// Publishes a freshly registered version when the plan asks for it.
@@ -432,6 +444,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         let input = self.create_input(planned);
         let planned_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
         let tags_all = tags::all_of(planned);
+        let _counted = client.ledger().begin(kind, &input.template_name);
 
         // Nothing exists until Proton accepts the create; if this is cut
         // short, the next apply resends the same client token.
@@ -440,7 +453,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             client,
             timeout,
             "CreateTemplateVersion",
-            client.create_version(kind, &input),
+            create_version(client, kind, &input, "", timeout, &ctx.cancel),
         )
         .await
         {
@@ -451,10 +464,16 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         tracing::info!(version = %key, "template version created; waiting for registration");
         let partial = self.state_from(&created, planned, planned_tags.clone(), &tags_all);
 
-        let registered = match wait_registered(client, kind, &key, timeout, &ctx.cancel).await {
-            Ok(version) => version,
+        let finished = match wait_registered(client, kind, &key, timeout, &ctx.cancel).await {
+            Ok(registered) => self
+                .publish_if_planned(configured, planned, registered)
+                .await
+                .map_err(|err| api_error("publish", kind, &err)),
             Err(err @ ProtonError::RegistrationFailed { .. }) => {
                 let failed = client.get_version(kind, &key).await.ok();
+                if let Err(claim_err) = self.claim(configured, &created.arn, planned).await {
+                    tracing::warn!(version = %key, error = %claim_err, "could not tag the failed version");
+                }
                 let state = failed
                     .map(|v| self.state_from(&v, planned, planned_tags, &tags_all))
                     .unwrap_or(partial);
@@ -466,19 +485,18 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
                     ),
                 );
             }
-            Err(err) => {
-                return ApplyOutcome::failed(Some(partial), api_error("create", kind, &err))
-            }
+            Err(err) => Err(api_error("create", kind, &err)),
         };
-        match self
-            .publish_if_planned(configured, planned, registered)
-            .await
-        {
-            Ok(version) => {
-                ApplyOutcome::ok(self.state_from(&version, planned, planned_tags, &tags_all))
-            }
-            Err(err) => ApplyOutcome::failed(Some(partial), api_error("publish", kind, &err)),
+        let version = match finished {
+            Ok(version) => version,
+            Err(diags) => return ApplyOutcome::failed(Some(partial), diags),
+        };
+        let state = self.state_from(&version, planned, planned_tags, &tags_all);
+        if let Err(err) = self.claim(configured, &version.arn, planned).await {
+            return ApplyOutcome::failed(Some(state), api_error("tag", kind, &err));
         }
+        sweep(client, kind, &input.template_name, &ctx.cancel).await;
+        ApplyOutcome::ok(state)
     }
 
     async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
@@ -517,6 +535,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             Err(err) => return ReadOutcome::Failed(api_error("read tags of", kind, &err)),
         };
         let recorded_source = remote_tags.remove(SOURCE_TAG);
+        remote_tags.remove(DEFERRED_DELETE_TAG);
         let mut base = state.clone();
         if base.get_attr("source").is_some_and(Value::is_null) {
             if let (Some(slot), Some(source)) = (
@@ -569,6 +588,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         .await;
         match result {
             Ok(version) => {
+                sweep(client, kind, &key.template_name, &ctx.cancel).await;
                 let tags_all = tags::all_of(planned);
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
                 ApplyOutcome::ok(self.state_from(&version, planned, own_tags, &tags_all))
@@ -588,9 +608,19 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             (Err(diags), _) | (_, Err(diags)) => return diags,
         };
         let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
-        match delete_with_conflict_retry(&configured.client, kind, &key, timeout, &ctx.cancel).await
-        {
-            Ok(()) => Diagnostics::new(),
+        let arn = str_attr(prior, "arn").unwrap_or_default();
+        let recommended_minor = str_attr(prior, "recommended_minor_version");
+        let deleted = delete_version(
+            &configured.client,
+            kind,
+            &key,
+            arn,
+            recommended_minor,
+            timeout,
+            &ctx.cancel,
+        );
+        match deleted.await {
+            Ok(_) => Diagnostics::new(),
             Err(err) => api_error("delete", kind, &err),
         }
     }

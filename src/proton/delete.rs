@@ -1,0 +1,508 @@
+//! Deletes that converge in whatever order Terraform runs them.
+//!
+//! Proton deletes a template's versions in one order only (proton.md §2.4): the recommended
+//! (highest published) minor of a major last, the recommended major last of all, and an
+//! environment major only once no service version lists it as compatible. Terraform destroys
+//! dependents first, and `major_version = X.major_version` makes the *higher* minor depend on
+//! the lower, so Terraform asks for the recommended minor first, and waits for it before
+//! asking for the rest: retrying that delete can never succeed. The rules instead:
+//!
+//! 1. A version Proton refuses **only because other versions exist** (it is the recommended
+//!    minor while other minors of its major exist, or the recommended major while other majors
+//!    exist), or an environment version refused because **a service version lists its major
+//!    as compatible**, is *deferred*: tagged [`DEFERRED_DELETE_TAG`], recorded in the
+//!    [`Ledger`], and reported deleted, so Terraform goes on to the versions in its way.
+//! 2. After every successful version create, update or delete, and before a template delete,
+//!    the deferred deletes of that template (and, after a service version change, deferred
+//!    environment versions) are retried: a *sweep*. The one that makes Proton accept deletes
+//!    them, in the same run.
+//! 3. A deferred delete an earlier run left (its tag) is found when the sibling whose
+//!    recommended minor it is gets deleted, and when its template is deleted.
+//! 4. Any other refusal waits only while another operation on the same template is under way
+//!    in this process (it may be the one to resolve it) and otherwise fails at once, with
+//!    Proton's reason and what to do.
+//! 5. A template delete deletes the template's deferred versions first; versions left that
+//!    are not deferred fail it at once, named.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::client::{describe_version, ProtonClient};
+use super::error::ProtonError;
+use super::find::version_order;
+use super::ledger::DeferredDelete;
+use super::model::{rfc3339, TemplateKind, TemplateVersionSummary, VersionKey, VersionStatus};
+use super::wait::{nap, race, PollSchedule, Raced};
+
+/// Tag on a version whose delete waits for other versions to go (its value: since when).
+pub const DEFERRED_DELETE_TAG: &str = "terraform-provider-proton:deferred-delete";
+
+/// What a version delete did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionDeleted {
+    /// Proton deleted it.
+    Now,
+    /// Proton keeps it until `waiting_for` changes; it will be deleted then (module rule 1).
+    Deferred { waiting_for: String },
+}
+
+/// Why Proton refused a delete, as far as the provider can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// Other versions of the template must go first.
+    Siblings(Vec<VersionKey>),
+    /// A service version lists this environment major as compatible.
+    CompatibleOf(VersionKey),
+    /// Something else (environments or services deployed on it, say).
+    Other,
+}
+
+/// Deletes a version (module rules 1, 3 and 4). `arn` is the version's ARN (to tag it when
+/// deferred); `recommended_minor` is the recommended minor of its major as last read, where
+/// a deferred delete an earlier run left may be waiting.
+pub async fn delete_version(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    key: &VersionKey,
+    arn: &str,
+    recommended_minor: Option<&str>,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<VersionDeleted, ProtonError> {
+    let ledger = client.ledger();
+    let _counted = ledger.begin(kind, &key.template_name);
+    let schedule = PollSchedule::DELETE_THROTTLED;
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let what = describe_version(kind, key);
+    let timed_out = || ProtonError::Timeout {
+        operation: format!("deletion of {what}"),
+        waited: start.elapsed(),
+        last_status: None,
+    };
+    let mut delay = schedule.initial;
+    loop {
+        let result = match race(client.delete_version(kind, key), deadline, cancel).await {
+            Raced::Cancelled => return Err(ProtonError::Cancelled),
+            Raced::Deadline => return Err(timed_out()),
+            Raced::Done(result) => result,
+        };
+        let conflict = match result {
+            Ok(()) => {
+                if let Some(minor) = recommended_minor.filter(|m| *m != key.minor) {
+                    let recommended = VersionKey::new(&key.template_name, &key.major, minor);
+                    pick_up_earlier_deferral(client, kind, &recommended).await;
+                }
+                sweep(client, kind, &key.template_name, cancel).await;
+                return Ok(VersionDeleted::Now);
+            }
+            Err(err) if err.is_conflict() => err,
+            Err(err) if err.is_throttling() => {
+                nap(delay, deadline, cancel).await?;
+                delay = schedule.next(delay, start.elapsed(), true);
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
+        let waiting_for = match why_refused(client, kind, key).await? {
+            Refusal::Siblings(blockers) => describe_keys(&blockers),
+            Refusal::CompatibleOf(service) => {
+                describe_version(TemplateKind::Service, &service) + ", which lists it as compatible"
+            }
+            Refusal::Other => {
+                // Only an operation under way on the same template can change Proton's mind.
+                let others = ledger.others_in_flight(kind, &key.template_name, 1);
+                if others == 0 {
+                    return Err(ProtonError::DeleteRefused {
+                        key: what,
+                        source: Box::new(conflict),
+                    });
+                }
+                tracing::debug!(version = %what, others, "delete refused; waiting for the operations under way on its template");
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let ended =
+                    ledger.wait_for(kind, &key.template_name, remaining, |ops, _| ops <= others);
+                tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => return Err(ProtonError::Cancelled),
+                    _ = ended => {}
+                }
+                continue;
+            }
+        };
+        defer(client, kind, key, arn).await;
+        tracing::info!(version = %what, waiting_for, "Proton keeps this version until the versions in its way are gone; its delete is deferred");
+        return Ok(VersionDeleted::Deferred { waiting_for });
+    }
+}
+
+/// Records a deferred delete in the ledger and, so that a later run finds it, as a tag.
+async fn defer(client: &ProtonClient, kind: TemplateKind, key: &VersionKey, arn: &str) {
+    let since = rfc3339(std::time::SystemTime::now());
+    let tag = BTreeMap::from([(DEFERRED_DELETE_TAG.to_string(), since)]);
+    if let Err(err) = client.tag(arn, &tag).await {
+        // The deferral still completes in this run; only a later run would not see it.
+        tracing::warn!(version = %key, error = %err, "could not tag the deferred delete");
+    }
+    client.ledger().defer(DeferredDelete {
+        kind,
+        key: key.clone(),
+        arn: arn.to_string(),
+    });
+}
+
+/// Adds `key` to the deferred deletes if an earlier run tagged it so (checked once per process).
+async fn pick_up_earlier_deferral(client: &ProtonClient, kind: TemplateKind, key: &VersionKey) {
+    if !client.ledger().first_look(kind, key) {
+        return;
+    }
+    let tagged = match client.find_version(kind, key).await {
+        Ok(Some(version)) => match client.list_tags(&version.arn).await {
+            Ok(tags) if tags.contains_key(DEFERRED_DELETE_TAG) => Some(version.arn),
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(version = %key, error = %err, "could not read tags");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(err) => {
+            tracing::warn!(version = %key, error = %err, "could not read version");
+            None
+        }
+    };
+    if let Some(arn) = tagged {
+        client.ledger().defer(DeferredDelete {
+            kind,
+            key: key.clone(),
+            arn,
+        });
+    }
+}
+
+/// Retries the deferred deletes an operation on `template` may have unblocked (module rule 2):
+/// those of the same template and, after a service version change, deferred environment
+/// versions. Repeats while one succeeds, since each may unblock the next. Never fails: what
+/// is still refused stays deferred.
+pub async fn sweep(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    template: &str,
+    cancel: &CancellationToken,
+) -> usize {
+    let ledger = client.ledger();
+    let relevant = |d: &DeferredDelete| {
+        (d.kind == kind && d.key.template_name == template)
+            || (kind == TemplateKind::Service && d.kind == TemplateKind::Environment)
+    };
+    if !ledger.deferred().iter().any(relevant) {
+        return 0;
+    }
+    let _sweeping = ledger.sweeping().await;
+    let mut deleted = 0;
+    loop {
+        let mut progress = false;
+        for deferred in ledger.deferred().into_iter().filter(relevant) {
+            let result = tokio::select! {
+                biased;
+                () = cancel.cancelled() => return deleted,
+                result = client.delete_version(deferred.kind, &deferred.key) => result,
+            };
+            match result {
+                Ok(()) => {
+                    tracing::info!(version = %deferred.key, "deferred delete done");
+                    ledger.settle(deferred.kind, &deferred.key);
+                    deleted += 1;
+                    progress = true;
+                }
+                Err(err) if err.is_conflict() => {}
+                Err(err) => {
+                    tracing::warn!(version = %deferred.key, error = %err, "deferred delete failed; it stays deferred");
+                }
+            }
+        }
+        if !progress {
+            return deleted;
+        }
+    }
+}
+
+/// Why Proton refused to delete `key`.
+async fn why_refused(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    key: &VersionKey,
+) -> Result<Refusal, ProtonError> {
+    let versions = client
+        .list_all_versions(kind, &key.template_name, None)
+        .await?;
+    let blockers = sibling_blockers(&versions, key);
+    if !blockers.is_empty() {
+        return Ok(Refusal::Siblings(blockers));
+    }
+    if kind == TemplateKind::Environment {
+        if let Some(service) = compatible_user(client, key).await? {
+            return Ok(Refusal::CompatibleOf(service));
+        }
+    }
+    Ok(Refusal::Other)
+}
+
+/// A service version listing `key`'s template and major as compatible, if any. Reads every
+/// service version: only done for a refused environment delete.
+async fn compatible_user(
+    client: &ProtonClient,
+    key: &VersionKey,
+) -> Result<Option<VersionKey>, ProtonError> {
+    let service = TemplateKind::Service;
+    for template in client.list_templates(service).await? {
+        for summary in client
+            .list_all_versions(service, &template.name, None)
+            .await?
+        {
+            let Some(version) = client.find_version(service, &summary.key()).await? else {
+                continue;
+            };
+            let lists_it = version
+                .compatible_environment_templates
+                .iter()
+                .any(|c| c.template_name == key.template_name && c.major_version == key.major);
+            if lists_it {
+                return Ok(Some(version.key()));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The versions that must go before Proton deletes `key`, by its ordering rules alone: the
+/// other minors if `key` is its major's recommended minor, the other majors if `key` is the
+/// last minor of the recommended major; empty when the rules allow the delete.
+fn sibling_blockers(versions: &[TemplateVersionSummary], key: &VersionKey) -> Vec<VersionKey> {
+    let order = |v: &&TemplateVersionSummary| version_order(&v.major_version, &v.minor_version);
+    let published = || {
+        versions
+            .iter()
+            .filter(|v| v.status == VersionStatus::Published)
+    };
+    let others = || versions.iter().filter(|v| v.key() != *key);
+    let same_major: Vec<VersionKey> = others()
+        .filter(|v| v.major_version == key.major)
+        .map(TemplateVersionSummary::key)
+        .collect();
+    if !same_major.is_empty() {
+        let recommended_minor = published()
+            .filter(|v| v.major_version == key.major)
+            .max_by_key(order)
+            .map(|v| v.minor_version.as_str());
+        return if recommended_minor == Some(key.minor.as_str()) {
+            same_major
+        } else {
+            Vec::new()
+        };
+    }
+    let recommended_major = published()
+        .max_by_key(order)
+        .map(|v| v.major_version.as_str());
+    if recommended_major == Some(key.major.as_str()) {
+        others().map(TemplateVersionSummary::key).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// `web:1.0, web:1.1` (at most five, then a count).
+fn describe_keys(keys: &[VersionKey]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = keys
+        .iter()
+        .take(SHOWN)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if keys.len() > SHOWN {
+        text += &format!(" and {} more", keys.len() - SHOWN);
+    }
+    text
+}
+
+/// Why a template delete failed.
+#[derive(Debug)]
+pub enum TemplateDeleteError {
+    /// Versions are left that nothing in this run deletes.
+    HasVersions {
+        versions: Vec<TemplateVersionSummary>,
+        refusal: ProtonError,
+    },
+    Proton(ProtonError),
+}
+
+impl From<ProtonError> for TemplateDeleteError {
+    fn from(err: ProtonError) -> Self {
+        Self::Proton(err)
+    }
+}
+
+/// Deletes a template (module rule 5): first its deferred versions, including those an
+/// earlier run left; versions being deleted by other operations of this run are waited for;
+/// any other version left fails the delete at once.
+pub async fn delete_template(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    name: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), TemplateDeleteError> {
+    let ledger = client.ledger();
+    let schedule = PollSchedule::TEMPLATE_DELETE;
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let mut delay = schedule.initial;
+    let mut looked_for_deferrals = false;
+    loop {
+        sweep(client, kind, name, cancel).await;
+        let result = match race(client.delete_template(kind, name), deadline, cancel).await {
+            Raced::Cancelled => return Err(ProtonError::Cancelled.into()),
+            Raced::Deadline => {
+                return Err(ProtonError::Timeout {
+                    operation: format!(
+                        "deletion of {}",
+                        super::client::describe_template(kind, name)
+                    ),
+                    waited: start.elapsed(),
+                    last_status: None,
+                }
+                .into())
+            }
+            Raced::Done(result) => result,
+        };
+        let refusal = match result {
+            Ok(()) => return Ok(()),
+            Err(err) if err.is_conflict() || err.is_throttling() => err,
+            Err(err) => return Err(err.into()),
+        };
+        let versions = client.list_all_versions(kind, name, None).await?;
+        if !looked_for_deferrals {
+            looked_for_deferrals = true;
+            for version in &versions {
+                pick_up_earlier_deferral(client, kind, &version.key()).await;
+            }
+        }
+        let deferred: Vec<VersionKey> = ledger
+            .deferred()
+            .into_iter()
+            .filter(|d| d.kind == kind && d.key.template_name == name)
+            .map(|d| d.key)
+            .collect();
+        let undeferred = versions.iter().any(|v| !deferred.contains(&v.key()));
+        let in_flight = ledger.others_in_flight(kind, name, 0);
+        if !versions.is_empty()
+            && in_flight == 0
+            && (undeferred || sweep(client, kind, name, cancel).await == 0)
+        {
+            return Err(TemplateDeleteError::HasVersions { versions, refusal });
+        }
+        if in_flight > 0 {
+            // A version delete of this run is under way: its end is what to wait for.
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let ended = ledger.wait_for(kind, name, remaining, |ops, _| ops < in_flight);
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => return Err(ProtonError::Cancelled.into()),
+                _ = ended => {}
+            }
+        } else if versions.is_empty() {
+            // Listed empty yet refused: Proton has not caught up with the last deletes.
+            tracing::info!(
+                template = name,
+                "delete refused although no versions are listed; retrying"
+            );
+            nap(delay, deadline, cancel).await?;
+            delay = schedule.next(delay, start.elapsed(), refusal.is_throttling());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::time::SystemTime;
+
+    use super::*;
+
+    fn summary(major: &str, minor: &str, status: VersionStatus) -> TemplateVersionSummary {
+        TemplateVersionSummary {
+            kind: TemplateKind::Environment,
+            template_name: "web".into(),
+            major_version: major.into(),
+            minor_version: minor.into(),
+            recommended_minor_version: None,
+            status,
+            status_message: None,
+            description: None,
+            arn: format!("arn:web:{major}.{minor}"),
+            created_at: SystemTime::UNIX_EPOCH,
+            last_modified_at: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    fn keys(list: &[(&str, &str)]) -> Vec<VersionKey> {
+        list.iter()
+            .map(|&(major, minor)| VersionKey::new("web", major, minor))
+            .collect()
+    }
+
+    use VersionStatus::{Draft, Published};
+
+    #[test]
+    fn the_recommended_minor_waits_for_the_other_minors() {
+        let versions = [
+            summary("1", "0", Published),
+            summary("1", "1", Published),
+            summary("1", "2", Draft),
+        ];
+        assert_eq!(
+            sibling_blockers(&versions, &VersionKey::new("web", "1", "1")),
+            keys(&[("1", "0"), ("1", "2")])
+        );
+        assert!(sibling_blockers(&versions, &VersionKey::new("web", "1", "0")).is_empty());
+        assert!(sibling_blockers(&versions, &VersionKey::new("web", "1", "2")).is_empty());
+    }
+
+    #[test]
+    fn the_last_minor_of_the_recommended_major_waits_for_the_other_majors() {
+        let versions = [
+            summary("1", "0", Published),
+            summary("2", "0", Published),
+            summary("10", "0", Published),
+        ];
+        // Majors compare as numbers: 10 is the recommended one.
+        assert_eq!(
+            sibling_blockers(&versions, &VersionKey::new("web", "10", "0")),
+            keys(&[("1", "0"), ("2", "0")])
+        );
+        assert!(sibling_blockers(&versions, &VersionKey::new("web", "2", "0")).is_empty());
+        assert!(sibling_blockers(&versions[..1], &VersionKey::new("web", "1", "0")).is_empty());
+    }
+
+    #[test]
+    fn drafts_alone_block_nothing() {
+        let versions = [summary("1", "0", Draft), summary("1", "1", Draft)];
+        assert!(sibling_blockers(&versions, &VersionKey::new("web", "1", "1")).is_empty());
+    }
+
+    #[test]
+    fn long_blocker_lists_are_cut_short() {
+        let many: Vec<VersionKey> = (0..7)
+            .map(|m| VersionKey::new("web", "1", m.to_string()))
+            .collect();
+        assert_eq!(
+            describe_keys(&many),
+            "web:1.0, web:1.1, web:1.2, web:1.3, web:1.4 and 2 more"
+        );
+    }
+}
