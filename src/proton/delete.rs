@@ -9,8 +9,9 @@
 //!
 //! 1. A version Proton refuses **only because other versions exist** (it is the recommended
 //!    minor while other minors of its major exist, or the recommended major while other majors
-//!    exist), or an environment version refused because **a service version lists its major
-//!    as compatible**, is *deferred*: tagged [`DEFERRED_DELETE_TAG`], recorded in the
+//!    exist) and one of those was created by this provider (so a Terraform run may delete it),
+//!    or an environment version refused because **a service version this provider created
+//!    lists its major as compatible**, is *deferred*: tagged [`DEFERRED_DELETE_TAG`], recorded in the
 //!    [`Ledger`], and reported deleted, so Terraform goes on to the versions in its way.
 //! 2. After every successful version create, update or delete, and before a template delete,
 //!    the deferred deletes of that template (and, after a service version change, deferred
@@ -18,9 +19,10 @@
 //!    them, in the same run.
 //! 3. A deferred delete an earlier run left (its tag) is found when the sibling whose
 //!    recommended minor it is gets deleted, and when its template is deleted.
-//! 4. Any other refusal waits only while another operation on the same template is under way
-//!    in this process (it may be the one to resolve it) and otherwise fails at once, with
-//!    Proton's reason and what to do.
+//! 4. Any other refusal (versions in the way that were created outside the provider,
+//!    deployments) waits only while another operation on the same template is under way in
+//!    this process (it may be the one to lift it) and otherwise fails at once, with Proton's
+//!    reason and what to do.
 //! 5. A template delete deletes the template's deferred versions first; versions left that
 //!    are not deferred fail it at once, named.
 
@@ -31,10 +33,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{describe_version, ProtonClient};
+use super::create::SOURCE_TAG;
 use super::error::ProtonError;
 use super::find::version_order;
 use super::ledger::DeferredDelete;
-use super::model::{rfc3339, TemplateKind, TemplateVersionSummary, VersionKey, VersionStatus};
+use super::model::{
+    rfc3339, TemplateKind, TemplateVersion, TemplateVersionSummary, VersionKey, VersionStatus,
+};
 use super::wait::{nap, race, PollSchedule, Raced};
 
 /// Tag on a version whose delete waits for other versions to go (its value: since when).
@@ -52,13 +57,19 @@ pub enum VersionDeleted {
 /// Why Proton refused a delete, as far as the provider can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Refusal {
-    /// Other versions of the template must go first.
+    /// Other versions must go first, and a Terraform run may delete them: at least one of
+    /// them was created by this provider.
     Siblings(Vec<VersionKey>),
-    /// A service version lists this environment major as compatible.
+    /// A service version created by this provider lists this environment major as compatible.
     CompatibleOf(VersionKey),
-    /// Something else (environments or services deployed on it, say).
-    Other,
+    /// Nothing a Terraform run does is known to lift it: the explanation and the fix.
+    Final(String),
 }
+
+/// What to do when nothing in Terraform's reach can lift a refusal.
+const KEEP_OR_REPLACE: &str = "To keep the version instead, set skip_destroy = true. To replace \
+     a template's recommended version, set lifecycle { create_before_destroy = true } so that \
+     its successor is published before it is deleted.";
 
 /// Deletes a version (module rules 1, 3 and 4). `arn` is the version's ARN (to tag it when
 /// deferred); `recommended_minor` is the recommended minor of its major as last read, where
@@ -112,12 +123,13 @@ pub async fn delete_version(
             Refusal::CompatibleOf(service) => {
                 describe_version(TemplateKind::Service, &service) + ", which lists it as compatible"
             }
-            Refusal::Other => {
+            Refusal::Final(reason) => {
                 // Only an operation under way on the same template can change Proton's mind.
                 let others = ledger.others_in_flight(kind, &key.template_name, 1);
                 if others == 0 {
                     return Err(ProtonError::DeleteRefused {
                         key: what,
+                        reason,
                         source: Box::new(conflict),
                     });
                 }
@@ -239,16 +251,55 @@ async fn why_refused(
     let versions = client
         .list_all_versions(kind, &key.template_name, None)
         .await?;
-    let blockers = sibling_blockers(&versions, key);
+    let blockers: Vec<&TemplateVersionSummary> = {
+        let keys = sibling_blockers(&versions, key);
+        versions
+            .iter()
+            .filter(|v| keys.contains(&v.key()))
+            .collect()
+    };
     if !blockers.is_empty() {
-        return Ok(Refusal::Siblings(blockers));
+        for blocker in &blockers {
+            if is_claimed(client, &blocker.arn).await? {
+                return Ok(Refusal::Siblings(
+                    blockers.iter().map(|v| v.key()).collect(),
+                ));
+            }
+        }
+        let keys: Vec<VersionKey> = blockers.iter().map(|v| v.key()).collect();
+        return Ok(Refusal::Final(format!(
+            "Proton deletes this version, the recommended one, only after {} {} gone, and the \
+             provider created none of them, so nothing in this run deletes them. Delete them \
+             first (or import them into this configuration and destroy them with it). \
+             {KEEP_OR_REPLACE}",
+            describe_keys(&keys),
+            if keys.len() == 1 { "is" } else { "are" },
+        )));
     }
     if kind == TemplateKind::Environment {
         if let Some(service) = compatible_user(client, key).await? {
-            return Ok(Refusal::CompatibleOf(service));
+            if is_claimed(client, &service.arn).await? {
+                return Ok(Refusal::CompatibleOf(service.key()));
+            }
+            return Ok(Refusal::Final(format!(
+                "{} lists major version {} of this template as compatible, and the provider did \
+                 not create it, so nothing in this run changes that. Update or delete that \
+                 service template version first. {KEEP_OR_REPLACE}",
+                describe_version(TemplateKind::Service, &service.key()),
+                key.major,
+            )));
         }
     }
-    Ok(Refusal::Other)
+    Ok(Refusal::Final(format!(
+        "No other operation under way in this run can lift the refusal, so the provider did \
+         not wait. Proton keeps a version while environments or service instances are \
+         deployed on it: move them to another version first. {KEEP_OR_REPLACE}"
+    )))
+}
+
+/// Whether the provider created the version at `arn` (see [`crate::proton::create`]).
+async fn is_claimed(client: &ProtonClient, arn: &str) -> Result<bool, ProtonError> {
+    Ok(client.list_tags(arn).await?.contains_key(SOURCE_TAG))
 }
 
 /// A service version listing `key`'s template and major as compatible, if any. Reads every
@@ -256,7 +307,7 @@ async fn why_refused(
 async fn compatible_user(
     client: &ProtonClient,
     key: &VersionKey,
-) -> Result<Option<VersionKey>, ProtonError> {
+) -> Result<Option<TemplateVersion>, ProtonError> {
     let service = TemplateKind::Service;
     for template in client.list_templates(service).await? {
         for summary in client
@@ -271,7 +322,7 @@ async fn compatible_user(
                 .iter()
                 .any(|c| c.template_name == key.template_name && c.major_version == key.major);
             if lists_it {
-                return Ok(Some(version.key()));
+                return Ok(Some(version));
             }
         }
     }

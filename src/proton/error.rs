@@ -95,17 +95,12 @@ pub enum ProtonError {
         last_status: Option<String>,
     },
 
-    /// Proton refused a delete, and no other operation of this run can lift the refusal.
-    #[error(
-        "Proton refused to delete {key}: {source}.\n\nNo other operation under way in this run \
-         can lift the refusal, so the provider did not wait. Proton keeps a version while \
-         environments or service instances are deployed on it: move them to another version \
-         first, or keep this version with skip_destroy = true. To replace a template's \
-         recommended version, set lifecycle {{ create_before_destroy = true }} so that its \
-         successor is published first"
-    )]
+    /// Proton refused a delete, and no other operation of this run can lift the refusal;
+    /// `reason` says why the provider thinks so and what to do.
+    #[error("Proton refused to delete {key}: {source}.\n\n{reason}")]
     DeleteRefused {
         key: String,
+        reason: String,
         source: Box<ProtonError>,
     },
 
@@ -349,13 +344,13 @@ mod tests {
         };
         let refused = ProtonError::DeleteRefused {
             key: "environment template version `a:1.0`".into(),
+            reason: "Nothing else deletes them.".into(),
             source: Box::new(conflict.clone()),
         };
         assert_eq!(refused.code(), Some(CONFLICT_CODE));
         assert_eq!(refused.request_id(), Some("rid"));
         let msg = refused.to_string();
-        assert!(msg.contains("did not wait"), "{msg}");
-        assert!(msg.contains("create_before_destroy"), "{msg}");
+        assert!(msg.ends_with(".\n\nNothing else deletes them."), "{msg}");
         assert!(msg.contains("(request ID: rid)"), "{msg}");
         assert_eq!(ProtonError::Cancelled.code(), None);
     }

@@ -34,7 +34,7 @@ use super::model::{
 use super::test_support::*;
 use super::{
     client_token, wait_registered, CreateVersionInput, UpdateVersionInput, VersionDeleted,
-    DEFERRED_DELETE_TAG,
+    DEFERRED_DELETE_TAG, SOURCE_TAG,
 };
 
 fn key() -> VersionKey {
@@ -519,7 +519,20 @@ async fn a_recommended_version_with_siblings_is_deferred_not_retried() {
     let tagged = mock!(Client::tag_resource)
         .match_requests(|r| r.tags().iter().any(|t| t.key() == DEFERRED_DELETE_TAG))
         .then_output(|| TagResourceOutput::builder().build());
-    let client = mocked_any(&[&refused, &listed, &tagged]);
+    // web:1.0, in the way, was created by the provider: a Terraform run may delete it.
+    let claimed = mock!(Client::list_tags_for_resource).then_output(|| {
+        ListTagsForResourceOutput::builder()
+            .tags(
+                Tag::builder()
+                    .key(SOURCE_TAG)
+                    .value("s3://b/k")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    });
+    let client = mocked_any(&[&refused, &listed, &tagged, &claimed]);
     let recommended = VersionKey::new("web", "1", "1");
     let start = Instant::now();
     let outcome = delete(&client, &recommended, &CancellationToken::new())
@@ -570,6 +583,32 @@ async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
     let msg = err.to_string();
     assert!(msg.contains("did not wait"), "{msg}");
     assert!(msg.contains("create_before_destroy"), "{msg}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn versions_in_the_way_created_outside_the_provider_fail_the_delete_at_once() {
+    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
+    let listed = list_rule(&["0", "1"]);
+    let unclaimed = mock!(Client::list_tags_for_resource).then_output(|| {
+        ListTagsForResourceOutput::builder()
+            .set_tags(Some(vec![]))
+            .build()
+            .unwrap()
+    });
+    let client = mocked_any(&[&refused, &listed, &unclaimed]);
+    let err = delete(
+        &client,
+        &VersionKey::new("web", "1", "1"),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("only after web:1.0 is gone, and the provider created none of them"),
+        "{msg}"
+    );
+    assert!(client.ledger().deferred().is_empty());
 }
 
 #[tokio::test(start_paused = true)]

@@ -347,7 +347,7 @@ fn has_versions_error(
     Diagnostics::from_error(
         format!("Unable to delete {noun}: it still has versions"),
         format!(
-            "The {noun} `{name}` still has {count} version{plural}: {}, and nothing else in this run deletes them. Proton deletes a template only after all of its versions are gone.\n\nIf those versions are managed in this configuration with `template_name = {}.<label>.name`, Terraform is replacing the template without replacing them (the name stays the same): add `lifecycle {{ replace_triggered_by = [{}.<label>] }}` to each of them, so that Terraform replaces them with the template. Versions created outside Terraform must be deleted there. Then apply again.\n\n{err}",
+            "The {noun} `{name}` still has {count} version{plural}: {}, and nothing else in this run deletes them. Proton deletes a template only after all of its versions are gone.\n\nIf those versions are managed in this configuration with `template_name = {}.<label>.name`, Terraform is replacing the template without replacing them (the name stays the same): add `lifecycle {{ replace_triggered_by = [{}.<label>] }}` to each of them (Terraform 1.2 and later; with older versions, apply once with `-replace=ADDRESS` for each of them), so that Terraform replaces them with the template. Versions created outside Terraform must be deleted there. Then apply again.\n\n{err}",
             describe_versions(versions),
             type_name(kind),
             type_name(kind),
