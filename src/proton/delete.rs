@@ -64,6 +64,8 @@ enum Refusal {
     CompatibleOf(VersionKey),
     /// Nothing a Terraform run does is known to lift it: the explanation and the fix.
     Final(String),
+    /// What was in the way went while the provider looked: try again.
+    Changed,
 }
 
 /// What to do when nothing in Terraform's reach can lift a refusal.
@@ -119,6 +121,7 @@ pub async fn delete_version(
             Err(err) => return Err(err),
         };
         let waiting_for = match why_refused(client, kind, key).await? {
+            Refusal::Changed => continue,
             Refusal::Siblings(blockers) => describe_keys(&blockers),
             Refusal::CompatibleOf(service) => {
                 describe_version(TemplateKind::Service, &service) + ", which lists it as compatible"
@@ -260,10 +263,15 @@ async fn why_refused(
     };
     if !blockers.is_empty() {
         for blocker in &blockers {
-            if is_claimed(client, &blocker.arn).await? {
-                return Ok(Refusal::Siblings(
-                    blockers.iter().map(|v| v.key()).collect(),
-                ));
+            match is_claimed(client, &blocker.arn).await? {
+                Some(true) => {
+                    return Ok(Refusal::Siblings(
+                        blockers.iter().map(|v| v.key()).collect(),
+                    ))
+                }
+                Some(false) => {}
+                // Deleted since the refusal: ask Proton again.
+                None => return Ok(Refusal::Changed),
             }
         }
         let keys: Vec<VersionKey> = blockers.iter().map(|v| v.key()).collect();
@@ -278,8 +286,10 @@ async fn why_refused(
     }
     if kind == TemplateKind::Environment {
         if let Some(service) = compatible_user(client, key).await? {
-            if is_claimed(client, &service.arn).await? {
-                return Ok(Refusal::CompatibleOf(service.key()));
+            match is_claimed(client, &service.arn).await? {
+                Some(true) => return Ok(Refusal::CompatibleOf(service.key())),
+                Some(false) => {}
+                None => return Ok(Refusal::Changed),
             }
             return Ok(Refusal::Final(format!(
                 "{} lists major version {} of this template as compatible, and the provider did \
@@ -297,9 +307,14 @@ async fn why_refused(
     )))
 }
 
-/// Whether the provider created the version at `arn` (see [`crate::proton::create`]).
-async fn is_claimed(client: &ProtonClient, arn: &str) -> Result<bool, ProtonError> {
-    Ok(client.list_tags(arn).await?.contains_key(SOURCE_TAG))
+/// Whether the provider created the version at `arn` (see [`crate::proton::create`]):
+/// `None` when it has been deleted meanwhile.
+async fn is_claimed(client: &ProtonClient, arn: &str) -> Result<Option<bool>, ProtonError> {
+    match client.list_tags(arn).await {
+        Ok(tags) => Ok(Some(tags.contains_key(SOURCE_TAG))),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// A service version listing `key`'s template and major as compatible, if any. Reads every

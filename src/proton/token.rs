@@ -26,12 +26,13 @@
 //!   destroy-then-create (Terraform's default replacement) deletes the old version first, and
 //!   Proton then creates a new one for the same token. After 8 hours tokens expire anyway.
 //! - Re-uploading a different bundle to the **same** S3 key within 8 hours would otherwise
-//!   return the old version. The `nonce` is how callers say "this is new content": the resource
-//!   layer passes its `source_hash` (the user's bundle-change trigger), or `""` when unset.
-//! - Known limit: `create_before_destroy` replacement with an unchanged configuration and
-//!   nonce (e.g. `terraform apply -replace=...`) within 8 hours gets the existing version back,
-//!   which the destroy step then deletes. Changing `source_hash` (or any create parameter)
-//!   avoids it; the resource documentation should say so.
+//!   return the old version. The `nonce` is how callers tell creates apart:
+//!   [`crate::proton::create`] passes the create's occurrence (the n-th create with identical
+//!   arguments in one provider process gets the n-th token), and moves on to the next
+//!   occurrence when a token returns a version another resource instance already holds.
+//! - `create_before_destroy` replacement with an unchanged configuration (e.g. `terraform
+//!   apply -replace=...`) within 8 hours gets the existing version back, which then counts as
+//!   held, so the next occurrence's token creates a new version.
 
 use sha2::{Digest, Sha256};
 

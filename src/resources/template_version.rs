@@ -6,12 +6,17 @@
 //! - A new bundle is a new version, so `source` (and `template_name`,
 //!   `major_version`) force replacement; `description`, `status`
 //!   (DRAFT→PUBLISHED), tags and the service-only lists update in place.
-//! - Creates send a deterministic client token (see `proton::token`): an apply
-//!   interrupted after Proton accepted the create converges on the next apply
-//!   instead of leaving a duplicate version.
+//! - Creates go through `proton::create`: a deterministic client token per
+//!   instance (an apply interrupted after Proton accepted the create converges
+//!   on the next apply instead of leaving a duplicate version; identical
+//!   instances still get a version each), and a wait for a major version that
+//!   a sibling is creating.
+//! - Deletes go through `proton::delete`, which defers a version Proton keeps
+//!   until its siblings are gone instead of waiting for them.
 //! - Proton cannot return a version's bundle location, so the provider records
-//!   it in the tag [`SOURCE_TAG`]; an import restores `source` from it and a
-//!   plan with the original configuration shows no changes.
+//!   it in the tag [`SOURCE_TAG`] once the create is complete; an import
+//!   restores `source` from it and a plan with the original configuration
+//!   shows no changes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
