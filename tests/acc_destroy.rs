@@ -159,7 +159,7 @@ resource "proton_service_template" "api" {{
     let start = Instant::now();
     let run = destroy_run(&acc, &[]);
     eprintln!(
-        "{cli}: destroy of 2 templates and 4 published versions converged in {:?}",
+        "FIGURE {cli}: destroy of 2 templates and 4 published versions converged in {:?}",
         start.elapsed()
     );
     run.assert_ok("destroy");
@@ -192,7 +192,12 @@ async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli
 
     // Proton cannot delete 1.1 while 1.0 exists: the destroy succeeds, the
     // version is tagged for deletion and stays until 1.0 goes.
+    let start = Instant::now();
     destroy_run(&acc, &[&format!("-target={ENV}.second")]).assert_ok("destroy -target");
+    eprintln!(
+        "FIGURE {cli}: destroy -target of the recommended minor took {:?}",
+        start.elapsed()
+    );
     let state = acc.work.run(&["state", "list"]);
     assert_eq!(state.stdout.trim(), format!("{ENV}.first"));
     assert_eq!(
@@ -204,7 +209,12 @@ async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli
         .contains(&"terraform-provider-proton:deferred-delete".to_string()));
 
     // A later run, in another provider process, finishes it.
+    let start = Instant::now();
     destroy_run(&acc, &[]).assert_ok("destroy");
+    eprintln!(
+        "FIGURE {cli}: the later destroy converged in {:?}",
+        start.elapsed()
+    );
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 
@@ -228,6 +238,7 @@ async fn replacing_the_recommended_minor_converges(cli: Cli) {
 
     // Terraform's default replacement deletes the recommended 1.1 first;
     // Proton deletes it once its successor 1.2 is published.
+    let start = Instant::now();
     acc.work
         .run(&[
             "apply",
@@ -237,6 +248,10 @@ async fn replacing_the_recommended_minor_converges(cli: Cli) {
             &format!("-replace={ENV}.second"),
         ])
         .assert_ok("apply -replace");
+    eprintln!(
+        "FIGURE {cli}: -replace of the recommended minor converged in {:?}",
+        start.elapsed()
+    );
     acc.assert_no_changes();
     assert_eq!(acc.attr(&format!("{ENV}.second"), "id"), "web:1.2");
     assert_eq!(
@@ -266,7 +281,9 @@ async fn a_new_bundle_for_an_environment_version_a_service_version_lists(cli: Cl
 
     // The new bundle is major 2; Proton keeps major 1 while the service
     // version lists it, which the same apply then moves to major 2.
+    let start = Instant::now();
     acc.step(&body("net-2.tar.gz"));
+    eprintln!("FIGURE {cli}: new environment bundle under a service version converged (apply + plan) in {:?}", start.elapsed());
     assert_eq!(acc.attr(&format!("{ENV}.net"), "id"), "net:2.0");
     let compatible = &acc.attributes(&format!("{SVC}.api"))["compatible_environment_template"];
     assert_eq!(compatible[0]["major_version"], "2");
@@ -308,7 +325,7 @@ async fn thirty_two_published_versions_in_four_majors_destroy_completely(cli: Cl
     let start = Instant::now();
     let run = destroy_run(&acc, &["-parallelism=10"]);
     eprintln!(
-        "{cli}: destroy of 32 published versions in 4 majors converged in {:?}",
+        "FIGURE {cli}: destroy of 32 published versions in 4 majors converged in {:?}",
         start.elapsed()
     );
     run.assert_ok("destroy");
@@ -447,7 +464,7 @@ async fn a_refusal_nothing_in_the_run_can_lift_fails_at_once(cli: Cli) {
     // once, with the reason and the fix; the state keeps the version.
     let start = Instant::now();
     let refused = destroy_run(&acc, &[]);
-    eprintln!("{cli}: refusal reported after {:?}", start.elapsed());
+    eprintln!("FIGURE {cli}: refusal reported after {:?}", start.elapsed());
     assert_eq!(refused.code, 1, "{}", refused.stdout);
     let message = flat(&refused.stderr);
     assert!(

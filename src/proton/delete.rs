@@ -86,7 +86,7 @@ pub async fn delete_version(
     cancel: &CancellationToken,
 ) -> Result<VersionDeleted, ProtonError> {
     let ledger = client.ledger();
-    let _counted = ledger.begin(kind, &key.template_name);
+    let mut counted = ledger.begin(kind, &key.template_name);
     let schedule = PollSchedule::DELETE_THROTTLED;
     let start = Instant::now();
     let deadline = start + timeout;
@@ -137,14 +137,18 @@ pub async fn delete_version(
                     });
                 }
                 tracing::debug!(version = %what, others, "delete refused; waiting for the operations under way on its template");
+                // A waiting delete lifts nothing: it stops counting while it waits, so two
+                // waiting for each other both fail instead of waiting out the deadline.
+                drop(counted);
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 let ended =
-                    ledger.wait_for(kind, &key.template_name, remaining, |ops, _| ops <= others);
+                    ledger.wait_for(kind, &key.template_name, remaining, |ops, _| ops < others);
                 tokio::select! {
                     biased;
                     () = cancel.cancelled() => return Err(ProtonError::Cancelled),
                     _ = ended => {}
                 }
+                counted = ledger.begin(kind, &key.template_name);
                 continue;
             }
         };

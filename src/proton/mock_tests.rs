@@ -586,6 +586,36 @@ async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn two_refused_deletes_never_wait_for_each_other() {
+    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
+    let listed = list_rule(&["1"]);
+    let services = mock!(Client::list_service_templates).then_output(|| {
+        ListServiceTemplatesOutput::builder()
+            .set_templates(Some(vec![]))
+            .build()
+            .unwrap()
+    });
+    let client = mocked_any(&[&refused, &listed, &services]);
+    let cancel = CancellationToken::new();
+    let (first, second) = (
+        VersionKey::new("web", "1", "1"),
+        VersionKey::new("web", "2", "1"),
+    );
+    let start = Instant::now();
+    let (a, b) = tokio::join!(
+        delete(&client, &first, &cancel),
+        delete(&client, &second, &cancel),
+    );
+    assert!(matches!(a, Err(ProtonError::DeleteRefused { .. })), "{a:?}");
+    assert!(matches!(b, Err(ProtonError::DeleteRefused { .. })), "{b:?}");
+    assert_eq!(
+        start.elapsed(),
+        Duration::ZERO,
+        "neither waited out a deadline"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn versions_in_the_way_created_outside_the_provider_fail_the_delete_at_once() {
     let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
     let listed = list_rule(&["0", "1"]);
