@@ -99,8 +99,9 @@ fn provider_schema() -> Schema {
                 "default_tags",
                 Block::new("Tags applied to every resource that supports tags.")
                     .attribute(
-                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win.")
+                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved. Must be known at plan time.")
                             .validate(tags::key_validator())
+                            .validate(tags::provider_key_validator())
                             .validate(tags::key_length_validator())
                             .validate(tags::value_length_validator()),
                     ),
@@ -125,6 +126,33 @@ fn first_unknown(value: &Value, path: &AttributePath) -> Option<AttributePath> {
     }
 }
 
+/// `default_tags` values known only after apply: an error per unknown tag
+/// (or one for the whole map) saying why they must be known and how to fix it.
+fn report_unknown_default_tags(config: &Value, diags: &mut Diagnostics) {
+    let path = AttributePath::attr("default_tags").child_attr("tags");
+    let unknown: Vec<AttributePath> = match config
+        .get_attr("default_tags")
+        .and_then(|block| block.get_attr("tags"))
+    {
+        Some(Value::Map(items)) => items
+            .iter()
+            .filter(|(_, value)| !value.is_wholly_known())
+            .map(|(key, _)| path.child_key(key))
+            .collect(),
+        Some(value) if !value.is_wholly_known() => vec![path],
+        _ => Vec::new(),
+    };
+    for path in unknown {
+        diags.attribute_error(
+            path.clone(),
+            "default_tags must be known at plan time",
+            format!(
+                "`{path}` depends on a value known only after apply (such as an attribute of a resource that is not created yet). The provider must know default_tags at plan time, because every resource's `tags_all` is planned from them.\n\nTo fix this, either:\n- use a value known at plan time (a literal, a variable, or a local built from them);\n- create what it depends on first, with `terraform apply -target=ADDRESS`, after which the value is known and plans work again; or\n- set the tag in the `tags` of each resource instead, which may depend on values known only after apply."
+            ),
+        );
+    }
+}
+
 /// Reads the provider block into SDK settings. A block that depends on
 /// values known only after apply is refused, naming the attribute: silently
 /// falling back to defaults could send requests to the wrong endpoint.
@@ -132,7 +160,13 @@ fn settings_from_config(
     config: &Value,
     diags: &mut Diagnostics,
 ) -> (ProtonSettings, BTreeMap<String, String>) {
-    if let Some(path) = first_unknown(config, &AttributePath::root()) {
+    report_unknown_default_tags(config, diags);
+    // default_tags have their own message above.
+    let mut without_default_tags = config.clone();
+    if let Some(slot) = without_default_tags.get_attr_mut("default_tags") {
+        *slot = Value::Null;
+    }
+    if let Some(path) = first_unknown(&without_default_tags, &AttributePath::root()) {
         diags.attribute_error(
             path.clone(),
             "Provider setting not known yet",

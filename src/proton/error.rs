@@ -74,7 +74,8 @@ pub enum ProtonError {
     /// Proton could not register the version (its bundle or schema was rejected).
     #[error(
         "registration of {key} failed (status REGISTRATION_FAILED): {}",
-        .status_message.as_deref().unwrap_or("Proton gave no status message")
+        // Callers end the sentence themselves; Proton's message often has its own period.
+        .status_message.as_deref().map(|m| m.trim_end_matches('.')).unwrap_or("Proton gave no status message")
     )]
     RegistrationFailed {
         /// Describes the version, e.g. ``environment template version `web:1.0` ``.
