@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use crate::data_sources;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, Provider, Resource};
-use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
+use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{build_client, ProtonClient, ProtonSettings};
 use crate::resources::{
@@ -86,7 +86,15 @@ fn provider_schema() -> Schema {
         Block::new("Manages AWS Proton templates and their versions. Every setting falls back to the standard AWS configuration chain (environment variables, shared config and credentials files, SSO, web identity, instance metadata).")
             .attribute(Attribute::optional("access_key", Type::String, "AWS access key ID. Requires `secret_key`.").sensitive())
             .attribute(
-                Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts).")
+                Attribute::optional("attempt_timeout", Type::String, "Time allowed for one attempt of an AWS call, from sending the request to the full response, as a duration such as `20s` or `1m`. Default `20s`. An endpoint that gives no response (connection refused, connect or attempt timeout) is tried at most 3 times per call (fewer with a lower `max_retries`), so a stalled endpoint is reported after about three attempt timeouts.")
+                    .validate(Validator::Duration),
+            )
+            .attribute(
+                Attribute::optional("connect_timeout", Type::String, "Time allowed to establish a connection to the endpoint, as a duration such as `5s`. Default `5s`.")
+                    .validate(Validator::Duration),
+            )
+            .attribute(
+                Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts); attempts without any response stop after 3 (see `attempt_timeout`).")
                     .validate(Validator::IntRange { min: 0, max: 100 }),
             )
             .attribute(Attribute::optional("profile", Type::String, "Named profile from the shared config files."))
@@ -203,6 +211,21 @@ fn settings_from_config(
         .and_then(|d| d.get_attr("tags"))
         .map(tags::from_value)
         .unwrap_or_default();
+    let duration = |name: &'static str, diags: &mut Diagnostics| {
+        let text = config.get_attr(name).and_then(Value::as_str)?;
+        // Malformed durations are refused by validation before configuration.
+        let parsed = parse_duration(text).ok()?;
+        if parsed.is_zero() {
+            diags.attribute_error(
+                AttributePath::attr(name),
+                "Invalid timeout",
+                format!("`{name}` must be longer than zero; got {text:?}."),
+            );
+        }
+        Some(parsed)
+    };
+    let connect_timeout = duration("connect_timeout", diags);
+    let attempt_timeout = duration("attempt_timeout", diags);
     let settings = ProtonSettings {
         region: string("region"),
         profile: string("profile"),
@@ -213,6 +236,8 @@ fn settings_from_config(
         shared_credentials_files: strings("shared_credentials_files"),
         endpoint,
         max_retries,
+        connect_timeout,
+        attempt_timeout,
     };
     (settings, default_tags)
 }

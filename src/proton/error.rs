@@ -8,6 +8,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_types::request_id::RequestId;
 
+use super::no_response::NoResponse;
+
 pub(crate) const NOT_FOUND_CODE: &str = "ResourceNotFoundException";
 pub(crate) const CONFLICT_CODE: &str = "ConflictException";
 pub(crate) const THROTTLING_CODE: &str = "ThrottlingException";
@@ -137,6 +139,10 @@ impl ProtonError {
         matches!(self, Self::Conflict { .. })
     }
 
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Self::Transport { .. })
+    }
+
     pub fn is_throttling(&self) -> bool {
         self.code() == Some(THROTTLING_CODE)
     }
@@ -231,7 +237,10 @@ impl ProtonError {
                 operation,
                 resource,
                 endpoint: endpoint.map(str::to_owned),
-                cause: error_chain(&err),
+                // Retries given up on for want of any response say so plainly.
+                cause: find_in_chain::<NoResponse>(&err)
+                    .map(NoResponse::to_string)
+                    .unwrap_or_else(|| error_chain(&err)),
             },
             // `SdkError` is non-exhaustive.
             _ => Self::Api {
@@ -245,9 +254,21 @@ impl ProtonError {
     }
 }
 
+/// The first error of type `T` along the `source()` chain of `err`.
+fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// `outer: inner: innermost`, from each error's Display along the `source()` chain
 /// (the SDK's `DisplayErrorContext` appends a Debug dump, too noisy for a diagnostic).
-fn error_chain(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
     while let Some(e) = next {
@@ -280,7 +301,7 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
 }
 
 /// `1m30s`-style durations for messages.
-fn humanize(d: Duration) -> String {
+pub(crate) fn humanize(d: Duration) -> String {
     let total = d.as_secs();
     if total == 0 {
         return format!("{}ms", d.as_millis());
