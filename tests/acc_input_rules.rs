@@ -339,7 +339,7 @@ each_cli!(dead_and_stalled_endpoints_are_given_up_on_after_few_attempts);
 fn dead_and_stalled_endpoints_are_given_up_on_after_few_attempts(cli: Cli) {
     // Dead: accepts and closes at once, without a response. With default
     // settings the provider gives up after a few attempts, naming it.
-    let (dead, accepted) = listener(|stream| drop(stream));
+    let (dead, accepted) = listener(drop);
     let work = unreachable_workdir(cli, &dead, "");
     let run = work.run(&["apply", "-auto-approve", "-no-color", "-input=false"]);
     assert_eq!(run.code, 1, "{cli}: {}", run.stdout);
