@@ -171,6 +171,11 @@ mod tests {
     }
 
     #[test]
+    fn the_source_tag_is_under_the_reserved_prefix() {
+        assert!(crate::resources::template_version::SOURCE_TAG.starts_with(PROVIDER_PREFIX));
+    }
+
+    #[test]
     fn own_tags_win_over_defaults() {
         let all = merge(
             &map(&[("env", "dev"), ("team", "a")]),
