@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use crate::data_sources;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, Provider, Resource};
-use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
+use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{build_client, ProtonClient, ProtonSettings};
 use crate::resources::{
@@ -86,7 +86,15 @@ fn provider_schema() -> Schema {
         Block::new("Manages AWS Proton templates and their versions. Every setting falls back to the standard AWS configuration chain (environment variables, shared config and credentials files, SSO, web identity, instance metadata).")
             .attribute(Attribute::optional("access_key", Type::String, "AWS access key ID. Requires `secret_key`.").sensitive())
             .attribute(
-                Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts).")
+                Attribute::optional("attempt_timeout", Type::String, "Time allowed for one attempt of an AWS call, from sending the request to the full response, as a duration such as `20s` or `1m`. Default `20s`. An endpoint that gives no response (connection refused, connect or attempt timeout) is tried at most 3 times per call (fewer with a lower `max_retries`), so a stalled endpoint is reported after about three attempt timeouts.")
+                    .validate(Validator::Duration),
+            )
+            .attribute(
+                Attribute::optional("connect_timeout", Type::String, "Time allowed to establish a connection to the endpoint, as a duration such as `5s`. Default `5s`.")
+                    .validate(Validator::Duration),
+            )
+            .attribute(
+                Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts); attempts without any response stop after 3 (see `attempt_timeout`).")
                     .validate(Validator::IntRange { min: 0, max: 100 }),
             )
             .attribute(Attribute::optional("profile", Type::String, "Named profile from the shared config files."))
@@ -99,8 +107,9 @@ fn provider_schema() -> Schema {
                 "default_tags",
                 Block::new("Tags applied to every resource that supports tags.")
                     .attribute(
-                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win.")
+                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved. Must be known at plan time.")
                             .validate(tags::key_validator())
+                            .validate(tags::provider_key_validator())
                             .validate(tags::key_length_validator())
                             .validate(tags::value_length_validator()),
                     ),
@@ -125,6 +134,33 @@ fn first_unknown(value: &Value, path: &AttributePath) -> Option<AttributePath> {
     }
 }
 
+/// `default_tags` values known only after apply: an error per unknown tag
+/// (or one for the whole map) saying why they must be known and how to fix it.
+fn report_unknown_default_tags(config: &Value, diags: &mut Diagnostics) {
+    let path = AttributePath::attr("default_tags").child_attr("tags");
+    let unknown: Vec<AttributePath> = match config
+        .get_attr("default_tags")
+        .and_then(|block| block.get_attr("tags"))
+    {
+        Some(Value::Map(items)) => items
+            .iter()
+            .filter(|(_, value)| !value.is_wholly_known())
+            .map(|(key, _)| path.child_key(key))
+            .collect(),
+        Some(value) if !value.is_wholly_known() => vec![path],
+        _ => Vec::new(),
+    };
+    for path in unknown {
+        diags.attribute_error(
+            path.clone(),
+            "default_tags must be known at plan time",
+            format!(
+                "`{path}` depends on a value known only after apply (such as an attribute of a resource that is not created yet). The provider must know default_tags at plan time, because every resource's `tags_all` is planned from them.\n\nTo fix this, either:\n- use a value known at plan time (a literal, a variable, or a local built from them);\n- create what it depends on first, with `terraform apply -target=ADDRESS`, after which the value is known and plans work again; or\n- set the tag in the `tags` of each resource instead, which may depend on values known only after apply."
+            ),
+        );
+    }
+}
+
 /// Reads the provider block into SDK settings. A block that depends on
 /// values known only after apply is refused, naming the attribute: silently
 /// falling back to defaults could send requests to the wrong endpoint.
@@ -132,7 +168,13 @@ fn settings_from_config(
     config: &Value,
     diags: &mut Diagnostics,
 ) -> (ProtonSettings, BTreeMap<String, String>) {
-    if let Some(path) = first_unknown(config, &AttributePath::root()) {
+    report_unknown_default_tags(config, diags);
+    // default_tags have their own message above.
+    let mut without_default_tags = config.clone();
+    if let Some(slot) = without_default_tags.get_attr_mut("default_tags") {
+        *slot = Value::Null;
+    }
+    if let Some(path) = first_unknown(&without_default_tags, &AttributePath::root()) {
         diags.attribute_error(
             path.clone(),
             "Provider setting not known yet",
@@ -169,6 +211,21 @@ fn settings_from_config(
         .and_then(|d| d.get_attr("tags"))
         .map(tags::from_value)
         .unwrap_or_default();
+    let duration = |name: &'static str, diags: &mut Diagnostics| {
+        let text = config.get_attr(name).and_then(Value::as_str)?;
+        // Malformed durations are refused by validation before configuration.
+        let parsed = parse_duration(text).ok()?;
+        if parsed.is_zero() {
+            diags.attribute_error(
+                AttributePath::attr(name),
+                "Invalid timeout",
+                format!("`{name}` must be longer than zero; got {text:?}."),
+            );
+        }
+        Some(parsed)
+    };
+    let connect_timeout = duration("connect_timeout", diags);
+    let attempt_timeout = duration("attempt_timeout", diags);
     let settings = ProtonSettings {
         region: string("region"),
         profile: string("profile"),
@@ -179,6 +236,8 @@ fn settings_from_config(
         shared_credentials_files: strings("shared_credentials_files"),
         endpoint,
         max_retries,
+        connect_timeout,
+        attempt_timeout,
     };
     (settings, default_tags)
 }

@@ -19,7 +19,8 @@ use crate::proton::{
 use crate::provider::ProviderState;
 use crate::resources::tags;
 use crate::resources::template_version::{
-    bounded, compatible_value, template_name_validators, version_part_validator, SOURCE_TAG,
+    bounded, compatible_value, template_name_validators, version_part_length_validator,
+    version_part_validator, SOURCE_TAG,
 };
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -52,12 +53,14 @@ fn schema(kind: TemplateKind) -> Schema {
             Type::String,
             "Major version to read. Omitted: the major of the template's recommended version.",
         )
+        .validate(version_part_length_validator())
         .validate(version_part_validator()),
         Attribute::optional_computed(
             "minor_version",
             Type::String,
             "Minor version to read; requires `major_version`. Omitted: the recommended (highest published) minor of the major version.",
         )
+        .validate(version_part_length_validator())
         .validate(version_part_validator()),
         Attribute::computed(
             "recommended_minor_version",

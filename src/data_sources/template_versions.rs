@@ -16,7 +16,7 @@ use crate::plugin::value::{Type, Value};
 use crate::proton::{rfc3339, ProtonError, TemplateKind, TemplateVersionSummary};
 use crate::provider::ProviderState;
 use crate::resources::template_version::{
-    bounded, template_name_validators, version_part_validator,
+    bounded, template_name_validators, version_part_length_validator, version_part_validator,
 };
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -61,6 +61,7 @@ fn schema(kind: TemplateKind) -> Schema {
             Type::String,
             "Only list the minor versions of this major version.",
         )
+        .validate(version_part_length_validator())
         .validate(version_part_validator()),
     )
     .attribute(

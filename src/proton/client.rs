@@ -215,6 +215,11 @@ impl ProtonClient {
             .is_empty())
     }
 
+    /// The region requests are signed for (and, without a custom endpoint, sent to).
+    pub fn region(&self) -> Option<&str> {
+        self.sdk.config().region().map(|region| region.as_ref())
+    }
+
     /// The endpoint requests go to, as far as it is known without resolving it.
     pub fn endpoint(&self) -> Option<&str> {
         self.endpoint.as_deref()

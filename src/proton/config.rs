@@ -11,18 +11,24 @@ use aws_config::{BehaviorVersion, ConfigLoader, Region};
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use aws_types::os_shim_internal::Env;
+use aws_types::os_shim_internal::{Env, Fs};
 
 use super::client::ProtonClient;
+use super::no_response::NoResponseLimit;
 
 /// Attempts per API call when neither `max_retries` nor `AWS_MAX_ATTEMPTS` is set: 1 + 9
 /// retries. terraform-provider-aws defaults to 25 retries (up to about an hour); Proton calls
 /// are small and interactive, so we give up sooner and let the user raise it.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
-/// Time allowed to establish a TCP/TLS connection.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed for one HTTP attempt, from send to the full response.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Time allowed to establish a TCP/TLS connection, unless `connect_timeout` says otherwise.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for one HTTP attempt, from send to the full response, unless
+/// `attempt_timeout` says otherwise. Proton answers in well under a second.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Attempts of one call that get no response at all (refused, connect or attempt timeout)
+/// before giving up: the SDK's own default attempt count. With the default timeouts a dead
+/// endpoint is reported within about 15 s and a stalled one within about 60 s.
+pub const NO_RESPONSE_ATTEMPTS: u32 = 3;
 /// Hard bound on one API call including every retry and backoff.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -44,6 +50,10 @@ pub struct ProtonSettings {
     pub endpoint: Option<String>,
     /// Retries after the first attempt; standard retry mode makes `max_retries + 1` attempts.
     pub max_retries: Option<u32>,
+    /// Time to establish a connection; [`CONNECT_TIMEOUT`] when unset.
+    pub connect_timeout: Option<Duration>,
+    /// Time for one attempt of a call; [`ATTEMPT_TIMEOUT`] when unset.
+    pub attempt_timeout: Option<Duration>,
 }
 
 // Hand-written so credentials never reach logs or diagnostics.
@@ -62,6 +72,8 @@ impl fmt::Debug for ProtonSettings {
             .field("shared_credentials_files", &self.shared_credentials_files)
             .field("endpoint", &self.endpoint)
             .field("max_retries", &self.max_retries)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
             .finish()
     }
 }
@@ -90,6 +102,15 @@ pub enum ConfigError {
     InvalidEndpoint { endpoint: String },
     #[error("AWS_MAX_ATTEMPTS `{value}` is not a positive integer")]
     InvalidMaxAttempts { value: String },
+    #[error(
+        "profile `{profile}` not found in {searched}: check the name, or set \
+         `shared_config_files` / `shared_credentials_files` to the files that define it"
+    )]
+    ProfileNotFound { profile: String, searched: String },
+    #[error("the shared config files could not be read: {message}")]
+    ProfileFiles { message: String },
+    #[error("`{attribute}` must be longer than zero")]
+    ZeroTimeout { attribute: &'static str },
 }
 
 /// Where to look for ambient configuration; tests substitute both.
@@ -105,13 +126,18 @@ pub(crate) struct Ambient {
 /// credentials are resolved lazily on the first request. With `access_key` + `secret_key`
 /// the credentials are static and instance metadata is never consulted.
 ///
-/// Time bounds per API call: connecting may take [`CONNECT_TIMEOUT`] (10 s), each attempt
-/// [`ATTEMPT_TIMEOUT`] (60 s), and the whole call including retries at most
-/// [`OPERATION_TIMEOUT`] (5 min). Retries use the SDK's standard mode (exponential backoff
-/// with jitter, up to 20 s) for throttling, 5xx and transient network errors, with
-/// `max_retries + 1` attempts, else `AWS_MAX_ATTEMPTS`, else [`DEFAULT_MAX_ATTEMPTS`] (10).
-/// An unreachable endpoint thus fails in well under five minutes; a refused connection in
-/// about two (the retry backoff).
+/// Time bounds per API call: connecting may take `connect_timeout` ([`CONNECT_TIMEOUT`], 5 s),
+/// each attempt `attempt_timeout` ([`ATTEMPT_TIMEOUT`], 20 s), and the whole call including
+/// retries at most [`OPERATION_TIMEOUT`] (5 min). Retries use the SDK's standard mode
+/// (exponential backoff with jitter, up to 20 s) for throttling, 5xx and transient network
+/// errors, with `max_retries + 1` attempts, else `AWS_MAX_ATTEMPTS`, else
+/// [`DEFAULT_MAX_ATTEMPTS`] (10); but attempts that get no response at all stop after
+/// [`NO_RESPONSE_ATTEMPTS`] (3, see `no_response`). A refused connection is thus reported in
+/// a few seconds (it took about 71 s of retry backoff before), an endpoint that drops
+/// connections within about 15 s, and one that accepts and never answers within about 60 s.
+///
+/// A `profile` that none of the shared files defines is an error here, rather than the
+/// credential chain falling through to instance metadata and reporting that.
 pub async fn build_client(settings: &ProtonSettings) -> Result<ProtonClient, ConfigError> {
     build_client_with(
         settings,
@@ -154,18 +180,23 @@ pub(crate) async fn build_client_with(
         }
     }
 
+    if let Some(profile) = &settings.profile {
+        check_profile_exists(profile, &ambient.env, profile_files.as_ref(), &settings).await?;
+    }
     let region = resolve_region(&settings, &ambient.env, profile_files.as_ref())
         .await
         .ok_or(ConfigError::MissingRegion)?;
     let max_attempts = max_attempts(&settings, &ambient.env)?;
+    let connect_timeout = settings.connect_timeout.unwrap_or(CONNECT_TIMEOUT);
+    let attempt_timeout = settings.attempt_timeout.unwrap_or(ATTEMPT_TIMEOUT);
 
     let mut loader: ConfigLoader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .connect_timeout(connect_timeout)
+                .operation_attempt_timeout(attempt_timeout)
                 .operation_timeout(OPERATION_TIMEOUT)
                 .build(),
         );
@@ -194,7 +225,14 @@ pub(crate) async fn build_client_with(
 
     // Name the endpoint in transport errors: the explicit one, else one from the environment.
     let endpoint = endpoint.or_else(|| sdk_config.endpoint_url().map(str::to_owned));
-    let client = aws_sdk_proton::Client::new(&sdk_config);
+    let proton_config = aws_sdk_proton::config::Builder::from(&sdk_config)
+        .interceptor(NoResponseLimit {
+            max_attempts: NO_RESPONSE_ATTEMPTS.min(max_attempts),
+            connect_timeout,
+            attempt_timeout,
+        })
+        .build();
+    let client = aws_sdk_proton::Client::from_conf(proton_config);
     Ok(ProtonClient::from_sdk(client, endpoint))
 }
 
@@ -220,6 +258,51 @@ fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, ConfigError> 
         shared_credentials_files: settings.shared_credentials_files.clone(),
         endpoint: field(&settings.endpoint, "endpoint")?,
         max_retries: settings.max_retries,
+        connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
+        attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
+    })
+}
+
+fn nonzero(
+    timeout: Option<Duration>,
+    attribute: &'static str,
+) -> Result<Option<Duration>, ConfigError> {
+    match timeout {
+        Some(timeout) if timeout.is_zero() => Err(ConfigError::ZeroTimeout { attribute }),
+        other => Ok(other),
+    }
+}
+
+/// Fails unless one of the shared files (the explicit ones, else the defaults) defines
+/// `profile`.
+async fn check_profile_exists(
+    profile: &str,
+    env: &Env,
+    profile_files: Option<&EnvConfigFiles>,
+    settings: &ProtonSettings,
+) -> Result<(), ConfigError> {
+    let default_files = EnvConfigFiles::default();
+    let files = profile_files.unwrap_or(&default_files);
+    let profiles = aws_config::profile::load(&Fs::real(), env, files, None)
+        .await
+        .map_err(|err| ConfigError::ProfileFiles {
+            message: crate::proton::error::error_chain(&err),
+        })?;
+    if profiles.get_profile(profile).is_some() {
+        return Ok(());
+    }
+    let mut searched: Vec<String> = Vec::new();
+    match settings.shared_config_files.as_slice() {
+        [] => searched.push("~/.aws/config".to_string()),
+        files => searched.extend(files.iter().cloned()),
+    }
+    match settings.shared_credentials_files.as_slice() {
+        [] => searched.push("~/.aws/credentials".to_string()),
+        files => searched.extend(files.iter().cloned()),
+    }
+    Err(ConfigError::ProfileNotFound {
+        profile: profile.to_string(),
+        searched: searched.join(", "),
     })
 }
 
@@ -414,7 +497,8 @@ mod tests {
 
     #[tokio::test]
     async fn missing_region_is_a_clear_error() {
-        let config = empty_config_file();
+        let mut config = empty_config_file();
+        writeln!(config, "[profile nobody]\noutput = json").unwrap();
         let settings = ProtonSettings {
             region: None,
             profile: Some("nobody".into()),
@@ -638,6 +722,84 @@ mod tests {
         shareable::<ConfigError>();
     }
 
+    #[tokio::test]
+    async fn a_profile_no_file_defines_is_named() {
+        let mut config = empty_config_file();
+        writeln!(config, "[profile dev]\nregion = eu-west-1").unwrap();
+        let file = config.path().display().to_string();
+        let settings = ProtonSettings {
+            profile: Some("nope".into()),
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec![file.clone()],
+            shared_credentials_files: vec![file.clone()],
+            ..static_settings()
+        };
+        let err = build_client_with(&settings, empty_ambient(None))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::ProfileNotFound {
+                profile: "nope".into(),
+                searched: format!("{file}, {file}"),
+            }
+        );
+        assert!(
+            err.to_string().starts_with("profile `nope` not found in "),
+            "{err}"
+        );
+        let found = ProtonSettings {
+            profile: Some("dev".into()),
+            ..settings
+        };
+        assert!(build_client_with(&found, empty_ambient(None)).await.is_ok());
+    }
+
+    /// Without any response, a call stops after [`NO_RESPONSE_ATTEMPTS`] attempts of the
+    /// configured attempt timeout although `max_retries` allows more, and says so.
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_endpoint_is_given_up_on_after_three_attempts_of_the_configured_timeout() {
+        let never = NeverClient::new();
+        let settings = ProtonSettings {
+            attempt_timeout: Some(Duration::from_secs(1)),
+            connect_timeout: Some(Duration::from_secs(2)),
+            ..static_settings()
+        };
+        let client = build_client_with(&settings, empty_ambient(Some(never.clone().into_shared())))
+            .await
+            .unwrap();
+        let err = client
+            .get_version(TemplateKind::Environment, &VersionKey::new("web", "1", "0"))
+            .await
+            .unwrap_err();
+        assert_eq!(never.num_calls(), NO_RESPONSE_ATTEMPTS as usize);
+        let msg = err.to_string();
+        assert!(
+            msg.contains(
+                "could not reach AWS Proton at http://127.0.0.1:4566: no response after 3 attempts (connect timeout 2s, attempt timeout 1s): "
+            ),
+            "{msg}"
+        );
+    }
+
+    #[tokio::test]
+    async fn zero_timeouts_are_refused() {
+        let settings = ProtonSettings {
+            attempt_timeout: Some(Duration::ZERO),
+            ..static_settings()
+        };
+        assert_eq!(
+            build_client_with(&settings, empty_ambient(None))
+                .await
+                .unwrap_err(),
+            ConfigError::ZeroTimeout {
+                attribute: "attempt_timeout"
+            }
+        );
+    }
+
     /// A hanging endpoint fails within the attempt timeout × attempts, as a transport error
     /// that names the endpoint.
     #[tokio::test(start_paused = true)]
@@ -658,6 +820,10 @@ mod tests {
         let elapsed = start.elapsed();
         assert!(matches!(err, ProtonError::Transport { .. }), "{err:?}");
         assert!(err.to_string().contains("http://127.0.0.1:4566"), "{err}");
+        assert!(
+            err.to_string().contains("no response after 2 attempts"),
+            "{err}"
+        );
         assert_eq!(never.num_calls(), 2);
         assert!(
             elapsed >= ATTEMPT_TIMEOUT * 2

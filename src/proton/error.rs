@@ -8,6 +8,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_types::request_id::RequestId;
 
+use super::no_response::NoResponse;
+
 pub(crate) const NOT_FOUND_CODE: &str = "ResourceNotFoundException";
 pub(crate) const CONFLICT_CODE: &str = "ConflictException";
 pub(crate) const THROTTLING_CODE: &str = "ThrottlingException";
@@ -75,7 +77,8 @@ pub enum ProtonError {
     /// Proton could not register the version (its bundle or schema was rejected).
     #[error(
         "registration of {key} failed (status REGISTRATION_FAILED): {}",
-        .status_message.as_deref().unwrap_or("Proton gave no status message")
+        // Callers end the sentence themselves; Proton's message often has its own period.
+        .status_message.as_deref().map(|m| m.trim_end_matches('.')).unwrap_or("Proton gave no status message")
     )]
     RegistrationFailed {
         /// Describes the version, e.g. ``environment template version `web:1.0` ``.
@@ -140,6 +143,10 @@ impl ProtonError {
 
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. })
+    }
+
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Self::Transport { .. })
     }
 
     pub fn is_throttling(&self) -> bool {
@@ -248,7 +255,10 @@ impl ProtonError {
                 operation,
                 resource,
                 endpoint: endpoint.map(str::to_owned),
-                cause: error_chain(&err),
+                // Retries given up on for want of any response say so plainly.
+                cause: find_in_chain::<NoResponse>(&err)
+                    .map(NoResponse::to_string)
+                    .unwrap_or_else(|| error_chain(&err)),
             },
             // `SdkError` is non-exhaustive.
             _ => Self::Api {
@@ -262,9 +272,21 @@ impl ProtonError {
     }
 }
 
+/// The first error of type `T` along the `source()` chain of `err`.
+fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// `outer: inner: innermost`, from each error's Display along the `source()` chain
 /// (the SDK's `DisplayErrorContext` appends a Debug dump, too noisy for a diagnostic).
-fn error_chain(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
     while let Some(e) = next {
@@ -297,7 +319,7 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
 }
 
 /// `1m30s`-style durations for messages.
-fn humanize(d: Duration) -> String {
+pub(crate) fn humanize(d: Duration) -> String {
     let total = d.as_secs();
     if total == 0 {
         return format!("{}ms", d.as_millis());

@@ -28,6 +28,7 @@ pub mod token;
 pub mod wait;
 
 mod convert;
+mod no_response;
 
 #[cfg(test)]
 mod mock_tests;

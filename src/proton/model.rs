@@ -26,6 +26,64 @@ impl TemplateKind {
             Self::Service => "service template",
         }
     }
+
+    /// The indefinite article before [`TemplateKind::noun`]: `an` / `a`.
+    pub fn article(self) -> &'static str {
+        match self {
+            Self::Environment => "an",
+            Self::Service => "a",
+        }
+    }
+}
+
+/// Where an ARN says its object lives: `arn:PARTITION:SERVICE:REGION:ACCOUNT:...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnScope {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl ArnScope {
+    /// The scope of `arn`, or `None` when it is not an ARN.
+    pub fn of(arn: &str) -> Option<Self> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some(_service), Some(region), Some(account), Some(_)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        Some(Self {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+        })
+    }
+}
+
+/// The AWS partition a region belongs to (`aws`, `aws-cn`, `aws-us-gov`, ...), from the
+/// region name's prefix as the SDK's endpoint rules decide it.
+pub fn partition_of_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("eu-isoe-") {
+        "aws-iso-e"
+    } else if region.starts_with("us-isof-") {
+        "aws-iso-f"
+    } else {
+        "aws"
+    }
 }
 
 impl fmt::Display for TemplateKind {
@@ -54,8 +112,10 @@ pub enum IdError {
     #[error("invalid template version ID `{id}`: {reason}; {ID_FORMATS}")]
     Malformed { id: String, reason: String },
     #[error(
-        "`{id}` is the ARN of a {found} version, but a {expected} version was expected \
+        "`{id}` is the ARN of {} {found} version, but {} {expected} version was expected \
          (its ARN contains `:{}/`)",
+        found.article(),
+        expected.article(),
         expected.arn_resource_type()
     )]
     WrongKind {

@@ -85,6 +85,11 @@ impl PollSchedule {
 /// this long unless the version has been seen.
 const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
 
+/// Polls that reach no endpoint (it is restarting, or the network blipped) are tolerated for
+/// this long after the last poll that did. Each call already gives up after a few attempts
+/// without a response, so the wait, not the SDK, rides out a restart.
+const UNREACHABLE_GRACE: Duration = Duration::from_secs(30);
+
 pub(super) enum Raced<T> {
     Done(T),
     Cancelled,
@@ -125,7 +130,8 @@ pub(super) async fn nap(
 /// - `DRAFT` / `PUBLISHED` → `Ok(version)`.
 /// - `REGISTRATION_FAILED` → [`ProtonError::RegistrationFailed`] with Proton's status message.
 /// - NotFound is tolerated for the first 20 s (eventual consistency after create), then
-///   returned. Throttling that outlasted the SDK's retries backs off further and keeps polling.
+///   returned. An unreachable endpoint is tolerated for 30 s after the last poll that reached
+///   it (a restart), then returned. Throttling that outlasted the SDK's retries backs off further and keeps polling.
 ///   Any other error is returned at once.
 /// - `timeout` elapsed → [`ProtonError::Timeout`] with the last status seen; never sleeps or
 ///   waits on a call past the deadline.
@@ -153,6 +159,7 @@ pub async fn wait_registered(
     let mut delay = schedule.initial;
     let mut last_status: Option<String> = None;
     let mut seen = false;
+    let mut last_reached = Instant::now();
     loop {
         if Instant::now() >= deadline {
             return Err(timed_out(last_status));
@@ -167,6 +174,7 @@ pub async fn wait_registered(
         match polled {
             Ok(version) => {
                 seen = true;
+                last_reached = Instant::now();
                 match version.status {
                     VersionStatus::Draft | VersionStatus::Published => return Ok(version),
                     VersionStatus::RegistrationFailed => {
@@ -187,7 +195,11 @@ pub async fn wait_registered(
             }
             Err(err) if err.is_throttling() => {
                 tracing::debug!(version = %what, "throttled while polling; backing off");
+                last_reached = Instant::now();
                 throttled = true;
+            }
+            Err(err) if err.is_transport() && last_reached.elapsed() < UNREACHABLE_GRACE => {
+                tracing::info!(version = %what, error = %err, "endpoint unreachable while polling; retrying");
             }
             Err(err) => return Err(err),
         }

@@ -2,6 +2,7 @@
 
 pub mod environment_template;
 pub mod environment_template_version;
+mod import_scope;
 pub mod service_template;
 pub mod service_template_version;
 pub mod tags;

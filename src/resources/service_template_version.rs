@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::template_version::{
-    compatible_value, template_name_validators, version_part_validator, version_schema,
-    TemplateVersionResource, VersionKind,
+    compatible_value, template_name_validators, version_part_length_validator,
+    version_part_validator, version_schema, TemplateVersionResource, VersionKind,
 };
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{Type, Value};
@@ -112,7 +112,8 @@ pub fn schema() -> Schema {
         Block::new("An environment template major version this service version works with. Order never matters.")
             .attribute(
                 Attribute::required("major_version", Type::String, "Major version of the environment template.")
-                    .validate(version_part_validator()),
+                    .validate(version_part_length_validator())
+        .validate(version_part_validator()),
             )
             .attribute(
                 Attribute::required("template_name", Type::String, "Name of the environment template.")

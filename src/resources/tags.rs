@@ -25,6 +25,18 @@ pub fn key_validator() -> Validator {
     }))
 }
 
+/// Key prefix the provider keeps for its own tags (see the version resources'
+/// `SOURCE_TAG`): a user tag under it would overwrite the provider's records.
+pub const PROVIDER_PREFIX: &str = "terraform-provider-proton:";
+
+/// Keys under [`PROVIDER_PREFIX`] are refused in `tags` and `default_tags`.
+pub fn provider_key_validator() -> Validator {
+    Validator::Keys(Box::new(Validator::NoPrefix {
+        prefix: PROVIDER_PREFIX,
+        reason: "which the provider reserves for its own tags (it records each version's bundle location there)",
+    }))
+}
+
 /// Proton's `TagKey`: 1 to 128 characters.
 pub fn key_length_validator() -> Validator {
     Validator::Keys(Box::new(Validator::Length { min: 1, max: 128 }))
@@ -40,9 +52,10 @@ pub fn tags_attribute() -> Attribute {
     Attribute::optional(
         "tags",
         tags_type(),
-        "Tags for the version. Merged over the provider's `default_tags` into `tags_all`.",
+        "Tags for the version. Merged over the provider's `default_tags` into `tags_all`. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved.",
     )
     .validate(key_validator())
+    .validate(provider_key_validator())
     .validate(key_length_validator())
     .validate(value_length_validator())
     .validate(Validator::Count {
@@ -155,6 +168,11 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_source_tag_is_under_the_reserved_prefix() {
+        assert!(crate::resources::template_version::SOURCE_TAG.starts_with(PROVIDER_PREFIX));
     }
 
     #[test]

@@ -29,11 +29,13 @@ use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, Re
 use crate::plugin::schema::{timeout_from, timeouts_block, Attribute, Block, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::delete::{delete_template, TemplateDeleteError};
+use crate::proton::model::ArnScope;
 use crate::proton::{
     rfc3339, CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
     UpdateTemplateInput,
 };
 use crate::provider::{Configured, ProviderState};
+use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::tags;
 use crate::resources::template_version::{bounded, template_name_validators};
 
@@ -61,10 +63,7 @@ pub fn arn_validators() -> [Validator; 2] {
 
 /// `an environment template` / `a service template`.
 pub fn with_article(kind: TemplateKind) -> String {
-    match kind {
-        TemplateKind::Environment => format!("an {}", kind.noun()),
-        TemplateKind::Service => format!("a {}", kind.noun()),
-    }
+    format!("{} {}", kind.article(), kind.noun())
 }
 
 /// The Terraform type name of a template resource (and its data source).
@@ -96,7 +95,7 @@ fn provisioning_description(kind: TemplateKind) -> &'static str {
 fn template_tags_attribute() -> Attribute {
     let mut attribute = tags::tags_attribute();
     attribute.description =
-        "Tags for the template. Merged over the provider's `default_tags` into `tags_all`."
+        "Tags for the template. Merged over the provider's `default_tags` into `tags_all`. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved."
             .to_string();
     for validator in &mut attribute.validators {
         if let Validator::Count { max, .. } = validator {
@@ -263,6 +262,16 @@ pub fn template_state(
     ])
 }
 
+/// Sets each of `names` in `state` to its planned value, where that is known.
+pub(crate) fn keep_planned(state: &mut Value, planned: &Value, names: &[&str]) {
+    for name in names {
+        match (planned.get_attr(name), state.get_attr_mut(name)) {
+            (Some(value), Some(slot)) if value.is_wholly_known() => *slot = value.clone(),
+            _ => {}
+        }
+    }
+}
+
 /// The diagnostic for a failed Proton call.
 fn api_error(action: &str, kind: TemplateKind, err: &dyn std::fmt::Display) -> Diagnostics {
     Diagnostics::from_error(
@@ -403,10 +412,16 @@ impl Resource for TemplateResource {
             );
         }
         if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
-            // Any in-place change may move these.
-            for volatile in ["last_modified_at", "recommended_version"] {
-                plan.set(volatile, Value::Unknown);
-            }
+            // An update moves the modification time. The recommended version
+            // moves only when a version is published, never by a template
+            // update: keep what the refresh found.
+            plan.set("last_modified_at", Value::Unknown);
+            let recommended = plan
+                .prior
+                .get_attr("recommended_version")
+                .cloned()
+                .unwrap_or(Value::Null);
+            plan.set("recommended_version", recommended);
         }
     }
 
@@ -543,7 +558,12 @@ impl Resource for TemplateResource {
             Ok(template) => {
                 let tags_all = tags::all_of(planned);
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
-                ApplyOutcome::ok(self.state_from(&template, planned, own_tags, &tags_all))
+                let mut state = self.state_from(&template, planned, own_tags, &tags_all);
+                // As planned: a version published meanwhile (by a sibling
+                // resource in this apply) shows on the next refresh instead
+                // of making this result inconsistent with the plan.
+                keep_planned(&mut state, planned, &["recommended_version"]);
+                ApplyOutcome::ok(state)
             }
             Err(err) => ApplyOutcome::failed(None, api_error("update", kind, &err)),
         }
@@ -566,7 +586,7 @@ impl Resource for TemplateResource {
         }
     }
 
-    async fn import(&self, _ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
+    async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
         let kind = self.kind;
         let name = parse_import_id(kind, id).map_err(|detail| {
             Diagnostics::from_error(
@@ -574,6 +594,25 @@ impl Resource for TemplateResource {
                 detail,
             )
         })?;
+        if ArnScope::of(id).is_some() {
+            let client = &self.configured()?.client;
+            refuse_foreign_region(id, client)?;
+            // The account shows only in the ARN Proton returns; a missing
+            // template is left to the read after import.
+            match bounded(
+                ctx,
+                client,
+                READ_TIMEOUT,
+                "GetTemplate",
+                client.find_template(kind, &name),
+            )
+            .await
+            {
+                Ok(Some(template)) => refuse_foreign_account(id, &template.arn)?,
+                Ok(None) => {}
+                Err(err) => return Err(api_error("import", kind, &err)),
+            }
+        }
         let mut stub = Value::empty_of(&self.schema.implied_type());
         for attribute in ["id", "name"] {
             if let Some(slot) = stub.get_attr_mut(attribute) {

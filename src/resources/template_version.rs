@@ -36,7 +36,9 @@ use crate::proton::{
     DEFERRED_DELETE_TAG,
 };
 use crate::provider::{Configured, ProviderState};
+use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::tags;
+use crate::resources::template::keep_planned;
 
 pub use crate::proton::SOURCE_TAG;
 
@@ -55,12 +57,19 @@ pub fn template_name_validators() -> [Validator; 2] {
     ]
 }
 
-/// Proton's `TemplateVersionPart`.
+/// Proton's `TemplateVersionPart`: the form of the number (with
+/// [`version_part_length_validator`] for its length, so that a number that is
+/// too long is not reported as malformed).
 pub fn version_part_validator() -> Validator {
     Validator::pattern(
-        "^(0|[1-9][0-9]{0,19})$",
+        "^(0|[1-9][0-9]*)$",
         "must be a whole number without leading zeros, such as \"1\"",
     )
+}
+
+/// Proton's `TemplateVersionPart` is at most 20 digits long.
+pub fn version_part_length_validator() -> Validator {
+    Validator::Length { min: 1, max: 20 }
 }
 
 /// The attributes and blocks both version resources have, in alphabetical
@@ -86,6 +95,7 @@ pub fn version_schema(
         )
         .requires_replace()
         .use_state_for_unknown()
+        .validate(version_part_length_validator())
         .validate(version_part_validator()),
         Attribute::computed("minor_version", Type::String, "Minor version number Proton assigned.").use_state_for_unknown(),
         Attribute::computed(
@@ -225,6 +235,49 @@ fn source_tag_value(bucket: &str, key: &str) -> Option<String> {
 fn parse_source_tag(value: &str) -> Option<Value> {
     let (bucket, key) = value.strip_prefix("s3://")?.split_once('/')?;
     Some(source_value(bucket, key))
+}
+
+/// Why a version whose registration failed is not imported: it can be
+/// neither published nor used (and a configuration generated from it would
+/// say `status = "REGISTRATION_FAILED"`, which no configuration may).
+fn registration_failed_import_error(kind: TemplateKind, version: &TemplateVersion) -> Diagnostics {
+    let key = version.key();
+    let message = version
+        .status_message
+        .as_deref()
+        .map(|m| format!(" Proton says: {}", m.trim_end_matches('.')))
+        .unwrap_or_default();
+    let command = match kind {
+        TemplateKind::Environment => "delete-environment-template-version",
+        TemplateKind::Service => "delete-service-template-version",
+    };
+    Diagnostics::from_error(
+        format!("Cannot import {} {} version whose registration failed", kind.article(), kind.noun()),
+        format!(
+            "`{key}` has status REGISTRATION_FAILED: Proton could not register its bundle, so it can be neither published nor used.{message}.\n\nDelete it (for example `aws proton {command} --template-name {} --major-version {} --minor-version {}`), then let Terraform create the version from a fixed bundle.",
+            key.template_name, key.major, key.minor
+        ),
+    )
+}
+
+/// Whether going from `prior` to `planned` publishes the version (or may: a
+/// status not known yet).
+fn publishes(prior: &Value, planned: &Value) -> bool {
+    let planned_status = planned.get_attr("status").unwrap_or(&Value::Null);
+    !planned_status.is_wholly_known()
+        || (planned_status.as_str() == Some("PUBLISHED")
+            && str_attr(prior, "status") != Some("PUBLISHED"))
+}
+
+/// The bookkeeping tag to write on an update: the planned source, when the
+/// prior state has none (Proton had no such tag, or the version was adopted).
+fn source_tag_to_record(prior: &Value, planned: &Value) -> Option<BTreeMap<String, String>> {
+    if !prior.get_attr("source").is_some_and(Value::is_null) {
+        return None;
+    }
+    let (bucket, key) = source_location(planned)?;
+    let location = source_tag_value(&bucket, &key)?;
+    Some(BTreeMap::from([(SOURCE_TAG.to_string(), location)]))
 }
 
 /// The diagnostic for a failed Proton call: the summary names the action,
@@ -427,14 +480,19 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             plan.requires_replace.retain(|path| path != &source);
         }
         if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
-            // Any in-place change may move these.
-            for volatile in [
-                "last_modified_at",
-                "recommended_minor_version",
-                "status_message",
-            ] {
-                plan.set(volatile, Value::Unknown);
-            }
+            // An update moves the modification time. Only publishing moves
+            // the recommended minor version, and nothing an update does
+            // changes the registration's status message: keep those.
+            plan.set("last_modified_at", Value::Unknown);
+            let prior = |name: &str| plan.prior.get_attr(name).cloned().unwrap_or(Value::Null);
+            let recommended = if publishes(plan.prior, &plan.planned) {
+                Value::Unknown
+            } else {
+                prior("recommended_minor_version")
+            };
+            let status_message = prior("status_message");
+            plan.set("recommended_minor_version", recommended);
+            plan.set("status_message", status_message);
         }
     }
 
@@ -539,16 +597,29 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             Ok(tags) => tags,
             Err(err) => return ReadOutcome::Failed(api_error("read tags of", kind, &err)),
         };
-        let recorded_source = remote_tags.remove(SOURCE_TAG);
+        let recorded_source = remote_tags
+            .remove(SOURCE_TAG)
+            .as_deref()
+            .and_then(parse_source_tag);
         remote_tags.remove(DEFERRED_DELETE_TAG);
         let mut base = state.clone();
-        if base.get_attr("source").is_some_and(Value::is_null) {
-            if let (Some(slot), Some(source)) = (
-                base.get_attr_mut("source"),
-                recorded_source.as_deref().and_then(parse_source_tag),
-            ) {
-                *slot = source;
+        let state_source = state.get_attr("source").unwrap_or(&Value::Null);
+        let replacement = match recorded_source {
+            // An import (or adoption): restore what the provider recorded.
+            Some(source) if state_source.is_null() => Some(source),
+            // The tag is gone (removed out of band, or never written): report
+            // it, so the plan adopts the configured source in place and the
+            // update writes the tag again. A source too long for a tag was
+            // never recorded; keep it.
+            None if source_location(state)
+                .is_some_and(|(bucket, key)| source_tag_value(&bucket, &key).is_some()) =>
+            {
+                Some(Value::Null)
             }
+            _ => None,
+        };
+        if let (Some(slot), Some(source)) = (base.get_attr_mut("source"), replacement) {
+            *slot = source;
         }
         let prior_tags = state.get_attr("tags").cloned().unwrap_or(Value::Null);
         let own_tags = tags::resource_tags(&prior_tags, &remote_tags, &configured.default_tags);
@@ -585,7 +656,12 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             } else {
                 client.update_version(kind, &key, &input).await?
             };
-            if tags::update_remote(client, &version.arn, prior, planned).await? {
+            let mut tagged = tags::update_remote(client, &version.arn, prior, planned).await?;
+            if let Some(source_tag) = source_tag_to_record(prior, planned) {
+                client.tag(&version.arn, &source_tag).await?;
+                tagged = true;
+            }
+            if tagged {
                 version = client.get_version(kind, &key).await?;
             }
             Ok(version)
@@ -596,7 +672,15 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
                 sweep(client, kind, &key.template_name, &ctx.cancel).await;
                 let tags_all = tags::all_of(planned);
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
-                ApplyOutcome::ok(self.state_from(&version, planned, own_tags, &tags_all))
+                let mut state = self.state_from(&version, planned, own_tags, &tags_all);
+                // As planned: a sibling published in this apply moves the
+                // recommended minor, which the next refresh shows.
+                keep_planned(
+                    &mut state,
+                    planned,
+                    &["recommended_minor_version", "status_message"],
+                );
+                ApplyOutcome::ok(state)
             }
             Err(err) => ApplyOutcome::failed(None, api_error("update", kind, &err)),
         }
@@ -630,14 +714,40 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         }
     }
 
-    async fn import(&self, _ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
+    async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
         let kind = K::KIND;
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
             Diagnostics::from_error(
-                format!("Invalid import id for a {} version", kind.noun()),
+                format!(
+                    "Invalid import id for {} {} version",
+                    kind.article(),
+                    kind.noun()
+                ),
                 err.to_string(),
             )
         })?;
+        let client = &self.configured()?.client;
+        refuse_foreign_region(id, client)?;
+        // The account shows only in the ARN Proton returns; a missing version
+        // is left to the read after import, which Terraform reports.
+        match bounded(
+            ctx,
+            client,
+            UPDATE_TIMEOUT,
+            "GetTemplateVersion",
+            client.find_version(kind, &key),
+        )
+        .await
+        {
+            Ok(Some(version)) => {
+                refuse_foreign_account(id, &version.arn)?;
+                if version.status == VersionStatus::RegistrationFailed {
+                    return Err(registration_failed_import_error(kind, &version));
+                }
+            }
+            Ok(None) => {}
+            Err(err) => return Err(api_error("import", kind, &err)),
+        }
         let ty = self.schema.implied_type();
         let mut stub = Value::empty_of(&ty);
         for (name, value) in [
