@@ -10,15 +10,7 @@ mod support;
 
 use serde_json::json;
 use support::acc::Acc;
-use support::terraform::Cli;
-
-/// Terraform wraps diagnostics in a box at 78 columns: compare flattened text.
-fn flat(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use support::terraform::{flat, Cli};
 
 fn outputs(acc: &Acc) -> serde_json::Value {
     let run = acc.work.run(&["output", "-json", "-no-color"]);

@@ -13,19 +13,11 @@ mod support;
 use std::time::Instant;
 
 use support::acc::Acc;
-use support::terraform::Cli;
+use support::terraform::{flat, Cli};
 
 const ENV: &str = "proton_environment_template_version";
 const SVC: &str = "proton_service_template_version";
 const SHORT_DELETE: &str = "  timeouts {\n    delete = \"20s\"\n  }";
-
-/// Terraform wraps diagnostics in a box at 78 columns: compare flattened text.
-fn flat(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// A version resource of type `ty`; `template` is an HCL expression.
 fn version(ty: &str, label: &str, template: &str, key: &str, extra: &str) -> String {
@@ -239,14 +231,7 @@ async fn replacing_the_recommended_minor_converges(cli: Cli) {
     // Terraform's default replacement deletes the recommended 1.1 first;
     // Proton deletes it once its successor 1.2 is published.
     let start = Instant::now();
-    acc.work
-        .run(&[
-            "apply",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-            &format!("-replace={ENV}.second"),
-        ])
+    acc.apply_with(&[&format!("-replace={ENV}.second")])
         .assert_ok("apply -replace");
     eprintln!(
         "FIGURE {cli}: -replace of the recommended minor converged in {:?}",
@@ -436,19 +421,8 @@ async fn a_refusal_nothing_in_the_run_can_lift_fails_at_once(cli: Cli) {
     bundles(&acc, &["outside.tar.gz", "managed.tar.gz"], &[]);
     // 1.0 comes from outside Terraform; the managed 1.1 is the recommended one.
     acc.endpoint
-        .client
-        .create_environment_template_version()
-        .template_name("web")
-        .source(aws_sdk_proton::types::TemplateVersionSourceInput::S3(
-            aws_sdk_proton::types::S3ObjectSource::builder()
-                .bucket("bundles")
-                .key("outside.tar.gz")
-                .build()
-                .unwrap(),
-        ))
-        .send()
-        .await
-        .unwrap();
+        .create_environment_version_outside("web", "outside.tar.gz")
+        .await;
     let body = version(
         ENV,
         "managed",
@@ -481,15 +455,7 @@ async fn a_refusal_nothing_in_the_run_can_lift_fails_at_once(cli: Cli) {
     );
 
     // Once the outside version is gone, destroy succeeds.
-    acc.endpoint
-        .client
-        .delete_environment_template_version()
-        .template_name("web")
-        .major_version("1")
-        .minor_version("0")
-        .send()
-        .await
-        .unwrap();
+    acc.endpoint.delete_environment_version("web", "1.0").await;
     acc.destroy();
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
@@ -533,14 +499,7 @@ async fn replacing_a_template_under_its_versions_names_replace_triggered_by(cli:
             "  lifecycle {\n    replace_triggered_by = [proton_environment_template.web]\n  }",
         ));
     } else {
-        acc.work
-            .run(&[
-                "apply",
-                "-auto-approve",
-                "-no-color",
-                "-input=false",
-                &format!("-replace={ENV}.v"),
-            ])
+        acc.apply_with(&[&format!("-replace={ENV}.v")])
             .assert_ok("apply -replace");
         acc.assert_no_changes();
     }

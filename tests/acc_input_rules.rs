@@ -13,20 +13,11 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use aws_sdk_proton::types::{S3ObjectSource, TemplateVersionSourceInput};
 use support::acc::Acc;
-use support::terraform::{Cli, Workdir};
+use support::terraform::{flat, Cli, Workdir};
 
 const ENV: &str = "proton_environment_template_version";
 const SOURCE_TAG: &str = "terraform-provider-proton:source";
-
-/// Terraform's boxed diagnostics as one line of words.
-fn flat(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn env_version(label: &str, key: &str, extra: &str) -> String {
     format!(
@@ -68,25 +59,6 @@ async fn source_tag(acc: &Acc, arn: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == SOURCE_TAG)
         .map(|(_, v)| v)
-}
-
-/// Creates `web:MAJOR.MINOR` outside Terraform (no bookkeeping tag) and
-/// waits until registration has ended.
-async fn create_outside_terraform(acc: &Acc, key: &str) {
-    let source = S3ObjectSource::builder()
-        .bucket("bundles")
-        .key(key)
-        .build()
-        .unwrap();
-    acc.endpoint
-        .client
-        .create_environment_template_version()
-        .template_name("web")
-        .source(TemplateVersionSourceInput::S3(source))
-        .send()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
 }
 
 each_cli!(async reserved_tag_keys_are_refused_at_plan_without_any_api_call);
@@ -189,7 +161,9 @@ async fn a_missing_bookkeeping_tag_is_written_again(cli: Cli) {
 
     // A version made outside Terraform and adopted: its first apply records
     // the configured source, so a later import restores it.
-    create_outside_terraform(&acc, "b.tar.gz").await;
+    acc.endpoint
+        .create_environment_version_outside("web", "b.tar.gz")
+        .await;
     let adopted = env_version("w", "b.tar.gz", "");
     acc.config(&format!("{config}{adopted}"));
     acc.work
@@ -233,7 +207,9 @@ async fn imports_of_another_account_region_or_partition_are_refused(cli: Cli) {
     acc.endpoint.create_service_template("api").await;
     acc.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
-    create_outside_terraform(&acc, "a.tar.gz").await;
+    acc.endpoint
+        .create_environment_version_outside("web", "a.tar.gz")
+        .await;
     acc.config(&format!(
         "resource \"proton_environment_template\" \"web\" {{\n  name = \"web\"\n}}\n\
          resource \"proton_service_template\" \"api\" {{\n  name = \"api\"\n  pipeline_provisioning = \"CUSTOMER_MANAGED\"\n}}\n{}",
@@ -470,7 +446,9 @@ async fn a_version_whose_registration_failed_is_not_imported(cli: Cli) {
     acc.endpoint.create_environment_template("web").await;
     acc.endpoint
         .write_environment_bundle("bundles", "broken.tar.gz", false);
-    create_outside_terraform(&acc, "broken.tar.gz").await;
+    acc.endpoint
+        .create_environment_version_outside("web", "broken.tar.gz")
+        .await;
     let run = if cli.has_import_blocks() {
         acc.config(
             "import {\n  to = proton_environment_template_version.v\n  id = \"web:1.0\"\n}\n",

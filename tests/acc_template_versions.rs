@@ -306,15 +306,7 @@ async fn versions_deleted_out_of_band_are_planned_again(cli: Cli) {
     let config = env_version("v", "web", "a.tar.gz", "");
     acc.step(&config);
 
-    acc.endpoint
-        .client
-        .delete_environment_template_version()
-        .template_name("web")
-        .major_version("1")
-        .minor_version("0")
-        .send()
-        .await
-        .unwrap();
+    acc.endpoint.delete_environment_version("web", "1.0").await;
     let plan = acc.plan();
     assert_eq!(plan.code, 2, "{}", plan.stdout);
     assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
@@ -322,15 +314,7 @@ async fn versions_deleted_out_of_band_are_planned_again(cli: Cli) {
     assert_eq!(acc.attr(&format!("{ENV}.v"), "id"), "web:2.0");
 
     // The parent template disappears too: still a clean plan to create.
-    acc.endpoint
-        .client
-        .delete_environment_template_version()
-        .template_name("web")
-        .major_version("2")
-        .minor_version("0")
-        .send()
-        .await
-        .unwrap();
+    acc.endpoint.delete_environment_version("web", "2.0").await;
     acc.endpoint
         .client
         .delete_environment_template()
@@ -692,15 +676,7 @@ async fn skip_destroy_forgets_the_version_and_leaves_it_in_proton(cli: Cli) {
     acc.destroy();
     assert_eq!(acc.endpoint.environment_versions("web").await, vec!["1.0"]);
     // Clean up what the test created.
-    acc.endpoint
-        .client
-        .delete_environment_template_version()
-        .template_name("web")
-        .major_version("1")
-        .minor_version("0")
-        .send()
-        .await
-        .unwrap();
+    acc.endpoint.delete_environment_version("web", "1.0").await;
     assert!(acc.endpoint.environment_versions("web").await.is_empty());
 }
 

@@ -8,20 +8,12 @@
 mod support;
 
 use support::acc::Acc;
-use support::terraform::Cli;
+use support::terraform::{flat, Cli};
 
 const ENV: &str = "proton_environment_template";
 const SVC: &str = "proton_service_template";
 const ENV_ARN: &str = "arn:aws:proton:us-east-1:123456789012:environment-template";
 const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
-
-/// Terraform wraps diagnostics in a box at 78 columns: compare flattened text.
-fn flat(text: &str) -> String {
-    text.replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn template(ty: &str, label: &str, body: &str) -> String {
     format!("\nresource \"{ty}\" \"{label}\" {{\n{body}\n}}\n")
@@ -385,19 +377,8 @@ resource "proton_environment_template_version" "{label}" {{
     acc.step(&template(ENV, "web", "  name = \"web\""));
     for _ in 0..2 {
         acc.endpoint
-            .client
-            .create_environment_template_version()
-            .template_name("web")
-            .source(aws_sdk_proton::types::TemplateVersionSourceInput::S3(
-                aws_sdk_proton::types::S3ObjectSource::builder()
-                    .bucket("bundles")
-                    .key("web.tar.gz")
-                    .build()
-                    .unwrap(),
-            ))
-            .send()
-            .await
-            .unwrap();
+            .create_environment_version_outside("web", "web.tar.gz")
+            .await;
     }
     let refused = acc
         .work
@@ -411,16 +392,10 @@ resource "proton_environment_template_version" "{label}" {{
         refused.stderr
     );
     assert_eq!(environment_template_names(&acc).await, vec!["web"]);
-    for major in ["1", "2"] {
+    for version in ["1.0", "2.0"] {
         acc.endpoint
-            .client
-            .delete_environment_template_version()
-            .template_name("web")
-            .major_version(major)
-            .minor_version("0")
-            .send()
-            .await
-            .unwrap();
+            .delete_environment_version("web", version)
+            .await;
     }
     acc.destroy();
     assert!(environment_template_names(&acc).await.is_empty());

@@ -97,6 +97,7 @@ pub async fn delete_version(
         last_status: None,
     };
     let mut delay = schedule.initial;
+    let mut asked_again = false;
     loop {
         let result = match race(client.delete_version(kind, key), deadline, cancel).await {
             Raced::Cancelled => return Err(ProtonError::Cancelled),
@@ -127,6 +128,11 @@ pub async fn delete_version(
                 describe_version(TemplateKind::Service, &service) + ", which lists it as compatible"
             }
             Refusal::Final(reason) => {
+                // What was in the way at the refusal may have gone before the listing (a
+                // sibling's delete finishing): ask Proton once more.
+                if !std::mem::replace(&mut asked_again, true) {
+                    continue;
+                }
                 // Only an operation under way on the same template can change Proton's mind.
                 let others = ledger.others_in_flight(kind, &key.template_name, 1);
                 if others == 0 {

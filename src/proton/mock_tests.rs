@@ -484,6 +484,15 @@ fn summary_of(major: &str, minor: &str) -> EnvironmentTemplateVersionSummary {
         .unwrap()
 }
 
+fn no_service_templates() -> aws_smithy_mocks::Rule {
+    mock!(Client::list_service_templates).then_output(|| {
+        ListServiceTemplatesOutput::builder()
+            .set_templates(Some(vec![]))
+            .build()
+            .unwrap()
+    })
+}
+
 /// Lists `versions` (all of major 1) whether asked with or without a major.
 fn list_rule(minors: &'static [&'static str]) -> aws_smithy_mocks::Rule {
     mock!(Client::list_environment_template_versions).then_output(move || {
@@ -561,12 +570,7 @@ async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
     let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
     // The only version: no sibling is in its way, no service version lists it.
     let listed = list_rule(&["1"]);
-    let services = mock!(Client::list_service_templates).then_output(|| {
-        ListServiceTemplatesOutput::builder()
-            .set_templates(Some(vec![]))
-            .build()
-            .unwrap()
-    });
+    let services = no_service_templates();
     let client = mocked_any(&[&refused, &listed, &services]);
     let start = Instant::now();
     let err = delete(
@@ -577,7 +581,11 @@ async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
     .await
     .unwrap_err();
     assert_eq!(start.elapsed(), Duration::ZERO);
-    assert_eq!(refused.num_calls(), 1);
+    assert_eq!(
+        refused.num_calls(),
+        2,
+        "asked once more, in case what was in the way just went"
+    );
     assert!(matches!(err, ProtonError::DeleteRefused { .. }), "{err:?}");
     assert_eq!(err.code(), Some("ConflictException"));
     let msg = err.to_string();
@@ -589,12 +597,7 @@ async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
 async fn two_refused_deletes_never_wait_for_each_other() {
     let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
     let listed = list_rule(&["1"]);
-    let services = mock!(Client::list_service_templates).then_output(|| {
-        ListServiceTemplatesOutput::builder()
-            .set_templates(Some(vec![]))
-            .build()
-            .unwrap()
-    });
+    let services = no_service_templates();
     let client = mocked_any(&[&refused, &listed, &services]);
     let cancel = CancellationToken::new();
     let (first, second) = (
@@ -645,12 +648,7 @@ async fn versions_in_the_way_created_outside_the_provider_fail_the_delete_at_onc
 async fn a_refusal_waits_for_an_operation_under_way_and_stops_when_cancelled() {
     let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
     let listed = list_rule(&["1"]);
-    let services = mock!(Client::list_service_templates).then_output(|| {
-        ListServiceTemplatesOutput::builder()
-            .set_templates(Some(vec![]))
-            .build()
-            .unwrap()
-    });
+    let services = no_service_templates();
     let client = mocked_any(&[&refused, &listed, &services]);
     // Another operation on the same template is under way and never ends.
     let _sibling = client.ledger().begin(TemplateKind::Environment, "web");
@@ -668,8 +666,8 @@ async fn a_refusal_waits_for_an_operation_under_way_and_stops_when_cancelled() {
     assert_eq!(start.elapsed(), Duration::from_millis(1200));
     assert_eq!(
         refused.num_calls(),
-        1,
-        "waited for the sibling, did not poll"
+        2,
+        "asked once more, then waited for the sibling without polling"
     );
 }
 

@@ -43,13 +43,20 @@ impl Acc {
     }
 
     pub fn apply(&self) -> Run {
-        self.work.run(&[
+        self.apply_with(&[])
+    }
+
+    /// `terraform apply` with `extra` arguments (`-replace=...`, say).
+    pub fn apply_with(&self, extra: &[&str]) -> Run {
+        let mut args = vec![
             "apply",
             "-auto-approve",
             "-no-color",
             "-input=false",
             "-parallelism=10",
-        ])
+        ];
+        args.extend_from_slice(extra);
+        self.work.run(&args)
     }
 
     /// Applies `body`, then checks that a refreshing plan is empty.

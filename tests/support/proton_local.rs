@@ -159,6 +159,59 @@ impl ProtonLocal {
             .unwrap();
     }
 
+    /// Creates a new major version of environment template `template` from
+    /// `s3://bundles/KEY` outside Terraform (no bookkeeping tag), waits until
+    /// its registration has ended, and returns its `MAJOR.MINOR`.
+    pub async fn create_environment_version_outside(&self, template: &str, key: &str) -> String {
+        let source = aws_sdk_proton::types::S3ObjectSource::builder()
+            .bucket("bundles")
+            .key(key)
+            .build()
+            .unwrap();
+        let created = self
+            .client
+            .create_environment_template_version()
+            .template_name(template)
+            .source(aws_sdk_proton::types::TemplateVersionSourceInput::S3(
+                source,
+            ))
+            .send()
+            .await
+            .unwrap();
+        let version = created.environment_template_version().unwrap();
+        let (major, minor) = (version.major_version(), version.minor_version());
+        // Registration ends after proton-local's registration delay; poll for it.
+        loop {
+            let got = self
+                .client
+                .get_environment_template_version()
+                .template_name(template)
+                .major_version(major)
+                .minor_version(minor)
+                .send()
+                .await
+                .unwrap();
+            let status = got.environment_template_version().unwrap().status().clone();
+            if status != aws_sdk_proton::types::TemplateVersionStatus::RegistrationInProgress {
+                return format!("{major}.{minor}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Deletes environment template version `template:MAJOR.MINOR` outside Terraform.
+    pub async fn delete_environment_version(&self, template: &str, version: &str) {
+        let (major, minor) = version.split_once('.').unwrap();
+        self.client
+            .delete_environment_template_version()
+            .template_name(template)
+            .major_version(major)
+            .minor_version(minor)
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// `MAJOR.MINOR` of every environment template version of `template`.
     pub async fn environment_versions(&self, template: &str) -> Vec<String> {
         let versions = self

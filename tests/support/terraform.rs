@@ -296,3 +296,12 @@ impl Workdir {
             .assert_ok("init");
     }
 }
+
+/// Terraform wraps diagnostics in a box at 78 columns: its output as one line
+/// of words, to compare messages with.
+pub fn flat(text: &str) -> String {
+    text.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
