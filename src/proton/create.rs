@@ -68,37 +68,45 @@ pub async fn create_version(
                 let _creating = ledger.begin_new_major(kind, &input.template_name);
                 client.create_version(kind, &attempt).await
             }
-            Some(major) => match client.create_version(kind, &attempt).await {
-                Err(err) if err.is_validation() => {
-                    if client
-                        .major_exists(kind, &input.template_name, major)
-                        .await?
-                    {
-                        if err.is_idempotency_mismatch() {
-                            // This token created the major itself in an interrupted run.
-                            replay_as_new_major(client, kind, &attempt).await
-                        } else if !retried_existing_major {
-                            // A sibling created it between the two calls.
-                            retried_existing_major = true;
-                            continue;
+            Some(major) => {
+                // Taken before the attempt: a sibling's new major that begins after it may be
+                // the one this create needs, even if it ends before anyone looks.
+                let begun = ledger.counts(kind, &input.template_name).new_majors_begun;
+                match client.create_version(kind, &attempt).await {
+                    Err(err) if err.is_validation() => {
+                        if client
+                            .major_exists(kind, &input.template_name, major)
+                            .await?
+                        {
+                            if err.is_idempotency_mismatch() {
+                                // This token created the major itself in an interrupted run.
+                                replay_as_new_major(client, kind, &attempt).await
+                            } else if !retried_existing_major {
+                                // A sibling created it between the two calls.
+                                retried_existing_major = true;
+                                continue;
+                            } else {
+                                Err(err)
+                            }
                         } else {
-                            Err(err)
-                        }
-                    } else {
-                        let remaining =
-                            deadline.saturating_duration_since(tokio::time::Instant::now());
-                        match await_major(client, kind, &attempt, major, remaining, cancel).await? {
-                            Some(created) => Ok(created),
-                            None => continue,
+                            let remaining =
+                                deadline.saturating_duration_since(tokio::time::Instant::now());
+                            let awaited = await_major(
+                                client, kind, &attempt, major, begun, remaining, cancel,
+                            );
+                            match awaited.await? {
+                                Some(created) => Ok(created),
+                                None => continue,
+                            }
                         }
                     }
+                    other => other,
                 }
-                other => other,
-            },
+            }
         };
         let version = created?;
         if version.status != VersionStatus::RegistrationInProgress
-            && is_claimed(client, &version).await?
+            && is_claimed(client, &version.arn).await? == Some(true)
         {
             let (occurrence, token) = ledger.reserve_token(token_for);
             tracing::info!(version = %version.key(), occurrence, "the token returned another instance's version; trying the next one");
@@ -118,12 +126,17 @@ pub async fn create_version(
     }
 }
 
-/// Whether the provider finished creating `version` for some resource instance.
-async fn is_claimed(client: &ProtonClient, version: &TemplateVersion) -> Result<bool, ProtonError> {
-    Ok(client
-        .list_tags(&version.arn)
-        .await?
-        .contains_key(SOURCE_TAG))
+/// Whether the provider finished creating the version at `arn` for some resource instance
+/// (it carries [`SOURCE_TAG`]): `None` when the version is gone.
+pub(super) async fn is_claimed(
+    client: &ProtonClient,
+    arn: &str,
+) -> Result<Option<bool>, ProtonError> {
+    match client.list_tags(arn).await {
+        Ok(tags) => Ok(Some(tags.contains_key(SOURCE_TAG))),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// Resends a create as the new-major create it was in an earlier run; Proton answers with the
@@ -151,6 +164,7 @@ async fn await_major(
     kind: TemplateKind,
     attempt: &CreateVersionInput,
     major: &str,
+    begun_before: u64,
     remaining: Duration,
     cancel: &CancellationToken,
 ) -> Result<Option<TemplateVersion>, ProtonError> {
@@ -158,16 +172,13 @@ async fn await_major(
     let template = &attempt.template_name;
     let waited = async {
         let sibling = ledger
-            .wait_for(
-                kind,
-                template,
-                SIBLING_MAJOR_GRACE.min(remaining),
-                |_, majors| majors > 0,
-            )
+            .wait_for(kind, template, SIBLING_MAJOR_GRACE.min(remaining), |c| {
+                c.new_majors > 0 || c.new_majors_begun > begun_before
+            })
             .await;
         if sibling {
             ledger
-                .wait_for(kind, template, remaining, |_, majors| majors == 0)
+                .wait_for(kind, template, remaining, |c| c.new_majors == 0)
                 .await;
         }
         sibling

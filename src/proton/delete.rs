@@ -33,7 +33,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{describe_version, ProtonClient};
-use super::create::SOURCE_TAG;
+use super::create::is_claimed;
 use super::error::ProtonError;
 use super::find::version_order;
 use super::ledger::DeferredDelete;
@@ -147,8 +147,9 @@ pub async fn delete_version(
                 // waiting for each other both fail instead of waiting out the deadline.
                 drop(counted);
                 let remaining = deadline.saturating_duration_since(Instant::now());
-                let ended =
-                    ledger.wait_for(kind, &key.template_name, remaining, |ops, _| ops < others);
+                let ended = ledger.wait_for(kind, &key.template_name, remaining, |c| {
+                    c.in_flight < others
+                });
                 tokio::select! {
                     biased;
                     () = cancel.cancelled() => return Err(ProtonError::Cancelled),
@@ -160,6 +161,9 @@ pub async fn delete_version(
         };
         defer(client, kind, key, arn).await;
         tracing::info!(version = %what, waiting_for, "Proton keeps this version until the versions in its way are gone; its delete is deferred");
+        // What was in the way may have gone while this delete looked, after the last sweep
+        // of the operations that removed it: sweep once more so none is missed.
+        sweep(client, kind, &key.template_name, cancel).await;
         return Ok(VersionDeleted::Deferred { waiting_for });
     }
 }
@@ -315,16 +319,6 @@ async fn why_refused(
          not wait. Proton keeps a version while environments or service instances are \
          deployed on it: move them to another version first. {KEEP_OR_REPLACE}"
     )))
-}
-
-/// Whether the provider created the version at `arn` (see [`crate::proton::create`]):
-/// `None` when it has been deleted meanwhile.
-async fn is_claimed(client: &ProtonClient, arn: &str) -> Result<Option<bool>, ProtonError> {
-    match client.list_tags(arn).await {
-        Ok(tags) => Ok(Some(tags.contains_key(SOURCE_TAG))),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
 }
 
 /// A service version listing `key`'s template and major as compatible, if any. Reads every
@@ -484,7 +478,7 @@ pub async fn delete_template(
         if in_flight > 0 {
             // A version delete of this run is under way: its end is what to wait for.
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let ended = ledger.wait_for(kind, name, remaining, |ops, _| ops < in_flight);
+            let ended = ledger.wait_for(kind, name, remaining, |c| c.in_flight < in_flight);
             tokio::select! {
                 biased;
                 () = cancel.cancelled() => return Err(ProtonError::Cancelled.into()),

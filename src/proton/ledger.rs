@@ -37,10 +37,23 @@ pub struct DeferredDelete {
     pub arn: String,
 }
 
+/// What is under way on one template, as [`Ledger::wait_for`] sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Operations on its versions under way.
+    pub in_flight: usize,
+    /// Creates of a new major version under way.
+    pub new_majors: usize,
+    /// Creates of a new major version begun in this process so far (it only grows), so a
+    /// waiter can tell that one began and ended while it was not looking.
+    pub new_majors_begun: u64,
+}
+
 #[derive(Debug, Default)]
 struct State {
     in_flight: HashMap<TemplateRef, usize>,
     new_majors: HashMap<TemplateRef, usize>,
+    new_majors_begun: HashMap<TemplateRef, u64>,
     tokens: BTreeSet<String>,
     deferred: BTreeMap<(TemplateKind, VersionKey), String>,
     checked: BTreeSet<(TemplateKind, VersionKey)>,
@@ -131,6 +144,7 @@ impl Ledger {
         *state.in_flight.entry(template.clone()).or_default() += 1;
         if new_major {
             *state.new_majors.entry(template.clone()).or_default() += 1;
+            *state.new_majors_begun.entry(template.clone()).or_default() += 1;
         }
         drop(state);
         self.changed.send_modify(|generation| *generation += 1);
@@ -141,35 +155,33 @@ impl Ledger {
         }
     }
 
-    /// Operations on versions of `template` under way, not counting the caller's own.
-    pub fn others_in_flight(&self, kind: TemplateKind, template: &str, own: usize) -> usize {
-        let count = self
-            .lock()
-            .in_flight
-            .get(&(kind, template.to_string()))
-            .copied()
-            .unwrap_or(0);
-        count.saturating_sub(own)
+    /// What is under way on `template`.
+    pub fn counts(&self, kind: TemplateKind, template: &str) -> Counts {
+        let template = (kind, template.to_string());
+        let state = self.lock();
+        Counts {
+            in_flight: state.in_flight.get(&template).copied().unwrap_or(0),
+            new_majors: state.new_majors.get(&template).copied().unwrap_or(0),
+            new_majors_begun: state.new_majors_begun.get(&template).copied().unwrap_or(0),
+        }
     }
 
-    /// Waits until `done` holds for the operation counts (in flight, new majors) of
-    /// `template`, or `limit` passes; true when it held. Event-driven: it re-checks only
-    /// when an operation begins or ends.
+    /// Operations on versions of `template` under way, not counting the caller's own.
+    pub fn others_in_flight(&self, kind: TemplateKind, template: &str, own: usize) -> usize {
+        self.counts(kind, template).in_flight.saturating_sub(own)
+    }
+
+    /// Waits until `done` holds for what is under way on `template`, or `limit` passes; true
+    /// when it held. Event-driven: it re-checks only when an operation begins or ends.
     pub async fn wait_for(
         &self,
         kind: TemplateKind,
         template: &str,
         limit: Duration,
-        done: impl Fn(usize, usize) -> bool,
+        done: impl Fn(Counts) -> bool,
     ) -> bool {
-        let template = (kind, template.to_string());
         let mut changes = self.changed.subscribe();
-        let check = || {
-            let state = self.lock();
-            let count =
-                |map: &HashMap<TemplateRef, usize>| map.get(&template).copied().unwrap_or(0);
-            done(count(&state.in_flight), count(&state.new_majors))
-        };
+        let check = || done(self.counts(kind, template));
         let wait = async {
             loop {
                 if check() {
@@ -273,6 +285,11 @@ mod tests {
         assert_eq!(ledger.others_in_flight(ENV, "db", 0), 0);
         assert!(ledger.try_begin_new_major(ENV, "web").is_none());
         drop(major);
+        assert_eq!(
+            ledger.counts(ENV, "web").new_majors_begun,
+            1,
+            "ended, still counted"
+        );
         let again = ledger.try_begin_new_major(ENV, "web");
         assert!(again.is_some());
         drop((first, again));
@@ -287,7 +304,7 @@ mod tests {
             let ledger = ledger.clone();
             tokio::spawn(async move {
                 ledger
-                    .wait_for(ENV, "web", Duration::from_secs(60), |_, majors| majors == 0)
+                    .wait_for(ENV, "web", Duration::from_secs(60), |c| c.new_majors == 0)
                     .await
             })
         };
@@ -299,7 +316,7 @@ mod tests {
         let _stuck = ledger.begin(ENV, "web");
         assert!(
             !ledger
-                .wait_for(ENV, "web", Duration::from_secs(5), |ops, _| ops == 0)
+                .wait_for(ENV, "web", Duration::from_secs(5), |c| c.in_flight == 0)
                 .await
         );
     }
