@@ -5,8 +5,12 @@
 //!   engine, gRPC service), which knows nothing of Proton;
 //! - [`proton`]: the one wrapper around the AWS Proton SDK, with finders and
 //!   waiters;
-//! - [`provider`]: the `proton` provider's configuration and its resources.
+//! - [`context`]: what ConfigureProvider establishes, shared by resources
+//!   and data sources;
+//! - [`resources`] and [`data_sources`]: the Terraform types;
+//! - [`provider`]: the `proton` provider's configuration, wiring the rest.
 
+pub mod context;
 pub mod data_sources;
 pub mod plugin;
 pub mod proton;

@@ -1,58 +1,27 @@
 //! The `proton` provider: its configuration block, the one shared Proton
-//! client it builds, and its resource types.
+//! client it builds, and the wiring of its resource and data source types.
+//! Nothing imports this module but the binary and the tests: the state
+//! resources share lives in [`crate::context`].
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use crate::data_sources;
+use crate::context::{Configured, ProviderState};
+use crate::data_sources::template::TemplateData;
+use crate::data_sources::template_version::VersionData;
+use crate::data_sources::template_versions::VersionsData;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
-use crate::proton::{build_client, ProtonClient, ProtonSettings};
-use crate::resources::{
-    environment_template, environment_template_version, service_template, service_template_version,
-    tags,
-};
+use crate::proton::{build_client, ProtonSettings};
+use crate::resources::kind::KindSpec;
+use crate::resources::tags;
+use crate::resources::template::TemplateResource;
+use crate::resources::template_version::TemplateVersionResource;
 
 /// The provider's source address, used in debug (reattach) mode and docs.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/awsproton/proton";
-
-/// What ConfigureProvider establishes, shared by every resource.
-#[derive(Debug)]
-pub struct Configured {
-    /// The one SDK client of this process.
-    pub client: ProtonClient,
-    /// `default_tags.tags`, merged into every resource's `tags_all`.
-    pub default_tags: BTreeMap<String, String>,
-}
-
-/// State shared between the provider and its resources. Set once by
-/// ConfigureProvider; Terraform configures before any resource operation.
-#[derive(Debug, Default)]
-pub struct ProviderState {
-    configured: OnceLock<Configured>,
-}
-
-impl ProviderState {
-    /// The configuration, or an error saying the provider was not configured.
-    pub fn configured(&self) -> Result<&Configured, Diagnostics> {
-        self.configured.get().ok_or_else(|| {
-            Diagnostics::from_error(
-                "Provider not configured",
-                "Terraform called a resource operation before ConfigureProvider. This is a bug in Terraform or the provider.",
-            )
-        })
-    }
-
-    /// Default tags, empty before configuration (validation runs before it).
-    pub fn default_tags(&self) -> BTreeMap<String, String> {
-        self.configured
-            .get()
-            .map(|c| c.default_tags.clone())
-            .unwrap_or_default()
-    }
-}
 
 /// The `proton` provider.
 #[derive(Debug)]
@@ -249,34 +218,30 @@ impl Provider for ProtonProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![
-            Arc::new(environment_template::resource(self.state.clone())),
-            Arc::new(environment_template_version::resource(self.state.clone())),
-            Arc::new(service_template::resource(self.state.clone())),
-            Arc::new(service_template_version::resource(self.state.clone())),
-        ]
+        let state = &self.state;
+        KindSpec::ALL
+            .into_iter()
+            .flat_map(|spec| -> [Arc<dyn Resource>; 2] {
+                [
+                    Arc::new(TemplateResource::new(spec.kind, state.clone())),
+                    Arc::new(TemplateVersionResource::new(spec, state.clone())),
+                ]
+            })
+            .collect()
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         let state = &self.state;
-        vec![
-            Arc::new(data_sources::environment_template::data_source(
-                state.clone(),
-            )),
-            Arc::new(data_sources::environment_template_version::data_source(
-                state.clone(),
-            )),
-            Arc::new(data_sources::environment_template_versions::data_source(
-                state.clone(),
-            )),
-            Arc::new(data_sources::service_template::data_source(state.clone())),
-            Arc::new(data_sources::service_template_version::data_source(
-                state.clone(),
-            )),
-            Arc::new(data_sources::service_template_versions::data_source(
-                state.clone(),
-            )),
-        ]
+        KindSpec::ALL
+            .into_iter()
+            .flat_map(|spec| -> [Arc<dyn DataSource>; 3] {
+                [
+                    Arc::new(TemplateData::new(spec.kind, state.clone())),
+                    Arc::new(VersionData::new(spec.kind, state.clone())),
+                    Arc::new(VersionsData::new(spec.kind, state.clone())),
+                ]
+            })
+            .collect()
     }
 
     async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) {
@@ -292,7 +257,7 @@ impl Provider for ProtonProvider {
         match build_client(&settings).await {
             Ok(client) => {
                 // Terraform configures once per process; a second call keeps the first.
-                let _ = self.state.configured.set(Configured {
+                let _ = self.state.set(Configured {
                     client,
                     default_tags,
                 });

@@ -14,12 +14,6 @@ use crate::plugin::schema::Block;
 use crate::plugin::value::Value;
 use crate::proton::ProtonError;
 
-pub mod environment_template;
-pub mod environment_template_version;
-pub mod environment_template_versions;
-pub mod service_template;
-pub mod service_template_version;
-pub mod service_template_versions;
 pub mod template;
 pub mod template_version;
 pub mod template_versions;

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{config_str, lookup_error, object_for};
+use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::proton::TemplateKind;
-use crate::provider::ProviderState;
+use crate::resources::kind::KindSpec;
 use crate::resources::tags;
-use crate::resources::template::{provisioning_attribute, template_state, type_name};
+use crate::resources::template::template_state;
 use crate::resources::template_version::{bounded, template_name_validators};
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -49,7 +50,7 @@ fn schema(kind: TemplateKind) -> Schema {
         .validate(name_length)
         .validate(name_pattern),
         Attribute::computed(
-            provisioning_attribute(kind),
+            KindSpec::of(kind).provisioning_attribute,
             Type::String,
             "`CUSTOMER_MANAGED`, or null when Proton provisions.",
         ),
@@ -93,7 +94,7 @@ impl TemplateData {
 #[async_trait::async_trait]
 impl DataSource for TemplateData {
     fn type_name(&self) -> &'static str {
-        type_name(self.kind)
+        KindSpec::of(self.kind).template_type
     }
 
     fn schema(&self) -> &Schema {

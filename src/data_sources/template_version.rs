@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{config_str, lookup_error, object_for};
+use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
@@ -16,28 +17,14 @@ use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{
     rfc3339, ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey,
 };
-use crate::provider::ProviderState;
+use crate::resources::kind::KindSpec;
 use crate::resources::tags;
 use crate::resources::template_version::{
-    bounded, compatible_value, template_name_validators, version_part_length_validator,
-    version_part_validator, SOURCE_TAG,
+    bounded, template_name_validators, version_part_length_validator, version_part_validator,
+    SOURCE_TAG,
 };
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-
-fn type_name(kind: TemplateKind) -> &'static str {
-    match kind {
-        TemplateKind::Environment => "proton_environment_template_version",
-        TemplateKind::Service => "proton_service_template_version",
-    }
-}
-
-fn compatible_type() -> Type {
-    Type::object([
-        ("major_version", Type::String),
-        ("template_name", Type::String),
-    ])
-}
 
 fn schema(kind: TemplateKind) -> Schema {
     let noun = kind.noun();
@@ -79,18 +66,7 @@ fn schema(kind: TemplateKind) -> Schema {
             .validate(name_length)
             .validate(name_pattern),
     ];
-    if kind == TemplateKind::Service {
-        attributes.push(Attribute::computed(
-            "compatible_environment_template",
-            Type::set(compatible_type()),
-            "The environment template major versions this version works with.",
-        ));
-        attributes.push(Attribute::computed(
-            "supported_component_sources",
-            Type::set(Type::String),
-            "Component sources this version supports, e.g. `DIRECTLY_DEFINED`.",
-        ));
-    }
+    attributes.extend((KindSpec::of(kind).version_extras.data_source_attributes)());
     attributes.sort_by(|a, b| a.name.cmp(&b.name));
     let mut block = Block::new(&format!(
         "Reads one version of an AWS Proton {noun}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error."
@@ -126,7 +102,7 @@ fn version_values(
     version: &TemplateVersion,
     tags: &BTreeMap<String, String>,
 ) -> BTreeMap<String, Value> {
-    [
+    let mut values: BTreeMap<String, Value> = [
         ("arn", Value::string(&version.arn)),
         ("created_at", Value::string(rfc3339(version.created_at))),
         (
@@ -152,30 +128,12 @@ fn version_values(
         ),
         ("tags", tags::to_value(tags)),
         ("template_name", Value::string(&version.template_name)),
-        (
-            "compatible_environment_template",
-            Value::Set(
-                version
-                    .compatible_environment_templates
-                    .iter()
-                    .map(compatible_value)
-                    .collect(),
-            ),
-        ),
-        (
-            "supported_component_sources",
-            Value::Set(
-                version
-                    .supported_component_sources
-                    .iter()
-                    .map(Value::string)
-                    .collect(),
-            ),
-        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    .collect();
+    (KindSpec::of(version.kind).version_extras.data_source_values)(version, &mut values);
+    values
 }
 
 /// Which version the configuration asks for, resolving the recommended one.
@@ -247,7 +205,7 @@ async fn read_version(
 #[async_trait::async_trait]
 impl DataSource for VersionData {
     fn type_name(&self) -> &'static str {
-        type_name(self.kind)
+        KindSpec::of(self.kind).version_type
     }
 
     fn schema(&self) -> &Schema {

@@ -9,24 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{config_str, lookup_error};
+use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::proton::{rfc3339, ProtonError, TemplateKind, TemplateVersionSummary};
-use crate::provider::ProviderState;
+use crate::resources::kind::KindSpec;
 use crate::resources::template_version::{
     bounded, template_name_validators, version_part_length_validator, version_part_validator,
 };
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-
-fn type_name(kind: TemplateKind) -> &'static str {
-    match kind {
-        TemplateKind::Environment => "proton_environment_template_versions",
-        TemplateKind::Service => "proton_service_template_versions",
-    }
-}
 
 const VERSION_ATTRIBUTES: [&str; 9] = [
     "arn",
@@ -128,7 +122,7 @@ fn summary_value(version: &TemplateVersionSummary) -> Value {
 #[async_trait::async_trait]
 impl DataSource for VersionsData {
     fn type_name(&self) -> &'static str {
-        type_name(self.kind)
+        KindSpec::of(self.kind).versions_type
     }
 
     fn schema(&self) -> &Schema {

@@ -12,7 +12,7 @@
 //!    exist) and one of those was created by this provider (so a Terraform run may delete it),
 //!    or an environment version refused because **a service version this provider created
 //!    lists its major as compatible**, is *deferred*: tagged [`DEFERRED_DELETE_TAG`], recorded in the
-//!    [`Ledger`], and reported deleted, so Terraform goes on to the versions in its way.
+//!    [`Ledger`](super::ledger::Ledger), and reported deleted, so Terraform goes on to the versions in its way.
 //! 2. After every successful version create, update or delete, and before a template delete,
 //!    the deferred deletes of that template (and, after a service version change, deferred
 //!    environment versions) are retried: a *sweep*. The one that makes Proton accept deletes

@@ -1,26 +1,20 @@
-//! `proton_service_template_version`: a version of a service template. It
-//! adds the environment templates it is compatible with and the supported
-//! component sources to what all versions share (see
-//! [`super::template_version`]).
+//! What service template versions add to what all versions share (see
+//! [`super::template_version`] and the data source): the environment
+//! templates a version is compatible with and the supported component
+//! sources. Read through [`super::kind::KindSpec::SERVICE`].
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
+use super::kind::VersionExtras;
 use super::template_version::{
     compatible_value, template_name_validators, version_part_length_validator,
-    version_part_validator, version_schema, TemplateVersionResource, VersionKind,
+    version_part_validator,
 };
-use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema, Validator};
+use crate::plugin::schema::{Attribute, Block, NestedBlock, Validator};
 use crate::plugin::value::{Type, Value};
 use crate::proton::{
-    CompatibleEnvironmentTemplate, CreateVersionInput, TemplateKind, TemplateVersion,
-    UpdateVersionInput,
+    CompatibleEnvironmentTemplate, CreateVersionInput, TemplateVersion, UpdateVersionInput,
 };
-use crate::provider::ProviderState;
-
-/// Marker for service template versions.
-#[derive(Debug)]
-pub struct ServiceVersion;
 
 fn compatible_templates(value: &Value) -> Vec<CompatibleEnvironmentTemplate> {
     let Some(Value::Set(items)) = value.get_attr("compatible_environment_template") else {
@@ -51,61 +45,66 @@ fn component_sources(value: &Value) -> Option<Vec<String>> {
     }
 }
 
-impl VersionKind for ServiceVersion {
-    const KIND: TemplateKind = TemplateKind::Service;
-    const TYPE_NAME: &'static str = "proton_service_template_version";
+/// What service versions add to the shared version resource and data source.
+pub const EXTRAS: VersionExtras = VersionExtras {
+    resource_schema,
+    data_source_attributes,
+    create_input,
+    update_input,
+    resource_state,
+    data_source_values,
+};
 
-    fn extra_create_input(planned: &Value, input: &mut CreateVersionInput) {
-        input.compatible_environment_templates = compatible_templates(planned);
-        input.supported_component_sources = component_sources(planned).unwrap_or_default();
+fn create_input(planned: &Value, input: &mut CreateVersionInput) {
+    input.compatible_environment_templates = compatible_templates(planned);
+    input.supported_component_sources = component_sources(planned).unwrap_or_default();
+}
+
+fn update_input(prior: &Value, planned: &Value, input: &mut UpdateVersionInput) {
+    let compatible = compatible_templates(planned);
+    if compatible != compatible_templates(prior) {
+        input.compatible_environment_templates = Some(compatible);
     }
-
-    fn extra_update_input(prior: &Value, planned: &Value, input: &mut UpdateVersionInput) {
-        let compatible = compatible_templates(planned);
-        if compatible != compatible_templates(prior) {
-            input.compatible_environment_templates = Some(compatible);
-        }
-        if planned.get_attr("supported_component_sources")
-            != prior.get_attr("supported_component_sources")
-        {
-            input.supported_component_sources =
-                Some(component_sources(planned).unwrap_or_default());
-        }
-    }
-
-    fn extra_state(version: &TemplateVersion, base: &Value, state: &mut BTreeMap<String, Value>) {
-        state.insert(
-            "compatible_environment_template".into(),
-            Value::Set(
-                version
-                    .compatible_environment_templates
-                    .iter()
-                    .map(compatible_value)
-                    .collect(),
-            ),
-        );
-        // An unset attribute stays null while Proton reports none.
-        let sources = if version.supported_component_sources.is_empty()
-            && base
-                .get_attr("supported_component_sources")
-                .is_none_or(Value::is_null)
-        {
-            Value::Null
-        } else {
-            Value::Set(
-                version
-                    .supported_component_sources
-                    .iter()
-                    .map(Value::string)
-                    .collect(),
-            )
-        };
-        state.insert("supported_component_sources".into(), sources);
+    if planned.get_attr("supported_component_sources")
+        != prior.get_attr("supported_component_sources")
+    {
+        input.supported_component_sources = Some(component_sources(planned).unwrap_or_default());
     }
 }
 
-/// The schema: the common version attributes, plus compatibility.
-pub fn schema() -> Schema {
+fn resource_state(version: &TemplateVersion, base: &Value, state: &mut BTreeMap<String, Value>) {
+    state.insert(
+        "compatible_environment_template".into(),
+        Value::Set(
+            version
+                .compatible_environment_templates
+                .iter()
+                .map(compatible_value)
+                .collect(),
+        ),
+    );
+    // An unset attribute stays null while Proton reports none.
+    let sources = if version.supported_component_sources.is_empty()
+        && base
+            .get_attr("supported_component_sources")
+            .is_none_or(Value::is_null)
+    {
+        Value::Null
+    } else {
+        Value::Set(
+            version
+                .supported_component_sources
+                .iter()
+                .map(Value::string)
+                .collect(),
+        )
+    };
+    state.insert("supported_component_sources".into(), sources);
+}
+
+/// The resource's extra attribute and block: supported component sources and
+/// the compatible environment templates.
+fn resource_schema() -> (Vec<Attribute>, Vec<NestedBlock>) {
     let [name_length, name_pattern] = template_name_validators();
     let compatible = NestedBlock::set(
         "compatible_environment_template",
@@ -130,10 +129,52 @@ pub fn schema() -> Schema {
     .validate(Validator::Elements(Box::new(Validator::OneOf(&[
         "DIRECTLY_DEFINED",
     ]))));
-    version_schema(TemplateKind::Service, vec![sources], vec![compatible])
+    (vec![sources], vec![compatible])
 }
 
-/// The resource, sharing the provider's configured client.
-pub fn resource(provider: Arc<ProviderState>) -> TemplateVersionResource<ServiceVersion> {
-    TemplateVersionResource::new(schema(), provider)
+fn compatible_type() -> Type {
+    Type::object([
+        ("major_version", Type::String),
+        ("template_name", Type::String),
+    ])
+}
+
+/// The data source's extra (computed) attributes.
+fn data_source_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::computed(
+            "compatible_environment_template",
+            Type::set(compatible_type()),
+            "The environment template major versions this version works with.",
+        ),
+        Attribute::computed(
+            "supported_component_sources",
+            Type::set(Type::String),
+            "Component sources this version supports, e.g. `DIRECTLY_DEFINED`.",
+        ),
+    ]
+}
+
+/// The data source's values of those attributes.
+fn data_source_values(version: &TemplateVersion, values: &mut BTreeMap<String, Value>) {
+    values.insert(
+        "compatible_environment_template".into(),
+        Value::Set(
+            version
+                .compatible_environment_templates
+                .iter()
+                .map(compatible_value)
+                .collect(),
+        ),
+    );
+    values.insert(
+        "supported_component_sources".into(),
+        Value::Set(
+            version
+                .supported_component_sources
+                .iter()
+                .map(Value::string)
+                .collect(),
+        ),
+    );
 }

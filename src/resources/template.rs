@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
 use crate::plugin::schema::{timeout_from, timeouts_block, Attribute, Block, Schema, Validator};
@@ -34,8 +35,8 @@ use crate::proton::{
     rfc3339, CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
     UpdateTemplateInput,
 };
-use crate::provider::{Configured, ProviderState};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
+use crate::resources::kind::KindSpec;
 use crate::resources::tags;
 use crate::resources::template_version::{bounded, template_name_validators};
 
@@ -64,23 +65,6 @@ pub fn arn_validators() -> [Validator; 2] {
 /// `an environment template` / `a service template`.
 pub fn with_article(kind: TemplateKind) -> String {
     format!("{} {}", kind.article(), kind.noun())
-}
-
-/// The Terraform type name of a template resource (and its data source).
-pub fn type_name(kind: TemplateKind) -> &'static str {
-    match kind {
-        TemplateKind::Environment => "proton_environment_template",
-        TemplateKind::Service => "proton_service_template",
-    }
-}
-
-/// The attribute holding Proton's `provisioning` (environment) or
-/// `pipelineProvisioning` (service).
-pub fn provisioning_attribute(kind: TemplateKind) -> &'static str {
-    match kind {
-        TemplateKind::Environment => "provisioning",
-        TemplateKind::Service => "pipeline_provisioning",
-    }
 }
 
 fn provisioning_description(kind: TemplateKind) -> &'static str {
@@ -141,7 +125,7 @@ pub fn schema(kind: TemplateKind) -> Schema {
             .requires_replace()
             .validate(name_length)
             .validate(name_pattern),
-        Attribute::optional(provisioning_attribute(kind), Type::String, provisioning_description(kind))
+        Attribute::optional(KindSpec::of(kind).provisioning_attribute, Type::String, provisioning_description(kind))
             .requires_replace()
             .validate(Validator::OneOf(PROVISIONING_VALUES)),
         Attribute::computed(
@@ -249,7 +233,7 @@ pub fn template_state(
         ),
         ("name", Value::string(&template.name)),
         (
-            provisioning_attribute(kind),
+            KindSpec::of(kind).provisioning_attribute,
             optional_string(template.provisioning.as_deref()),
         ),
         (
@@ -308,7 +292,7 @@ pub fn parse_import_id(kind: TemplateKind, id: &str) -> Result<String, String> {
         if name.contains(':') {
             return Err(format!(
                 "`{id}` is the ARN of a template version, not of a template; import it as a {}_version",
-                type_name(kind)
+                KindSpec::of(kind).template_type
             ));
         }
         name.to_string()
@@ -358,8 +342,8 @@ fn has_versions_error(
         format!(
             "The {noun} `{name}` still has {count} version{plural}: {}, and nothing else in this run deletes them. Proton deletes a template only after all of its versions are gone.\n\nIf those versions are managed in this configuration with `template_name = {}.<label>.name`, Terraform is replacing the template without replacing them (the name stays the same): add `lifecycle {{ replace_triggered_by = [{}.<label>] }}` to each of them (Terraform 1.2 and later; with older versions, apply once with `-replace=ADDRESS` for each of them), so that Terraform replaces them with the template. Versions created outside Terraform must be deleted there. Then apply again.\n\n{err}",
             describe_versions(versions),
-            type_name(kind),
-            type_name(kind),
+            KindSpec::of(kind).template_type,
+            KindSpec::of(kind).template_type,
         ),
     )
 }
@@ -367,7 +351,7 @@ fn has_versions_error(
 #[async_trait::async_trait]
 impl Resource for TemplateResource {
     fn type_name(&self) -> &'static str {
-        type_name(self.kind)
+        KindSpec::of(self.kind).template_type
     }
 
     fn schema(&self) -> &Schema {
@@ -437,7 +421,8 @@ impl Resource for TemplateResource {
             display_name: str_attr(planned, "display_name").map(str::to_string),
             description: str_attr(planned, "description").map(str::to_string),
             encryption_key: str_attr(planned, "encryption_key").map(str::to_string),
-            provisioning: str_attr(planned, provisioning_attribute(kind)).map(str::to_string),
+            provisioning: str_attr(planned, KindSpec::of(kind).provisioning_attribute)
+                .map(str::to_string),
             tags: tags_all.clone(),
         };
         let timeout = timeout_from(planned, "create", CREATE_TIMEOUT);
@@ -462,7 +447,7 @@ impl Resource for TemplateResource {
                     "{err}\n\nThe {noun} `{name}` exists but is not in this Terraform state. To manage it here, import it: terraform import {ty}.LABEL {name}",
                     noun = kind.noun(),
                     name = input.name,
-                    ty = type_name(kind),
+                    ty = KindSpec::of(kind).template_type,
                 );
                 ApplyOutcome::failed(None, api_error("create", kind, &detail))
             }

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
 use crate::plugin::schema::{
@@ -35,8 +36,8 @@ use crate::proton::{
     TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey, VersionStatus,
     DEFERRED_DELETE_TAG,
 };
-use crate::provider::{Configured, ProviderState};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
+use crate::resources::kind::KindSpec;
 use crate::resources::tags;
 use crate::resources::template::keep_planned;
 
@@ -160,42 +161,21 @@ pub fn version_schema(
     Schema::new(block)
 }
 
-/// How the two version resources differ.
-pub trait VersionKind: Send + Sync + 'static {
-    /// Environment or service.
-    const KIND: TemplateKind;
-    /// The Terraform type name.
-    const TYPE_NAME: &'static str;
-
-    /// Service-only create parameters from the planned state.
-    fn extra_create_input(_planned: &Value, _input: &mut CreateVersionInput) {}
-
-    /// Service-only update parameters where planned and prior differ.
-    fn extra_update_input(_prior: &Value, _planned: &Value, _input: &mut UpdateVersionInput) {}
-
-    /// Service-only attributes of a state built from `version`.
-    fn extra_state(
-        _version: &TemplateVersion,
-        _base: &Value,
-        _state: &mut BTreeMap<String, Value>,
-    ) {
-    }
-}
-
-/// A template version resource of kind `K`.
-pub struct TemplateVersionResource<K> {
+/// A template version resource of one family.
+pub struct TemplateVersionResource {
+    spec: &'static KindSpec,
     schema: Schema,
     provider: Arc<ProviderState>,
-    kind: std::marker::PhantomData<K>,
 }
 
-impl<K: VersionKind> TemplateVersionResource<K> {
-    /// The resource with its schema.
-    pub fn new(schema: Schema, provider: Arc<ProviderState>) -> Self {
+impl TemplateVersionResource {
+    /// The version resource of the family `spec`.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let (attributes, blocks) = (spec.version_extras.resource_schema)();
         Self {
-            schema,
+            spec,
+            schema: version_schema(spec.kind, attributes, blocks),
             provider,
-            kind: std::marker::PhantomData,
         }
     }
 }
@@ -299,7 +279,7 @@ fn key_of(state: &Value, kind: TemplateKind) -> Result<VersionKey, Diagnostics> 
     })
 }
 
-impl<K: VersionKind> TemplateVersionResource<K> {
+impl TemplateVersionResource {
     fn configured(&self) -> Result<&Configured, Diagnostics> {
         self.provider.configured()
     }
@@ -350,7 +330,7 @@ impl<K: VersionKind> TemplateVersionResource<K> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        K::extra_state(version, base, &mut state);
+        (self.spec.version_extras.resource_state)(version, base, &mut state);
         Value::Object(state)
     }
 
@@ -368,7 +348,7 @@ impl<K: VersionKind> TemplateVersionResource<K> {
             tags,
             ..Default::default()
         };
-        K::extra_create_input(planned, &mut input);
+        (self.spec.version_extras.create_input)(planned, &mut input);
         input
     }
 
@@ -405,7 +385,7 @@ impl<K: VersionKind> TemplateVersionResource<K> {
         };
         configured
             .client
-            .update_version(K::KIND, &version.key(), &publish)
+            .update_version(self.spec.kind, &version.key(), &publish)
             .await
     }
 }
@@ -433,9 +413,9 @@ pub(crate) async fn bounded<T>(
 }
 
 #[async_trait::async_trait]
-impl<K: VersionKind> Resource for TemplateVersionResource<K> {
+impl Resource for TemplateVersionResource {
     fn type_name(&self) -> &'static str {
-        K::TYPE_NAME
+        self.spec.version_type
     }
 
     fn schema(&self) -> &Schema {
@@ -497,7 +477,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Value, _config: &Value) -> ApplyOutcome {
-        let kind = K::KIND;
+        let kind = self.spec.kind;
         let configured = match self.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
@@ -563,7 +543,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
     }
 
     async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
-        let kind = K::KIND;
+        let kind = self.spec.kind;
         let (configured, key) = match (self.configured(), key_of(state, kind)) {
             (Ok(configured), Ok(key)) => (configured, key),
             (Err(diags), _) | (_, Err(diags)) => return ReadOutcome::Failed(diags),
@@ -633,7 +613,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
         planned: &Value,
         _config: &Value,
     ) -> ApplyOutcome {
-        let kind = K::KIND;
+        let kind = self.spec.kind;
         let (configured, key) = match (self.configured(), key_of(prior, kind)) {
             (Ok(configured), Ok(key)) => (configured, key),
             (Err(diags), _) | (_, Err(diags)) => return ApplyOutcome::failed(None, diags),
@@ -650,7 +630,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
             {
                 input.status = Some(VersionStatus::Published);
             }
-            K::extra_update_input(prior, planned, &mut input);
+            (self.spec.version_extras.update_input)(prior, planned, &mut input);
             let mut version = if input == UpdateVersionInput::default() {
                 client.get_version(kind, &key).await?
             } else {
@@ -687,7 +667,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
     }
 
     async fn delete(&self, ctx: &OpContext, prior: &Value) -> Diagnostics {
-        let kind = K::KIND;
+        let kind = self.spec.kind;
         if prior.get_attr("skip_destroy").and_then(Value::as_bool) == Some(true) {
             tracing::info!("skip_destroy is set: leaving the version in Proton");
             return Diagnostics::new();
@@ -715,7 +695,7 @@ impl<K: VersionKind> Resource for TemplateVersionResource<K> {
     }
 
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
-        let kind = K::KIND;
+        let kind = self.spec.kind;
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
             Diagnostics::from_error(
                 format!(
