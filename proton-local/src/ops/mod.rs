@@ -37,7 +37,7 @@ pub struct EngineConfig {
 /// What an operation did besides answering.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Effects {
-    pub version_created: bool,
+    pub(crate) version_created: bool,
 }
 
 struct Inner {
@@ -53,7 +53,7 @@ pub struct Engine {
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
