@@ -57,7 +57,7 @@ pub struct SignableRequest<'a> {
 /// Whether `X-Amz-Date` is held to the clock, and to which time.
 #[derive(Debug, Clone, Copy)]
 pub enum ClockCheck {
-    /// Refuse requests signed more than [`MAX_CLOCK_SKEW`] away from this time.
+    /// Refuse requests signed more than 15 minutes (`MAX_CLOCK_SKEW`) away from this time.
     At(SystemTime),
     /// Accept any signing time (`--no-clock-skew-check`, replayed recordings).
     Off,
