@@ -30,21 +30,21 @@ impl FaultSettings {
 /// Body of `POST /_proton_local/faults`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FaultRequest {
+pub(crate) struct FaultRequest {
     #[serde(default)]
-    pub latency_ms: u64,
+    pub(crate) latency_ms: u64,
     #[serde(default)]
-    pub throttle_rate: f64,
+    pub(crate) throttle_rate: f64,
     #[serde(default)]
-    pub error_rate: f64,
+    pub(crate) error_rate: f64,
     /// Operation names; absent means every operation.
     #[serde(default)]
-    pub operations: Option<Vec<String>>,
+    pub(crate) operations: Option<Vec<String>>,
 }
 
 /// The decision for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultDecision {
+pub(crate) enum FaultDecision {
     Proceed,
     Throttle,
     Fail,
@@ -58,17 +58,17 @@ struct FaultTable {
 
 /// Counter snapshot as served by `GET /_proton_local/counters`.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Counters {
-    pub requests: BTreeMap<String, u64>,
-    pub throttled: u64,
-    pub failed: u64,
-    pub versions_created: u64,
-    pub total_requests: u64,
+pub(crate) struct Counters {
+    pub(crate) requests: BTreeMap<String, u64>,
+    pub(crate) throttled: u64,
+    pub(crate) failed: u64,
+    pub(crate) versions_created: u64,
+    pub(crate) total_requests: u64,
 }
 
 /// Fault configuration and counters shared by all requests.
 #[derive(Debug, Default)]
-pub struct Admin {
+pub(crate) struct Admin {
     faults: RwLock<FaultTable>,
     counters: Mutex<CounterState>,
 }
@@ -84,7 +84,7 @@ struct CounterState {
 
 impl Admin {
     /// Starts with `default` faults on every operation.
-    pub fn new(default: FaultSettings) -> Admin {
+    pub(crate) fn new(default: FaultSettings) -> Admin {
         Admin {
             faults: RwLock::new(FaultTable {
                 default,
@@ -95,7 +95,7 @@ impl Admin {
     }
 
     /// Applies a fault request; an error names the invalid part.
-    pub fn set_faults(&self, request: FaultRequest) -> Result<(), String> {
+    pub(crate) fn set_faults(&self, request: FaultRequest) -> Result<(), String> {
         for (name, rate) in [
             ("throttle_rate", request.throttle_rate),
             ("error_rate", request.error_rate),
@@ -134,7 +134,7 @@ impl Admin {
     }
 
     /// Current fault configuration as JSON.
-    pub fn faults_json(&self) -> serde_json::Value {
+    pub(crate) fn faults_json(&self) -> serde_json::Value {
         let table = self
             .faults
             .read()
@@ -155,7 +155,7 @@ impl Admin {
     }
 
     /// Latency to add before handling `op`, and whether to throttle or fail it.
-    pub fn decide(&self, op: Operation) -> (Duration, FaultDecision) {
+    pub(crate) fn decide(&self, op: Operation) -> (Duration, FaultDecision) {
         let settings = self.settings_for(op);
         if settings.is_noop() {
             return (Duration::ZERO, FaultDecision::Proceed);
@@ -180,24 +180,24 @@ impl Admin {
     }
 
     /// Counts any request on the AWS API path.
-    pub fn count_request(&self) {
+    pub(crate) fn count_request(&self) {
         self.with_counters(|c| c.total_requests += 1);
     }
     /// Counts a request for a known operation.
-    pub fn count_operation(&self, op: Operation) {
+    pub(crate) fn count_operation(&self, op: Operation) {
         self.with_counters(|c| *c.requests.entry(op).or_default() += 1);
     }
-    pub fn count_throttled(&self) {
+    pub(crate) fn count_throttled(&self) {
         self.with_counters(|c| c.throttled += 1);
     }
-    pub fn count_failed(&self) {
+    pub(crate) fn count_failed(&self) {
         self.with_counters(|c| c.failed += 1);
     }
-    pub fn count_version_created(&self) {
+    pub(crate) fn count_version_created(&self) {
         self.with_counters(|c| c.versions_created += 1);
     }
 
-    pub fn counters(&self) -> Counters {
+    pub(crate) fn counters(&self) -> Counters {
         let counters = self
             .counters
             .lock()
@@ -215,7 +215,7 @@ impl Admin {
         }
     }
 
-    pub fn reset_counters(&self) {
+    pub(crate) fn reset_counters(&self) {
         self.with_counters(|c| *c = CounterState::default());
     }
 }

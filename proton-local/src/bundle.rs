@@ -13,12 +13,12 @@ use serde_norway::Value as Yaml;
 use crate::model::S3Source;
 
 /// In permissive mode, a key containing this marker fails registration.
-pub const FAIL_MARKER: &str = "fail-registration";
+pub(crate) const FAIL_MARKER: &str = "fail-registration";
 
 /// Largest bundle Proton accepts (5 MB).
-pub const MAX_BUNDLE_BYTES: u64 = 5 * 1024 * 1024;
+pub(crate) const MAX_BUNDLE_BYTES: u64 = 5 * 1024 * 1024;
 /// Largest schema file (the `TemplateSchema` output shape allows 51,200 characters).
-pub const MAX_SCHEMA_CHARS: usize = 51_200;
+pub(crate) const MAX_SCHEMA_CHARS: usize = 51_200;
 /// Cap on the decompressed size read from one bundle, against gzip bombs.
 const MAX_UNPACKED_BYTES: u64 = 50 * 1024 * 1024;
 
@@ -26,7 +26,7 @@ const SCHEMA_FILE: &str = "schema/schema.yaml";
 
 /// What the bundle must contain, derived from the template it registers under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BundleKind {
+pub(crate) enum BundleKind {
     /// Environment template; customer-managed ones carry only the schema.
     Environment { customer_managed: bool },
     /// Service template; with a pipeline unless `pipelineProvisioning` is CUSTOMER_MANAGED.
@@ -34,7 +34,7 @@ pub enum BundleKind {
 }
 
 /// Validates the bundle at `source`; `Ok(schema text)` or `Err(status message)`.
-pub fn register(
+pub(crate) fn register(
     bundle_dir: Option<&Path>,
     source: &S3Source,
     kind: BundleKind,
@@ -59,7 +59,7 @@ fn permissive(source: &S3Source, kind: BundleKind) -> Result<String, String> {
 }
 
 /// The schema reported for every version in permissive mode.
-pub fn canned_schema(kind: BundleKind) -> String {
+pub(crate) fn canned_schema(kind: BundleKind) -> String {
     match kind {
         BundleKind::Environment { .. } => "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvironmentInput\"\n  types:\n    EnvironmentInput:\n      type: object\n      description: \"Input properties for the environment\"\n      properties: {}\n".to_string(),
         BundleKind::Service { has_pipeline } => {

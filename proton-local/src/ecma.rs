@@ -58,7 +58,7 @@ pub fn compile(pattern: &str) -> Result<Regex, EcmaPatternError> {
 }
 
 /// The pattern rewritten into `regex` syntax with ECMA-262 meanings (see the module docs).
-pub fn translate(pattern: &str) -> Result<String, EcmaPatternError> {
+pub(crate) fn translate(pattern: &str) -> Result<String, EcmaPatternError> {
     let parsed = Parser::new()
         .parse(pattern)
         .map_err(|e| EcmaPatternError::Syntax {

@@ -19,17 +19,17 @@ use crate::wire::ApiError;
 
 /// How long a successful template delete is remembered for retries. The model states a window
 /// only for client tokens (eight hours); deletes use the same one.
-pub const DELETE_RETRY_WINDOW_MS: u64 = 8 * 60 * 60 * 1000;
+pub(crate) const DELETE_RETRY_WINDOW_MS: u64 = 8 * 60 * 60 * 1000;
 
 /// The parameters of the `Create*Template` request that created a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateCreateRequest {
-    pub description: Option<String>,
-    pub display_name: Option<String>,
-    pub encryption_key: Option<String>,
-    pub provisioning: Option<String>,
+pub(crate) struct TemplateCreateRequest {
+    pub(crate) description: Option<String>,
+    pub(crate) display_name: Option<String>,
+    pub(crate) encryption_key: Option<String>,
+    pub(crate) provisioning: Option<String>,
     /// As a map: tag order in the request carries no meaning.
-    pub tags: BTreeMap<String, String>,
+    pub(crate) tags: BTreeMap<String, String>,
 }
 
 impl TemplateCreateRequest {
@@ -47,7 +47,7 @@ impl TemplateCreateRequest {
 }
 
 /// The answer to a create for a name that already exists.
-pub fn check_create_retry(
+pub(crate) fn check_create_retry(
     existing: &Template,
     request: &TemplateCreateRequest,
 ) -> Result<(), ApiError> {
@@ -71,16 +71,16 @@ pub fn check_create_retry(
 }
 
 /// Whether a template deleted at `deleted_ms` may still be deleted again successfully.
-pub fn delete_retry_allowed(deleted_ms: u64, now_ms: u64) -> bool {
+pub(crate) fn delete_retry_allowed(deleted_ms: u64, now_ms: u64) -> bool {
     now_ms.saturating_sub(deleted_ms) < DELETE_RETRY_WINDOW_MS
 }
 
 /// The key of a template's delete record.
-pub type DeletedTemplateKey = (Kind, String);
+pub(crate) type DeletedTemplateKey = (Kind, String);
 
 /// Serialises JSON with object keys sorted (and null members dropped, as Coral treats them as
 /// absent), so equal parameters compare equal whatever the client's member order.
-pub fn canonical_json(value: &Value) -> String {
+pub(crate) fn canonical_json(value: &Value) -> String {
     match value {
         Value::Object(map) => {
             let mut members: Vec<(&String, &Value)> =

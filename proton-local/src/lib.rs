@@ -4,14 +4,16 @@
 //! (or the AWS CLI) can be pointed at it with an endpoint URL. See the crate README for the
 //! flags, the admin API and the permissive bundle mode.
 
+// The modules the binary, the tests and the fuzz targets reach into are public; the rest is
+// the server's own machinery.
 pub mod admin;
-pub mod bundle;
+mod bundle;
 pub mod ecma;
-pub mod idempotency;
+mod idempotency;
 pub mod model;
 pub mod ops;
-pub mod paging;
-pub mod server;
+mod paging;
+mod server;
 pub mod sigv4;
 pub mod store;
 pub mod wire;

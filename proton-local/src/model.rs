@@ -12,12 +12,12 @@ use serde_json::{Map, Value};
 use crate::wire::ApiError;
 
 /// A string member's constraints.
-pub struct StrRule {
-    pub min: usize,
-    pub max: Option<usize>,
-    pub pattern: Option<&'static Pattern>,
+pub(crate) struct StrRule {
+    pub(crate) min: usize,
+    pub(crate) max: Option<usize>,
+    pub(crate) pattern: Option<&'static Pattern>,
     /// `@sensitive` members are not echoed back in validation messages.
-    pub sensitive: bool,
+    pub(crate) sensitive: bool,
 }
 
 /// A compiled `@pattern` together with its source text (quoted in messages).
@@ -53,7 +53,7 @@ fn compile_model_pattern(source: &str) -> Option<Regex> {
 
 macro_rules! pattern {
     ($name:ident, $src:literal) => {
-        pub static $name: Pattern = Pattern::new($src, || compile_model_pattern($src));
+        pub(crate) static $name: Pattern = Pattern::new($src, || compile_model_pattern($src));
     };
 }
 
@@ -83,93 +83,93 @@ pub static MODEL_PATTERNS: [&Pattern; 7] = [
     &FULL_TEMPLATE_VERSION_NUMBER_PATTERN,
 ];
 
-pub const RESOURCE_NAME: StrRule = StrRule {
+pub(crate) const RESOURCE_NAME: StrRule = StrRule {
     min: 1,
     max: Some(100),
     pattern: Some(&RESOURCE_NAME_PATTERN),
     sensitive: false,
 };
-pub const VERSION_PART: StrRule = StrRule {
+pub(crate) const VERSION_PART: StrRule = StrRule {
     min: 1,
     max: Some(20),
     pattern: Some(&VERSION_PART_PATTERN),
     sensitive: false,
 };
-pub const DESCRIPTION: StrRule = StrRule {
+pub(crate) const DESCRIPTION: StrRule = StrRule {
     min: 0,
     max: Some(500),
     pattern: None,
     sensitive: true,
 };
-pub const DISPLAY_NAME: StrRule = StrRule {
+pub(crate) const DISPLAY_NAME: StrRule = StrRule {
     min: 1,
     max: Some(100),
     pattern: None,
     sensitive: true,
 };
-pub const CLIENT_TOKEN: StrRule = StrRule {
+pub(crate) const CLIENT_TOKEN: StrRule = StrRule {
     min: 0,
     max: Some(64),
     pattern: Some(&CLIENT_TOKEN_PATTERN),
     sensitive: false,
 };
-pub const S3_BUCKET: StrRule = StrRule {
+pub(crate) const S3_BUCKET: StrRule = StrRule {
     min: 3,
     max: Some(63),
     pattern: Some(&BUCKET_PATTERN),
     sensitive: false,
 };
-pub const S3_KEY: StrRule = StrRule {
+pub(crate) const S3_KEY: StrRule = StrRule {
     min: 1,
     max: Some(1024),
     pattern: None,
     sensitive: false,
 };
-pub const ARN: StrRule = StrRule {
+pub(crate) const ARN: StrRule = StrRule {
     min: 1,
     max: Some(200),
     pattern: Some(&ARN_PATTERN),
     sensitive: false,
 };
-pub const NEXT_TOKEN: StrRule = StrRule {
+pub(crate) const NEXT_TOKEN: StrRule = StrRule {
     min: 0,
     max: None,
     pattern: Some(&NEXT_TOKEN_PATTERN),
     sensitive: false,
 };
-pub const PLAIN_STRING: StrRule = StrRule {
+pub(crate) const PLAIN_STRING: StrRule = StrRule {
     min: 0,
     max: None,
     pattern: None,
     sensitive: false,
 };
-pub const TAG_KEY: StrRule = StrRule {
+pub(crate) const TAG_KEY: StrRule = StrRule {
     min: 1,
     max: Some(128),
     pattern: None,
     sensitive: false,
 };
-pub const TAG_VALUE: StrRule = StrRule {
+pub(crate) const TAG_VALUE: StrRule = StrRule {
     min: 0,
     max: Some(256),
     pattern: None,
     sensitive: false,
 };
 
-pub const PROVISIONING_VALUES: &[&str] = &["CUSTOMER_MANAGED"];
-pub const STATUS_VALUES: &[&str] = &[
+pub(crate) const PROVISIONING_VALUES: &[&str] = &["CUSTOMER_MANAGED"];
+pub(crate) const STATUS_VALUES: &[&str] = &[
     "REGISTRATION_IN_PROGRESS",
     "REGISTRATION_FAILED",
     "DRAFT",
     "PUBLISHED",
 ];
-pub const COMPONENT_SOURCE_VALUES: &[&str] = &["DIRECTLY_DEFINED"];
+pub(crate) const COMPONENT_SOURCE_VALUES: &[&str] = &["DIRECTLY_DEFINED"];
 
 /// Maximum number of tags a resource may carry (AWS-managed tags do not count).
-pub const MAX_TAGS: usize = 50;
+pub(crate) const MAX_TAGS: usize = 50;
 
 /// Reads members out of a request's JSON object, collecting constraint violations.
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     object: &'a Map<String, Value>,
     prefix: String,
     errors: &'a mut Vec<String>,
@@ -200,7 +200,7 @@ fn quote(value: &str, sensitive: bool) -> String {
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(object: &'a Map<String, Value>, errors: &'a mut Vec<String>) -> Reader<'a> {
+    pub(crate) fn new(object: &'a Map<String, Value>, errors: &'a mut Vec<String>) -> Reader<'a> {
         Reader {
             object,
             prefix: String::new(),
@@ -232,7 +232,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Checks a string value against a rule, recording violations under `path`.
-    pub fn check_string(errors: &mut Vec<String>, path: &str, value: &str, rule: &StrRule) {
+    pub(crate) fn check_string(errors: &mut Vec<String>, path: &str, value: &str, rule: &StrRule) {
         let len = value.chars().count();
         let shown = quote(value, rule.sensitive);
         if len < rule.min {
@@ -259,7 +259,11 @@ impl<'a> Reader<'a> {
     }
 
     /// An optional string member.
-    pub fn string(&mut self, field: &str, rule: &StrRule) -> Result<Option<String>, ApiError> {
+    pub(crate) fn string(
+        &mut self,
+        field: &str,
+        rule: &StrRule,
+    ) -> Result<Option<String>, ApiError> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => {
@@ -272,7 +276,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A required string member (a violation is recorded when absent).
-    pub fn required_string(
+    pub(crate) fn required_string(
         &mut self,
         field: &str,
         rule: &StrRule,
@@ -285,7 +289,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An optional enum member.
-    pub fn enumeration(
+    pub(crate) fn enumeration(
         &mut self,
         field: &str,
         values: &[&str],
@@ -307,7 +311,12 @@ impl<'a> Reader<'a> {
     }
 
     /// An optional integer member within `min..=max`.
-    pub fn integer(&mut self, field: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    pub(crate) fn integer(
+        &mut self,
+        field: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<Option<i64>, ApiError> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Number(n)) => {
@@ -331,7 +340,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An optional list member whose length must lie in `min..=max`; returns its items.
-    pub fn list(
+    pub(crate) fn list(
         &mut self,
         field: &str,
         min: usize,
@@ -360,7 +369,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A required list member.
-    pub fn required_list(
+    pub(crate) fn required_list(
         &mut self,
         field: &str,
         min: usize,
@@ -374,7 +383,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Runs `f` on a nested structure found at `path` (already formatted by the caller).
-    pub fn nested<T>(
+    pub(crate) fn nested<T>(
         &mut self,
         path: String,
         value: &'a Value,
@@ -394,7 +403,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An optional structure (or union) member.
-    pub fn object(&self, field: &str) -> Result<Option<&'a Value>, ApiError> {
+    pub(crate) fn object(&self, field: &str) -> Result<Option<&'a Value>, ApiError> {
         match self.get(field) {
             None => Ok(None),
             Some(v @ Value::Object(_)) => Ok(Some(v)),
@@ -403,7 +412,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Records a free-form constraint violation on a member.
-    pub fn violation(&mut self, field: &str, constraint: &str) {
+    pub(crate) fn violation(&mut self, field: &str, constraint: &str) {
         let path = self.path(field);
         self.errors.push(format!(
             "Value at '{path}' failed to satisfy constraint: {constraint}"
@@ -411,23 +420,23 @@ impl<'a> Reader<'a> {
     }
 
     /// The formatted path of a member (for nested readers).
-    pub fn member_path(&self, field: &str) -> String {
+    pub(crate) fn member_path(&self, field: &str) -> String {
         self.path(field)
     }
 
     /// The violations recorded so far (for checks done outside these helpers).
-    pub fn errors_mut(&mut self) -> &mut Vec<String> {
+    pub(crate) fn errors_mut(&mut self) -> &mut Vec<String> {
         self.errors
     }
 
     /// Records that a required member is absent.
-    pub fn record_missing(&mut self, field: &str) {
+    pub(crate) fn record_missing(&mut self, field: &str) {
         self.missing(field);
     }
 }
 
 /// Turns collected violations into the AWS-worded `ValidationException`, if any.
-pub fn finish(errors: Vec<String>) -> Result<(), ApiError> {
+pub(crate) fn finish(errors: Vec<String>) -> Result<(), ApiError> {
     match errors.as_slice() {
         [] => Ok(()),
         [only] => Err(ApiError::validation(format!(
@@ -488,13 +497,13 @@ fn collect_output_violations(path: &str, value: &Value, out: &mut Vec<String>) {
 
 /// `{bucket, key}` of a template bundle in S3.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct S3Source {
-    pub bucket: String,
-    pub key: String,
+pub(crate) struct S3Source {
+    pub(crate) bucket: String,
+    pub(crate) key: String,
 }
 
 /// Reads the `source` union: exactly one member, `s3`, with `bucket` and `key`.
-pub fn read_source(reader: &mut Reader<'_>) -> Result<Option<S3Source>, ApiError> {
+pub(crate) fn read_source(reader: &mut Reader<'_>) -> Result<Option<S3Source>, ApiError> {
     let Some(source) = reader.object("source")? else {
         reader.record_missing("source");
         return Ok(None);
@@ -533,7 +542,7 @@ pub fn read_source(reader: &mut Reader<'_>) -> Result<Option<S3Source>, ApiError
 }
 
 /// Reads a `TagList`, checking each tag's key and value and refusing the reserved `aws:` prefix.
-pub fn read_tags(reader: &mut Reader<'_>) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn read_tags(reader: &mut Reader<'_>) -> Result<Vec<(String, String)>, ApiError> {
     let Some(items) = reader.list("tags", 0, Some(MAX_TAGS))? else {
         return Ok(Vec::new());
     };
@@ -561,7 +570,7 @@ pub fn read_tags(reader: &mut Reader<'_>) -> Result<Vec<(String, String)>, ApiEr
 }
 
 /// Tag keys starting with `aws:` belong to AWS and cannot be set or removed by users.
-pub fn is_reserved_tag_key(key: &str) -> bool {
+pub(crate) fn is_reserved_tag_key(key: &str) -> bool {
     // Compare bytes: the 4th byte of a valid key may fall inside a multi-byte character.
     key.as_bytes()
         .get(..4)
@@ -570,15 +579,15 @@ pub fn is_reserved_tag_key(key: &str) -> bool {
 
 /// A `{templateName, majorVersion}` entry of `compatibleEnvironmentTemplates`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CompatibleEnvironmentTemplate {
+pub(crate) struct CompatibleEnvironmentTemplate {
     #[serde(rename = "templateName")]
-    pub template_name: String,
+    pub(crate) template_name: String,
     #[serde(rename = "majorVersion")]
-    pub major_version: String,
+    pub(crate) major_version: String,
 }
 
 /// Reads `compatibleEnvironmentTemplates` (1..10 entries).
-pub fn read_compatible(
+pub(crate) fn read_compatible(
     reader: &mut Reader<'_>,
     required: bool,
 ) -> Result<Option<Vec<CompatibleEnvironmentTemplate>>, ApiError> {
@@ -610,7 +619,9 @@ pub fn read_compatible(
 }
 
 /// Reads `supportedComponentSources` (enum values).
-pub fn read_component_sources(reader: &mut Reader<'_>) -> Result<Option<Vec<String>>, ApiError> {
+pub(crate) fn read_component_sources(
+    reader: &mut Reader<'_>,
+) -> Result<Option<Vec<String>>, ApiError> {
     let field = "supportedComponentSources";
     let Some(items) = reader.list(field, 0, None)? else {
         return Ok(None);
@@ -638,7 +649,7 @@ pub fn read_component_sources(reader: &mut Reader<'_>) -> Result<Option<Vec<Stri
 }
 
 /// Reads `maxResults` (1..100) and `nextToken`.
-pub fn read_paging(
+pub(crate) fn read_paging(
     reader: &mut Reader<'_>,
     token_rule: &StrRule,
 ) -> Result<(Option<i64>, Option<String>), ApiError> {

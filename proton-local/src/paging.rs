@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use crate::wire::ApiError;
 
 /// Page size when `maxResults` is absent (the model's `MaxPageResults` maximum).
-pub const DEFAULT_PAGE_SIZE: usize = 100;
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 100;
 /// `ListTagsForResource` answers a `TagList`, which the model caps at 50 entries, whatever
 /// `maxResults` (1..100) asks for.
-pub const MAX_TAGS_PER_PAGE: usize = 50;
+pub(crate) const MAX_TAGS_PER_PAGE: usize = 50;
 
 fn encode_token(cursor: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(cursor.as_bytes())
@@ -27,14 +27,14 @@ fn decode_token(token: &str) -> Result<String, ApiError> {
 }
 
 /// How many items a page holds: `maxResults` (already checked to be 1..100), capped at `cap`.
-pub fn page_limit(max_results: Option<i64>, cap: usize) -> usize {
+pub(crate) fn page_limit(max_results: Option<i64>, cap: usize) -> usize {
     max_results
         .and_then(|m| usize::try_from(m).ok())
         .map_or(cap, |m| m.min(cap))
 }
 
 /// One page of `items` (sorted by cursor) after `token`, and the token of the next page.
-pub fn paginate(
+pub(crate) fn paginate(
     items: Vec<(String, Value)>,
     limit: usize,
     token: Option<&str>,
@@ -62,7 +62,7 @@ pub fn paginate(
 }
 
 /// A List output: the page under `member`, plus `nextToken` when there is more.
-pub fn page_output(member: &str, page: Vec<Value>, next: Option<String>) -> Value {
+pub(crate) fn page_output(member: &str, page: Vec<Value>, next: Option<String>) -> Value {
     let mut out = Map::new();
     out.insert(member.to_string(), Value::Array(page));
     if let Some(next) = next {

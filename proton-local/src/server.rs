@@ -21,7 +21,7 @@ use crate::store::{Log, State as StoreState, StoreError};
 use crate::wire::{self, ApiError, ErrorKind, Operation};
 
 /// Path prefix of the admin API; no AWS operation uses a path other than `/`.
-pub const ADMIN_PREFIX: &str = "/_proton_local";
+pub(crate) const ADMIN_PREFIX: &str = "/_proton_local";
 
 /// Everything needed to start a server.
 #[derive(Debug, Clone)]

@@ -19,9 +19,9 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use crate::wire::{ApiError, ErrorKind};
 
 /// The signing name of Proton.
-pub const SERVICE: &str = "proton";
+pub(crate) const SERVICE: &str = "proton";
 /// How far `X-Amz-Date` may be from the server's clock, as AWS allows.
-pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// `X-Amz-Date`'s ISO 8601 basic format.
@@ -39,8 +39,8 @@ pub struct Credentials {
 /// What a verified request was signed for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedScope {
-    pub access_key_id: String,
-    pub region: String,
+    pub(crate) access_key_id: String,
+    pub(crate) region: String,
 }
 
 /// The parts of a request that enter the signature.
@@ -57,7 +57,7 @@ pub struct SignableRequest<'a> {
 /// Whether `X-Amz-Date` is held to the clock, and to which time.
 #[derive(Debug, Clone, Copy)]
 pub enum ClockCheck {
-    /// Refuse requests signed more than [`MAX_CLOCK_SKEW`] away from this time.
+    /// Refuse requests signed more than 15 minutes (`MAX_CLOCK_SKEW`) away from this time.
     At(SystemTime),
     /// Accept any signing time (`--no-clock-skew-check`, replayed recordings).
     Off,
@@ -91,7 +91,7 @@ pub enum SignatureError {
 
 impl SignatureError {
     /// The AWS error shape answered for it.
-    pub fn kind(&self) -> ErrorKind {
+    pub(crate) fn kind(&self) -> ErrorKind {
         match self {
             SignatureError::Missing => ErrorKind::MissingAuthenticationToken,
             SignatureError::Malformed(_) => ErrorKind::IncompleteSignature,

@@ -18,21 +18,21 @@ use crate::model::{CompatibleEnvironmentTemplate, S3Source};
 
 /// Environment or service template (the two families share all version semantics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Kind {
+pub(crate) enum Kind {
     Environment,
     Service,
 }
 
 impl Kind {
     /// The ARN resource type.
-    pub fn arn_type(self) -> &'static str {
+    pub(crate) fn arn_type(self) -> &'static str {
         match self {
             Kind::Environment => "environment-template",
             Kind::Service => "service-template",
         }
     }
     /// Human wording for messages.
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Environment => "environment template",
             Kind::Service => "service template",
@@ -42,37 +42,37 @@ impl Kind {
 
 /// Where state lives: one partition per (region, account).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct PartitionKey {
-    pub region: String,
-    pub account: String,
+pub(crate) struct PartitionKey {
+    pub(crate) region: String,
+    pub(crate) account: String,
 }
 
 /// A template (environment or service).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Template {
-    pub kind: Kind,
-    pub name: String,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub encryption_key: Option<String>,
+pub(crate) struct Template {
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
+    pub(crate) display_name: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) encryption_key: Option<String>,
     /// `provisioning` (environment) or `pipelineProvisioning` (service).
-    pub provisioning: Option<String>,
-    pub created_ms: u64,
-    pub modified_ms: u64,
-    pub tags: BTreeMap<String, String>,
+    pub(crate) provisioning: Option<String>,
+    pub(crate) created_ms: u64,
+    pub(crate) modified_ms: u64,
+    pub(crate) tags: BTreeMap<String, String>,
     /// Highest major version number ever assigned (numbers are never reused).
-    pub highest_major: u64,
+    pub(crate) highest_major: u64,
     /// Highest minor number ever assigned, per major.
-    pub highest_minor: BTreeMap<u64, u64>,
+    pub(crate) highest_minor: BTreeMap<u64, u64>,
     /// The create request, which idempotent retries are compared with (absent in logs written
     /// before it was recorded).
     #[serde(default)]
-    pub created_with: Option<TemplateCreateRequest>,
+    pub(crate) created_with: Option<TemplateCreateRequest>,
 }
 
 /// The outcome of bundle validation, revealed once the registration delay has passed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum RegistrationOutcome {
+pub(crate) enum RegistrationOutcome {
     /// Registered; carries the schema file's text.
     Registered { schema: String },
     /// Failed; carries the status message.
@@ -82,7 +82,7 @@ pub enum RegistrationOutcome {
 /// Stored status. `Registering` turns into DRAFT or REGISTRATION_FAILED lazily, when the clock
 /// passes `completes_ms`, so the transition survives restarts without a background task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum StoredStatus {
+pub(crate) enum StoredStatus {
     Registering {
         completes_ms: u64,
         outcome: RegistrationOutcome,
@@ -96,44 +96,44 @@ pub enum StoredStatus {
 
 /// The client token a version was created with, for idempotent retries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenRecord {
-    pub token: String,
+pub(crate) struct TokenRecord {
+    pub(crate) token: String,
     /// Canonical text of the create request's parameters (minus the token).
-    pub parameters: String,
-    pub expires_ms: u64,
+    pub(crate) parameters: String,
+    pub(crate) expires_ms: u64,
 }
 
 /// A template version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Version {
-    pub kind: Kind,
-    pub template: String,
-    pub major: u64,
-    pub minor: u64,
-    pub description: Option<String>,
-    pub status: StoredStatus,
-    pub schema: Option<String>,
-    pub source: S3Source,
-    pub created_ms: u64,
-    pub modified_ms: u64,
-    pub tags: BTreeMap<String, String>,
-    pub compatible: Vec<CompatibleEnvironmentTemplate>,
-    pub component_sources: Option<Vec<String>>,
-    pub client_token: Option<TokenRecord>,
+pub(crate) struct Version {
+    pub(crate) kind: Kind,
+    pub(crate) template: String,
+    pub(crate) major: u64,
+    pub(crate) minor: u64,
+    pub(crate) description: Option<String>,
+    pub(crate) status: StoredStatus,
+    pub(crate) schema: Option<String>,
+    pub(crate) source: S3Source,
+    pub(crate) created_ms: u64,
+    pub(crate) modified_ms: u64,
+    pub(crate) tags: BTreeMap<String, String>,
+    pub(crate) compatible: Vec<CompatibleEnvironmentTemplate>,
+    pub(crate) component_sources: Option<Vec<String>>,
+    pub(crate) client_token: Option<TokenRecord>,
 }
 
 /// The status a version shows at `now`, with what goes with it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EffectiveStatus {
-    pub status: &'static str,
-    pub message: Option<String>,
-    pub schema: Option<String>,
-    pub last_modified_ms: u64,
+pub(crate) struct EffectiveStatus {
+    pub(crate) status: &'static str,
+    pub(crate) message: Option<String>,
+    pub(crate) schema: Option<String>,
+    pub(crate) last_modified_ms: u64,
 }
 
 impl Version {
     /// The status as seen at `now_ms` (evaluating a finished registration lazily).
-    pub fn effective(&self, now_ms: u64) -> EffectiveStatus {
+    pub(crate) fn effective(&self, now_ms: u64) -> EffectiveStatus {
         match &self.status {
             StoredStatus::Registering {
                 completes_ms,
@@ -186,7 +186,7 @@ impl Version {
     }
 
     /// Turns a finished registration into its stored final status (before an update).
-    pub fn settle(&mut self, now_ms: u64) {
+    pub(crate) fn settle(&mut self, now_ms: u64) {
         if let StoredStatus::Registering {
             completes_ms,
             outcome,
@@ -207,30 +207,30 @@ impl Version {
         }
     }
 
-    pub fn is_published(&self) -> bool {
+    pub(crate) fn is_published(&self) -> bool {
         matches!(self.status, StoredStatus::Published)
     }
 }
 
 /// Key of a template within a partition.
-pub type TemplateKey = (Kind, String);
+pub(crate) type TemplateKey = (Kind, String);
 /// Key of a version within a partition: numeric so ordering is 9 < 10.
-pub type VersionKey = (Kind, String, u64, u64);
+pub(crate) type VersionKey = (Kind, String, u64, u64);
 
 /// All state of one (region, account).
 #[derive(Debug, Default, Clone)]
-pub struct Partition {
-    pub templates: BTreeMap<TemplateKey, Template>,
-    pub versions: BTreeMap<VersionKey, Version>,
+pub(crate) struct Partition {
+    pub(crate) templates: BTreeMap<TemplateKey, Template>,
+    pub(crate) versions: BTreeMap<VersionKey, Version>,
     /// Client token → version, rebuilt from the versions on load.
-    pub tokens: HashMap<(Kind, String), VersionKey>,
+    pub(crate) tokens: HashMap<(Kind, String), VersionKey>,
     /// Templates deleted successfully → when, for idempotent delete retries.
-    pub deleted_templates: BTreeMap<DeletedTemplateKey, u64>,
+    pub(crate) deleted_templates: BTreeMap<DeletedTemplateKey, u64>,
 }
 
 impl Partition {
     /// Versions of one template, in numeric order.
-    pub fn versions_of<'a>(
+    pub(crate) fn versions_of<'a>(
         &'a self,
         kind: Kind,
         template: &'a str,
@@ -242,7 +242,7 @@ impl Partition {
             .map(|(_, v)| v)
     }
 
-    pub fn put_version(&mut self, version: Version) {
+    pub(crate) fn put_version(&mut self, version: Version) {
         let key = (
             version.kind,
             version.template.clone(),
@@ -256,7 +256,7 @@ impl Partition {
         self.versions.insert(key, version);
     }
 
-    pub fn remove_version(&mut self, key: &VersionKey) -> Option<Version> {
+    pub(crate) fn remove_version(&mut self, key: &VersionKey) -> Option<Version> {
         let removed = self.versions.remove(key)?;
         if let Some(token) = &removed.client_token {
             let token_key = (removed.kind, token.token.clone());
@@ -270,7 +270,7 @@ impl Partition {
 
 /// One change in the log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Record {
+pub(crate) enum Record {
     PutTemplate {
         partition: PartitionKey,
         template: Template,
@@ -299,11 +299,11 @@ pub enum Record {
 /// Everything the endpoint knows.
 #[derive(Debug, Default, Clone)]
 pub struct State {
-    pub partitions: HashMap<PartitionKey, Partition>,
+    pub(crate) partitions: HashMap<PartitionKey, Partition>,
 }
 
 impl State {
-    pub fn apply(&mut self, record: Record) {
+    pub(crate) fn apply(&mut self, record: Record) {
         match record {
             Record::PutTemplate {
                 partition,
@@ -438,7 +438,7 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 
 impl Log {
     /// Opens (creating if needed) the log in `dir`, returning it and the state it holds.
-    pub fn open(dir: &Path) -> Result<(Log, State), StoreError> {
+    pub(crate) fn open(dir: &Path) -> Result<(Log, State), StoreError> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         let path = dir.join(LOG_FILE);
         let mut state = match std::fs::read(&path) {
@@ -487,7 +487,7 @@ impl Log {
 
     /// Appends one transaction and fsyncs it. After a failure the log refuses further writes,
     /// since the file may end in a partial line.
-    pub fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+    pub(crate) fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }

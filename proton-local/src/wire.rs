@@ -5,9 +5,9 @@ use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::Value;
 
 /// `X-Amz-Target` prefix of every Proton operation.
-pub const TARGET_PREFIX: &str = "AwsProton20200720.";
+pub(crate) const TARGET_PREFIX: &str = "AwsProton20200720.";
 /// The only content type awsJson1_0 requests and responses use.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// The operations this endpoint implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,7 +95,7 @@ impl Operation {
     }
 
     /// Looks an operation up by its name (without the target prefix).
-    pub fn from_name(name: &str) -> Option<Operation> {
+    pub(crate) fn from_name(name: &str) -> Option<Operation> {
         Operation::ALL.into_iter().find(|op| op.name() == name)
     }
 
@@ -159,7 +159,7 @@ impl Operation {
     }
 
     /// Whether the operation changes state (and so must be persisted before answering).
-    pub fn is_mutating(self) -> bool {
+    pub(crate) fn is_mutating(self) -> bool {
         !matches!(
             self,
             Operation::GetEnvironmentTemplate
@@ -214,7 +214,7 @@ impl ErrorKind {
     }
 
     /// HTTP status codes as the Smithy model's `httpError` traits give them.
-    pub fn status(self) -> StatusCode {
+    pub(crate) fn status(self) -> StatusCode {
         match self {
             ErrorKind::Validation
             | ErrorKind::UnknownOperation
@@ -238,29 +238,29 @@ impl ErrorKind {
 #[error("{}: {message}", kind.type_name())]
 pub struct ApiError {
     pub kind: ErrorKind,
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl ApiError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         ApiError {
             kind,
             message: message.into(),
         }
     }
-    pub fn validation(message: impl Into<String>) -> Self {
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
         ApiError::new(ErrorKind::Validation, message)
     }
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         ApiError::new(ErrorKind::ResourceNotFound, message)
     }
-    pub fn conflict(message: impl Into<String>) -> Self {
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
         ApiError::new(ErrorKind::Conflict, message)
     }
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         ApiError::new(ErrorKind::InternalServer, message)
     }
-    pub fn serialization(message: impl Into<String>) -> Self {
+    pub(crate) fn serialization(message: impl Into<String>) -> Self {
         ApiError::new(ErrorKind::Serialization, message)
     }
 }
@@ -280,13 +280,13 @@ fn with_common_headers(status: StatusCode, body: Vec<u8>, request_id: &str) -> R
 }
 
 /// A 200 response carrying `body`.
-pub fn success_response(body: &Value, request_id: &str) -> Response<Body> {
+pub(crate) fn success_response(body: &Value, request_id: &str) -> Response<Body> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     with_common_headers(StatusCode::OK, bytes, request_id)
 }
 
 /// An error response: status from the shape, `__type` + `message` body and `X-Amzn-Errortype`.
-pub fn error_response(error: &ApiError, request_id: &str) -> Response<Body> {
+pub(crate) fn error_response(error: &ApiError, request_id: &str) -> Response<Body> {
     let body = serde_json::json!({
         "__type": error.kind.type_name(),
         "message": error.message,
@@ -301,7 +301,7 @@ pub fn error_response(error: &ApiError, request_id: &str) -> Response<Body> {
 }
 
 /// Epoch milliseconds as the epoch-seconds JSON number awsJson1_0 uses for timestamps.
-pub fn timestamp(millis: u64) -> Value {
+pub(crate) fn timestamp(millis: u64) -> Value {
     // Whole seconds are sent as integers, others with millisecond precision.
     if millis.is_multiple_of(1000) {
         Value::from(millis / 1000)

@@ -1,0 +1,160 @@
+//! The operation engine: one `Engine` holding state and log behind one lock, and the one
+//! dispatch from an operation to its handler. Each resource family's handlers live in their
+//! own file:
+//!
+//! - `templates`: Create/Get/Update/Delete/List of environment and service templates;
+//! - `create_version`: CreateEnvironmentTemplateVersion/CreateServiceTemplateVersion
+//!   (numbering, bundle registration, client-token idempotency, the version quota);
+//! - `versions`: Get/Update/Delete/List of template versions;
+//! - `version_rules`: the recommended version, compatible-template checks and delete refusals;
+//! - `tags`: TagResource, UntagResource, ListTagsForResource;
+//! - `render`: ARNs, the JSON shapes answered and the not-found errors.
+
+mod create_version;
+mod render;
+mod tags;
+mod templates;
+mod version_rules;
+mod versions;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+use crate::store::{Kind, Log, PartitionKey, Record, State, StoreError};
+use crate::wire::{ApiError, Operation};
+
+/// Settings the operations depend on.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub account_id: String,
+    pub bundle_dir: Option<PathBuf>,
+    pub registration_delay_ms: u64,
+}
+
+/// What an operation did besides answering.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Effects {
+    pub(crate) version_created: bool,
+}
+
+struct Inner {
+    state: State,
+    log: Option<Log>,
+}
+
+/// The state machine behind the API. One lock guards state and log so the log's order is the
+/// order in which changes were made; bundle reads happen outside it.
+pub struct Engine {
+    config: EngineConfig,
+    inner: Mutex<Inner>,
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn store_failure(e: StoreError) -> ApiError {
+    tracing::error!(error = %e, "failed to persist a change");
+    ApiError::internal("An internal error occurred while persisting the change.")
+}
+
+fn kind_of(op: Operation) -> Kind {
+    match op {
+        Operation::CreateServiceTemplate
+        | Operation::GetServiceTemplate
+        | Operation::UpdateServiceTemplate
+        | Operation::DeleteServiceTemplate
+        | Operation::ListServiceTemplates
+        | Operation::CreateServiceTemplateVersion
+        | Operation::GetServiceTemplateVersion
+        | Operation::UpdateServiceTemplateVersion
+        | Operation::DeleteServiceTemplateVersion
+        | Operation::ListServiceTemplateVersions => Kind::Service,
+        _ => Kind::Environment,
+    }
+}
+
+impl Engine {
+    /// An engine over `state`, persisting to `log` when given.
+    pub fn new(config: EngineConfig, state: State, log: Option<Log>) -> Engine {
+        Engine {
+            config,
+            inner: Mutex::new(Inner { state, log }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies `records` to state and log while `inner` is locked.
+    fn commit(inner: &mut Inner, records: Vec<Record>) -> Result<(), ApiError> {
+        if let Some(log) = inner.log.as_mut() {
+            log.append(&records).map_err(store_failure)?;
+        }
+        for record in records {
+            inner.state.apply(record);
+        }
+        Ok(())
+    }
+
+    /// Handles one operation for the caller's (region, account).
+    pub fn handle(
+        &self,
+        op: Operation,
+        region: &str,
+        body: &Map<String, Value>,
+    ) -> Result<(Value, Effects), ApiError> {
+        let pk = PartitionKey {
+            region: region.to_string(),
+            account: self.config.account_id.clone(),
+        };
+        let kind = kind_of(op);
+        let no_effects = |v: Value| (v, Effects::default());
+        match op {
+            Operation::CreateEnvironmentTemplate | Operation::CreateServiceTemplate => {
+                self.create_template(&pk, kind, body).map(no_effects)
+            }
+            Operation::GetEnvironmentTemplate | Operation::GetServiceTemplate => {
+                self.get_template(&pk, kind, body).map(no_effects)
+            }
+            Operation::UpdateEnvironmentTemplate | Operation::UpdateServiceTemplate => {
+                self.update_template(&pk, kind, body).map(no_effects)
+            }
+            Operation::DeleteEnvironmentTemplate | Operation::DeleteServiceTemplate => {
+                self.delete_template(&pk, kind, body).map(no_effects)
+            }
+            Operation::ListEnvironmentTemplates | Operation::ListServiceTemplates => {
+                self.list_templates(&pk, kind, body).map(no_effects)
+            }
+            Operation::CreateEnvironmentTemplateVersion
+            | Operation::CreateServiceTemplateVersion => self.create_version(&pk, kind, body),
+            Operation::GetEnvironmentTemplateVersion | Operation::GetServiceTemplateVersion => {
+                self.get_version(&pk, kind, body).map(no_effects)
+            }
+            Operation::UpdateEnvironmentTemplateVersion
+            | Operation::UpdateServiceTemplateVersion => {
+                self.update_version(&pk, kind, body).map(no_effects)
+            }
+            Operation::DeleteEnvironmentTemplateVersion
+            | Operation::DeleteServiceTemplateVersion => {
+                self.delete_version(&pk, kind, body).map(no_effects)
+            }
+            Operation::ListEnvironmentTemplateVersions | Operation::ListServiceTemplateVersions => {
+                self.list_versions(&pk, kind, body).map(no_effects)
+            }
+            Operation::TagResource => self.tag_resource(&pk, body).map(no_effects),
+            Operation::UntagResource => self.untag_resource(&pk, body).map(no_effects),
+            Operation::ListTagsForResource => self.list_tags(&pk, body).map(no_effects),
+        }
+    }
+}
