@@ -266,7 +266,7 @@ fn patterns_match_as_the_model_does() {
     }
     // The look-alikes the issue names are refused at plan time.
     let arn = terraform_provider_proton::resources::template::arn_validators();
-    let version = terraform_provider_proton::resources::template_version::version_part_validator();
+    let version = terraform_provider_proton::resources::validators::version_part_validator();
     let refuses = |validator: &Validator, s: &str| match validator {
         Validator::Pattern { regex, .. } => !regex.is_match(s),
         _ => panic!("not a pattern"),

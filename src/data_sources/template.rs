@@ -15,7 +15,8 @@ use crate::proton::TemplateKind;
 use crate::resources::kind::KindSpec;
 use crate::resources::tags;
 use crate::resources::template::template_state;
-use crate::resources::template_version::{bounded, template_name_validators};
+use crate::resources::template_version::bounded;
+use crate::resources::validators::template_name_validators;
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 

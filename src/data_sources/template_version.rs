@@ -14,14 +14,16 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::SOURCE_TAG;
 use crate::proton::{
     rfc3339, ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey,
 };
+use crate::resources::attrs::optional_string;
 use crate::resources::kind::KindSpec;
 use crate::resources::tags;
-use crate::resources::template_version::{
-    bounded, template_name_validators, version_part_length_validator, version_part_validator,
-    SOURCE_TAG,
+use crate::resources::template_version::bounded;
+use crate::resources::validators::{
+    template_name_validators, version_part_length_validator, version_part_validator,
 };
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -91,10 +93,6 @@ impl VersionData {
             provider,
         }
     }
-}
-
-fn optional_string(value: Option<&str>) -> Value {
-    value.map(Value::string).unwrap_or(Value::Null)
 }
 
 /// The data source's values for `version`.

@@ -15,9 +15,11 @@ use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{Type, Value};
 use crate::proton::{rfc3339, ProtonError, TemplateKind, TemplateVersionSummary};
+use crate::resources::attrs::optional_string;
 use crate::resources::kind::KindSpec;
-use crate::resources::template_version::{
-    bounded, template_name_validators, version_part_length_validator, version_part_validator,
+use crate::resources::template_version::bounded;
+use crate::resources::validators::{
+    template_name_validators, version_part_length_validator, version_part_validator,
 };
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -87,10 +89,6 @@ impl VersionsData {
             provider,
         }
     }
-}
-
-fn optional_string(value: Option<&str>) -> Value {
-    value.map(Value::string).unwrap_or(Value::Null)
 }
 
 fn summary_value(version: &TemplateVersionSummary) -> Value {

@@ -1,8 +1,10 @@
 //! The provider's resource types, one module each, and what they share.
 
+pub mod attrs;
 mod import_scope;
 pub mod kind;
 pub mod service_template_version;
 pub mod tags;
 pub mod template;
 pub mod template_version;
+pub mod validators;

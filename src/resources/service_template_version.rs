@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use super::attrs::compatible_value;
 use super::kind::VersionExtras;
-use super::template_version::{
-    compatible_value, template_name_validators, version_part_length_validator,
-    version_part_validator,
+use super::validators::{
+    template_name_validators, version_part_length_validator, version_part_validator,
 };
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Validator};
 use crate::plugin::value::{Type, Value};

@@ -35,10 +35,12 @@ use crate::proton::{
     rfc3339, CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
     UpdateTemplateInput,
 };
+use crate::resources::attrs::{keep_planned, optional_string, str_attr};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::KindSpec;
 use crate::resources::tags;
-use crate::resources::template_version::{bounded, template_name_validators};
+use crate::resources::template_version::bounded;
+use crate::resources::validators::template_name_validators;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -183,14 +185,6 @@ impl TemplateResource {
     }
 }
 
-fn str_attr<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
-    value.get_attr(name).and_then(Value::as_str)
-}
-
-fn optional_string(value: Option<&str>) -> Value {
-    value.map(Value::string).unwrap_or(Value::Null)
-}
-
 /// Proton reports an empty description as none: keep the user's `""`.
 fn description_value(remote: Option<&str>, base: &Value) -> Value {
     match (
@@ -244,16 +238,6 @@ pub fn template_state(
         ("tags_all", tags::to_value(tags_all)),
         ("timeouts", base_attr("timeouts")),
     ])
-}
-
-/// Sets each of `names` in `state` to its planned value, where that is known.
-pub(crate) fn keep_planned(state: &mut Value, planned: &Value, names: &[&str]) {
-    for name in names {
-        match (planned.get_attr(name), state.get_attr_mut(name)) {
-            (Some(value), Some(slot)) if value.is_wholly_known() => *slot = value.clone(),
-            _ => {}
-        }
-    }
 }
 
 /// The diagnostic for a failed Proton call.

@@ -32,46 +32,22 @@ use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::create::create_version;
 use crate::proton::delete::{delete_version, sweep};
 use crate::proton::{
-    rfc3339, wait_registered, CompatibleEnvironmentTemplate, CreateVersionInput, ProtonError,
-    TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey, VersionStatus,
-    DEFERRED_DELETE_TAG,
+    rfc3339, wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
+    UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
 };
+use crate::resources::attrs::{keep_planned, optional_string, str_attr};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::KindSpec;
 use crate::resources::tags;
-use crate::resources::template::keep_planned;
+use crate::resources::validators::{
+    template_name_validators, version_part_length_validator, version_part_validator,
+};
 
 pub use crate::proton::SOURCE_TAG;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-
-/// Proton's `ResourceName`.
-pub fn template_name_validators() -> [Validator; 2] {
-    [
-        Validator::Length { min: 1, max: 100 },
-        Validator::pattern(
-            "^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$",
-            "must start with a letter or digit and contain only letters, digits, `_` and `-`",
-        ),
-    ]
-}
-
-/// Proton's `TemplateVersionPart`: the form of the number (with
-/// [`version_part_length_validator`] for its length, so that a number that is
-/// too long is not reported as malformed).
-pub fn version_part_validator() -> Validator {
-    Validator::pattern(
-        "^(0|[1-9][0-9]*)$",
-        "must be a whole number without leading zeros, such as \"1\"",
-    )
-}
-
-/// Proton's `TemplateVersionPart` is at most 20 digits long.
-pub fn version_part_length_validator() -> Validator {
-    Validator::Length { min: 1, max: 20 }
-}
 
 /// The attributes and blocks both version resources have, in alphabetical
 /// order; `extra_attributes` and `extra_blocks` are merged in.
@@ -178,14 +154,6 @@ impl TemplateVersionResource {
             provider,
         }
     }
-}
-
-fn str_attr<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
-    value.get_attr(name).and_then(Value::as_str)
-}
-
-fn optional_string(value: Option<&str>) -> Value {
-    value.map(Value::string).unwrap_or(Value::Null)
 }
 
 /// `source.s3.bucket` and `source.s3.key`.
@@ -742,12 +710,4 @@ impl Resource for TemplateVersionResource {
         }
         Ok(vec![stub])
     }
-}
-
-/// A compatible environment template as a block value.
-pub fn compatible_value(template: &CompatibleEnvironmentTemplate) -> Value {
-    Value::object([
-        ("major_version", Value::string(&template.major_version)),
-        ("template_name", Value::string(&template.template_name)),
-    ])
 }
