@@ -15,11 +15,9 @@ use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::SOURCE_TAG;
-use crate::proton::{
-    rfc3339, ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey,
-};
-use crate::resources::attrs::optional_string;
+use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey};
 use crate::resources::kind::KindSpec;
+use crate::resources::reported::version_attributes;
 use crate::resources::tags;
 use crate::resources::template_version::bounded;
 use crate::resources::validators::{
@@ -100,36 +98,8 @@ fn version_values(
     version: &TemplateVersion,
     tags: &BTreeMap<String, String>,
 ) -> BTreeMap<String, Value> {
-    let mut values: BTreeMap<String, Value> = [
-        ("arn", Value::string(&version.arn)),
-        ("created_at", Value::string(rfc3339(version.created_at))),
-        (
-            "description",
-            optional_string(version.description.as_deref()),
-        ),
-        ("id", Value::string(version.key().to_string())),
-        (
-            "last_modified_at",
-            Value::string(rfc3339(version.last_modified_at)),
-        ),
-        ("major_version", Value::string(&version.major_version)),
-        ("minor_version", Value::string(&version.minor_version)),
-        (
-            "recommended_minor_version",
-            optional_string(version.recommended_minor_version.as_deref()),
-        ),
-        ("schema", optional_string(version.schema.as_deref())),
-        ("status", Value::string(version.status.as_str())),
-        (
-            "status_message",
-            optional_string(version.status_message.as_deref()),
-        ),
-        ("tags", tags::to_value(tags)),
-        ("template_name", Value::string(&version.template_name)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let mut values = version_attributes(version);
+    values.insert("tags".to_string(), tags::to_value(tags));
     (KindSpec::of(version.kind).version_extras.data_source_values)(version, &mut values);
     values
 }

@@ -14,9 +14,9 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{Type, Value};
-use crate::proton::{rfc3339, ProtonError, TemplateKind, TemplateVersionSummary};
-use crate::resources::attrs::optional_string;
+use crate::proton::{ProtonError, TemplateKind, TemplateVersionSummary};
 use crate::resources::kind::KindSpec;
+use crate::resources::reported::summary_attributes;
 use crate::resources::template_version::bounded;
 use crate::resources::validators::{
     template_name_validators, version_part_length_validator, version_part_validator,
@@ -92,29 +92,7 @@ impl VersionsData {
 }
 
 fn summary_value(version: &TemplateVersionSummary) -> Value {
-    Value::object([
-        ("arn", Value::string(&version.arn)),
-        ("created_at", Value::string(rfc3339(version.created_at))),
-        (
-            "description",
-            optional_string(version.description.as_deref()),
-        ),
-        (
-            "last_modified_at",
-            Value::string(rfc3339(version.last_modified_at)),
-        ),
-        ("major_version", Value::string(&version.major_version)),
-        ("minor_version", Value::string(&version.minor_version)),
-        (
-            "recommended_minor_version",
-            optional_string(version.recommended_minor_version.as_deref()),
-        ),
-        ("status", Value::string(version.status.as_str())),
-        (
-            "status_message",
-            optional_string(version.status_message.as_deref()),
-        ),
-    ])
+    Value::Object(summary_attributes(version))
 }
 
 #[async_trait::async_trait]

@@ -72,16 +72,30 @@ fn update_input(prior: &Value, planned: &Value, input: &mut UpdateVersionInput) 
     }
 }
 
+fn compatible_set(version: &TemplateVersion) -> Value {
+    Value::Set(
+        version
+            .compatible_environment_templates
+            .iter()
+            .map(compatible_value)
+            .collect(),
+    )
+}
+
+fn component_sources_set(version: &TemplateVersion) -> Value {
+    Value::Set(
+        version
+            .supported_component_sources
+            .iter()
+            .map(Value::string)
+            .collect(),
+    )
+}
+
 fn resource_state(version: &TemplateVersion, base: &Value, state: &mut BTreeMap<String, Value>) {
     state.insert(
         "compatible_environment_template".into(),
-        Value::Set(
-            version
-                .compatible_environment_templates
-                .iter()
-                .map(compatible_value)
-                .collect(),
-        ),
+        compatible_set(version),
     );
     // An unset attribute stays null while Proton reports none.
     let sources = if version.supported_component_sources.is_empty()
@@ -91,13 +105,7 @@ fn resource_state(version: &TemplateVersion, base: &Value, state: &mut BTreeMap<
     {
         Value::Null
     } else {
-        Value::Set(
-            version
-                .supported_component_sources
-                .iter()
-                .map(Value::string)
-                .collect(),
-        )
+        component_sources_set(version)
     };
     state.insert("supported_component_sources".into(), sources);
 }
@@ -159,22 +167,10 @@ fn data_source_attributes() -> Vec<Attribute> {
 fn data_source_values(version: &TemplateVersion, values: &mut BTreeMap<String, Value>) {
     values.insert(
         "compatible_environment_template".into(),
-        Value::Set(
-            version
-                .compatible_environment_templates
-                .iter()
-                .map(compatible_value)
-                .collect(),
-        ),
+        compatible_set(version),
     );
     values.insert(
         "supported_component_sources".into(),
-        Value::Set(
-            version
-                .supported_component_sources
-                .iter()
-                .map(Value::string)
-                .collect(),
-        ),
+        component_sources_set(version),
     );
 }

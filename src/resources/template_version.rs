@@ -32,12 +32,13 @@ use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::create::create_version;
 use crate::proton::delete::{delete_version, sweep};
 use crate::proton::{
-    rfc3339, wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
+    wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
     UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
 };
 use crate::resources::attrs::{keep_planned, optional_string, str_attr};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::KindSpec;
+use crate::resources::reported::version_attributes;
 use crate::resources::tags;
 use crate::resources::validators::{
     template_name_validators, version_part_length_validator, version_part_validator,
@@ -267,37 +268,18 @@ impl TemplateVersionResource {
             (None, Some("")) => Value::string(""),
             (description, _) => optional_string(description.as_deref()),
         };
-        let mut state: BTreeMap<String, Value> = [
-            ("arn", Value::string(&version.arn)),
-            ("created_at", Value::string(rfc3339(version.created_at))),
-            ("description", description),
-            ("id", Value::string(version.key().to_string())),
-            (
-                "last_modified_at",
-                Value::string(rfc3339(version.last_modified_at)),
-            ),
-            ("major_version", Value::string(&version.major_version)),
-            ("minor_version", Value::string(&version.minor_version)),
-            (
-                "recommended_minor_version",
-                optional_string(version.recommended_minor_version.as_deref()),
-            ),
-            ("schema", optional_string(version.schema.as_deref())),
-            ("skip_destroy", base_attr("skip_destroy")),
-            ("source", base_attr("source")),
-            ("status", Value::string(version.status.as_str())),
-            (
-                "status_message",
-                optional_string(version.status_message.as_deref()),
-            ),
-            ("tags", tags),
-            ("tags_all", tags::to_value(tags_all)),
-            ("template_name", Value::string(&version.template_name)),
-            ("timeouts", base_attr("timeouts")),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        let mut state = version_attributes(version);
+        state.extend(
+            [
+                ("description", description),
+                ("skip_destroy", base_attr("skip_destroy")),
+                ("source", base_attr("source")),
+                ("tags", tags),
+                ("tags_all", tags::to_value(tags_all)),
+                ("timeouts", base_attr("timeouts")),
+            ]
+            .map(|(name, value)| (name.to_string(), value)),
+        );
         (self.spec.version_extras.resource_state)(version, base, &mut state);
         Value::Object(state)
     }
