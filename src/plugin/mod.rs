@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod diag;
 pub mod handshake;
+pub mod lifecycle;
 pub mod logging;
 pub mod plan;
 pub mod proto;
@@ -13,3 +14,4 @@ pub mod serve;
 pub mod server;
 pub mod tls;
 pub mod value;
+mod wire;
