@@ -1,5 +1,5 @@
 //! The tfplugin6 `Provider` gRPC service: for each RPC it finds the resource
-//! or data source, converts the request through [`wire`], drives the
+//! or data source, converts the request through `wire`, drives the
 //! resource, and lets [`plan`](super::plan) and [`lifecycle`] decide what the
 //! answer holds. RPCs we do not implement (functions, ephemeral resources,
 //! identity, list, actions, state stores) answer `Unimplemented`; no

@@ -2,8 +2,8 @@
 //! validators attached to them, with the implied value type of each block.
 //!
 //! This module owns the data model only. Checking values against validators
-//! lives in [`validate`] (with the regex cache it needs), Go durations in
-//! [`duration`], and the protocol form of a schema in `plugin::wire`. It
+//! lives in `validate` (with the regex cache it needs), Go durations in
+//! `duration`, and the protocol form of a schema in `plugin::wire`. It
 //! imports the value model and diagnostics, never protobuf.
 
 use std::time::Duration;

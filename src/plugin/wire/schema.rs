@@ -14,7 +14,7 @@ pub(crate) fn schema(schema: &Schema) -> pb::Schema {
 }
 
 impl Schema {
-    /// The protocol form, as Terraform receives it (see [`schema`]).
+    /// The protocol form, as GetProviderSchema sends it.
     pub fn to_proto(&self) -> pb::Schema {
         schema(self)
     }
