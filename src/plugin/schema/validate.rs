@@ -18,6 +18,22 @@ use crate::plugin::value::{AttributePath, Value};
 /// Checks one value against `validators`, reporting problems at `path` with
 /// the same messages schema validation gives an attribute there. Null and
 /// unknown values pass: Terraform validates again once they are known.
+///
+/// ```
+/// use terraform_provider_proton::plugin::diag::Diagnostics;
+/// use terraform_provider_proton::plugin::schema::{validate_value, Validator};
+/// use terraform_provider_proton::plugin::value::{AttributePath, Value};
+///
+/// let validators = [
+///     Validator::Length { min: 1, max: 100 },
+///     Validator::pattern("^[a-z-]+$", "must be lowercase letters and dashes"),
+/// ];
+/// let mut diags = Diagnostics::new();
+/// validate_value(&Value::string("my-template"), &validators, &AttributePath::root(), &mut diags);
+/// assert!(!diags.has_errors());
+/// validate_value(&Value::string("My template"), &validators, &AttributePath::root(), &mut diags);
+/// assert!(diags.has_errors());
+/// ```
 pub fn validate_value(
     value: &Value,
     validators: &[Validator],
