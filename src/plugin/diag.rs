@@ -1,7 +1,9 @@
-//! Diagnostics: how every user-facing problem reaches Terraform.
+//! Diagnostics: how every user-facing problem reaches Terraform. The model
+//! only; `plugin::wire` gives it its protocol form. Imports values and the
+//! codec's error type.
 
-use super::proto::tfplugin6 as pb;
-use super::value::{AttributePath, PathStep};
+use super::codec::CodecError;
+use super::value::AttributePath;
 
 /// Error or warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,47 +94,18 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
-    /// The protocol form.
-    pub fn into_proto(self) -> Vec<pb::Diagnostic> {
-        self.0.into_iter().map(Diagnostic::into_proto).collect()
+    /// A value Terraform sent or the provider built did not fit the schema's
+    /// type: a provider bug or a Terraform version speaking differently.
+    pub fn from_codec_error(summary: &str, err: &CodecError) -> Self {
+        Self::from_error(
+            summary,
+            format!("{err}. This is a bug in the provider or an incompatible Terraform version."),
+        )
     }
 }
 
 impl From<Diagnostic> for Diagnostics {
     fn from(diagnostic: Diagnostic) -> Self {
         Self(vec![diagnostic])
-    }
-}
-
-impl Diagnostic {
-    /// The protocol form. Severity is always set: Terraform ignores INVALID.
-    pub fn into_proto(self) -> pb::Diagnostic {
-        pb::Diagnostic {
-            severity: match self.severity {
-                Severity::Error => pb::diagnostic::Severity::Error,
-                Severity::Warning => pb::diagnostic::Severity::Warning,
-            } as i32,
-            summary: self.summary,
-            detail: self.detail,
-            attribute: self.attribute.map(|path| path_to_proto(&path)),
-        }
-    }
-}
-
-/// An attribute path in the protocol form.
-pub fn path_to_proto(path: &AttributePath) -> pb::AttributePath {
-    use pb::attribute_path::step::Selector;
-    pb::AttributePath {
-        steps: path
-            .0
-            .iter()
-            .map(|step| pb::attribute_path::Step {
-                selector: Some(match step {
-                    PathStep::Attribute(name) => Selector::AttributeName(name.clone()),
-                    PathStep::ElementKeyString(key) => Selector::ElementKeyString(key.clone()),
-                    PathStep::ElementKeyInt(index) => Selector::ElementKeyInt(*index),
-                }),
-            })
-            .collect(),
     }
 }

@@ -1,9 +1,23 @@
 //! Protocol plumbing: everything Terraform's plugin protocol needs, and
 //! nothing about Proton. Resources plug in through [`provider`]'s traits.
+//!
+//! Three layers, imported downwards only:
+//! - the model: [`value`], [`codec`], [`diag`], [`schema`] and the resource
+//!   traits in [`provider`];
+//! - the engine, pure functions over the model: [`plan`] (what a plan holds)
+//!   and [`lifecycle`] (what apply, refresh, import, upgrade and data source
+//!   reads answer);
+//! - the wire: `wire` converts protobuf ⇄ model, [`server`] is the tfplugin6
+//!   gRPC service, [`serve`] runs the process (with go-plugin's services),
+//!   [`handshake`], [`tls`] and [`logging`] the rest of the process contract.
+//!
+//! The generated tfplugin6 types ([`proto`]) are imported only by `wire` and
+//! [`server`]; go-plugin's only by [`serve`].
 
 pub mod codec;
 pub mod diag;
 pub mod handshake;
+pub mod lifecycle;
 pub mod logging;
 pub mod plan;
 pub mod proto;
@@ -13,3 +27,4 @@ pub mod serve;
 pub mod server;
 pub mod tls;
 pub mod value;
+mod wire;

@@ -9,6 +9,10 @@
 //! - requires-replace paths are reported only where prior and plan differ,
 //!   sorted and without duplicates, so plans are deterministic;
 //! - apply results keep every known planned value and contain no unknowns.
+//!
+//! What apply, refresh and import answer is decided in [`super::lifecycle`],
+//! which uses [`reconcile_applied`]. Imports the model (values, diagnostics,
+//! schemas, the resource trait); never protobuf.
 
 use super::diag::Diagnostics;
 use super::provider::{Resource, ResourcePlan};

@@ -22,7 +22,6 @@ use super::proto::goplugin::{
     grpc_stdio_server::{GrpcStdio, GrpcStdioServer},
     ConnInfo, StdioData,
 };
-use super::proto::tfplugin6::provider_server::ProviderServer;
 use super::provider::Provider;
 use super::server::ProviderService;
 use super::tls::ServerTls;
@@ -190,9 +189,7 @@ pub async fn serve_on(
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
 
-    let provider_service = ProviderServer::new(ProviderService::new(provider))
-        .max_decoding_message_size(MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_MESSAGE_SIZE);
+    let provider_service = ProviderService::new(provider).into_grpc(MAX_MESSAGE_SIZE);
     let incoming = accept_connections(
         listener,
         tls.map(|t| TlsAcceptor::from(t.config)),

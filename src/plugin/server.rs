@@ -1,8 +1,13 @@
-//! The tfplugin6 `Provider` gRPC service: decodes requests against the
-//! schemas, drives the provider's resources through the plan engine, and
-//! turns every problem into diagnostics. RPCs we do not implement (functions,
-//! ephemeral resources, identity, list, actions, state stores) answer
-//! `Unimplemented`; no capability for them is advertised.
+//! The tfplugin6 `Provider` gRPC service: for each RPC it finds the resource
+//! or data source, converts the request through `wire`, drives the
+//! resource, and lets [`plan`](super::plan) and [`lifecycle`] decide what the
+//! answer holds. RPCs we do not implement (functions, ephemeral resources,
+//! identity, list, actions, state stores) answer `Unimplemented`; no
+//! capability for them is advertised.
+//!
+//! With `wire`, the only importer of the generated tfplugin6 types. It owns
+//! the StopProvider signal and the response shapes; it decides no lifecycle
+//! rule itself, except the two about bytes listed in [`lifecycle`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,13 +15,13 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
-use super::codec::{self, CodecError};
-use super::diag::{path_to_proto, Diagnostics};
-use super::plan::{plan_change, reconcile_applied};
+use super::diag::Diagnostics;
+use super::lifecycle::{self, Applied, ApplyAction, Refreshed};
+use super::plan::plan_change;
 use super::proto::tfplugin6 as pb;
-use super::provider::{DataSource, OpContext, Provider, ReadOutcome, Resource};
-use super::schema::{Block, Schema};
-use super::value::{AttributePath, Type, Value};
+use super::provider::{DataSource, OpContext, Provider, Resource};
+use super::value::{Type, Value};
+use super::wire::{self, decode, encode};
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
@@ -99,14 +104,14 @@ impl ProviderService {
             })
             .collect();
         let schema_response = pb::get_provider_schema::Response {
-            provider: Some(provider.schema().to_proto()),
+            provider: Some(wire::schema(provider.schema())),
             resource_schemas: resources
                 .iter()
-                .map(|(name, entry)| (name.to_string(), entry.resource.schema().to_proto()))
+                .map(|(name, entry)| (name.to_string(), wire::schema(entry.resource.schema())))
                 .collect(),
             data_source_schemas: data_sources
                 .iter()
-                .map(|(name, entry)| (name.to_string(), entry.data_source.schema().to_proto()))
+                .map(|(name, entry)| (name.to_string(), wire::schema(entry.data_source.schema())))
                 .collect(),
             server_capabilities: Some(server_capabilities()),
             ..Default::default()
@@ -119,6 +124,13 @@ impl ProviderService {
             schema_response,
             stop: StopSignal::default(),
         }
+    }
+
+    /// The tonic service, accepting and sending messages up to `max_message_size`.
+    pub fn into_grpc(self, max_message_size: usize) -> pb::provider_server::ProviderServer<Self> {
+        pb::provider_server::ProviderServer::new(self)
+            .max_decoding_message_size(max_message_size)
+            .max_encoding_message_size(max_message_size)
     }
 
     fn context(&self) -> OpContext {
@@ -156,38 +168,6 @@ fn server_capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities::default()
 }
 
-/// Decodes a DynamicValue: msgpack when present, else JSON, else null.
-fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
-    let Some(value) = value else {
-        return Ok(Value::Null);
-    };
-    let decoded = if !value.msgpack.is_empty() {
-        codec::decode_msgpack(&value.msgpack, ty)
-    } else if !value.json.is_empty() {
-        codec::decode_json(&value.json, ty)
-    } else {
-        Ok(Value::Null)
-    };
-    decoded.map_err(|err| codec_diagnostics(&format!("Invalid {what} from Terraform"), &err))
-}
-
-/// Encodes a value as msgpack, the encoding Terraform reads everywhere.
-fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
-    codec::encode_msgpack(value, ty)
-        .map(|msgpack| pb::DynamicValue {
-            msgpack,
-            json: Vec::new(),
-        })
-        .map_err(|err| codec_diagnostics("Provider produced a value it cannot encode", &err))
-}
-
-fn codec_diagnostics(summary: &str, err: &CodecError) -> Diagnostics {
-    Diagnostics::from_error(
-        summary,
-        format!("{err}. This is a bug in the provider or an incompatible Terraform version."),
-    )
-}
-
 /// Runs an operation unless StopProvider cancels it first.
 async fn cancellable<T>(
     ctx: &OpContext,
@@ -196,59 +176,7 @@ async fn cancellable<T>(
 ) -> Result<T, Diagnostics> {
     tokio::select! {
         result = work => Ok(result),
-        () = ctx.cancel.cancelled() => Err(Diagnostics::from_error(
-            format!("{action} cancelled"),
-            "Terraform asked the provider to stop (for example after Ctrl-C); the operation was abandoned.",
-        )),
-    }
-}
-
-/// Validation shared by resources and data sources: schema validators, then
-/// the type's own checks.
-fn validate_config(
-    block: &Block,
-    config: &Value,
-    extra: impl FnOnce(&Value, &mut Diagnostics),
-) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    block.validate(config, &AttributePath::root(), &mut diags);
-    extra(config, &mut diags);
-    diags
-}
-
-/// Reads stored JSON state with the current schema, dropping attributes the
-/// schema no longer has (as Terraform does when versions match).
-fn decode_stored_state(json: &[u8], schema: &Schema, ty: &Type) -> Result<Value, Diagnostics> {
-    let mut parsed: serde_json::Value = serde_json::from_slice(json).map_err(|err| {
-        Diagnostics::from_error(
-            "Unreadable resource state",
-            format!("The stored state is not valid JSON: {err}."),
-        )
-    })?;
-    prune_unknown_attributes(&mut parsed, &schema.block);
-    let cleaned = serde_json::to_vec(&parsed)
-        .map_err(|err| Diagnostics::from_error("Unreadable resource state", err.to_string()))?;
-    codec::decode_json(&cleaned, ty)
-        .map_err(|err| codec_diagnostics("Unreadable resource state", &err))
-}
-
-fn prune_unknown_attributes(json: &mut serde_json::Value, block: &Block) {
-    let serde_json::Value::Object(map) = json else {
-        return;
-    };
-    map.retain(|key, _| block.find_attribute(key).is_some() || block.find_block(key).is_some());
-    for nested in &block.blocks {
-        match map.get_mut(&nested.name) {
-            Some(serde_json::Value::Array(items)) => {
-                for item in items {
-                    prune_unknown_attributes(item, &nested.block);
-                }
-            }
-            Some(object @ serde_json::Value::Object(_)) => {
-                prune_unknown_attributes(object, &nested.block);
-            }
-            _ => {}
-        }
+        () = ctx.cancel.cancelled() => Err(lifecycle::cancelled(action)),
     }
 }
 
@@ -264,7 +192,7 @@ trait WithDiagnostics: Default {
     fn diagnostics_mut(&mut self) -> &mut Vec<pb::Diagnostic>;
     fn with_diagnostics(diags: Diagnostics) -> Self {
         let mut response = Self::default();
-        *response.diagnostics_mut() = diags.into_proto();
+        *response.diagnostics_mut() = wire::diagnostics(diags);
         response
     }
 }
@@ -334,9 +262,10 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(config) => config,
             Err(diags) => return Ok(Response::new(failed(diags))),
         };
-        let diags = validate_config(&self.provider.schema().block, &config, |config, diags| {
-            self.provider.validate(config, diags)
-        });
+        let diags =
+            lifecycle::validate_config(&self.provider.schema().block, &config, |config, diags| {
+                self.provider.validate(config, diags)
+            });
         Ok(Response::new(failed(diags)))
     }
 
@@ -348,7 +277,7 @@ impl pb::provider_server::Provider for ProviderService {
         let request = request.into_inner();
         let result = self.resource(&request.type_name).and_then(|entry| {
             let config = decode(request.config.as_ref(), &entry.ty, "resource configuration")?;
-            Ok(validate_config(
+            Ok(lifecycle::validate_config(
                 &entry.resource.schema().block,
                 &config,
                 |config, diags| entry.resource.validate(config, diags),
@@ -369,7 +298,7 @@ impl pb::provider_server::Provider for ProviderService {
                 &entry.ty,
                 "data source configuration",
             )?;
-            Ok(validate_config(
+            Ok(lifecycle::validate_config(
                 &entry.data_source.schema().block,
                 &config,
                 |config, diags| entry.data_source.validate(config, diags),
@@ -385,27 +314,13 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::upgrade_resource_state::Response> {
         let request = request.into_inner();
         let upgraded = self.resource(&request.type_name).and_then(|entry| {
-            let schema = entry.resource.schema();
-            if request.version > schema.version {
-                return Err(Diagnostics::from_error(
-                    "Resource state from a newer provider",
-                    format!(
-                        "The state of this {} was written with schema version {}, but this provider knows only up to {}. Upgrade the provider.",
-                        request.type_name, request.version, schema.version
-                    ),
-                ));
-            }
-            let raw = request.raw_state.unwrap_or_default();
-            let state = if !raw.json.is_empty() {
-                decode_stored_state(&raw.json, schema, &entry.ty)?
-            } else if !raw.flatmap.is_empty() {
-                return Err(Diagnostics::from_error(
-                    "Unsupported legacy state",
-                    "The state is in the flatmap format of Terraform 0.11, which this provider never wrote.",
-                ));
-            } else {
-                Value::Null
-            };
+            let state = lifecycle::upgrade_state(
+                &request.type_name,
+                request.version,
+                wire::stored_state(request.raw_state.as_ref()),
+                entry.resource.schema(),
+                &entry.ty,
+            )?;
             encode(&state, &entry.ty)
         });
         // Terraform substitutes null for a missing upgraded_state, so one is
@@ -445,11 +360,9 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(entry) => entry,
             Err(diags) => return Ok(Response::new(failed(diags))),
         };
-        // On any failure the current state goes back unchanged: a transient
-        // error must never drop an object from state.
         let keep_current = |diags: Diagnostics| pb::read_resource::Response {
             new_state: request.current_state.clone(),
-            diagnostics: diags.into_proto(),
+            diagnostics: wire::diagnostics(diags),
             private: request.private.clone(),
             ..Default::default()
         };
@@ -457,7 +370,7 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(current) => current,
             Err(diags) => return Ok(Response::new(keep_current(diags))),
         };
-        if current.is_null() {
+        if !lifecycle::needs_refresh(&current) {
             return Ok(Response::new(keep_current(Diagnostics::new())));
         }
         let ctx = self.context();
@@ -465,10 +378,9 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(outcome) => outcome,
             Err(diags) => return Ok(Response::new(keep_current(diags))),
         };
-        let new_state = match outcome {
-            ReadOutcome::Found(state) => state,
-            ReadOutcome::Gone => Value::Null,
-            ReadOutcome::Failed(diags) => return Ok(Response::new(keep_current(diags))),
+        let new_state = match lifecycle::after_read(outcome) {
+            Refreshed::State(state) => state,
+            Refreshed::KeepCurrent(diags) => return Ok(Response::new(keep_current(diags))),
         };
         Ok(Response::new(match encode(&new_state, &entry.ty) {
             Ok(encoded) => pb::read_resource::Response {
@@ -500,10 +412,14 @@ impl pb::provider_server::Provider for ProviderService {
             }
             Ok(pb::plan_resource_change::Response {
                 planned_state: Some(encode(&change.planned, &entry.ty)?),
-                requires_replace: change.requires_replace.iter().map(path_to_proto).collect(),
+                requires_replace: change
+                    .requires_replace
+                    .iter()
+                    .map(wire::attribute_path)
+                    .collect(),
                 // Private state passes through untouched.
                 planned_private: request.prior_private.clone(),
-                diagnostics: change.diagnostics.into_proto(),
+                diagnostics: wire::diagnostics(change.diagnostics),
                 ..Default::default()
             })
         });
@@ -534,58 +450,41 @@ impl pb::provider_server::Provider for ProviderService {
                 return Ok(Response::new(pb::apply_resource_change::Response {
                     new_state: request.prior_state,
                     private: request.planned_private,
-                    diagnostics: diags.into_proto(),
+                    diagnostics: wire::diagnostics(diags),
                     ..Default::default()
                 }))
             }
         };
         let ctx = self.context();
         let resource = entry.resource.as_ref();
-        let (new_state, mut diags) = if planned.is_null() {
-            // Delete: success is a null state; failure keeps the object.
-            let diags = resource.delete(&ctx, &prior).await;
-            let state = if diags.has_errors() {
-                prior
-            } else {
-                Value::Null
-            };
-            (state, diags)
-        } else {
-            let outcome = if prior.is_null() {
-                resource.create(&ctx, &planned, &config).await
-            } else {
-                resource.update(&ctx, &prior, &planned, &config).await
-            };
-            let mut diags = outcome.diagnostics;
-            let state = match outcome.state {
-                Some(state) => {
-                    reconcile_applied(&planned, state, &AttributePath::root(), &mut diags)
-                }
-                None if prior.is_null() => {
-                    if !diags.has_errors() {
-                        diags.error(
-                            "Missing resource state after create",
-                            "The provider reported success but returned no state. The object may exist without Terraform tracking it. This is a bug in the provider.",
-                        );
-                    }
-                    Value::Null
-                }
-                // A failed update leaves the object as it was.
-                None => prior,
-            };
-            (state, diags)
+        let Applied {
+            state,
+            mut diagnostics,
+        } = match lifecycle::apply_action(&prior, &planned) {
+            ApplyAction::Delete => {
+                let diags = resource.delete(&ctx, &prior).await;
+                lifecycle::after_delete(prior, diags)
+            }
+            ApplyAction::Create => {
+                let outcome = resource.create(&ctx, &planned, &config).await;
+                lifecycle::after_create(&planned, outcome)
+            }
+            ApplyAction::Update => {
+                let outcome = resource.update(&ctx, &prior, &planned, &config).await;
+                lifecycle::after_update(prior, &planned, outcome)
+            }
         };
-        let new_state = match encode(&new_state, &entry.ty) {
+        let new_state = match encode(&state, &entry.ty) {
             Ok(encoded) => Some(encoded),
             Err(encode_diags) => {
-                diags.extend(encode_diags);
+                diagnostics.extend(encode_diags);
                 request.prior_state
             }
         };
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
             private: request.planned_private,
-            diagnostics: diags.into_proto(),
+            diagnostics: wire::diagnostics(diagnostics),
             ..Default::default()
         }))
     }
@@ -601,13 +500,12 @@ impl pb::provider_server::Provider for ProviderService {
             let ctx = self.context();
             let states =
                 cancellable(&ctx, "Import", entry.resource.import(&ctx, &request.id)).await??;
-            states
-                .iter()
-                .map(|state| {
+            lifecycle::imported_objects(&request.type_name, states)
+                .into_iter()
+                .map(|object| {
                     Ok(pb::import_resource_state::ImportedResource {
-                        // Terraform 1.0 panics on an empty type name.
-                        type_name: request.type_name.clone(),
-                        state: Some(encode(state, &entry.ty)?),
+                        type_name: object.type_name,
+                        state: Some(encode(&object.state, &entry.ty)?),
                         ..Default::default()
                     })
                 })
@@ -631,15 +529,14 @@ impl pb::provider_server::Provider for ProviderService {
         let request = request.into_inner();
         let result = async {
             let entry = self.data_source(&request.type_name)?;
-            let config = decode(request.config.as_ref(), &entry.ty, "data source configuration")?;
+            let config = decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "data source configuration",
+            )?;
             let ctx = self.context();
             let state = cancellable(&ctx, "Read", entry.data_source.read(&ctx, &config)).await??;
-            if !state.is_wholly_known() || state.is_null() {
-                return Err(Diagnostics::from_error(
-                    "Incomplete data source result",
-                    format!("{} returned a null or partly unknown result. This is a bug in the provider.", request.type_name),
-                ));
-            }
+            let state = lifecycle::data_source_result(&request.type_name, state)?;
             encode(&state, &entry.ty)
         }
         .await;
