@@ -27,7 +27,9 @@ use std::time::Duration;
 use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::{timeout_from, timeouts_block, Attribute, Block, Schema, Validator};
+use crate::plugin::schema::{
+    timeout_from, timeouts_block, validate_value, Attribute, Block, Schema, Validator,
+};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::model::ArnScope;
@@ -283,17 +285,13 @@ pub fn parse_import_id(kind: TemplateKind, id: &str) -> Result<String, String> {
     } else {
         id.to_string()
     };
-    let [length, pattern] = template_name_validators();
     let mut diags = Diagnostics::new();
-    for validator in [length, pattern] {
-        Block::new("import")
-            .attribute(Attribute::required("name", Type::String, "n").validate(validator))
-            .validate(
-                &Value::object([("name", Value::string(&name))]),
-                &AttributePath::root(),
-                &mut diags,
-            );
-    }
+    validate_value(
+        &Value::string(&name),
+        &template_name_validators(),
+        &AttributePath::root(),
+        &mut diags,
+    );
     if diags.has_errors() {
         return Err(format!(
             "`{name}` is not a valid template name (letters, digits, `_` and `-`, 1 to 100 characters); {expected}"
