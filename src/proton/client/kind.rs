@@ -1,0 +1,405 @@
+//! The per-kind layer: the only place where environment and service templates differ in the
+//! SDK calls that Proton makes.
+//!
+//! The two kinds' operations have the same shape under different names
+//! (`get_environment_template_version` / `get_service_template_version`, `set_provisioning` /
+//! `set_pipeline_provisioning`, …), and the SDK's builders share no trait. So [`KindApi`] is
+//! implemented once, as the body of `kind_api!`, and instantiated for each kind from a table
+//! of its SDK names. [`api`] is the one `match` on the kind; everything kind-independent
+//! (inputs, messages, pagination, "already gone is success") stays in [`super::ProtonClient`].
+
+use aws_sdk_proton::types::{
+    CompatibleEnvironmentTemplateInput, Provisioning, ServiceTemplateSupportedComponentSourceType,
+    Tag, TemplateVersionSourceInput, TemplateVersionStatus,
+};
+
+use super::Call;
+use crate::proton::convert::ToModel;
+use crate::proton::error::ProtonError;
+use crate::proton::model::{
+    Template, TemplateKind, TemplateVersion, TemplateVersionSummary, VersionKey,
+};
+
+/// The per-kind SDK calls.
+pub(super) fn api(kind: TemplateKind) -> &'static dyn KindApi {
+    match kind {
+        TemplateKind::Environment => &EnvironmentApi,
+        TemplateKind::Service => &ServiceApi,
+    }
+}
+
+/// A Proton operation on templates or versions; [`KindApi::operation`] names it per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Op {
+    CreateVersion,
+    GetVersion,
+    UpdateVersion,
+    DeleteVersion,
+    ListVersions,
+    CreateTemplate,
+    GetTemplate,
+    UpdateTemplate,
+    DeleteTemplate,
+    ListTemplates,
+}
+
+/// The fields only service template versions have. Environment versions never send them;
+/// the client refuses them before the call ([`KindApi::has_service_fields`]).
+#[derive(Debug, Default)]
+pub(super) struct ServiceFields {
+    pub compatible: Option<Vec<CompatibleEnvironmentTemplateInput>>,
+    pub sources: Option<Vec<ServiceTemplateSupportedComponentSourceType>>,
+}
+
+/// A version create, as SDK inputs.
+#[derive(Debug)]
+pub(super) struct NewVersion<'a> {
+    pub template_name: &'a str,
+    pub major_version: Option<String>,
+    pub description: Option<String>,
+    pub source: TemplateVersionSourceInput,
+    pub tags: Option<Vec<Tag>>,
+    pub client_token: Option<String>,
+    pub service: ServiceFields,
+}
+
+/// A version update, as SDK inputs.
+#[derive(Debug)]
+pub(super) struct VersionChange {
+    pub description: Option<String>,
+    pub status: Option<TemplateVersionStatus>,
+    pub service: ServiceFields,
+}
+
+/// A template create, as SDK inputs.
+#[derive(Debug)]
+pub(super) struct NewTemplate<'a> {
+    pub name: &'a str,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub encryption_key: Option<String>,
+    pub provisioning: Option<Provisioning>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// A template update, as SDK inputs.
+#[derive(Debug)]
+pub(super) struct TemplateChange {
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// One page of a listing, and the token Proton gave for the next.
+pub(super) type Page<T> = (Vec<T>, Option<String>);
+
+/// One kind's SDK calls. Each sends one request and converts what came back; `None` is a
+/// response without the expected object, which the caller reports.
+#[async_trait::async_trait]
+pub(super) trait KindApi: Send + Sync {
+    /// The operation's AWS name, e.g. `GetServiceTemplateVersion`.
+    fn operation(&self, op: Op) -> &'static str;
+    /// Whether versions of this kind take compatible environment templates and component
+    /// sources.
+    fn has_service_fields(&self) -> bool;
+
+    async fn create_version(
+        &self,
+        call: &Call<'_>,
+        new: NewVersion<'_>,
+    ) -> Result<Option<TemplateVersion>, ProtonError>;
+    async fn get_version(
+        &self,
+        call: &Call<'_>,
+        key: &VersionKey,
+    ) -> Result<Option<TemplateVersion>, ProtonError>;
+    async fn update_version(
+        &self,
+        call: &Call<'_>,
+        key: &VersionKey,
+        change: VersionChange,
+    ) -> Result<Option<TemplateVersion>, ProtonError>;
+    async fn delete_version(&self, call: &Call<'_>, key: &VersionKey) -> Result<(), ProtonError>;
+    async fn list_versions(
+        &self,
+        call: &Call<'_>,
+        template_name: &str,
+        major: Option<&str>,
+        token: Option<String>,
+    ) -> Result<Page<TemplateVersionSummary>, ProtonError>;
+
+    async fn create_template(
+        &self,
+        call: &Call<'_>,
+        new: NewTemplate<'_>,
+    ) -> Result<Option<Template>, ProtonError>;
+    async fn get_template(
+        &self,
+        call: &Call<'_>,
+        name: &str,
+    ) -> Result<Option<Template>, ProtonError>;
+    async fn update_template(
+        &self,
+        call: &Call<'_>,
+        name: &str,
+        change: TemplateChange,
+    ) -> Result<Option<Template>, ProtonError>;
+    async fn delete_template(&self, call: &Call<'_>, name: &str) -> Result<(), ProtonError>;
+    async fn list_templates(
+        &self,
+        call: &Call<'_>,
+        token: Option<String>,
+    ) -> Result<Page<Template>, ProtonError>;
+}
+
+/// Implements [`KindApi`] for one kind from its SDK names. `service fields` names the
+/// setters only service versions have; without it, those fields are never sent.
+macro_rules! kind_api {
+    (@present) => { false };
+    (@present $setter:ident) => { true };
+    (
+        $api:ident, $Kind:literal,
+        versions: $create_version:ident $get_version:ident $update_version:ident
+            $delete_version:ident $list_versions:ident -> $version:ident,
+        templates: $create_template:ident $get_template:ident $update_template:ident
+            $delete_template:ident $list_templates:ident -> $template:ident,
+        provisioning: $set_provisioning:ident,
+        $(service fields: $set_compatible:ident $set_sources:ident,)?
+    ) => {
+        pub(super) struct $api;
+
+        #[async_trait::async_trait]
+        impl KindApi for $api {
+            fn operation(&self, op: Op) -> &'static str {
+                match op {
+                    Op::CreateVersion => concat!("Create", $Kind, "TemplateVersion"),
+                    Op::GetVersion => concat!("Get", $Kind, "TemplateVersion"),
+                    Op::UpdateVersion => concat!("Update", $Kind, "TemplateVersion"),
+                    Op::DeleteVersion => concat!("Delete", $Kind, "TemplateVersion"),
+                    Op::ListVersions => concat!("List", $Kind, "TemplateVersions"),
+                    Op::CreateTemplate => concat!("Create", $Kind, "Template"),
+                    Op::GetTemplate => concat!("Get", $Kind, "Template"),
+                    Op::UpdateTemplate => concat!("Update", $Kind, "Template"),
+                    Op::DeleteTemplate => concat!("Delete", $Kind, "Template"),
+                    Op::ListTemplates => concat!("List", $Kind, "Templates"),
+                }
+            }
+
+            fn has_service_fields(&self) -> bool {
+                kind_api!(@present $($set_compatible)?)
+            }
+
+            async fn create_version(
+                &self,
+                call: &Call<'_>,
+                new: NewVersion<'_>,
+            ) -> Result<Option<TemplateVersion>, ProtonError> {
+                let request = call
+                    .sdk()
+                    .$create_version()
+                    .template_name(new.template_name)
+                    .set_major_version(new.major_version)
+                    .set_description(new.description)
+                    .source(new.source)
+                    .set_tags(new.tags)
+                    .set_client_token(new.client_token);
+                $(let request = request
+                    .$set_compatible(new.service.compatible)
+                    .$set_sources(new.service.sources);)?
+                let out = request.send().await.map_err(|e| call.fail(e))?;
+                Ok(out.$version().map(ToModel::to_model))
+            }
+
+            async fn get_version(
+                &self,
+                call: &Call<'_>,
+                key: &VersionKey,
+            ) -> Result<Option<TemplateVersion>, ProtonError> {
+                let out = call
+                    .sdk()
+                    .$get_version()
+                    .template_name(&key.template_name)
+                    .major_version(&key.major)
+                    .minor_version(&key.minor)
+                    .send()
+                    .await
+                    .map_err(|e| call.fail(e))?;
+                Ok(out.$version().map(ToModel::to_model))
+            }
+
+            async fn update_version(
+                &self,
+                call: &Call<'_>,
+                key: &VersionKey,
+                change: VersionChange,
+            ) -> Result<Option<TemplateVersion>, ProtonError> {
+                let request = call
+                    .sdk()
+                    .$update_version()
+                    .template_name(&key.template_name)
+                    .major_version(&key.major)
+                    .minor_version(&key.minor)
+                    .set_description(change.description)
+                    .set_status(change.status);
+                $(let request = request
+                    .$set_compatible(change.service.compatible)
+                    .$set_sources(change.service.sources);)?
+                let out = request.send().await.map_err(|e| call.fail(e))?;
+                Ok(out.$version().map(ToModel::to_model))
+            }
+
+            async fn delete_version(
+                &self,
+                call: &Call<'_>,
+                key: &VersionKey,
+            ) -> Result<(), ProtonError> {
+                call.sdk()
+                    .$delete_version()
+                    .template_name(&key.template_name)
+                    .major_version(&key.major)
+                    .minor_version(&key.minor)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| call.fail(e))
+            }
+
+            async fn list_versions(
+                &self,
+                call: &Call<'_>,
+                template_name: &str,
+                major: Option<&str>,
+                token: Option<String>,
+            ) -> Result<Page<TemplateVersionSummary>, ProtonError> {
+                let page = call
+                    .sdk()
+                    .$list_versions()
+                    .template_name(template_name)
+                    .set_major_version(major.map(str::to_owned))
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| call.fail(e))?;
+                let versions = page.template_versions().iter().map(ToModel::to_model);
+                Ok((versions.collect(), page.next_token().map(str::to_owned)))
+            }
+
+            async fn create_template(
+                &self,
+                call: &Call<'_>,
+                new: NewTemplate<'_>,
+            ) -> Result<Option<Template>, ProtonError> {
+                let out = call
+                    .sdk()
+                    .$create_template()
+                    .name(new.name)
+                    .set_display_name(new.display_name)
+                    .set_description(new.description)
+                    .set_encryption_key(new.encryption_key)
+                    .$set_provisioning(new.provisioning)
+                    .set_tags(new.tags)
+                    .send()
+                    .await
+                    .map_err(|e| call.fail(e))?;
+                Ok(out.$template().map(ToModel::to_model))
+            }
+
+            async fn get_template(
+                &self,
+                call: &Call<'_>,
+                name: &str,
+            ) -> Result<Option<Template>, ProtonError> {
+                let out = call
+                    .sdk()
+                    .$get_template()
+                    .name(name)
+                    .send()
+                    .await
+                    .map_err(|e| call.fail(e))?;
+                Ok(out.$template().map(ToModel::to_model))
+            }
+
+            async fn update_template(
+                &self,
+                call: &Call<'_>,
+                name: &str,
+                change: TemplateChange,
+            ) -> Result<Option<Template>, ProtonError> {
+                let out = call
+                    .sdk()
+                    .$update_template()
+                    .name(name)
+                    .set_display_name(change.display_name)
+                    .set_description(change.description)
+                    .send()
+                    .await
+                    .map_err(|e| call.fail(e))?;
+                Ok(out.$template().map(ToModel::to_model))
+            }
+
+            async fn delete_template(&self, call: &Call<'_>, name: &str) -> Result<(), ProtonError> {
+                call.sdk()
+                    .$delete_template()
+                    .name(name)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| call.fail(e))
+            }
+
+            async fn list_templates(
+                &self,
+                call: &Call<'_>,
+                token: Option<String>,
+            ) -> Result<Page<Template>, ProtonError> {
+                let page = call
+                    .sdk()
+                    .$list_templates()
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| call.fail(e))?;
+                let templates = page.templates().iter().map(ToModel::to_model);
+                Ok((templates.collect(), page.next_token().map(str::to_owned)))
+            }
+        }
+    };
+}
+
+kind_api! {
+    EnvironmentApi, "Environment",
+    versions: create_environment_template_version get_environment_template_version
+        update_environment_template_version delete_environment_template_version
+        list_environment_template_versions -> environment_template_version,
+    templates: create_environment_template get_environment_template update_environment_template
+        delete_environment_template list_environment_templates -> environment_template,
+    provisioning: set_provisioning,
+}
+
+kind_api! {
+    ServiceApi, "Service",
+    versions: create_service_template_version get_service_template_version
+        update_service_template_version delete_service_template_version
+        list_service_template_versions -> service_template_version,
+    templates: create_service_template get_service_template update_service_template
+        delete_service_template list_service_templates -> service_template,
+    provisioning: set_pipeline_provisioning,
+    service fields: set_compatible_environment_templates set_supported_component_sources,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_named_per_kind() {
+        let env = api(TemplateKind::Environment);
+        let svc = api(TemplateKind::Service);
+        assert_eq!(
+            env.operation(Op::ListVersions),
+            "ListEnvironmentTemplateVersions"
+        );
+        assert_eq!(svc.operation(Op::CreateTemplate), "CreateServiceTemplate");
+        assert!(!env.has_service_fields());
+        assert!(svc.has_service_fields());
+    }
+}
