@@ -65,7 +65,8 @@ pub(super) struct NewVersion<'a> {
 
 /// A version update, as SDK inputs.
 #[derive(Debug)]
-pub(super) struct VersionChange {
+pub(super) struct VersionChange<'a> {
+    pub key: &'a VersionKey,
     pub description: Option<String>,
     pub status: Option<TemplateVersionStatus>,
     pub service: ServiceFields,
@@ -84,13 +85,18 @@ pub(super) struct NewTemplate<'a> {
 
 /// A template update, as SDK inputs.
 #[derive(Debug)]
-pub(super) struct TemplateChange {
+pub(super) struct TemplateChange<'a> {
+    pub name: &'a str,
     pub display_name: Option<String>,
     pub description: Option<String>,
 }
 
 /// One page of a listing, and the token Proton gave for the next.
 pub(super) type Page<T> = (Vec<T>, Option<String>);
+
+/// What a call answered: `None` is a response without the expected object.
+pub(super) type Found<T> = Result<Option<T>, ProtonError>;
+pub(super) type Listed<T> = Result<Page<T>, ProtonError>;
 
 /// One kind's SDK calls. Each sends one request and converts what came back; `None` is a
 /// response without the expected object, which the caller reports.
@@ -102,22 +108,13 @@ pub(super) trait KindApi: Send + Sync {
     /// sources.
     fn has_service_fields(&self) -> bool;
 
-    async fn create_version(
-        &self,
-        call: &Call<'_>,
-        new: NewVersion<'_>,
-    ) -> Result<Option<TemplateVersion>, ProtonError>;
-    async fn get_version(
-        &self,
-        call: &Call<'_>,
-        key: &VersionKey,
-    ) -> Result<Option<TemplateVersion>, ProtonError>;
+    async fn create_version(&self, call: &Call<'_>, new: NewVersion<'_>) -> Found<TemplateVersion>;
+    async fn get_version(&self, call: &Call<'_>, key: &VersionKey) -> Found<TemplateVersion>;
     async fn update_version(
         &self,
         call: &Call<'_>,
-        key: &VersionKey,
-        change: VersionChange,
-    ) -> Result<Option<TemplateVersion>, ProtonError>;
+        change: VersionChange<'_>,
+    ) -> Found<TemplateVersion>;
     async fn delete_version(&self, call: &Call<'_>, key: &VersionKey) -> Result<(), ProtonError>;
     async fn list_versions(
         &self,
@@ -125,30 +122,14 @@ pub(super) trait KindApi: Send + Sync {
         template_name: &str,
         major: Option<&str>,
         token: Option<String>,
-    ) -> Result<Page<TemplateVersionSummary>, ProtonError>;
+    ) -> Listed<TemplateVersionSummary>;
 
-    async fn create_template(
-        &self,
-        call: &Call<'_>,
-        new: NewTemplate<'_>,
-    ) -> Result<Option<Template>, ProtonError>;
-    async fn get_template(
-        &self,
-        call: &Call<'_>,
-        name: &str,
-    ) -> Result<Option<Template>, ProtonError>;
-    async fn update_template(
-        &self,
-        call: &Call<'_>,
-        name: &str,
-        change: TemplateChange,
-    ) -> Result<Option<Template>, ProtonError>;
+    async fn create_template(&self, call: &Call<'_>, new: NewTemplate<'_>) -> Found<Template>;
+    async fn get_template(&self, call: &Call<'_>, name: &str) -> Found<Template>;
+    async fn update_template(&self, call: &Call<'_>, change: TemplateChange<'_>)
+        -> Found<Template>;
     async fn delete_template(&self, call: &Call<'_>, name: &str) -> Result<(), ProtonError>;
-    async fn list_templates(
-        &self,
-        call: &Call<'_>,
-        token: Option<String>,
-    ) -> Result<Page<Template>, ProtonError>;
+    async fn list_templates(&self, call: &Call<'_>, token: Option<String>) -> Listed<Template>;
 }
 
 /// Implements [`KindApi`] for one kind from its SDK names. `service fields` names the
@@ -192,10 +173,8 @@ macro_rules! kind_api {
                 &self,
                 call: &Call<'_>,
                 new: NewVersion<'_>,
-            ) -> Result<Option<TemplateVersion>, ProtonError> {
-                let request = call
-                    .sdk()
-                    .$create_version()
+            ) -> Found<TemplateVersion> {
+                let request = call.sdk().$create_version()
                     .template_name(new.template_name)
                     .set_major_version(new.major_version)
                     .set_description(new.description)
@@ -205,7 +184,7 @@ macro_rules! kind_api {
                 $(let request = request
                     .$set_compatible(new.service.compatible)
                     .$set_sources(new.service.sources);)?
-                let out = request.send().await.map_err(|e| call.fail(e))?;
+                let out = call.run(request.send()).await?;
                 Ok(out.$version().map(ToModel::to_model))
             }
 
@@ -213,28 +192,22 @@ macro_rules! kind_api {
                 &self,
                 call: &Call<'_>,
                 key: &VersionKey,
-            ) -> Result<Option<TemplateVersion>, ProtonError> {
-                let out = call
-                    .sdk()
-                    .$get_version()
+            ) -> Found<TemplateVersion> {
+                let request = call.sdk().$get_version()
                     .template_name(&key.template_name)
                     .major_version(&key.major)
-                    .minor_version(&key.minor)
-                    .send()
-                    .await
-                    .map_err(|e| call.fail(e))?;
+                    .minor_version(&key.minor);
+                let out = call.run(request.send()).await?;
                 Ok(out.$version().map(ToModel::to_model))
             }
 
             async fn update_version(
                 &self,
                 call: &Call<'_>,
-                key: &VersionKey,
-                change: VersionChange,
-            ) -> Result<Option<TemplateVersion>, ProtonError> {
-                let request = call
-                    .sdk()
-                    .$update_version()
+                change: VersionChange<'_>,
+            ) -> Found<TemplateVersion> {
+                let key = change.key;
+                let request = call.sdk().$update_version()
                     .template_name(&key.template_name)
                     .major_version(&key.major)
                     .minor_version(&key.minor)
@@ -243,7 +216,7 @@ macro_rules! kind_api {
                 $(let request = request
                     .$set_compatible(change.service.compatible)
                     .$set_sources(change.service.sources);)?
-                let out = request.send().await.map_err(|e| call.fail(e))?;
+                let out = call.run(request.send()).await?;
                 Ok(out.$version().map(ToModel::to_model))
             }
 
@@ -252,15 +225,11 @@ macro_rules! kind_api {
                 call: &Call<'_>,
                 key: &VersionKey,
             ) -> Result<(), ProtonError> {
-                call.sdk()
-                    .$delete_version()
+                let request = call.sdk().$delete_version()
                     .template_name(&key.template_name)
                     .major_version(&key.major)
-                    .minor_version(&key.minor)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| call.fail(e))
+                    .minor_version(&key.minor);
+                call.run(request.send()).await.map(drop)
             }
 
             async fn list_versions(
@@ -269,16 +238,12 @@ macro_rules! kind_api {
                 template_name: &str,
                 major: Option<&str>,
                 token: Option<String>,
-            ) -> Result<Page<TemplateVersionSummary>, ProtonError> {
-                let page = call
-                    .sdk()
-                    .$list_versions()
+            ) -> Listed<TemplateVersionSummary> {
+                let request = call.sdk().$list_versions()
                     .template_name(template_name)
                     .set_major_version(major.map(str::to_owned))
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| call.fail(e))?;
+                    .set_next_token(token);
+                let page = call.run(request.send()).await?;
                 let versions = page.template_versions().iter().map(ToModel::to_model);
                 Ok((versions.collect(), page.next_token().map(str::to_owned)))
             }
@@ -287,77 +252,52 @@ macro_rules! kind_api {
                 &self,
                 call: &Call<'_>,
                 new: NewTemplate<'_>,
-            ) -> Result<Option<Template>, ProtonError> {
-                let out = call
-                    .sdk()
-                    .$create_template()
+            ) -> Found<Template> {
+                let request = call.sdk().$create_template()
                     .name(new.name)
                     .set_display_name(new.display_name)
                     .set_description(new.description)
                     .set_encryption_key(new.encryption_key)
                     .$set_provisioning(new.provisioning)
-                    .set_tags(new.tags)
-                    .send()
-                    .await
-                    .map_err(|e| call.fail(e))?;
+                    .set_tags(new.tags);
+                let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
 
-            async fn get_template(
-                &self,
-                call: &Call<'_>,
-                name: &str,
-            ) -> Result<Option<Template>, ProtonError> {
-                let out = call
-                    .sdk()
-                    .$get_template()
-                    .name(name)
-                    .send()
-                    .await
-                    .map_err(|e| call.fail(e))?;
+            async fn get_template(&self, call: &Call<'_>, name: &str) -> Found<Template> {
+                let out = call.run(call.sdk().$get_template().name(name).send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
 
             async fn update_template(
                 &self,
                 call: &Call<'_>,
-                name: &str,
-                change: TemplateChange,
-            ) -> Result<Option<Template>, ProtonError> {
-                let out = call
-                    .sdk()
-                    .$update_template()
-                    .name(name)
+                change: TemplateChange<'_>,
+            ) -> Found<Template> {
+                let request = call.sdk().$update_template()
+                    .name(change.name)
                     .set_display_name(change.display_name)
-                    .set_description(change.description)
-                    .send()
-                    .await
-                    .map_err(|e| call.fail(e))?;
+                    .set_description(change.description);
+                let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
 
-            async fn delete_template(&self, call: &Call<'_>, name: &str) -> Result<(), ProtonError> {
-                call.sdk()
-                    .$delete_template()
-                    .name(name)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| call.fail(e))
+            async fn delete_template(
+                &self,
+                call: &Call<'_>,
+                name: &str,
+            ) -> Result<(), ProtonError> {
+                let request = call.sdk().$delete_template().name(name);
+                call.run(request.send()).await.map(drop)
             }
 
             async fn list_templates(
                 &self,
                 call: &Call<'_>,
                 token: Option<String>,
-            ) -> Result<Page<Template>, ProtonError> {
-                let page = call
-                    .sdk()
-                    .$list_templates()
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| call.fail(e))?;
+            ) -> Listed<Template> {
+                let request = call.sdk().$list_templates().set_next_token(token);
+                let page = call.run(request.send()).await?;
                 let templates = page.templates().iter().map(ToModel::to_model);
                 Ok((templates.collect(), page.next_token().map(str::to_owned)))
             }

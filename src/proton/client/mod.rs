@@ -127,6 +127,17 @@ impl Call<'_> {
         ProtonError::from_sdk(self.op, self.resource.clone(), self.client.endpoint(), err)
     }
 
+    /// Awaits a sent SDK request, mapping its error.
+    async fn run<O, E>(
+        &self,
+        sent: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+    ) -> Result<O, ProtonError>
+    where
+        E: aws_sdk_proton::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        sent.await.map_err(|e| self.fail(e))
+    }
+
     /// A request that could not be built.
     fn invalid(&self, message: impl ToString) -> ProtonError {
         ProtonError::InvalidRequest {
@@ -371,6 +382,7 @@ impl ProtonClient {
                 || input.supported_component_sources.is_some(),
         )?;
         let change = VersionChange {
+            key,
             description: description_input(&input.description),
             status: input
                 .status
@@ -388,7 +400,7 @@ impl ProtonClient {
                     .map(component_sources),
             },
         };
-        call.expect(api.update_version(&call, key, change).await?)
+        call.expect(api.update_version(&call, change).await?)
     }
 
     /// Deletes a version. Already gone (ResourceNotFound, or Proton's empty idempotent-delete
@@ -521,10 +533,11 @@ impl ProtonClient {
     ) -> Result<Template, ProtonError> {
         let (api, call) = self.begin(kind, Op::UpdateTemplate, describe_template(kind, name));
         let change = TemplateChange {
+            name,
             display_name: input.display_name.clone(),
             description: description_input(&input.description),
         };
-        call.expect(api.update_template(&call, name, change).await?)
+        call.expect(api.update_template(&call, change).await?)
     }
 
     /// Deletes a template (Proton refuses while versions exist: [`ProtonError::Conflict`]).
