@@ -1,20 +1,19 @@
-//! Provider settings → one shared Proton client.
+//! The SDK client: settings checked and resolved, then one client with the provider's retry
+//! policy and time bounds.
 
-use std::fmt;
 use std::time::Duration;
 
-use aws_config::meta::region::ProvideRegion;
-use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, ConfigLoader, Region};
-use aws_credential_types::Credentials;
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use aws_types::os_shim_internal::{Env, Fs};
+use aws_types::os_shim_internal::Env;
 
-use super::client::ProtonClient;
-use super::no_response::NoResponseLimit;
+use super::profile::{check_profile_exists, profile_files, resolve_region, static_credentials};
+use super::settings::{is_http_url, max_attempts, normalized};
+use super::{ConfigError, ProtonSettings};
+use crate::proton::client::ProtonClient;
+use crate::proton::no_response::NoResponseLimit;
 
 /// Attempts per API call when neither `max_retries` nor `AWS_MAX_ATTEMPTS` is set: 1 + 9
 /// retries. terraform-provider-aws defaults to 25 retries (up to about an hour); Proton calls
@@ -31,87 +30,6 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 pub const NO_RESPONSE_ATTEMPTS: u32 = 3;
 /// Hard bound on one API call including every retry and backoff.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// What the provider block (and the environment) say about reaching AWS.
-///
-/// Every field is optional; unset values fall back to the standard AWS chain (environment
-/// variables, shared config/credentials files and profiles, SSO, web identity, container and
-/// instance metadata credentials, `AWS_ENDPOINT_URL_PROTON` / `AWS_ENDPOINT_URL`).
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct ProtonSettings {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub access_key: Option<String>,
-    pub secret_key: Option<String>,
-    pub token: Option<String>,
-    pub shared_config_files: Vec<String>,
-    pub shared_credentials_files: Vec<String>,
-    /// Custom Proton endpoint URL, e.g. the local emulator's `http://127.0.0.1:PORT`.
-    pub endpoint: Option<String>,
-    /// Retries after the first attempt; standard retry mode makes `max_retries + 1` attempts.
-    pub max_retries: Option<u32>,
-    /// Time to establish a connection; [`CONNECT_TIMEOUT`] when unset.
-    pub connect_timeout: Option<Duration>,
-    /// Time for one attempt of a call; [`ATTEMPT_TIMEOUT`] when unset.
-    pub attempt_timeout: Option<Duration>,
-}
-
-// Hand-written so credentials never reach logs or diagnostics.
-impl fmt::Debug for ProtonSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn redacted(value: &Option<String>) -> Option<&'static str> {
-            value.as_ref().map(|_| "<redacted>")
-        }
-        f.debug_struct("ProtonSettings")
-            .field("region", &self.region)
-            .field("profile", &self.profile)
-            .field("access_key", &redacted(&self.access_key))
-            .field("secret_key", &redacted(&self.secret_key))
-            .field("token", &redacted(&self.token))
-            .field("shared_config_files", &self.shared_config_files)
-            .field("shared_credentials_files", &self.shared_credentials_files)
-            .field("endpoint", &self.endpoint)
-            .field("max_retries", &self.max_retries)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("attempt_timeout", &self.attempt_timeout)
-            .finish()
-    }
-}
-
-/// Why settings could not be turned into a client. Messages say what to set.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    #[error(
-        "no AWS region is configured: set `region` in the provider block or AWS_REGION \
-         (AWS_DEFAULT_REGION and a `region` entry in the selected shared config profile also work)"
-    )]
-    MissingRegion,
-    #[error(
-        "`{missing}` is required when `{given}` is set: static credentials need both \
-         `access_key` and `secret_key`"
-    )]
-    IncompleteStaticCredentials {
-        given: &'static str,
-        missing: &'static str,
-    },
-    #[error("`token` (a session token) needs `access_key` and `secret_key` to be set too")]
-    TokenWithoutKeys,
-    #[error("`{attribute}` must not be empty")]
-    Empty { attribute: &'static str },
-    #[error("`endpoint` `{endpoint}` is not an http:// or https:// URL")]
-    InvalidEndpoint { endpoint: String },
-    #[error("AWS_MAX_ATTEMPTS `{value}` is not a positive integer")]
-    InvalidMaxAttempts { value: String },
-    #[error(
-        "profile `{profile}` not found in {searched}: check the name, or set \
-         `shared_config_files` / `shared_credentials_files` to the files that define it"
-    )]
-    ProfileNotFound { profile: String, searched: String },
-    #[error("the shared config files could not be read: {message}")]
-    ProfileFiles { message: String },
-    #[error("`{attribute}` must be longer than zero")]
-    ZeroTimeout { attribute: &'static str },
-}
 
 /// Where to look for ambient configuration; tests substitute both.
 pub(crate) struct Ambient {
@@ -236,165 +154,6 @@ pub(crate) async fn build_client_with(
     Ok(ProtonClient::from_sdk(client, endpoint))
 }
 
-/// Trims values and turns empty strings into errors, so `""` from an unset variable in the
-/// provider block never silently means "default".
-fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, ConfigError> {
-    fn field(
-        value: &Option<String>,
-        attribute: &'static str,
-    ) -> Result<Option<String>, ConfigError> {
-        match value.as_deref().map(str::trim) {
-            Some("") => Err(ConfigError::Empty { attribute }),
-            other => Ok(other.map(str::to_owned)),
-        }
-    }
-    Ok(ProtonSettings {
-        region: field(&settings.region, "region")?,
-        profile: field(&settings.profile, "profile")?,
-        access_key: field(&settings.access_key, "access_key")?,
-        secret_key: field(&settings.secret_key, "secret_key")?,
-        token: field(&settings.token, "token")?,
-        shared_config_files: settings.shared_config_files.clone(),
-        shared_credentials_files: settings.shared_credentials_files.clone(),
-        endpoint: field(&settings.endpoint, "endpoint")?,
-        max_retries: settings.max_retries,
-        connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
-        attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
-    })
-}
-
-fn nonzero(
-    timeout: Option<Duration>,
-    attribute: &'static str,
-) -> Result<Option<Duration>, ConfigError> {
-    match timeout {
-        Some(timeout) if timeout.is_zero() => Err(ConfigError::ZeroTimeout { attribute }),
-        other => Ok(other),
-    }
-}
-
-/// Fails unless one of the shared files (the explicit ones, else the defaults) defines
-/// `profile`.
-async fn check_profile_exists(
-    profile: &str,
-    env: &Env,
-    profile_files: Option<&EnvConfigFiles>,
-    settings: &ProtonSettings,
-) -> Result<(), ConfigError> {
-    let default_files = EnvConfigFiles::default();
-    let files = profile_files.unwrap_or(&default_files);
-    let profiles = aws_config::profile::load(&Fs::real(), env, files, None)
-        .await
-        .map_err(|err| ConfigError::ProfileFiles {
-            message: crate::proton::error::error_chain(&err),
-        })?;
-    if profiles.get_profile(profile).is_some() {
-        return Ok(());
-    }
-    let mut searched: Vec<String> = Vec::new();
-    match settings.shared_config_files.as_slice() {
-        [] => searched.push("~/.aws/config".to_string()),
-        files => searched.extend(files.iter().cloned()),
-    }
-    match settings.shared_credentials_files.as_slice() {
-        [] => searched.push("~/.aws/credentials".to_string()),
-        files => searched.extend(files.iter().cloned()),
-    }
-    Err(ConfigError::ProfileNotFound {
-        profile: profile.to_string(),
-        searched: searched.join(", "),
-    })
-}
-
-fn static_credentials(settings: &ProtonSettings) -> Result<Option<Credentials>, ConfigError> {
-    match (&settings.access_key, &settings.secret_key) {
-        (Some(access_key), Some(secret_key)) => Ok(Some(Credentials::new(
-            access_key,
-            secret_key,
-            settings.token.clone(),
-            None,
-            "terraform-provider-proton",
-        ))),
-        (Some(_), None) => Err(ConfigError::IncompleteStaticCredentials {
-            given: "access_key",
-            missing: "secret_key",
-        }),
-        (None, Some(_)) => Err(ConfigError::IncompleteStaticCredentials {
-            given: "secret_key",
-            missing: "access_key",
-        }),
-        (None, None) if settings.token.is_some() => Err(ConfigError::TokenWithoutKeys),
-        (None, None) => Ok(None),
-    }
-}
-
-/// Explicit shared files replace the defaults of their kind (`~/.aws/config`,
-/// `~/.aws/credentials`); with none given, the SDK's defaults apply unchanged.
-fn profile_files(settings: &ProtonSettings) -> Option<EnvConfigFiles> {
-    if settings.shared_config_files.is_empty() && settings.shared_credentials_files.is_empty() {
-        return None;
-    }
-    let mut builder = EnvConfigFiles::builder()
-        .include_default_config_file(settings.shared_config_files.is_empty())
-        .include_default_credentials_file(settings.shared_credentials_files.is_empty());
-    for file in &settings.shared_config_files {
-        builder = builder.with_file(EnvConfigFileKind::Config, file);
-    }
-    for file in &settings.shared_credentials_files {
-        builder = builder.with_file(EnvConfigFileKind::Credentials, file);
-    }
-    Some(builder.build())
-}
-
-/// Settings → `AWS_REGION` → `AWS_DEFAULT_REGION` → the selected profile's `region`.
-/// Instance metadata is deliberately not consulted (terraform-provider-aws doesn't either),
-/// which keeps client construction free of network calls.
-async fn resolve_region(
-    settings: &ProtonSettings,
-    env: &Env,
-    profile_files: Option<&EnvConfigFiles>,
-) -> Option<Region> {
-    if let Some(region) = &settings.region {
-        return Some(Region::new(region.clone()));
-    }
-    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
-        if let Ok(region) = env.get(var) {
-            if !region.trim().is_empty() {
-                return Some(Region::new(region.trim().to_owned()));
-            }
-        }
-    }
-    let mut profile_region = ProfileFileRegionProvider::builder();
-    if let Some(profile) = &settings.profile {
-        profile_region = profile_region.profile_name(profile);
-    }
-    if let Some(files) = profile_files {
-        profile_region = profile_region.profile_files(files.clone());
-    }
-    profile_region.build().region().await
-}
-
-fn max_attempts(settings: &ProtonSettings, env: &Env) -> Result<u32, ConfigError> {
-    if let Some(retries) = settings.max_retries {
-        return Ok(retries.saturating_add(1));
-    }
-    match env.get("AWS_MAX_ATTEMPTS") {
-        Ok(value) => match value.trim().parse::<u32>() {
-            Ok(attempts) if attempts > 0 => Ok(attempts),
-            _ => Err(ConfigError::InvalidMaxAttempts { value }),
-        },
-        Err(_) => Ok(DEFAULT_MAX_ATTEMPTS),
-    }
-}
-
-fn is_http_url(endpoint: &str) -> bool {
-    ["http://", "https://"].iter().any(|scheme| {
-        endpoint
-            .strip_prefix(scheme)
-            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -405,20 +164,10 @@ mod tests {
     use aws_smithy_http_client::test_util::{infallible_client_fn, NeverClient};
     use aws_smithy_runtime_api::shared::IntoShared;
 
+    use super::super::fixtures::{empty_config_file, static_settings};
     use super::*;
     use crate::proton::model::{TemplateKind, VersionKey};
     use crate::proton::ProtonError;
-
-    fn static_settings() -> ProtonSettings {
-        ProtonSettings {
-            region: Some("eu-west-1".into()),
-            access_key: Some("AKIDEXAMPLE".into()),
-            secret_key: Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into()),
-            token: Some("session-token-value".into()),
-            endpoint: Some("http://127.0.0.1:4566".into()),
-            ..Default::default()
-        }
-    }
 
     /// No ambient configuration at all.
     fn empty_ambient(http_client: Option<SharedHttpClient>) -> Ambient {
@@ -426,11 +175,6 @@ mod tests {
             env: Env::from_slice(&[]),
             http_client,
         }
-    }
-
-    /// An empty shared config file, so tests never read the developer's `~/.aws`.
-    fn empty_config_file() -> tempfile::NamedTempFile {
-        tempfile::NamedTempFile::new().unwrap()
     }
 
     type Seen = Arc<Mutex<Vec<(String, String)>>>;
@@ -454,21 +198,6 @@ mod tests {
                 .unwrap()
         });
         (client, seen)
-    }
-
-    #[test]
-    fn debug_redacts_secrets() {
-        let shown = format!("{:?}", static_settings());
-        assert!(!shown.contains("AKIDEXAMPLE"), "{shown}");
-        assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
-        assert!(!shown.contains("session-token-value"), "{shown}");
-        assert!(
-            shown.contains("secret_key: Some(\"<redacted>\")"),
-            "{shown}"
-        );
-        assert!(shown.contains("region: Some(\"eu-west-1\")"), "{shown}");
-        let unset = format!("{:?}", ProtonSettings::default());
-        assert!(unset.contains("secret_key: None"), "{unset}");
     }
 
     #[tokio::test]
@@ -514,43 +243,6 @@ mod tests {
         assert!(
             msg.contains("set `region` in the provider block or AWS_REGION"),
             "{msg}"
-        );
-    }
-
-    #[tokio::test]
-    async fn region_falls_back_to_environment_then_profile() {
-        let mut config = empty_config_file();
-        writeln!(config, "[profile dev]\nregion = ap-southeast-2").unwrap();
-        let settings = ProtonSettings {
-            region: None,
-            profile: Some("dev".into()),
-            shared_config_files: vec![config.path().display().to_string()],
-            ..static_settings()
-        };
-        let files = profile_files(&settings);
-        assert_eq!(
-            resolve_region(&settings, &Env::from_slice(&[]), files.as_ref()).await,
-            Some(Region::new("ap-southeast-2"))
-        );
-        let env = Env::from_slice(&[("AWS_DEFAULT_REGION", "us-west-2")]);
-        assert_eq!(
-            resolve_region(&settings, &env, files.as_ref()).await,
-            Some(Region::new("us-west-2"))
-        );
-
-        let settings = ProtonSettings {
-            region: None,
-            ..static_settings()
-        };
-        let env = Env::from_slice(&[("AWS_REGION", "ca-central-1")]);
-        assert_eq!(
-            resolve_region(&settings, &env, None).await,
-            Some(Region::new("ca-central-1"))
-        );
-        // An explicit setting wins over everything.
-        assert_eq!(
-            resolve_region(&static_settings(), &env, None).await,
-            Some(Region::new("eu-west-1"))
         );
     }
 
@@ -620,43 +312,6 @@ mod tests {
                 "{endpoint}"
             );
         }
-    }
-
-    #[test]
-    fn retry_attempts_precedence() {
-        let none = Env::from_slice(&[]);
-        let env = Env::from_slice(&[("AWS_MAX_ATTEMPTS", "4")]);
-        let mut settings = static_settings();
-        assert_eq!(
-            max_attempts(&settings, &none).unwrap(),
-            DEFAULT_MAX_ATTEMPTS
-        );
-        assert_eq!(max_attempts(&settings, &env).unwrap(), 4);
-        settings.max_retries = Some(0);
-        assert_eq!(max_attempts(&settings, &env).unwrap(), 1);
-        settings.max_retries = Some(u32::MAX);
-        assert_eq!(max_attempts(&settings, &none).unwrap(), u32::MAX);
-        settings.max_retries = None;
-        let bad = Env::from_slice(&[("AWS_MAX_ATTEMPTS", "zero")]);
-        assert!(matches!(
-            max_attempts(&settings, &bad),
-            Err(ConfigError::InvalidMaxAttempts { .. })
-        ));
-    }
-
-    #[test]
-    fn explicit_profile_files_replace_only_their_own_kind_of_default() {
-        assert!(profile_files(&static_settings()).is_none());
-        let settings = ProtonSettings {
-            shared_credentials_files: vec!["/tmp/creds".into()],
-            ..static_settings()
-        };
-        let files = format!("{:?}", profile_files(&settings).unwrap());
-        assert!(files.contains("/tmp/creds"), "{files}");
-        assert!(
-            files.contains("Config"),
-            "default config file kept: {files}"
-        );
     }
 
     #[tokio::test]
