@@ -416,6 +416,58 @@ mod tests {
         assert_eq!(ProtonError::Cancelled.code(), None);
     }
 
+    fn api(code: &str, message: &str) -> ProtonError {
+        ProtonError::Api {
+            operation: "CreateEnvironmentTemplate",
+            resource: "environment template `taken`".into(),
+            code: code.into(),
+            message: message.into(),
+            request_id: Some("rid".into()),
+        }
+    }
+
+    #[test]
+    fn a_taken_template_name_is_already_exists_and_reads_as_proton_said() {
+        let mismatch = api(
+            VALIDATION_CODE,
+            "IdempotentParameterMismatch: the environment template 'taken' already exists and \
+             was created with different parameters.",
+        );
+        let classified = mismatch.clone().classify_create();
+        assert!(classified.is_already_exists(), "{classified:?}");
+        assert_eq!(classified.to_string(), mismatch.to_string());
+        assert_eq!(classified.code(), Some(VALIDATION_CODE));
+        assert_eq!(classified.request_id(), Some("rid"));
+        assert!(classified.is_validation() && classified.is_idempotency_mismatch());
+
+        let modified = ProtonError::Conflict {
+            operation: "CreateServiceTemplate",
+            resource: "service template `taken`".into(),
+            code: CONFLICT_CODE.into(),
+            message: "The service template 'taken' already exists and has been modified since \
+                      it was created."
+                .into(),
+            request_id: None,
+        }
+        .classify_create();
+        assert!(
+            modified.is_already_exists() && modified.is_conflict(),
+            "{modified:?}"
+        );
+
+        // Anything else stays as it was.
+        for other in [
+            api(VALIDATION_CODE, "name must match the pattern"),
+            api(
+                "AccessDeniedException",
+                "the role already exists but is not allowed",
+            ),
+            ProtonError::Cancelled,
+        ] {
+            assert_eq!(other.clone().classify_create(), other);
+        }
+    }
+
     #[test]
     fn timeout_and_registration_messages() {
         let timeout = ProtonError::Timeout {

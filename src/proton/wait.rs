@@ -1,5 +1,6 @@
-//! Waiters: poll until a version is registered; the deadline and cancellation primitives the
-//! converging deletes ([`super::delete`]) share.
+//! Waiters and deadlines: poll until a version is registered; [`bounded`], the deadline and
+//! cancellation race for any one Proton operation; and the primitives the converging deletes
+//! ([`super::delete`]) share.
 //!
 //! Hand-rolled rather than the SDK's generated waiter, because that one starts at 2 s, ends
 //! on the first `ResourceNotFoundException` (eventual consistency right after create) and
@@ -122,6 +123,37 @@ pub(super) async fn nap(
         biased;
         _ = cancel.cancelled() => Err(ProtonError::Cancelled),
         _ = sleep(delay) => Ok(()),
+    }
+}
+
+/// Runs `work` (one or more Proton calls) for at most `timeout`, unless `cancel` fires first.
+///
+/// - `work`'s own result, success or error, is returned as it is; a result that is ready at
+///   the deadline still counts.
+/// - `timeout` elapsed → [`ProtonError::Timeout`] for ``"{operation} from {endpoint}"`` (the
+///   endpoint the client names, since a hanging one is the usual cause; `operation` alone
+///   when it names none), `waited` = `timeout`, no last status.
+/// - `cancel` fired → [`ProtonError::Cancelled`] at once, even while `work` is mid-call.
+///
+/// `work` is dropped when the race is lost, which abandons its request.
+pub async fn bounded<T>(
+    client: &ProtonClient,
+    operation: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    work: impl std::future::Future<Output = Result<T, ProtonError>>,
+) -> Result<T, ProtonError> {
+    match race(work, Instant::now() + timeout, cancel).await {
+        Raced::Done(result) => result,
+        Raced::Cancelled => Err(ProtonError::Cancelled),
+        Raced::Deadline => Err(ProtonError::Timeout {
+            operation: match client.endpoint() {
+                Some(endpoint) => format!("{operation} from {endpoint}"),
+                None => operation.to_owned(),
+            },
+            waited: timeout,
+            last_status: None,
+        }),
     }
 }
 
@@ -267,6 +299,149 @@ mod tests {
             s.next(Duration::from_secs(20), elapsed, false),
             Duration::from_secs(5)
         );
+    }
+
+    /// A client that makes no call; it only names its endpoint.
+    fn client(endpoint: Option<&str>) -> ProtonClient {
+        let config = aws_sdk_proton::Config::builder()
+            .behavior_version(aws_sdk_proton::config::BehaviorVersion::latest())
+            .build();
+        ProtonClient::from_sdk(
+            aws_sdk_proton::Client::from_conf(config),
+            endpoint.map(str::to_owned),
+        )
+    }
+
+    const ENDPOINT: &str = "http://127.0.0.1:4566";
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_returns_what_the_work_returns() {
+        let cancel = CancellationToken::new();
+        let client = client(Some(ENDPOINT));
+        let work = async {
+            sleep(Duration::from_secs(3)).await;
+            Ok(7)
+        };
+        let out = bounded(
+            &client,
+            "CreateTemplate",
+            Duration::from_secs(5),
+            &cancel,
+            work,
+        );
+        assert_eq!(out.await, Ok(7));
+
+        let failed = bounded(
+            &client,
+            "CreateTemplate",
+            Duration::from_secs(5),
+            &cancel,
+            async {
+                Err::<(), _>(ProtonError::NoSuchMajor {
+                    template: "t".into(),
+                    major: "2".into(),
+                })
+            },
+        );
+        assert!(matches!(failed.await, Err(ProtonError::NoSuchMajor { .. })));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_times_out_at_the_deadline_naming_the_operation_and_endpoint() {
+        let start = Instant::now();
+        let cancel = CancellationToken::new();
+        let hanging = std::future::pending::<Result<(), ProtonError>>();
+        let err = bounded(
+            &client(Some(ENDPOINT)),
+            "CreateTemplate",
+            Duration::from_secs(90),
+            &cancel,
+            hanging,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(start.elapsed(), Duration::from_secs(90));
+        assert_eq!(
+            err,
+            ProtonError::Timeout {
+                operation: format!("CreateTemplate from {ENDPOINT}"),
+                waited: Duration::from_secs(90),
+                last_status: None,
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "timed out after 1m30s waiting for CreateTemplate from {ENDPOINT} (last status: \
+                 none observed)"
+            )
+        );
+
+        let hanging = std::future::pending::<Result<(), ProtonError>>();
+        let err = bounded(
+            &client(None),
+            "GetServiceTemplate",
+            Duration::from_secs(1),
+            &cancel,
+            hanging,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, ProtonError::Timeout { operation, .. } if operation == "GetServiceTemplate"),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_counts_a_result_ready_at_the_deadline() {
+        let cancel = CancellationToken::new();
+        let timeout = Duration::from_secs(10);
+        let work = async {
+            sleep(timeout).await;
+            Ok("created")
+        };
+        let client = client(Some(ENDPOINT));
+        let out = bounded(&client, "CreateTemplate", timeout, &cancel, work);
+        assert_eq!(out.await, Ok("created"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_stops_at_once_when_cancelled() {
+        let start = Instant::now();
+        let cancel = CancellationToken::new();
+        let trigger = cancel.clone();
+        tokio::spawn(async move {
+            sleep(Duration::from_secs(2)).await;
+            trigger.cancel();
+        });
+        let hanging = std::future::pending::<Result<(), ProtonError>>();
+        let client = client(None);
+        let out = bounded(
+            &client,
+            "DeleteEnvironmentTemplate",
+            Duration::from_secs(60),
+            &cancel,
+            hanging,
+        );
+        assert_eq!(out.await, Err(ProtonError::Cancelled));
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+
+        // Already cancelled: the work is not even started.
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        let work = async {
+            ran.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        };
+        let out = bounded(
+            &client,
+            "GetEnvironmentTemplate",
+            Duration::from_secs(60),
+            &cancel,
+            work,
+        );
+        assert_eq!(out.await, Err(ProtonError::Cancelled));
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[test]
