@@ -301,65 +301,57 @@ mod tests {
         );
     }
 
-    /// A client that makes no call; it only names its endpoint.
-    fn client(endpoint: Option<&str>) -> ProtonClient {
+    const ENDPOINT: &str = "http://127.0.0.1:4566";
+
+    /// `work` as `CreateTemplate` under [`bounded`], through a client that makes no call and
+    /// names `endpoint`.
+    async fn create<T>(
+        endpoint: Option<&str>,
+        secs: u64,
+        cancel: &CancellationToken,
+        work: impl std::future::Future<Output = Result<T, ProtonError>>,
+    ) -> Result<T, ProtonError> {
         let config = aws_sdk_proton::Config::builder()
             .behavior_version(aws_sdk_proton::config::BehaviorVersion::latest())
             .build();
-        ProtonClient::from_sdk(
+        let client = ProtonClient::from_sdk(
             aws_sdk_proton::Client::from_conf(config),
             endpoint.map(str::to_owned),
-        )
+        );
+        let timeout = Duration::from_secs(secs);
+        bounded(&client, "CreateTemplate", timeout, cancel, work).await
     }
 
-    const ENDPOINT: &str = "http://127.0.0.1:4566";
+    fn hanging() -> std::future::Pending<Result<(), ProtonError>> {
+        std::future::pending()
+    }
 
     #[tokio::test(start_paused = true)]
     async fn bounded_returns_what_the_work_returns() {
         let cancel = CancellationToken::new();
-        let client = client(Some(ENDPOINT));
         let work = async {
             sleep(Duration::from_secs(3)).await;
             Ok(7)
         };
-        let out = bounded(
-            &client,
-            "CreateTemplate",
-            Duration::from_secs(5),
-            &cancel,
-            work,
-        );
-        assert_eq!(out.await, Ok(7));
+        assert_eq!(create(Some(ENDPOINT), 5, &cancel, work).await, Ok(7));
 
-        let failed = bounded(
-            &client,
-            "CreateTemplate",
-            Duration::from_secs(5),
-            &cancel,
-            async {
-                Err::<(), _>(ProtonError::NoSuchMajor {
-                    template: "t".into(),
-                    major: "2".into(),
-                })
-            },
-        );
-        assert!(matches!(failed.await, Err(ProtonError::NoSuchMajor { .. })));
+        let refused = ProtonError::NoSuchMajor {
+            template: "t".into(),
+            major: "2".into(),
+        };
+        let failed = create(Some(ENDPOINT), 5, &cancel, async {
+            Err::<(), _>(refused.clone())
+        });
+        assert_eq!(failed.await, Err(refused));
     }
 
     #[tokio::test(start_paused = true)]
     async fn bounded_times_out_at_the_deadline_naming_the_operation_and_endpoint() {
         let start = Instant::now();
         let cancel = CancellationToken::new();
-        let hanging = std::future::pending::<Result<(), ProtonError>>();
-        let err = bounded(
-            &client(Some(ENDPOINT)),
-            "CreateTemplate",
-            Duration::from_secs(90),
-            &cancel,
-            hanging,
-        )
-        .await
-        .unwrap_err();
+        let err = create(Some(ENDPOINT), 90, &cancel, hanging())
+            .await
+            .unwrap_err();
         assert_eq!(start.elapsed(), Duration::from_secs(90));
         assert_eq!(
             err,
@@ -377,18 +369,10 @@ mod tests {
             )
         );
 
-        let hanging = std::future::pending::<Result<(), ProtonError>>();
-        let err = bounded(
-            &client(None),
-            "GetServiceTemplate",
-            Duration::from_secs(1),
-            &cancel,
-            hanging,
-        )
-        .await
-        .unwrap_err();
+        // A client that names no endpoint: the operation alone.
+        let err = create(None, 1, &cancel, hanging()).await.unwrap_err();
         assert!(
-            matches!(&err, ProtonError::Timeout { operation, .. } if operation == "GetServiceTemplate"),
+            matches!(&err, ProtonError::Timeout { operation, .. } if operation == "CreateTemplate"),
             "{err:?}"
         );
     }
@@ -396,14 +380,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn bounded_counts_a_result_ready_at_the_deadline() {
         let cancel = CancellationToken::new();
-        let timeout = Duration::from_secs(10);
         let work = async {
-            sleep(timeout).await;
+            sleep(Duration::from_secs(10)).await;
             Ok("created")
         };
-        let client = client(Some(ENDPOINT));
-        let out = bounded(&client, "CreateTemplate", timeout, &cancel, work);
-        assert_eq!(out.await, Ok("created"));
+        assert_eq!(
+            create(Some(ENDPOINT), 10, &cancel, work).await,
+            Ok("created")
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -415,16 +399,8 @@ mod tests {
             sleep(Duration::from_secs(2)).await;
             trigger.cancel();
         });
-        let hanging = std::future::pending::<Result<(), ProtonError>>();
-        let client = client(None);
-        let out = bounded(
-            &client,
-            "DeleteEnvironmentTemplate",
-            Duration::from_secs(60),
-            &cancel,
-            hanging,
-        );
-        assert_eq!(out.await, Err(ProtonError::Cancelled));
+        let out = create(Some(ENDPOINT), 60, &cancel, hanging()).await;
+        assert_eq!(out, Err(ProtonError::Cancelled));
         assert_eq!(start.elapsed(), Duration::from_secs(2));
 
         // Already cancelled: the work is not even started.
@@ -433,14 +409,10 @@ mod tests {
             ran.store(true, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         };
-        let out = bounded(
-            &client,
-            "GetEnvironmentTemplate",
-            Duration::from_secs(60),
-            &cancel,
-            work,
+        assert_eq!(
+            create(None, 60, &cancel, work).await,
+            Err(ProtonError::Cancelled)
         );
-        assert_eq!(out.await, Err(ProtonError::Cancelled));
         assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     }
 

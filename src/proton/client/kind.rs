@@ -13,7 +13,10 @@ use aws_sdk_proton::types::{
     Tag, TemplateVersionSourceInput, TemplateVersionStatus,
 };
 
-use super::Call;
+use super::{
+    component_sources, description_input, Call, CreateTemplateInput, UpdateTemplateInput,
+    UpdateVersionInput,
+};
 use crate::proton::convert::ToModel;
 use crate::proton::error::ProtonError;
 use crate::proton::model::{
@@ -63,40 +66,13 @@ pub(super) struct NewVersion<'a> {
     pub service: ServiceFields,
 }
 
-/// A version update, as SDK inputs.
-#[derive(Debug)]
-pub(super) struct VersionChange<'a> {
-    pub key: &'a VersionKey,
-    pub description: Option<String>,
-    pub status: Option<TemplateVersionStatus>,
-    pub service: ServiceFields,
-}
-
-/// A template create, as SDK inputs.
-#[derive(Debug)]
-pub(super) struct NewTemplate<'a> {
-    pub name: &'a str,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub encryption_key: Option<String>,
-    pub provisioning: Option<Provisioning>,
-    pub tags: Option<Vec<Tag>>,
-}
-
-/// A template update, as SDK inputs.
-#[derive(Debug)]
-pub(super) struct TemplateChange<'a> {
-    pub name: &'a str,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-}
-
 /// One page of a listing, and the token Proton gave for the next.
 pub(super) type Page<T> = (Vec<T>, Option<String>);
 
 /// What a call answered: `None` is a response without the expected object.
 pub(super) type Found<T> = Result<Option<T>, ProtonError>;
 pub(super) type Listed<T> = Result<Page<T>, ProtonError>;
+pub(super) type Done = Result<(), ProtonError>;
 
 /// One kind's SDK calls. Each sends one request and converts what came back; `None` is a
 /// response without the expected object, which the caller reports.
@@ -108,28 +84,33 @@ pub(super) trait KindApi: Send + Sync {
     /// sources.
     fn has_service_fields(&self) -> bool;
 
-    async fn create_version(&self, call: &Call<'_>, new: NewVersion<'_>) -> Found<TemplateVersion>;
-    async fn get_version(&self, call: &Call<'_>, key: &VersionKey) -> Found<TemplateVersion>;
+    async fn create_version(&self, call: &Call, new: NewVersion<'_>) -> Found<TemplateVersion>;
+    async fn get_version(&self, call: &Call, key: &VersionKey) -> Found<TemplateVersion>;
     async fn update_version(
         &self,
-        call: &Call<'_>,
-        change: VersionChange<'_>,
+        call: &Call,
+        key: &VersionKey,
+        input: &UpdateVersionInput,
     ) -> Found<TemplateVersion>;
-    async fn delete_version(&self, call: &Call<'_>, key: &VersionKey) -> Result<(), ProtonError>;
+    async fn delete_version(&self, call: &Call, key: &VersionKey) -> Done;
     async fn list_versions(
         &self,
-        call: &Call<'_>,
+        call: &Call,
         template_name: &str,
         major: Option<&str>,
         token: Option<String>,
     ) -> Listed<TemplateVersionSummary>;
 
-    async fn create_template(&self, call: &Call<'_>, new: NewTemplate<'_>) -> Found<Template>;
-    async fn get_template(&self, call: &Call<'_>, name: &str) -> Found<Template>;
-    async fn update_template(&self, call: &Call<'_>, change: TemplateChange<'_>)
-        -> Found<Template>;
-    async fn delete_template(&self, call: &Call<'_>, name: &str) -> Result<(), ProtonError>;
-    async fn list_templates(&self, call: &Call<'_>, token: Option<String>) -> Listed<Template>;
+    async fn create_template(&self, call: &Call, input: &CreateTemplateInput) -> Found<Template>;
+    async fn get_template(&self, call: &Call, name: &str) -> Found<Template>;
+    async fn update_template(
+        &self,
+        call: &Call,
+        name: &str,
+        input: &UpdateTemplateInput,
+    ) -> Found<Template>;
+    async fn delete_template(&self, call: &Call, name: &str) -> Done;
+    async fn list_templates(&self, call: &Call, token: Option<String>) -> Listed<Template>;
 }
 
 /// Implements [`KindApi`] for one kind from its SDK names. `service fields` names the
@@ -137,6 +118,13 @@ pub(super) trait KindApi: Send + Sync {
 macro_rules! kind_api {
     (@present) => { false };
     (@present $setter:ident) => { true };
+    // A request about one version.
+    (@version $request:expr, $key:expr) => {
+        $request
+            .template_name(&$key.template_name)
+            .major_version(&$key.major)
+            .minor_version(&$key.minor)
+    };
     (
         $api:ident, $Kind:literal,
         versions: $create_version:ident $get_version:ident $update_version:ident
@@ -171,7 +159,7 @@ macro_rules! kind_api {
 
             async fn create_version(
                 &self,
-                call: &Call<'_>,
+                call: &Call,
                 new: NewVersion<'_>,
             ) -> Found<TemplateVersion> {
                 let request = call.sdk().$create_version()
@@ -188,53 +176,39 @@ macro_rules! kind_api {
                 Ok(out.$version().map(ToModel::to_model))
             }
 
-            async fn get_version(
-                &self,
-                call: &Call<'_>,
-                key: &VersionKey,
-            ) -> Found<TemplateVersion> {
-                let request = call.sdk().$get_version()
-                    .template_name(&key.template_name)
-                    .major_version(&key.major)
-                    .minor_version(&key.minor);
+            async fn get_version(&self, call: &Call, key: &VersionKey) -> Found<TemplateVersion> {
+                let request = kind_api!(@version call.sdk().$get_version(), key);
                 let out = call.run(request.send()).await?;
                 Ok(out.$version().map(ToModel::to_model))
             }
 
             async fn update_version(
                 &self,
-                call: &Call<'_>,
-                change: VersionChange<'_>,
+                call: &Call,
+                key: &VersionKey,
+                input: &UpdateVersionInput,
             ) -> Found<TemplateVersion> {
-                let key = change.key;
-                let request = call.sdk().$update_version()
-                    .template_name(&key.template_name)
-                    .major_version(&key.major)
-                    .minor_version(&key.minor)
-                    .set_description(change.description)
-                    .set_status(change.status);
-                $(let request = request
-                    .$set_compatible(change.service.compatible)
-                    .$set_sources(change.service.sources);)?
+                let status = input.status.as_ref().map(|s| TemplateVersionStatus::from(s.as_str()));
+                let request = kind_api!(@version call.sdk().$update_version(), key)
+                    .set_description(description_input(&input.description))
+                    .set_status(status);
+                $(let compatible = input.compatible_environment_templates.as_deref();
+                let sources = input.supported_component_sources.as_deref();
+                let request = request
+                    .$set_compatible(compatible.map(|c| call.compatible(c)).transpose()?)
+                    .$set_sources(sources.map(component_sources));)?
                 let out = call.run(request.send()).await?;
                 Ok(out.$version().map(ToModel::to_model))
             }
 
-            async fn delete_version(
-                &self,
-                call: &Call<'_>,
-                key: &VersionKey,
-            ) -> Result<(), ProtonError> {
-                let request = call.sdk().$delete_version()
-                    .template_name(&key.template_name)
-                    .major_version(&key.major)
-                    .minor_version(&key.minor);
+            async fn delete_version(&self, call: &Call, key: &VersionKey) -> Done {
+                let request = kind_api!(@version call.sdk().$delete_version(), key);
                 call.run(request.send()).await.map(drop)
             }
 
             async fn list_versions(
                 &self,
-                call: &Call<'_>,
+                call: &Call,
                 template_name: &str,
                 major: Option<&str>,
                 token: Option<String>,
@@ -250,50 +224,47 @@ macro_rules! kind_api {
 
             async fn create_template(
                 &self,
-                call: &Call<'_>,
-                new: NewTemplate<'_>,
+                call: &Call,
+                input: &CreateTemplateInput,
             ) -> Found<Template> {
                 let request = call.sdk().$create_template()
-                    .name(new.name)
-                    .set_display_name(new.display_name)
-                    .set_description(new.description)
-                    .set_encryption_key(new.encryption_key)
-                    .$set_provisioning(new.provisioning)
-                    .set_tags(new.tags);
+                    .name(&input.name)
+                    .set_display_name(input.display_name.clone())
+                    .set_description(input.description.clone())
+                    .set_encryption_key(input.encryption_key.clone())
+                    .$set_provisioning(input.provisioning.as_deref().map(Provisioning::from))
+                    .set_tags(call.tags(&input.tags)?);
                 let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
 
-            async fn get_template(&self, call: &Call<'_>, name: &str) -> Found<Template> {
+            async fn get_template(&self, call: &Call, name: &str) -> Found<Template> {
                 let out = call.run(call.sdk().$get_template().name(name).send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
 
             async fn update_template(
                 &self,
-                call: &Call<'_>,
-                change: TemplateChange<'_>,
+                call: &Call,
+                name: &str,
+                input: &UpdateTemplateInput,
             ) -> Found<Template> {
                 let request = call.sdk().$update_template()
-                    .name(change.name)
-                    .set_display_name(change.display_name)
-                    .set_description(change.description);
+                    .name(name)
+                    .set_display_name(input.display_name.clone())
+                    .set_description(description_input(&input.description));
                 let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
 
-            async fn delete_template(
-                &self,
-                call: &Call<'_>,
-                name: &str,
-            ) -> Result<(), ProtonError> {
+            async fn delete_template(&self, call: &Call, name: &str) -> Done {
                 let request = call.sdk().$delete_template().name(name);
                 call.run(request.send()).await.map(drop)
             }
 
             async fn list_templates(
                 &self,
-                call: &Call<'_>,
+                call: &Call,
                 token: Option<String>,
             ) -> Listed<Template> {
                 let request = call.sdk().$list_templates().set_next_token(token);

@@ -11,16 +11,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use aws_sdk_proton::types::{
-    CompatibleEnvironmentTemplateInput, Provisioning, S3ObjectSource,
+    CompatibleEnvironmentTemplateInput, S3ObjectSource,
     ServiceTemplateSupportedComponentSourceType, Tag, TemplateVersionSourceInput,
-    TemplateVersionStatus,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use self::kind::{
-    api, KindApi, NewTemplate, NewVersion, Op, Page, ServiceFields, TemplateChange, VersionChange,
-};
+use self::kind::{api, KindApi, NewVersion, Op, Page, ServiceFields};
 use super::error::ProtonError;
 use super::ledger::Ledger;
 use super::model::{
@@ -106,15 +103,15 @@ pub(crate) fn describe_template(kind: TemplateKind, name: &str) -> String {
     format!("{} `{name}`", kind.noun())
 }
 
-/// One Proton call in the making: the client, and the operation and resource that its errors
-/// name.
-struct Call<'a> {
-    client: &'a ProtonClient,
+/// One Proton call in the making: the client (a cheap clone, so that calls borrow nothing),
+/// and the operation and resource that its errors name.
+struct Call {
+    client: ProtonClient,
     op: &'static str,
     resource: String,
 }
 
-impl Call<'_> {
+impl Call {
     fn sdk(&self) -> &aws_sdk_proton::Client {
         &self.client.sdk
     }
@@ -294,21 +291,16 @@ impl ProtonClient {
         self.endpoint.as_deref()
     }
 
-    fn call(&self, op: &'static str, resource: String) -> Call<'_> {
+    fn call(&self, op: &'static str, resource: String) -> Call {
         Call {
-            client: self,
+            client: self.clone(),
             op,
             resource,
         }
     }
 
     /// The kind's SDK calls, and a [`Call`] for `op` on `resource`.
-    fn begin(
-        &self,
-        kind: TemplateKind,
-        op: Op,
-        resource: String,
-    ) -> (&'static dyn KindApi, Call<'_>) {
+    fn begin(&self, kind: TemplateKind, op: Op, resource: String) -> (&'static dyn KindApi, Call) {
         let api = api(kind);
         (api, self.call(api.operation(op), resource))
     }
@@ -381,26 +373,7 @@ impl ProtonClient {
             input.compatible_environment_templates.is_some()
                 || input.supported_component_sources.is_some(),
         )?;
-        let change = VersionChange {
-            key,
-            description: description_input(&input.description),
-            status: input
-                .status
-                .as_ref()
-                .map(|s| TemplateVersionStatus::from(s.as_str())),
-            service: ServiceFields {
-                compatible: input
-                    .compatible_environment_templates
-                    .as_deref()
-                    .map(|c| call.compatible(c))
-                    .transpose()?,
-                sources: input
-                    .supported_component_sources
-                    .as_deref()
-                    .map(component_sources),
-            },
-        };
-        call.expect(api.update_version(&call, change).await?)
+        call.expect(api.update_version(&call, key, input).await?)
     }
 
     /// Deletes a version. Already gone (ResourceNotFound, or Proton's empty idempotent-delete
@@ -501,16 +474,8 @@ impl ProtonClient {
             Op::CreateTemplate,
             describe_template(kind, &input.name),
         );
-        let new = NewTemplate {
-            name: &input.name,
-            display_name: input.display_name.clone(),
-            description: input.description.clone(),
-            encryption_key: input.encryption_key.clone(),
-            provisioning: input.provisioning.as_deref().map(Provisioning::from),
-            tags: call.tags(&input.tags)?,
-        };
         let created = api
-            .create_template(&call, new)
+            .create_template(&call, input)
             .await
             .map_err(ProtonError::classify_create)?;
         call.expect(created)
@@ -532,12 +497,7 @@ impl ProtonClient {
         input: &UpdateTemplateInput,
     ) -> Result<Template, ProtonError> {
         let (api, call) = self.begin(kind, Op::UpdateTemplate, describe_template(kind, name));
-        let change = TemplateChange {
-            name,
-            display_name: input.display_name.clone(),
-            description: description_input(&input.description),
-        };
-        call.expect(api.update_template(&call, change).await?)
+        call.expect(api.update_template(&call, name, input).await?)
     }
 
     /// Deletes a template (Proton refuses while versions exist: [`ProtonError::Conflict`]).

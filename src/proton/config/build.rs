@@ -164,10 +164,17 @@ mod tests {
     use aws_smithy_http_client::test_util::{infallible_client_fn, NeverClient};
     use aws_smithy_runtime_api::shared::IntoShared;
 
-    use super::super::fixtures::{empty_config_file, static_settings};
+    use super::super::fixtures::{empty_config_file, profile_from, static_settings};
     use super::*;
     use crate::proton::model::{TemplateKind, VersionKey};
     use crate::proton::ProtonError;
+
+    /// Why `settings` build no client, with no ambient configuration.
+    async fn refusal(settings: &ProtonSettings) -> ConfigError {
+        build_client_with(settings, empty_ambient(None))
+            .await
+            .unwrap_err()
+    }
 
     /// No ambient configuration at all.
     fn empty_ambient(http_client: Option<SharedHttpClient>) -> Ambient {
@@ -226,18 +233,12 @@ mod tests {
 
     #[tokio::test]
     async fn missing_region_is_a_clear_error() {
-        let mut config = empty_config_file();
-        writeln!(config, "[profile nobody]\noutput = json").unwrap();
+        let (config, settings) = profile_from("nobody", "[profile nobody]\noutput = json");
         let settings = ProtonSettings {
-            region: None,
-            profile: Some("nobody".into()),
-            shared_config_files: vec![config.path().display().to_string()],
             shared_credentials_files: vec![config.path().display().to_string()],
-            ..static_settings()
+            ..settings
         };
-        let err = build_client_with(&settings, empty_ambient(None))
-            .await
-            .unwrap_err();
+        let err = refusal(&settings).await;
         assert_eq!(err, ConfigError::MissingRegion);
         let msg = err.to_string();
         assert!(
@@ -252,36 +253,30 @@ mod tests {
             secret_key: None,
             ..static_settings()
         };
-        let msg = build_client_with(&only_access, empty_ambient(None))
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            msg.contains("`secret_key` is required when `access_key` is set"),
-            "{msg}"
-        );
-
         let only_secret = ProtonSettings {
             access_key: None,
             ..static_settings()
         };
-        let msg = build_client_with(&only_secret, empty_ambient(None))
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            msg.contains("`access_key` is required when `secret_key` is set"),
-            "{msg}"
-        );
+        for (settings, says) in [
+            (
+                only_access,
+                "`secret_key` is required when `access_key` is set",
+            ),
+            (
+                only_secret,
+                "`access_key` is required when `secret_key` is set",
+            ),
+        ] {
+            let msg = refusal(&settings).await.to_string();
+            assert!(msg.contains(says), "{msg}");
+        }
 
         let only_token = ProtonSettings {
             access_key: None,
             secret_key: None,
             ..static_settings()
         };
-        let err = build_client_with(&only_token, empty_ambient(None))
-            .await
-            .unwrap_err();
+        let err = refusal(&only_token).await;
         assert_eq!(err, ConfigError::TokenWithoutKeys);
     }
 
@@ -292,9 +287,7 @@ mod tests {
             ..static_settings()
         };
         assert_eq!(
-            build_client_with(&empty_region, empty_ambient(None))
-                .await
-                .unwrap_err(),
+            refusal(&empty_region).await,
             ConfigError::Empty {
                 attribute: "region"
             }
@@ -304,9 +297,7 @@ mod tests {
                 endpoint: Some(endpoint.into()),
                 ..static_settings()
             };
-            let err = build_client_with(&settings, empty_ambient(None))
-                .await
-                .unwrap_err();
+            let err = refusal(&settings).await;
             assert!(
                 matches!(err, ConfigError::InvalidEndpoint { .. }),
                 "{endpoint}"
@@ -391,9 +382,7 @@ mod tests {
             shared_credentials_files: vec![file.clone()],
             ..static_settings()
         };
-        let err = build_client_with(&settings, empty_ambient(None))
-            .await
-            .unwrap_err();
+        let err = refusal(&settings).await;
         assert_eq!(
             err,
             ConfigError::ProfileNotFound {
@@ -446,9 +435,7 @@ mod tests {
             ..static_settings()
         };
         assert_eq!(
-            build_client_with(&settings, empty_ambient(None))
-                .await
-                .unwrap_err(),
+            refusal(&settings).await,
             ConfigError::ZeroTimeout {
                 attribute: "attempt_timeout"
             }

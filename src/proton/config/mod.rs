@@ -21,6 +21,8 @@ pub use settings::{ConfigError, ProtonSettings};
 mod fixtures {
     #![allow(clippy::unwrap_used)]
 
+    use std::io::Write;
+
     use super::ProtonSettings;
 
     pub(super) fn static_settings() -> ProtonSettings {
@@ -37,5 +39,22 @@ mod fixtures {
     /// An empty shared config file, so tests never read the developer's `~/.aws`.
     pub(super) fn empty_config_file() -> tempfile::NamedTempFile {
         tempfile::NamedTempFile::new().unwrap()
+    }
+
+    /// A shared config file that says `text`, and settings that select `profile` from it
+    /// (with no region of their own).
+    pub(super) fn profile_from(
+        profile: &str,
+        text: &str,
+    ) -> (tempfile::NamedTempFile, ProtonSettings) {
+        let mut config = empty_config_file();
+        writeln!(config, "{text}").unwrap();
+        let settings = ProtonSettings {
+            region: None,
+            profile: Some(profile.into()),
+            shared_config_files: vec![config.path().display().to_string()],
+            ..static_settings()
+        };
+        (config, settings)
     }
 }

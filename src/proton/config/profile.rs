@@ -117,21 +117,12 @@ pub(super) async fn resolve_region(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::io::Write;
-
-    use super::super::fixtures::{empty_config_file, static_settings};
+    use super::super::fixtures::{profile_from, static_settings};
     use super::*;
 
     #[tokio::test]
     async fn region_falls_back_to_environment_then_profile() {
-        let mut config = empty_config_file();
-        writeln!(config, "[profile dev]\nregion = ap-southeast-2").unwrap();
-        let settings = ProtonSettings {
-            region: None,
-            profile: Some("dev".into()),
-            shared_config_files: vec![config.path().display().to_string()],
-            ..static_settings()
-        };
+        let (_config, settings) = profile_from("dev", "[profile dev]\nregion = ap-southeast-2");
         let files = profile_files(&settings);
         assert_eq!(
             resolve_region(&settings, &Env::from_slice(&[]), files.as_ref()).await,
