@@ -5,17 +5,18 @@
 //! (`get_environment_template_version` / `get_service_template_version`, `set_provisioning` /
 //! `set_pipeline_provisioning`, …), and the SDK's builders share no trait. So [`KindApi`] is
 //! implemented once, as the body of `kind_api!`, and instantiated for each kind from a table
-//! of its SDK names. [`api`] is the one `match` on the kind; everything kind-independent
-//! (inputs, messages, pagination, "already gone is success") stays in [`super::ProtonClient`].
+//! of its SDK names. [`api`] is the one `match` on the kind.
+//!
+//! Each method maps the public input onto its SDK request (with [`Call`]'s shared input
+//! builders), sends it and converts the answer. Everything else (refusing service-only
+//! fields, messages, empty responses, pagination, "already gone is success") is decided once,
+//! in [`super::ProtonClient`].
 
-use aws_sdk_proton::types::{
-    CompatibleEnvironmentTemplateInput, Provisioning, ServiceTemplateSupportedComponentSourceType,
-    Tag, TemplateVersionSourceInput, TemplateVersionStatus,
-};
+use aws_sdk_proton::types::{Provisioning, TemplateVersionStatus};
 
 use super::{
-    component_sources, description_input, Call, CreateTemplateInput, UpdateTemplateInput,
-    UpdateVersionInput,
+    component_sources, description_input, Call, CreateTemplateInput, CreateVersionInput,
+    UpdateTemplateInput, UpdateVersionInput,
 };
 use crate::proton::convert::ToModel;
 use crate::proton::error::ProtonError;
@@ -46,26 +47,6 @@ pub(super) enum Op {
     ListTemplates,
 }
 
-/// The fields only service template versions have. Environment versions never send them;
-/// the client refuses them before the call ([`KindApi::has_service_fields`]).
-#[derive(Debug, Default)]
-pub(super) struct ServiceFields {
-    pub compatible: Option<Vec<CompatibleEnvironmentTemplateInput>>,
-    pub sources: Option<Vec<ServiceTemplateSupportedComponentSourceType>>,
-}
-
-/// A version create, as SDK inputs.
-#[derive(Debug)]
-pub(super) struct NewVersion<'a> {
-    pub template_name: &'a str,
-    pub major_version: Option<String>,
-    pub description: Option<String>,
-    pub source: TemplateVersionSourceInput,
-    pub tags: Option<Vec<Tag>>,
-    pub client_token: Option<String>,
-    pub service: ServiceFields,
-}
-
 /// One page of a listing, and the token Proton gave for the next.
 pub(super) type Page<T> = (Vec<T>, Option<String>);
 
@@ -74,8 +55,7 @@ pub(super) type Found<T> = Result<Option<T>, ProtonError>;
 pub(super) type Listed<T> = Result<Page<T>, ProtonError>;
 pub(super) type Done = Result<(), ProtonError>;
 
-/// One kind's SDK calls. Each sends one request and converts what came back; `None` is a
-/// response without the expected object, which the caller reports.
+/// One kind's SDK calls: each sends one request and converts what came back.
 #[async_trait::async_trait]
 pub(super) trait KindApi: Send + Sync {
     /// The operation's AWS name, e.g. `GetServiceTemplateVersion`.
@@ -84,7 +64,11 @@ pub(super) trait KindApi: Send + Sync {
     /// sources.
     fn has_service_fields(&self) -> bool;
 
-    async fn create_version(&self, call: &Call, new: NewVersion<'_>) -> Found<TemplateVersion>;
+    async fn create_version(
+        &self,
+        call: &Call,
+        input: &CreateVersionInput,
+    ) -> Found<TemplateVersion>;
     async fn get_version(&self, call: &Call, key: &VersionKey) -> Found<TemplateVersion>;
     async fn update_version(
         &self,
@@ -113,8 +97,9 @@ pub(super) trait KindApi: Send + Sync {
     async fn list_templates(&self, call: &Call, token: Option<String>) -> Listed<Template>;
 }
 
-/// Implements [`KindApi`] for one kind from its SDK names. `service fields` names the
-/// setters only service versions have; without it, those fields are never sent.
+/// Implements [`KindApi`] for one kind from its SDK names: `versions` and `templates` list the
+/// create, get, update, delete and list calls and the output's accessor; `service fields`
+/// names the setters only service versions have (without it, those fields are never sent).
 macro_rules! kind_api {
     (@present) => { false };
     (@present $setter:ident) => { true };
@@ -160,18 +145,20 @@ macro_rules! kind_api {
             async fn create_version(
                 &self,
                 call: &Call,
-                new: NewVersion<'_>,
+                input: &CreateVersionInput,
             ) -> Found<TemplateVersion> {
                 let request = call.sdk().$create_version()
-                    .template_name(new.template_name)
-                    .set_major_version(new.major_version)
-                    .set_description(new.description)
-                    .source(new.source)
-                    .set_tags(new.tags)
-                    .set_client_token(new.client_token);
-                $(let request = request
-                    .$set_compatible(new.service.compatible)
-                    .$set_sources(new.service.sources);)?
+                    .template_name(&input.template_name)
+                    .set_major_version(input.major_version.clone())
+                    .set_description(input.description.clone())
+                    .source(call.source(input)?)
+                    .set_tags(call.tags(&input.tags)?)
+                    .set_client_token(Some(input.client_token.clone()).filter(|t| !t.is_empty()));
+                $(let compatible = call.compatible(&input.compatible_environment_templates)?;
+                let sources = component_sources(&input.supported_component_sources);
+                let request = request
+                    .$set_compatible(Some(compatible))
+                    .$set_sources(Some(sources).filter(|s| !s.is_empty()));)?
                 let out = call.run(request.send()).await?;
                 Ok(out.$version().map(ToModel::to_model))
             }

@@ -17,7 +17,7 @@ use aws_sdk_proton::types::{
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use self::kind::{api, KindApi, NewVersion, Op, Page, ServiceFields};
+use self::kind::{api, KindApi, Op, Page};
 use super::error::ProtonError;
 use super::ledger::Ledger;
 use super::model::{
@@ -164,6 +164,19 @@ impl Call {
             message: "the response did not contain the expected object".into(),
             request_id: None,
         })
+    }
+
+    /// The bundle's S3 location.
+    fn source(
+        &self,
+        input: &CreateVersionInput,
+    ) -> Result<TemplateVersionSourceInput, ProtonError> {
+        let source = S3ObjectSource::builder()
+            .bucket(&input.source_bucket)
+            .key(&input.source_key)
+            .build()
+            .map_err(|e| self.invalid(e))?;
+        Ok(TemplateVersionSourceInput::S3(source))
     }
 
     fn tags(&self, tags: &BTreeMap<String, String>) -> Result<Option<Vec<Tag>>, ProtonError> {
@@ -319,34 +332,12 @@ impl ProtonClient {
             describe_template(kind, &input.template_name)
         );
         let (api, call) = self.begin(kind, Op::CreateVersion, resource);
-        let source = TemplateVersionSourceInput::S3(
-            S3ObjectSource::builder()
-                .bucket(&input.source_bucket)
-                .key(&input.source_key)
-                .build()
-                .map_err(|e| call.invalid(e))?,
-        );
-        let tags = call.tags(&input.tags)?;
         call.service_fields(
             api,
             !input.compatible_environment_templates.is_empty()
                 || !input.supported_component_sources.is_empty(),
         )?;
-        let service = ServiceFields {
-            compatible: Some(call.compatible(&input.compatible_environment_templates)?),
-            sources: Some(component_sources(&input.supported_component_sources))
-                .filter(|s| !s.is_empty()),
-        };
-        let new = NewVersion {
-            template_name: &input.template_name,
-            major_version: input.major_version.clone(),
-            description: input.description.clone(),
-            source,
-            tags,
-            client_token: Some(input.client_token.clone()).filter(|t| !t.is_empty()),
-            service,
-        };
-        call.expect(api.create_version(&call, new).await?)
+        call.expect(api.create_version(&call, input).await?)
     }
 
     /// Reads a version; a missing version (or template) is [`ProtonError::NotFound`].

@@ -176,6 +176,16 @@ mod tests {
             .unwrap_err()
     }
 
+    /// The client `settings` build, with no ambient configuration.
+    async fn built(
+        settings: &ProtonSettings,
+        http_client: Option<SharedHttpClient>,
+    ) -> ProtonClient {
+        build_client_with(settings, empty_ambient(http_client))
+            .await
+            .unwrap()
+    }
+
     /// No ambient configuration at all.
     fn empty_ambient(http_client: Option<SharedHttpClient>) -> Ambient {
         Ambient {
@@ -210,9 +220,7 @@ mod tests {
     #[tokio::test]
     async fn static_credentials_and_endpoint_build_without_network_and_are_used() {
         let (http_client, seen) = recording_client();
-        let client = build_client_with(&static_settings(), empty_ambient(Some(http_client)))
-            .await
-            .unwrap();
+        let client = built(&static_settings(), Some(http_client)).await;
         assert!(seen.lock().unwrap().is_empty(), "building made a request");
         assert_eq!(client.endpoint(), Some("http://127.0.0.1:4566"));
 
@@ -317,9 +325,7 @@ mod tests {
             shared_credentials_files: vec![config.path().display().to_string()],
             ..static_settings()
         };
-        build_client_with(&settings, empty_ambient(Some(http_client)))
-            .await
-            .unwrap();
+        built(&settings, Some(http_client)).await;
         // Nothing (not even instance metadata) is asked until the first real call.
         assert!(
             seen.lock().unwrap().is_empty(),
@@ -342,9 +348,7 @@ mod tests {
             max_retries: Some(0),
             ..static_settings()
         };
-        let client = build_client_with(&settings, empty_ambient(None))
-            .await
-            .unwrap();
+        let client = built(&settings, None).await;
         let err = client
             .find_version(TemplateKind::Service, &VersionKey::new("api", "1", "0"))
             .await
@@ -411,9 +415,7 @@ mod tests {
             connect_timeout: Some(Duration::from_secs(2)),
             ..static_settings()
         };
-        let client = build_client_with(&settings, empty_ambient(Some(never.clone().into_shared())))
-            .await
-            .unwrap();
+        let client = built(&settings, Some(never.clone().into_shared())).await;
         let err = client
             .get_version(TemplateKind::Environment, &VersionKey::new("web", "1", "0"))
             .await
@@ -451,9 +453,7 @@ mod tests {
             max_retries: Some(1),
             ..static_settings()
         };
-        let client = build_client_with(&settings, empty_ambient(Some(never.clone().into_shared())))
-            .await
-            .unwrap();
+        let client = built(&settings, Some(never.clone().into_shared())).await;
         let start = tokio::time::Instant::now();
         let err = client
             .get_version(TemplateKind::Environment, &VersionKey::new("web", "1", "0"))
