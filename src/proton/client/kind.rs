@@ -214,12 +214,13 @@ macro_rules! kind_api {
                 call: &Call,
                 input: &CreateTemplateInput,
             ) -> Found<Template> {
+                let provisioning = input.provisioning.as_deref().map(Provisioning::from);
                 let request = call.sdk().$create_template()
                     .name(&input.name)
                     .set_display_name(input.display_name.clone())
                     .set_description(input.description.clone())
                     .set_encryption_key(input.encryption_key.clone())
-                    .$set_provisioning(input.provisioning.as_deref().map(Provisioning::from))
+                    .$set_provisioning(provisioning)
                     .set_tags(call.tags(&input.tags)?);
                 let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
