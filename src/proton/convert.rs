@@ -1,4 +1,8 @@
-//! SDK shapes → domain model. Kept apart so `client.rs` reads as "call, then convert".
+//! SDK shapes → domain model, so the client reads as "call, then convert".
+//!
+//! Each kind has its own SDK types for a version, a version summary, a template and a template
+//! summary, with the same accessors. Each model type's fields are therefore listed once, in
+//! `versions!` and `templates!`, and every SDK type names only what is its own.
 
 use std::time::SystemTime;
 
@@ -10,6 +14,12 @@ use super::model::{
     TemplateVersionSummary, VersionStatus,
 };
 
+/// An SDK shape that converts into one domain type.
+pub(crate) trait ToModel {
+    type Model;
+    fn to_model(&self) -> Self::Model;
+}
+
 fn time(t: &DateTime) -> SystemTime {
     system_time(t.secs(), t.subsec_nanos())
 }
@@ -19,38 +29,64 @@ fn description(d: Option<&str>) -> Option<String> {
     d.filter(|d| !d.is_empty()).map(str::to_owned)
 }
 
-pub(crate) fn environment_version(v: &sdk::EnvironmentTemplateVersion) -> TemplateVersion {
-    TemplateVersion {
-        kind: TemplateKind::Environment,
-        template_name: v.template_name().to_owned(),
-        major_version: v.major_version().to_owned(),
-        minor_version: v.minor_version().to_owned(),
-        recommended_minor_version: v.recommended_minor_version().map(str::to_owned),
-        status: VersionStatus::from(v.status().as_str()),
-        status_message: v.status_message().map(str::to_owned),
-        description: description(v.description()),
-        arn: v.arn().to_owned(),
-        created_at: time(v.created_at()),
-        last_modified_at: time(v.last_modified_at()),
+/// `SDK type => model type (kind) |binding| { the fields only it has }`, for versions and
+/// version summaries.
+macro_rules! versions {
+    ($($sdk:ty => $model:ident($kind:ident) |$v:ident| { $($field:ident: $value:expr),* $(,)? })*) => {$(
+        impl ToModel for $sdk {
+            type Model = $model;
+            fn to_model(&self) -> $model {
+                let $v = self;
+                $model {
+                    kind: TemplateKind::$kind,
+                    template_name: $v.template_name().to_owned(),
+                    major_version: $v.major_version().to_owned(),
+                    minor_version: $v.minor_version().to_owned(),
+                    recommended_minor_version: $v.recommended_minor_version().map(str::to_owned),
+                    status: VersionStatus::from($v.status().as_str()),
+                    status_message: $v.status_message().map(str::to_owned),
+                    description: description($v.description()),
+                    arn: $v.arn().to_owned(),
+                    created_at: time($v.created_at()),
+                    last_modified_at: time($v.last_modified_at()),
+                    $($field: $value,)*
+                }
+            }
+        }
+    )*};
+}
+
+/// `SDK type => (kind) |binding| { the fields only it has }`, for templates and template
+/// summaries.
+macro_rules! templates {
+    ($($sdk:ty => ($kind:ident) |$t:ident| { $($field:ident: $value:expr),* $(,)? })*) => {$(
+        impl ToModel for $sdk {
+            type Model = Template;
+            fn to_model(&self) -> Template {
+                let $t = self;
+                Template {
+                    kind: TemplateKind::$kind,
+                    name: $t.name().to_owned(),
+                    arn: $t.arn().to_owned(),
+                    display_name: $t.display_name().map(str::to_owned),
+                    description: description($t.description()),
+                    recommended_version: $t.recommended_version().map(str::to_owned),
+                    created_at: time($t.created_at()),
+                    last_modified_at: time($t.last_modified_at()),
+                    $($field: $value,)*
+                }
+            }
+        }
+    )*};
+}
+
+versions! {
+    sdk::EnvironmentTemplateVersion => TemplateVersion(Environment) |v| {
         schema: v.schema().map(str::to_owned),
         compatible_environment_templates: Vec::new(),
         supported_component_sources: Vec::new(),
     }
-}
-
-pub(crate) fn service_version(v: &sdk::ServiceTemplateVersion) -> TemplateVersion {
-    TemplateVersion {
-        kind: TemplateKind::Service,
-        template_name: v.template_name().to_owned(),
-        major_version: v.major_version().to_owned(),
-        minor_version: v.minor_version().to_owned(),
-        recommended_minor_version: v.recommended_minor_version().map(str::to_owned),
-        status: VersionStatus::from(v.status().as_str()),
-        status_message: v.status_message().map(str::to_owned),
-        description: description(v.description()),
-        arn: v.arn().to_owned(),
-        created_at: time(v.created_at()),
-        last_modified_at: time(v.last_modified_at()),
+    sdk::ServiceTemplateVersion => TemplateVersion(Service) |v| {
         schema: v.schema().map(str::to_owned),
         compatible_environment_templates: v
             .compatible_environment_templates()
@@ -66,100 +102,27 @@ pub(crate) fn service_version(v: &sdk::ServiceTemplateVersion) -> TemplateVersio
             .map(|s| s.as_str().to_owned())
             .collect(),
     }
+    sdk::EnvironmentTemplateVersionSummary => TemplateVersionSummary(Environment) |v| {}
+    sdk::ServiceTemplateVersionSummary => TemplateVersionSummary(Service) |v| {}
 }
 
-pub(crate) fn environment_version_summary(
-    v: &sdk::EnvironmentTemplateVersionSummary,
-) -> TemplateVersionSummary {
-    TemplateVersionSummary {
-        kind: TemplateKind::Environment,
-        template_name: v.template_name().to_owned(),
-        major_version: v.major_version().to_owned(),
-        minor_version: v.minor_version().to_owned(),
-        recommended_minor_version: v.recommended_minor_version().map(str::to_owned),
-        status: VersionStatus::from(v.status().as_str()),
-        status_message: v.status_message().map(str::to_owned),
-        description: description(v.description()),
-        arn: v.arn().to_owned(),
-        created_at: time(v.created_at()),
-        last_modified_at: time(v.last_modified_at()),
-    }
-}
-
-pub(crate) fn service_version_summary(
-    v: &sdk::ServiceTemplateVersionSummary,
-) -> TemplateVersionSummary {
-    TemplateVersionSummary {
-        kind: TemplateKind::Service,
-        template_name: v.template_name().to_owned(),
-        major_version: v.major_version().to_owned(),
-        minor_version: v.minor_version().to_owned(),
-        recommended_minor_version: v.recommended_minor_version().map(str::to_owned),
-        status: VersionStatus::from(v.status().as_str()),
-        status_message: v.status_message().map(str::to_owned),
-        description: description(v.description()),
-        arn: v.arn().to_owned(),
-        created_at: time(v.created_at()),
-        last_modified_at: time(v.last_modified_at()),
-    }
-}
-
-pub(crate) fn environment_template(t: &sdk::EnvironmentTemplate) -> Template {
-    Template {
-        kind: TemplateKind::Environment,
-        name: t.name().to_owned(),
-        arn: t.arn().to_owned(),
-        display_name: t.display_name().map(str::to_owned),
-        description: description(t.description()),
+// Service templates call their provisioning `pipelineProvisioning`; List results carry no
+// encryption key.
+templates! {
+    sdk::EnvironmentTemplate => (Environment) |t| {
         encryption_key: t.encryption_key().map(str::to_owned),
         provisioning: t.provisioning().map(|p| p.as_str().to_owned()),
-        recommended_version: t.recommended_version().map(str::to_owned),
-        created_at: time(t.created_at()),
-        last_modified_at: time(t.last_modified_at()),
     }
-}
-
-pub(crate) fn service_template(t: &sdk::ServiceTemplate) -> Template {
-    Template {
-        kind: TemplateKind::Service,
-        name: t.name().to_owned(),
-        arn: t.arn().to_owned(),
-        display_name: t.display_name().map(str::to_owned),
-        description: description(t.description()),
+    sdk::ServiceTemplate => (Service) |t| {
         encryption_key: t.encryption_key().map(str::to_owned),
         provisioning: t.pipeline_provisioning().map(|p| p.as_str().to_owned()),
-        recommended_version: t.recommended_version().map(str::to_owned),
-        created_at: time(t.created_at()),
-        last_modified_at: time(t.last_modified_at()),
     }
-}
-
-pub(crate) fn environment_template_summary(t: &sdk::EnvironmentTemplateSummary) -> Template {
-    Template {
-        kind: TemplateKind::Environment,
-        name: t.name().to_owned(),
-        arn: t.arn().to_owned(),
-        display_name: t.display_name().map(str::to_owned),
-        description: description(t.description()),
+    sdk::EnvironmentTemplateSummary => (Environment) |t| {
         encryption_key: None,
         provisioning: t.provisioning().map(|p| p.as_str().to_owned()),
-        recommended_version: t.recommended_version().map(str::to_owned),
-        created_at: time(t.created_at()),
-        last_modified_at: time(t.last_modified_at()),
     }
-}
-
-pub(crate) fn service_template_summary(t: &sdk::ServiceTemplateSummary) -> Template {
-    Template {
-        kind: TemplateKind::Service,
-        name: t.name().to_owned(),
-        arn: t.arn().to_owned(),
-        display_name: t.display_name().map(str::to_owned),
-        description: description(t.description()),
+    sdk::ServiceTemplateSummary => (Service) |t| {
         encryption_key: None,
         provisioning: t.pipeline_provisioning().map(|p| p.as_str().to_owned()),
-        recommended_version: t.recommended_version().map(str::to_owned),
-        created_at: time(t.created_at()),
-        last_modified_at: time(t.last_modified_at()),
     }
 }

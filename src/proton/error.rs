@@ -116,6 +116,12 @@ pub enum ProtonError {
     )]
     NoSuchMajor { template: String, major: String },
 
+    /// A template create named a template that already exists: Proton's answer when the
+    /// name is taken by one created with other parameters (`ValidationException`) or changed
+    /// since (`ConflictException`). Reads exactly as that answer; `source` is it.
+    #[error(transparent)]
+    AlreadyExists { source: Box<ProtonError> },
+
     /// The operation was cancelled (Terraform was interrupted).
     #[error("the operation was cancelled")]
     Cancelled,
@@ -127,7 +133,7 @@ impl ProtonError {
         match self {
             Self::NotFound { .. } => Some(NOT_FOUND_CODE),
             Self::Conflict { code, .. } | Self::Api { code, .. } => Some(code),
-            Self::DeleteRefused { source, .. } => source.code(),
+            Self::DeleteRefused { source, .. } | Self::AlreadyExists { source } => source.code(),
             Self::Transport { .. }
             | Self::InvalidRequest { .. }
             | Self::RegistrationFailed { .. }
@@ -142,7 +148,12 @@ impl ProtonError {
     }
 
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Self::Conflict { .. })
+        matches!(self.unwrapped(), Self::Conflict { .. })
+    }
+
+    /// A create for a name that is taken ([`ProtonError::AlreadyExists`]).
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, Self::AlreadyExists { .. })
     }
 
     pub fn is_transport(&self) -> bool {
@@ -161,8 +172,34 @@ impl ProtonError {
     /// `ValidationException` by the name `IdempotentParameterMismatch`, which its message
     /// carries; no other field tells it apart.
     pub fn is_idempotency_mismatch(&self) -> bool {
-        matches!(self, Self::Api { code, message, .. }
+        matches!(self.unwrapped(), Self::Api { code, message, .. }
             if code == VALIDATION_CODE && message.contains("IdempotentParameterMismatch"))
+    }
+
+    /// The AWS error an [`ProtonError::AlreadyExists`] stands for; any other error itself.
+    fn unwrapped(&self) -> &Self {
+        match self {
+            Self::AlreadyExists { source } => source,
+            other => other,
+        }
+    }
+
+    /// Classifies a template create's error: a validation error or conflict whose message
+    /// says the name is taken becomes [`ProtonError::AlreadyExists`]. Proton has no error
+    /// code of its own for this; its message is the one signal (as for
+    /// `IdempotentParameterMismatch`), so it is read here and nowhere else.
+    pub(crate) fn classify_create(self) -> Self {
+        let taken = matches!(&self,
+            Self::Api { code, message, .. } | Self::Conflict { code, message, .. }
+                if (code == VALIDATION_CODE || code == CONFLICT_CODE)
+                    && message.contains("already exists"));
+        if taken {
+            Self::AlreadyExists {
+                source: Box::new(self),
+            }
+        } else {
+            self
+        }
     }
 
     /// The request ID AWS returned, if any.
@@ -171,7 +208,9 @@ impl ProtonError {
             Self::Conflict { request_id, .. } | Self::Api { request_id, .. } => {
                 request_id.as_deref()
             }
-            Self::DeleteRefused { source, .. } => source.request_id(),
+            Self::DeleteRefused { source, .. } | Self::AlreadyExists { source } => {
+                source.request_id()
+            }
             _ => None,
         }
     }
@@ -375,6 +414,58 @@ mod tests {
         assert!(msg.ends_with(".\n\nNothing else deletes them."), "{msg}");
         assert!(msg.contains("(request ID: rid)"), "{msg}");
         assert_eq!(ProtonError::Cancelled.code(), None);
+    }
+
+    fn api(code: &str, message: &str) -> ProtonError {
+        ProtonError::Api {
+            operation: "CreateEnvironmentTemplate",
+            resource: "environment template `taken`".into(),
+            code: code.into(),
+            message: message.into(),
+            request_id: Some("rid".into()),
+        }
+    }
+
+    #[test]
+    fn a_taken_template_name_is_already_exists_and_reads_as_proton_said() {
+        let mismatch = api(
+            VALIDATION_CODE,
+            "IdempotentParameterMismatch: the environment template 'taken' already exists and \
+             was created with different parameters.",
+        );
+        let classified = mismatch.clone().classify_create();
+        assert!(classified.is_already_exists(), "{classified:?}");
+        assert_eq!(classified.to_string(), mismatch.to_string());
+        assert_eq!(classified.code(), Some(VALIDATION_CODE));
+        assert_eq!(classified.request_id(), Some("rid"));
+        assert!(classified.is_validation() && classified.is_idempotency_mismatch());
+
+        let modified = ProtonError::Conflict {
+            operation: "CreateServiceTemplate",
+            resource: "service template `taken`".into(),
+            code: CONFLICT_CODE.into(),
+            message: "The service template 'taken' already exists and has been modified since \
+                      it was created."
+                .into(),
+            request_id: None,
+        }
+        .classify_create();
+        assert!(
+            modified.is_already_exists() && modified.is_conflict(),
+            "{modified:?}"
+        );
+
+        // Anything else stays as it was.
+        for other in [
+            api(VALIDATION_CODE, "name must match the pattern"),
+            api(
+                "AccessDeniedException",
+                "the role already exists but is not allowed",
+            ),
+            ProtonError::Cancelled,
+        ] {
+            assert_eq!(other.clone().classify_create(), other);
+        }
     }
 
     #[test]

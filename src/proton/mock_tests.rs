@@ -956,3 +956,40 @@ async fn deleting_a_template_with_versions_is_a_conflict() {
     assert!(err.is_conflict(), "{err:?}");
     assert_eq!(err.request_id(), Some(REQUEST_ID));
 }
+
+#[tokio::test]
+async fn creating_a_template_whose_name_is_taken_is_already_exists() {
+    use aws_sdk_proton::types::Provisioning;
+    let create = mock!(Client::create_service_template)
+        .match_requests(|r| {
+            r.name() == Some("taken")
+                && r.pipeline_provisioning() == Some(&Provisioning::CustomerManaged)
+        })
+        .then_http_response(|| {
+            aws_error(
+                400,
+                "ValidationException",
+                "IdempotentParameterMismatch: the service template 'taken' already exists and \
+                 was created with different parameters.",
+            )
+        });
+    let input = super::CreateTemplateInput {
+        name: "taken".into(),
+        provisioning: Some("CUSTOMER_MANAGED".into()),
+        ..Default::default()
+    };
+    let err = mocked(&[&create])
+        .create_template(TemplateKind::Service, &input)
+        .await
+        .unwrap_err();
+    assert!(err.is_already_exists(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "CreateServiceTemplate on service template `taken` failed: ValidationException: \
+             IdempotentParameterMismatch: the service template 'taken' already exists and was \
+             created with different parameters. (request ID: {REQUEST_ID})"
+        )
+    );
+    assert_eq!(create.num_calls(), 1);
+}

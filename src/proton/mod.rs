@@ -4,9 +4,11 @@
 //! `aws-sdk-proton` directly. Layout follows terraform-provider-aws service packages:
 //!
 //! - [`config`]: provider settings → one shared SDK client ([`build_client`]).
-//! - [`client`]: one method per Proton operation, both template kinds through one code path.
+//! - [`client`]: one method per Proton operation, both template kinds through one code path
+//!   (the per-kind SDK calls behind it are chosen once, in `client::kind`).
 //! - [`find`]: finders that turn "not found" into `None` and let every other error through.
-//! - [`wait`]: the registration waiter, and the deadline primitives every wait uses.
+//! - [`wait`]: the registration waiter, [`bounded`] (one operation under a timeout and
+//!   cancellation), and the deadline primitives every wait uses.
 //! - [`create`] and [`delete`]: version creates and deletes that converge in any order
 //!   Terraform runs them, coordinated through the process's [`ledger`].
 //! - [`token`]: deterministic `clientToken`s so an interrupted create converges.
@@ -48,4 +50,4 @@ pub use model::{
     TemplateVersionSummary, VersionKey, VersionStatus,
 };
 pub use token::client_token;
-pub use wait::wait_registered;
+pub use wait::{bounded, wait_registered};

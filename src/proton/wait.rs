@@ -1,5 +1,6 @@
-//! Waiters: poll until a version is registered; the deadline and cancellation primitives the
-//! converging deletes ([`super::delete`]) share.
+//! Waiters and deadlines: poll until a version is registered; [`bounded`], the deadline and
+//! cancellation race for any one Proton operation; and the primitives the converging deletes
+//! ([`super::delete`]) share.
 //!
 //! Hand-rolled rather than the SDK's generated waiter, because that one starts at 2 s, ends
 //! on the first `ResourceNotFoundException` (eventual consistency right after create) and
@@ -122,6 +123,37 @@ pub(super) async fn nap(
         biased;
         _ = cancel.cancelled() => Err(ProtonError::Cancelled),
         _ = sleep(delay) => Ok(()),
+    }
+}
+
+/// Runs `work` (one or more Proton calls) for at most `timeout`, unless `cancel` fires first.
+///
+/// - `work`'s own result, success or error, is returned as it is; a result that is ready at
+///   the deadline still counts.
+/// - `timeout` elapsed → [`ProtonError::Timeout`] for ``"{operation} from {endpoint}"`` (the
+///   endpoint the client names, since a hanging one is the usual cause; `operation` alone
+///   when it names none), `waited` = `timeout`, no last status.
+/// - `cancel` fired → [`ProtonError::Cancelled`] at once, even while `work` is mid-call.
+///
+/// `work` is dropped when the race is lost, which abandons its request.
+pub async fn bounded<T>(
+    client: &ProtonClient,
+    operation: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    work: impl std::future::Future<Output = Result<T, ProtonError>>,
+) -> Result<T, ProtonError> {
+    match race(work, Instant::now() + timeout, cancel).await {
+        Raced::Done(result) => result,
+        Raced::Cancelled => Err(ProtonError::Cancelled),
+        Raced::Deadline => Err(ProtonError::Timeout {
+            operation: match client.endpoint() {
+                Some(endpoint) => format!("{operation} from {endpoint}"),
+                None => operation.to_owned(),
+            },
+            waited: timeout,
+            last_status: None,
+        }),
     }
 }
 
@@ -267,6 +299,121 @@ mod tests {
             s.next(Duration::from_secs(20), elapsed, false),
             Duration::from_secs(5)
         );
+    }
+
+    const ENDPOINT: &str = "http://127.0.0.1:4566";
+
+    /// `work` as `CreateTemplate` under [`bounded`], through a client that makes no call and
+    /// names `endpoint`.
+    async fn create<T>(
+        endpoint: Option<&str>,
+        secs: u64,
+        cancel: &CancellationToken,
+        work: impl std::future::Future<Output = Result<T, ProtonError>>,
+    ) -> Result<T, ProtonError> {
+        let config = aws_sdk_proton::Config::builder()
+            .behavior_version(aws_sdk_proton::config::BehaviorVersion::latest())
+            .build();
+        let client = ProtonClient::from_sdk(
+            aws_sdk_proton::Client::from_conf(config),
+            endpoint.map(str::to_owned),
+        );
+        let timeout = Duration::from_secs(secs);
+        bounded(&client, "CreateTemplate", timeout, cancel, work).await
+    }
+
+    fn hanging() -> std::future::Pending<Result<(), ProtonError>> {
+        std::future::pending()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_returns_what_the_work_returns() {
+        let cancel = CancellationToken::new();
+        let work = async {
+            sleep(Duration::from_secs(3)).await;
+            Ok(7)
+        };
+        assert_eq!(create(Some(ENDPOINT), 5, &cancel, work).await, Ok(7));
+
+        let refused = ProtonError::NoSuchMajor {
+            template: "t".into(),
+            major: "2".into(),
+        };
+        let failed = create(Some(ENDPOINT), 5, &cancel, async {
+            Err::<(), _>(refused.clone())
+        });
+        assert_eq!(failed.await, Err(refused));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_times_out_at_the_deadline_naming_the_operation_and_endpoint() {
+        let start = Instant::now();
+        let cancel = CancellationToken::new();
+        let err = create(Some(ENDPOINT), 90, &cancel, hanging())
+            .await
+            .unwrap_err();
+        assert_eq!(start.elapsed(), Duration::from_secs(90));
+        assert_eq!(
+            err,
+            ProtonError::Timeout {
+                operation: format!("CreateTemplate from {ENDPOINT}"),
+                waited: Duration::from_secs(90),
+                last_status: None,
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "timed out after 1m30s waiting for CreateTemplate from {ENDPOINT} (last status: \
+                 none observed)"
+            )
+        );
+
+        // A client that names no endpoint: the operation alone.
+        let err = create(None, 1, &cancel, hanging()).await.unwrap_err();
+        assert!(
+            matches!(&err, ProtonError::Timeout { operation, .. } if operation == "CreateTemplate"),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_counts_a_result_ready_at_the_deadline() {
+        let cancel = CancellationToken::new();
+        let work = async {
+            sleep(Duration::from_secs(10)).await;
+            Ok("created")
+        };
+        assert_eq!(
+            create(Some(ENDPOINT), 10, &cancel, work).await,
+            Ok("created")
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bounded_stops_at_once_when_cancelled() {
+        let start = Instant::now();
+        let cancel = CancellationToken::new();
+        let trigger = cancel.clone();
+        tokio::spawn(async move {
+            sleep(Duration::from_secs(2)).await;
+            trigger.cancel();
+        });
+        let out = create(Some(ENDPOINT), 60, &cancel, hanging()).await;
+        assert_eq!(out, Err(ProtonError::Cancelled));
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+
+        // Already cancelled: the work is not even started.
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        let work = async {
+            ran.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        };
+        assert_eq!(
+            create(None, 60, &cancel, work).await,
+            Err(ProtonError::Cancelled)
+        );
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[test]

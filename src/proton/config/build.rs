@@ -1,0 +1,476 @@
+//! The SDK client: settings checked and resolved, then one client with the provider's retry
+//! policy and time bounds.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_types::os_shim_internal::Env;
+
+use super::profile::{check_profile_exists, profile_files, resolve_region, static_credentials};
+use super::settings::{is_http_url, max_attempts, normalized};
+use super::{ConfigError, ProtonSettings};
+use crate::proton::client::ProtonClient;
+use crate::proton::no_response::NoResponseLimit;
+
+/// Attempts per API call when neither `max_retries` nor `AWS_MAX_ATTEMPTS` is set: 1 + 9
+/// retries. terraform-provider-aws defaults to 25 retries (up to about an hour); Proton calls
+/// are small and interactive, so we give up sooner and let the user raise it.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+/// Time allowed to establish a TCP/TLS connection, unless `connect_timeout` says otherwise.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for one HTTP attempt, from send to the full response, unless
+/// `attempt_timeout` says otherwise. Proton answers in well under a second.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Attempts of one call that get no response at all (refused, connect or attempt timeout)
+/// before giving up: the SDK's own default attempt count. With the default timeouts a dead
+/// endpoint is reported within about 15 s and a stalled one within about 60 s.
+pub const NO_RESPONSE_ATTEMPTS: u32 = 3;
+/// Hard bound on one API call including every retry and backoff.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Where to look for ambient configuration; tests substitute both.
+pub(crate) struct Ambient {
+    pub(crate) env: Env,
+    pub(crate) http_client: Option<SharedHttpClient>,
+}
+
+/// Builds the one Proton client the provider uses for all RPCs.
+///
+/// Makes no network call: the region comes only from the settings, `AWS_REGION` /
+/// `AWS_DEFAULT_REGION` or the shared config profile (never instance metadata), and
+/// credentials are resolved lazily on the first request. With `access_key` + `secret_key`
+/// the credentials are static and instance metadata is never consulted.
+///
+/// Time bounds per API call: connecting may take `connect_timeout` ([`CONNECT_TIMEOUT`], 5 s),
+/// each attempt `attempt_timeout` ([`ATTEMPT_TIMEOUT`], 20 s), and the whole call including
+/// retries at most [`OPERATION_TIMEOUT`] (5 min). Retries use the SDK's standard mode
+/// (exponential backoff with jitter, up to 20 s) for throttling, 5xx and transient network
+/// errors, with `max_retries + 1` attempts, else `AWS_MAX_ATTEMPTS`, else
+/// [`DEFAULT_MAX_ATTEMPTS`] (10); but attempts that get no response at all stop after
+/// [`NO_RESPONSE_ATTEMPTS`] (3, see `no_response`). A refused connection is thus reported in
+/// a few seconds (it took about 71 s of retry backoff before), an endpoint that drops
+/// connections within about 15 s, and one that accepts and never answers within about 60 s.
+///
+/// A `profile` that none of the shared files defines is an error here, rather than the
+/// credential chain falling through to instance metadata and reporting that.
+pub async fn build_client(settings: &ProtonSettings) -> Result<ProtonClient, ConfigError> {
+    build_client_with(
+        settings,
+        Ambient {
+            env: Env::real(),
+            http_client: None,
+        },
+    )
+    .await
+}
+
+pub(crate) async fn build_client_with(
+    settings: &ProtonSettings,
+    ambient: Ambient,
+) -> Result<ProtonClient, ConfigError> {
+    let settings = normalized(settings)?;
+    // The SDK's debug output names its identity's access key id; keep every
+    // credential we can know of out of the logs.
+    let from_env = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ]
+    .map(|var| ambient.env.get(var).ok());
+    for secret in [&settings.access_key, &settings.secret_key, &settings.token]
+        .into_iter()
+        .chain(&from_env)
+        .flatten()
+    {
+        crate::plugin::logging::redact(secret);
+    }
+    let credentials = static_credentials(&settings)?;
+    let profile_files = profile_files(&settings);
+    let endpoint = settings.endpoint.clone();
+    if let Some(endpoint) = &endpoint {
+        if !is_http_url(endpoint) {
+            return Err(ConfigError::InvalidEndpoint {
+                endpoint: endpoint.clone(),
+            });
+        }
+    }
+
+    if let Some(profile) = &settings.profile {
+        check_profile_exists(profile, &ambient.env, profile_files.as_ref(), &settings).await?;
+    }
+    let region = resolve_region(&settings, &ambient.env, profile_files.as_ref())
+        .await
+        .ok_or(ConfigError::MissingRegion)?;
+    let max_attempts = max_attempts(&settings, &ambient.env)?;
+    let connect_timeout = settings.connect_timeout.unwrap_or(CONNECT_TIMEOUT);
+    let attempt_timeout = settings.attempt_timeout.unwrap_or(ATTEMPT_TIMEOUT);
+
+    let mut loader: ConfigLoader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(connect_timeout)
+                .operation_attempt_timeout(attempt_timeout)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        );
+    // Tests also hide the process environment from the SDK's own lookups (FIPS, dual-stack,
+    // endpoint URLs, credentials), so they behave the same on every machine.
+    #[cfg(test)]
+    {
+        loader = loader.env(ambient.env.clone());
+    }
+    if let Some(http_client) = ambient.http_client {
+        loader = loader.http_client(http_client);
+    }
+    if let Some(credentials) = credentials {
+        loader = loader.credentials_provider(credentials);
+    }
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(files) = profile_files {
+        loader = loader.profile_files(files);
+    }
+    if let Some(endpoint) = &endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let sdk_config = loader.load().await;
+
+    // Name the endpoint in transport errors: the explicit one, else one from the environment.
+    let endpoint = endpoint.or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+    let proton_config = aws_sdk_proton::config::Builder::from(&sdk_config)
+        .interceptor(NoResponseLimit {
+            max_attempts: NO_RESPONSE_ATTEMPTS.min(max_attempts),
+            connect_timeout,
+            attempt_timeout,
+        })
+        .build();
+    let client = aws_sdk_proton::Client::from_conf(proton_config);
+    Ok(ProtonClient::from_sdk(client, endpoint))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use aws_smithy_http_client::test_util::{infallible_client_fn, NeverClient};
+    use aws_smithy_runtime_api::shared::IntoShared;
+
+    use super::super::fixtures::{empty_config_file, profile_from, static_settings};
+    use super::*;
+    use crate::proton::model::{TemplateKind, VersionKey};
+    use crate::proton::ProtonError;
+
+    /// Why `settings` build no client, with no ambient configuration.
+    async fn refusal(settings: &ProtonSettings) -> ConfigError {
+        build_client_with(settings, empty_ambient(None))
+            .await
+            .unwrap_err()
+    }
+
+    /// The client `settings` build, with no ambient configuration.
+    async fn built(
+        settings: &ProtonSettings,
+        http_client: Option<SharedHttpClient>,
+    ) -> ProtonClient {
+        build_client_with(settings, empty_ambient(http_client))
+            .await
+            .unwrap()
+    }
+
+    /// No ambient configuration at all.
+    fn empty_ambient(http_client: Option<SharedHttpClient>) -> Ambient {
+        Ambient {
+            env: Env::from_slice(&[]),
+            http_client,
+        }
+    }
+
+    type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+    /// An HTTP client that records (URI, Authorization) and answers NotFound.
+    fn recording_client() -> (SharedHttpClient, Seen) {
+        let seen: Seen = Arc::default();
+        let recorder = seen.clone();
+        let client = infallible_client_fn(move |req: http::Request<_>| {
+            let auth = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            recorder.lock().unwrap().push((req.uri().to_string(), auth));
+            http::Response::builder()
+                .status(404)
+                .header("x-amzn-requestid", "rid-1")
+                .body(r#"{"__type":"ResourceNotFoundException","message":"nope"}"#)
+                .unwrap()
+        });
+        (client, seen)
+    }
+
+    #[tokio::test]
+    async fn static_credentials_and_endpoint_build_without_network_and_are_used() {
+        let (http_client, seen) = recording_client();
+        let client = built(&static_settings(), Some(http_client)).await;
+        assert!(seen.lock().unwrap().is_empty(), "building made a request");
+        assert_eq!(client.endpoint(), Some("http://127.0.0.1:4566"));
+
+        let found = client
+            .find_version(TemplateKind::Environment, &VersionKey::new("web", "1", "0"))
+            .await
+            .unwrap();
+        assert_eq!(found, None);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        let (uri, auth) = &seen[0];
+        assert!(uri.starts_with("http://127.0.0.1:4566"), "{uri}");
+        assert!(
+            auth.contains("Credential=AKIDEXAMPLE/") && auth.contains("/eu-west-1/proton/"),
+            "{auth}"
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_region_is_a_clear_error() {
+        let (config, settings) = profile_from("nobody", "[profile nobody]\noutput = json");
+        let settings = ProtonSettings {
+            shared_credentials_files: vec![config.path().display().to_string()],
+            ..settings
+        };
+        let err = refusal(&settings).await;
+        assert_eq!(err, ConfigError::MissingRegion);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("set `region` in the provider block or AWS_REGION"),
+            "{msg}"
+        );
+    }
+
+    #[tokio::test]
+    async fn partial_static_credentials_name_both_attributes() {
+        let only_access = ProtonSettings {
+            secret_key: None,
+            ..static_settings()
+        };
+        let only_secret = ProtonSettings {
+            access_key: None,
+            ..static_settings()
+        };
+        for (settings, says) in [
+            (
+                only_access,
+                "`secret_key` is required when `access_key` is set",
+            ),
+            (
+                only_secret,
+                "`access_key` is required when `secret_key` is set",
+            ),
+        ] {
+            let msg = refusal(&settings).await.to_string();
+            assert!(msg.contains(says), "{msg}");
+        }
+
+        let only_token = ProtonSettings {
+            access_key: None,
+            secret_key: None,
+            ..static_settings()
+        };
+        let err = refusal(&only_token).await;
+        assert_eq!(err, ConfigError::TokenWithoutKeys);
+    }
+
+    #[tokio::test]
+    async fn rejects_empty_values_and_bad_endpoints() {
+        let empty_region = ProtonSettings {
+            region: Some("  ".into()),
+            ..static_settings()
+        };
+        assert_eq!(
+            refusal(&empty_region).await,
+            ConfigError::Empty {
+                attribute: "region"
+            }
+        );
+        for endpoint in ["127.0.0.1:4566", "ftp://host", "http://", "https:///path"] {
+            let settings = ProtonSettings {
+                endpoint: Some(endpoint.into()),
+                ..static_settings()
+            };
+            let err = refusal(&settings).await;
+            assert!(
+                matches!(err, ConfigError::InvalidEndpoint { .. }),
+                "{endpoint}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn without_static_credentials_the_chain_is_resolved_lazily() {
+        let config = empty_config_file();
+        let (http_client, seen) = recording_client();
+        let settings = ProtonSettings {
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec![config.path().display().to_string()],
+            shared_credentials_files: vec![config.path().display().to_string()],
+            ..static_settings()
+        };
+        built(&settings, Some(http_client)).await;
+        // Nothing (not even instance metadata) is asked until the first real call.
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "{:?}",
+            seen.lock().unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_a_transport_error_naming_the_endpoint() {
+        // A loopback port that was just free: connecting is refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let settings = ProtonSettings {
+            endpoint: Some(endpoint.clone()),
+            max_retries: Some(0),
+            ..static_settings()
+        };
+        let client = built(&settings, None).await;
+        let err = client
+            .find_version(TemplateKind::Service, &VersionKey::new("api", "1", "0"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProtonError::Transport { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "GetServiceTemplateVersion on service template version `api:1.0` could not \
+                 reach AWS Proton at {endpoint}: "
+            )),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn client_and_errors_can_be_shared_across_tasks() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<ProtonClient>();
+        shareable::<ProtonError>();
+        shareable::<ConfigError>();
+    }
+
+    #[tokio::test]
+    async fn a_profile_no_file_defines_is_named() {
+        let mut config = empty_config_file();
+        writeln!(config, "[profile dev]\nregion = eu-west-1").unwrap();
+        let file = config.path().display().to_string();
+        let settings = ProtonSettings {
+            profile: Some("nope".into()),
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec![file.clone()],
+            shared_credentials_files: vec![file.clone()],
+            ..static_settings()
+        };
+        let err = refusal(&settings).await;
+        assert_eq!(
+            err,
+            ConfigError::ProfileNotFound {
+                profile: "nope".into(),
+                searched: format!("{file}, {file}"),
+            }
+        );
+        assert!(
+            err.to_string().starts_with("profile `nope` not found in "),
+            "{err}"
+        );
+        let found = ProtonSettings {
+            profile: Some("dev".into()),
+            ..settings
+        };
+        assert!(build_client_with(&found, empty_ambient(None)).await.is_ok());
+    }
+
+    /// Without any response, a call stops after [`NO_RESPONSE_ATTEMPTS`] attempts of the
+    /// configured attempt timeout although `max_retries` allows more, and says so.
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_endpoint_is_given_up_on_after_three_attempts_of_the_configured_timeout() {
+        let never = NeverClient::new();
+        let settings = ProtonSettings {
+            attempt_timeout: Some(Duration::from_secs(1)),
+            connect_timeout: Some(Duration::from_secs(2)),
+            ..static_settings()
+        };
+        let client = built(&settings, Some(never.clone().into_shared())).await;
+        let err = client
+            .get_version(TemplateKind::Environment, &VersionKey::new("web", "1", "0"))
+            .await
+            .unwrap_err();
+        assert_eq!(never.num_calls(), NO_RESPONSE_ATTEMPTS as usize);
+        let msg = err.to_string();
+        assert!(
+            msg.contains(
+                "could not reach AWS Proton at http://127.0.0.1:4566: no response after 3 attempts (connect timeout 2s, attempt timeout 1s): "
+            ),
+            "{msg}"
+        );
+    }
+
+    #[tokio::test]
+    async fn zero_timeouts_are_refused() {
+        let settings = ProtonSettings {
+            attempt_timeout: Some(Duration::ZERO),
+            ..static_settings()
+        };
+        assert_eq!(
+            refusal(&settings).await,
+            ConfigError::ZeroTimeout {
+                attribute: "attempt_timeout"
+            }
+        );
+    }
+
+    /// A hanging endpoint fails within the attempt timeout × attempts, as a transport error
+    /// that names the endpoint.
+    #[tokio::test(start_paused = true)]
+    async fn hanging_endpoint_fails_in_bounded_time() {
+        let never = NeverClient::new();
+        let settings = ProtonSettings {
+            max_retries: Some(1),
+            ..static_settings()
+        };
+        let client = built(&settings, Some(never.clone().into_shared())).await;
+        let start = tokio::time::Instant::now();
+        let err = client
+            .get_version(TemplateKind::Environment, &VersionKey::new("web", "1", "0"))
+            .await
+            .unwrap_err();
+        let elapsed = start.elapsed();
+        assert!(matches!(err, ProtonError::Transport { .. }), "{err:?}");
+        assert!(err.to_string().contains("http://127.0.0.1:4566"), "{err}");
+        assert!(
+            err.to_string().contains("no response after 2 attempts"),
+            "{err}"
+        );
+        assert_eq!(never.num_calls(), 2);
+        assert!(
+            elapsed >= ATTEMPT_TIMEOUT * 2
+                && elapsed <= ATTEMPT_TIMEOUT * 2 + Duration::from_secs(25),
+            "{elapsed:?}"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! What the provider block says about reaching AWS, and the checks on it that need nothing
+//! but the settings and the environment.
+
+use std::fmt;
+use std::time::Duration;
+
+use aws_types::os_shim_internal::Env;
+
+use super::DEFAULT_MAX_ATTEMPTS;
+#[cfg(doc)]
+use super::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT};
+
+/// What the provider block (and the environment) say about reaching AWS.
+///
+/// Every field is optional; unset values fall back to the standard AWS chain (environment
+/// variables, shared config/credentials files and profiles, SSO, web identity, container and
+/// instance metadata credentials, `AWS_ENDPOINT_URL_PROTON` / `AWS_ENDPOINT_URL`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ProtonSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub shared_config_files: Vec<String>,
+    pub shared_credentials_files: Vec<String>,
+    /// Custom Proton endpoint URL, e.g. the local emulator's `http://127.0.0.1:PORT`.
+    pub endpoint: Option<String>,
+    /// Retries after the first attempt; standard retry mode makes `max_retries + 1` attempts.
+    pub max_retries: Option<u32>,
+    /// Time to establish a connection; [`CONNECT_TIMEOUT`] when unset.
+    pub connect_timeout: Option<Duration>,
+    /// Time for one attempt of a call; [`ATTEMPT_TIMEOUT`] when unset.
+    pub attempt_timeout: Option<Duration>,
+}
+
+// Hand-written so credentials never reach logs or diagnostics.
+impl fmt::Debug for ProtonSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn redacted(value: &Option<String>) -> Option<&'static str> {
+            value.as_ref().map(|_| "<redacted>")
+        }
+        f.debug_struct("ProtonSettings")
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("access_key", &redacted(&self.access_key))
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("token", &redacted(&self.token))
+            .field("shared_config_files", &self.shared_config_files)
+            .field("shared_credentials_files", &self.shared_credentials_files)
+            .field("endpoint", &self.endpoint)
+            .field("max_retries", &self.max_retries)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .finish()
+    }
+}
+
+/// Why settings could not be turned into a client. Messages say what to set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no AWS region is configured: set `region` in the provider block or AWS_REGION \
+         (AWS_DEFAULT_REGION and a `region` entry in the selected shared config profile also work)"
+    )]
+    MissingRegion,
+    #[error(
+        "`{missing}` is required when `{given}` is set: static credentials need both \
+         `access_key` and `secret_key`"
+    )]
+    IncompleteStaticCredentials {
+        given: &'static str,
+        missing: &'static str,
+    },
+    #[error("`token` (a session token) needs `access_key` and `secret_key` to be set too")]
+    TokenWithoutKeys,
+    #[error("`{attribute}` must not be empty")]
+    Empty { attribute: &'static str },
+    #[error("`endpoint` `{endpoint}` is not an http:// or https:// URL")]
+    InvalidEndpoint { endpoint: String },
+    #[error("AWS_MAX_ATTEMPTS `{value}` is not a positive integer")]
+    InvalidMaxAttempts { value: String },
+    #[error(
+        "profile `{profile}` not found in {searched}: check the name, or set \
+         `shared_config_files` / `shared_credentials_files` to the files that define it"
+    )]
+    ProfileNotFound { profile: String, searched: String },
+    #[error("the shared config files could not be read: {message}")]
+    ProfileFiles { message: String },
+    #[error("`{attribute}` must be longer than zero")]
+    ZeroTimeout { attribute: &'static str },
+}
+
+/// Trims values and turns empty strings into errors, so `""` from an unset variable in the
+/// provider block never silently means "default".
+pub(super) fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, ConfigError> {
+    fn field(
+        value: &Option<String>,
+        attribute: &'static str,
+    ) -> Result<Option<String>, ConfigError> {
+        match value.as_deref().map(str::trim) {
+            Some("") => Err(ConfigError::Empty { attribute }),
+            other => Ok(other.map(str::to_owned)),
+        }
+    }
+    Ok(ProtonSettings {
+        region: field(&settings.region, "region")?,
+        profile: field(&settings.profile, "profile")?,
+        access_key: field(&settings.access_key, "access_key")?,
+        secret_key: field(&settings.secret_key, "secret_key")?,
+        token: field(&settings.token, "token")?,
+        shared_config_files: settings.shared_config_files.clone(),
+        shared_credentials_files: settings.shared_credentials_files.clone(),
+        endpoint: field(&settings.endpoint, "endpoint")?,
+        max_retries: settings.max_retries,
+        connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
+        attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
+    })
+}
+
+pub(super) fn nonzero(
+    timeout: Option<Duration>,
+    attribute: &'static str,
+) -> Result<Option<Duration>, ConfigError> {
+    match timeout {
+        Some(timeout) if timeout.is_zero() => Err(ConfigError::ZeroTimeout { attribute }),
+        other => Ok(other),
+    }
+}
+
+pub(super) fn max_attempts(settings: &ProtonSettings, env: &Env) -> Result<u32, ConfigError> {
+    if let Some(retries) = settings.max_retries {
+        return Ok(retries.saturating_add(1));
+    }
+    match env.get("AWS_MAX_ATTEMPTS") {
+        Ok(value) => match value.trim().parse::<u32>() {
+            Ok(attempts) if attempts > 0 => Ok(attempts),
+            _ => Err(ConfigError::InvalidMaxAttempts { value }),
+        },
+        Err(_) => Ok(DEFAULT_MAX_ATTEMPTS),
+    }
+}
+
+pub(super) fn is_http_url(endpoint: &str) -> bool {
+    ["http://", "https://"].iter().any(|scheme| {
+        endpoint
+            .strip_prefix(scheme)
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::super::fixtures::static_settings;
+    use super::*;
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let shown = format!("{:?}", static_settings());
+        assert!(!shown.contains("AKIDEXAMPLE"), "{shown}");
+        assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
+        assert!(!shown.contains("session-token-value"), "{shown}");
+        assert!(
+            shown.contains("secret_key: Some(\"<redacted>\")"),
+            "{shown}"
+        );
+        assert!(shown.contains("region: Some(\"eu-west-1\")"), "{shown}");
+        let unset = format!("{:?}", ProtonSettings::default());
+        assert!(unset.contains("secret_key: None"), "{unset}");
+    }
+
+    #[test]
+    fn retry_attempts_precedence() {
+        let none = Env::from_slice(&[]);
+        let env = Env::from_slice(&[("AWS_MAX_ATTEMPTS", "4")]);
+        let mut settings = static_settings();
+        assert_eq!(
+            max_attempts(&settings, &none).unwrap(),
+            DEFAULT_MAX_ATTEMPTS
+        );
+        assert_eq!(max_attempts(&settings, &env).unwrap(), 4);
+        settings.max_retries = Some(0);
+        assert_eq!(max_attempts(&settings, &env).unwrap(), 1);
+        settings.max_retries = Some(u32::MAX);
+        assert_eq!(max_attempts(&settings, &none).unwrap(), u32::MAX);
+        settings.max_retries = None;
+        let bad = Env::from_slice(&[("AWS_MAX_ATTEMPTS", "zero")]);
+        assert!(matches!(
+            max_attempts(&settings, &bad),
+            Err(ConfigError::InvalidMaxAttempts { .. })
+        ));
+    }
+}
