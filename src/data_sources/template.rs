@@ -11,11 +11,11 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{Type, Value};
+use crate::proton::bounded;
 use crate::proton::TemplateKind;
 use crate::resources::kind::KindSpec;
 use crate::resources::tags;
 use crate::resources::template::template_state;
-use crate::resources::template_version::bounded;
 use crate::resources::validators::template_name_validators;
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -109,19 +109,19 @@ impl DataSource for TemplateData {
         let name = config_str(config, "name").unwrap_or_default();
         let looked_for = format!("{noun} named `{name}`");
         let template = bounded(
-            ctx,
             client,
-            READ_TIMEOUT,
             "GetTemplate",
+            READ_TIMEOUT,
+            &ctx.cancel,
             client.get_template(kind, name),
         )
         .await
         .map_err(|err| lookup_error(noun, &looked_for, &err))?;
         let remote_tags = bounded(
-            ctx,
             client,
-            READ_TIMEOUT,
             "ListTagsForResource",
+            READ_TIMEOUT,
+            &ctx.cancel,
             client.list_tags(&template.arn),
         )
         .await

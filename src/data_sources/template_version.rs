@@ -14,12 +14,12 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::bounded;
 use crate::proton::SOURCE_TAG;
 use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey};
 use crate::resources::kind::KindSpec;
 use crate::resources::reported::version_attributes;
 use crate::resources::tags;
-use crate::resources::template_version::bounded;
 use crate::resources::validators::{
     template_name_validators, version_part_length_validator, version_part_validator,
 };
@@ -212,9 +212,13 @@ impl DataSource for VersionData {
         let timeout_error = |err: ProtonError| {
             Diagnostics::from_error(format!("Unable to read {noun} version"), err.to_string())
         };
-        let (version, tags) = bounded(ctx, client, READ_TIMEOUT, "GetTemplateVersion", async {
-            Ok::<_, ProtonError>(work.await)
-        })
+        let (version, tags) = bounded(
+            client,
+            "GetTemplateVersion",
+            READ_TIMEOUT,
+            &ctx.cancel,
+            async { Ok::<_, ProtonError>(work.await) },
+        )
         .await
         .map_err(timeout_error)??;
         Ok(object_for(

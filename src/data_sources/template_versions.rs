@@ -14,10 +14,10 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::value::{Type, Value};
+use crate::proton::bounded;
 use crate::proton::{ProtonError, TemplateKind, TemplateVersionSummary};
 use crate::resources::kind::KindSpec;
 use crate::resources::reported::summary_attributes;
-use crate::resources::template_version::bounded;
 use crate::resources::validators::{
     template_name_validators, version_part_length_validator, version_part_validator,
 };
@@ -113,10 +113,16 @@ impl DataSource for VersionsData {
         let major = config_str(config, "major_version");
         let looked_for = format!("{noun} named `{template_name}`");
         // The template first: a missing template is an error, not an empty list.
-        let versions = bounded(ctx, client, READ_TIMEOUT, "ListTemplateVersions", async {
-            client.get_template(kind, template_name).await?;
-            client.list_all_versions(kind, template_name, major).await
-        })
+        let versions = bounded(
+            client,
+            "ListTemplateVersions",
+            READ_TIMEOUT,
+            &ctx.cancel,
+            async {
+                client.get_template(kind, template_name).await?;
+                client.list_all_versions(kind, template_name, major).await
+            },
+        )
         .await
         .map_err(|err: ProtonError| lookup_error(noun, &looked_for, &err))?;
         let id = match major {

@@ -31,6 +31,7 @@ use crate::plugin::schema::{
     timeout_from, timeouts_block, validate_value, Attribute, Block, Schema, Validator,
 };
 use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::bounded;
 use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::model::ArnScope;
 use crate::proton::{
@@ -41,7 +42,6 @@ use crate::resources::attrs::{keep_planned, optional_string, str_attr};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::KindSpec;
 use crate::resources::tags;
-use crate::resources::template_version::bounded;
 use crate::resources::validators::template_name_validators;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -411,10 +411,10 @@ impl Resource for TemplateResource {
         // Proton's template create is idempotent for an identical retry, so
         // an interrupted apply converges on the next one.
         match bounded(
-            ctx,
             &configured.client,
-            timeout,
             "CreateTemplate",
+            timeout,
+            &ctx.cancel,
             configured.client.create_template(kind, &input),
         )
         .await
@@ -423,7 +423,7 @@ impl Resource for TemplateResource {
                 let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
                 ApplyOutcome::ok(self.state_from(&template, planned, own_tags, &tags_all))
             }
-            Err(err) if err.to_string().contains("already exists") => {
+            Err(err) if err.is_already_exists() => {
                 // Typically a template made outside Terraform, or state that was lost.
                 let detail = format!(
                     "{err}\n\nThe {noun} `{name}` exists but is not in this Terraform state. To manage it here, import it: terraform import {ty}.LABEL {name}",
@@ -451,10 +451,10 @@ impl Resource for TemplateResource {
             ));
         };
         let template = match bounded(
-            ctx,
             client,
-            READ_TIMEOUT,
             "GetTemplate",
+            READ_TIMEOUT,
+            &ctx.cancel,
             client.find_template(kind, name),
         )
         .await
@@ -470,10 +470,10 @@ impl Resource for TemplateResource {
             Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
         };
         let remote_tags = match bounded(
-            ctx,
             client,
-            READ_TIMEOUT,
             "ListTagsForResource",
+            READ_TIMEOUT,
+            &ctx.cancel,
             client.list_tags(&template.arn),
         )
         .await
@@ -501,7 +501,7 @@ impl Resource for TemplateResource {
         let client = &configured.client;
         let name = str_attr(prior, "id").unwrap_or_default().to_string();
         let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
-        let result = bounded(ctx, client, timeout, "UpdateTemplate", async {
+        let result = bounded(client, "UpdateTemplate", timeout, &ctx.cancel, async {
             let mut input = UpdateTemplateInput::default();
             if planned.get_attr("display_name") != prior.get_attr("display_name") {
                 // Removal is refused at plan time; only a new value gets here.
@@ -567,10 +567,10 @@ impl Resource for TemplateResource {
             // The account shows only in the ARN Proton returns; a missing
             // template is left to the read after import.
             match bounded(
-                ctx,
                 client,
-                READ_TIMEOUT,
                 "GetTemplate",
+                READ_TIMEOUT,
+                &ctx.cancel,
                 client.find_template(kind, &name),
             )
             .await

@@ -29,6 +29,7 @@ use crate::plugin::schema::{
     timeout_from, timeouts_block, Attribute, Block, NestedBlock, Schema, Validator,
 };
 use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::bounded;
 use crate::proton::create::create_version;
 use crate::proton::delete::{delete_version, sweep};
 use crate::proton::{
@@ -340,28 +341,6 @@ impl TemplateVersionResource {
     }
 }
 
-/// Runs `work` unless cancelled or out of time.
-pub(crate) async fn bounded<T>(
-    ctx: &OpContext,
-    client: &crate::proton::ProtonClient,
-    timeout: Duration,
-    operation: &'static str,
-    work: impl std::future::Future<Output = Result<T, ProtonError>>,
-) -> Result<T, ProtonError> {
-    tokio::select! {
-        result = tokio::time::timeout(timeout, work) => result.unwrap_or_else(|_| Err(ProtonError::Timeout {
-            // Name the endpoint: a hanging one is the usual cause.
-            operation: match client.endpoint() {
-                Some(endpoint) => format!("{operation} from {endpoint}"),
-                None => operation.to_string(),
-            },
-            waited: timeout,
-            last_status: None,
-        })),
-        () = ctx.cancel.cancelled() => Err(ProtonError::Cancelled),
-    }
-}
-
 #[async_trait::async_trait]
 impl Resource for TemplateVersionResource {
     fn type_name(&self) -> &'static str {
@@ -442,10 +421,10 @@ impl Resource for TemplateVersionResource {
         // Nothing exists until Proton accepts the create; if this is cut
         // short, the next apply resends the same client token.
         let created = match bounded(
-            ctx,
             client,
-            timeout,
             "CreateTemplateVersion",
+            timeout,
+            &ctx.cancel,
             create_version(client, kind, &input, "", timeout, &ctx.cancel),
         )
         .await
@@ -500,10 +479,10 @@ impl Resource for TemplateVersionResource {
         };
         let client = &configured.client;
         let version = match bounded(
-            ctx,
             client,
-            UPDATE_TIMEOUT,
             "GetTemplateVersion",
+            UPDATE_TIMEOUT,
+            &ctx.cancel,
             client.find_version(kind, &key),
         )
         .await
@@ -516,10 +495,10 @@ impl Resource for TemplateVersionResource {
             Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
         };
         let mut remote_tags = match bounded(
-            ctx,
             client,
-            UPDATE_TIMEOUT,
             "ListTagsForResource",
+            UPDATE_TIMEOUT,
+            &ctx.cancel,
             client.list_tags(&version.arn),
         )
         .await
@@ -570,32 +549,38 @@ impl Resource for TemplateVersionResource {
         };
         let client = &configured.client;
         let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
-        let result = bounded(ctx, client, timeout, "UpdateTemplateVersion", async {
-            let mut input = UpdateVersionInput::default();
-            if planned.get_attr("description") != prior.get_attr("description") {
-                input.description = Some(str_attr(planned, "description").map(str::to_string));
-            }
-            if str_attr(planned, "status") == Some("PUBLISHED")
-                && str_attr(prior, "status") != Some("PUBLISHED")
-            {
-                input.status = Some(VersionStatus::Published);
-            }
-            (self.spec.version_extras.update_input)(prior, planned, &mut input);
-            let mut version = if input == UpdateVersionInput::default() {
-                client.get_version(kind, &key).await?
-            } else {
-                client.update_version(kind, &key, &input).await?
-            };
-            let mut tagged = tags::update_remote(client, &version.arn, prior, planned).await?;
-            if let Some(source_tag) = source_tag_to_record(prior, planned) {
-                client.tag(&version.arn, &source_tag).await?;
-                tagged = true;
-            }
-            if tagged {
-                version = client.get_version(kind, &key).await?;
-            }
-            Ok(version)
-        })
+        let result = bounded(
+            client,
+            "UpdateTemplateVersion",
+            timeout,
+            &ctx.cancel,
+            async {
+                let mut input = UpdateVersionInput::default();
+                if planned.get_attr("description") != prior.get_attr("description") {
+                    input.description = Some(str_attr(planned, "description").map(str::to_string));
+                }
+                if str_attr(planned, "status") == Some("PUBLISHED")
+                    && str_attr(prior, "status") != Some("PUBLISHED")
+                {
+                    input.status = Some(VersionStatus::Published);
+                }
+                (self.spec.version_extras.update_input)(prior, planned, &mut input);
+                let mut version = if input == UpdateVersionInput::default() {
+                    client.get_version(kind, &key).await?
+                } else {
+                    client.update_version(kind, &key, &input).await?
+                };
+                let mut tagged = tags::update_remote(client, &version.arn, prior, planned).await?;
+                if let Some(source_tag) = source_tag_to_record(prior, planned) {
+                    client.tag(&version.arn, &source_tag).await?;
+                    tagged = true;
+                }
+                if tagged {
+                    version = client.get_version(kind, &key).await?;
+                }
+                Ok(version)
+            },
+        )
         .await;
         match result {
             Ok(version) => {
@@ -661,10 +646,10 @@ impl Resource for TemplateVersionResource {
         // The account shows only in the ARN Proton returns; a missing version
         // is left to the read after import, which Terraform reports.
         match bounded(
-            ctx,
             client,
-            UPDATE_TIMEOUT,
             "GetTemplateVersion",
+            UPDATE_TIMEOUT,
+            &ctx.cancel,
             client.find_version(kind, &key),
         )
         .await
