@@ -1,4 +1,6 @@
-//! The provider's resource types, one module each, and what they share.
+//! The provider's resource types: one module per resource family (templates,
+//! template versions), each serving both kinds through [`kind::KindSpec`],
+//! and what they share.
 
 pub mod attrs;
 mod import_scope;

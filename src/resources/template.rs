@@ -1,6 +1,6 @@
-//! What environment and service templates (the parents of versions) share:
-//! one implementation parameterised by [`TemplateKind`]. The two resource
-//! modules only name it.
+//! The template resource of either family (`proton_environment_template`,
+//! `proton_service_template`), the parents of versions: one implementation
+//! parameterised by [`TemplateKind`], its names from [`KindSpec`].
 //!
 //! Design notes:
 //! - Proton's Update takes only `description` and `displayName`, so those

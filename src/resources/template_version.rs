@@ -1,6 +1,7 @@
-//! What environment and service template versions share: the common schema,
-//! and create, read, update, delete and import through the Proton client.
-//! The two resource modules add their own attributes and type names.
+//! The template version resource of either family (`proton_environment_template_version`,
+//! `proton_service_template_version`): the common schema, and create, read,
+//! update, delete and import through the Proton client. What a family adds
+//! comes from its [`KindSpec`].
 //!
 //! Design notes:
 //! - A new bundle is a new version, so `source` (and `template_name`,
