@@ -1,8 +1,8 @@
 //! Proton operations on template versions, templates and tags: the public [`ProtonClient`].
 //!
 //! Both template kinds go through the same methods. Each method builds its inputs, names its
-//! operation and resource for errors ([`Call`]) and interprets the answer once; the per-kind
-//! SDK call behind it is in [`kind`], chosen by the one `match` on the kind there.
+//! operation and resource for errors (`Call`) and interprets the answer once; the per-kind
+//! SDK call behind it is in `kind`, chosen by the one `match` on the kind there.
 
 mod kind;
 

@@ -1,10 +1,10 @@
 //! Provider settings → one shared Proton client.
 //!
-//! - [`settings`]: what the provider block says ([`ProtonSettings`]), its errors
+//! - `settings`: what the provider block says ([`ProtonSettings`]), its errors
 //!   ([`ConfigError`]) and the checks that run before anything is built.
-//! - [`profile`]: where credentials and the region come from: static keys, shared
+//! - `profile`: where credentials and the region come from: static keys, shared
 //!   config/credentials files, profiles.
-//! - [`build`]: the SDK client with its retry and time bounds ([`build_client`]).
+//! - `build`: the SDK client with its retry and time bounds ([`build_client`]).
 
 mod build;
 mod profile;
