@@ -9,10 +9,10 @@ use std::str::FromStr;
 use serde_json::{Map as JsonMap, Value as Json};
 
 use super::type_json::{type_from_json, type_to_json};
-use super::{check_object_attributes, describe_value, index_step, requirement, CodecError};
-use crate::plugin::value::{
-    dedup_set_elements, distinct_set_elements, AttributePath, Number, Type, Value,
+use super::{
+    check_object_attributes, decode_sequence, describe_value, index_step, requirement, CodecError,
 };
+use crate::plugin::value::{distinct_set_elements, AttributePath, Number, Type, Value};
 
 const FORMAT: &str = "JSON";
 
@@ -75,37 +75,11 @@ fn decode_value(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, C
             Json::String(s) if s == "false" => Ok(Value::Bool(false)),
             _ => Err(mismatch()),
         },
-        Type::List(element) => {
+        Type::List(_) | Type::Set(_) | Type::Tuple(_) => {
             let Json::Array(items) = json else {
                 return Err(mismatch());
             };
-            decode_elements(items, element, path).map(Value::List)
-        }
-        Type::Set(element) => {
-            let Json::Array(items) = json else {
-                return Err(mismatch());
-            };
-            decode_elements(items, element, path)
-                .map(|elements| Value::Set(dedup_set_elements(elements)))
-        }
-        Type::Tuple(element_types) => {
-            let Json::Array(items) = json else {
-                return Err(mismatch());
-            };
-            if items.len() != element_types.len() {
-                return Err(CodecError::TupleLength {
-                    path: path.clone(),
-                    expected: element_types.len(),
-                    given: items.len(),
-                });
-            }
-            items
-                .iter()
-                .zip(element_types)
-                .enumerate()
-                .map(|(i, (item, ty))| decode_value(item, ty, &index_step(path, i)))
-                .collect::<Result<_, _>>()
-                .map(Value::Tuple)
+            decode_sequence(ty, items, path, decode_value).unwrap_or_else(|| Err(mismatch()))
         }
         Type::Map(element) => {
             let Json::Object(entries) = json else {
@@ -148,18 +122,6 @@ fn decode_value(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, C
                 .map(Value::Object)
         }
     }
-}
-
-fn decode_elements(
-    items: &[Json],
-    element: &Type,
-    path: &AttributePath,
-) -> Result<Vec<Value>, CodecError> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| decode_value(item, element, &index_step(path, i)))
-        .collect()
 }
 
 /// A dynamic value is `{"value": ..., "type": <type JSON>}`, both keys required and no others.

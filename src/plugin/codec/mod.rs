@@ -179,6 +179,43 @@ pub(crate) fn index_step(path: &AttributePath, index: usize) -> AttributePath {
     path.child_index(i64::try_from(index).unwrap_or(i64::MAX))
 }
 
+/// Decodes the items of a list, set or tuple of type `ty` (both wire formats carry them as an
+/// array) with the format's own `decode` for each item; `None` when `ty` is not one of those.
+pub(crate) fn decode_sequence<W>(
+    ty: &Type,
+    items: &[W],
+    path: &AttributePath,
+    decode: impl Fn(&W, &Type, &AttributePath) -> Result<Value, CodecError>,
+) -> Option<Result<Value, CodecError>> {
+    let elements = |element: &Type| -> Result<Vec<Value>, CodecError> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| decode(item, element, &index_step(path, i)))
+            .collect()
+    };
+    Some(match ty {
+        Type::List(element) => elements(element).map(Value::List),
+        Type::Set(element) => elements(element)
+            .map(|items| Value::Set(crate::plugin::value::dedup_set_elements(items))),
+        Type::Tuple(element_types) if items.len() != element_types.len() => {
+            Err(CodecError::TupleLength {
+                path: path.clone(),
+                expected: element_types.len(),
+                given: items.len(),
+            })
+        }
+        Type::Tuple(element_types) => items
+            .iter()
+            .zip(element_types)
+            .enumerate()
+            .map(|(i, (item, ty))| decode(item, ty, &index_step(path, i)))
+            .collect::<Result<_, _>>()
+            .map(Value::Tuple),
+        _ => return None,
+    })
+}
+
 /// Checks that an object value has exactly the attributes of its type, before encoding it.
 pub(crate) fn check_object_attributes(
     path: &AttributePath,

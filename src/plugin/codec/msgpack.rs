@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use rmpv::Value as Wire;
 
 use super::type_json::type_from_json;
-use super::{check_object_attributes, describe_value, index_step, requirement, CodecError};
-use crate::plugin::value::{
-    dedup_set_elements, distinct_set_elements, AttributePath, Number, Type, Value,
+use super::{
+    check_object_attributes, decode_sequence, describe_value, index_step, requirement, CodecError,
 };
+use crate::plugin::value::{distinct_set_elements, AttributePath, Number, Type, Value};
 
 /// The extension cty writes for an unknown value: fixext1, type 0, payload 0 (`d4 00 00`). Type 12
 /// carries refinements, which we never produce: a plain unknown is always a valid answer.
@@ -97,37 +97,11 @@ fn decode_value(wire: &Wire, ty: &Type, path: &AttributePath) -> Result<Value, C
             Wire::Boolean(b) => Ok(Value::Bool(*b)),
             _ => Err(mismatch()),
         },
-        Type::List(element) => {
+        Type::List(_) | Type::Set(_) | Type::Tuple(_) => {
             let Wire::Array(items) = wire else {
                 return Err(mismatch());
             };
-            decode_elements(items, element, path).map(Value::List)
-        }
-        Type::Set(element) => {
-            let Wire::Array(items) = wire else {
-                return Err(mismatch());
-            };
-            decode_elements(items, element, path)
-                .map(|elements| Value::Set(dedup_set_elements(elements)))
-        }
-        Type::Tuple(element_types) => {
-            let Wire::Array(items) = wire else {
-                return Err(mismatch());
-            };
-            if items.len() != element_types.len() {
-                return Err(CodecError::TupleLength {
-                    path: path.clone(),
-                    expected: element_types.len(),
-                    given: items.len(),
-                });
-            }
-            items
-                .iter()
-                .zip(element_types)
-                .enumerate()
-                .map(|(i, (item, ty))| decode_value(item, ty, &index_step(path, i)))
-                .collect::<Result<_, _>>()
-                .map(Value::Tuple)
+            decode_sequence(ty, items, path, decode_value).unwrap_or_else(|| Err(mismatch()))
         }
         Type::Map(element) => {
             let Wire::Map(entries) = wire else {
@@ -179,18 +153,6 @@ fn decode_value(wire: &Wire, ty: &Type, path: &AttributePath) -> Result<Value, C
         }
         Type::Dynamic => decode_dynamic(wire, path),
     }
-}
-
-fn decode_elements(
-    items: &[Wire],
-    element: &Type,
-    path: &AttributePath,
-) -> Result<Vec<Value>, CodecError> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| decode_value(item, element, &index_step(path, i)))
-        .collect()
 }
 
 /// cty writes a number as an int or float64 when that is exact, else as decimal text; all three
