@@ -10,9 +10,10 @@ use serde_json::{Map as JsonMap, Value as Json};
 
 use super::type_json::{type_from_json, type_to_json};
 use super::{
-    check_object_attributes, decode_sequence, describe_value, index_step, requirement, CodecError,
+    check_object_attributes, decode_sequence, describe_value, encode_sequence, requirement,
+    CodecError,
 };
-use crate::plugin::value::{distinct_set_elements, AttributePath, Number, Type, Value};
+use crate::plugin::value::{AttributePath, Number, Type, Value};
 
 const FORMAT: &str = "JSON";
 
@@ -190,30 +191,11 @@ fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, 
         (Value::String(s), Type::String) => Json::String(s.clone()),
         (Value::Number(n), Type::Number) => Json::Number(encode_number(n, path)?),
         (Value::Bool(b), Type::Bool) => Json::Bool(*b),
-        (Value::List(items), Type::List(element)) => {
-            Json::Array(encode_elements(items.iter(), element, path)?)
-        }
-        (Value::Set(items), Type::Set(element)) => {
-            let distinct = distinct_set_elements(items);
-            Json::Array(encode_elements(distinct.into_iter(), element, path)?)
-        }
-        (Value::Tuple(items), Type::Tuple(element_types)) => {
-            if items.len() != element_types.len() {
-                return Err(CodecError::TupleLength {
-                    path: path.clone(),
-                    expected: element_types.len(),
-                    given: items.len(),
-                });
-            }
-            Json::Array(
-                items
-                    .iter()
-                    .zip(element_types)
-                    .enumerate()
-                    .map(|(i, (item, ty))| encode_value(item, ty, &index_step(path, i)))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
+        (Value::List(_), Type::List(_))
+        | (Value::Set(_), Type::Set(_))
+        | (Value::Tuple(_), Type::Tuple(_)) => Json::Array(
+            encode_sequence(value, ty, path, encode_value).unwrap_or_else(|| Err(mismatch()))?,
+        ),
         (Value::Map(entries), Type::Map(element)) => Json::Object(
             entries
                 .iter()
@@ -242,17 +224,6 @@ fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, 
         }
         _ => return Err(mismatch()),
     })
-}
-
-fn encode_elements<'a>(
-    items: impl Iterator<Item = &'a Value>,
-    element: &Type,
-    path: &AttributePath,
-) -> Result<Vec<Json>, CodecError> {
-    items
-        .enumerate()
-        .map(|(i, item)| encode_value(item, element, &index_step(path, i)))
-        .collect()
 }
 
 /// Full-precision decimal text as a JSON number; JSON has no infinity.

@@ -216,6 +216,45 @@ pub(crate) fn decode_sequence<W>(
     })
 }
 
+/// Encodes the items of a list, set or tuple `value` of type `ty` with the format's own
+/// `encode` for each item, for the format to wrap in its array; `None` when `value` and `ty`
+/// are not such a pair. Equal known set elements are one element in cty, so a set is written
+/// with its distinct elements only.
+pub(crate) fn encode_sequence<W>(
+    value: &Value,
+    ty: &Type,
+    path: &AttributePath,
+    encode: impl Fn(&Value, &Type, &AttributePath) -> Result<W, CodecError>,
+) -> Option<Result<Vec<W>, CodecError>> {
+    let elements = |items: Vec<&Value>, element: &Type| -> Result<Vec<W>, CodecError> {
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| encode(item, element, &index_step(path, i)))
+            .collect()
+    };
+    Some(match (value, ty) {
+        (Value::List(items), Type::List(element)) => elements(items.iter().collect(), element),
+        (Value::Set(items), Type::Set(element)) => {
+            elements(crate::plugin::value::distinct_set_elements(items), element)
+        }
+        (Value::Tuple(items), Type::Tuple(element_types)) if items.len() != element_types.len() => {
+            Err(CodecError::TupleLength {
+                path: path.clone(),
+                expected: element_types.len(),
+                given: items.len(),
+            })
+        }
+        (Value::Tuple(items), Type::Tuple(element_types)) => items
+            .iter()
+            .zip(element_types)
+            .enumerate()
+            .map(|(i, (item, ty))| encode(item, ty, &index_step(path, i)))
+            .collect(),
+        _ => return None,
+    })
+}
+
 /// Checks that an object value has exactly the attributes of its type, before encoding it.
 pub(crate) fn check_object_attributes(
     path: &AttributePath,

@@ -9,9 +9,10 @@ use rmpv::Value as Wire;
 
 use super::type_json::type_from_json;
 use super::{
-    check_object_attributes, decode_sequence, describe_value, index_step, requirement, CodecError,
+    check_object_attributes, decode_sequence, describe_value, encode_sequence, requirement,
+    CodecError,
 };
-use crate::plugin::value::{distinct_set_elements, AttributePath, Number, Type, Value};
+use crate::plugin::value::{AttributePath, Number, Type, Value};
 
 /// The extension cty writes for an unknown value: fixext1, type 0, payload 0 (`d4 00 00`). Type 12
 /// carries refinements, which we never produce: a plain unknown is always a valid answer.
@@ -263,31 +264,11 @@ fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Wire, 
         (Value::String(s), Type::String) => Wire::from(s.as_str()),
         (Value::Number(n), Type::Number) => encode_number(n),
         (Value::Bool(b), Type::Bool) => Wire::Boolean(*b),
-        (Value::List(items), Type::List(element)) => {
-            Wire::Array(encode_elements(items.iter(), element, path)?)
-        }
-        (Value::Set(items), Type::Set(element)) => {
-            // Equal known elements are one element in cty; writing both would be a different set.
-            let distinct = distinct_set_elements(items);
-            Wire::Array(encode_elements(distinct.into_iter(), element, path)?)
-        }
-        (Value::Tuple(items), Type::Tuple(element_types)) => {
-            if items.len() != element_types.len() {
-                return Err(CodecError::TupleLength {
-                    path: path.clone(),
-                    expected: element_types.len(),
-                    given: items.len(),
-                });
-            }
-            Wire::Array(
-                items
-                    .iter()
-                    .zip(element_types)
-                    .enumerate()
-                    .map(|(i, (item, ty))| encode_value(item, ty, &index_step(path, i)))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
+        (Value::List(_), Type::List(_))
+        | (Value::Set(_), Type::Set(_))
+        | (Value::Tuple(_), Type::Tuple(_)) => Wire::Array(
+            encode_sequence(value, ty, path, encode_value).unwrap_or_else(|| Err(mismatch()))?,
+        ),
         (Value::Map(entries), Type::Map(element)) => Wire::Map(
             entries
                 .iter()
@@ -316,17 +297,6 @@ fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Wire, 
         }
         _ => return Err(mismatch()),
     })
-}
-
-fn encode_elements<'a>(
-    items: impl Iterator<Item = &'a Value>,
-    element: &Type,
-    path: &AttributePath,
-) -> Result<Vec<Wire>, CodecError> {
-    items
-        .enumerate()
-        .map(|(i, item)| encode_value(item, element, &index_step(path, i)))
-        .collect()
 }
 
 /// As cty: an integer when exact, else a float64 when exact (infinities included), else the
