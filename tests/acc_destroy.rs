@@ -163,12 +163,13 @@ resource "proton_service_template" "api" {{
     );
 }
 
-each_cli!(async destroying_only_the_recommended_minor_defers_it_until_the_rest_goes);
-async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli: Cli) {
+/// Template `web` (made outside Terraform) with the published `first` (1.0) and `second`
+/// (1.1, the recommended minor, taking its major from `first`) applied.
+async fn two_published_minors(cli: Cli) -> Acc {
     let acc = Acc::new(cli);
     acc.endpoint.create_environment_template("web").await;
     bundles(&acc, &["e1.tar.gz", "e2.tar.gz"], &[]);
-    let body = format!(
+    acc.step(&format!(
         "{}{}",
         version(ENV, "first", "\"web\"", "e1.tar.gz", ""),
         version(
@@ -178,8 +179,13 @@ async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli
             "e2.tar.gz",
             &same_major_as(ENV, "first")
         ),
-    );
-    acc.step(&body);
+    ));
+    acc
+}
+
+each_cli!(async destroying_only_the_recommended_minor_defers_it_until_the_rest_goes);
+async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli: Cli) {
+    let acc = two_published_minors(cli).await;
     let second_arn = acc.attr(&format!("{ENV}.second"), "arn");
 
     // Proton cannot delete 1.1 while 1.0 exists: the destroy succeeds, the
@@ -212,21 +218,7 @@ async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli
 
 each_cli!(async replacing_the_recommended_minor_converges);
 async fn replacing_the_recommended_minor_converges(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    bundles(&acc, &["e1.tar.gz", "e2.tar.gz"], &[]);
-    let body = format!(
-        "{}{}",
-        version(ENV, "first", "\"web\"", "e1.tar.gz", ""),
-        version(
-            ENV,
-            "second",
-            "\"web\"",
-            "e2.tar.gz",
-            &same_major_as(ENV, "first")
-        ),
-    );
-    acc.step(&body);
+    let acc = two_published_minors(cli).await;
 
     // Terraform's default replacement deletes the recommended 1.1 first;
     // Proton deletes it once its successor 1.2 is published.

@@ -108,7 +108,7 @@ pub async fn delete_version(
             Ok(()) => {
                 if let Some(minor) = recommended_minor.filter(|m| *m != key.minor) {
                     let recommended = VersionKey::new(&key.template_name, &key.major, minor);
-                    pick_up_earlier_deferral(client, kind, &recommended).await;
+                    pick_up_earlier_deferral(client, kind, &recommended, None).await;
                 }
                 sweep(client, kind, &key.template_name, cancel).await;
                 return Ok(VersionDeleted::Now);
@@ -183,32 +183,39 @@ async fn defer(client: &ProtonClient, kind: TemplateKind, key: &VersionKey, arn:
     });
 }
 
-/// Adds `key` to the deferred deletes if an earlier run tagged it so (checked once per process).
-async fn pick_up_earlier_deferral(client: &ProtonClient, kind: TemplateKind, key: &VersionKey) {
+/// Adds `key` to the deferred deletes if an earlier run tagged it so (checked once per
+/// process). `arn` when the caller already knows it (from a listing); otherwise the version is
+/// read first.
+async fn pick_up_earlier_deferral(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    key: &VersionKey,
+    arn: Option<&str>,
+) {
     if !client.ledger().first_look(kind, key) {
         return;
     }
-    let tagged = match client.find_version(kind, key).await {
-        Ok(Some(version)) => match client.list_tags(&version.arn).await {
-            Ok(tags) if tags.contains_key(DEFERRED_DELETE_TAG) => Some(version.arn),
-            Ok(_) => None,
+    let arn = match arn {
+        Some(arn) => arn.to_string(),
+        None => match client.find_version(kind, key).await {
+            Ok(Some(version)) => version.arn,
+            Ok(None) => return,
             Err(err) => {
-                tracing::warn!(version = %key, error = %err, "could not read tags");
-                None
+                tracing::warn!(version = %key, error = %err, "could not read version");
+                return;
             }
         },
-        Ok(None) => None,
-        Err(err) => {
-            tracing::warn!(version = %key, error = %err, "could not read version");
-            None
-        }
     };
-    if let Some(arn) = tagged {
-        client.ledger().defer(DeferredDelete {
-            kind,
-            key: key.clone(),
-            arn,
-        });
+    match client.list_tags(&arn).await {
+        Ok(tags) if tags.contains_key(DEFERRED_DELETE_TAG) => {
+            client.ledger().defer(DeferredDelete {
+                kind,
+                key: key.clone(),
+                arn,
+            });
+        }
+        Ok(_) => {}
+        Err(err) => tracing::warn!(version = %key, error = %err, "could not read tags"),
     }
 }
 
@@ -458,7 +465,7 @@ pub async fn delete_template(
         if !looked_for_deferrals {
             looked_for_deferrals = true;
             for version in &versions {
-                pick_up_earlier_deferral(client, kind, &version.key()).await;
+                pick_up_earlier_deferral(client, kind, &version.key(), Some(&version.arn)).await;
             }
         }
         let deferred: Vec<VersionKey> = ledger
