@@ -25,6 +25,17 @@ fn read_version_id(r: &mut Reader<'_>) -> Result<VersionIdInput, ApiError> {
     Ok((template, major, minor))
 }
 
+/// The three parts of a version id, once the request has been read and its shape errors
+/// reported: a part the shape check let through as absent is still required here.
+fn require_version_id(id: VersionIdInput) -> Result<(String, String, String), ApiError> {
+    match id {
+        (Some(template), Some(major), Some(minor)) => Ok((template, major, minor)),
+        _ => Err(ApiError::validation(
+            "templateName, majorVersion and minorVersion are required",
+        )),
+    }
+}
+
 /// Finds a version's key; `Ok(None)` when the template exists but the version doesn't.
 fn find_version(
     p: Option<&Partition>,
@@ -54,11 +65,7 @@ impl Engine {
         let mut r = Reader::new(body, &mut errors);
         let (template, major, minor) = read_version_id(&mut r)?;
         model::finish(errors)?;
-        let (Some(template), Some(major), Some(minor)) = (template, major, minor) else {
-            return Err(ApiError::validation(
-                "templateName, majorVersion and minorVersion are required",
-            ));
-        };
+        let (template, major, minor) = require_version_id((template, major, minor))?;
         let inner = self.lock();
         let p = inner.state.partitions.get(pk);
         let key = find_version(p, kind, &template, &major, &minor)?
@@ -89,11 +96,7 @@ impl Engine {
             (None, None)
         };
         model::finish(errors)?;
-        let (Some(template), Some(major), Some(minor)) = (template, major, minor) else {
-            return Err(ApiError::validation(
-                "templateName, majorVersion and minorVersion are required",
-            ));
-        };
+        let (template, major, minor) = require_version_id((template, major, minor))?;
         let now = now_ms();
         let mut inner = self.lock();
         let p = inner.state.partitions.get(pk);
@@ -149,11 +152,7 @@ impl Engine {
         let mut r = Reader::new(body, &mut errors);
         let (template, major, minor) = read_version_id(&mut r)?;
         model::finish(errors)?;
-        let (Some(template), Some(major), Some(minor)) = (template, major, minor) else {
-            return Err(ApiError::validation(
-                "templateName, majorVersion and minorVersion are required",
-            ));
-        };
+        let (template, major, minor) = require_version_id((template, major, minor))?;
         let now = now_ms();
         let mut inner = self.lock();
         let p = inner.state.partitions.get(pk);
