@@ -223,7 +223,7 @@ impl Provider for ProtonProvider {
             .into_iter()
             .flat_map(|spec| -> [Arc<dyn Resource>; 2] {
                 [
-                    Arc::new(TemplateResource::new(spec.kind, state.clone())),
+                    Arc::new(TemplateResource::new(spec, state.clone())),
                     Arc::new(TemplateVersionResource::new(spec, state.clone())),
                 ]
             })
@@ -236,9 +236,9 @@ impl Provider for ProtonProvider {
             .into_iter()
             .flat_map(|spec| -> [Arc<dyn DataSource>; 3] {
                 [
-                    Arc::new(TemplateData::new(spec.kind, state.clone())),
-                    Arc::new(VersionData::new(spec.kind, state.clone())),
-                    Arc::new(VersionsData::new(spec.kind, state.clone())),
+                    Arc::new(TemplateData::new(spec, state.clone())),
+                    Arc::new(VersionData::new(spec, state.clone())),
+                    Arc::new(VersionsData::new(spec, state.clone())),
                 ]
             })
             .collect()

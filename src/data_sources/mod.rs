@@ -7,36 +7,12 @@
 //! that names what was looked for; only the versions list of an existing
 //! template may be empty.
 
-use std::collections::BTreeMap;
-
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::schema::Block;
-use crate::plugin::value::Value;
 use crate::proton::ProtonError;
 
 pub mod template;
 pub mod template_version;
 pub mod template_versions;
-
-/// An object with exactly `block`'s attributes: values from `values`, null
-/// for the others.
-pub(crate) fn object_for(block: &Block, mut values: BTreeMap<String, Value>) -> Value {
-    Value::Object(
-        block
-            .attributes
-            .iter()
-            .map(|a| {
-                let value = values.remove(&a.name).unwrap_or(Value::Null);
-                (a.name.clone(), value)
-            })
-            .collect(),
-    )
-}
-
-/// A configuration string attribute.
-pub(crate) fn config_str<'a>(config: &'a Value, name: &str) -> Option<&'a str> {
-    config.get_attr(name).and_then(Value::as_str)
-}
 
 /// The error for a look-up: "not found" says what was looked for; any other
 /// failure is "Unable to read …" with the Proton error.

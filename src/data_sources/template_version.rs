@@ -8,100 +8,79 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{config_str, lookup_error, object_for};
+use super::lookup_error;
 use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::model::Fields;
 use crate::plugin::provider::{DataSource, OpContext};
-use crate::plugin::schema::{Attribute, Block, Schema};
-use crate::plugin::value::{AttributePath, Type, Value};
+use crate::plugin::schema::Schema;
+use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::SOURCE_TAG;
 use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey};
 use crate::resources::kind::KindSpec;
-use crate::resources::reported::version_attributes;
-use crate::resources::tags;
-use crate::resources::validators::{
-    template_name_validators, version_part_length_validator, version_part_validator,
-};
+use crate::resources::model::VersionModel;
+use crate::resources::validators::{template_name_validators, version_part_validators};
+use crate::{field, field_name};
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-fn schema(kind: TemplateKind) -> Schema {
-    let noun = kind.noun();
-    let [name_length, name_pattern] = template_name_validators();
-    let mut attributes = vec![
-        Attribute::computed("arn", Type::String, "ARN of the version."),
-        Attribute::computed("created_at", Type::String, "When the version was created (RFC 3339)."),
-        Attribute::computed("description", Type::String, "Description of the version, if any."),
-        Attribute::computed("id", Type::String, "`TEMPLATE_NAME:MAJOR.MINOR` of the version found."),
-        Attribute::computed("last_modified_at", Type::String, "When the version was last modified (RFC 3339)."),
-        Attribute::optional_computed(
-            "major_version",
-            Type::String,
+/// The data source's attributes: `template_name` and optionally the major
+/// and minor version to look up, the rest reported.
+fn fields(spec: &KindSpec) -> Fields<VersionModel> {
+    let noun = spec.noun();
+    Fields::new([
+        field!(VersionModel, arn).computed("ARN of the version."),
+        field!(VersionModel, created_at).computed("When the version was created (RFC 3339)."),
+        field!(VersionModel, description).computed("Description of the version, if any."),
+        field!(VersionModel, id).computed("`TEMPLATE_NAME:MAJOR.MINOR` of the version found."),
+        field!(VersionModel, last_modified_at).computed("When the version was last modified (RFC 3339)."),
+        field!(VersionModel, major_version).optional_computed(
             "Major version to read. Omitted: the major of the template's recommended version.",
         )
-        .validate(version_part_length_validator())
-        .validate(version_part_validator()),
-        Attribute::optional_computed(
-            "minor_version",
-            Type::String,
+        .validate_all(version_part_validators()),
+        field!(VersionModel, minor_version).optional_computed(
             "Minor version to read; requires `major_version`. Omitted: the recommended (highest published) minor of the major version.",
         )
-        .validate(version_part_length_validator())
-        .validate(version_part_validator()),
-        Attribute::computed(
-            "recommended_minor_version",
-            Type::String,
+        .validate_all(version_part_validators()),
+        field!(VersionModel, recommended_minor_version).computed(
             "The recommended (highest published) minor version of this major version, if any.",
         ),
-        Attribute::computed("schema", Type::String, "The schema file of the template bundle (YAML)."),
-        Attribute::computed("status", Type::String, "`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`."),
-        Attribute::computed("status_message", Type::String, "Why registration failed, when it did."),
-        Attribute::computed(
-            "tags",
-            tags::tags_type(),
+        field!(VersionModel, schema).computed("The schema file of the template bundle (YAML)."),
+        field!(VersionModel, status).computed("`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`."),
+        field!(VersionModel, status_message).computed("Why registration failed, when it did."),
+        field!(VersionModel, tags).computed(
             "The version's tags, without AWS-managed `aws:*` tags and the provider's own bookkeeping tag.",
         ),
-        Attribute::required("template_name", Type::String, &format!("Name of the {noun}."))
-            .validate(name_length)
-            .validate(name_pattern),
-    ];
-    attributes.extend((KindSpec::of(kind).version_extras.data_source_attributes)());
-    attributes.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut block = Block::new(&format!(
-        "Reads one version of an AWS Proton {noun}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error."
-    ));
-    block.attributes = attributes;
-    Schema::new(block)
+        field!(VersionModel, template_name).required(&format!("Name of the {noun}."))
+            .validate_all(template_name_validators()),
+    ])
+    .with((spec.version_extras.data_source_fields)())
 }
 
 /// The template version data source of one kind.
 pub struct VersionData {
-    kind: TemplateKind,
+    spec: &'static KindSpec,
+    fields: Fields<VersionModel>,
     schema: Schema,
     provider: Arc<ProviderState>,
 }
 
 impl VersionData {
-    /// The data source of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
+    /// The data source of `spec`'s family.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let fields = fields(spec);
+        let schema = Schema::new(fields.block(&format!(
+            "Reads one version of an AWS Proton {}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.",
+            spec.noun()
+        )));
         Self {
-            kind,
-            schema: schema(kind),
+            spec,
+            fields,
+            schema,
             provider,
         }
     }
-}
-
-/// The data source's values for `version`.
-fn version_values(
-    version: &TemplateVersion,
-    tags: &BTreeMap<String, String>,
-) -> BTreeMap<String, Value> {
-    let mut values = version_attributes(version);
-    values.insert("tags".to_string(), tags::to_value(tags));
-    (KindSpec::of(version.kind).version_extras.data_source_values)(version, &mut values);
-    values
 }
 
 /// Which version the configuration asks for, resolving the recommended one.
@@ -173,7 +152,7 @@ async fn read_version(
 #[async_trait::async_trait]
 impl DataSource for VersionData {
     fn type_name(&self) -> &'static str {
-        KindSpec::of(self.kind).version_type
+        self.spec.version_type
     }
 
     fn schema(&self) -> &Schema {
@@ -181,11 +160,14 @@ impl DataSource for VersionData {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let (major, minor) = (
+            field_name!(VersionModel, major_version),
+            field_name!(VersionModel, minor_version),
+        );
         let set = |name: &str| config.get_attr(name).is_some_and(|v| !v.is_null());
-        let major_null = config.get_attr("major_version").is_none_or(Value::is_null);
-        if set("minor_version") && major_null {
+        if set(minor) && !set(major) {
             diags.attribute_error(
-                AttributePath::attr("minor_version"),
+                AttributePath::attr(minor),
                 "Missing major_version",
                 "`minor_version` names a minor of a major version: set `major_version` too.",
             );
@@ -193,14 +175,19 @@ impl DataSource for VersionData {
     }
 
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let kind = self.kind;
+        let kind = self.spec.kind;
         let noun = kind.noun();
         let client = &self.provider.configured()?.client;
-        let template_name = config_str(config, "template_name").unwrap_or_default();
-        let major = config_str(config, "major_version");
-        let minor = config_str(config, "minor_version");
+        let wanted = self.fields.read(config);
         let work = async {
-            let key = resolve(client, kind, template_name, major, minor).await?;
+            let key = resolve(
+                client,
+                kind,
+                &wanted.template_name,
+                wanted.major_version.as_deref(),
+                wanted.minor_version.as_deref(),
+            )
+            .await?;
             read_version(client, kind, &key).await.map_err(|err| {
                 lookup_error(
                     &format!("{noun} version"),
@@ -221,9 +208,10 @@ impl DataSource for VersionData {
         )
         .await
         .map_err(timeout_error)??;
-        Ok(object_for(
-            &self.schema.block,
-            version_values(&version, &tags),
-        ))
+        let version = VersionModel {
+            tags: Some(tags),
+            ..VersionModel::from(&version)
+        };
+        Ok(self.fields.write(&version))
     }
 }

@@ -4,101 +4,95 @@
 //! attribute, not protocol-6 nested attributes, which Terraform 1.0 cannot
 //! handle.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{config_str, lookup_error};
+use super::lookup_error;
 use crate::context::ProviderState;
+use crate::field;
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::model::Fields;
 use crate::plugin::provider::{DataSource, OpContext};
-use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::schema::Schema;
 use crate::plugin::value::{Type, Value};
 use crate::proton::bounded;
-use crate::proton::{ProtonError, TemplateKind, TemplateVersionSummary};
+use crate::proton::ProtonError;
 use crate::resources::kind::KindSpec;
-use crate::resources::reported::summary_attributes;
-use crate::resources::validators::{
-    template_name_validators, version_part_length_validator, version_part_validator,
-};
+use crate::resources::model::VersionModel;
+use crate::resources::validators::{template_name_validators, version_part_validators};
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-const VERSION_ATTRIBUTES: [&str; 9] = [
-    "arn",
-    "created_at",
-    "description",
-    "last_modified_at",
-    "major_version",
-    "minor_version",
-    "recommended_minor_version",
-    "status",
-    "status_message",
-];
-
-fn version_type() -> Type {
-    Type::object(VERSION_ATTRIBUTES.iter().map(|name| (*name, Type::String)))
+/// The data source: which versions to list, and the list.
+#[derive(Debug, Default)]
+struct VersionsModel {
+    id: Option<String>,
+    major_version: Option<String>,
+    template_name: String,
+    versions: Vec<Value>,
 }
 
-fn schema(kind: TemplateKind) -> Schema {
-    let noun = kind.noun();
-    let [name_length, name_pattern] = template_name_validators();
-    let block = Block::new(&format!(
-        "Lists every version of an AWS Proton {noun}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list."
-    ))
-    .attribute(Attribute::computed(
-        "id",
-        Type::String,
-        "`TEMPLATE_NAME`, or `TEMPLATE_NAME:MAJOR` when `major_version` is set.",
-    ))
-    .attribute(
-        Attribute::optional(
-            "major_version",
-            Type::String,
-            "Only list the minor versions of this major version.",
-        )
-        .validate(version_part_length_validator())
-        .validate(version_part_validator()),
-    )
-    .attribute(
-        Attribute::required("template_name", Type::String, &format!("Name of the {noun}."))
-            .validate(name_length)
-            .validate(name_pattern),
-    )
-    .attribute(Attribute::computed(
-        "versions",
-        Type::list(version_type()),
-        "The versions, ordered numerically by major then minor version. Each has `arn`, `created_at`, `description`, `last_modified_at`, `major_version`, `minor_version`, `recommended_minor_version` (the recommended minor of its major, if any), `status` (`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`) and `status_message`.",
-    ));
-    Schema::new(block)
+/// The attributes of a list entry: what Proton lists of a version. The
+/// description below names them too.
+fn entry_fields() -> Fields<VersionModel> {
+    Fields::new([
+        field!(VersionModel, arn).computed(""),
+        field!(VersionModel, created_at).computed(""),
+        field!(VersionModel, description).computed(""),
+        field!(VersionModel, last_modified_at).computed(""),
+        field!(VersionModel, major_version).computed(""),
+        field!(VersionModel, minor_version).computed(""),
+        field!(VersionModel, recommended_minor_version).computed(""),
+        field!(VersionModel, status).computed(""),
+        field!(VersionModel, status_message).computed(""),
+    ])
+}
+
+fn fields(spec: &KindSpec, entry_type: Type) -> Fields<VersionsModel> {
+    Fields::new([
+        field!(VersionsModel, id).computed("`TEMPLATE_NAME`, or `TEMPLATE_NAME:MAJOR` when `major_version` is set."),
+        field!(VersionsModel, major_version).optional("Only list the minor versions of this major version.")
+            .validate_all(version_part_validators()),
+        field!(VersionsModel, template_name).required(&format!("Name of the {}.", spec.noun()))
+            .validate_all(template_name_validators()),
+        field!(VersionsModel, versions).typed(Type::list(entry_type)).computed(
+            "The versions, ordered numerically by major then minor version. Each has `arn`, `created_at`, `description`, `last_modified_at`, `major_version`, `minor_version`, `recommended_minor_version` (the recommended minor of its major, if any), `status` (`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`) and `status_message`.",
+        ),
+    ])
 }
 
 /// The template versions data source of one kind.
 pub struct VersionsData {
-    kind: TemplateKind,
+    spec: &'static KindSpec,
+    fields: Fields<VersionsModel>,
+    entry_fields: Fields<VersionModel>,
     schema: Schema,
     provider: Arc<ProviderState>,
 }
 
 impl VersionsData {
-    /// The data source of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
+    /// The data source of `spec`'s family.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let entry_fields = entry_fields();
+        let fields = fields(spec, entry_fields.object_type());
+        let schema = Schema::new(fields.block(&format!(
+            "Lists every version of an AWS Proton {}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.",
+            spec.noun()
+        )));
         Self {
-            kind,
-            schema: schema(kind),
+            spec,
+            fields,
+            entry_fields,
+            schema,
             provider,
         }
     }
 }
 
-fn summary_value(version: &TemplateVersionSummary) -> Value {
-    Value::Object(summary_attributes(version))
-}
-
 #[async_trait::async_trait]
 impl DataSource for VersionsData {
     fn type_name(&self) -> &'static str {
-        KindSpec::of(self.kind).versions_type
+        self.spec.versions_type
     }
 
     fn schema(&self) -> &Schema {
@@ -106,11 +100,11 @@ impl DataSource for VersionsData {
     }
 
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let kind = self.kind;
+        let kind = self.spec.kind;
         let noun = kind.noun();
         let client = &self.provider.configured()?.client;
-        let template_name = config_str(config, "template_name").unwrap_or_default();
-        let major = config_str(config, "major_version");
+        let wanted = self.fields.read(config);
+        let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());
         let looked_for = format!("{noun} named `{template_name}`");
         // The template first: a missing template is an error, not an empty list.
         let versions = bounded(
@@ -127,21 +121,16 @@ impl DataSource for VersionsData {
         .map_err(|err: ProtonError| lookup_error(noun, &looked_for, &err))?;
         let id = match major {
             Some(major) => format!("{template_name}:{major}"),
-            None => template_name.to_string(),
+            None => template_name.clone(),
         };
-        let values: BTreeMap<&str, Value> = [
-            ("id", Value::string(id)),
-            (
-                "major_version",
-                major.map(Value::string).unwrap_or(Value::Null),
-            ),
-            ("template_name", Value::string(template_name)),
-            (
-                "versions",
-                Value::List(versions.iter().map(summary_value).collect()),
-            ),
-        ]
-        .into();
-        Ok(Value::object(values))
+        let found = VersionsModel {
+            id: Some(id),
+            versions: versions
+                .iter()
+                .map(|version| self.entry_fields.write(&VersionModel::from(version)))
+                .collect(),
+            ..wanted
+        };
+        Ok(self.fields.write(&found))
     }
 }

@@ -19,6 +19,7 @@ pub mod diag;
 pub mod handshake;
 pub mod lifecycle;
 pub mod logging;
+pub mod model;
 pub mod plan;
 pub mod proto;
 pub mod provider;

@@ -342,8 +342,9 @@ impl fmt::Display for Number {
 
 /// A cty value: null, unknown, or known. Known collections hold values that may themselves be
 /// null or unknown.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub enum Value {
+    #[default]
     Null,
     Unknown,
     Bool(bool),

@@ -2,7 +2,7 @@
 //!
 //! Each kind has its own SDK types for a version, a version summary, a template and a template
 //! summary, with the same accessors. Each model type's fields are therefore listed once, in
-//! `versions!` and `templates!`, and every SDK type names only what is its own.
+//! `summary!` and `templates!`, and every SDK type names only what is its own.
 
 use std::time::SystemTime;
 
@@ -29,28 +29,32 @@ fn description(d: Option<&str>) -> Option<String> {
     d.filter(|d| !d.is_empty()).map(str::to_owned)
 }
 
-/// `SDK type => model type (kind) |binding| { the fields only it has }`, for versions and
-/// version summaries.
-macro_rules! versions {
-    ($($sdk:ty => $model:ident($kind:ident) |$v:ident| { $($field:ident: $value:expr),* $(,)? })*) => {$(
+/// The summary fields of any SDK version shape `$v` of family `$kind`.
+macro_rules! summary {
+    ($v:ident, $kind:ident) => {
+        TemplateVersionSummary {
+            kind: TemplateKind::$kind,
+            template_name: $v.template_name().to_owned(),
+            major_version: $v.major_version().to_owned(),
+            minor_version: $v.minor_version().to_owned(),
+            recommended_minor_version: $v.recommended_minor_version().map(str::to_owned),
+            status: VersionStatus::from($v.status().as_str()),
+            status_message: $v.status_message().map(str::to_owned),
+            description: description($v.description()),
+            arn: $v.arn().to_owned(),
+            created_at: time($v.created_at()),
+            last_modified_at: time($v.last_modified_at()),
+        }
+    };
+}
+
+/// `SDK summary type (kind)`, for version summaries.
+macro_rules! summaries {
+    ($($sdk:ty => ($kind:ident)),*) => {$(
         impl ToModel for $sdk {
-            type Model = $model;
-            fn to_model(&self) -> $model {
-                let $v = self;
-                $model {
-                    kind: TemplateKind::$kind,
-                    template_name: $v.template_name().to_owned(),
-                    major_version: $v.major_version().to_owned(),
-                    minor_version: $v.minor_version().to_owned(),
-                    recommended_minor_version: $v.recommended_minor_version().map(str::to_owned),
-                    status: VersionStatus::from($v.status().as_str()),
-                    status_message: $v.status_message().map(str::to_owned),
-                    description: description($v.description()),
-                    arn: $v.arn().to_owned(),
-                    created_at: time($v.created_at()),
-                    last_modified_at: time($v.last_modified_at()),
-                    $($field: $value,)*
-                }
+            type Model = TemplateVersionSummary;
+            fn to_model(&self) -> TemplateVersionSummary {
+                summary!(self, $kind)
             }
         }
     )*};
@@ -80,30 +84,44 @@ macro_rules! templates {
     )*};
 }
 
-versions! {
-    sdk::EnvironmentTemplateVersion => TemplateVersion(Environment) |v| {
-        schema: v.schema().map(str::to_owned),
-        compatible_environment_templates: Vec::new(),
-        supported_component_sources: Vec::new(),
+summaries! {
+    sdk::EnvironmentTemplateVersionSummary => (Environment),
+    sdk::ServiceTemplateVersionSummary => (Service)
+}
+
+impl ToModel for sdk::EnvironmentTemplateVersion {
+    type Model = TemplateVersion;
+    fn to_model(&self) -> TemplateVersion {
+        TemplateVersion {
+            summary: summary!(self, Environment),
+            schema: self.schema().map(str::to_owned),
+            compatible_environment_templates: Vec::new(),
+            supported_component_sources: Vec::new(),
+        }
     }
-    sdk::ServiceTemplateVersion => TemplateVersion(Service) |v| {
-        schema: v.schema().map(str::to_owned),
-        compatible_environment_templates: v
-            .compatible_environment_templates()
-            .iter()
-            .map(|c| CompatibleEnvironmentTemplate {
-                template_name: c.template_name().to_owned(),
-                major_version: c.major_version().to_owned(),
-            })
-            .collect(),
-        supported_component_sources: v
-            .supported_component_sources()
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect(),
+}
+
+impl ToModel for sdk::ServiceTemplateVersion {
+    type Model = TemplateVersion;
+    fn to_model(&self) -> TemplateVersion {
+        TemplateVersion {
+            summary: summary!(self, Service),
+            schema: self.schema().map(str::to_owned),
+            compatible_environment_templates: self
+                .compatible_environment_templates()
+                .iter()
+                .map(|c| CompatibleEnvironmentTemplate {
+                    template_name: c.template_name().to_owned(),
+                    major_version: c.major_version().to_owned(),
+                })
+                .collect(),
+            supported_component_sources: self
+                .supported_component_sources()
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        }
     }
-    sdk::EnvironmentTemplateVersionSummary => TemplateVersionSummary(Environment) |v| {}
-    sdk::ServiceTemplateVersionSummary => TemplateVersionSummary(Service) |v| {}
 }
 
 // Service templates call their provisioning `pipelineProvisioning`; List results carry no

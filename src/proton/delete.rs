@@ -198,7 +198,7 @@ async fn pick_up_earlier_deferral(
     let arn = match arn {
         Some(arn) => arn.to_string(),
         None => match client.find_version(kind, key).await {
-            Ok(Some(version)) => version.arn,
+            Ok(Some(version)) => version.summary.arn,
             Ok(None) => return,
             Err(err) => {
                 tracing::warn!(version = %key, error = %err, "could not read version");

@@ -312,42 +312,10 @@ pub struct CompatibleEnvironmentTemplate {
     pub major_version: String,
 }
 
-/// A template version as returned by Create/Get/Update.
+/// A template version as returned by List: what every answer about a version holds.
 ///
 /// `description` is `None` both when unset and when empty: Proton cannot tell the two apart
 /// after a description was cleared (see [`crate::proton::UpdateVersionInput`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemplateVersion {
-    pub kind: TemplateKind,
-    pub template_name: String,
-    pub major_version: String,
-    pub minor_version: String,
-    pub recommended_minor_version: Option<String>,
-    pub status: VersionStatus,
-    pub status_message: Option<String>,
-    pub description: Option<String>,
-    pub arn: String,
-    pub created_at: SystemTime,
-    pub last_modified_at: SystemTime,
-    /// Raw schema YAML; absent while registration is in progress.
-    pub schema: Option<String>,
-    /// Service versions only; empty for environment versions.
-    pub compatible_environment_templates: Vec<CompatibleEnvironmentTemplate>,
-    /// Service versions only (e.g. `DIRECTLY_DEFINED`); empty for environment versions.
-    pub supported_component_sources: Vec<String>,
-}
-
-impl TemplateVersion {
-    pub fn key(&self) -> VersionKey {
-        VersionKey::new(
-            &self.template_name,
-            &self.major_version,
-            &self.minor_version,
-        )
-    }
-}
-
-/// A template version as returned by List (no schema, no service-only lists).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateVersionSummary {
     pub kind: TemplateKind,
@@ -370,6 +338,27 @@ impl TemplateVersionSummary {
             &self.major_version,
             &self.minor_version,
         )
+    }
+}
+
+/// A template version as returned by Create/Get/Update: the summary's fields (through
+/// `Deref`) and the details only those answers carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateVersion {
+    pub summary: TemplateVersionSummary,
+    /// Raw schema YAML; absent while registration is in progress.
+    pub schema: Option<String>,
+    /// Service versions only; empty for environment versions.
+    pub compatible_environment_templates: Vec<CompatibleEnvironmentTemplate>,
+    /// Service versions only (e.g. `DIRECTLY_DEFINED`); empty for environment versions.
+    pub supported_component_sources: Vec<String>,
+}
+
+impl std::ops::Deref for TemplateVersion {
+    type Target = TemplateVersionSummary;
+
+    fn deref(&self) -> &TemplateVersionSummary {
+        &self.summary
     }
 }
 

@@ -212,7 +212,7 @@ pub async fn wait_registered(
                     VersionStatus::RegistrationFailed => {
                         return Err(ProtonError::RegistrationFailed {
                             key: what,
-                            status_message: version.status_message,
+                            status_message: version.summary.status_message,
                         })
                     }
                     // Unknown statuses are treated as still pending; the timeout bounds them.

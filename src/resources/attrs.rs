@@ -1,18 +1,7 @@
-//! Small helpers for reading and writing attributes of a raw state or
-//! configuration [`Value`], shared by the resources and data sources.
+//! Writing planned values into a raw state [`Value`], shared by the
+//! resources.
 
 use crate::plugin::value::Value;
-use crate::proton::CompatibleEnvironmentTemplate;
-
-/// A string attribute of `value`, if set.
-pub fn str_attr<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
-    value.get_attr(name).and_then(Value::as_str)
-}
-
-/// A string value, or null.
-pub fn optional_string(value: Option<&str>) -> Value {
-    value.map(Value::string).unwrap_or(Value::Null)
-}
 
 /// Sets each of `names` in `state` to its planned value, where that is known.
 pub(crate) fn keep_planned(state: &mut Value, planned: &Value, names: &[&str]) {
@@ -22,12 +11,4 @@ pub(crate) fn keep_planned(state: &mut Value, planned: &Value, names: &[&str]) {
             _ => {}
         }
     }
-}
-
-/// A compatible environment template as a block value.
-pub fn compatible_value(template: &CompatibleEnvironmentTemplate) -> Value {
-    Value::object([
-        ("major_version", Value::string(&template.major_version)),
-        ("template_name", Value::string(&template.template_name)),
-    ])
 }

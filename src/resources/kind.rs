@@ -2,11 +2,9 @@
 //! templates apart, said once. Every resource and data source of a family
 //! reads its [`KindSpec`]; the provider registers one of each type per spec.
 
-use std::collections::BTreeMap;
-
-use crate::plugin::schema::{Attribute, NestedBlock};
-use crate::plugin::value::Value;
-use crate::proton::{CreateVersionInput, TemplateKind, TemplateVersion, UpdateVersionInput};
+use crate::plugin::model::Field;
+use crate::proton::TemplateKind;
+use crate::resources::model::VersionModel;
 use crate::resources::service_template_version as service;
 
 /// A template family and everything the Terraform types of it differ in.
@@ -26,34 +24,23 @@ pub struct KindSpec {
     pub version_extras: VersionExtras,
 }
 
-/// The pieces a family adds to the shared template version resource and
+/// The attributes a family adds to the shared template version resource and
 /// data source (service versions: compatible environment templates and
-/// supported component sources).
+/// supported component sources). The model has them for every family; a
+/// family without them never reads or writes them.
 #[derive(Debug)]
 pub struct VersionExtras {
     /// Extra resource attributes and blocks.
-    pub resource_schema: fn() -> (Vec<Attribute>, Vec<NestedBlock>),
+    pub resource_fields: fn() -> Vec<Field<VersionModel>>,
     /// Extra data source attributes (computed).
-    pub data_source_attributes: fn() -> Vec<Attribute>,
-    /// Create parameters from the planned state.
-    pub create_input: fn(&Value, &mut CreateVersionInput),
-    /// Update parameters where `planned` differs from `prior`.
-    pub update_input: fn(&Value, &Value, &mut UpdateVersionInput),
-    /// Resource state from `version`, given the state it is built on.
-    pub resource_state: fn(&TemplateVersion, &Value, &mut BTreeMap<String, Value>),
-    /// Data source values from `version`.
-    pub data_source_values: fn(&TemplateVersion, &mut BTreeMap<String, Value>),
+    pub data_source_fields: fn() -> Vec<Field<VersionModel>>,
 }
 
 impl VersionExtras {
     /// A family whose versions have only the shared attributes.
     const NONE: Self = Self {
-        resource_schema: || (Vec::new(), Vec::new()),
-        data_source_attributes: Vec::new,
-        create_input: |_, _| {},
-        update_input: |_, _, _| {},
-        resource_state: |_, _, _| {},
-        data_source_values: |_, _| {},
+        resource_fields: Vec::new,
+        data_source_fields: Vec::new,
     };
 }
 

@@ -5,7 +5,7 @@
 pub mod attrs;
 mod import_scope;
 pub mod kind;
-pub mod reported;
+pub mod model;
 pub mod service_template_version;
 pub mod tags;
 pub mod template;

@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::plugin::model::AttrValue;
+use crate::plugin::provider::ResourcePlan;
 use crate::plugin::schema::{Attribute, Validator};
-use crate::plugin::value::{Type, Value};
+use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{ProtonClient, ProtonError};
 
 /// Proton allows 50 tags per resource; the provider keeps one for itself
@@ -47,55 +49,67 @@ pub fn value_length_validator() -> Validator {
     Validator::Elements(Box::new(Validator::Length { min: 0, max: 256 }))
 }
 
-/// The `tags` attribute with Proton's limits.
-pub fn tags_attribute() -> Attribute {
+/// The `tags` attribute of a `subject` ("version", "template") with Proton's
+/// limits: at most `max` tags.
+pub fn tags_attribute(subject: &str, max: usize) -> Attribute {
     Attribute::optional(
         "tags",
         tags_type(),
-        "Tags for the version. Merged over the provider's `default_tags` into `tags_all`. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved.",
+        &format!("Tags for the {subject}. Merged over the provider's `default_tags` into `tags_all`. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved."),
     )
     .validate(key_validator())
     .validate(provider_key_validator())
     .validate(key_length_validator())
     .validate(value_length_validator())
-    .validate(Validator::Count {
-        min: 0,
-        max: MAX_USER_TAGS,
-    })
+    .validate(Validator::Count { min: 0, max })
 }
 
-/// The computed `tags_all` attribute.
-pub fn tags_all_attribute() -> Attribute {
+/// The computed `tags_all` attribute of a `subject`.
+pub fn tags_all_attribute(subject: &str) -> Attribute {
     Attribute::computed(
         "tags_all",
         tags_type(),
-        "All tags of the version: the provider's `default_tags` overlaid with `tags`. AWS-managed `aws:*` tags are not shown.",
+        &format!("All tags of the {subject}: the provider's `default_tags` overlaid with `tags`. AWS-managed `aws:*` tags are not shown."),
     )
 }
 
-/// The `tags_all` attribute of a resource object, as a tag map.
-pub fn all_of(object: &Value) -> BTreeMap<String, String> {
-    from_value(object.get_attr("tags_all").unwrap_or(&Value::Null))
+/// Plans `tags_all` (the defaults overlaid with the planned `tags`, unknown
+/// while those are), with an error on `tags` past `max` tags; `note` ends
+/// the error's first sentence.
+pub fn plan_tags_all(
+    plan: &mut ResourcePlan<'_>,
+    defaults: &BTreeMap<String, String>,
+    max: usize,
+    subject: &str,
+    note: &str,
+) {
+    let own_tags = plan.get("tags");
+    if !own_tags.is_wholly_known() {
+        plan.set("tags_all", Value::Unknown);
+        return;
+    }
+    let all = merge(defaults, &from_value(own_tags));
+    if all.len() > max {
+        plan.diagnostics.attribute_error(
+            AttributePath::attr("tags"),
+            "Too many tags",
+            format!(
+                "With the provider's default_tags this {subject} would have {} tags; Proton allows {max}{note}.",
+                all.len(),
+            ),
+        );
+    }
+    plan.set("tags_all", to_value(&all));
 }
 
 /// A tag map from a `map(string)` value (null and unknown read as empty).
 pub fn from_value(value: &Value) -> BTreeMap<String, String> {
-    match value {
-        Value::Map(items) => items
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
+    AttrValue::from_value(value)
 }
 
 /// A `map(string)` value from a tag map.
 pub fn to_value(tags: &BTreeMap<String, String>) -> Value {
-    Value::Map(
-        tags.iter()
-            .map(|(k, v)| (k.clone(), Value::string(v.clone())))
-            .collect(),
-    )
+    AttrValue::to_value(tags)
 }
 
 /// `default_tags` overlaid with the resource's `tags`.
@@ -110,24 +124,20 @@ pub fn merge(
 
 /// The `tags` to record after reading `remote` tags: every remote tag except
 /// those that only come from `default_tags` (same key and value, and not
-/// written in the resource's own `tags` before). Null stays null when nothing
-/// is left, so an unset `tags` shows no drift.
+/// written in the resource's own `tags` before). Unset stays unset when
+/// nothing is left, so an unset `tags` shows no drift.
 pub fn resource_tags(
-    prior_tags: &Value,
+    prior: Option<&BTreeMap<String, String>>,
     remote: &BTreeMap<String, String>,
     defaults: &BTreeMap<String, String>,
-) -> Value {
-    let prior = from_value(prior_tags);
+) -> Option<BTreeMap<String, String>> {
+    let written = |key: &String| prior.is_some_and(|prior| prior.contains_key(key));
     let own: BTreeMap<String, String> = remote
         .iter()
-        .filter(|(k, v)| prior.contains_key(*k) || defaults.get(*k) != Some(*v))
+        .filter(|(k, v)| written(k) || defaults.get(*k) != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if own.is_empty() && prior_tags.is_null() {
-        Value::Null
-    } else {
-        to_value(&own)
-    }
+    (prior.is_some() || !own.is_empty()).then_some(own)
 }
 
 /// Brings the tags of `arn` from the prior `tags_all` to the planned one:
@@ -136,11 +146,9 @@ pub fn resource_tags(
 pub async fn update_remote(
     client: &ProtonClient,
     arn: &str,
-    prior: &Value,
-    planned: &Value,
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
 ) -> Result<bool, ProtonError> {
-    let before = all_of(prior);
-    let after = all_of(planned);
     if before == after {
         return Ok(false);
     }
@@ -188,19 +196,19 @@ mod tests {
     fn default_only_tags_are_not_reported_as_own() {
         let defaults = map(&[("env", "dev")]);
         assert_eq!(
-            resource_tags(&Value::Null, &map(&[("env", "dev")]), &defaults),
-            Value::Null
+            resource_tags(None, &map(&[("env", "dev")]), &defaults),
+            None
         );
         // Drift in a default tag's value shows up as an own tag.
         assert_eq!(
-            resource_tags(&Value::Null, &map(&[("env", "prod")]), &defaults),
-            to_value(&map(&[("env", "prod")]))
+            resource_tags(None, &map(&[("env", "prod")]), &defaults),
+            Some(map(&[("env", "prod")]))
         );
         // A tag also written in `tags` stays there even when equal to the default.
-        let prior = to_value(&map(&[("env", "dev")]));
+        let prior = map(&[("env", "dev")]);
         assert_eq!(
-            resource_tags(&prior, &map(&[("env", "dev")]), &defaults),
-            prior
+            resource_tags(Some(&prior), &map(&[("env", "dev")]), &defaults),
+            Some(prior)
         );
     }
 }

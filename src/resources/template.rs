@@ -26,23 +26,24 @@ use std::time::Duration;
 
 use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::{
-    timeout_from, timeouts_block, validate_value, Attribute, Block, Schema, Validator,
-};
-use crate::plugin::value::{AttributePath, Type, Value};
+use crate::plugin::schema::{timeout_from, timeouts_block, validate_value, Schema, Validator};
+use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::model::ArnScope;
 use crate::proton::{
-    rfc3339, CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
+    CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
     UpdateTemplateInput,
 };
-use crate::resources::attrs::{keep_planned, optional_string, str_attr};
+use crate::resources::attrs::keep_planned;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::KindSpec;
+use crate::resources::model::TemplateModel;
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
+use crate::{field, field_name};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -78,94 +79,61 @@ fn provisioning_description(kind: TemplateKind) -> &'static str {
     }
 }
 
-/// The `tags` attribute of a template: the version rules with the template's
-/// own limit (no tag is reserved for the provider).
-fn template_tags_attribute() -> Attribute {
-    let mut attribute = tags::tags_attribute();
-    attribute.description =
-        "Tags for the template. Merged over the provider's `default_tags` into `tags_all`. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved."
-            .to_string();
-    for validator in &mut attribute.validators {
-        if let Validator::Count { max, .. } = validator {
-            *max = MAX_TEMPLATE_TAGS;
-        }
-    }
-    attribute
-}
-
-fn template_tags_all_attribute() -> Attribute {
-    let mut attribute = tags::tags_all_attribute();
-    attribute.description = "All tags of the template: the provider's `default_tags` overlaid with `tags`. AWS-managed `aws:*` tags are not shown.".to_string();
-    attribute
-}
-
-/// The resource schema.
-pub fn schema(kind: TemplateKind) -> Schema {
-    let noun = kind.noun();
-    let [name_length, name_pattern] = template_name_validators();
-    let [arn_length, arn_pattern] = arn_validators();
-    let mut attributes = vec![
-        Attribute::computed("arn", Type::String, &format!("ARN of the {noun}.")).use_state_for_unknown(),
-        Attribute::computed("created_at", Type::String, &format!("When the {noun} was created (RFC 3339).")).use_state_for_unknown(),
-        Attribute::optional("description", Type::String, "Description, at most 500 characters. Updated in place.")
+/// The attributes of the template resource of `spec`'s family: its schema
+/// and its typed model's fields.
+fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
+    let noun = spec.noun();
+    Fields::new([
+        field!(TemplateModel, arn).computed(&format!("ARN of the {noun}.")).use_state_for_unknown(),
+        field!(TemplateModel, created_at).computed(&format!("When the {noun} was created (RFC 3339).")).use_state_for_unknown(),
+        field!(TemplateModel, description).optional("Description, at most 500 characters. Updated in place.")
             .validate(Validator::Length { min: 0, max: 500 }),
-        Attribute::optional(
-            "display_name",
-            Type::String,
+        field!(TemplateModel, display_name).optional(
             "Name shown in the Proton console, 1 to 100 characters. Updated in place. Proton cannot remove a display name: once set, removing it from the configuration is a plan-time error (change it instead, or recreate the template).",
         )
         .validate(Validator::Length { min: 1, max: 100 }),
-        Attribute::optional(
-            "encryption_key",
-            Type::String,
+        field!(TemplateModel, encryption_key).optional(
             "ARN of the customer managed KMS key that encrypts the template's data. A change forces a new template.",
         )
         .requires_replace()
-        .validate(arn_length)
-        .validate(arn_pattern),
-        Attribute::computed("id", Type::String, "The template name.").use_state_for_unknown(),
-        Attribute::computed("last_modified_at", Type::String, &format!("When the {noun} was last modified (RFC 3339).")),
-        Attribute::required("name", Type::String, &format!("Name of the {noun}: letters, digits, `_` and `-`, 1 to 100 characters. A change forces a new template."))
+        .validate_all(arn_validators()),
+        field!(TemplateModel, id).computed("The template name.").use_state_for_unknown(),
+        field!(TemplateModel, last_modified_at).computed(&format!("When the {noun} was last modified (RFC 3339).")),
+        field!(TemplateModel, name).required(&format!("Name of the {noun}: letters, digits, `_` and `-`, 1 to 100 characters. A change forces a new template."))
             .requires_replace()
-            .validate(name_length)
-            .validate(name_pattern),
-        Attribute::optional(KindSpec::of(kind).provisioning_attribute, Type::String, provisioning_description(kind))
+            .validate_all(template_name_validators()),
+        field!(TemplateModel, provisioning).named(spec.provisioning_attribute).optional(provisioning_description(spec.kind))
             .requires_replace()
             .validate(Validator::OneOf(PROVISIONING_VALUES)),
-        Attribute::computed(
-            "recommended_version",
-            Type::String,
+        field!(TemplateModel, recommended_version).computed(
             "`MAJOR.MINOR` of the recommended (highest published) version, once one is published; null before. Read when Terraform refreshes: versions published by other resources in the same apply show up on the next plan. To use the recommended version in the same apply, read the template version data source.",
         ),
-        template_tags_attribute(),
-        template_tags_all_attribute(),
-    ];
-    attributes.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut block = Block::new(&format!(
-        "An AWS Proton {noun}: the named parent of template versions. Destroying it requires that it has no versions left."
-    ));
-    block.attributes = attributes;
-    block.blocks = vec![timeouts_block(&[
-        ("create", "5m"),
-        ("update", "5m"),
-        ("delete", "5m"),
-    ])];
-    Schema::new(block)
+        field!(TemplateModel, tags).attribute(tags::tags_attribute("template", MAX_TEMPLATE_TAGS)),
+        field!(TemplateModel, tags_all).attribute(tags::tags_all_attribute("template")),
+        field!(TemplateModel, timeouts).block(|_| timeouts_block(&[("create", "5m"), ("update", "5m"), ("delete", "5m")])),
+    ])
 }
 
 /// A template resource of one kind.
 pub struct TemplateResource {
-    kind: TemplateKind,
+    spec: &'static KindSpec,
+    fields: Fields<TemplateModel>,
     schema: Schema,
     provider: Arc<ProviderState>,
 }
 
 impl TemplateResource {
-    /// The resource of `kind`, sharing the provider's configured client.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
+    /// The resource of `spec`'s family, sharing the provider's configured client.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let fields = fields(spec);
+        let schema = Schema::new(fields.block(&format!(
+            "An AWS Proton {}: the named parent of template versions. Destroying it requires that it has no versions left.",
+            spec.noun()
+        )));
         Self {
-            kind,
-            schema: schema(kind),
+            spec,
+            fields,
+            schema,
             provider,
         }
     }
@@ -173,73 +141,27 @@ impl TemplateResource {
     fn configured(&self) -> Result<&Configured, Diagnostics> {
         self.provider.configured()
     }
-
-    /// The state for `template`, taking what Proton cannot report (an empty
-    /// description as written, timeouts, tags as written) from `base`.
-    fn state_from(
-        &self,
-        template: &Template,
-        base: &Value,
-        tags: Value,
-        tags_all: &BTreeMap<String, String>,
-    ) -> Value {
-        template_state(self.kind, template, base, tags, tags_all)
-    }
 }
 
-/// Proton reports an empty description as none: keep the user's `""`.
-fn description_value(remote: Option<&str>, base: &Value) -> Value {
-    match (
-        remote.filter(|d| !d.is_empty()),
-        str_attr(base, "description"),
-    ) {
-        (None, Some("")) => Value::string(""),
-        (remote, _) => optional_string(remote),
-    }
-}
-
-/// The resource state of `template`; shared with the template data source.
-pub fn template_state(
-    kind: TemplateKind,
+/// The state for `template`, taking what Proton cannot report (an empty
+/// description as written, timeouts, tags as written) from `base`.
+fn state_from(
     template: &Template,
-    base: &Value,
-    tags: Value,
-    tags_all: &BTreeMap<String, String>,
-) -> Value {
-    let base_attr = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
-    Value::object([
-        ("arn", Value::string(&template.arn)),
-        ("created_at", Value::string(rfc3339(template.created_at))),
-        (
-            "description",
-            description_value(template.description.as_deref(), base),
-        ),
-        (
-            "display_name",
-            optional_string(template.display_name.as_deref()),
-        ),
-        (
-            "encryption_key",
-            optional_string(template.encryption_key.as_deref()),
-        ),
-        ("id", Value::string(&template.name)),
-        (
-            "last_modified_at",
-            Value::string(rfc3339(template.last_modified_at)),
-        ),
-        ("name", Value::string(&template.name)),
-        (
-            KindSpec::of(kind).provisioning_attribute,
-            optional_string(template.provisioning.as_deref()),
-        ),
-        (
-            "recommended_version",
-            optional_string(template.recommended_version.as_deref()),
-        ),
-        ("tags", tags),
-        ("tags_all", tags::to_value(tags_all)),
-        ("timeouts", base_attr("timeouts")),
-    ])
+    base: &TemplateModel,
+    tags: Option<BTreeMap<String, String>>,
+    tags_all: BTreeMap<String, String>,
+) -> TemplateModel {
+    let mut state = TemplateModel::from(template);
+    // Proton reports an empty description as none; keep the user's "".
+    if state.description.is_none() && base.description.as_deref() == Some("") {
+        state.description = Some(String::new());
+    }
+    TemplateModel {
+        tags,
+        tags_all,
+        timeouts: base.timeouts.clone(),
+        ..state
+    }
 }
 
 /// The diagnostic for a failed Proton call.
@@ -333,7 +255,7 @@ fn has_versions_error(
 #[async_trait::async_trait]
 impl Resource for TemplateResource {
     fn type_name(&self) -> &'static str {
-        KindSpec::of(self.kind).template_type
+        self.spec.template_type
     }
 
     fn schema(&self) -> &Schema {
@@ -341,39 +263,29 @@ impl Resource for TemplateResource {
     }
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
-        let own_tags = plan.get("tags").clone();
-        if own_tags.is_wholly_known() {
-            let all = tags::merge(&self.provider.default_tags(), &tags::from_value(&own_tags));
-            if all.len() > MAX_TEMPLATE_TAGS {
-                plan.diagnostics.attribute_error(
-                    AttributePath::attr("tags"),
-                    "Too many tags",
-                    format!(
-                        "With the provider's default_tags this {} would have {} tags; Proton allows {MAX_TEMPLATE_TAGS}.",
-                        self.kind.noun(),
-                        all.len(),
-                    ),
-                );
-            }
-            plan.set("tags_all", tags::to_value(&all));
-        } else {
-            plan.set("tags_all", Value::Unknown);
-        }
+        let noun = self.spec.noun();
+        tags::plan_tags_all(
+            plan,
+            &self.provider.default_tags(),
+            MAX_TEMPLATE_TAGS,
+            noun,
+            "",
+        );
         if plan.is_create() {
             return;
         }
+        let prior = self.fields.read(plan.prior);
+        let display_name = field_name!(TemplateModel, display_name);
         // A replacement creates a template without one: nothing to refuse.
         if let (Some(current), true) = (
-            str_attr(plan.prior, "display_name"),
-            plan.get("display_name").is_null() && plan.requires_replace.is_empty(),
+            prior.display_name,
+            plan.get(display_name).is_null() && plan.requires_replace.is_empty(),
         ) {
-            let current = current.to_string();
             plan.diagnostics.attribute_error(
-                AttributePath::attr("display_name"),
+                AttributePath::attr(display_name),
                 "Cannot remove a display name",
                 format!(
-                    "This {} has the display name {current:?}, and Proton cannot remove a template's display name, only change it. Keep `display_name` in the configuration (for example `display_name = {current:?}`), or, to have no display name, recreate the template: destroy it (and its versions) and apply again.",
-                    self.kind.noun()
+                    "This {noun} has the display name {current:?}, and Proton cannot remove a template's display name, only change it. Keep `display_name` in the configuration (for example `display_name = {current:?}`), or, to have no display name, recreate the template: destroy it (and its versions) and apply again.",
                 ),
             );
         }
@@ -381,33 +293,28 @@ impl Resource for TemplateResource {
             // An update moves the modification time. The recommended version
             // moves only when a version is published, never by a template
             // update: keep what the refresh found.
-            plan.set("last_modified_at", Value::Unknown);
-            let recommended = plan
-                .prior
-                .get_attr("recommended_version")
-                .cloned()
-                .unwrap_or(Value::Null);
-            plan.set("recommended_version", recommended);
+            plan.set(field_name!(TemplateModel, last_modified_at), Value::Unknown);
+            let recommended = prior.recommended_version.map_or(Value::Null, Value::string);
+            plan.set(field_name!(TemplateModel, recommended_version), recommended);
         }
     }
 
     async fn create(&self, ctx: &OpContext, planned: &Value, _config: &Value) -> ApplyOutcome {
-        let kind = self.kind;
+        let kind = self.spec.kind;
         let configured = match self.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
-        let tags_all = tags::all_of(planned);
-        let input = CreateTemplateInput {
-            name: str_attr(planned, "name").unwrap_or_default().to_string(),
-            display_name: str_attr(planned, "display_name").map(str::to_string),
-            description: str_attr(planned, "description").map(str::to_string),
-            encryption_key: str_attr(planned, "encryption_key").map(str::to_string),
-            provisioning: str_attr(planned, KindSpec::of(kind).provisioning_attribute)
-                .map(str::to_string),
-            tags: tags_all.clone(),
-        };
         let timeout = timeout_from(planned, "create", CREATE_TIMEOUT);
+        let planned = self.fields.read(planned);
+        let input = CreateTemplateInput {
+            name: planned.name.clone(),
+            display_name: planned.display_name.clone(),
+            description: planned.description.clone(),
+            encryption_key: planned.encryption_key.clone(),
+            provisioning: planned.provisioning.clone(),
+            tags: planned.tags_all.clone(),
+        };
         // Proton's template create is idempotent for an identical retry, so
         // an interrupted apply converges on the next one.
         match bounded(
@@ -420,8 +327,8 @@ impl Resource for TemplateResource {
         .await
         {
             Ok(template) => {
-                let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
-                ApplyOutcome::ok(self.state_from(&template, planned, own_tags, &tags_all))
+                let state = state_from(&template, &planned, planned.tags.clone(), input.tags);
+                ApplyOutcome::ok(self.fields.write(&state))
             }
             Err(err) if err.is_already_exists() => {
                 // Typically a template made outside Terraform, or state that was lost.
@@ -429,7 +336,7 @@ impl Resource for TemplateResource {
                     "{err}\n\nThe {noun} `{name}` exists but is not in this Terraform state. To manage it here, import it: terraform import {ty}.LABEL {name}",
                     noun = kind.noun(),
                     name = input.name,
-                    ty = KindSpec::of(kind).template_type,
+                    ty = self.spec.template_type,
                 );
                 ApplyOutcome::failed(None, api_error("create", kind, &detail))
             }
@@ -438,18 +345,20 @@ impl Resource for TemplateResource {
     }
 
     async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
-        let kind = self.kind;
+        let kind = self.spec.kind;
         let configured = match self.configured() {
             Ok(configured) => configured,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
         let client = &configured.client;
-        let Some(name) = str_attr(state, "id").or_else(|| str_attr(state, "name")) else {
+        let base = self.fields.read(state);
+        let name = base.id.as_deref().unwrap_or(&base.name);
+        if name.is_empty() {
             return ReadOutcome::Failed(Diagnostics::from_error(
                 format!("Invalid {} state", kind.noun()),
                 "The state has no `id`. This is a bug in the provider.",
             ));
-        };
+        }
         let template = match bounded(
             client,
             "GetTemplate",
@@ -481,9 +390,10 @@ impl Resource for TemplateResource {
             Ok(tags) => tags,
             Err(err) => return ReadOutcome::Failed(api_error("read tags of", kind, &err)),
         };
-        let prior_tags = state.get_attr("tags").cloned().unwrap_or(Value::Null);
-        let own_tags = tags::resource_tags(&prior_tags, &remote_tags, &configured.default_tags);
-        ReadOutcome::Found(self.state_from(&template, state, own_tags, &remote_tags))
+        let own_tags =
+            tags::resource_tags(base.tags.as_ref(), &remote_tags, &configured.default_tags);
+        let state = state_from(&template, &base, own_tags, remote_tags);
+        ReadOutcome::Found(self.fields.write(&state))
     }
 
     async fn update(
@@ -493,29 +403,33 @@ impl Resource for TemplateResource {
         planned: &Value,
         _config: &Value,
     ) -> ApplyOutcome {
-        let kind = self.kind;
+        let kind = self.spec.kind;
         let configured = match self.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
         let client = &configured.client;
-        let name = str_attr(prior, "id").unwrap_or_default().to_string();
         let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
+        let planned_value = planned;
+        let (prior, planned) = (self.fields.read(prior), self.fields.read(planned));
+        let name = prior.id.clone().unwrap_or_default();
         let result = bounded(client, "UpdateTemplate", timeout, &ctx.cancel, async {
             let mut input = UpdateTemplateInput::default();
-            if planned.get_attr("display_name") != prior.get_attr("display_name") {
+            if planned.display_name != prior.display_name {
                 // Removal is refused at plan time; only a new value gets here.
-                input.display_name = str_attr(planned, "display_name").map(str::to_string);
+                input.display_name = planned.display_name.clone();
             }
-            if planned.get_attr("description") != prior.get_attr("description") {
-                input.description = Some(str_attr(planned, "description").map(str::to_string));
+            if planned.description != prior.description {
+                input.description = Some(planned.description.clone());
             }
             let mut template = if input == UpdateTemplateInput::default() {
                 client.get_template(kind, &name).await?
             } else {
                 client.update_template(kind, &name, &input).await?
             };
-            if tags::update_remote(client, &template.arn, prior, planned).await? {
+            if tags::update_remote(client, &template.arn, &prior.tags_all, &planned.tags_all)
+                .await?
+            {
                 template = client.get_template(kind, &name).await?;
             }
             Ok(template)
@@ -523,13 +437,21 @@ impl Resource for TemplateResource {
         .await;
         match result {
             Ok(template) => {
-                let tags_all = tags::all_of(planned);
-                let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
-                let mut state = self.state_from(&template, planned, own_tags, &tags_all);
+                let state = state_from(
+                    &template,
+                    &planned,
+                    planned.tags.clone(),
+                    planned.tags_all.clone(),
+                );
+                let mut state = self.fields.write(&state);
                 // As planned: a version published meanwhile (by a sibling
                 // resource in this apply) shows on the next refresh instead
                 // of making this result inconsistent with the plan.
-                keep_planned(&mut state, planned, &["recommended_version"]);
+                keep_planned(
+                    &mut state,
+                    planned_value,
+                    &[field_name!(TemplateModel, recommended_version)],
+                );
                 ApplyOutcome::ok(state)
             }
             Err(err) => ApplyOutcome::failed(None, api_error("update", kind, &err)),
@@ -537,24 +459,24 @@ impl Resource for TemplateResource {
     }
 
     async fn delete(&self, ctx: &OpContext, prior: &Value) -> Diagnostics {
-        let kind = self.kind;
+        let kind = self.spec.kind;
         let configured = match self.configured() {
             Ok(configured) => configured,
             Err(diags) => return diags,
         };
-        let name = str_attr(prior, "id").unwrap_or_default();
         let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
-        match delete_template(&configured.client, kind, name, timeout, &ctx.cancel).await {
+        let name = self.fields.read(prior).id.unwrap_or_default();
+        match delete_template(&configured.client, kind, &name, timeout, &ctx.cancel).await {
             Ok(()) => Diagnostics::new(),
             Err(TemplateDeleteError::HasVersions { versions, refusal }) => {
-                has_versions_error(kind, name, &versions, &refusal)
+                has_versions_error(kind, &name, &versions, &refusal)
             }
             Err(TemplateDeleteError::Proton(err)) => api_error("delete", kind, &err),
         }
     }
 
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
-        let kind = self.kind;
+        let kind = self.spec.kind;
         let name = parse_import_id(kind, id).map_err(|detail| {
             Diagnostics::from_error(
                 format!("Invalid import id for {}", with_article(kind)),
@@ -580,17 +502,13 @@ impl Resource for TemplateResource {
                 Err(err) => return Err(api_error("import", kind, &err)),
             }
         }
-        let mut stub = Value::empty_of(&self.schema.implied_type());
-        for attribute in ["id", "name"] {
-            if let Some(slot) = stub.get_attr_mut(attribute) {
-                *slot = Value::string(&name);
-            }
-        }
         // Unset optional values read as null, like an unset configuration.
-        if let Some(slot) = stub.get_attr_mut("tags") {
-            *slot = Value::Null;
-        }
-        Ok(vec![stub])
+        let stub = TemplateModel {
+            id: Some(name.clone()),
+            name,
+            ..TemplateModel::default()
+        };
+        Ok(vec![self.fields.write(&stub)])
     }
 }
 

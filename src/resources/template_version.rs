@@ -25,11 +25,10 @@ use std::time::Duration;
 
 use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::{
-    timeout_from, timeouts_block, Attribute, Block, NestedBlock, Schema, Validator,
-};
-use crate::plugin::value::{AttributePath, Type, Value};
+use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Schema, Validator};
+use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::create::create_version;
 use crate::proton::delete::{delete_version, sweep};
@@ -37,14 +36,13 @@ use crate::proton::{
     wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
     UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
 };
-use crate::resources::attrs::{keep_planned, optional_string, str_attr};
+use crate::resources::attrs::keep_planned;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::KindSpec;
-use crate::resources::reported::version_attributes;
+use crate::resources::model::{S3Location, Source, VersionModel};
 use crate::resources::tags;
-use crate::resources::validators::{
-    template_name_validators, version_part_length_validator, version_part_validator,
-};
+use crate::resources::validators::{template_name_validators, version_part_validators};
+use crate::{field, field_name};
 
 pub use crate::proton::SOURCE_TAG;
 
@@ -52,97 +50,86 @@ const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// The attributes and blocks both version resources have, in alphabetical
-/// order; `extra_attributes` and `extra_blocks` are merged in.
-pub fn version_schema(
-    kind: TemplateKind,
-    extra_attributes: Vec<Attribute>,
-    extra_blocks: Vec<NestedBlock>,
-) -> Schema {
-    let noun = kind.noun();
-    let [name_length, name_pattern] = template_name_validators();
-    let mut attributes = vec![
-        Attribute::computed("arn", Type::String, "ARN of the version.").use_state_for_unknown(),
-        Attribute::computed("created_at", Type::String, "When the version was created (RFC 3339).").use_state_for_unknown(),
-        Attribute::optional("description", Type::String, "Description of the version, at most 500 characters. Updated in place.")
+/// The attributes and blocks of the version resource of `spec`'s family:
+/// its schema and its typed model's fields.
+fn fields(spec: &KindSpec) -> Fields<VersionModel> {
+    let noun = spec.noun();
+    Fields::new([
+        field!(VersionModel, arn).computed("ARN of the version.").use_state_for_unknown(),
+        field!(VersionModel, created_at).computed("When the version was created (RFC 3339).").use_state_for_unknown(),
+        field!(VersionModel, description).optional("Description of the version, at most 500 characters. Updated in place.")
             .validate(Validator::Length { min: 0, max: 500 }),
-        Attribute::computed("id", Type::String, "`TEMPLATE_NAME:MAJOR.MINOR`.").use_state_for_unknown(),
-        Attribute::computed("last_modified_at", Type::String, "When the version was last modified (RFC 3339)."),
-        Attribute::optional_computed(
-            "major_version",
-            Type::String,
+        field!(VersionModel, id).computed("`TEMPLATE_NAME:MAJOR.MINOR`.").use_state_for_unknown(),
+        field!(VersionModel, last_modified_at).computed("When the version was last modified (RFC 3339)."),
+        field!(VersionModel, major_version).optional_computed(
             "Major version to add a minor version to. Omitted: Proton creates a new major version. A change forces a new version.",
         )
         .requires_replace()
         .use_state_for_unknown()
-        .validate(version_part_length_validator())
-        .validate(version_part_validator()),
-        Attribute::computed("minor_version", Type::String, "Minor version number Proton assigned.").use_state_for_unknown(),
-        Attribute::computed(
-            "recommended_minor_version",
-            Type::String,
+        .validate_all(version_part_validators()),
+        field!(VersionModel, minor_version).computed("Minor version number Proton assigned.").use_state_for_unknown(),
+        field!(VersionModel, recommended_minor_version).computed(
             "The recommended (highest published) minor version of this major version, if any.",
         ),
-        Attribute::computed("schema", Type::String, "The schema file of the template bundle (YAML).").use_state_for_unknown(),
-        Attribute::optional(
-            "skip_destroy",
-            Type::Bool,
+        field!(VersionModel, schema).computed("The schema file of the template bundle (YAML).").use_state_for_unknown(),
+        field!(VersionModel, skip_destroy).optional(
             "When true, destroying the resource only removes it from state and leaves the version in Proton.",
         ),
-        Attribute::optional_computed(
-            "status",
-            Type::String,
+        field!(VersionModel, source).block(|name| {
+            let block = Source::fields().block("Where the template bundle is. A change forces a new version: a new bundle is a new version.");
+            NestedBlock::single_required(name, block).requires_replace()
+        }),
+        field!(VersionModel, status).optional_computed(
             "`DRAFT` or `PUBLISHED`. Set `PUBLISHED` to publish the version after registration; Proton cannot unpublish, so a published version cannot go back to `DRAFT`.",
         )
         .use_state_for_unknown()
         .validate(Validator::OneOf(&["DRAFT", "PUBLISHED"])),
-        Attribute::computed("status_message", Type::String, "Why registration failed, when it did."),
-        tags::tags_attribute(),
-        tags::tags_all_attribute(),
-        Attribute::required("template_name", Type::String, &format!("Name of the {noun} this is a version of. A change forces a new version."))
+        field!(VersionModel, status_message).computed("Why registration failed, when it did."),
+        field!(VersionModel, tags).attribute(tags::tags_attribute("version", tags::MAX_USER_TAGS)),
+        field!(VersionModel, tags_all).attribute(tags::tags_all_attribute("version")),
+        field!(VersionModel, template_name).required(&format!("Name of the {noun} this is a version of. A change forces a new version."))
             .requires_replace()
-            .validate(name_length)
-            .validate(name_pattern),
-    ];
-    attributes.extend(extra_attributes);
-    attributes.sort_by(|a, b| a.name.cmp(&b.name));
+            .validate_all(template_name_validators()),
+        field!(VersionModel, timeouts).block(|_| timeouts_block(&[("create", "10m"), ("update", "5m"), ("delete", "5m")])),
+    ])
+    .with((spec.version_extras.resource_fields)())
+}
 
-    let s3 = Block::new("The bundle's S3 object.")
-        .attribute(
-            Attribute::required("bucket", Type::String, "S3 bucket of the bundle.")
+impl NestedModel for Source {
+    fn fields() -> Fields<Self> {
+        Fields::new([field!(Source, s3).block(|name| {
+            NestedBlock::single_required(
+                name,
+                S3Location::fields().block("The bundle's S3 object."),
+            )
+        })])
+    }
+}
+
+impl NestedModel for S3Location {
+    fn fields() -> Fields<Self> {
+        Fields::new([
+            field!(S3Location, bucket)
+                .required("S3 bucket of the bundle.")
                 .validate(Validator::Length { min: 3, max: 63 })
                 .validate(Validator::pattern(
                     "^[a-z0-9]+[a-z0-9-\\.]+[a-z0-9]+$",
                     "must be a valid S3 bucket name (lowercase letters, digits, `.` and `-`)",
                 )),
-        )
-        .attribute(
-            Attribute::required("key", Type::String, "S3 key of the bundle (a `.tar.gz`).")
+            field!(S3Location, key)
+                .required("S3 key of the bundle (a `.tar.gz`).")
                 .validate(Validator::Length { min: 1, max: 1024 }),
-        );
-    let mut blocks = vec![
-        NestedBlock::single_required(
-            "source",
-            Block::new("Where the template bundle is. A change forces a new version: a new bundle is a new version.")
-                .nested(NestedBlock::single_required("s3", s3)),
-        )
-        .requires_replace(),
-        timeouts_block(&[("create", "10m"), ("update", "5m"), ("delete", "5m")]),
-    ];
-    blocks.extend(extra_blocks);
-    blocks.sort_by(|a, b| a.name.cmp(&b.name));
-
-    let mut block = Block::new(&format!(
-        "A version of an AWS Proton {noun}: registers a template bundle from S3, optionally publishes it."
-    ));
-    block.attributes = attributes;
-    block.blocks = blocks;
-    Schema::new(block)
+        ])
+    }
 }
+
+crate::nested_model!(Source);
+crate::nested_model!(S3Location);
 
 /// A template version resource of one family.
 pub struct TemplateVersionResource {
     spec: &'static KindSpec,
+    fields: Fields<VersionModel>,
     schema: Schema,
     provider: Arc<ProviderState>,
 }
@@ -150,42 +137,31 @@ pub struct TemplateVersionResource {
 impl TemplateVersionResource {
     /// The version resource of the family `spec`.
     pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let (attributes, blocks) = (spec.version_extras.resource_schema)();
+        let fields = fields(spec);
+        let schema = Schema::new(fields.block(&format!(
+            "A version of an AWS Proton {}: registers a template bundle from S3, optionally publishes it.",
+            spec.noun()
+        )));
         Self {
             spec,
-            schema: version_schema(spec.kind, attributes, blocks),
+            fields,
+            schema,
             provider,
         }
     }
 }
 
-/// `source.s3.bucket` and `source.s3.key`.
-fn source_location(value: &Value) -> Option<(String, String)> {
-    let s3 = value.get_attr("source")?.get_attr("s3")?;
-    Some((
-        str_attr(s3, "bucket")?.to_string(),
-        str_attr(s3, "key")?.to_string(),
-    ))
-}
-
-fn source_value(bucket: &str, key: &str) -> Value {
-    Value::object([(
-        "s3",
-        Value::object([
-            ("bucket", Value::string(bucket)),
-            ("key", Value::string(key)),
-        ]),
-    )])
-}
-
-fn source_tag_value(bucket: &str, key: &str) -> Option<String> {
-    let value = format!("s3://{bucket}/{key}");
+/// Where the bundle is, as the source tag records it (`s3://bucket/key`);
+/// `None` when the location is too long for a tag value.
+fn source_tag_value(source: Option<&Source>) -> Option<String> {
+    let s3 = source?.s3.as_ref()?;
+    let value = format!("s3://{}/{}", s3.bucket, s3.key);
     (value.len() <= 256).then_some(value)
 }
 
-fn parse_source_tag(value: &str) -> Option<Value> {
+fn parse_source_tag(value: &str) -> Option<Source> {
     let (bucket, key) = value.strip_prefix("s3://")?.split_once('/')?;
-    Some(source_value(bucket, key))
+    Some(Source::s3(bucket, key))
 }
 
 /// Why a version whose registration failed is not imported: it can be
@@ -213,21 +189,25 @@ fn registration_failed_import_error(kind: TemplateKind, version: &TemplateVersio
 
 /// Whether going from `prior` to `planned` publishes the version (or may: a
 /// status not known yet).
-fn publishes(prior: &Value, planned: &Value) -> bool {
-    let planned_status = planned.get_attr("status").unwrap_or(&Value::Null);
+fn publishes(prior: &VersionModel, planned: &Value) -> bool {
+    let planned_status = planned
+        .get_attr(field_name!(VersionModel, status))
+        .unwrap_or(&Value::Null);
     !planned_status.is_wholly_known()
         || (planned_status.as_str() == Some("PUBLISHED")
-            && str_attr(prior, "status") != Some("PUBLISHED"))
+            && prior.status.as_deref() != Some("PUBLISHED"))
 }
 
 /// The bookkeeping tag to write on an update: the planned source, when the
 /// prior state has none (Proton had no such tag, or the version was adopted).
-fn source_tag_to_record(prior: &Value, planned: &Value) -> Option<BTreeMap<String, String>> {
-    if !prior.get_attr("source").is_some_and(Value::is_null) {
+fn source_tag_to_record(
+    prior: &VersionModel,
+    planned: &VersionModel,
+) -> Option<BTreeMap<String, String>> {
+    if prior.source.is_some() {
         return None;
     }
-    let (bucket, key) = source_location(planned)?;
-    let location = source_tag_value(&bucket, &key)?;
+    let location = source_tag_value(planned.source.as_ref())?;
     Some(BTreeMap::from([(SOURCE_TAG.to_string(), location)]))
 }
 
@@ -240,8 +220,8 @@ fn api_error(action: &str, kind: TemplateKind, err: &ProtonError) -> Diagnostics
     )
 }
 
-fn key_of(state: &Value, kind: TemplateKind) -> Result<VersionKey, Diagnostics> {
-    let id = str_attr(state, "id").unwrap_or_default();
+fn key_of(state: &VersionModel, kind: TemplateKind) -> Result<VersionKey, Diagnostics> {
+    let id = state.id.as_deref().unwrap_or_default();
     VersionKey::parse_id(kind, id).map_err(|err| {
         Diagnostics::from_error(
             format!("Invalid {} version id", kind.noun()),
@@ -250,58 +230,87 @@ fn key_of(state: &Value, kind: TemplateKind) -> Result<VersionKey, Diagnostics> 
     })
 }
 
+/// The create parameters of a planned version.
+fn create_input(planned: &VersionModel) -> CreateVersionInput {
+    let s3 = planned.source.as_ref().and_then(|source| source.s3.clone());
+    let S3Location { bucket, key } = s3.unwrap_or_default();
+    let mut compatible: Vec<_> = planned
+        .compatible_environment_template
+        .iter()
+        .map(Into::into)
+        .collect();
+    compatible.sort();
+    CreateVersionInput {
+        template_name: planned.template_name.clone(),
+        major_version: planned.major_version.clone(),
+        description: planned.description.clone(),
+        source_bucket: bucket,
+        source_key: key,
+        tags: planned.tags_all.clone(),
+        compatible_environment_templates: compatible,
+        supported_component_sources: planned
+            .supported_component_sources
+            .iter()
+            .flatten()
+            .cloned()
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// The update parameters for what differs between `prior` and `planned`.
+fn update_input(prior: &VersionModel, planned: &VersionModel) -> UpdateVersionInput {
+    let mut input = UpdateVersionInput::default();
+    if planned.description != prior.description {
+        input.description = Some(planned.description.clone());
+    }
+    if planned.status.as_deref() == Some("PUBLISHED")
+        && prior.status.as_deref() != Some("PUBLISHED")
+    {
+        input.status = Some(VersionStatus::Published);
+    }
+    if planned.compatible_environment_template != prior.compatible_environment_template {
+        let compatible = planned.compatible_environment_template.iter();
+        input.compatible_environment_templates = Some(compatible.map(Into::into).collect());
+    }
+    if planned.supported_component_sources != prior.supported_component_sources {
+        let sources = planned.supported_component_sources.iter().flatten();
+        input.supported_component_sources = Some(sources.cloned().collect());
+    }
+    input
+}
+
+/// The state for `version`, taking what Proton cannot report (source,
+/// skip_destroy, timeouts, tags as written) from `base`.
+fn state_from(
+    version: &TemplateVersion,
+    base: &VersionModel,
+    tags: Option<BTreeMap<String, String>>,
+    tags_all: BTreeMap<String, String>,
+) -> VersionModel {
+    let mut state = VersionModel::from(version);
+    // Proton reports an empty description as none; keep the user's "".
+    if state.description.is_none() && base.description.as_deref() == Some("") {
+        state.description = Some(String::new());
+    }
+    // An unset attribute stays null while Proton reports none.
+    if base.supported_component_sources.is_none() && version.supported_component_sources.is_empty()
+    {
+        state.supported_component_sources = None;
+    }
+    VersionModel {
+        skip_destroy: base.skip_destroy,
+        source: base.source.clone(),
+        tags,
+        tags_all,
+        timeouts: base.timeouts.clone(),
+        ..state
+    }
+}
+
 impl TemplateVersionResource {
     fn configured(&self) -> Result<&Configured, Diagnostics> {
         self.provider.configured()
-    }
-
-    /// The state for `version`, taking what Proton cannot report (source,
-    /// skip_destroy, timeouts, tags as written) from `base`.
-    fn state_from(
-        &self,
-        version: &TemplateVersion,
-        base: &Value,
-        tags: Value,
-        tags_all: &BTreeMap<String, String>,
-    ) -> Value {
-        let base_attr = |name: &str| base.get_attr(name).cloned().unwrap_or(Value::Null);
-        // Proton reports an empty description as none; keep the user's "".
-        let description = match (&version.description, str_attr(base, "description")) {
-            (None, Some("")) => Value::string(""),
-            (description, _) => optional_string(description.as_deref()),
-        };
-        let mut state = version_attributes(version);
-        state.extend(
-            [
-                ("description", description),
-                ("skip_destroy", base_attr("skip_destroy")),
-                ("source", base_attr("source")),
-                ("tags", tags),
-                ("tags_all", tags::to_value(tags_all)),
-                ("timeouts", base_attr("timeouts")),
-            ]
-            .map(|(name, value)| (name.to_string(), value)),
-        );
-        (self.spec.version_extras.resource_state)(version, base, &mut state);
-        Value::Object(state)
-    }
-
-    fn create_input(&self, planned: &Value) -> CreateVersionInput {
-        let (source_bucket, source_key) = source_location(planned).unwrap_or_default();
-        let tags = tags::all_of(planned);
-        let mut input = CreateVersionInput {
-            template_name: str_attr(planned, "template_name")
-                .unwrap_or_default()
-                .to_string(),
-            major_version: str_attr(planned, "major_version").map(str::to_string),
-            description: str_attr(planned, "description").map(str::to_string),
-            source_bucket,
-            source_key,
-            tags,
-            ..Default::default()
-        };
-        (self.spec.version_extras.create_input)(planned, &mut input);
-        input
     }
 
     /// Marks a version as this instance's (see [`crate::proton::create`]), recording where
@@ -310,11 +319,9 @@ impl TemplateVersionResource {
         &self,
         configured: &Configured,
         arn: &str,
-        planned: &Value,
+        planned: &VersionModel,
     ) -> Result<(), ProtonError> {
-        let location = source_location(planned)
-            .and_then(|(bucket, key)| source_tag_value(&bucket, &key))
-            .unwrap_or_default();
+        let location = source_tag_value(planned.source.as_ref()).unwrap_or_default();
         let tag = BTreeMap::from([(SOURCE_TAG.to_string(), location)]);
         configured.client.tag(arn, &tag).await
     }
@@ -323,10 +330,10 @@ impl TemplateVersionResource {
     async fn publish_if_planned(
         &self,
         configured: &Configured,
-        planned: &Value,
+        planned: &VersionModel,
         version: TemplateVersion,
     ) -> Result<TemplateVersion, ProtonError> {
-        if str_attr(planned, "status") != Some("PUBLISHED")
+        if planned.status.as_deref() != Some("PUBLISHED")
             || version.status == VersionStatus::Published
         {
             return Ok(version);
@@ -353,56 +360,55 @@ impl Resource for TemplateVersionResource {
     }
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
-        let own_tags = plan.get("tags").clone();
-        if own_tags.is_wholly_known() {
-            let all = tags::merge(&self.provider.default_tags(), &tags::from_value(&own_tags));
-            if all.len() > tags::MAX_USER_TAGS {
-                plan.diagnostics.attribute_error(
-                    AttributePath::attr("tags"),
-                    "Too many tags",
-                    format!(
-                        "With the provider's default_tags this version would have {} tags; Proton allows {} (one is kept for the provider).",
-                        all.len(),
-                        tags::MAX_USER_TAGS
-                    ),
-                );
-            }
-            plan.set("tags_all", tags::to_value(&all));
-        } else {
-            plan.set("tags_all", Value::Unknown);
-        }
+        let note = " (one is kept for the provider)";
+        tags::plan_tags_all(
+            plan,
+            &self.provider.default_tags(),
+            tags::MAX_USER_TAGS,
+            "version",
+            note,
+        );
         if plan.is_create() {
             return;
         }
-        if str_attr(plan.prior, "status") == Some("PUBLISHED")
-            && str_attr(&plan.planned, "status") == Some("DRAFT")
+        let prior = self.fields.read(plan.prior);
+        let status = field_name!(VersionModel, status);
+        if prior.status.as_deref() == Some("PUBLISHED")
+            && plan.get(status).as_str() == Some("DRAFT")
         {
             plan.diagnostics.attribute_error(
-                AttributePath::attr("status"),
+                AttributePath::attr(status),
                 "Cannot unpublish a template version",
                 "This version is PUBLISHED, and Proton cannot return a published version to DRAFT. Set status = \"PUBLISHED\" (or remove it), or create a new version.",
             );
         }
         // An imported version has no recorded source: adopt the configured
         // one instead of replacing the version.
-        if plan.prior.get_attr("source").is_some_and(Value::is_null) {
-            let source = AttributePath::attr("source");
+        if prior.source.is_none() {
+            let source = AttributePath::attr(field_name!(VersionModel, source));
             plan.requires_replace.retain(|path| path != &source);
         }
         if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
             // An update moves the modification time. Only publishing moves
             // the recommended minor version, and nothing an update does
             // changes the registration's status message: keep those.
-            plan.set("last_modified_at", Value::Unknown);
-            let prior = |name: &str| plan.prior.get_attr(name).cloned().unwrap_or(Value::Null);
-            let recommended = if publishes(plan.prior, &plan.planned) {
-                Value::Unknown
-            } else {
-                prior("recommended_minor_version")
+            plan.set(field_name!(VersionModel, last_modified_at), Value::Unknown);
+            let recommended = match publishes(&prior, &plan.planned) {
+                true => Value::Unknown,
+                false => prior
+                    .recommended_minor_version
+                    .as_deref()
+                    .map_or(Value::Null, Value::string),
             };
-            let status_message = prior("status_message");
-            plan.set("recommended_minor_version", recommended);
-            plan.set("status_message", status_message);
+            let status_message = prior
+                .status_message
+                .as_deref()
+                .map_or(Value::Null, Value::string);
+            plan.set(
+                field_name!(VersionModel, recommended_minor_version),
+                recommended,
+            );
+            plan.set(field_name!(VersionModel, status_message), status_message);
         }
     }
 
@@ -414,9 +420,17 @@ impl Resource for TemplateVersionResource {
         };
         let client = &configured.client;
         let timeout = timeout_from(planned, "create", CREATE_TIMEOUT);
-        let input = self.create_input(planned);
-        let planned_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
-        let tags_all = tags::all_of(planned);
+        let planned = self.fields.read(planned);
+        let input = create_input(&planned);
+        let state_of = |version: &TemplateVersion| {
+            let state = state_from(
+                version,
+                &planned,
+                planned.tags.clone(),
+                planned.tags_all.clone(),
+            );
+            self.fields.write(&state)
+        };
         let _counted = client.ledger().begin(kind, &input.template_name);
 
         // Nothing exists until Proton accepts the create; if this is cut
@@ -435,21 +449,19 @@ impl Resource for TemplateVersionResource {
         };
         let key = created.key();
         tracing::info!(version = %key, "template version created; waiting for registration");
-        let partial = self.state_from(&created, planned, planned_tags.clone(), &tags_all);
+        let partial = state_of(&created);
 
         let finished = match wait_registered(client, kind, &key, timeout, &ctx.cancel).await {
             Ok(registered) => self
-                .publish_if_planned(configured, planned, registered)
+                .publish_if_planned(configured, &planned, registered)
                 .await
                 .map_err(|err| api_error("publish", kind, &err)),
             Err(err @ ProtonError::RegistrationFailed { .. }) => {
                 let failed = client.get_version(kind, &key).await.ok();
-                if let Err(claim_err) = self.claim(configured, &created.arn, planned).await {
+                if let Err(claim_err) = self.claim(configured, &created.arn, &planned).await {
                     tracing::warn!(version = %key, error = %claim_err, "could not tag the failed version");
                 }
-                let state = failed
-                    .map(|v| self.state_from(&v, planned, planned_tags, &tags_all))
-                    .unwrap_or(partial);
+                let state = failed.as_ref().map(state_of).unwrap_or(partial);
                 return ApplyOutcome::failed(
                     Some(state),
                     Diagnostics::from_error(
@@ -464,8 +476,8 @@ impl Resource for TemplateVersionResource {
             Ok(version) => version,
             Err(diags) => return ApplyOutcome::failed(Some(partial), diags),
         };
-        let state = self.state_from(&version, planned, planned_tags, &tags_all);
-        if let Err(err) = self.claim(configured, &version.arn, planned).await {
+        let state = state_of(&version);
+        if let Err(err) = self.claim(configured, &version.arn, &planned).await {
             return ApplyOutcome::failed(Some(state), api_error("tag", kind, &err));
         }
         sweep(client, kind, &input.template_name, &ctx.cancel).await;
@@ -474,7 +486,8 @@ impl Resource for TemplateVersionResource {
 
     async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
         let kind = self.spec.kind;
-        let (configured, key) = match (self.configured(), key_of(state, kind)) {
+        let mut base = self.fields.read(state);
+        let (configured, key) = match (self.configured(), key_of(&base, kind)) {
             (Ok(configured), Ok(key)) => (configured, key),
             (Err(diags), _) | (_, Err(diags)) => return ReadOutcome::Failed(diags),
         };
@@ -512,28 +525,20 @@ impl Resource for TemplateVersionResource {
             .as_deref()
             .and_then(parse_source_tag);
         remote_tags.remove(DEFERRED_DELETE_TAG);
-        let mut base = state.clone();
-        let state_source = state.get_attr("source").unwrap_or(&Value::Null);
-        let replacement = match recorded_source {
+        match recorded_source {
             // An import (or adoption): restore what the provider recorded.
-            Some(source) if state_source.is_null() => Some(source),
+            Some(source) if base.source.is_none() => base.source = Some(source),
             // The tag is gone (removed out of band, or never written): report
             // it, so the plan adopts the configured source in place and the
             // update writes the tag again. A source too long for a tag was
             // never recorded; keep it.
-            None if source_location(state)
-                .is_some_and(|(bucket, key)| source_tag_value(&bucket, &key).is_some()) =>
-            {
-                Some(Value::Null)
-            }
-            _ => None,
-        };
-        if let (Some(slot), Some(source)) = (base.get_attr_mut("source"), replacement) {
-            *slot = source;
+            None if source_tag_value(base.source.as_ref()).is_some() => base.source = None,
+            _ => {}
         }
-        let prior_tags = state.get_attr("tags").cloned().unwrap_or(Value::Null);
-        let own_tags = tags::resource_tags(&prior_tags, &remote_tags, &configured.default_tags);
-        ReadOutcome::Found(self.state_from(&version, &base, own_tags, &remote_tags))
+        let own_tags =
+            tags::resource_tags(base.tags.as_ref(), &remote_tags, &configured.default_tags);
+        let state = state_from(&version, &base, own_tags, remote_tags);
+        ReadOutcome::Found(self.fields.write(&state))
     }
 
     async fn update(
@@ -544,35 +549,30 @@ impl Resource for TemplateVersionResource {
         _config: &Value,
     ) -> ApplyOutcome {
         let kind = self.spec.kind;
-        let (configured, key) = match (self.configured(), key_of(prior, kind)) {
+        let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
+        let planned_value = planned;
+        let (prior, planned) = (self.fields.read(prior), self.fields.read(planned));
+        let (configured, key) = match (self.configured(), key_of(&prior, kind)) {
             (Ok(configured), Ok(key)) => (configured, key),
             (Err(diags), _) | (_, Err(diags)) => return ApplyOutcome::failed(None, diags),
         };
         let client = &configured.client;
-        let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
         let result = bounded(
             client,
             "UpdateTemplateVersion",
             timeout,
             &ctx.cancel,
             async {
-                let mut input = UpdateVersionInput::default();
-                if planned.get_attr("description") != prior.get_attr("description") {
-                    input.description = Some(str_attr(planned, "description").map(str::to_string));
-                }
-                if str_attr(planned, "status") == Some("PUBLISHED")
-                    && str_attr(prior, "status") != Some("PUBLISHED")
-                {
-                    input.status = Some(VersionStatus::Published);
-                }
-                (self.spec.version_extras.update_input)(prior, planned, &mut input);
+                let input = update_input(&prior, &planned);
                 let mut version = if input == UpdateVersionInput::default() {
                     client.get_version(kind, &key).await?
                 } else {
                     client.update_version(kind, &key, &input).await?
                 };
-                let mut tagged = tags::update_remote(client, &version.arn, prior, planned).await?;
-                if let Some(source_tag) = source_tag_to_record(prior, planned) {
+                let mut tagged =
+                    tags::update_remote(client, &version.arn, &prior.tags_all, &planned.tags_all)
+                        .await?;
+                if let Some(source_tag) = source_tag_to_record(&prior, &planned) {
                     client.tag(&version.arn, &source_tag).await?;
                     tagged = true;
                 }
@@ -586,15 +586,22 @@ impl Resource for TemplateVersionResource {
         match result {
             Ok(version) => {
                 sweep(client, kind, &key.template_name, &ctx.cancel).await;
-                let tags_all = tags::all_of(planned);
-                let own_tags = planned.get_attr("tags").cloned().unwrap_or(Value::Null);
-                let mut state = self.state_from(&version, planned, own_tags, &tags_all);
+                let state = state_from(
+                    &version,
+                    &planned,
+                    planned.tags.clone(),
+                    planned.tags_all.clone(),
+                );
+                let mut state = self.fields.write(&state);
                 // As planned: a sibling published in this apply moves the
                 // recommended minor, which the next refresh shows.
                 keep_planned(
                     &mut state,
-                    planned,
-                    &["recommended_minor_version", "status_message"],
+                    planned_value,
+                    &[
+                        field_name!(VersionModel, recommended_minor_version),
+                        field_name!(VersionModel, status_message),
+                    ],
                 );
                 ApplyOutcome::ok(state)
             }
@@ -604,23 +611,22 @@ impl Resource for TemplateVersionResource {
 
     async fn delete(&self, ctx: &OpContext, prior: &Value) -> Diagnostics {
         let kind = self.spec.kind;
-        if prior.get_attr("skip_destroy").and_then(Value::as_bool) == Some(true) {
+        let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
+        let prior = self.fields.read(prior);
+        if prior.skip_destroy == Some(true) {
             tracing::info!("skip_destroy is set: leaving the version in Proton");
             return Diagnostics::new();
         }
-        let (configured, key) = match (self.configured(), key_of(prior, kind)) {
+        let (configured, key) = match (self.configured(), key_of(&prior, kind)) {
             (Ok(configured), Ok(key)) => (configured, key),
             (Err(diags), _) | (_, Err(diags)) => return diags,
         };
-        let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
-        let arn = str_attr(prior, "arn").unwrap_or_default();
-        let recommended_minor = str_attr(prior, "recommended_minor_version");
         let deleted = delete_version(
             &configured.client,
             kind,
             &key,
-            arn,
-            recommended_minor,
+            prior.arn.as_deref().unwrap_or_default(),
+            prior.recommended_minor_version.as_deref(),
             timeout,
             &ctx.cancel,
         );
@@ -664,18 +670,13 @@ impl Resource for TemplateVersionResource {
             Ok(None) => {}
             Err(err) => return Err(api_error("import", kind, &err)),
         }
-        let ty = self.schema.implied_type();
-        let mut stub = Value::empty_of(&ty);
-        for (name, value) in [
-            ("id", key.to_string()),
-            ("template_name", key.template_name.clone()),
-            ("major_version", key.major.clone()),
-            ("minor_version", key.minor.clone()),
-        ] {
-            if let Some(slot) = stub.get_attr_mut(name) {
-                *slot = Value::string(value);
-            }
-        }
-        Ok(vec![stub])
+        let stub = VersionModel {
+            id: Some(key.to_string()),
+            template_name: key.template_name,
+            major_version: Some(key.major),
+            minor_version: Some(key.minor),
+            ..VersionModel::default()
+        };
+        Ok(vec![self.fields.write(&stub)])
     }
 }

@@ -29,3 +29,8 @@ pub fn version_part_validator() -> Validator {
 pub fn version_part_length_validator() -> Validator {
     Validator::Length { min: 1, max: 20 }
 }
+
+/// Both rules of a version number, form and length.
+pub fn version_part_validators() -> [Validator; 2] {
+    [version_part_length_validator(), version_part_validator()]
+}

@@ -1,0 +1,471 @@
+//! Typed models: a resource's shape is a plain Rust struct, and its
+//! attributes are declared once, as [`Fields`] — each one an attribute (or
+//! nested block) schema paired with the struct field it reads and writes.
+//! The schema, the reading of a configuration, plan or state into the
+//! struct, and the writing of a state from it all come from that one list,
+//! so an attribute's name is written once, next to its schema.
+//!
+//! Declarative rather than a derive: the schema of a field differs between
+//! a resource and its data source, and between families (a kind-dependent
+//! name, fields only one family has), which runtime lists say plainly and a
+//! derive's attributes would not. The [`field!`](crate::field) macro only
+//! names the struct field, checked by the compiler.
+//!
+//! Reading is lenient, as Terraform's values may be partial: null and
+//! unknown read as the field's empty value (`None`, `""`, empty). Plan-time
+//! code that must tell unknown from null reads the raw [`Value`], by the
+//! name [`field_name!`](crate::field_name) checks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::schema::{Attribute, Block, NestedBlock, Validator};
+use super::value::{Type, Value};
+
+/// A Rust type that stands for one Terraform attribute value.
+pub trait AttrValue: Sized {
+    /// The Terraform type, for an attribute declared without one.
+    fn terraform_type() -> Type;
+    /// The value to record.
+    fn to_value(&self) -> Value;
+    /// Reads a value; null and unknown give the empty value.
+    fn from_value(value: &Value) -> Self;
+}
+
+impl AttrValue for String {
+    fn terraform_type() -> Type {
+        Type::String
+    }
+    fn to_value(&self) -> Value {
+        Value::string(self)
+    }
+    fn from_value(value: &Value) -> Self {
+        value.as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl AttrValue for bool {
+    fn terraform_type() -> Type {
+        Type::Bool
+    }
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+    fn from_value(value: &Value) -> Self {
+        value.as_bool().unwrap_or_default()
+    }
+}
+
+/// Null (or unknown) is `None`.
+impl<T: AttrValue> AttrValue for Option<T> {
+    fn terraform_type() -> Type {
+        T::terraform_type()
+    }
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, T::to_value)
+    }
+    fn from_value(value: &Value) -> Self {
+        (!value.is_null() && !value.is_unknown()).then(|| T::from_value(value))
+    }
+}
+
+/// A `map(string)`.
+impl AttrValue for BTreeMap<String, String> {
+    fn terraform_type() -> Type {
+        Type::map(Type::String)
+    }
+    fn to_value(&self) -> Value {
+        Value::Map(
+            self.iter()
+                .map(|(k, v)| (k.clone(), Value::string(v)))
+                .collect(),
+        )
+    }
+    fn from_value(value: &Value) -> Self {
+        match value {
+            Value::Map(items) => items
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
+/// A set (of strings, or of nested objects for a set block).
+impl<T: AttrValue + Ord> AttrValue for BTreeSet<T> {
+    fn terraform_type() -> Type {
+        Type::set(T::terraform_type())
+    }
+    fn to_value(&self) -> Value {
+        Value::Set(self.iter().map(T::to_value).collect())
+    }
+    fn from_value(value: &Value) -> Self {
+        match value {
+            Value::Set(items) | Value::List(items) => items
+                .iter()
+                .filter(|item| item.is_wholly_known())
+                .map(T::from_value)
+                .collect(),
+            _ => BTreeSet::new(),
+        }
+    }
+}
+
+/// A list.
+impl<T: AttrValue> AttrValue for Vec<T> {
+    fn terraform_type() -> Type {
+        Type::list(T::terraform_type())
+    }
+    fn to_value(&self) -> Value {
+        Value::List(self.iter().map(T::to_value).collect())
+    }
+    fn from_value(value: &Value) -> Self {
+        match value {
+            Value::List(items) | Value::Set(items) => items.iter().map(T::from_value).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A value kept as Terraform sent it (a `timeouts` block, say). Its type
+/// comes from the schema it is declared with.
+impl AttrValue for Value {
+    fn terraform_type() -> Type {
+        Type::Dynamic
+    }
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+    fn from_value(value: &Value) -> Self {
+        value.clone()
+    }
+}
+
+/// A struct that is the value of a nested object or block, with its
+/// [`Fields`]. Implement it, then [`nested_model!`](crate::nested_model)
+/// makes it an [`AttrValue`].
+pub trait NestedModel: Default {
+    /// The object's attributes.
+    fn fields() -> Fields<Self>;
+}
+
+/// Makes a [`NestedModel`] an [`AttrValue`] (an object).
+#[macro_export]
+macro_rules! nested_model {
+    ($model:ty) => {
+        impl $crate::plugin::model::AttrValue for $model {
+            fn terraform_type() -> $crate::plugin::value::Type {
+                <$model as $crate::plugin::model::NestedModel>::fields().object_type()
+            }
+            fn to_value(&self) -> $crate::plugin::value::Value {
+                <$model as $crate::plugin::model::NestedModel>::fields().write(self)
+            }
+            fn from_value(value: &$crate::plugin::value::Value) -> Self {
+                <$model as $crate::plugin::model::NestedModel>::fields().read(value)
+            }
+        }
+    };
+}
+
+/// Where a field sits in the schema.
+enum Slot {
+    Attribute(Attribute),
+    Block(NestedBlock),
+}
+
+/// One attribute or nested block of a model `M`: its schema, and how it is
+/// read from and written to `M`.
+pub struct Field<M> {
+    slot: Slot,
+    get: fn(&M) -> Value,
+    set: fn(&mut M, &Value),
+}
+
+/// A struct field of `M` named for the schema, before its schema is given:
+/// what [`field!`](crate::field) makes.
+pub struct Accessor<M> {
+    name: &'static str,
+    ty: Type,
+    get: fn(&M) -> Value,
+    set: fn(&mut M, &Value),
+}
+
+/// `field!(Model, name)`: the field `name` of `Model`, as the attribute
+/// `name`. Follow it with the schema: `.computed("…")`, `.optional("…")`,
+/// `.attribute(…)` or `.block(…)`.
+#[macro_export]
+macro_rules! field {
+    ($model:ty, $field:ident) => {
+        $crate::plugin::model::Accessor::<$model>::new(
+            stringify!($field),
+            $crate::plugin::model::type_of(|m: &$model| &m.$field),
+            |m| $crate::plugin::model::AttrValue::to_value(&m.$field),
+            |m, v| m.$field = $crate::plugin::model::AttrValue::from_value(v),
+        )
+    };
+}
+
+/// `field_name!(Model, name)`: `"name"`, checked to be a field of `Model`,
+/// for the plan-time code that reads raw values.
+#[macro_export]
+macro_rules! field_name {
+    ($model:ty, $field:ident) => {{
+        let _ = |m: &$model| {
+            let _ = &m.$field;
+        };
+        stringify!($field)
+    }};
+}
+
+/// The Terraform type of the field a getter returns.
+pub fn type_of<M, T: AttrValue>(_field: fn(&M) -> &T) -> Type {
+    T::terraform_type()
+}
+
+impl<M> Accessor<M> {
+    /// Used by [`field!`](crate::field).
+    pub fn new(
+        name: &'static str,
+        ty: Type,
+        get: fn(&M) -> Value,
+        set: fn(&mut M, &Value),
+    ) -> Self {
+        Self { name, ty, get, set }
+    }
+
+    /// Uses another attribute name (one that differs by family).
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    fn with(self, slot: Slot) -> Field<M> {
+        Field {
+            slot,
+            get: self.get,
+            set: self.set,
+        }
+    }
+
+    /// A required attribute of the field's type.
+    pub fn required(self, description: &str) -> Field<M> {
+        let attribute = Attribute::required(self.name, self.ty.clone(), description);
+        self.with(Slot::Attribute(attribute))
+    }
+
+    /// An optional attribute of the field's type.
+    pub fn optional(self, description: &str) -> Field<M> {
+        let attribute = Attribute::optional(self.name, self.ty.clone(), description);
+        self.with(Slot::Attribute(attribute))
+    }
+
+    /// A computed attribute of the field's type.
+    pub fn computed(self, description: &str) -> Field<M> {
+        let attribute = Attribute::computed(self.name, self.ty.clone(), description);
+        self.with(Slot::Attribute(attribute))
+    }
+
+    /// An optional attribute the provider fills in when unset.
+    pub fn optional_computed(self, description: &str) -> Field<M> {
+        let attribute = Attribute::optional_computed(self.name, self.ty.clone(), description);
+        self.with(Slot::Attribute(attribute))
+    }
+
+    /// An attribute built elsewhere (shared, like `tags`), under this name.
+    pub fn attribute(self, mut attribute: Attribute) -> Field<M> {
+        attribute.name = self.name.to_string();
+        self.with(Slot::Attribute(attribute))
+    }
+
+    /// A nested block, built for this name.
+    pub fn block(self, block: impl FnOnce(&str) -> NestedBlock) -> Field<M> {
+        let block = block(self.name);
+        self.with(Slot::Block(block))
+    }
+
+    /// Declares another Terraform type than the field's own (a raw
+    /// [`Value`] field).
+    pub fn typed(mut self, ty: Type) -> Self {
+        self.ty = ty;
+        self
+    }
+}
+
+impl<M> Field<M> {
+    /// The attribute or block name.
+    pub fn name(&self) -> &str {
+        match &self.slot {
+            Slot::Attribute(attribute) => &attribute.name,
+            Slot::Block(block) => &block.name,
+        }
+    }
+
+    fn map_attribute(mut self, f: impl FnOnce(Attribute) -> Attribute) -> Self {
+        if let Slot::Attribute(attribute) = self.slot {
+            self.slot = Slot::Attribute(f(attribute));
+        }
+        self
+    }
+
+    /// Makes a change replace the object.
+    pub fn requires_replace(self) -> Self {
+        match self.slot {
+            Slot::Block(block) => Self {
+                slot: Slot::Block(block.requires_replace()),
+                ..self
+            },
+            Slot::Attribute(_) => self.map_attribute(Attribute::requires_replace),
+        }
+    }
+
+    /// Keeps the prior value in plans instead of "known after apply".
+    pub fn use_state_for_unknown(self) -> Self {
+        self.map_attribute(Attribute::use_state_for_unknown)
+    }
+
+    /// Adds a validator to the attribute.
+    pub fn validate(self, validator: Validator) -> Self {
+        self.map_attribute(|attribute| attribute.validate(validator))
+    }
+
+    /// Adds validators to the attribute, in order.
+    pub fn validate_all(self, validators: impl IntoIterator<Item = Validator>) -> Self {
+        validators.into_iter().fold(self, Self::validate)
+    }
+}
+
+/// The attributes and blocks of a model, in name order.
+pub struct Fields<M> {
+    fields: Vec<Field<M>>,
+}
+
+impl<M: Default> Fields<M> {
+    /// The fields, sorted by name (the order of schemas and docs).
+    pub fn new(fields: impl IntoIterator<Item = Field<M>>) -> Self {
+        let mut fields: Vec<_> = fields.into_iter().collect();
+        fields.sort_by(|a, b| a.name().cmp(b.name()));
+        Self { fields }
+    }
+
+    /// Adds more fields (a family's own), keeping the order.
+    pub fn with(self, more: impl IntoIterator<Item = Field<M>>) -> Self {
+        Self::new(self.fields.into_iter().chain(more))
+    }
+
+    /// Reads a configuration, plan or state.
+    pub fn read(&self, value: &Value) -> M {
+        let mut model = M::default();
+        for field in &self.fields {
+            let attribute = value.get_attr(field.name()).unwrap_or(&Value::Null);
+            (field.set)(&mut model, attribute);
+        }
+        model
+    }
+
+    /// The object with exactly these attributes and blocks.
+    pub fn write(&self, model: &M) -> Value {
+        Value::Object(
+            self.fields
+                .iter()
+                .map(|field| (field.name().to_string(), (field.get)(model)))
+                .collect(),
+        )
+    }
+
+    /// The schema block with these attributes and blocks.
+    pub fn block(&self, description: &str) -> Block {
+        let mut block = Block::new(description);
+        for field in &self.fields {
+            match &field.slot {
+                Slot::Attribute(attribute) => block.attributes.push(attribute.clone()),
+                Slot::Block(nested) => block.blocks.push(nested.clone()),
+            }
+        }
+        block
+    }
+
+    /// The object type of a value of these fields.
+    pub fn object_type(&self) -> Type {
+        self.block("").implied_type()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::schema::Nesting;
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Thing {
+        name: String,
+        note: Option<String>,
+        enabled: Option<bool>,
+        labels: BTreeMap<String, String>,
+        parts: BTreeSet<Part>,
+        renamed: Option<String>,
+    }
+
+    #[derive(Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+    struct Part {
+        id: String,
+    }
+
+    impl NestedModel for Part {
+        fn fields() -> Fields<Self> {
+            Fields::new([field!(Part, id).required("Part id.")])
+        }
+    }
+    crate::nested_model!(Part);
+
+    fn fields() -> Fields<Thing> {
+        Fields::new([
+            field!(Thing, note).optional("A note."),
+            field!(Thing, name).required("The name.").requires_replace(),
+            field!(Thing, enabled).optional_computed("On?"),
+            field!(Thing, labels).computed("Labels."),
+            field!(Thing, parts)
+                .block(|name| NestedBlock::set(name, Part::fields().block("A part."))),
+            field!(Thing, renamed)
+                .named("other_name")
+                .computed("Renamed."),
+        ])
+    }
+
+    #[test]
+    fn the_schema_comes_from_the_fields_in_name_order() {
+        let block = fields().block("A thing.");
+        let names: Vec<_> = block.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["enabled", "labels", "name", "note", "other_name"]);
+        assert_eq!(block.attributes[1].ty, Type::map(Type::String));
+        assert!(block.attributes[2].requires_replace);
+        assert_eq!(block.blocks[0].name, "parts");
+        assert_eq!(block.blocks[0].nesting, Nesting::Set);
+    }
+
+    #[test]
+    fn a_model_round_trips_through_its_value() {
+        let thing = Thing {
+            name: "a".into(),
+            note: None,
+            enabled: Some(true),
+            labels: BTreeMap::from([("k".into(), "v".into())]),
+            parts: BTreeSet::from([Part { id: "p".into() }]),
+            renamed: Some("r".into()),
+        };
+        let value = fields().write(&thing);
+        assert_eq!(value.get_attr("note"), Some(&Value::Null));
+        assert_eq!(value.get_attr("other_name"), Some(&Value::string("r")));
+        assert_eq!(fields().read(&value), thing);
+    }
+
+    #[test]
+    fn unknown_and_missing_values_read_as_empty() {
+        let value = Value::object([("note", Value::Unknown), ("name", Value::Unknown)]);
+        assert_eq!(fields().read(&value), Thing::default());
+    }
+
+    #[test]
+    fn field_name_is_the_struct_field() {
+        assert_eq!(crate::field_name!(Thing, labels), "labels");
+    }
+}

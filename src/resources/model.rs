@@ -1,0 +1,174 @@
+//! The typed models of the two resource families, shared by the resources
+//! and the data sources of each: a template and a template version as
+//! Terraform records them, and the conversions from what Proton reports.
+//!
+//! The attribute schemas are not here: each resource and data source
+//! declares its own [`Fields`](crate::plugin::model::Fields) over these
+//! structs, next to its code. A field a schema does not declare is neither
+//! read nor written (a data source has no `timeouts`, an environment
+//! version no compatible environment templates).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::plugin::value::Value;
+use crate::proton::{
+    rfc3339, CompatibleEnvironmentTemplate, Template, TemplateVersion, TemplateVersionSummary,
+};
+
+/// A template (`proton_environment_template`, `proton_service_template`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TemplateModel {
+    pub arn: Option<String>,
+    pub created_at: Option<String>,
+    pub description: Option<String>,
+    pub display_name: Option<String>,
+    pub encryption_key: Option<String>,
+    pub id: Option<String>,
+    pub last_modified_at: Option<String>,
+    pub name: String,
+    /// `provisioning` or `pipeline_provisioning`, by family.
+    pub provisioning: Option<String>,
+    pub recommended_version: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub tags_all: BTreeMap<String, String>,
+    pub timeouts: Value,
+}
+
+/// What Proton reports of a template; tags and timeouts are not among it.
+impl From<&Template> for TemplateModel {
+    fn from(template: &Template) -> Self {
+        Self {
+            arn: Some(template.arn.clone()),
+            created_at: Some(rfc3339(template.created_at)),
+            description: template.description.clone(),
+            display_name: template.display_name.clone(),
+            encryption_key: template.encryption_key.clone(),
+            id: Some(template.name.clone()),
+            last_modified_at: Some(rfc3339(template.last_modified_at)),
+            name: template.name.clone(),
+            provisioning: template.provisioning.clone(),
+            recommended_version: template.recommended_version.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A template version (`proton_environment_template_version`,
+/// `proton_service_template_version`), or an entry of a versions list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VersionModel {
+    pub arn: Option<String>,
+    pub created_at: Option<String>,
+    pub description: Option<String>,
+    pub id: Option<String>,
+    pub last_modified_at: Option<String>,
+    pub major_version: Option<String>,
+    pub minor_version: Option<String>,
+    pub recommended_minor_version: Option<String>,
+    pub schema: Option<String>,
+    pub skip_destroy: Option<bool>,
+    pub source: Option<Source>,
+    pub status: Option<String>,
+    pub status_message: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub tags_all: BTreeMap<String, String>,
+    pub template_name: String,
+    pub timeouts: Value,
+    /// Service versions only.
+    pub compatible_environment_template: BTreeSet<CompatibleTemplate>,
+    /// Service versions only.
+    pub supported_component_sources: Option<BTreeSet<String>>,
+}
+
+/// What Proton lists of a version.
+impl From<&TemplateVersionSummary> for VersionModel {
+    fn from(version: &TemplateVersionSummary) -> Self {
+        Self {
+            arn: Some(version.arn.clone()),
+            created_at: Some(rfc3339(version.created_at)),
+            description: version.description.clone(),
+            id: Some(version.key().to_string()),
+            last_modified_at: Some(rfc3339(version.last_modified_at)),
+            major_version: Some(version.major_version.clone()),
+            minor_version: Some(version.minor_version.clone()),
+            recommended_minor_version: version.recommended_minor_version.clone(),
+            status: Some(version.status.as_str().to_string()),
+            status_message: version.status_message.clone(),
+            template_name: version.template_name.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+/// What Proton reports of a version; source, tags and timeouts are not
+/// among it.
+impl From<&TemplateVersion> for VersionModel {
+    fn from(version: &TemplateVersion) -> Self {
+        Self {
+            schema: version.schema.clone(),
+            compatible_environment_template: version
+                .compatible_environment_templates
+                .iter()
+                .map(CompatibleTemplate::from)
+                .collect(),
+            supported_component_sources: Some(
+                version
+                    .supported_component_sources
+                    .iter()
+                    .cloned()
+                    .collect(),
+            ),
+            ..Self::from(&version.summary)
+        }
+    }
+}
+
+/// `source { s3 { bucket, key } }`: where a version's bundle is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Source {
+    pub s3: Option<S3Location>,
+}
+
+/// An S3 object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3Location {
+    pub bucket: String,
+    pub key: String,
+}
+
+impl Source {
+    /// The source at `s3://bucket/key`.
+    pub fn s3(bucket: &str, key: &str) -> Self {
+        Self {
+            s3: Some(S3Location {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            }),
+        }
+    }
+}
+
+/// An environment template major version a service version works with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CompatibleTemplate {
+    pub template_name: String,
+    pub major_version: String,
+}
+
+impl From<&CompatibleEnvironmentTemplate> for CompatibleTemplate {
+    fn from(template: &CompatibleEnvironmentTemplate) -> Self {
+        Self {
+            major_version: template.major_version.clone(),
+            template_name: template.template_name.clone(),
+        }
+    }
+}
+
+impl From<&CompatibleTemplate> for CompatibleEnvironmentTemplate {
+    fn from(template: &CompatibleTemplate) -> Self {
+        Self {
+            major_version: template.major_version.clone(),
+            template_name: template.template_name.clone(),
+        }
+    }
+}
