@@ -211,6 +211,13 @@ fn settings_from_config(
     (settings, default_tags)
 }
 
+/// The types `types` makes for a family, for every family in order.
+fn per_family<T: ?Sized, const N: usize>(
+    types: impl Fn(&'static KindSpec) -> [Arc<T>; N],
+) -> Vec<Arc<T>> {
+    KindSpec::ALL.into_iter().flat_map(types).collect()
+}
+
 #[async_trait::async_trait]
 impl Provider for ProtonProvider {
     fn schema(&self) -> &Schema {
@@ -218,30 +225,22 @@ impl Provider for ProtonProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        let state = &self.state;
-        KindSpec::ALL
-            .into_iter()
-            .flat_map(|spec| -> [Arc<dyn Resource>; 2] {
-                [
-                    Arc::new(TemplateResource::new(spec, state.clone())),
-                    Arc::new(TemplateVersionResource::new(spec, state.clone())),
-                ]
-            })
-            .collect()
+        per_family(|spec| -> [Arc<dyn Resource>; 2] {
+            [
+                Arc::new(TemplateResource::new(spec, self.state.clone())),
+                Arc::new(TemplateVersionResource::new(spec, self.state.clone())),
+            ]
+        })
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        let state = &self.state;
-        KindSpec::ALL
-            .into_iter()
-            .flat_map(|spec| -> [Arc<dyn DataSource>; 3] {
-                [
-                    Arc::new(TemplateData::new(spec, state.clone())),
-                    Arc::new(VersionData::new(spec, state.clone())),
-                    Arc::new(VersionsData::new(spec, state.clone())),
-                ]
-            })
-            .collect()
+        per_family(|spec| -> [Arc<dyn DataSource>; 3] {
+            [
+                Arc::new(TemplateData::new(spec, self.state.clone())),
+                Arc::new(VersionData::new(spec, self.state.clone())),
+                Arc::new(VersionsData::new(spec, self.state.clone())),
+            ]
+        })
     }
 
     async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) {

@@ -1,19 +1,16 @@
 //! The template data sources: a template by name, with everything the
 //! template resource records. Shared by both kinds.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::lookup_error;
-use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{DataSource, OpContext};
-use crate::plugin::schema::Schema;
 use crate::plugin::value::Value;
 use crate::proton::bounded;
-use crate::resources::kind::KindSpec;
+use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::TemplateModel;
 use crate::resources::validators::template_name_validators;
 
@@ -41,45 +38,20 @@ fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
     ])
 }
 
-/// The template data source of one kind.
-pub struct TemplateData {
-    spec: &'static KindSpec,
-    fields: Fields<TemplateModel>,
-    schema: Schema,
-    provider: Arc<ProviderState>,
-}
-
-impl TemplateData {
-    /// The data source of `spec`'s family.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let fields = fields(spec);
-        let schema = Schema::new(fields.block(&format!(
-            "Reads an AWS Proton {} by name. A template that does not exist is an error.",
-            spec.noun()
-        )));
-        Self {
-            spec,
-            fields,
-            schema,
-            provider,
-        }
-    }
+family_type! {
+    /// The template data source of one family.
+    pub struct TemplateData(TemplateModel) = fields,
+        "Reads an AWS Proton {noun} by name. A template that does not exist is an error.";
 }
 
 #[async_trait::async_trait]
 impl DataSource for TemplateData {
-    fn type_name(&self) -> &'static str {
-        self.spec.template_type
-    }
-
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
+    type_name_and_schema!(template_type);
 
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
         let kind = self.spec.kind;
         let noun = kind.noun();
-        let client = &self.provider.configured()?.client;
+        let client = &self.configured()?.client;
         let name = self.fields.read(config).name;
         let looked_for = format!("{noun} named `{name}`");
         let (template, tags) = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {

@@ -5,20 +5,17 @@
 //! service versions add their compatibility attributes.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::lookup_error;
-use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{DataSource, OpContext};
-use crate::plugin::schema::Schema;
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::SOURCE_TAG;
 use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey};
-use crate::resources::kind::KindSpec;
+use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::VersionModel;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
@@ -58,29 +55,10 @@ fn fields(spec: &KindSpec) -> Fields<VersionModel> {
     .with((spec.version_extras.data_source_fields)())
 }
 
-/// The template version data source of one kind.
-pub struct VersionData {
-    spec: &'static KindSpec,
-    fields: Fields<VersionModel>,
-    schema: Schema,
-    provider: Arc<ProviderState>,
-}
-
-impl VersionData {
-    /// The data source of `spec`'s family.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let fields = fields(spec);
-        let schema = Schema::new(fields.block(&format!(
-            "Reads one version of an AWS Proton {}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.",
-            spec.noun()
-        )));
-        Self {
-            spec,
-            fields,
-            schema,
-            provider,
-        }
-    }
+family_type! {
+    /// The template version data source of one family.
+    pub struct VersionData(VersionModel) = fields,
+        "Reads one version of an AWS Proton {noun}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.";
 }
 
 /// Which version the configuration asks for, resolving the recommended one.
@@ -151,13 +129,7 @@ async fn read_version(
 
 #[async_trait::async_trait]
 impl DataSource for VersionData {
-    fn type_name(&self) -> &'static str {
-        self.spec.version_type
-    }
-
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
+    type_name_and_schema!(version_type);
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let (major, minor) = (
@@ -177,7 +149,7 @@ impl DataSource for VersionData {
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
         let kind = self.spec.kind;
         let noun = kind.noun();
-        let client = &self.provider.configured()?.client;
+        let client = &self.configured()?.client;
         let wanted = self.fields.read(config);
         let work = async {
             let key = resolve(

@@ -4,20 +4,17 @@
 //! attribute, not protocol-6 nested attributes, which Terraform 1.0 cannot
 //! handle.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::lookup_error;
-use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{DataSource, OpContext};
-use crate::plugin::schema::Schema;
 use crate::plugin::value::{Type, Value};
 use crate::proton::bounded;
 use crate::proton::ProtonError;
-use crate::resources::kind::KindSpec;
+use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::VersionModel;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 
@@ -25,11 +22,12 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The data source: which versions to list, and the list.
 #[derive(Debug, Default)]
-struct VersionsModel {
-    id: Option<String>,
-    major_version: Option<String>,
-    template_name: String,
-    versions: Vec<Value>,
+pub struct VersionsModel {
+    pub id: Option<String>,
+    pub major_version: Option<String>,
+    pub template_name: String,
+    /// Each a version's reported attributes ([`entry_fields`]).
+    pub versions: Vec<Value>,
 }
 
 /// The attributes of a list entry: what Proton lists of a version. The
@@ -48,7 +46,8 @@ fn entry_fields() -> Fields<VersionModel> {
     ])
 }
 
-fn fields(spec: &KindSpec, entry_type: Type) -> Fields<VersionsModel> {
+fn fields(spec: &KindSpec) -> Fields<VersionsModel> {
+    let entry_type = entry_fields().object_type();
     Fields::new([
         field!(VersionsModel, id).computed("`TEMPLATE_NAME`, or `TEMPLATE_NAME:MAJOR` when `major_version` is set."),
         field!(VersionsModel, major_version).optional("Only list the minor versions of this major version.")
@@ -61,49 +60,22 @@ fn fields(spec: &KindSpec, entry_type: Type) -> Fields<VersionsModel> {
     ])
 }
 
-/// The template versions data source of one kind.
-pub struct VersionsData {
-    spec: &'static KindSpec,
-    fields: Fields<VersionsModel>,
-    entry_fields: Fields<VersionModel>,
-    schema: Schema,
-    provider: Arc<ProviderState>,
-}
-
-impl VersionsData {
-    /// The data source of `spec`'s family.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let entry_fields = entry_fields();
-        let fields = fields(spec, entry_fields.object_type());
-        let schema = Schema::new(fields.block(&format!(
-            "Lists every version of an AWS Proton {}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.",
-            spec.noun()
-        )));
-        Self {
-            spec,
-            fields,
-            entry_fields,
-            schema,
-            provider,
-        }
-    }
+family_type! {
+    /// The template versions data source of one family.
+    pub struct VersionsData(VersionsModel) = fields,
+        "Lists every version of an AWS Proton {noun}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.";
 }
 
 #[async_trait::async_trait]
 impl DataSource for VersionsData {
-    fn type_name(&self) -> &'static str {
-        self.spec.versions_type
-    }
-
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
+    type_name_and_schema!(versions_type);
 
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
         let kind = self.spec.kind;
         let noun = kind.noun();
-        let client = &self.provider.configured()?.client;
+        let client = &self.configured()?.client;
         let wanted = self.fields.read(config);
+        let entry_fields = entry_fields();
         let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());
         let looked_for = format!("{noun} named `{template_name}`");
         // The template first: a missing template is an error, not an empty list.
@@ -127,7 +99,7 @@ impl DataSource for VersionsData {
             id: Some(id),
             versions: versions
                 .iter()
-                .map(|version| self.entry_fields.write(&VersionModel::from(version)))
+                .map(|version| entry_fields.write(&VersionModel::from(version)))
                 .collect(),
             ..wanted
         };

@@ -91,6 +91,15 @@ impl AttrValue for BTreeMap<String, String> {
     }
 }
 
+/// The wholly known elements of a list or set; none of null or unknown.
+fn known_elements(value: &Value) -> impl Iterator<Item = &Value> {
+    let items = match value {
+        Value::List(items) | Value::Set(items) => items.as_slice(),
+        _ => &[],
+    };
+    items.iter().filter(|item| item.is_wholly_known())
+}
+
 /// A set (of strings, or of nested objects for a set block).
 impl<T: AttrValue + Ord> AttrValue for BTreeSet<T> {
     fn terraform_type() -> Type {
@@ -100,14 +109,7 @@ impl<T: AttrValue + Ord> AttrValue for BTreeSet<T> {
         Value::Set(self.iter().map(T::to_value).collect())
     }
     fn from_value(value: &Value) -> Self {
-        match value {
-            Value::Set(items) | Value::List(items) => items
-                .iter()
-                .filter(|item| item.is_wholly_known())
-                .map(T::from_value)
-                .collect(),
-            _ => BTreeSet::new(),
-        }
+        known_elements(value).map(T::from_value).collect()
     }
 }
 
@@ -120,10 +122,7 @@ impl<T: AttrValue> AttrValue for Vec<T> {
         Value::List(self.iter().map(T::to_value).collect())
     }
     fn from_value(value: &Value) -> Self {
-        match value {
-            Value::List(items) | Value::Set(items) => items.iter().map(T::from_value).collect(),
-            _ => Vec::new(),
-        }
+        known_elements(value).map(T::from_value).collect()
     }
 }
 
@@ -247,28 +246,29 @@ impl<M> Accessor<M> {
         }
     }
 
+    fn attribute_of(self, build: fn(&str, Type, &str) -> Attribute, description: &str) -> Field<M> {
+        let attribute = build(self.name, self.ty.clone(), description);
+        self.with(Slot::Attribute(attribute))
+    }
+
     /// A required attribute of the field's type.
     pub fn required(self, description: &str) -> Field<M> {
-        let attribute = Attribute::required(self.name, self.ty.clone(), description);
-        self.with(Slot::Attribute(attribute))
+        self.attribute_of(Attribute::required, description)
     }
 
     /// An optional attribute of the field's type.
     pub fn optional(self, description: &str) -> Field<M> {
-        let attribute = Attribute::optional(self.name, self.ty.clone(), description);
-        self.with(Slot::Attribute(attribute))
+        self.attribute_of(Attribute::optional, description)
     }
 
     /// A computed attribute of the field's type.
     pub fn computed(self, description: &str) -> Field<M> {
-        let attribute = Attribute::computed(self.name, self.ty.clone(), description);
-        self.with(Slot::Attribute(attribute))
+        self.attribute_of(Attribute::computed, description)
     }
 
     /// An optional attribute the provider fills in when unset.
     pub fn optional_computed(self, description: &str) -> Field<M> {
-        let attribute = Attribute::optional_computed(self.name, self.ty.clone(), description);
-        self.with(Slot::Attribute(attribute))
+        self.attribute_of(Attribute::optional_computed, description)
     }
 
     /// An attribute built elsewhere (shared, like `tags`), under this name.

@@ -2,7 +2,12 @@
 //! templates apart, said once. Every resource and data source of a family
 //! reads its [`KindSpec`]; the provider registers one of each type per spec.
 
-use crate::plugin::model::Field;
+use std::sync::Arc;
+
+use crate::context::{Configured, ProviderState};
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::model::{Field, Fields};
+use crate::plugin::schema::Schema;
 use crate::proton::TemplateKind;
 use crate::resources::model::VersionModel;
 use crate::resources::service_template_version as service;
@@ -79,3 +84,89 @@ impl KindSpec {
         self.kind.noun()
     }
 }
+
+/// What every resource and data source type of a family is built from: the
+/// family, the fields of its typed model, the schema they give, and the
+/// provider's shared state.
+pub struct FamilyType<M> {
+    pub spec: &'static KindSpec,
+    pub fields: Fields<M>,
+    pub schema: Schema,
+    pub provider: Arc<ProviderState>,
+}
+
+impl<M: Default> FamilyType<M> {
+    /// The type of `spec`'s family with `fields`, described by `description`.
+    pub fn new(
+        spec: &'static KindSpec,
+        provider: Arc<ProviderState>,
+        fields: Fields<M>,
+        description: &str,
+    ) -> Self {
+        let schema = Schema::new(fields.block(description));
+        Self {
+            spec,
+            fields,
+            schema,
+            provider,
+        }
+    }
+
+    /// The configured client and default tags.
+    pub fn configured(&self) -> Result<&Configured, Diagnostics> {
+        self.provider.configured()
+    }
+}
+
+/// `family_type! { /// doc
+/// pub struct Name(Model) = fields, "description"; }`: a resource or data
+/// source type that is a [`FamilyType`] of `Model` (and reads as one,
+/// through `Deref`), built by `Name::new(spec, provider)` from
+/// `fields(spec)`, described by the text with `{noun}` the family's noun.
+macro_rules! family_type {
+    ($(#[$doc:meta])* pub struct $name:ident($model:ty) = $fields:path, $description:literal;) => {
+        $(#[$doc])*
+        pub struct $name($crate::resources::kind::FamilyType<$model>);
+
+        impl $name {
+            /// The type of `spec`'s family.
+            pub fn new(
+                spec: &'static $crate::resources::kind::KindSpec,
+                provider: std::sync::Arc<$crate::context::ProviderState>,
+            ) -> Self {
+                let description = format!($description, noun = spec.noun());
+                Self($crate::resources::kind::FamilyType::new(
+                    spec,
+                    provider,
+                    $fields(spec),
+                    &description,
+                ))
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = $crate::resources::kind::FamilyType<$model>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use family_type;
+
+/// `type_name_and_schema!(version_type)`: the `type_name` and `schema` of a
+/// [`FamilyType`]'s resource or data source trait, the name being that
+/// field of its [`KindSpec`].
+macro_rules! type_name_and_schema {
+    ($type_field:ident) => {
+        fn type_name(&self) -> &'static str {
+            self.spec.$type_field
+        }
+
+        fn schema(&self) -> &$crate::plugin::schema::Schema {
+            &self.schema
+        }
+    };
+}
+pub(crate) use type_name_and_schema;

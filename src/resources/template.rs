@@ -21,14 +21,12 @@
 //!   lists them so the user knows what to destroy first.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::{timeout_from, timeouts_block, validate_value, Schema, Validator};
+use crate::plugin::schema::{timeout_from, timeouts_block, validate_value, Validator};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::delete::{delete_template, TemplateDeleteError};
@@ -39,7 +37,7 @@ use crate::proton::{
 };
 use crate::resources::attrs::keep_planned;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::KindSpec;
+use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::TemplateModel;
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
@@ -114,33 +112,10 @@ fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
     ])
 }
 
-/// A template resource of one kind.
-pub struct TemplateResource {
-    spec: &'static KindSpec,
-    fields: Fields<TemplateModel>,
-    schema: Schema,
-    provider: Arc<ProviderState>,
-}
-
-impl TemplateResource {
-    /// The resource of `spec`'s family, sharing the provider's configured client.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let fields = fields(spec);
-        let schema = Schema::new(fields.block(&format!(
-            "An AWS Proton {}: the named parent of template versions. Destroying it requires that it has no versions left.",
-            spec.noun()
-        )));
-        Self {
-            spec,
-            fields,
-            schema,
-            provider,
-        }
-    }
-
-    fn configured(&self) -> Result<&Configured, Diagnostics> {
-        self.provider.configured()
-    }
+family_type! {
+    /// A template resource of one family.
+    pub struct TemplateResource(TemplateModel) = fields,
+        "An AWS Proton {noun}: the named parent of template versions. Destroying it requires that it has no versions left.";
 }
 
 /// The state for `template`, taking what Proton cannot report (an empty
@@ -254,13 +229,7 @@ fn has_versions_error(
 
 #[async_trait::async_trait]
 impl Resource for TemplateResource {
-    fn type_name(&self) -> &'static str {
-        self.spec.template_type
-    }
-
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
+    type_name_and_schema!(template_type);
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
         let noun = self.spec.noun();
@@ -359,16 +328,15 @@ impl Resource for TemplateResource {
                 "The state has no `id`. This is a bug in the provider.",
             ));
         }
-        let template = match bounded(
-            client,
-            "GetTemplate",
-            READ_TIMEOUT,
-            &ctx.cancel,
-            client.find_template(kind, name),
-        )
-        .await
-        {
-            Ok(Some(template)) => template,
+        let found = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {
+            let Some(template) = client.find_template(kind, name).await? else {
+                return Ok(None);
+            };
+            let tags = client.list_tags(&template.arn).await?;
+            Ok(Some((template, tags)))
+        });
+        let (template, remote_tags) = match found.await {
+            Ok(Some(found)) => found,
             Ok(None) => {
                 tracing::warn!(
                     template = name,
@@ -377,18 +345,6 @@ impl Resource for TemplateResource {
                 return ReadOutcome::Gone;
             }
             Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
-        };
-        let remote_tags = match bounded(
-            client,
-            "ListTagsForResource",
-            READ_TIMEOUT,
-            &ctx.cancel,
-            client.list_tags(&template.arn),
-        )
-        .await
-        {
-            Ok(tags) => tags,
-            Err(err) => return ReadOutcome::Failed(api_error("read tags of", kind, &err)),
         };
         let own_tags =
             tags::resource_tags(base.tags.as_ref(), &remote_tags, &configured.default_tags);

@@ -20,14 +20,13 @@
 //!   shows no changes.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::context::{Configured, ProviderState};
+use crate::context::Configured;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Schema, Validator};
+use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Validator};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::create::create_version;
@@ -38,7 +37,7 @@ use crate::proton::{
 };
 use crate::resources::attrs::keep_planned;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::KindSpec;
+use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::{S3Location, Source, VersionModel};
 use crate::resources::tags;
 use crate::resources::validators::{template_name_validators, version_part_validators};
@@ -126,29 +125,10 @@ impl NestedModel for S3Location {
 crate::nested_model!(Source);
 crate::nested_model!(S3Location);
 
-/// A template version resource of one family.
-pub struct TemplateVersionResource {
-    spec: &'static KindSpec,
-    fields: Fields<VersionModel>,
-    schema: Schema,
-    provider: Arc<ProviderState>,
-}
-
-impl TemplateVersionResource {
-    /// The version resource of the family `spec`.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let fields = fields(spec);
-        let schema = Schema::new(fields.block(&format!(
-            "A version of an AWS Proton {}: registers a template bundle from S3, optionally publishes it.",
-            spec.noun()
-        )));
-        Self {
-            spec,
-            fields,
-            schema,
-            provider,
-        }
-    }
+family_type! {
+    /// A template version resource of one family.
+    pub struct TemplateVersionResource(VersionModel) = fields,
+        "A version of an AWS Proton {noun}: registers a template bundle from S3, optionally publishes it.";
 }
 
 /// Where the bundle is, as the source tag records it (`s3://bucket/key`);
@@ -218,16 +198,6 @@ fn api_error(action: &str, kind: TemplateKind, err: &ProtonError) -> Diagnostics
         format!("Unable to {action} {} version", kind.noun()),
         err.to_string(),
     )
-}
-
-fn key_of(state: &VersionModel, kind: TemplateKind) -> Result<VersionKey, Diagnostics> {
-    let id = state.id.as_deref().unwrap_or_default();
-    VersionKey::parse_id(kind, id).map_err(|err| {
-        Diagnostics::from_error(
-            format!("Invalid {} version id", kind.noun()),
-            err.to_string(),
-        )
-    })
 }
 
 /// The create parameters of a planned version.
@@ -309,8 +279,20 @@ fn state_from(
 }
 
 impl TemplateVersionResource {
-    fn configured(&self) -> Result<&Configured, Diagnostics> {
-        self.provider.configured()
+    /// The configured client, and the version a state names by its `id`.
+    fn configured_with_key(
+        &self,
+        state: &VersionModel,
+    ) -> Result<(&Configured, VersionKey), Diagnostics> {
+        let kind = self.spec.kind;
+        let id = state.id.as_deref().unwrap_or_default();
+        let key = VersionKey::parse_id(kind, id).map_err(|err| {
+            Diagnostics::from_error(
+                format!("Invalid {} version id", kind.noun()),
+                err.to_string(),
+            )
+        })?;
+        Ok((self.configured()?, key))
     }
 
     /// Marks a version as this instance's (see [`crate::proton::create`]), recording where
@@ -351,13 +333,7 @@ impl TemplateVersionResource {
 
 #[async_trait::async_trait]
 impl Resource for TemplateVersionResource {
-    fn type_name(&self) -> &'static str {
-        self.spec.version_type
-    }
-
-    fn schema(&self) -> &Schema {
-        &self.schema
-    }
+    type_name_and_schema!(version_type);
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
         let note = " (one is kept for the provider)";
@@ -487,38 +463,31 @@ impl Resource for TemplateVersionResource {
     async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
         let kind = self.spec.kind;
         let mut base = self.fields.read(state);
-        let (configured, key) = match (self.configured(), key_of(&base, kind)) {
-            (Ok(configured), Ok(key)) => (configured, key),
-            (Err(diags), _) | (_, Err(diags)) => return ReadOutcome::Failed(diags),
+        let (configured, key) = match self.configured_with_key(&base) {
+            Ok(found) => found,
+            Err(diags) => return ReadOutcome::Failed(diags),
         };
         let client = &configured.client;
-        let version = match bounded(
+        let found = bounded(
             client,
             "GetTemplateVersion",
             UPDATE_TIMEOUT,
             &ctx.cancel,
-            client.find_version(kind, &key),
-        )
-        .await
-        {
-            Ok(Some(version)) => version,
+            async {
+                let Some(version) = client.find_version(kind, &key).await? else {
+                    return Ok(None);
+                };
+                let tags = client.list_tags(&version.arn).await?;
+                Ok(Some((version, tags)))
+            },
+        );
+        let (version, mut remote_tags) = match found.await {
+            Ok(Some(found)) => found,
             Ok(None) => {
                 tracing::warn!(version = %key, "template version not found; removing it from state");
                 return ReadOutcome::Gone;
             }
             Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
-        };
-        let mut remote_tags = match bounded(
-            client,
-            "ListTagsForResource",
-            UPDATE_TIMEOUT,
-            &ctx.cancel,
-            client.list_tags(&version.arn),
-        )
-        .await
-        {
-            Ok(tags) => tags,
-            Err(err) => return ReadOutcome::Failed(api_error("read tags of", kind, &err)),
         };
         let recorded_source = remote_tags
             .remove(SOURCE_TAG)
@@ -552,9 +521,9 @@ impl Resource for TemplateVersionResource {
         let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
         let planned_value = planned;
         let (prior, planned) = (self.fields.read(prior), self.fields.read(planned));
-        let (configured, key) = match (self.configured(), key_of(&prior, kind)) {
-            (Ok(configured), Ok(key)) => (configured, key),
-            (Err(diags), _) | (_, Err(diags)) => return ApplyOutcome::failed(None, diags),
+        let (configured, key) = match self.configured_with_key(&prior) {
+            Ok(found) => found,
+            Err(diags) => return ApplyOutcome::failed(None, diags),
         };
         let client = &configured.client;
         let result = bounded(
@@ -617,9 +586,9 @@ impl Resource for TemplateVersionResource {
             tracing::info!("skip_destroy is set: leaving the version in Proton");
             return Diagnostics::new();
         }
-        let (configured, key) = match (self.configured(), key_of(&prior, kind)) {
-            (Ok(configured), Ok(key)) => (configured, key),
-            (Err(diags), _) | (_, Err(diags)) => return diags,
+        let (configured, key) = match self.configured_with_key(&prior) {
+            Ok(found) => found,
+            Err(diags) => return diags,
         };
         let deleted = delete_version(
             &configured.client,
