@@ -783,7 +783,7 @@ async fn unsupported_rpcs_answer_unimplemented() {
     assert_eq!(status.code(), tonic::Code::Unimplemented);
     let status = h
         .client
-        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+        .move_resource_state(pb::move_resource_state::Request::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unimplemented);

@@ -94,6 +94,23 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
+    /// The same diagnostics with every attribute path moved under `prefix`:
+    /// Terraform resolves list resource paths against the whole `list`
+    /// block, whose `config {}` block holds the attributes.
+    pub fn under(self, prefix: &AttributePath) -> Self {
+        Self(
+            self.0
+                .into_iter()
+                .map(|mut diagnostic| {
+                    diagnostic.attribute = diagnostic.attribute.map(|path| {
+                        AttributePath(prefix.0.iter().cloned().chain(path.0).collect())
+                    });
+                    diagnostic
+                })
+                .collect(),
+        )
+    }
+
     /// A value Terraform sent or the provider built did not fit the schema's
     /// type: a provider bug or a Terraform version speaking differently.
     pub fn from_codec_error(summary: &str, err: &CodecError) -> Self {
@@ -107,5 +124,23 @@ impl Diagnostics {
 impl From<Diagnostic> for Diagnostics {
     fn from(diagnostic: Diagnostic) -> Self {
         Self(vec![diagnostic])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_prefixes_attribute_paths_only() {
+        let mut diags = Diagnostics::new();
+        diags.attribute_error(AttributePath::attr("name_prefix"), "bad", "d");
+        diags.warning("general", "d");
+        let moved = diags.under(&AttributePath::attr("config"));
+        assert_eq!(
+            moved.0[0].attribute,
+            Some(AttributePath::attr("config").child_attr("name_prefix"))
+        );
+        assert_eq!(moved.0[1].attribute, None);
     }
 }

@@ -4,9 +4,9 @@
 //! Three layers, imported downwards only:
 //! - the model: [`value`], [`codec`], [`diag`], [`schema`] and the resource
 //!   traits in [`provider`];
-//! - the engine, pure functions over the model: [`plan`] (what a plan holds)
-//!   and [`lifecycle`] (what apply, refresh, import, upgrade and data source
-//!   reads answer);
+//! - the engine, pure functions over the model: [`plan`] (what a plan holds),
+//!   [`lifecycle`] (what apply, refresh, import, upgrade and data source
+//!   reads answer) and [`identity`] (which identity each answer carries);
 //! - the wire: `wire` converts protobuf ⇄ model, [`server`] is the tfplugin6
 //!   gRPC service, [`serve`] runs the process (with go-plugin's services),
 //!   [`handshake`], [`tls`] and [`logging`] the rest of the process contract.
@@ -17,6 +17,7 @@
 pub mod codec;
 pub mod diag;
 pub mod handshake;
+pub mod identity;
 pub mod lifecycle;
 pub mod logging;
 pub mod model;

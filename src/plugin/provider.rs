@@ -1,12 +1,15 @@
-//! What a provider, its resources and its data sources implement. The RPC
-//! layer and the plan engine drive these; they never see protobuf types.
+//! What a provider, its resources, data sources and list resources
+//! implement. The RPC layer and the plan engine drive these; they never see
+//! protobuf types.
 
+use std::pin::Pin;
 use std::sync::Arc;
 
+use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
-use super::schema::Schema;
+use super::schema::{IdentitySchema, Schema};
 use super::value::{AttributePath, Value};
 
 /// Per-call context handed to every operation.
@@ -28,6 +31,14 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Every data source type.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+
+    /// Every list resource type (`terraform query`, Terraform 1.14+). Each
+    /// must share its type name with a managed resource that has an
+    /// identity schema: Terraform decodes the results with that resource's
+    /// types.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
 
     /// Checks beyond the schema's validators. Values may be unknown.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
@@ -111,7 +122,8 @@ pub enum ReadOutcome {
 
 /// A managed resource type. Methods are listed in the order resources
 /// implement them: schema, validation and planning, create, read, update,
-/// delete, import.
+/// delete, import; then the optional Terraform 1.12+ hooks (identity, import
+/// by identity, configuration generation), all defaulted.
 #[async_trait::async_trait]
 pub trait Resource: Send + Sync + 'static {
     /// The type name, e.g. `proton_environment_template_version`.
@@ -146,6 +158,106 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Turns an import id into stub states for Read to fill.
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics>;
+
+    /// The identity schema (Terraform 1.12+); `None` for a type without
+    /// identity, which then never sends or receives one.
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object a (non-null, possibly partly unknown while
+    /// planning) state describes. Attributes left out are null. `None` when
+    /// the state does not tell; what Terraform holds is then kept. Only
+    /// called when [`Resource::identity_schema`] is `Some`.
+    fn identity(&self, _state: &Value) -> Option<Value> {
+        None
+    }
+
+    /// Turns an `import { identity = ... }` into stub states for Read to
+    /// fill, as [`Resource::import`] does for an id. Optional-for-import
+    /// attributes may be null; required ones have been checked. Each state's
+    /// identity is the requested one, completed by [`Resource::identity`].
+    async fn import_identity(
+        &self,
+        _ctx: &OpContext,
+        _identity: &Value,
+    ) -> Result<Vec<Value>, Diagnostics> {
+        Err(Diagnostics::from_error(
+            "Import by identity not supported",
+            format!(
+                "{} cannot be imported by identity; use an import id instead.",
+                self.type_name()
+            ),
+        ))
+    }
+
+    /// Whether this type shapes its own generated configuration. The
+    /// GenerateResourceConfig capability is provider-wide, so it is
+    /// advertised when any type says yes, and every other type then answers
+    /// with the default [`Resource::generate_config`].
+    fn generates_config(&self) -> bool {
+        false
+    }
+
+    /// The configuration `-generate-config-out` writes for a (non-null,
+    /// refreshed) state: every attribute a user sets, null for what they
+    /// need not. Computed-only attributes are nulled afterwards whatever
+    /// this returns. The default is Terraform's own legacy extraction.
+    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
+        Ok(self.schema().block.legacy_config(state))
+    }
+}
+
+/// What a `list` block asks for.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    /// The `config {}` block, decoded with [`ListResource::config_schema`];
+    /// an all-null object when the block is absent, never null.
+    pub config: Value,
+    /// Whether each result should carry the full resource object.
+    pub include_resource: bool,
+    /// How many results Terraform reads at most; the service stops pulling
+    /// there, so a stream may be endless.
+    pub limit: i64,
+}
+
+/// One object a listing found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedResource {
+    /// Its identity: wholly known, of the managed resource's identity type.
+    pub identity: Value,
+    /// A human-friendly name for `terraform query` output.
+    pub display_name: String,
+    /// Its state, of the managed resource's type; sent only when
+    /// [`ListRequest::include_resource`] asked for it.
+    pub resource: Option<Value>,
+}
+
+/// One step of a listing: a result, or diagnostics. Errors end the listing
+/// (Terraform stops at the first); warnings alone are sent and it goes on.
+pub type ListEvent = Result<ListedResource, Diagnostics>;
+
+/// A listing's results, pulled one at a time as Terraform reads them and
+/// dropped when it stops (limit reached or the client went away).
+pub type ListStream = Pin<Box<dyn Stream<Item = ListEvent> + Send + 'static>>;
+
+/// A list resource type: `list "TYPE" "name" { config { ... } }` in a
+/// `.tfquery.hcl` file.
+pub trait ListResource: Send + Sync + 'static {
+    /// The type name: the managed resource type it lists.
+    fn type_name(&self) -> &'static str;
+
+    /// The schema of the `config {}` block's contents (Terraform wraps it).
+    fn config_schema(&self) -> &Schema;
+
+    /// Checks beyond the schema's validators. Paths are relative to the
+    /// `config {}` block.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Starts a listing. The stream owns what it needs (it outlives the
+    /// call) and should do work only when polled; `ctx.cancel` fires on
+    /// StopProvider.
+    fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream;
 }
 
 /// A data source type.

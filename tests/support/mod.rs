@@ -12,3 +12,4 @@ pub mod mtls;
 pub mod proton_local;
 pub mod terraform;
 pub mod toy;
+pub mod toy_rpc;

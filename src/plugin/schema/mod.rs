@@ -2,8 +2,9 @@
 //! validators attached to them, with the implied value type of each block.
 //!
 //! This module owns the data model only. Checking values against validators
-//! lives in `validate` (with the regex cache it needs), Go durations in
-//! `duration`, and the protocol form of a schema in `plugin::wire`. It
+//! lives in `validate` (with the regex cache it needs), configuration derived
+//! from a state in `generated`, identity schemas in `identity`, Go durations
+//! in `duration`, and the protocol form of a schema in `plugin::wire`. It
 //! imports the value model and diagnostics, never protobuf.
 
 use std::time::Duration;
@@ -11,9 +12,12 @@ use std::time::Duration;
 use super::value::{AttributePath, Type, Value};
 
 mod duration;
+mod generated;
+mod identity;
 mod validate;
 
 pub use duration::parse_duration;
+pub use identity::{ForImport, IdentityAttribute, IdentitySchema};
 pub use validate::{validate_value, LazyRegex};
 
 /// A resource, data source or provider schema.

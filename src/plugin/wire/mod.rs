@@ -12,7 +12,7 @@ mod diagnostics;
 mod schema;
 
 pub(crate) use diagnostics::{attribute_path, diagnostics};
-pub(crate) use schema::schema;
+pub(crate) use schema::{identity_schema, schema};
 
 use super::codec;
 use super::diag::Diagnostics;
@@ -52,6 +52,37 @@ pub(crate) fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagn
         .map_err(|err| {
             Diagnostics::from_codec_error("Provider produced a value it cannot encode", &err)
         })
+}
+
+/// Decodes an identity Terraform sent: `None` when the message, its value
+/// or the value itself is absent or null (Terraform sends none for a null
+/// identity).
+pub(crate) fn decode_identity(
+    identity: Option<&pb::ResourceIdentityData>,
+    ty: &Type,
+    what: &str,
+) -> Result<Option<Value>, Diagnostics> {
+    let value = decode(
+        identity.and_then(|identity| identity.identity_data.as_ref()),
+        ty,
+        what,
+    )?;
+    Ok((!value.is_null()).then_some(value))
+}
+
+/// Encodes an identity; `None` sends no message, which Terraform reads as
+/// "no identity".
+pub(crate) fn encode_identity(
+    identity: Option<&Value>,
+    ty: &Type,
+) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+    identity
+        .map(|identity| {
+            Ok(pb::ResourceIdentityData {
+                identity_data: Some(encode(identity, ty)?),
+            })
+        })
+        .transpose()
 }
 
 /// Which form a stored state arrived in; JSON wins when both are set.
@@ -97,6 +128,24 @@ mod tests {
         };
         let diags = decode(Some(&garbage), &Type::String, "prior state").unwrap_err();
         assert_eq!(diags.0[0].summary, "Invalid prior state from Terraform");
+    }
+
+    #[test]
+    fn identities_absent_or_null_decode_to_none_and_round_trip() {
+        let ty = Type::object([("name", Type::String)]);
+        assert_eq!(decode_identity(None, &ty, "identity").unwrap(), None);
+        let empty = pb::ResourceIdentityData::default();
+        assert_eq!(
+            decode_identity(Some(&empty), &ty, "identity").unwrap(),
+            None
+        );
+        let identity = Value::object([("name", Value::string("a"))]);
+        let encoded = encode_identity(Some(&identity), &ty).unwrap();
+        assert_eq!(
+            decode_identity(encoded.as_ref(), &ty, "identity").unwrap(),
+            Some(identity)
+        );
+        assert_eq!(encode_identity(None, &ty).unwrap(), None);
     }
 
     #[test]

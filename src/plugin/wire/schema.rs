@@ -3,7 +3,9 @@
 //! (Terraform 1.0.0–1.0.8 crash on them), so blocks carry all nesting.
 
 use crate::plugin::proto::tfplugin6 as pb;
-use crate::plugin::schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
+use crate::plugin::schema::{
+    Attribute, Block, ForImport, IdentitySchema, NestedBlock, Nesting, Presence, Schema,
+};
 
 /// The protocol form of a schema.
 pub(crate) fn schema(schema: &Schema) -> pb::Schema {
@@ -17,6 +19,28 @@ impl Schema {
     /// The protocol form, as GetProviderSchema sends it.
     pub fn to_proto(&self) -> pb::Schema {
         schema(self)
+    }
+}
+
+/// The protocol form of an identity schema, as GetResourceIdentitySchemas
+/// returns it. The type JSON always parses: Terraform panics on one that
+/// does not.
+pub(crate) fn identity_schema(schema: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: schema.version,
+        identity_attributes: schema
+            .attributes
+            .iter()
+            .map(
+                |attribute| pb::resource_identity_schema::IdentityAttribute {
+                    name: attribute.name.clone(),
+                    r#type: attribute.ty.to_json(),
+                    required_for_import: attribute.for_import == ForImport::Required,
+                    optional_for_import: attribute.for_import == ForImport::Optional,
+                    description: attribute.description.clone(),
+                },
+            )
+            .collect(),
     }
 }
 
@@ -69,7 +93,30 @@ fn nested_block(nested: &NestedBlock) -> pb::schema::NestedBlock {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::plugin::schema::IdentityAttribute;
     use crate::plugin::value::Type;
+
+    #[test]
+    fn identity_attributes_carry_exactly_one_import_flag() {
+        let proto = identity_schema(&IdentitySchema::new(vec![
+            IdentityAttribute::required_for_import("name", Type::String, "Name."),
+            IdentityAttribute::optional_for_import("region", Type::String, "Region."),
+        ]));
+        let flags: Vec<_> = proto
+            .identity_attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.name.as_str(),
+                    a.required_for_import,
+                    a.optional_for_import,
+                )
+            })
+            .collect();
+        assert_eq!(flags, [("name", true, false), ("region", false, true)]);
+        assert_eq!(proto.identity_attributes[0].r#type, b"\"string\"");
+        assert_eq!(proto.version, 0);
+    }
 
     #[test]
     fn presence_maps_to_the_three_flags() {

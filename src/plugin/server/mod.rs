@@ -1,9 +1,11 @@
-//! The tfplugin6 `Provider` gRPC service: for each RPC it finds the resource
-//! or data source, converts the request through `wire`, drives the
-//! resource, and lets [`plan`](super::plan) and [`lifecycle`] decide what the
-//! answer holds. RPCs we do not implement (functions, ephemeral resources,
-//! identity, list, actions, state stores) answer `Unimplemented`; no
-//! capability for them is advertised.
+//! The tfplugin6 `Provider` gRPC service: for each RPC it finds the resource,
+//! data source or list resource, converts the request through `wire`,
+//! drives the implementation, and lets [`plan`](super::plan),
+//! [`lifecycle`] and [`identity`](super::identity) decide what the answer
+//! holds. The managed resource RPCs live in `resource`, identity schemas and
+//! upgrades in `identity`, list resources in `list`. RPCs we do not
+//! implement (functions, ephemeral resources, moves, actions, state stores)
+//! answer `Unimplemented`; no capability for them is advertised.
 //!
 //! With `wire`, the only importer of the generated tfplugin6 types. It owns
 //! the StopProvider signal and the response shapes; it decides no lifecycle
@@ -13,15 +15,21 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 use super::diag::Diagnostics;
-use super::lifecycle::{self, Applied, ApplyAction, Refreshed};
-use super::plan::plan_change;
+use super::lifecycle;
 use super::proto::tfplugin6 as pb;
 use super::provider::{DataSource, OpContext, Provider, Resource};
 use super::value::{Type, Value};
 use super::wire::{self, decode, encode};
+
+mod identity;
+mod list;
+mod resource;
+
+use list::ListEntry;
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
@@ -50,10 +58,12 @@ impl StopSignal {
     }
 }
 
-/// A resource with its value type, computed once.
+/// A resource with its value types, computed once.
 struct ResourceEntry {
     resource: Arc<dyn Resource>,
     ty: Type,
+    /// The identity object type, for a resource with an identity schema.
+    identity_ty: Option<Type>,
 }
 
 /// A data source with its value type, computed once.
@@ -68,7 +78,9 @@ pub struct ProviderService {
     provider_type: Type,
     resources: HashMap<&'static str, ResourceEntry>,
     data_sources: HashMap<&'static str, DataSourceEntry>,
+    lists: HashMap<&'static str, ListEntry>,
     schema_response: pb::get_provider_schema::Response,
+    identity_response: pb::get_resource_identity_schemas::Response,
     stop: StopSignal,
 }
 
@@ -80,6 +92,7 @@ impl std::fmt::Debug for ProviderService {
                 "data_sources",
                 &self.data_sources.keys().collect::<Vec<_>>(),
             )
+            .field("lists", &self.lists.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -92,7 +105,13 @@ impl ProviderService {
             .into_iter()
             .map(|resource| {
                 let ty = resource.schema().implied_type();
-                (resource.type_name(), ResourceEntry { resource, ty })
+                let identity_ty = resource.identity_schema().map(|s| s.implied_type());
+                let entry = ResourceEntry {
+                    resource,
+                    ty,
+                    identity_ty,
+                };
+                (entry.resource.type_name(), entry)
             })
             .collect();
         let data_sources: HashMap<_, _> = provider
@@ -103,6 +122,7 @@ impl ProviderService {
                 (data_source.type_name(), DataSourceEntry { data_source, ty })
             })
             .collect();
+        let (lists, list_diags) = list::entries(provider.list_resources(), &resources);
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(wire::schema(provider.schema())),
             resource_schemas: resources
@@ -113,15 +133,23 @@ impl ProviderService {
                 .iter()
                 .map(|(name, entry)| (name.to_string(), wire::schema(entry.data_source.schema())))
                 .collect(),
-            server_capabilities: Some(server_capabilities()),
+            list_resource_schemas: lists
+                .iter()
+                .map(|(name, entry)| (name.to_string(), wire::schema(entry.config_schema())))
+                .collect(),
+            server_capabilities: Some(server_capabilities(&resources)),
+            diagnostics: wire::diagnostics(list_diags),
             ..Default::default()
         };
+        let identity_response = identity::schemas_response(&resources);
         Self {
             provider_type: provider.schema().implied_type(),
             provider,
             resources,
             data_sources,
+            lists,
             schema_response,
+            identity_response,
             stop: StopSignal::default(),
         }
     }
@@ -162,10 +190,17 @@ impl ProviderService {
     }
 }
 
-/// Capabilities we advertise: none beyond protocol 6.0's behaviour. Without
-/// plan_destroy, Terraform plans destroys itself.
-fn server_capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities::default()
+/// Capabilities we advertise. Without plan_destroy, Terraform plans
+/// destroys itself. generate_resource_config makes Terraform call
+/// GenerateResourceConfig for every type, so it is set only when some type
+/// shapes its own configuration (the others answer Terraform's default).
+fn server_capabilities(resources: &HashMap<&'static str, ResourceEntry>) -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        generate_resource_config: resources
+            .values()
+            .any(|entry| entry.resource.generates_config()),
+        ..Default::default()
+    }
 }
 
 /// Runs an operation unless StopProvider cancels it first.
@@ -209,13 +244,16 @@ with_diagnostics!(
     pb::validate_provider_config::Response,
     pb::validate_resource_config::Response,
     pb::validate_data_resource_config::Response,
+    pb::validate_list_resource_config::Response,
     pb::upgrade_resource_state::Response,
+    pb::upgrade_resource_identity::Response,
     pb::configure_provider::Response,
     pb::read_resource::Response,
     pb::plan_resource_change::Response,
     pb::apply_resource_change::Response,
     pb::import_resource_state::Response,
     pb::read_data_source::Response,
+    pb::generate_resource_config::Response,
 );
 
 #[tonic::async_trait]
@@ -224,24 +262,31 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _request: Request<pb::get_metadata::Request>,
     ) -> RpcResult<pb::get_metadata::Response> {
+        let schemas = &self.schema_response;
         Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: Some(server_capabilities()),
-            resources: self
-                .schema_response
+            server_capabilities: schemas.server_capabilities,
+            resources: schemas
                 .resource_schemas
                 .keys()
                 .map(|type_name| pb::get_metadata::ResourceMetadata {
                     type_name: type_name.clone(),
                 })
                 .collect(),
-            data_sources: self
-                .schema_response
+            data_sources: schemas
                 .data_source_schemas
                 .keys()
                 .map(|type_name| pb::get_metadata::DataSourceMetadata {
                     type_name: type_name.clone(),
                 })
                 .collect(),
+            list_resources: schemas
+                .list_resource_schemas
+                .keys()
+                .map(|type_name| pb::get_metadata::ListResourceMetadata {
+                    type_name: type_name.clone(),
+                })
+                .collect(),
+            diagnostics: schemas.diagnostics.clone(),
             ..Default::default()
         }))
     }
@@ -251,6 +296,13 @@ impl pb::provider_server::Provider for ProviderService {
         _request: Request<pb::get_provider_schema::Request>,
     ) -> RpcResult<pb::get_provider_schema::Response> {
         Ok(Response::new(self.schema_response.clone()))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(self.identity_response.clone()))
     }
 
     async fn validate_provider_config(
@@ -307,6 +359,16 @@ impl pb::provider_server::Provider for ProviderService {
         Ok(Response::new(failed(result.unwrap_or_else(|diags| diags))))
     }
 
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        Ok(Response::new(failed(
+            self.validate_list_config(request.into_inner()),
+        )))
+    }
+
     #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name, version = request.get_ref().version))]
     async fn upgrade_resource_state(
         &self,
@@ -334,6 +396,14 @@ impl pb::provider_server::Provider for ProviderService {
         }))
     }
 
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name, version = request.get_ref().version))]
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        Ok(Response::new(self.upgrade_identity(request.into_inner())))
+    }
+
     async fn configure_provider(
         &self,
         request: Request<pb::configure_provider::Request>,
@@ -355,41 +425,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::read_resource::Request>,
     ) -> RpcResult<pb::read_resource::Response> {
-        let request = request.into_inner();
-        let entry = match self.resource(&request.type_name) {
-            Ok(entry) => entry,
-            Err(diags) => return Ok(Response::new(failed(diags))),
-        };
-        let keep_current = |diags: Diagnostics| pb::read_resource::Response {
-            new_state: request.current_state.clone(),
-            diagnostics: wire::diagnostics(diags),
-            private: request.private.clone(),
-            ..Default::default()
-        };
-        let current = match decode(request.current_state.as_ref(), &entry.ty, "state") {
-            Ok(current) => current,
-            Err(diags) => return Ok(Response::new(keep_current(diags))),
-        };
-        if !lifecycle::needs_refresh(&current) {
-            return Ok(Response::new(keep_current(Diagnostics::new())));
-        }
-        let ctx = self.context();
-        let outcome = match cancellable(&ctx, "Read", entry.resource.read(&ctx, &current)).await {
-            Ok(outcome) => outcome,
-            Err(diags) => return Ok(Response::new(keep_current(diags))),
-        };
-        let new_state = match lifecycle::after_read(outcome) {
-            Refreshed::State(state) => state,
-            Refreshed::KeepCurrent(diags) => return Ok(Response::new(keep_current(diags))),
-        };
-        Ok(Response::new(match encode(&new_state, &entry.ty) {
-            Ok(encoded) => pb::read_resource::Response {
-                new_state: Some(encoded),
-                private: request.private,
-                ..Default::default()
-            },
-            Err(diags) => keep_current(diags),
-        }))
+        Ok(Response::new(self.read(request.into_inner()).await))
     }
 
     #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
@@ -397,33 +433,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::plan_resource_change::Request>,
     ) -> RpcResult<pb::plan_resource_change::Response> {
-        let request = request.into_inner();
-        let result = self.resource(&request.type_name).and_then(|entry| {
-            let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
-            let proposed = decode(
-                request.proposed_new_state.as_ref(),
-                &entry.ty,
-                "proposed state",
-            )?;
-            let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
-            let change = plan_change(entry.resource.as_ref(), &prior, &proposed, &config);
-            if change.diagnostics.has_errors() {
-                return Err(change.diagnostics);
-            }
-            Ok(pb::plan_resource_change::Response {
-                planned_state: Some(encode(&change.planned, &entry.ty)?),
-                requires_replace: change
-                    .requires_replace
-                    .iter()
-                    .map(wire::attribute_path)
-                    .collect(),
-                // Private state passes through untouched.
-                planned_private: request.prior_private.clone(),
-                diagnostics: wire::diagnostics(change.diagnostics),
-                ..Default::default()
-            })
-        });
-        Ok(Response::new(result.unwrap_or_else(failed)))
+        Ok(Response::new(self.plan(request.into_inner())))
     }
 
     #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
@@ -431,62 +441,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::apply_resource_change::Request>,
     ) -> RpcResult<pb::apply_resource_change::Response> {
-        let request = request.into_inner();
-        let entry = match self.resource(&request.type_name) {
-            Ok(entry) => entry,
-            Err(diags) => return Ok(Response::new(failed(diags))),
-        };
-        let decoded = (|| {
-            Ok::<_, Diagnostics>((
-                decode(request.prior_state.as_ref(), &entry.ty, "prior state")?,
-                decode(request.planned_state.as_ref(), &entry.ty, "planned state")?,
-                decode(request.config.as_ref(), &entry.ty, "configuration")?,
-            ))
-        })();
-        let (prior, planned, config) = match decoded {
-            Ok(values) => values,
-            // Nothing was done: hand the prior state back.
-            Err(diags) => {
-                return Ok(Response::new(pb::apply_resource_change::Response {
-                    new_state: request.prior_state,
-                    private: request.planned_private,
-                    diagnostics: wire::diagnostics(diags),
-                    ..Default::default()
-                }))
-            }
-        };
-        let ctx = self.context();
-        let resource = entry.resource.as_ref();
-        let Applied {
-            state,
-            mut diagnostics,
-        } = match lifecycle::apply_action(&prior, &planned) {
-            ApplyAction::Delete => {
-                let diags = resource.delete(&ctx, &prior).await;
-                lifecycle::after_delete(prior, diags)
-            }
-            ApplyAction::Create => {
-                let outcome = resource.create(&ctx, &planned, &config).await;
-                lifecycle::after_create(&planned, outcome)
-            }
-            ApplyAction::Update => {
-                let outcome = resource.update(&ctx, &prior, &planned, &config).await;
-                lifecycle::after_update(prior, &planned, outcome)
-            }
-        };
-        let new_state = match encode(&state, &entry.ty) {
-            Ok(encoded) => Some(encoded),
-            Err(encode_diags) => {
-                diagnostics.extend(encode_diags);
-                request.prior_state
-            }
-        };
-        Ok(Response::new(pb::apply_resource_change::Response {
-            new_state,
-            private: request.planned_private,
-            diagnostics: wire::diagnostics(diagnostics),
-            ..Default::default()
-        }))
+        Ok(Response::new(self.apply(request.into_inner()).await))
     }
 
     #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
@@ -494,31 +449,15 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         request: Request<pb::import_resource_state::Request>,
     ) -> RpcResult<pb::import_resource_state::Response> {
-        let request = request.into_inner();
-        let result = async {
-            let entry = self.resource(&request.type_name)?;
-            let ctx = self.context();
-            let states =
-                cancellable(&ctx, "Import", entry.resource.import(&ctx, &request.id)).await??;
-            lifecycle::imported_objects(&request.type_name, states)
-                .into_iter()
-                .map(|object| {
-                    Ok(pb::import_resource_state::ImportedResource {
-                        type_name: object.type_name,
-                        state: Some(encode(&object.state, &entry.ty)?),
-                        ..Default::default()
-                    })
-                })
-                .collect::<Result<Vec<_>, Diagnostics>>()
-        }
-        .await;
-        Ok(Response::new(match result {
-            Ok(imported_resources) => pb::import_resource_state::Response {
-                imported_resources,
-                ..Default::default()
-            },
-            Err(diags) => failed(diags),
-        }))
+        Ok(Response::new(self.import(request.into_inner()).await))
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> RpcResult<pb::generate_resource_config::Response> {
+        Ok(Response::new(self.generate_config(request.into_inner())))
     }
 
     #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
@@ -547,6 +486,14 @@ impl pb::provider_server::Provider for ProviderService {
             },
             Err(diags) => failed(diags),
         }))
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name, limit = request.get_ref().limit))]
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> RpcResult<BoxStream<pb::list_resource::Event>> {
+        Ok(Response::new(self.list(request.into_inner())))
     }
 
     async fn stop_provider(
