@@ -24,7 +24,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The data source's attributes: `template_name` and optionally the major
 /// and minor version to look up, the rest reported.
-fn fields(spec: &KindSpec) -> Fields<VersionModel> {
+pub(super) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
     let noun = spec.noun();
     Fields::new([
         field!(VersionModel, arn).computed("ARN of the version."),

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::lookup_error;
+use super::template_version::fields as version_fields;
 use crate::field;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
@@ -26,28 +27,31 @@ pub struct VersionsModel {
     pub id: Option<String>,
     pub major_version: Option<String>,
     pub template_name: String,
-    /// Each a version's reported attributes ([`entry_fields`]).
-    pub versions: Vec<Value>,
+    /// A list of objects, one per version ([`entry_fields`]).
+    pub versions: Value,
 }
 
-/// The attributes of a list entry: what Proton lists of a version. The
-/// description below names them too.
-fn entry_fields() -> Fields<VersionModel> {
-    Fields::new([
-        field!(VersionModel, arn).computed(""),
-        field!(VersionModel, created_at).computed(""),
-        field!(VersionModel, description).computed(""),
-        field!(VersionModel, last_modified_at).computed(""),
-        field!(VersionModel, major_version).computed(""),
-        field!(VersionModel, minor_version).computed(""),
-        field!(VersionModel, recommended_minor_version).computed(""),
-        field!(VersionModel, status).computed(""),
-        field!(VersionModel, status_message).computed(""),
-    ])
+/// What an entry of the list has: the attributes of a version that Proton
+/// lists (the version data source's, by the same names).
+const ENTRY_ATTRIBUTES: [&str; 9] = [
+    "arn",
+    "created_at",
+    "description",
+    "last_modified_at",
+    "major_version",
+    "minor_version",
+    "recommended_minor_version",
+    "status",
+    "status_message",
+];
+
+/// The fields of an entry.
+fn entry_fields(spec: &KindSpec) -> Fields<VersionModel> {
+    version_fields(spec).only(&ENTRY_ATTRIBUTES)
 }
 
 fn fields(spec: &KindSpec) -> Fields<VersionsModel> {
-    let entry_type = entry_fields().object_type();
+    let entry_type = entry_fields(spec).object_type();
     Fields::new([
         field!(VersionsModel, id).computed("`TEMPLATE_NAME`, or `TEMPLATE_NAME:MAJOR` when `major_version` is set."),
         field!(VersionsModel, major_version).optional("Only list the minor versions of this major version.")
@@ -75,7 +79,7 @@ impl DataSource for VersionsData {
         let noun = kind.noun();
         let client = &self.configured()?.client;
         let wanted = self.fields.read(config);
-        let entry_fields = entry_fields();
+        let entry_fields = entry_fields(self.spec);
         let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());
         let looked_for = format!("{noun} named `{template_name}`");
         // The template first: a missing template is an error, not an empty list.
@@ -97,10 +101,12 @@ impl DataSource for VersionsData {
         };
         let found = VersionsModel {
             id: Some(id),
-            versions: versions
-                .iter()
-                .map(|version| entry_fields.write(&VersionModel::from(version)))
-                .collect(),
+            versions: Value::List(
+                versions
+                    .iter()
+                    .map(|version| entry_fields.write(&VersionModel::from(version)))
+                    .collect(),
+            ),
             ..wanted
         };
         Ok(self.fields.write(&found))

@@ -113,19 +113,6 @@ impl<T: AttrValue + Ord> AttrValue for BTreeSet<T> {
     }
 }
 
-/// A list.
-impl<T: AttrValue> AttrValue for Vec<T> {
-    fn terraform_type() -> Type {
-        Type::list(T::terraform_type())
-    }
-    fn to_value(&self) -> Value {
-        Value::List(self.iter().map(T::to_value).collect())
-    }
-    fn from_value(value: &Value) -> Self {
-        known_elements(value).map(T::from_value).collect()
-    }
-}
-
 /// A value kept as Terraform sent it (a `timeouts` block, say). Its type
 /// comes from the schema it is declared with.
 impl AttrValue for Value {
@@ -350,6 +337,13 @@ impl<M: Default> Fields<M> {
     /// Adds more fields (a family's own), keeping the order.
     pub fn with(self, more: impl IntoIterator<Item = Field<M>>) -> Self {
         Self::new(self.fields.into_iter().chain(more))
+    }
+
+    /// Only the fields named `names` (a part of an object, such as what a
+    /// list reports of each entry).
+    pub fn only(self, names: &[&str]) -> Self {
+        let fields = self.fields.into_iter();
+        Self::new(fields.filter(|field| names.contains(&field.name())))
     }
 
     /// Reads a configuration, plan or state.

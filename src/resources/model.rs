@@ -19,18 +19,25 @@ use crate::proton::{
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TemplateModel {
     pub arn: Option<String>,
+    /// RFC 3339, like every timestamp here.
     pub created_at: Option<String>,
+    /// Proton reports `""` as none; the state keeps a written `""`.
     pub description: Option<String>,
     pub display_name: Option<String>,
     pub encryption_key: Option<String>,
+    /// The name.
     pub id: Option<String>,
     pub last_modified_at: Option<String>,
     pub name: String,
     /// `provisioning` or `pipeline_provisioning`, by family.
     pub provisioning: Option<String>,
+    /// `MAJOR.MINOR`, once a version is published.
     pub recommended_version: Option<String>,
+    /// As written (unset stays unset), without tags only the defaults give.
     pub tags: Option<BTreeMap<String, String>>,
+    /// Every tag but AWS's own.
     pub tags_all: BTreeMap<String, String>,
+    /// The `timeouts` block, kept as written.
     pub timeouts: Value,
 }
 
@@ -60,14 +67,19 @@ pub struct VersionModel {
     pub arn: Option<String>,
     pub created_at: Option<String>,
     pub description: Option<String>,
+    /// `TEMPLATE_NAME:MAJOR.MINOR`.
     pub id: Option<String>,
     pub last_modified_at: Option<String>,
     pub major_version: Option<String>,
     pub minor_version: Option<String>,
+    /// Of the version's major version.
     pub recommended_minor_version: Option<String>,
+    /// The bundle's schema file; none while registration is in progress.
     pub schema: Option<String>,
     pub skip_destroy: Option<bool>,
+    /// From the configuration, or from the provider's tag on import.
     pub source: Option<Source>,
+    /// `REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`.
     pub status: Option<String>,
     pub status_message: Option<String>,
     pub tags: Option<BTreeMap<String, String>>,
@@ -76,7 +88,7 @@ pub struct VersionModel {
     pub timeouts: Value,
     /// Service versions only.
     pub compatible_environment_template: BTreeSet<CompatibleTemplate>,
-    /// Service versions only.
+    /// Service versions only; unset stays unset while Proton reports none.
     pub supported_component_sources: Option<BTreeSet<String>>,
 }
 
