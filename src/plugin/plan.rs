@@ -16,7 +16,7 @@
 
 use super::diag::Diagnostics;
 use super::provider::{Resource, ResourcePlan};
-use super::schema::{Block, Nesting};
+use super::schema::{Attribute, Block, Nesting};
 use super::value::{AttributePath, Value};
 
 /// The result of planning one change.
@@ -120,33 +120,38 @@ fn for_each_nested(
 }
 
 fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
-    for attribute in &block.attributes {
-        let Some(default) = &attribute.default else {
-            continue;
-        };
-        let configured = config.get_attr(&attribute.name).unwrap_or(&Value::Null);
-        if configured.is_null() {
-            if let Some(slot) = planned.get_attr_mut(&attribute.name) {
-                *slot = default.clone();
-            }
-        }
-    }
-    for_each_nested(block, config, planned, apply_defaults);
+    plan_unconfigured(block, config, planned, &|attribute| {
+        attribute.default.clone()
+    });
 }
 
 fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
+    plan_unconfigured(block, config, planned, &|attribute| {
+        (attribute.is_computed() && attribute.default.is_none()).then_some(Value::Unknown)
+    });
+}
+
+/// Plans `fill(attribute)`, where it gives a value, for every attribute (of `block` and its
+/// nested blocks) that the configuration leaves null.
+fn plan_unconfigured(
+    block: &Block,
+    config: &Value,
+    planned: &mut Value,
+    fill: &dyn Fn(&Attribute) -> Option<Value>,
+) {
     for attribute in &block.attributes {
-        if !attribute.is_computed() || attribute.default.is_some() {
+        let configured = config.get_attr(&attribute.name).unwrap_or(&Value::Null);
+        if !configured.is_null() {
             continue;
         }
-        let configured = config.get_attr(&attribute.name).unwrap_or(&Value::Null);
-        if configured.is_null() {
-            if let Some(slot) = planned.get_attr_mut(&attribute.name) {
-                *slot = Value::Unknown;
-            }
+        if let (Some(value), Some(slot)) = (fill(attribute), planned.get_attr_mut(&attribute.name))
+        {
+            *slot = value;
         }
     }
-    for_each_nested(block, config, planned, mark_computed_unknown);
+    for_each_nested(block, config, planned, |block, config, planned| {
+        plan_unconfigured(block, config, planned, fill)
+    });
 }
 
 fn keep_prior_where_stable(block: &Block, prior: &Value, planned: &mut Value) {

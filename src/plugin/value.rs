@@ -47,12 +47,7 @@ impl Type {
 
     /// `object({name = type, ...})`.
     pub fn object<N: Into<String>>(attributes: impl IntoIterator<Item = (N, Type)>) -> Type {
-        Type::Object(
-            attributes
-                .into_iter()
-                .map(|(name, ty)| (name.into(), ty))
-                .collect(),
-        )
+        Type::Object(named(attributes))
     }
 
     /// A short human-readable name, as used in error messages ("list of string").
@@ -409,6 +404,14 @@ fn set_elements_equal(a: &[Value], b: &[Value]) -> bool {
     })
 }
 
+/// The attributes of an object (type or value) from `(name, item)` pairs.
+fn named<N: Into<String>, T>(attributes: impl IntoIterator<Item = (N, T)>) -> BTreeMap<String, T> {
+    attributes
+        .into_iter()
+        .map(|(name, item)| (name.into(), item))
+        .collect()
+}
+
 /// Drops later duplicates of wholly-known elements, keeping order, as cty's set construction does.
 pub(crate) fn dedup_set_elements(elements: Vec<Value>) -> Vec<Value> {
     let mut kept: Vec<Value> = Vec::with_capacity(elements.len());
@@ -535,12 +538,7 @@ impl Value {
 
     /// An object value from `(name, value)` pairs.
     pub fn object<N: Into<String>>(attributes: impl IntoIterator<Item = (N, Value)>) -> Value {
-        Value::Object(
-            attributes
-                .into_iter()
-                .map(|(name, value)| (name.into(), value))
-                .collect(),
-        )
+        Value::Object(named(attributes))
     }
 
     /// The value inside a dynamic wrapper (recursively), or the value itself.

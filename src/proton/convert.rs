@@ -2,7 +2,7 @@
 //!
 //! Each kind has its own SDK types for a version, a version summary, a template and a template
 //! summary, with the same accessors. Each model type's fields are therefore listed once, in
-//! `summary!` and `templates!`, and every SDK type names only what is its own.
+//! `model!`, and every SDK type names only what is its own, in the one `to_model!` table.
 
 use std::time::SystemTime;
 
@@ -29,9 +29,10 @@ fn description(d: Option<&str>) -> Option<String> {
     d.filter(|d| !d.is_empty()).map(str::to_owned)
 }
 
-/// The summary fields of any SDK version shape `$v` of family `$kind`.
-macro_rules! summary {
-    ($v:ident, $kind:ident) => {
+/// A model of family `$kind` from the SDK shape `$v`: the fields every SDK shape of that model
+/// has, then `$own`, the fields only some have.
+macro_rules! model {
+    (TemplateVersionSummary, $v:ident, $kind:ident, {}) => {
         TemplateVersionSummary {
             kind: TemplateKind::$kind,
             template_name: $v.template_name().to_owned(),
@@ -46,100 +47,78 @@ macro_rules! summary {
             last_modified_at: time($v.last_modified_at()),
         }
     };
+    (TemplateVersion, $v:ident, $kind:ident, { $($own:tt)* }) => {
+        TemplateVersion {
+            summary: model!(TemplateVersionSummary, $v, $kind, {}),
+            schema: $v.schema().map(str::to_owned),
+            $($own)*
+        }
+    };
+    (Template, $t:ident, $kind:ident, { $($own:tt)* }) => {
+        Template {
+            kind: TemplateKind::$kind,
+            name: $t.name().to_owned(),
+            arn: $t.arn().to_owned(),
+            display_name: $t.display_name().map(str::to_owned),
+            description: description($t.description()),
+            recommended_version: $t.recommended_version().map(str::to_owned),
+            created_at: time($t.created_at()),
+            last_modified_at: time($t.last_modified_at()),
+            $($own)*
+        }
+    };
 }
 
-/// `SDK summary type (kind)`, for version summaries.
-macro_rules! summaries {
-    ($($sdk:ty => ($kind:ident)),*) => {$(
+/// `SDK type => Model(kind) |binding| { the fields only it has }`.
+macro_rules! to_model {
+    ($($sdk:ty => $model:ident($kind:ident) |$v:ident| { $($own:tt)* })*) => {$(
         impl ToModel for $sdk {
-            type Model = TemplateVersionSummary;
-            fn to_model(&self) -> TemplateVersionSummary {
-                summary!(self, $kind)
+            type Model = $model;
+            fn to_model(&self) -> $model {
+                let $v = self;
+                model!($model, $v, $kind, { $($own)* })
             }
         }
     )*};
 }
 
-/// `SDK type => (kind) |binding| { the fields only it has }`, for templates and template
-/// summaries.
-macro_rules! templates {
-    ($($sdk:ty => ($kind:ident) |$t:ident| { $($field:ident: $value:expr),* $(,)? })*) => {$(
-        impl ToModel for $sdk {
-            type Model = Template;
-            fn to_model(&self) -> Template {
-                let $t = self;
-                Template {
-                    kind: TemplateKind::$kind,
-                    name: $t.name().to_owned(),
-                    arn: $t.arn().to_owned(),
-                    display_name: $t.display_name().map(str::to_owned),
-                    description: description($t.description()),
-                    recommended_version: $t.recommended_version().map(str::to_owned),
-                    created_at: time($t.created_at()),
-                    last_modified_at: time($t.last_modified_at()),
-                    $($field: $value,)*
-                }
-            }
-        }
-    )*};
-}
-
-summaries! {
-    sdk::EnvironmentTemplateVersionSummary => (Environment),
-    sdk::ServiceTemplateVersionSummary => (Service)
-}
-
-impl ToModel for sdk::EnvironmentTemplateVersion {
-    type Model = TemplateVersion;
-    fn to_model(&self) -> TemplateVersion {
-        TemplateVersion {
-            summary: summary!(self, Environment),
-            schema: self.schema().map(str::to_owned),
-            compatible_environment_templates: Vec::new(),
-            supported_component_sources: Vec::new(),
-        }
+// Environment template versions have no service fields. Service templates call their
+// provisioning `pipelineProvisioning`; List results carry no encryption key.
+to_model! {
+    sdk::EnvironmentTemplateVersionSummary => TemplateVersionSummary(Environment) |v| {}
+    sdk::ServiceTemplateVersionSummary => TemplateVersionSummary(Service) |v| {}
+    sdk::EnvironmentTemplateVersion => TemplateVersion(Environment) |v| {
+        compatible_environment_templates: Vec::new(),
+        supported_component_sources: Vec::new(),
     }
-}
-
-impl ToModel for sdk::ServiceTemplateVersion {
-    type Model = TemplateVersion;
-    fn to_model(&self) -> TemplateVersion {
-        TemplateVersion {
-            summary: summary!(self, Service),
-            schema: self.schema().map(str::to_owned),
-            compatible_environment_templates: self
-                .compatible_environment_templates()
-                .iter()
-                .map(|c| CompatibleEnvironmentTemplate {
-                    template_name: c.template_name().to_owned(),
-                    major_version: c.major_version().to_owned(),
-                })
-                .collect(),
-            supported_component_sources: self
-                .supported_component_sources()
-                .iter()
-                .map(|s| s.as_str().to_owned())
-                .collect(),
-        }
+    sdk::ServiceTemplateVersion => TemplateVersion(Service) |v| {
+        compatible_environment_templates: v
+            .compatible_environment_templates()
+            .iter()
+            .map(|c| CompatibleEnvironmentTemplate {
+                template_name: c.template_name().to_owned(),
+                major_version: c.major_version().to_owned(),
+            })
+            .collect(),
+        supported_component_sources: v
+            .supported_component_sources()
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
     }
-}
-
-// Service templates call their provisioning `pipelineProvisioning`; List results carry no
-// encryption key.
-templates! {
-    sdk::EnvironmentTemplate => (Environment) |t| {
+    sdk::EnvironmentTemplate => Template(Environment) |t| {
         encryption_key: t.encryption_key().map(str::to_owned),
         provisioning: t.provisioning().map(|p| p.as_str().to_owned()),
     }
-    sdk::ServiceTemplate => (Service) |t| {
+    sdk::ServiceTemplate => Template(Service) |t| {
         encryption_key: t.encryption_key().map(str::to_owned),
         provisioning: t.pipeline_provisioning().map(|p| p.as_str().to_owned()),
     }
-    sdk::EnvironmentTemplateSummary => (Environment) |t| {
+    sdk::EnvironmentTemplateSummary => Template(Environment) |t| {
         encryption_key: None,
         provisioning: t.provisioning().map(|p| p.as_str().to_owned()),
     }
-    sdk::ServiceTemplateSummary => (Service) |t| {
+    sdk::ServiceTemplateSummary => Template(Service) |t| {
         encryption_key: None,
         provisioning: t.pipeline_provisioning().map(|p| p.as_str().to_owned()),
     }

@@ -533,43 +533,46 @@ mod tests {
             .collect()
     }
 
-    use VersionStatus::{Draft, Published};
-
     #[test]
-    fn the_recommended_minor_waits_for_the_other_minors() {
-        let versions = [
+    fn who_a_deleted_version_waits_for() {
+        use VersionStatus::{Draft, Published};
+        let minors = [
             summary("1", "0", Published),
             summary("1", "1", Published),
             summary("1", "2", Draft),
         ];
-        assert_eq!(
-            sibling_blockers(&versions, &VersionKey::new("web", "1", "1")),
-            keys(&[("1", "0"), ("1", "2")])
-        );
-        assert!(sibling_blockers(&versions, &VersionKey::new("web", "1", "0")).is_empty());
-        assert!(sibling_blockers(&versions, &VersionKey::new("web", "1", "2")).is_empty());
-    }
-
-    #[test]
-    fn the_last_minor_of_the_recommended_major_waits_for_the_other_majors() {
-        let versions = [
+        let majors = [
             summary("1", "0", Published),
             summary("2", "0", Published),
             summary("10", "0", Published),
         ];
-        // Majors compare as numbers: 10 is the recommended one.
-        assert_eq!(
-            sibling_blockers(&versions, &VersionKey::new("web", "10", "0")),
-            keys(&[("1", "0"), ("2", "0")])
+        let drafts = [summary("1", "0", Draft), summary("1", "1", Draft)];
+        // (the versions listed, the one deleted, what it waits for)
+        type Case<'a> = (
+            &'a [TemplateVersionSummary],
+            (&'a str, &'a str),
+            &'a [(&'a str, &'a str)],
         );
-        assert!(sibling_blockers(&versions, &VersionKey::new("web", "2", "0")).is_empty());
-        assert!(sibling_blockers(&versions[..1], &VersionKey::new("web", "1", "0")).is_empty());
-    }
-
-    #[test]
-    fn drafts_alone_block_nothing() {
-        let versions = [summary("1", "0", Draft), summary("1", "1", Draft)];
-        assert!(sibling_blockers(&versions, &VersionKey::new("web", "1", "1")).is_empty());
+        let cases: [Case<'_>; 7] = [
+            // The recommended minor waits for the other minors.
+            (&minors, ("1", "1"), &[("1", "0"), ("1", "2")]),
+            (&minors, ("1", "0"), &[]),
+            (&minors, ("1", "2"), &[]),
+            // The last minor of the recommended major waits for the other majors; majors
+            // compare as numbers, so 10 is the recommended one.
+            (&majors, ("10", "0"), &[("1", "0"), ("2", "0")]),
+            (&majors, ("2", "0"), &[]),
+            (&majors[..1], ("1", "0"), &[]),
+            // Drafts alone block nothing.
+            (&drafts, ("1", "1"), &[]),
+        ];
+        for (versions, (major, minor), expected) in cases {
+            assert_eq!(
+                sibling_blockers(versions, &VersionKey::new("web", major, minor)),
+                keys(expected),
+                "deleting {major}.{minor}"
+            );
+        }
     }
 
     #[test]

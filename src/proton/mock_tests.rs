@@ -10,18 +10,19 @@ use std::time::Duration;
 use aws_sdk_proton::operation::create_environment_template_version::CreateEnvironmentTemplateVersionOutput;
 use aws_sdk_proton::operation::create_service_template_version::CreateServiceTemplateVersionOutput;
 use aws_sdk_proton::operation::delete_environment_template_version::DeleteEnvironmentTemplateVersionOutput;
+use aws_sdk_proton::operation::get_environment_template_version::GetEnvironmentTemplateVersionOutput;
 use aws_sdk_proton::operation::list_environment_template_versions::ListEnvironmentTemplateVersionsOutput;
 use aws_sdk_proton::operation::list_service_templates::ListServiceTemplatesOutput;
 use aws_sdk_proton::operation::list_tags_for_resource::ListTagsForResourceOutput;
 use aws_sdk_proton::operation::tag_resource::TagResourceOutput;
 use aws_sdk_proton::operation::update_environment_template_version::UpdateEnvironmentTemplateVersionOutput;
 use aws_sdk_proton::types::{
-    CompatibleEnvironmentTemplate as SdkCompatible, EnvironmentTemplateVersionSummary,
-    ServiceTemplateSupportedComponentSourceType, ServiceTemplateVersion, Tag,
-    TemplateVersionSourceInput, TemplateVersionStatus,
+    CompatibleEnvironmentTemplate as SdkCompatible, ServiceTemplateSupportedComponentSourceType,
+    ServiceTemplateVersion, Tag, TemplateVersionSourceInput, TemplateVersionStatus,
 };
 use aws_sdk_proton::Client;
-use aws_smithy_mocks::mock;
+use aws_smithy_mocks::{mock, Rule};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::DateTime;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -33,17 +34,53 @@ use super::model::{
 };
 use super::test_support::*;
 use super::{
-    client_token, wait_registered, CreateVersionInput, UpdateVersionInput, VersionDeleted,
-    DEFERRED_DELETE_TAG, SOURCE_TAG,
+    client_token, wait_registered, CreateVersionInput, TemplateVersion, UpdateVersionInput,
+    VersionDeleted, DEFERRED_DELETE_TAG, SOURCE_TAG,
 };
 
 fn key() -> VersionKey {
     VersionKey::new("web", "1", "0")
 }
 
-fn get_rule_status(status: &'static str) -> aws_smithy_mocks::Rule {
-    mock!(Client::get_environment_template_version)
-        .then_output(move || get_env_output(env_version("web", "1", "0", status)))
+/// `web:1.0` with `status`, as Get answers it.
+fn get_output(status: &str) -> GetEnvironmentTemplateVersionOutput {
+    get_env_output(env_version("web", "1", "0", status))
+}
+
+fn get_rule_status(status: &'static str) -> Rule {
+    mock!(Client::get_environment_template_version).then_output(move || get_output(status))
+}
+
+/// `web:1.0` looked up on a client answering with `rule`.
+async fn find_web(rule: &Rule) -> Result<Option<TemplateVersion>, ProtonError> {
+    mocked(&[rule])
+        .find_version(TemplateKind::Environment, &key())
+        .await
+}
+
+/// `web:1.0` read from a client answering with `rule`.
+async fn get_web(rule: &Rule) -> Result<TemplateVersion, ProtonError> {
+    mocked(&[rule])
+        .get_version(TemplateKind::Environment, &key())
+        .await
+}
+
+/// `web:1.0` deleted (one call) on a client answering with `rule`.
+async fn delete_web(rule: &Rule) -> Result<(), ProtonError> {
+    mocked(&[rule])
+        .delete_version(TemplateKind::Environment, &key())
+        .await
+}
+
+/// A token that is cancelled `delay` from now.
+fn cancelled_after(delay: Duration) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let canceller = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        canceller.cancel();
+    });
+    cancel
 }
 
 // ---- finders and error mapping ----------------------------------------------------------
@@ -51,11 +88,7 @@ fn get_rule_status(status: &'static str) -> aws_smithy_mocks::Rule {
 #[tokio::test]
 async fn find_version_not_found_is_none_without_retrying() {
     let rule = mock!(Client::get_environment_template_version).then_http_response(not_found);
-    let client = mocked(&[&rule]);
-    let found = client
-        .find_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap();
+    let found = find_web(&rule).await.unwrap();
     assert_eq!(found, None);
     assert_eq!(rule.num_calls(), 1);
 }
@@ -66,14 +99,9 @@ async fn find_version_rides_out_throttling_through_sdk_retries() {
         .sequence()
         .http_response(throttled)
         .times(2)
-        .output(|| get_env_output(env_version("web", "1", "0", "DRAFT")))
+        .output(|| get_output("DRAFT"))
         .build();
-    let client = mocked(&[&rule]);
-    let found = client
-        .find_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap()
-        .expect("found");
+    let found = find_web(&rule).await.unwrap().expect("found");
     assert_eq!(rule.num_calls(), 3);
     assert_eq!(found.status, VersionStatus::Draft);
     assert_eq!(found.kind, TemplateKind::Environment);
@@ -89,11 +117,7 @@ async fn find_version_never_reports_gone_for_other_errors() {
         .http_response(throttled)
         .repeatedly()
         .build();
-    let client = mocked(&[&throttled_forever]);
-    let err = client
-        .find_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap_err();
+    let err = find_web(&throttled_forever).await.unwrap_err();
     assert_eq!(err.code(), Some("ThrottlingException"));
     assert_eq!(
         throttled_forever.num_calls(),
@@ -108,11 +132,7 @@ async fn find_version_never_reports_gone_for_other_errors() {
             "User is not authorized to perform proton:GetEnvironmentTemplateVersion",
         )
     });
-    let client = mocked(&[&denied]);
-    let err = client
-        .find_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap_err();
+    let err = find_web(&denied).await.unwrap_err();
     assert!(matches!(err, ProtonError::Api { .. }), "{err:?}");
 }
 
@@ -140,10 +160,7 @@ async fn api_errors_carry_operation_resource_code_message_and_request_id() {
 #[tokio::test]
 async fn not_found_from_get_names_the_version() {
     let rule = mock!(Client::get_environment_template_version).then_http_response(not_found);
-    let err = mocked(&[&rule])
-        .get_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap_err();
+    let err = get_web(&rule).await.unwrap_err();
     assert!(err.is_not_found());
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
     assert!(
@@ -162,26 +179,20 @@ async fn a_non_proton_reply_is_a_transport_error_naming_the_endpoint() {
             aws_smithy_types::body::SdkBody::from("<html>captive portal</html>"),
         )
     });
-    let err = mocked(&[&rule])
-        .get_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap_err();
+    let err = get_web(&rule).await.unwrap_err();
     assert!(matches!(err, ProtonError::Transport { .. }), "{err:?}");
     assert!(err.to_string().contains(ENDPOINT), "{err}");
 }
 
 // ---- create / update / list / tags ------------------------------------------------------
 
-fn create_input() -> CreateVersionInput {
-    CreateVersionInput {
-        template_name: "web".into(),
-        major_version: Some("1".into()),
-        description: Some("first".into()),
-        source_bucket: "bundles".into(),
-        source_key: "web.tar.gz".into(),
-        tags: BTreeMap::from([("team".into(), "platform".into())]),
-        ..Default::default()
-    }
+/// `input` created on a client answering with `rule`.
+async fn create(
+    rule: &Rule,
+    kind: TemplateKind,
+    input: &CreateVersionInput,
+) -> Result<TemplateVersion, ProtonError> {
+    mocked(&[rule]).create_version(kind, input).await
 }
 
 #[tokio::test]
@@ -207,8 +218,7 @@ async fn create_environment_version_sends_every_field_and_the_token() {
                 .environment_template_version(env_version("web", "1", "1", "REGISTRATION_IN_PROGRESS"))
                 .build()
         });
-    let created = mocked(&[&rule])
-        .create_version(TemplateKind::Environment, &input)
+    let created = create(&rule, TemplateKind::Environment, &input)
         .await
         .unwrap();
     assert_eq!(rule.num_calls(), 1);
@@ -257,10 +267,7 @@ async fn create_service_version_maps_service_only_fields() {
                 )
                 .build()
         });
-    let created = mocked(&[&rule])
-        .create_version(TemplateKind::Service, &input)
-        .await
-        .unwrap();
+    let created = create(&rule, TemplateKind::Service, &input).await.unwrap();
     assert_eq!(rule.num_calls(), 1);
     assert_eq!(created.kind, TemplateKind::Service);
     assert_eq!(
@@ -276,8 +283,7 @@ async fn service_only_fields_are_rejected_for_environment_versions_without_a_cal
         .then_output(|| CreateEnvironmentTemplateVersionOutput::builder().build());
     let mut input = create_input();
     input.supported_component_sources = vec!["DIRECTLY_DEFINED".into()];
-    let err = mocked(&[&rule])
-        .create_version(TemplateKind::Environment, &input)
+    let err = create(&rule, TemplateKind::Environment, &input)
         .await
         .unwrap_err();
     assert!(matches!(err, ProtonError::InvalidRequest { .. }), "{err:?}");
@@ -292,9 +298,13 @@ async fn update_clears_a_description_by_sending_an_empty_one() {
         })
         .then_output(|| {
             UpdateEnvironmentTemplateVersionOutput::builder()
-                .environment_template_version(
-                    env_version("web", "1", "0", "PUBLISHED").to_builder_with_description(""),
-                )
+                .environment_template_version(env_version_with(
+                    "web",
+                    "1",
+                    "0",
+                    "PUBLISHED",
+                    |version| version.description(""),
+                ))
                 .build()
         });
     let updated = mocked(&[&rule])
@@ -317,91 +327,59 @@ async fn update_clears_a_description_by_sending_an_empty_one() {
     );
 }
 
-trait WithDescription {
-    fn to_builder_with_description(self, description: &str) -> Self;
+/// A rule answering `$list` in two pages of `$set` items: `$first` to the request without a
+/// token, with the next token `page2`, then `$second` to the request with that token.
+macro_rules! two_pages {
+    ($list:path $(where $filter:expr)?, $output:ident::$set:ident, $first:expr, $second:expr) => {
+        mock!($list)
+            $(.match_requests($filter))?
+            .then_compute_output(|r| {
+                let (items, next) = match r.next_token() {
+                    None => ($first, Some("page2".to_owned())),
+                    Some("page2") => ($second, None),
+                    other => panic!("asked for page {other:?}"),
+                };
+                $output::builder().$set(Some(items)).set_next_token(next).build().unwrap()
+            })
+    };
 }
 
-impl WithDescription for aws_sdk_proton::types::EnvironmentTemplateVersion {
-    fn to_builder_with_description(self, description: &str) -> Self {
-        aws_sdk_proton::types::EnvironmentTemplateVersion::builder()
-            .template_name(self.template_name())
-            .major_version(self.major_version())
-            .minor_version(self.minor_version())
-            .status(self.status().clone())
-            .arn(self.arn())
-            .created_at(*self.created_at())
-            .last_modified_at(*self.last_modified_at())
-            .description(description)
-            .build()
-            .unwrap()
-    }
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder().key(key).value(value).build().unwrap()
 }
 
 #[tokio::test]
 async fn list_versions_follows_every_page() {
-    let summary = |minor: &str| {
-        EnvironmentTemplateVersionSummary::builder()
-            .template_name("web")
-            .major_version("1")
-            .minor_version(minor)
-            .status(TemplateVersionStatus::Published)
-            .arn(format!(
-                "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.{minor}"
-            ))
-            .created_at(DateTime::from_secs(1))
-            .last_modified_at(DateTime::from_secs(2))
-            .build()
-            .unwrap()
-    };
-    let first = mock!(Client::list_environment_template_versions)
-        .match_requests(|r| r.next_token().is_none() && r.major_version() == Some("1"))
-        .then_output(move || {
-            ListEnvironmentTemplateVersionsOutput::builder()
-                .template_versions(summary("0"))
-                .template_versions(summary("1"))
-                .next_token("page2")
-                .build()
-                .unwrap()
-        });
-    let second = mock!(Client::list_environment_template_versions)
-        .match_requests(|r| r.next_token() == Some("page2"))
-        .then_output(move || {
-            ListEnvironmentTemplateVersionsOutput::builder()
-                .template_versions(summary("2"))
-                .build()
-                .unwrap()
-        });
-    let versions = mocked(&[&first, &second])
+    let pages = two_pages!(
+        Client::list_environment_template_versions where |r| r.major_version() == Some("1"),
+        ListEnvironmentTemplateVersionsOutput::set_template_versions,
+        vec![env_summary("1", "0"), env_summary("1", "1")],
+        vec![env_summary("1", "2")]
+    );
+    let versions = mocked_any(&[&pages])
         .list_versions(TemplateKind::Environment, "web", Some("1"))
         .await
         .unwrap();
     let keys: Vec<String> = versions.iter().map(|v| v.key().to_string()).collect();
     assert_eq!(keys, ["web:1.0", "web:1.1", "web:1.2"]);
+    assert_eq!(pages.num_calls(), 2);
 }
 
 #[tokio::test]
 async fn list_tags_reads_all_pages_and_drops_aws_managed_keys() {
-    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
-    let first = mock!(Client::list_tags_for_resource)
-        .match_requests(|r| r.next_token().is_none())
-        .then_output(move || {
-            ListTagsForResourceOutput::builder()
-                .tags(tag("team", "platform"))
-                .tags(tag("aws:proton:template", "arn:..."))
-                .next_token("t2")
-                .build()
-                .unwrap()
-        });
-    let second = mock!(Client::list_tags_for_resource)
-        .match_requests(|r| r.next_token() == Some("t2"))
-        .then_output(move || {
-            ListTagsForResourceOutput::builder()
-                .tags(tag("aws:proton:account", "123456789012"))
-                .tags(tag("env", "prod"))
-                .build()
-                .unwrap()
-        });
-    let tags = mocked(&[&first, &second])
+    let pages = two_pages!(
+        Client::list_tags_for_resource,
+        ListTagsForResourceOutput::set_tags,
+        vec![
+            tag("team", "platform"),
+            tag("aws:proton:template", "arn:...")
+        ],
+        vec![
+            tag("aws:proton:account", "123456789012"),
+            tag("env", "prod")
+        ]
+    );
+    let tags = mocked_any(&[&pages])
         .list_tags("arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0")
         .await
         .unwrap();
@@ -412,6 +390,7 @@ async fn list_tags_reads_all_pages_and_drops_aws_managed_keys() {
             ("team".to_string(), "platform".to_string())
         ])
     );
+    assert_eq!(pages.num_calls(), 2);
 }
 
 #[tokio::test]
@@ -440,28 +419,19 @@ async fn tag_and_untag_skip_the_call_when_there_is_nothing_to_do() {
 #[tokio::test]
 async fn delete_treats_not_found_and_empty_output_as_success() {
     let gone = mock!(Client::delete_environment_template_version).then_http_response(not_found);
-    mocked(&[&gone])
-        .delete_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap();
+    delete_web(&gone).await.unwrap();
     assert_eq!(gone.num_calls(), 1);
 
     let empty = mock!(Client::delete_environment_template_version)
         .then_output(|| DeleteEnvironmentTemplateVersionOutput::builder().build());
-    mocked(&[&empty])
-        .delete_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap();
+    delete_web(&empty).await.unwrap();
     assert_eq!(empty.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn delete_conflict_is_a_conflict_error() {
     let rule = mock!(Client::delete_environment_template_version).then_http_response(conflict);
-    let err = mocked(&[&rule])
-        .delete_version(TemplateKind::Environment, &key())
-        .await
-        .unwrap_err();
+    let err = delete_web(&rule).await.unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     assert_eq!(rule.num_calls(), 1, "the SDK does not retry conflicts");
     assert!(err.to_string().starts_with(
@@ -469,22 +439,7 @@ async fn delete_conflict_is_a_conflict_error() {
     ), "{err}");
 }
 
-fn summary_of(major: &str, minor: &str) -> EnvironmentTemplateVersionSummary {
-    EnvironmentTemplateVersionSummary::builder()
-        .template_name("web")
-        .major_version(major)
-        .minor_version(minor)
-        .status(TemplateVersionStatus::Published)
-        .arn(format!(
-            "arn:aws:proton:us-east-1:123456789012:environment-template/web:{major}.{minor}"
-        ))
-        .created_at(DateTime::from_secs(1))
-        .last_modified_at(DateTime::from_secs(2))
-        .build()
-        .unwrap()
-}
-
-fn no_service_templates() -> aws_smithy_mocks::Rule {
+fn no_service_templates() -> Rule {
     mock!(Client::list_service_templates).then_output(|| {
         ListServiceTemplatesOutput::builder()
             .set_templates(Some(vec![]))
@@ -494,11 +449,11 @@ fn no_service_templates() -> aws_smithy_mocks::Rule {
 }
 
 /// Lists `versions` (all of major 1) whether asked with or without a major.
-fn list_rule(minors: &'static [&'static str]) -> aws_smithy_mocks::Rule {
+fn list_rule(minors: &'static [&'static str]) -> Rule {
     mock!(Client::list_environment_template_versions).then_output(move || {
         let mut out = ListEnvironmentTemplateVersionsOutput::builder();
         for minor in minors {
-            out = out.template_versions(summary_of("1", minor));
+            out = out.template_versions(env_summary("1", minor));
         }
         out.build().unwrap()
     })
@@ -521,32 +476,42 @@ async fn delete(
     .await
 }
 
+/// Deletes `web:1.1`, not to be cancelled.
+async fn delete_1_1(client: &super::ProtonClient) -> Result<VersionDeleted, ProtonError> {
+    delete(
+        client,
+        &VersionKey::new("web", "1", "1"),
+        &CancellationToken::new(),
+    )
+    .await
+}
+
+/// A client that refuses every delete of a version while `minors` of `web` major 1 are listed,
+/// with `others` answering the rest; and the refusing rule, to count its calls.
+fn refusing(minors: &'static [&'static str], others: &[&Rule]) -> (Rule, super::ProtonClient) {
+    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
+    let listed = list_rule(minors);
+    let mut rules = vec![&refused, &listed];
+    rules.extend_from_slice(others);
+    let client = mocked_any(&rules);
+    (refused, client)
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_recommended_version_with_siblings_is_deferred_not_retried() {
-    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
-    let listed = list_rule(&["0", "1"]);
     let tagged = mock!(Client::tag_resource)
         .match_requests(|r| r.tags().iter().any(|t| t.key() == DEFERRED_DELETE_TAG))
         .then_output(|| TagResourceOutput::builder().build());
     // web:1.0, in the way, was created by the provider: a Terraform run may delete it.
     let claimed = mock!(Client::list_tags_for_resource).then_output(|| {
         ListTagsForResourceOutput::builder()
-            .tags(
-                Tag::builder()
-                    .key(SOURCE_TAG)
-                    .value("s3://b/k")
-                    .build()
-                    .unwrap(),
-            )
+            .tags(tag(SOURCE_TAG, "s3://b/k"))
             .build()
             .unwrap()
     });
-    let client = mocked_any(&[&refused, &listed, &tagged, &claimed]);
-    let recommended = VersionKey::new("web", "1", "1");
+    let (refused, client) = refusing(&["0", "1"], &[&tagged, &claimed]);
     let start = Instant::now();
-    let outcome = delete(&client, &recommended, &CancellationToken::new())
-        .await
-        .unwrap();
+    let outcome = delete_1_1(&client).await.unwrap();
     assert_eq!(
         outcome,
         VersionDeleted::Deferred {
@@ -566,24 +531,15 @@ async fn a_recommended_version_with_siblings_is_deferred_not_retried() {
         .into_iter()
         .map(|d| d.key)
         .collect();
-    assert_eq!(deferred, [recommended]);
+    assert_eq!(deferred, [VersionKey::new("web", "1", "1")]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
-    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
     // The only version: no sibling is in its way, no service version lists it.
-    let listed = list_rule(&["1"]);
-    let services = no_service_templates();
-    let client = mocked_any(&[&refused, &listed, &services]);
+    let (refused, client) = refusing(&["1"], &[&no_service_templates()]);
     let start = Instant::now();
-    let err = delete(
-        &client,
-        &VersionKey::new("web", "1", "1"),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap_err();
+    let err = delete_1_1(&client).await.unwrap_err();
     assert_eq!(start.elapsed(), Duration::ZERO);
     assert_eq!(
         refused.num_calls(),
@@ -599,10 +555,7 @@ async fn a_refusal_nothing_under_way_can_lift_fails_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn two_refused_deletes_never_wait_for_each_other() {
-    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
-    let listed = list_rule(&["1"]);
-    let services = no_service_templates();
-    let client = mocked_any(&[&refused, &listed, &services]);
+    let (_, client) = refusing(&["1"], &[&no_service_templates()]);
     let cancel = CancellationToken::new();
     let (first, second) = (
         VersionKey::new("web", "1", "1"),
@@ -624,22 +577,14 @@ async fn two_refused_deletes_never_wait_for_each_other() {
 
 #[tokio::test(start_paused = true)]
 async fn versions_in_the_way_created_outside_the_provider_fail_the_delete_at_once() {
-    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
-    let listed = list_rule(&["0", "1"]);
     let unclaimed = mock!(Client::list_tags_for_resource).then_output(|| {
         ListTagsForResourceOutput::builder()
             .set_tags(Some(vec![]))
             .build()
             .unwrap()
     });
-    let client = mocked_any(&[&refused, &listed, &unclaimed]);
-    let err = delete(
-        &client,
-        &VersionKey::new("web", "1", "1"),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap_err();
+    let (_, client) = refusing(&["0", "1"], &[&unclaimed]);
+    let err = delete_1_1(&client).await.unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("only after web:1.0 is gone, and the provider created none of them"),
@@ -650,18 +595,10 @@ async fn versions_in_the_way_created_outside_the_provider_fail_the_delete_at_onc
 
 #[tokio::test(start_paused = true)]
 async fn a_refusal_waits_for_an_operation_under_way_and_stops_when_cancelled() {
-    let refused = mock!(Client::delete_environment_template_version).then_http_response(conflict);
-    let listed = list_rule(&["1"]);
-    let services = no_service_templates();
-    let client = mocked_any(&[&refused, &listed, &services]);
+    let (refused, client) = refusing(&["1"], &[&no_service_templates()]);
     // Another operation on the same template is under way and never ends.
     let _sibling = client.ledger().begin(TemplateKind::Environment, "web");
-    let cancel = CancellationToken::new();
-    let canceller = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        canceller.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_millis(1200));
     let start = Instant::now();
     let err = delete(&client, &VersionKey::new("web", "1", "1"), &cancel)
         .await
@@ -677,67 +614,80 @@ async fn a_refusal_waits_for_an_operation_under_way_and_stops_when_cancelled() {
 
 // ---- registration waiter ----------------------------------------------------------------
 
-async fn wait(
-    client: &super::ProtonClient,
+/// Waits for `web:1.0` to register on a client answering with `rules` in order, until
+/// `cancel`.
+async fn wait_until_cancelled(
+    rules: &[&Rule],
     timeout: Duration,
-) -> Result<super::TemplateVersion, ProtonError> {
+    cancel: &CancellationToken,
+) -> Result<TemplateVersion, ProtonError> {
     wait_registered(
-        client,
+        &mocked(rules),
         TemplateKind::Environment,
         &key(),
         timeout,
-        &CancellationToken::new(),
+        cancel,
     )
     .await
+}
+
+async fn wait(rules: &[&Rule], timeout: Duration) -> Result<TemplateVersion, ProtonError> {
+    wait_until_cancelled(rules, timeout, &CancellationToken::new()).await
+}
+
+fn in_progress() -> GetEnvironmentTemplateVersionOutput {
+    get_output("REGISTRATION_IN_PROGRESS")
+}
+
+fn in_progress_forever() -> Rule {
+    mock!(Client::get_environment_template_version)
+        .sequence()
+        .output(in_progress)
+        .repeatedly()
+        .build()
+}
+
+/// Waits through the answers of `early` (`calls` of them) to a DRAFT answer; how long it took.
+async fn waits_through_to_draft(early: Rule, calls: usize, timeout: Duration) -> Duration {
+    let draft = get_rule_status("DRAFT");
+    let start = Instant::now();
+    let version = wait(&[&early, &draft], timeout).await.unwrap();
+    assert_eq!(version.status, VersionStatus::Draft);
+    assert_eq!((early.num_calls(), draft.num_calls()), (calls, 1));
+    start.elapsed()
 }
 
 #[tokio::test(start_paused = true)]
 async fn waiter_polls_fast_until_draft() {
     let in_progress = mock!(Client::get_environment_template_version)
         .sequence()
-        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
+        .output(in_progress)
         .times(2)
         .build();
-    let draft = get_rule_status("DRAFT");
-    let client = mocked(&[&in_progress, &draft]);
-    let start = Instant::now();
-    let version = wait(&client, Duration::from_secs(600)).await.unwrap();
-    assert_eq!(version.status, VersionStatus::Draft);
-    assert_eq!((in_progress.num_calls(), draft.num_calls()), (2, 1));
+    let waited = waits_through_to_draft(in_progress, 2, Duration::from_secs(600)).await;
     // Polls at 0.25 s, 0.5 s and 0.75 s.
-    assert_eq!(start.elapsed(), Duration::from_millis(750));
+    assert_eq!(waited, Duration::from_millis(750));
 }
 
 #[tokio::test(start_paused = true)]
 async fn waiter_accepts_published() {
     let published = get_rule_status("PUBLISHED");
-    let version = wait(&mocked(&[&published]), Duration::from_secs(60))
-        .await
-        .unwrap();
+    let version = wait(&[&published], Duration::from_secs(60)).await.unwrap();
     assert_eq!(version.status, VersionStatus::Published);
 }
 
 #[tokio::test(start_paused = true)]
 async fn waiter_reports_registration_failure_with_the_status_message() {
     let failed = mock!(Client::get_environment_template_version).then_output(|| {
-        let v = env_version("web", "1", "0", "REGISTRATION_FAILED");
-        get_env_output(
-            aws_sdk_proton::types::EnvironmentTemplateVersion::builder()
-                .template_name(v.template_name())
-                .major_version(v.major_version())
-                .minor_version(v.minor_version())
-                .status(TemplateVersionStatus::RegistrationFailed)
-                .status_message("schema/schema.yaml: missing environment_input_type")
-                .arn(v.arn())
-                .created_at(*v.created_at())
-                .last_modified_at(*v.last_modified_at())
-                .build()
-                .unwrap(),
-        )
+        get_env_output(env_version_with(
+            "web",
+            "1",
+            "0",
+            "REGISTRATION_FAILED",
+            |version| version.status_message("schema/schema.yaml: missing environment_input_type"),
+        ))
     });
-    let err = wait(&mocked(&[&failed]), Duration::from_secs(60))
-        .await
-        .unwrap_err();
+    let err = wait(&[&failed], Duration::from_secs(60)).await.unwrap_err();
     assert_eq!(
         err,
         ProtonError::RegistrationFailed {
@@ -752,13 +702,9 @@ async fn waiter_reports_registration_failure_with_the_status_message() {
 
 #[tokio::test(start_paused = true)]
 async fn waiter_times_out_at_the_deadline_with_the_last_status() {
-    let in_progress = mock!(Client::get_environment_template_version)
-        .sequence()
-        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
-        .repeatedly()
-        .build();
+    let in_progress = in_progress_forever();
     let start = Instant::now();
-    let err = wait(&mocked(&[&in_progress]), Duration::from_secs(30))
+    let err = wait(&[&in_progress], Duration::from_secs(30))
         .await
         .unwrap_err();
     assert_eq!(
@@ -783,18 +729,18 @@ async fn waiter_times_out_at_the_deadline_with_the_last_status() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn waiter_tolerates_not_found_right_after_create() {
-    let not_yet = mock!(Client::get_environment_template_version)
-        .sequence()
-        .http_response(not_found)
-        .times(3)
-        .build();
-    let draft = get_rule_status("DRAFT");
-    let version = wait(&mocked(&[&not_yet, &draft]), Duration::from_secs(60))
-        .await
-        .unwrap();
-    assert_eq!(version.status, VersionStatus::Draft);
-    assert_eq!((not_yet.num_calls(), draft.num_calls()), (3, 1));
+async fn waiter_keeps_polling_through_not_found_right_after_create_and_through_throttling() {
+    // Not found is tolerated right after a create. Three throttles exhaust the SDK's 3
+    // attempts, so one poll surfaces ThrottlingException, and the waiter backs off and polls on.
+    let answers: [(fn() -> HttpResponse, u64); 2] = [(not_found, 60), (throttled, 600)];
+    for (answer, timeout) in answers {
+        let early = mock!(Client::get_environment_template_version)
+            .sequence()
+            .http_response(answer)
+            .times(3)
+            .build();
+        waits_through_to_draft(early, 3, Duration::from_secs(timeout)).await;
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -805,9 +751,7 @@ async fn waiter_gives_up_on_not_found_after_the_grace_polls() {
         .repeatedly()
         .build();
     let start = Instant::now();
-    let err = wait(&mocked(&[&never]), Duration::from_secs(600))
-        .await
-        .unwrap_err();
+    let err = wait(&[&never], Duration::from_secs(600)).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     // The first poll after the 20 s grace returns the NotFound.
     let waited = start.elapsed();
@@ -821,51 +765,20 @@ async fn waiter_gives_up_on_not_found_after_the_grace_polls() {
 async fn waiter_does_not_tolerate_not_found_once_the_version_was_seen() {
     let seen = mock!(Client::get_environment_template_version)
         .sequence()
-        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
+        .output(in_progress)
         .http_response(not_found)
         .build();
-    let err = wait(&mocked(&[&seen]), Duration::from_secs(600))
-        .await
-        .unwrap_err();
+    let err = wait(&[&seen], Duration::from_secs(600)).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(seen.num_calls(), 2);
 }
 
 #[tokio::test(start_paused = true)]
-async fn waiter_backs_off_and_keeps_polling_through_throttling() {
-    // Three throttles exhaust the SDK's 3 attempts, so one poll surfaces ThrottlingException.
-    let throttling = mock!(Client::get_environment_template_version)
-        .sequence()
-        .http_response(throttled)
-        .times(3)
-        .build();
-    let draft = get_rule_status("DRAFT");
-    let version = wait(&mocked(&[&throttling, &draft]), Duration::from_secs(600))
-        .await
-        .unwrap();
-    assert_eq!(version.status, VersionStatus::Draft);
-    assert_eq!((throttling.num_calls(), draft.num_calls()), (3, 1));
-}
-
-#[tokio::test(start_paused = true)]
 async fn waiter_returns_promptly_when_cancelled() {
-    let in_progress = mock!(Client::get_environment_template_version)
-        .sequence()
-        .output(|| get_env_output(env_version("web", "1", "0", "REGISTRATION_IN_PROGRESS")))
-        .repeatedly()
-        .build();
-    let client = mocked(&[&in_progress]);
-    let cancel = CancellationToken::new();
-    let canceller = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1234)).await;
-        canceller.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_millis(1234));
     let start = Instant::now();
-    let err = wait_registered(
-        &client,
-        TemplateKind::Environment,
-        &key(),
+    let err = wait_until_cancelled(
+        &[&in_progress_forever()],
         Duration::from_secs(3600),
         &cancel,
     )
@@ -880,15 +793,9 @@ async fn waiter_cancelled_before_start_makes_no_call() {
     let rule = get_rule_status("DRAFT");
     let cancel = CancellationToken::new();
     cancel.cancel();
-    let err = wait_registered(
-        &mocked(&[&rule]),
-        TemplateKind::Environment,
-        &key(),
-        Duration::from_secs(60),
-        &cancel,
-    )
-    .await
-    .unwrap_err();
+    let err = wait_until_cancelled(&[&rule], Duration::from_secs(60), &cancel)
+        .await
+        .unwrap_err();
     assert_eq!(err, ProtonError::Cancelled);
     assert_eq!(rule.num_calls(), 0);
 }

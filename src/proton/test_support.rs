@@ -1,8 +1,13 @@
 //! Builders for mocked Proton responses shared by the unit tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
+
 use aws_sdk_proton::operation::get_environment_template_version::GetEnvironmentTemplateVersionOutput;
-use aws_sdk_proton::types::{EnvironmentTemplateVersion, TemplateVersionStatus};
+use aws_sdk_proton::types::builders::EnvironmentTemplateVersionBuilder;
+use aws_sdk_proton::types::{
+    EnvironmentTemplateVersion, EnvironmentTemplateVersionSummary, TemplateVersionStatus,
+};
 use aws_smithy_mocks::{mock_client, Rule, RuleMode};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
@@ -10,7 +15,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::DateTime;
 
-use super::client::ProtonClient;
+use super::client::{CreateVersionInput, ProtonClient};
 
 pub(crate) const REQUEST_ID: &str = "7e1c9d0a-0000-4000-8000-000000000001";
 pub(crate) const ENDPOINT: &str = "http://127.0.0.1:4566";
@@ -65,24 +70,76 @@ pub(crate) fn conflict() -> HttpResponse {
     )
 }
 
+/// An input that creates a minor version of `web` major 1 from `s3://bundles/web.tar.gz`.
+pub(crate) fn create_input() -> CreateVersionInput {
+    CreateVersionInput {
+        template_name: "web".into(),
+        major_version: Some("1".into()),
+        description: Some("first".into()),
+        source_bucket: "bundles".into(),
+        source_key: "web.tar.gz".into(),
+        tags: BTreeMap::from([("team".into(), "platform".into())]),
+        ..Default::default()
+    }
+}
+
+/// Sets what every SDK shape of an environment template version has on its builder.
+macro_rules! version_fields {
+    ($builder:expr, $name:expr, $major:expr, $minor:expr, $status:expr) => {{
+        let (name, major, minor) = ($name, $major, $minor);
+        $builder
+            .template_name(name)
+            .major_version(major)
+            .minor_version(minor)
+            .status(TemplateVersionStatus::from($status))
+            .arn(format!(
+                "arn:aws:proton:us-east-1:123456789012:environment-template/{name}:{major}.{minor}"
+            ))
+    }};
+}
+
 pub(crate) fn env_version(
     name: &str,
     major: &str,
     minor: &str,
     status: &str,
 ) -> EnvironmentTemplateVersion {
-    EnvironmentTemplateVersion::builder()
-        .template_name(name)
-        .major_version(major)
-        .minor_version(minor)
-        .status(TemplateVersionStatus::from(status))
-        .arn(format!(
-            "arn:aws:proton:us-east-1:123456789012:environment-template/{name}:{major}.{minor}"
-        ))
-        .created_at(DateTime::from_secs_f64(1_700_000_000.25))
-        .last_modified_at(DateTime::from_secs_f64(1_700_000_100.5))
-        .build()
-        .unwrap()
+    env_version_with(name, major, minor, status, |version| version)
+}
+
+/// [`env_version`] with the fields that `more` sets.
+pub(crate) fn env_version_with(
+    name: &str,
+    major: &str,
+    minor: &str,
+    status: &str,
+    more: impl FnOnce(EnvironmentTemplateVersionBuilder) -> EnvironmentTemplateVersionBuilder,
+) -> EnvironmentTemplateVersion {
+    let version = version_fields!(
+        EnvironmentTemplateVersion::builder(),
+        name,
+        major,
+        minor,
+        status
+    )
+    .created_at(DateTime::from_secs_f64(1_700_000_000.25))
+    .last_modified_at(DateTime::from_secs_f64(1_700_000_100.5));
+    more(version).build().unwrap()
+}
+
+/// A published version of `web`, as List answers it.
+pub(crate) fn env_summary(major: &str, minor: &str) -> EnvironmentTemplateVersionSummary {
+    version_fields!(
+        EnvironmentTemplateVersionSummary::builder(),
+        "web",
+        major,
+        minor,
+        "PUBLISHED"
+    )
+    .created_at(DateTime::from_secs(1))
+    .last_modified_at(DateTime::from_secs(2))
+    .build()
+    .unwrap()
 }
 
 pub(crate) fn get_env_output(

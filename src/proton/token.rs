@@ -119,19 +119,14 @@ impl Encoder {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::collections::{BTreeMap, HashSet};
+    use std::collections::HashSet;
 
     use super::*;
     use crate::proton::model::CompatibleEnvironmentTemplate;
+    use crate::proton::test_support::create_input;
 
     fn input() -> CreateVersionInput {
         CreateVersionInput {
-            template_name: "svc".into(),
-            major_version: Some("1".into()),
-            description: Some("first".into()),
-            source_bucket: "bucket".into(),
-            source_key: "bundles/svc.tar.gz".into(),
-            tags: BTreeMap::from([("team".into(), "a".into())]),
             compatible_environment_templates: vec![
                 CompatibleEnvironmentTemplate {
                     template_name: "env-a".into(),
@@ -143,7 +138,7 @@ mod tests {
                 },
             ],
             supported_component_sources: vec!["DIRECTLY_DEFINED".into()],
-            client_token: String::new(),
+            ..create_input()
         }
     }
 
@@ -172,10 +167,10 @@ mod tests {
     fn changes_with_every_input() {
         type Edit = fn(&mut CreateVersionInput);
         let edits: [(&str, Edit); 13] = [
-            ("template", |i| i.template_name = "svc2".into()),
+            ("template", |i| i.template_name = "web2".into()),
             ("major none", |i| i.major_version = None),
             ("major", |i| i.major_version = Some("2".into())),
-            ("bucket", |i| i.source_bucket = "bucket2".into()),
+            ("bucket", |i| i.source_bucket = "bundles2".into()),
             ("key", |i| i.source_key = "other.tar.gz".into()),
             ("description none", |i| i.description = None),
             ("description empty", |i| i.description = Some(String::new())),
@@ -194,8 +189,8 @@ mod tests {
             ("sources", |i| i.supported_component_sources.clear()),
             // Field boundaries matter: moving a character between fields changes the token.
             ("boundary", |i| {
-                i.source_bucket = "bucketb".into();
-                i.source_key = "undles/svc.tar.gz".into();
+                i.source_bucket = "bundlesw".into();
+                i.source_key = "eb.tar.gz".into();
             }),
         ];
         let mut seen = HashSet::new();

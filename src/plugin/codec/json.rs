@@ -10,8 +10,7 @@ use serde_json::{Map as JsonMap, Value as Json};
 
 use super::type_json::{type_from_json, type_to_json};
 use super::{
-    check_object_attributes, decode_sequence, describe_value, encode_sequence, requirement,
-    CodecError,
+    check_supported, decode_sequence, encode_value, map_entries, requirement, CodecError, Encoded,
 };
 use crate::plugin::value::{AttributePath, Number, Type, Value};
 
@@ -35,7 +34,7 @@ pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
 /// Encodes a wholly-known `value` as cty JSON for `ty`, checking that it conforms to `ty`.
 pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     let root = AttributePath::root();
-    let json = encode_value(value, ty, &root)?;
+    let json = encode_value::<Json>(value, ty, &root)?;
     serde_json::to_vec(&json).map_err(|e| CodecError::Write {
         format: FORMAT,
         path: root,
@@ -77,39 +76,15 @@ fn decode_value(json: &Json, ty: &Type, path: &AttributePath) -> Result<Value, C
             _ => Err(mismatch()),
         },
         Type::List(_) | Type::Set(_) | Type::Tuple(_) => {
-            let Json::Array(items) = json else {
-                return Err(mismatch());
-            };
-            decode_sequence(ty, items, path, decode_value).unwrap_or_else(|| Err(mismatch()))
+            decode_sequence(ty, json.as_array(), path, decode_value, mismatch)
         }
         Type::Map(element) => {
-            let Json::Object(entries) = json else {
-                return Err(mismatch());
-            };
-            entries
-                .iter()
-                .map(|(key, item)| {
-                    Ok((
-                        key.clone(),
-                        decode_value(item, element, &path.child_key(key))?,
-                    ))
-                })
-                .collect::<Result<BTreeMap<_, _>, CodecError>>()
-                .map(Value::Map)
+            let entries = json.as_object().ok_or_else(mismatch)?;
+            map_entries(entries, element, path, decode_value).map(Value::Map)
         }
         Type::Object(attribute_types) => {
-            let Json::Object(entries) = json else {
-                return Err(mismatch());
-            };
-            if let Some(name) = entries
-                .keys()
-                .find(|name| !attribute_types.contains_key(*name))
-            {
-                return Err(CodecError::UnsupportedAttribute {
-                    path: path.clone(),
-                    name: name.clone(),
-                });
-            }
+            let entries = json.as_object().ok_or_else(mismatch)?;
+            check_supported(path, attribute_types, entries.keys())?;
             attribute_types
                 .iter()
                 .map(|(name, ty)| {
@@ -169,61 +144,29 @@ fn describe_json(json: &Json) -> String {
     .to_owned()
 }
 
-fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Json, CodecError> {
-    let mismatch = || CodecError::mismatch(path, requirement(ty), Some(describe_value(value)));
-    Ok(match (value, ty) {
-        (Value::Null, _) => Json::Null,
-        (Value::Unknown, _) => {
-            return Err(CodecError::NotRepresentableInJson {
-                path: path.clone(),
-                what: "an unknown value",
-            })
-        }
-        (Value::Dynamic(concrete, inner), Type::Dynamic) => {
-            let mut wrapper = JsonMap::new();
-            wrapper.insert("value".to_owned(), encode_value(inner, concrete, path)?);
-            wrapper.insert("type".to_owned(), type_to_json(concrete));
-            Json::Object(wrapper)
-        }
-        (_, Type::Dynamic) => return Err(mismatch()),
-        // A wrapper that states exactly the expected type adds nothing: write what it wraps.
-        (Value::Dynamic(concrete, inner), _) if concrete == ty => encode_value(inner, ty, path)?,
-        (Value::String(s), Type::String) => Json::String(s.clone()),
-        (Value::Number(n), Type::Number) => Json::Number(encode_number(n, path)?),
-        (Value::Bool(b), Type::Bool) => Json::Bool(*b),
-        (Value::List(_), Type::List(_))
-        | (Value::Set(_), Type::Set(_))
-        | (Value::Tuple(_), Type::Tuple(_)) => Json::Array(
-            encode_sequence(value, ty, path, encode_value).unwrap_or_else(|| Err(mismatch()))?,
-        ),
-        (Value::Map(entries), Type::Map(element)) => Json::Object(
-            entries
-                .iter()
-                .map(|(key, item)| {
-                    Ok((
-                        key.clone(),
-                        encode_value(item, element, &path.child_key(key))?,
-                    ))
-                })
-                .collect::<Result<_, CodecError>>()?,
-        ),
-        (Value::Object(attributes), Type::Object(attribute_types)) => {
-            check_object_attributes(path, attribute_types, attributes)?;
-            Json::Object(
-                attributes
-                    .iter()
-                    .zip(attribute_types.values())
-                    .map(|((name, item), ty)| {
-                        Ok((
-                            name.clone(),
-                            encode_value(item, ty, &path.child_attr(name))?,
-                        ))
-                    })
-                    .collect::<Result<_, CodecError>>()?,
-            )
-        }
-        _ => return Err(mismatch()),
-    })
+/// cty's JSON: no unknowns, and a dynamic value as `{"value": ..., "type": <type JSON>}`.
+impl Encoded for Json {
+    fn null() -> Json {
+        Json::Null
+    }
+    fn unknown(path: &AttributePath) -> Result<Json, CodecError> {
+        Err(CodecError::NotRepresentableInJson {
+            path: path.clone(),
+            what: "an unknown value",
+        })
+    }
+    fn number(n: &Number, path: &AttributePath) -> Result<Json, CodecError> {
+        encode_number(n, path).map(Json::Number)
+    }
+    fn map(entries: Vec<(String, Json)>) -> Json {
+        Json::Object(entries.into_iter().collect())
+    }
+    fn dynamic(concrete: &Type, inner: Json) -> Json {
+        let mut wrapper = JsonMap::new();
+        wrapper.insert("value".to_owned(), inner);
+        wrapper.insert("type".to_owned(), type_to_json(concrete));
+        Json::Object(wrapper)
+    }
 }
 
 /// Full-precision decimal text as a JSON number; JSON has no infinity.

@@ -4,9 +4,10 @@
 //! say whether a map is an object or a map, or a string a number. Every error names the
 //! [`AttributePath`] where it happened.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::plugin::value::{AttributePath, Type, Value};
+use crate::plugin::value::{AttributePath, Number, Type, Value};
 
 mod json;
 mod msgpack;
@@ -179,14 +180,19 @@ pub(crate) fn index_step(path: &AttributePath, index: usize) -> AttributePath {
     path.child_index(i64::try_from(index).unwrap_or(i64::MAX))
 }
 
-/// Decodes the items of a list, set or tuple of type `ty` (both wire formats carry them as an
-/// array) with the format's own `decode` for each item; `None` when `ty` is not one of those.
+/// Decodes a list, set or tuple of type `ty` from `items`, the format's array if it found one
+/// (both wire formats carry them as an array), with the format's own `decode` for each item;
+/// `mismatch()` when there is no array or `ty` is not one of those.
 pub(crate) fn decode_sequence<W>(
     ty: &Type,
-    items: &[W],
+    items: Option<&Vec<W>>,
     path: &AttributePath,
     decode: impl Fn(&W, &Type, &AttributePath) -> Result<Value, CodecError>,
-) -> Option<Result<Value, CodecError>> {
+    mismatch: impl FnOnce() -> CodecError,
+) -> Result<Value, CodecError> {
+    let Some(items) = items else {
+        return Err(mismatch());
+    };
     let elements = |element: &Type| -> Result<Vec<Value>, CodecError> {
         items
             .iter()
@@ -194,7 +200,7 @@ pub(crate) fn decode_sequence<W>(
             .map(|(i, item)| decode(item, element, &index_step(path, i)))
             .collect()
     };
-    Some(match ty {
+    match ty {
         Type::List(element) => elements(element).map(Value::List),
         Type::Set(element) => elements(element)
             .map(|items| Value::Set(crate::plugin::value::dedup_set_elements(items))),
@@ -212,15 +218,15 @@ pub(crate) fn decode_sequence<W>(
             .map(|(i, (item, ty))| decode(item, ty, &index_step(path, i)))
             .collect::<Result<_, _>>()
             .map(Value::Tuple),
-        _ => return None,
-    })
+        _ => Err(mismatch()),
+    }
 }
 
 /// Encodes the items of a list, set or tuple `value` of type `ty` with the format's own
 /// `encode` for each item, for the format to wrap in its array; `None` when `value` and `ty`
 /// are not such a pair. Equal known set elements are one element in cty, so a set is written
 /// with its distinct elements only.
-pub(crate) fn encode_sequence<W>(
+fn encode_sequence<W>(
     value: &Value,
     ty: &Type,
     path: &AttributePath,
@@ -255,29 +261,118 @@ pub(crate) fn encode_sequence<W>(
     })
 }
 
-/// Checks that an object value has exactly the attributes of its type, before encoding it.
+/// Fails on the first of `names` that the object type has no attribute for.
+pub(crate) fn check_supported<'a>(
+    path: &AttributePath,
+    attribute_types: &BTreeMap<String, Type>,
+    names: impl IntoIterator<Item = &'a String>,
+) -> Result<(), CodecError> {
+    match first_absent(names, attribute_types) {
+        Some(name) => Err(CodecError::UnsupportedAttribute {
+            path: path.clone(),
+            name,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that an object value has exactly the attributes of its type.
 pub(crate) fn check_object_attributes(
     path: &AttributePath,
-    attribute_types: &std::collections::BTreeMap<String, Type>,
-    attributes: &std::collections::BTreeMap<String, Value>,
+    attribute_types: &BTreeMap<String, Type>,
+    attributes: &BTreeMap<String, Value>,
 ) -> Result<(), CodecError> {
-    if let Some(name) = attributes
-        .keys()
-        .find(|name| !attribute_types.contains_key(*name))
-    {
-        return Err(CodecError::UnsupportedAttribute {
+    check_supported(path, attribute_types, attributes.keys())?;
+    match first_absent(attribute_types.keys(), attributes) {
+        Some(name) => Err(CodecError::MissingAttribute {
             path: path.clone(),
-            name: name.clone(),
-        });
+            name,
+        }),
+        None => Ok(()),
     }
-    if let Some(name) = attribute_types
-        .keys()
-        .find(|name| !attributes.contains_key(*name))
-    {
-        return Err(CodecError::MissingAttribute {
-            path: path.clone(),
-            name: name.clone(),
-        });
-    }
-    Ok(())
+}
+
+/// The first of `names` that `map` has no entry for.
+fn first_absent<'a, V>(
+    names: impl IntoIterator<Item = &'a String>,
+    map: &BTreeMap<String, V>,
+) -> Option<String> {
+    names
+        .into_iter()
+        .find(|name| !map.contains_key(*name))
+        .cloned()
+}
+
+/// Decodes or encodes each entry of a map with `code` (the element type, the entry's path),
+/// keeping the keys.
+pub(crate) fn map_entries<'a, A: 'a, B, C: FromIterator<(String, B)>>(
+    entries: impl IntoIterator<Item = (&'a String, &'a A)>,
+    element: &Type,
+    path: &AttributePath,
+    code: impl Fn(&A, &Type, &AttributePath) -> Result<B, CodecError>,
+) -> Result<C, CodecError> {
+    entries
+        .into_iter()
+        .map(|(key, item)| Ok((key.clone(), code(item, element, &path.child_key(key))?)))
+        .collect()
+}
+
+/// A wire format's value tree, as [`encode_value`] builds it: that walk checks a value against
+/// its type once for both formats, and the tree says only how each piece is written. Strings,
+/// bools and arrays (of a list, set or tuple) convert into it.
+pub(crate) trait Encoded:
+    Sized + for<'s> From<&'s str> + From<bool> + From<Vec<Self>>
+{
+    fn null() -> Self;
+    /// An unknown value, where the format can carry one.
+    fn unknown(path: &AttributePath) -> Result<Self, CodecError>;
+    fn number(n: &Number, path: &AttributePath) -> Result<Self, CodecError>;
+    /// The entries of a map or the attributes of an object, in order.
+    fn map(entries: Vec<(String, Self)>) -> Self;
+    /// A value of type `concrete` (already written as `inner`) where the type is dynamic.
+    fn dynamic(concrete: &Type, inner: Self) -> Self;
+}
+
+/// Encodes `value` for `ty` as the format's tree `E`, checking that it conforms to `ty`.
+pub(crate) fn encode_value<E: Encoded>(
+    value: &Value,
+    ty: &Type,
+    path: &AttributePath,
+) -> Result<E, CodecError> {
+    let mismatch = || CodecError::mismatch(path, requirement(ty), Some(describe_value(value)));
+    let encode = encode_value::<E>;
+    Ok(match (value, ty) {
+        (Value::Null, _) => E::null(),
+        (Value::Unknown, _) => E::unknown(path)?,
+        (Value::Dynamic(concrete, inner), Type::Dynamic) => {
+            E::dynamic(concrete, encode(inner, concrete, path)?)
+        }
+        (_, Type::Dynamic) => return Err(mismatch()),
+        // A wrapper that states exactly the expected type adds nothing: write what it wraps.
+        (Value::Dynamic(concrete, inner), _) if concrete == ty => encode(inner, ty, path)?,
+        (Value::String(s), Type::String) => E::from(s.as_str()),
+        (Value::Number(n), Type::Number) => E::number(n, path)?,
+        (Value::Bool(b), Type::Bool) => E::from(*b),
+        (Value::List(_), Type::List(_))
+        | (Value::Set(_), Type::Set(_))
+        | (Value::Tuple(_), Type::Tuple(_)) => {
+            E::from(encode_sequence(value, ty, path, encode).unwrap_or_else(|| Err(mismatch()))?)
+        }
+        (Value::Map(entries), Type::Map(element)) => {
+            E::map(map_entries(entries, element, path, encode)?)
+        }
+        (Value::Object(attributes), Type::Object(attribute_types)) => {
+            check_object_attributes(path, attribute_types, attributes)?;
+            E::map(
+                attributes
+                    .iter()
+                    .zip(attribute_types.values())
+                    .map(|((name, item), ty)| {
+                        Ok((name.clone(), encode(item, ty, &path.child_attr(name))?))
+                    })
+                    .collect::<Result<_, CodecError>>()?,
+            )
+        }
+        _ => return Err(mismatch()),
+    })
 }

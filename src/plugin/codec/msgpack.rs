@@ -9,8 +9,7 @@ use rmpv::Value as Wire;
 
 use super::type_json::type_from_json;
 use super::{
-    check_object_attributes, decode_sequence, describe_value, encode_sequence, requirement,
-    CodecError,
+    check_object_attributes, decode_sequence, encode_value, requirement, CodecError, Encoded,
 };
 use crate::plugin::value::{AttributePath, Number, Type, Value};
 
@@ -52,7 +51,7 @@ pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
 /// Encodes `value` as cty MessagePack for `ty`, checking that it conforms to `ty`.
 pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     let root = AttributePath::root();
-    let wire = encode_value(value, ty, &root)?;
+    let wire = encode_value::<Wire>(value, ty, &root)?;
     let mut bytes = Vec::new();
     rmpv::encode::write_value(&mut bytes, &wire).map_err(|e| CodecError::Write {
         format: FORMAT,
@@ -99,15 +98,10 @@ fn decode_value(wire: &Wire, ty: &Type, path: &AttributePath) -> Result<Value, C
             _ => Err(mismatch()),
         },
         Type::List(_) | Type::Set(_) | Type::Tuple(_) => {
-            let Wire::Array(items) = wire else {
-                return Err(mismatch());
-            };
-            decode_sequence(ty, items, path, decode_value).unwrap_or_else(|| Err(mismatch()))
+            decode_sequence(ty, wire.as_array(), path, decode_value, mismatch)
         }
         Type::Map(element) => {
-            let Wire::Map(entries) = wire else {
-                return Err(mismatch());
-            };
+            let entries = wire.as_map().ok_or_else(mismatch)?;
             let mut map = BTreeMap::new();
             for (key, item) in entries {
                 let key = wire_key(key, path)?;
@@ -117,9 +111,7 @@ fn decode_value(wire: &Wire, ty: &Type, path: &AttributePath) -> Result<Value, C
             Ok(Value::Map(map))
         }
         Type::Object(attribute_types) => {
-            let Wire::Map(entries) = wire else {
-                return Err(mismatch());
-            };
+            let entries = wire.as_map().ok_or_else(mismatch)?;
             // cty requires every attribute to be present, nulls included.
             if entries.len() != attribute_types.len() {
                 return Err(CodecError::ObjectAttributeCount {
@@ -140,16 +132,9 @@ fn decode_value(wire: &Wire, ty: &Type, path: &AttributePath) -> Result<Value, C
                 let value = decode_value(item, attribute_type, &path.child_attr(name))?;
                 attributes.insert(name.to_owned(), value);
             }
-            // The count matched, so a missing attribute means a duplicated key took its place.
-            if let Some(name) = attribute_types
-                .keys()
-                .find(|name| !attributes.contains_key(*name))
-            {
-                return Err(CodecError::MissingAttribute {
-                    path: path.clone(),
-                    name: name.clone(),
-                });
-            }
+            // The count matched and every key is supported, so a missing attribute means a
+            // duplicated key took its place.
+            check_object_attributes(path, attribute_types, &attributes)?;
             Ok(Value::Object(attributes))
         }
         Type::Dynamic => decode_dynamic(wire, path),
@@ -249,54 +234,29 @@ fn describe_wire(wire: &Wire) -> String {
     .to_owned()
 }
 
-fn encode_value(value: &Value, ty: &Type, path: &AttributePath) -> Result<Wire, CodecError> {
-    let mismatch = || CodecError::mismatch(path, requirement(ty), Some(describe_value(value)));
-    Ok(match (value, ty) {
-        (Value::Null, _) => Wire::Nil,
-        (Value::Unknown, _) => Wire::Ext(UNKNOWN_EXT_TYPE, vec![0]),
-        (Value::Dynamic(concrete, inner), Type::Dynamic) => Wire::Array(vec![
-            Wire::Binary(concrete.to_json()),
-            encode_value(inner, concrete, path)?,
-        ]),
-        (_, Type::Dynamic) => return Err(mismatch()),
-        // A wrapper that states exactly the expected type adds nothing: write what it wraps.
-        (Value::Dynamic(concrete, inner), _) if concrete == ty => encode_value(inner, ty, path)?,
-        (Value::String(s), Type::String) => Wire::from(s.as_str()),
-        (Value::Number(n), Type::Number) => encode_number(n),
-        (Value::Bool(b), Type::Bool) => Wire::Boolean(*b),
-        (Value::List(_), Type::List(_))
-        | (Value::Set(_), Type::Set(_))
-        | (Value::Tuple(_), Type::Tuple(_)) => Wire::Array(
-            encode_sequence(value, ty, path, encode_value).unwrap_or_else(|| Err(mismatch()))?,
-        ),
-        (Value::Map(entries), Type::Map(element)) => Wire::Map(
+/// cty's MessagePack: an unknown is an extension value, and a dynamic value is
+/// `[type JSON, value]`.
+impl Encoded for Wire {
+    fn null() -> Wire {
+        Wire::Nil
+    }
+    fn unknown(_path: &AttributePath) -> Result<Wire, CodecError> {
+        Ok(Wire::Ext(UNKNOWN_EXT_TYPE, vec![0]))
+    }
+    fn number(n: &Number, _path: &AttributePath) -> Result<Wire, CodecError> {
+        Ok(encode_number(n))
+    }
+    fn map(entries: Vec<(String, Wire)>) -> Wire {
+        Wire::Map(
             entries
-                .iter()
-                .map(|(key, item)| {
-                    Ok((
-                        Wire::from(key.as_str()),
-                        encode_value(item, element, &path.child_key(key))?,
-                    ))
-                })
-                .collect::<Result<_, CodecError>>()?,
-        ),
-        (Value::Object(attributes), Type::Object(attribute_types)) => {
-            check_object_attributes(path, attribute_types, attributes)?;
-            Wire::Map(
-                attributes
-                    .iter()
-                    .zip(attribute_types.values())
-                    .map(|((name, item), ty)| {
-                        Ok((
-                            Wire::from(name.as_str()),
-                            encode_value(item, ty, &path.child_attr(name))?,
-                        ))
-                    })
-                    .collect::<Result<_, CodecError>>()?,
-            )
-        }
-        _ => return Err(mismatch()),
-    })
+                .into_iter()
+                .map(|(k, v)| (Wire::from(k), v))
+                .collect(),
+        )
+    }
+    fn dynamic(concrete: &Type, inner: Wire) -> Wire {
+        Wire::Array(vec![Wire::Binary(concrete.to_json()), inner])
+    }
 }
 
 /// As cty: an integer when exact, else a float64 when exact (infinities included), else the
