@@ -25,6 +25,7 @@ pub mod delete;
 pub mod error;
 pub mod find;
 pub mod ledger;
+pub mod listing;
 pub mod model;
 pub mod token;
 pub mod wait;

@@ -5,6 +5,7 @@
 //! SDK call behind it is in `kind`, chosen by the one `match` on the kind there.
 
 mod kind;
+mod pages;
 
 use std::collections::BTreeMap;
 use std::future::Future;
