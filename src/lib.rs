@@ -12,6 +12,7 @@
 
 pub mod context;
 pub mod data_sources;
+pub mod list_resources;
 pub mod plugin;
 pub mod proton;
 pub mod provider;

@@ -10,8 +10,10 @@ use crate::context::{Configured, ProviderState};
 use crate::data_sources::template::TemplateData;
 use crate::data_sources::template_version::VersionData;
 use crate::data_sources::template_versions::VersionsData;
+use crate::list_resources::template::TemplateList;
+use crate::list_resources::template_version::VersionList;
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::provider::{DataSource, Provider, Resource};
+use crate::plugin::provider::{DataSource, ListResource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{build_client, ProtonSettings};
@@ -239,6 +241,15 @@ impl Provider for ProtonProvider {
                 Arc::new(TemplateData::new(spec, self.state.clone())),
                 Arc::new(VersionData::new(spec, self.state.clone())),
                 Arc::new(VersionsData::new(spec, self.state.clone())),
+            ]
+        })
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        per_family(|spec| -> [Arc<dyn ListResource>; 2] {
+            [
+                Arc::new(TemplateList::new(spec, self.state.clone())),
+                Arc::new(VersionList::new(spec, self.state.clone())),
             ]
         })
     }

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::schema::{Attribute, Block, NestedBlock, Validator};
+use super::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Validator};
 use super::value::{Type, Value};
 
 /// A Rust type that stands for one Terraform attribute value.
@@ -157,6 +157,8 @@ macro_rules! nested_model {
 enum Slot {
     Attribute(Attribute),
     Block(NestedBlock),
+    /// An attribute of a resource identity.
+    Identity(IdentityAttribute),
 }
 
 /// One attribute or nested block of a model `M`: its schema, and how it is
@@ -258,6 +260,20 @@ impl<M> Accessor<M> {
         self.attribute_of(Attribute::optional_computed, description)
     }
 
+    /// An identity attribute every `import { identity = ... }` must give.
+    pub fn required_for_import(self, description: &str) -> Field<M> {
+        let attribute =
+            IdentityAttribute::required_for_import(self.name, self.ty.clone(), description);
+        self.with(Slot::Identity(attribute))
+    }
+
+    /// An identity attribute an import may leave out (it arrives null).
+    pub fn optional_for_import(self, description: &str) -> Field<M> {
+        let attribute =
+            IdentityAttribute::optional_for_import(self.name, self.ty.clone(), description);
+        self.with(Slot::Identity(attribute))
+    }
+
     /// An attribute built elsewhere (shared, like `tags`), under this name.
     pub fn attribute(self, mut attribute: Attribute) -> Field<M> {
         attribute.name = self.name.to_string();
@@ -284,6 +300,7 @@ impl<M> Field<M> {
         match &self.slot {
             Slot::Attribute(attribute) => &attribute.name,
             Slot::Block(block) => &block.name,
+            Slot::Identity(attribute) => &attribute.name,
         }
     }
 
@@ -301,7 +318,9 @@ impl<M> Field<M> {
                 slot: Slot::Block(block.requires_replace()),
                 ..self
             },
-            Slot::Attribute(_) => self.map_attribute(Attribute::requires_replace),
+            Slot::Attribute(_) | Slot::Identity(_) => {
+                self.map_attribute(Attribute::requires_replace)
+            }
         }
     }
 
@@ -373,9 +392,20 @@ impl<M: Default> Fields<M> {
             match &field.slot {
                 Slot::Attribute(attribute) => block.attributes.push(attribute.clone()),
                 Slot::Block(nested) => block.blocks.push(nested.clone()),
+                Slot::Identity(_) => {}
             }
         }
         block
+    }
+
+    /// The identity schema (version 0) of these identity attributes, in
+    /// documentation order.
+    pub fn identity_schema(&self) -> IdentitySchema {
+        let attributes = self.fields.iter().filter_map(|field| match &field.slot {
+            Slot::Identity(attribute) => Some(attribute.clone()),
+            _ => None,
+        });
+        IdentitySchema::new(attributes.collect())
     }
 
     /// The object type of a value of these fields.

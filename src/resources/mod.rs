@@ -3,6 +3,7 @@
 //! and what they share.
 
 pub mod attrs;
+pub mod identity;
 mod import_scope;
 pub mod kind;
 pub mod model;

@@ -24,24 +24,28 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::model::AttrValue;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
+use crate::plugin::schema::IdentitySchema;
 use crate::plugin::schema::{timeout_from, timeouts_block, validate_value, Validator};
 use crate::plugin::value::{AttributePath, Value};
-use crate::proton::bounded;
 use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::model::ArnScope;
+use crate::proton::{bounded, ProtonClient};
 use crate::proton::{
     CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
     UpdateTemplateInput,
 };
 use crate::resources::attrs::keep_planned;
+use crate::resources::identity::{TemplateIdentity, TEMPLATE_IDENTITY};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::TemplateModel;
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
 use crate::{field, field_name};
+use tokio_util::sync::CancellationToken;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -79,7 +83,7 @@ fn provisioning_description(kind: TemplateKind) -> &'static str {
 
 /// The attributes of the template resource of `spec`'s family: its schema
 /// and its typed model's fields.
-fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
+pub(crate) fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
     let noun = spec.noun();
     Fields::new([
         field!(TemplateModel, arn).computed(&format!("ARN of the {noun}.")).use_state_for_unknown(),
@@ -137,6 +141,31 @@ fn state_from(
         timeouts: base.timeouts.clone(),
         ..state
     }
+}
+
+/// The template `name` as Proton has it now, as the state built on `base`
+/// (which keeps what Proton cannot report); `None` when it does not exist.
+/// Shared with the list resource, which reads each template it lists.
+pub(crate) async fn current(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    name: &str,
+    base: &TemplateModel,
+    defaults: &BTreeMap<String, String>,
+    cancel: &CancellationToken,
+) -> Result<Option<TemplateModel>, ProtonError> {
+    let found = bounded(client, "GetTemplate", READ_TIMEOUT, cancel, async {
+        let Some(template) = client.find_template(kind, name).await? else {
+            return Ok(None);
+        };
+        let tags = client.list_tags(&template.arn).await?;
+        Ok(Some((template, tags)))
+    });
+    let Some((template, remote_tags)) = found.await? else {
+        return Ok(None);
+    };
+    let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
+    Ok(Some(state_from(&template, base, own_tags, remote_tags)))
 }
 
 /// The diagnostic for a failed Proton call.
@@ -328,28 +357,18 @@ impl Resource for TemplateResource {
                 "The state has no `id`. This is a bug in the provider.",
             ));
         }
-        let found = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {
-            let Some(template) = client.find_template(kind, name).await? else {
-                return Ok(None);
-            };
-            let tags = client.list_tags(&template.arn).await?;
-            Ok(Some((template, tags)))
-        });
-        let (template, remote_tags) = match found.await {
-            Ok(Some(found)) => found,
+        let defaults = &configured.default_tags;
+        match current(client, kind, name, &base, defaults, &ctx.cancel).await {
+            Ok(Some(state)) => ReadOutcome::Found(self.fields.write(&state)),
             Ok(None) => {
                 tracing::warn!(
                     template = name,
                     "template not found; removing it from state"
                 );
-                return ReadOutcome::Gone;
+                ReadOutcome::Gone
             }
-            Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
-        };
-        let own_tags =
-            tags::resource_tags(base.tags.as_ref(), &remote_tags, &configured.default_tags);
-        let state = state_from(&template, &base, own_tags, remote_tags);
-        ReadOutcome::Found(self.fields.write(&state))
+            Err(err) => ReadOutcome::Failed(api_error("read", kind, &err)),
+        }
     }
 
     async fn update(
@@ -465,6 +484,43 @@ impl Resource for TemplateResource {
             ..TemplateModel::default()
         };
         Ok(vec![self.fields.write(&stub)])
+    }
+
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        Some(&TEMPLATE_IDENTITY)
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(TemplateIdentity::of(&self.fields.read(state)).to_value())
+    }
+
+    async fn import_identity(
+        &self,
+        ctx: &OpContext,
+        identity: &Value,
+    ) -> Result<Vec<Value>, Diagnostics> {
+        let identity = TemplateIdentity::from_value(identity);
+        let id = identity.import_id(self.spec.kind, &self.configured()?.client)?;
+        self.import(ctx, &id).await
+    }
+
+    fn generates_config(&self) -> bool {
+        true
+    }
+
+    /// What a user sets, without empty values Proton reports as none.
+    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
+        let state = self.fields.read(state);
+        let config = TemplateModel {
+            name: state.name,
+            description: state.description.filter(|d| !d.is_empty()),
+            display_name: state.display_name,
+            encryption_key: state.encryption_key,
+            provisioning: state.provisioning,
+            tags: state.tags.filter(|tags| !tags.is_empty()),
+            ..TemplateModel::default()
+        };
+        Ok(self.fields.write(&config))
     }
 }
 

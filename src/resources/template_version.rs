@@ -18,30 +18,39 @@
 //!   it in the tag [`SOURCE_TAG`] once the create is complete; an import
 //!   restores `source` from it and a plan with the original configuration
 //!   shows no changes.
+//! - `source` is needed to create, not to keep: a version created outside
+//!   the provider has no recorded source, so it is adopted without one.
+//!   Adding `source` to such a version records it in place; removing it
+//!   forgets it in place (the tag stays, empty, so the version still counts
+//!   as this provider's); only a different source replaces.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::context::Configured;
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::model::AttrValue;
 use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
+use crate::plugin::schema::IdentitySchema;
 use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Validator};
 use crate::plugin::value::{AttributePath, Value};
-use crate::proton::bounded;
 use crate::proton::create::create_version;
 use crate::proton::delete::{delete_version, sweep};
+use crate::proton::{bounded, ProtonClient};
 use crate::proton::{
     wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
     UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
 };
 use crate::resources::attrs::keep_planned;
+use crate::resources::identity::{VersionIdentity, VERSION_IDENTITY};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::{S3Location, Source, VersionModel};
 use crate::resources::tags;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
+use tokio_util::sync::CancellationToken;
 
 pub use crate::proton::SOURCE_TAG;
 
@@ -51,7 +60,7 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The attributes and blocks of the version resource of `spec`'s family:
 /// its schema and its typed model's fields.
-fn fields(spec: &KindSpec) -> Fields<VersionModel> {
+pub(crate) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
     let noun = spec.noun();
     Fields::new([
         field!(VersionModel, arn).computed("ARN of the version.").use_state_for_unknown(),
@@ -75,8 +84,8 @@ fn fields(spec: &KindSpec) -> Fields<VersionModel> {
             "When true, destroying the resource only removes it from state and leaves the version in Proton.",
         ),
         field!(VersionModel, source).block(|name| {
-            let block = Source::fields().block("Where the template bundle is. A change forces a new version: a new bundle is a new version.");
-            NestedBlock::single_required(name, block).requires_replace()
+            let block = Source::fields().block("Where the template bundle is. Required to create a version; a version created outside Terraform can be imported and managed without it. A change forces a new version: a new bundle is a new version. Adding it to a version that has none, or removing it, only records or forgets the location.");
+            NestedBlock::single(name, block).requires_replace()
         }),
         field!(VersionModel, status).optional_computed(
             "`DRAFT` or `PUBLISHED`. Set `PUBLISHED` to publish the version after registration; Proton cannot unpublish, so a published version cannot go back to `DRAFT`.",
@@ -179,16 +188,66 @@ fn publishes(prior: &VersionModel, planned: &Value) -> bool {
 }
 
 /// The bookkeeping tag to write on an update: the planned source, when the
-/// prior state has none (Proton had no such tag, or the version was adopted).
+/// prior state has none (Proton had no such tag, or the version was
+/// adopted); an empty location when the source is removed from the
+/// configuration (still this provider's version, its bundle forgotten).
 fn source_tag_to_record(
     prior: &VersionModel,
     planned: &VersionModel,
 ) -> Option<BTreeMap<String, String>> {
-    if prior.source.is_some() {
-        return None;
-    }
-    let location = source_tag_value(planned.source.as_ref())?;
+    let location = match (&prior.source, &planned.source) {
+        (None, Some(planned)) => source_tag_value(Some(planned))?,
+        (Some(_), None) => String::new(),
+        _ => return None,
+    };
     Some(BTreeMap::from([(SOURCE_TAG.to_string(), location)]))
+}
+
+/// The version `key` as Proton has it now, as the state built on `base`
+/// (which keeps what Proton cannot report), its source restored from the
+/// provider's tag when `base` has none; `None` when it does not exist.
+/// Shared with the list resource, which reads each version it lists.
+pub(crate) async fn current(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    key: &VersionKey,
+    mut base: VersionModel,
+    defaults: &BTreeMap<String, String>,
+    cancel: &CancellationToken,
+) -> Result<Option<VersionModel>, ProtonError> {
+    let found = bounded(
+        client,
+        "GetTemplateVersion",
+        UPDATE_TIMEOUT,
+        cancel,
+        async {
+            let Some(version) = client.find_version(kind, key).await? else {
+                return Ok(None);
+            };
+            let tags = client.list_tags(&version.arn).await?;
+            Ok(Some((version, tags)))
+        },
+    );
+    let Some((version, mut remote_tags)) = found.await? else {
+        return Ok(None);
+    };
+    let recorded_source = remote_tags
+        .remove(SOURCE_TAG)
+        .as_deref()
+        .and_then(parse_source_tag);
+    remote_tags.remove(DEFERRED_DELETE_TAG);
+    match recorded_source {
+        // An import (or adoption): restore what the provider recorded.
+        Some(source) if base.source.is_none() => base.source = Some(source),
+        // The tag is gone (removed out of band, or never written): report
+        // it, so the plan adopts the configured source in place and the
+        // update writes the tag again. A source too long for a tag was
+        // never recorded; keep it.
+        None if source_tag_value(base.source.as_ref()).is_some() => base.source = None,
+        _ => {}
+    }
+    let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
+    Ok(Some(state_from(&version, &base, own_tags, remote_tags)))
 }
 
 /// The diagnostic for a failed Proton call: the summary names the action,
@@ -344,7 +403,15 @@ impl Resource for TemplateVersionResource {
             "version",
             note,
         );
+        let source = field_name!(VersionModel, source);
         if plan.is_create() {
+            if plan.get(source).is_null() {
+                plan.diagnostics.attribute_error(
+                    AttributePath::attr(source),
+                    "Missing source block",
+                    "A new version needs its bundle: add a `source { s3 { bucket = ..., key = ... } }` block. (Only a version that already exists, imported into Terraform, may go without one.)",
+                );
+            }
             return;
         }
         let prior = self.fields.read(plan.prior);
@@ -358,10 +425,10 @@ impl Resource for TemplateVersionResource {
                 "This version is PUBLISHED, and Proton cannot return a published version to DRAFT. Set status = \"PUBLISHED\" (or remove it), or create a new version.",
             );
         }
-        // An imported version has no recorded source: adopt the configured
-        // one instead of replacing the version.
-        if prior.source.is_none() {
-            let source = AttributePath::attr(field_name!(VersionModel, source));
+        // A version with no recorded source adopts the configured one, and
+        // a removed source is forgotten: neither replaces the version.
+        if prior.source.is_none() || plan.get(source).is_null() {
+            let source = AttributePath::attr(source);
             plan.requires_replace.retain(|path| path != &source);
         }
         if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
@@ -462,52 +529,20 @@ impl Resource for TemplateVersionResource {
 
     async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
         let kind = self.spec.kind;
-        let mut base = self.fields.read(state);
+        let base = self.fields.read(state);
         let (configured, key) = match self.configured_with_key(&base) {
             Ok(found) => found,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
-        let client = &configured.client;
-        let found = bounded(
-            client,
-            "GetTemplateVersion",
-            UPDATE_TIMEOUT,
-            &ctx.cancel,
-            async {
-                let Some(version) = client.find_version(kind, &key).await? else {
-                    return Ok(None);
-                };
-                let tags = client.list_tags(&version.arn).await?;
-                Ok(Some((version, tags)))
-            },
-        );
-        let (version, mut remote_tags) = match found.await {
-            Ok(Some(found)) => found,
+        let defaults = &configured.default_tags;
+        match current(&configured.client, kind, &key, base, defaults, &ctx.cancel).await {
+            Ok(Some(state)) => ReadOutcome::Found(self.fields.write(&state)),
             Ok(None) => {
                 tracing::warn!(version = %key, "template version not found; removing it from state");
-                return ReadOutcome::Gone;
+                ReadOutcome::Gone
             }
-            Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
-        };
-        let recorded_source = remote_tags
-            .remove(SOURCE_TAG)
-            .as_deref()
-            .and_then(parse_source_tag);
-        remote_tags.remove(DEFERRED_DELETE_TAG);
-        match recorded_source {
-            // An import (or adoption): restore what the provider recorded.
-            Some(source) if base.source.is_none() => base.source = Some(source),
-            // The tag is gone (removed out of band, or never written): report
-            // it, so the plan adopts the configured source in place and the
-            // update writes the tag again. A source too long for a tag was
-            // never recorded; keep it.
-            None if source_tag_value(base.source.as_ref()).is_some() => base.source = None,
-            _ => {}
+            Err(err) => ReadOutcome::Failed(api_error("read", kind, &err)),
         }
-        let own_tags =
-            tags::resource_tags(base.tags.as_ref(), &remote_tags, &configured.default_tags);
-        let state = state_from(&version, &base, own_tags, remote_tags);
-        ReadOutcome::Found(self.fields.write(&state))
     }
 
     async fn update(
@@ -621,7 +656,7 @@ impl Resource for TemplateVersionResource {
         refuse_foreign_region(id, client)?;
         // The account shows only in the ARN Proton returns; a missing version
         // is left to the read after import, which Terraform reports.
-        match bounded(
+        let arn = match bounded(
             client,
             "GetTemplateVersion",
             UPDATE_TIMEOUT,
@@ -635,11 +670,14 @@ impl Resource for TemplateVersionResource {
                 if version.status == VersionStatus::RegistrationFailed {
                     return Err(registration_failed_import_error(kind, &version));
                 }
+                Some(version.summary.arn)
             }
-            Ok(None) => {}
+            Ok(None) => None,
             Err(err) => return Err(api_error("import", kind, &err)),
-        }
+        };
+        // With the ARN, the stub's identity is complete from the start.
         let stub = VersionModel {
+            arn,
             id: Some(key.to_string()),
             template_name: key.template_name,
             major_version: Some(key.major),
@@ -647,5 +685,45 @@ impl Resource for TemplateVersionResource {
             ..VersionModel::default()
         };
         Ok(vec![self.fields.write(&stub)])
+    }
+
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        Some(&VERSION_IDENTITY)
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(VersionIdentity::of(&self.fields.read(state)).to_value())
+    }
+
+    async fn import_identity(
+        &self,
+        ctx: &OpContext,
+        identity: &Value,
+    ) -> Result<Vec<Value>, Diagnostics> {
+        let identity = VersionIdentity::from_value(identity);
+        let id = identity.import_id(self.spec.kind, &self.configured()?.client)?;
+        self.import(ctx, &id).await
+    }
+
+    fn generates_config(&self) -> bool {
+        true
+    }
+
+    /// What a user sets: no default status (`DRAFT`), no empty values, and
+    /// `source` only where the provider recorded it.
+    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
+        let state = self.fields.read(state);
+        let config = VersionModel {
+            template_name: state.template_name,
+            major_version: state.major_version,
+            description: state.description.filter(|d| !d.is_empty()),
+            source: state.source,
+            status: state.status.filter(|status| status == "PUBLISHED"),
+            tags: state.tags.filter(|tags| !tags.is_empty()),
+            compatible_environment_template: state.compatible_environment_template,
+            supported_component_sources: state.supported_component_sources,
+            ..VersionModel::default()
+        };
+        Ok(self.fields.write(&config))
     }
 }

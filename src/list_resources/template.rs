@@ -1,0 +1,117 @@
+//! `list "proton_environment_template"` / `list "proton_service_template"`:
+//! every template of the family, optionally those whose name starts with
+//! `name_prefix`.
+
+use std::sync::Arc;
+
+use async_stream::stream;
+
+use super::list_error;
+use crate::context::ProviderState;
+use crate::field;
+use crate::plugin::model::{AttrValue, Fields};
+use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
+use crate::plugin::schema::Schema;
+use crate::proton::listing;
+use crate::resources::identity::TemplateIdentity;
+use crate::resources::kind::KindSpec;
+use crate::resources::model::TemplateModel;
+use crate::resources::template::{current, fields as template_fields};
+
+/// The `config {}` block.
+#[derive(Debug, Default)]
+pub struct ListConfig {
+    pub name_prefix: Option<String>,
+}
+
+fn config_fields() -> Fields<ListConfig> {
+    Fields::new([field!(ListConfig, name_prefix)
+        .optional("Only templates whose name starts with this. Omitted: all of them.")])
+}
+
+/// The template list resource of one family.
+pub struct TemplateList {
+    spec: &'static KindSpec,
+    config: Fields<ListConfig>,
+    schema: Schema,
+    provider: Arc<ProviderState>,
+}
+
+impl TemplateList {
+    /// The list resource of `spec`'s family.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let config = config_fields();
+        let schema = Schema::new(config.block(&format!(
+            "Lists the AWS Proton {}s of the account and region, for `terraform query`.",
+            spec.noun()
+        )));
+        Self {
+            spec,
+            config,
+            schema,
+            provider,
+        }
+    }
+}
+
+impl ListResource for TemplateList {
+    fn type_name(&self) -> &'static str {
+        self.spec.template_type
+    }
+
+    fn config_schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
+        let (spec, provider) = (self.spec, self.provider.clone());
+        let prefix = self
+            .config
+            .read(&request.config)
+            .name_prefix
+            .unwrap_or_default();
+        let include_resource = request.include_resource;
+        Box::pin(stream! {
+            let configured = match provider.configured() {
+                Ok(configured) => configured,
+                Err(diags) => {
+                    yield Err(diags);
+                    return;
+                }
+            };
+            let (client, defaults, cancel) = (&configured.client, &configured.default_tags, &ctx.cancel);
+            let resource_fields = template_fields(spec);
+            for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
+                let template = match template {
+                    Ok(template) => template,
+                    Err(err) => {
+                        yield Err(list_error(spec.noun(), &err));
+                        return;
+                    }
+                };
+                if !template.name.starts_with(&prefix) {
+                    continue;
+                }
+                let model = if include_resource {
+                    let base = TemplateModel::default();
+                    match current(client, spec.kind, &template.name, &base, defaults, cancel).await {
+                        Ok(Some(model)) => model,
+                        // Deleted since it was listed.
+                        Ok(None) => continue,
+                        Err(err) => {
+                            yield Err(list_error(spec.noun(), &err));
+                            return;
+                        }
+                    }
+                } else {
+                    TemplateModel::from(&template)
+                };
+                yield Ok(ListedResource {
+                    identity: TemplateIdentity::of(&model).to_value(),
+                    display_name: model.name.clone(),
+                    resource: include_resource.then(|| resource_fields.write(&model)),
+                });
+            }
+        })
+    }
+}

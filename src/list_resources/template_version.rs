@@ -1,0 +1,162 @@
+//! `list "proton_environment_template_version"` /
+//! `list "proton_service_template_version"`: the versions of one template,
+//! or of every template of the family, optionally of one major version and
+//! with one status.
+
+use std::sync::Arc;
+
+use async_stream::stream;
+
+use super::list_error;
+use crate::context::ProviderState;
+use crate::field;
+use crate::plugin::model::{AttrValue, Fields};
+use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
+use crate::plugin::schema::{Schema, Validator};
+use crate::proton::{listing, VersionStatus};
+use crate::resources::identity::VersionIdentity;
+use crate::resources::kind::KindSpec;
+use crate::resources::model::VersionModel;
+use crate::resources::template_version::{current, fields as version_fields};
+use crate::resources::validators::{template_name_validators, version_part_validators};
+
+/// The `config {}` block.
+#[derive(Debug, Default)]
+pub struct ListConfig {
+    pub template_name: Option<String>,
+    pub major_version: Option<String>,
+    pub status: Option<String>,
+}
+
+fn config_fields(spec: &KindSpec) -> Fields<ListConfig> {
+    let noun = spec.noun();
+    Fields::new([
+        field!(ListConfig, template_name)
+            .optional(&format!("Only the versions of this {noun}. Omitted: the versions of every {noun}."))
+            .validate_all(template_name_validators()),
+        field!(ListConfig, major_version)
+            .optional("Only the minor versions of this major version.")
+            .validate_all(version_part_validators()),
+        field!(ListConfig, status)
+            .optional("Only versions with this status: `REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`.")
+            .validate(Validator::OneOf(&[
+                "REGISTRATION_IN_PROGRESS",
+                "REGISTRATION_FAILED",
+                "DRAFT",
+                "PUBLISHED",
+            ])),
+    ])
+}
+
+/// The template version list resource of one family.
+pub struct VersionList {
+    spec: &'static KindSpec,
+    config: Fields<ListConfig>,
+    schema: Schema,
+    provider: Arc<ProviderState>,
+}
+
+impl VersionList {
+    /// The list resource of `spec`'s family.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let config = config_fields(spec);
+        let schema = Schema::new(config.block(&format!(
+            "Lists versions of AWS Proton {}s, for `terraform query`.",
+            spec.noun()
+        )));
+        Self {
+            spec,
+            config,
+            schema,
+            provider,
+        }
+    }
+}
+
+impl ListResource for VersionList {
+    fn type_name(&self) -> &'static str {
+        self.spec.version_type
+    }
+
+    fn config_schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
+        let (spec, provider) = (self.spec, self.provider.clone());
+        let config = self.config.read(&request.config);
+        let wanted_status = config.status.as_deref().map(VersionStatus::from);
+        let include_resource = request.include_resource;
+        let what = format!("{} version", spec.noun());
+        Box::pin(stream! {
+            let configured = match provider.configured() {
+                Ok(configured) => configured,
+                Err(diags) => {
+                    yield Err(diags);
+                    return;
+                }
+            };
+            let (client, defaults, cancel) = (&configured.client, &configured.default_tags, &ctx.cancel);
+            let resource_fields = version_fields(spec);
+            let names = match config.template_name {
+                Some(name) => vec![Ok(name)],
+                // The template names first (one item each), then their versions.
+                None => {
+                    let mut names = Vec::new();
+                    for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
+                        names.push(template.map(|template| template.name));
+                    }
+                    names
+                }
+            };
+            for name in names {
+                let name = match name {
+                    Ok(name) => name,
+                    Err(err) => {
+                        yield Err(list_error(&what, &err));
+                        return;
+                    }
+                };
+                let versions = listing::versions(
+                    client.clone(),
+                    spec.kind,
+                    name,
+                    config.major_version.clone(),
+                    cancel.clone(),
+                );
+                for await version in versions {
+                    let version = match version {
+                        Ok(version) => version,
+                        Err(err) => {
+                            yield Err(list_error(&what, &err));
+                            return;
+                        }
+                    };
+                    if wanted_status.as_ref().is_some_and(|status| *status != version.status) {
+                        continue;
+                    }
+                    let key = version.key();
+                    let model = if include_resource {
+                        let base = VersionModel::default();
+                        match current(client, spec.kind, &key, base, defaults, cancel).await {
+                            Ok(Some(model)) => model,
+                            // Deleted since it was listed.
+                            Ok(None) => continue,
+                            Err(err) => {
+                                yield Err(list_error(&what, &err));
+                                return;
+                            }
+                        }
+                    } else {
+                        VersionModel::from(&version)
+                    };
+                    yield Ok(ListedResource {
+                        identity: VersionIdentity::of(&model).to_value(),
+                        display_name: format!("{key} ({})", version.status),
+                        resource: include_resource.then(|| resource_fields.write(&model)),
+                    });
+                }
+            }
+        })
+    }
+}
