@@ -199,6 +199,97 @@ impl ProtonLocal {
         }
     }
 
+    /// Creates a version of the environment (or, with `service`, service)
+    /// template `template` from `s3://bundles/KEY` outside Terraform (no
+    /// bookkeeping tag): a minor of `major`, or a new major. Service versions
+    /// are compatible with major 1 of the environment template `compatible`.
+    /// Needs a `registration_delay` of `0s`: the version is registered when
+    /// this returns. Returns its `MAJOR.MINOR`.
+    pub async fn create_version_outside(
+        &self,
+        service: bool,
+        template: &str,
+        major: Option<&str>,
+        key: &str,
+        compatible: &str,
+    ) -> String {
+        use aws_sdk_proton::types::{
+            CompatibleEnvironmentTemplateInput, S3ObjectSource, TemplateVersionSourceInput,
+        };
+        let source = TemplateVersionSourceInput::S3(
+            S3ObjectSource::builder()
+                .bucket("bundles")
+                .key(key)
+                .build()
+                .unwrap(),
+        );
+        let (major, minor) = if service {
+            let compatible = CompatibleEnvironmentTemplateInput::builder()
+                .template_name(compatible)
+                .major_version("1")
+                .build()
+                .unwrap();
+            let created = self
+                .client
+                .create_service_template_version()
+                .template_name(template)
+                .set_major_version(major.map(str::to_string))
+                .source(source)
+                .compatible_environment_templates(compatible)
+                .send()
+                .await
+                .unwrap();
+            let version = created.service_template_version().unwrap();
+            (
+                version.major_version().to_string(),
+                version.minor_version().to_string(),
+            )
+        } else {
+            let created = self
+                .client
+                .create_environment_template_version()
+                .template_name(template)
+                .set_major_version(major.map(str::to_string))
+                .source(source)
+                .send()
+                .await
+                .unwrap();
+            let version = created.environment_template_version().unwrap();
+            (
+                version.major_version().to_string(),
+                version.minor_version().to_string(),
+            )
+        };
+        format!("{major}.{minor}")
+    }
+
+    /// Publishes `template:MAJOR.MINOR` outside Terraform.
+    pub async fn publish_outside(&self, service: bool, template: &str, version: &str) {
+        use aws_sdk_proton::types::TemplateVersionStatus::Published;
+        let (major, minor) = version.split_once('.').unwrap();
+        if service {
+            self.client
+                .update_service_template_version()
+                .template_name(template)
+                .major_version(major)
+                .minor_version(minor)
+                .status(Published)
+                .send()
+                .await
+                .unwrap();
+        } else {
+            self.client
+                .update_environment_template_version()
+                .template_name(template)
+                .major_version(major)
+                .minor_version(minor)
+                .status(Published)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
     /// Deletes environment template version `template:MAJOR.MINOR` outside Terraform.
     pub async fn delete_environment_version(&self, template: &str, version: &str) {
         let (major, minor) = version.split_once('.').unwrap();

@@ -1,0 +1,738 @@
+//! Adopting objects created outside the provider (through the AWS SDK, as
+//! one adopts an account) with Terraform 1.15.5's workflow: `terraform
+//! query` over the list resources, `-generate-config-out`, imports by
+//! identity, and plans that come out empty. Resource identity in state after
+//! create, refresh and import, and for states written by Terraform 1.0.3.
+//! Terraform 1.0.3 has none of this; its own import paths are covered by
+//! `acc_import_blocks` and `acc_templates`, unchanged.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(deprecated)]
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+use support::acc::Acc;
+use support::proton_local::Options;
+use support::terraform::{flat, Cli, Workdir};
+
+const CLI: Cli = Cli::V1_15_5;
+
+/// An endpoint that registers at once, so versions made through the SDK are
+/// ready when created.
+fn acc() -> Acc {
+    Acc::with_options(
+        CLI,
+        Options {
+            registration_delay: Some("0s"),
+            ..Options::default()
+        },
+    )
+}
+
+/// What the SDK made: two templates of each kind, versions in several majors
+/// and minors, some published. Returns `TEMPLATE:MAJOR.MINOR` by kind.
+async fn outside_objects(acc: &Acc) -> (Vec<String>, Vec<String>) {
+    let local = &acc.endpoint;
+    local.write_environment_bundle("bundles", "env.tar.gz", true);
+    local.write_service_bundle("bundles", "svc.tar.gz");
+    let mut env = Vec::new();
+    for (name, plan) in [("env-a", &["new", "1", "new"][..]), ("env-b", &["new"][..])] {
+        local.create_environment_template(name).await;
+        for major in plan {
+            let major = (*major != "new").then_some(*major);
+            let version = local
+                .create_version_outside(false, name, major, "env.tar.gz", "")
+                .await;
+            env.push(format!("{name}:{version}"));
+        }
+    }
+    local.publish_outside(false, "env-a", "1.0").await;
+    let mut svc = Vec::new();
+    for (name, plan) in [("svc-a", &["new", "1"][..]), ("svc-b", &["new", "new"][..])] {
+        local.create_service_template(name).await;
+        for major in plan {
+            let major = (*major != "new").then_some(*major);
+            let version = local
+                .create_version_outside(true, name, major, "svc.tar.gz", "env-a")
+                .await;
+            svc.push(format!("{name}:{version}"));
+        }
+    }
+    local.publish_outside(true, "svc-a", "1.1").await;
+    (env, svc)
+}
+
+/// Writes `query.tfquery.hcl` next to the provider block.
+fn write_query(acc: &Acc, body: &str) {
+    acc.config("");
+    std::fs::write(acc.work.config_dir().join("query.tfquery.hcl"), body).unwrap();
+}
+
+/// `terraform query -json`: the results of each list block, by address.
+fn query(acc: &Acc, extra: &[&str]) -> BTreeMap<String, Vec<Json>> {
+    let mut args = vec!["query", "-json", "-no-color"];
+    args.extend_from_slice(extra);
+    let run = acc.work.run(&args);
+    run.assert_ok("query");
+    let mut found: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    for line in run.stdout.lines() {
+        let message: Json = serde_json::from_str(line).unwrap();
+        if message["type"] == "list_resource_found" {
+            let result = message["list_resource_found"].clone();
+            let address = result["address"].as_str().unwrap().to_string();
+            found.entry(address).or_default().push(result);
+        }
+    }
+    found
+}
+
+fn display_names(results: &[Json]) -> BTreeSet<String> {
+    results
+        .iter()
+        .map(|r| r["display_name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Requests of each operation since the counters were reset.
+fn requests(acc: &Acc) -> BTreeMap<String, u64> {
+    let counters = acc.endpoint.counters();
+    counters["requests"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(op, n)| (op.clone(), n.as_u64().unwrap()))
+        .collect()
+}
+
+fn writes(requests: &BTreeMap<String, u64>) -> Vec<&String> {
+    requests
+        .keys()
+        .filter(|op| op.starts_with("Create") || op.starts_with("Delete"))
+        .collect()
+}
+
+/// Every resource in state with its identity, from `show -json`.
+fn identities(work: &Workdir) -> BTreeMap<String, Json> {
+    let show = work.run(&["show", "-json", "-no-color"]);
+    show.assert_ok("show");
+    let state: Json = serde_json::from_str(&show.stdout).unwrap();
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["identity"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_lists_what_exists_with_filters_limits_and_objects() {
+    let acc = acc();
+    let (env, svc) = outside_objects(&acc).await;
+    write_query(
+        &acc,
+        r#"
+list "proton_environment_template" "all" {
+  provider = proton
+}
+
+list "proton_environment_template_version" "of_a" {
+  provider = proton
+  config {
+    template_name = "env-a"
+  }
+}
+
+list "proton_environment_template_version" "published" {
+  provider = proton
+  config {
+    status = "PUBLISHED"
+  }
+}
+
+list "proton_service_template_version" "two" {
+  provider = proton
+  limit    = 2
+}
+
+list "proton_service_template" "a_with_object" {
+  provider         = proton
+  include_resource = true
+  config {
+    name_prefix = "svc-a"
+  }
+}
+"#,
+    );
+    let found = query(&acc, &[]);
+
+    let all = &found["list.proton_environment_template.all"];
+    assert_eq!(
+        display_names(all),
+        BTreeSet::from(["env-a".into(), "env-b".into()])
+    );
+    let identity = &all[0]["identity"];
+    assert_eq!(identity["region"], "us-east-1", "{identity}");
+    assert!(
+        identity["account_id"]
+            .as_str()
+            .is_some_and(|a| a.len() == 12),
+        "{identity}"
+    );
+    assert!(
+        all[0].get("resource_object").is_none_or(Json::is_null),
+        "no object unless asked"
+    );
+
+    let of_a = display_names(&found["list.proton_environment_template_version.of_a"]);
+    let expected: BTreeSet<String> = env
+        .iter()
+        .filter(|v| v.starts_with("env-a:"))
+        .map(|v| {
+            let status = if v == "env-a:1.0" {
+                "PUBLISHED"
+            } else {
+                "DRAFT"
+            };
+            format!("{v} ({status})")
+        })
+        .collect();
+    assert_eq!(of_a, expected, "every major and minor of env-a");
+    assert_eq!(of_a.len(), 3);
+
+    let published = display_names(&found["list.proton_environment_template_version.published"]);
+    assert_eq!(
+        published,
+        BTreeSet::from(["env-a:1.0 (PUBLISHED)".to_string()])
+    );
+
+    let two = &found["list.proton_service_template_version.two"];
+    assert_eq!(two.len(), 2, "limit = 2 of {} versions", svc.len());
+    let version_identity = &two[0]["identity"];
+    for attribute in [
+        "template_name",
+        "major_version",
+        "minor_version",
+        "account_id",
+        "region",
+    ] {
+        assert!(
+            version_identity[attribute].is_string(),
+            "{attribute}: {version_identity}"
+        );
+    }
+
+    let with_object = &found["list.proton_service_template.a_with_object"];
+    assert_eq!(
+        display_names(with_object),
+        BTreeSet::from(["svc-a".to_string()])
+    );
+    let object = &with_object[0]["resource_object"];
+    assert_eq!(object["name"], "svc-a", "{object}");
+    assert_eq!(
+        object["pipeline_provisioning"], "CUSTOMER_MANAGED",
+        "{object}"
+    );
+    assert!(object["arn"]
+        .as_str()
+        .is_some_and(|arn| arn.ends_with(":service-template/svc-a")));
+}
+
+/// Every `name = value` line of a generated file, trimmed.
+fn settings(generated: &str) -> Vec<(String, String)> {
+    generated
+        .lines()
+        .filter_map(|line| line.split_once(" = "))
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .collect()
+}
+
+/// The latest minor of each major of every template `outside_objects` made.
+async fn latest(acc: &Acc) -> Vec<String> {
+    let mut versions = Vec::new();
+    for name in ["env-a", "env-b"] {
+        versions.extend(acc.endpoint.environment_versions(name).await);
+    }
+    for name in ["svc-a", "svc-b"] {
+        versions.extend(acc.endpoint.service_versions(name).await);
+    }
+    versions
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generated_configuration_adopts_an_account_and_plans_clean() {
+    let acc = acc();
+    let (env, svc) = outside_objects(&acc).await;
+    let before = latest(&acc).await;
+    write_query(
+        &acc,
+        r#"
+list "proton_environment_template" "env" {
+  provider         = proton
+  include_resource = true
+}
+
+list "proton_environment_template_version" "env" {
+  provider         = proton
+  include_resource = true
+}
+
+list "proton_service_template" "svc" {
+  provider         = proton
+  include_resource = true
+}
+
+list "proton_service_template_version" "svc" {
+  provider         = proton
+  include_resource = true
+}
+"#,
+    );
+    let run = acc
+        .work
+        .run(&["query", "-no-color", "-generate-config-out=generated.tf"]);
+    run.assert_ok("query -generate-config-out");
+    let generated = std::fs::read_to_string(acc.work.config_dir().join("generated.tf")).unwrap();
+    let objects = 4 + env.len() + svc.len();
+    assert_eq!(
+        generated.matches("\nimport {").count(),
+        objects,
+        "{generated}"
+    );
+    assert_eq!(
+        generated.matches("identity = {").count(),
+        objects,
+        "{generated}"
+    );
+    // Outside versions have no recorded bundle, and none is needed.
+    assert!(!generated.contains("source {"), "{generated}");
+    // Computed values and defaults are not written.
+    let set = settings(&generated);
+    for absent in [
+        "arn",
+        "created_at",
+        "id",
+        "tags_all",
+        "recommended_minor_version",
+        "schema",
+    ] {
+        assert!(
+            !set.iter().any(|(name, _)| name == absent),
+            "{absent} in:\n{generated}"
+        );
+    }
+    let statuses: Vec<_> = set.iter().filter(|(name, _)| name == "status").collect();
+    assert_eq!(
+        statuses.len(),
+        2,
+        "only the published versions say so:\n{generated}"
+    );
+    assert!(
+        statuses.iter().all(|(_, value)| value == "\"PUBLISHED\""),
+        "{statuses:?}"
+    );
+
+    // Terraform reads the query file only for `query`: apply the generated file.
+    std::fs::remove_file(acc.work.config_dir().join("query.tfquery.hcl")).unwrap();
+    acc.endpoint.reset_counters();
+    let apply = acc.apply();
+    apply.assert_ok("apply of the generated configuration");
+    let summary = flat(&apply.stdout);
+    assert!(
+        summary.contains(&format!(
+            "Apply complete! Resources: {objects} imported, 0 added, 0 changed, 0 destroyed"
+        )),
+        "{summary}"
+    );
+    let made = requests(&acc);
+    assert!(
+        writes(&made).is_empty(),
+        "the adoption created or deleted: {made:?}"
+    );
+    acc.assert_no_changes();
+
+    // Nothing moved in Proton.
+    assert_eq!(latest(&acc).await, before);
+    let identities = identities(&acc.work);
+    assert_eq!(identities.len(), objects);
+    assert!(identities
+        .values()
+        .all(|identity| identity["account_id"].is_string()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_type_imports_by_identity_with_and_without_the_optional_parts() {
+    let acc = acc();
+    outside_objects(&acc).await;
+    let account = {
+        let got = acc
+            .endpoint
+            .client
+            .get_environment_template()
+            .name("env-a")
+            .send()
+            .await
+            .unwrap();
+        got.environment_template()
+            .unwrap()
+            .arn()
+            .split(':')
+            .nth(4)
+            .unwrap()
+            .to_string()
+    };
+    let resources = r#"
+resource "proton_environment_template" "a" {
+  name = "env-a"
+}
+
+resource "proton_environment_template_version" "a" {
+  template_name = "env-a"
+  major_version = "1"
+  status        = "PUBLISHED"
+}
+
+resource "proton_service_template" "a" {
+  name                  = "svc-a"
+  pipeline_provisioning = "CUSTOMER_MANAGED"
+}
+
+resource "proton_service_template_version" "a" {
+  template_name = "svc-a"
+  major_version = "1"
+  compatible_environment_template {
+    template_name = "env-a"
+    major_version = "1"
+  }
+}
+"#;
+    let imports = format!(
+        r#"
+import {{
+  to       = proton_environment_template.a
+  identity = {{ name = "env-a" }}
+}}
+
+import {{
+  to       = proton_environment_template_version.a
+  identity = {{
+    account_id    = "{account}"
+    region        = "us-east-1"
+    template_name = "env-a"
+    major_version = "1"
+    minor_version = "0"
+  }}
+}}
+
+import {{
+  to       = proton_service_template.a
+  identity = {{ name = "svc-a", region = "us-east-1" }}
+}}
+
+import {{
+  to       = proton_service_template_version.a
+  identity = {{ template_name = "svc-a", major_version = "1", minor_version = "0" }}
+}}
+"#
+    );
+    acc.config(&format!("{resources}{imports}"));
+    acc.endpoint.reset_counters();
+    let apply = acc.apply();
+    apply.assert_ok("apply with identity imports");
+    assert!(
+        flat(&apply.stdout).contains("Resources: 4 imported, 0 added, 0 changed, 0 destroyed"),
+        "{}",
+        apply.stdout
+    );
+    assert!(writes(&requests(&acc)).is_empty());
+    acc.assert_no_changes();
+    let identities = identities(&acc.work);
+    for (address, identity) in &identities {
+        assert_eq!(
+            identity["account_id"],
+            account.as_str(),
+            "{address}: {identity}"
+        );
+        assert_eq!(identity["region"], "us-east-1", "{address}: {identity}");
+    }
+    assert_eq!(
+        identities["proton_service_template_version.a"]["minor_version"],
+        "0"
+    );
+
+    // Another account is refused, naming both.
+    let other = Acc::with_options(
+        CLI,
+        Options {
+            registration_delay: Some("0s"),
+            ..Options::default()
+        },
+    );
+    other.endpoint.create_environment_template("env-a").await;
+    other.config(
+        r#"
+resource "proton_environment_template" "a" {
+  name = "env-a"
+}
+
+import {
+  to       = proton_environment_template.a
+  identity = { name = "env-a", account_id = "999999999999" }
+}
+"#,
+    );
+    let refused = other.plan();
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    let message = flat(&refused.stderr);
+    assert!(
+        message.contains("Cannot import from another account"),
+        "{message}"
+    );
+    assert!(
+        message.contains("999999999999") && message.contains(&account),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identity_is_in_state_after_create_refresh_and_import() {
+    let acc = acc();
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    let config = r#"
+resource "proton_environment_template" "web" {
+  name = "web"
+}
+
+resource "proton_environment_template_version" "v" {
+  template_name = proton_environment_template.web.name
+  source {
+    s3 {
+      bucket = "bundles"
+      key    = "a.tar.gz"
+    }
+  }
+}
+"#;
+    acc.step(config);
+    let expected = |identities: &BTreeMap<String, Json>| {
+        assert_eq!(identities["proton_environment_template.web"]["name"], "web");
+        let version = &identities["proton_environment_template_version.v"];
+        assert_eq!(version["template_name"], "web", "{version}");
+        assert_eq!(version["major_version"], "1", "{version}");
+        assert_eq!(version["minor_version"], "0", "{version}");
+        assert!(
+            version["account_id"].is_string() && version["region"] == "us-east-1",
+            "{version}"
+        );
+    };
+    expected(&identities(&acc.work));
+
+    acc.work
+        .run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .assert_ok("refresh");
+    expected(&identities(&acc.work));
+
+    acc.work
+        .run(&[
+            "state",
+            "rm",
+            "proton_environment_template.web",
+            "proton_environment_template_version.v",
+        ])
+        .assert_ok("state rm");
+    for (address, id) in [
+        ("proton_environment_template.web", "web"),
+        ("proton_environment_template_version.v", "web:1.0"),
+    ] {
+        acc.work
+            .run(&["import", "-no-color", "-input=false", address, id])
+            .assert_ok("import");
+    }
+    expected(&identities(&acc.work));
+    acc.assert_no_changes();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_state_written_by_terraform_1_0_3_gains_identity_with_an_empty_plan() {
+    let old = Acc::new(Cli::V1_0_3);
+    old.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    let config = r#"
+resource "proton_environment_template" "web" {
+  name = "web"
+}
+
+resource "proton_environment_template_version" "v" {
+  template_name = proton_environment_template.web.name
+  source {
+    s3 {
+      bucket = "bundles"
+      key    = "a.tar.gz"
+    }
+  }
+}
+"#;
+    old.step(config);
+    let state = std::fs::read_to_string(old.work.config_dir().join("terraform.tfstate")).unwrap();
+    assert!(
+        !state.contains("\"identity\""),
+        "1.0.3 writes no identity:\n{state}"
+    );
+
+    let new = Workdir::new(CLI);
+    new.write_config(&format!("{}\n{config}", old.endpoint.provider_block("")));
+    new.init();
+    std::fs::write(new.config_dir().join("terraform.tfstate"), state).unwrap();
+    let plan = new.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.code, 0,
+        "1.15.5 plans no change on a 1.0.3 state:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+    new.run(&["apply", "-auto-approve", "-no-color", "-input=false"])
+        .assert_ok("apply (nothing to do)");
+    let identities = identities(&new);
+    assert_eq!(identities["proton_environment_template.web"]["name"], "web");
+    assert_eq!(
+        identities["proton_environment_template_version.v"]["minor_version"],
+        "0"
+    );
+    let plan = new.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}
+
+each_cli!(a_new_version_without_a_source_is_refused_at_plan_time);
+fn a_new_version_without_a_source_is_refused_at_plan_time(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.config(
+        r#"
+resource "proton_environment_template" "web" {
+  name = "web"
+}
+
+resource "proton_environment_template_version" "v" {
+  template_name = proton_environment_template.web.name
+}
+"#,
+    );
+    acc.endpoint.reset_counters();
+    let plan = acc.plan();
+    assert_eq!(plan.code, 1, "{cli}: {}", plan.stdout);
+    let message = flat(&plan.stderr);
+    assert!(message.contains("Missing source block"), "{cli}: {message}");
+    assert!(
+        message.contains("source {"),
+        "{cli}: the fix is named: {message}"
+    );
+    assert!(
+        writes(&requests(&acc)).is_empty(),
+        "{cli}: no API write at plan time"
+    );
+}
+
+/// The source tag's value on `arn`, if any.
+async fn source_tag(acc: &Acc, arn: &str) -> Option<String> {
+    let tags = acc
+        .endpoint
+        .client
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    tags.tags()
+        .iter()
+        .find(|tag| tag.key() == "terraform-provider-proton:source")
+        .map(|tag| tag.value().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_adopted_version_records_a_source_added_later_and_replaces_only_on_a_change() {
+    let acc = acc();
+    let local = &acc.endpoint;
+    local.write_environment_bundle("bundles", "env.tar.gz", true);
+    local.write_environment_bundle("bundles", "other.tar.gz", true);
+    local.create_environment_template("web").await;
+    local
+        .create_version_outside(false, "web", None, "env.tar.gz", "")
+        .await;
+    let version = |source: &str| {
+        format!(
+            r#"
+resource "proton_environment_template_version" "v" {{
+  template_name = "web"
+  major_version = "1"
+  {source}
+}}
+"#
+        )
+    };
+    let source = |key: &str| {
+        format!("source {{\n    s3 {{\n      bucket = \"bundles\"\n      key    = \"{key}\"\n    }}\n  }}")
+    };
+    let import =
+        "\nimport {\n  to = proton_environment_template_version.v\n  id = \"web:1.0\"\n}\n";
+    acc.step(&format!("{}{import}", version("")));
+    let arn = acc.attr("proton_environment_template_version.v", "arn");
+    assert_eq!(
+        source_tag(&acc, &arn).await,
+        None,
+        "adopted without a source"
+    );
+
+    // Adding the source records it in place.
+    acc.config(&version(&source("env.tar.gz")));
+    let plan = acc.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    assert!(
+        flat(&plan.stdout).contains("1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    acc.step(&version(&source("env.tar.gz")));
+    assert_eq!(
+        acc.attr("proton_environment_template_version.v", "arn"),
+        arn,
+        "same version"
+    );
+    assert_eq!(
+        source_tag(&acc, &arn).await.as_deref(),
+        Some("s3://bundles/env.tar.gz")
+    );
+
+    // Another bundle is another version.
+    acc.config(&version(&source("other.tar.gz")));
+    let plan = acc.plan();
+    assert!(
+        flat(&plan.stdout).contains("must be replaced"),
+        "{}",
+        plan.stdout
+    );
+
+    // Removing the source forgets it in place.
+    acc.config(&version(""));
+    let plan = acc.plan();
+    assert!(
+        flat(&plan.stdout).contains("1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    acc.step(&version(""));
+    assert_eq!(
+        acc.attr("proton_environment_template_version.v", "arn"),
+        arn
+    );
+    assert_eq!(
+        source_tag(&acc, &arn).await.as_deref(),
+        Some(""),
+        "still the provider's, location forgotten"
+    );
+}
