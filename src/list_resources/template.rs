@@ -2,19 +2,16 @@
 //! every template of the family, optionally those whose name starts with
 //! `name_prefix`.
 
-use std::sync::Arc;
-
 use async_stream::stream;
 
 use super::list_error;
-use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::model::{AttrValue, Fields};
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
 use crate::plugin::schema::Schema;
 use crate::proton::listing;
-use crate::resources::identity::TemplateIdentity;
-use crate::resources::kind::KindSpec;
+use crate::resources::identity::{Identity, TemplateIdentity};
+use crate::resources::kind::{family_type, KindSpec};
 use crate::resources::model::TemplateModel;
 use crate::resources::template::{current, fields as template_fields};
 
@@ -24,34 +21,15 @@ pub struct ListConfig {
     pub name_prefix: Option<String>,
 }
 
-fn config_fields() -> Fields<ListConfig> {
+fn config_fields(_spec: &KindSpec) -> Fields<ListConfig> {
     Fields::new([field!(ListConfig, name_prefix)
         .optional("Only templates whose name starts with this. Omitted: all of them.")])
 }
 
-/// The template list resource of one family.
-pub struct TemplateList {
-    spec: &'static KindSpec,
-    config: Fields<ListConfig>,
-    schema: Schema,
-    provider: Arc<ProviderState>,
-}
-
-impl TemplateList {
-    /// The list resource of `spec`'s family.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let config = config_fields();
-        let schema = Schema::new(config.block(&format!(
-            "Lists the AWS Proton {}s of the account and region, for `terraform query`.",
-            spec.noun()
-        )));
-        Self {
-            spec,
-            config,
-            schema,
-            provider,
-        }
-    }
+family_type! {
+    /// The template list resource of one family.
+    pub struct TemplateList(ListConfig) = config_fields,
+        "Lists the AWS Proton {noun}s of the account and region, for `terraform query`.";
 }
 
 impl ListResource for TemplateList {
@@ -66,7 +44,7 @@ impl ListResource for TemplateList {
     fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
         let (spec, provider) = (self.spec, self.provider.clone());
         let prefix = self
-            .config
+            .fields
             .read(&request.config)
             .name_prefix
             .unwrap_or_default();

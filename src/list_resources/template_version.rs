@@ -3,19 +3,16 @@
 //! or of every template of the family, optionally of one major version and
 //! with one status.
 
-use std::sync::Arc;
-
 use async_stream::stream;
 
 use super::list_error;
-use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::model::{AttrValue, Fields};
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
 use crate::plugin::schema::{Schema, Validator};
 use crate::proton::{listing, VersionStatus};
-use crate::resources::identity::VersionIdentity;
-use crate::resources::kind::KindSpec;
+use crate::resources::identity::{Identity, VersionIdentity};
+use crate::resources::kind::{family_type, KindSpec};
 use crate::resources::model::VersionModel;
 use crate::resources::template_version::{current, fields as version_fields};
 use crate::resources::validators::{template_name_validators, version_part_validators};
@@ -48,29 +45,10 @@ fn config_fields(spec: &KindSpec) -> Fields<ListConfig> {
     ])
 }
 
-/// The template version list resource of one family.
-pub struct VersionList {
-    spec: &'static KindSpec,
-    config: Fields<ListConfig>,
-    schema: Schema,
-    provider: Arc<ProviderState>,
-}
-
-impl VersionList {
-    /// The list resource of `spec`'s family.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
-        let config = config_fields(spec);
-        let schema = Schema::new(config.block(&format!(
-            "Lists versions of AWS Proton {}s, for `terraform query`.",
-            spec.noun()
-        )));
-        Self {
-            spec,
-            config,
-            schema,
-            provider,
-        }
-    }
+family_type! {
+    /// The template version list resource of one family.
+    pub struct VersionList(ListConfig) = config_fields,
+        "Lists versions of AWS Proton {noun}s, for `terraform query`.";
 }
 
 impl ListResource for VersionList {
@@ -84,7 +62,7 @@ impl ListResource for VersionList {
 
     fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
         let (spec, provider) = (self.spec, self.provider.clone());
-        let config = self.config.read(&request.config);
+        let config = self.fields.read(&request.config);
         let wanted_status = config.status.as_deref().map(VersionStatus::from);
         let include_resource = request.include_resource;
         let what = format!("{} version", spec.noun());

@@ -173,15 +173,11 @@ pub trait Resource: Send + Sync + 'static {
         None
     }
 
-    /// Turns an `import { identity = ... }` into stub states for Read to
-    /// fill, as [`Resource::import`] does for an id. Optional-for-import
-    /// attributes may be null; required ones have been checked. Each state's
-    /// identity is the requested one, completed by [`Resource::identity`].
-    async fn import_identity(
-        &self,
-        _ctx: &OpContext,
-        _identity: &Value,
-    ) -> Result<Vec<Value>, Diagnostics> {
+    /// The import id an `import { identity = ... }` names, for types whose
+    /// identity imports are id imports in another form (the default
+    /// [`Resource::import_identity`]). Optional-for-import attributes may be
+    /// null; required ones have been checked.
+    fn identity_import_id(&self, _identity: &Value) -> Result<String, Diagnostics> {
         Err(Diagnostics::from_error(
             "Import by identity not supported",
             format!(
@@ -189,6 +185,19 @@ pub trait Resource: Send + Sync + 'static {
                 self.type_name()
             ),
         ))
+    }
+
+    /// Turns an `import { identity = ... }` into stub states for Read to
+    /// fill, as [`Resource::import`] does for an id; by default, the import
+    /// of the id [`Resource::identity_import_id`] gives. Each state's
+    /// identity is the requested one, completed by [`Resource::identity`].
+    async fn import_identity(
+        &self,
+        ctx: &OpContext,
+        identity: &Value,
+    ) -> Result<Vec<Value>, Diagnostics> {
+        let id = self.identity_import_id(identity)?;
+        self.import(ctx, &id).await
     }
 
     /// Whether this type shapes its own generated configuration. The

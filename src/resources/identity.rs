@@ -9,8 +9,9 @@ use std::sync::LazyLock;
 
 use crate::field;
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::model::{Fields, NestedModel};
+use crate::plugin::model::{AttrValue, Fields, NestedModel};
 use crate::plugin::schema::IdentitySchema;
+use crate::plugin::value::Value;
 use crate::proton::model::{partition_of_region, ArnScope};
 use crate::proton::{ProtonClient, TemplateKind, VersionKey};
 use crate::resources::model::{TemplateModel, VersionModel};
@@ -65,6 +66,19 @@ impl NestedModel for VersionIdentity {
 crate::nested_model!(TemplateIdentity);
 crate::nested_model!(VersionIdentity);
 
+/// What a family's identity gives its resource (see
+/// [`identity_hooks!`](crate::resources::kind::identity_hooks)).
+pub trait Identity: AttrValue {
+    /// The resource model it is the identity of.
+    type Model;
+    /// The identity schema.
+    fn schema() -> &'static IdentitySchema;
+    /// The identity of the object a state describes.
+    fn of(state: &Self::Model) -> Self;
+    /// The import id that names the same object.
+    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics>;
+}
+
 /// The templates' identity schema.
 pub static TEMPLATE_IDENTITY: LazyLock<IdentitySchema> =
     LazyLock::new(|| TemplateIdentity::fields().identity_schema());
@@ -81,9 +95,14 @@ fn scope(arn: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-impl TemplateIdentity {
-    /// The identity of the template a state describes.
-    pub fn of(state: &TemplateModel) -> Self {
+impl Identity for TemplateIdentity {
+    type Model = TemplateModel;
+
+    fn schema() -> &'static IdentitySchema {
+        &TEMPLATE_IDENTITY
+    }
+
+    fn of(state: &TemplateModel) -> Self {
         let (account_id, region) = scope(state.arn.as_deref());
         Self {
             account_id,
@@ -92,13 +111,8 @@ impl TemplateIdentity {
         }
     }
 
-    /// The import id that names the same template: its ARN when the identity
-    /// gives an account, else its name.
-    pub fn import_id(
-        &self,
-        kind: TemplateKind,
-        client: &ProtonClient,
-    ) -> Result<String, Diagnostics> {
+    /// Its ARN when the identity gives an account, else its name.
+    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
         let name = self.name.as_deref().unwrap_or_default();
         let resource = format!("{}/{name}", kind.arn_resource_type());
         let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
@@ -106,9 +120,14 @@ impl TemplateIdentity {
     }
 }
 
-impl VersionIdentity {
-    /// The identity of the version a state describes.
-    pub fn of(state: &VersionModel) -> Self {
+impl Identity for VersionIdentity {
+    type Model = VersionModel;
+
+    fn schema() -> &'static IdentitySchema {
+        &VERSION_IDENTITY
+    }
+
+    fn of(state: &VersionModel) -> Self {
         let (account_id, region) = scope(state.arn.as_deref());
         Self {
             account_id,
@@ -119,13 +138,9 @@ impl VersionIdentity {
         }
     }
 
-    /// The import id that names the same version: its ARN when the identity
-    /// gives an account, else `TEMPLATE_NAME:MAJOR.MINOR`.
-    pub fn import_id(
-        &self,
-        kind: TemplateKind,
-        client: &ProtonClient,
-    ) -> Result<String, Diagnostics> {
+    /// Its ARN when the identity gives an account, else
+    /// `TEMPLATE_NAME:MAJOR.MINOR`.
+    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
         let part = |part: &Option<String>| part.clone().unwrap_or_default();
         let key = VersionKey::new(
             part(&self.template_name),
@@ -176,4 +191,13 @@ fn import_id(
         ));
     }
     Ok(plain.to_string())
+}
+
+/// The import id an `import { identity = ... }` of `I` names.
+pub fn import_id_of<I: Identity>(
+    identity: &Value,
+    kind: TemplateKind,
+    client: &ProtonClient,
+) -> Result<String, Diagnostics> {
+    I::from_value(identity).import_id(kind, client)
 }

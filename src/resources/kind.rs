@@ -85,6 +85,9 @@ impl KindSpec {
     }
 }
 
+/// What an import gives Terraform: the stub states for Read to fill.
+pub type Stubs = Result<Vec<crate::plugin::value::Value>, Diagnostics>;
+
 /// What every resource and data source type of a family is built from: the
 /// family, the fields of its typed model, the schema they give, and the
 /// provider's shared state.
@@ -170,3 +173,43 @@ macro_rules! type_name_and_schema {
     };
 }
 pub(crate) use type_name_and_schema;
+
+/// `identity_hooks!(Identity)`: a resource's identity schema, its identity
+/// from a state, the import id an identity names, and config generation on, for a [`FamilyType`] whose
+/// identity is `Identity` (an [`Identity`](crate::resources::identity::Identity)).
+macro_rules! identity_hooks {
+    ($identity:ty) => {
+        fn identity_schema(&self) -> Option<&$crate::plugin::schema::IdentitySchema> {
+            Some(<$identity as $crate::resources::identity::Identity>::schema())
+        }
+
+        fn identity(&self, state: &Value) -> Option<Value> {
+            use $crate::resources::identity::Identity;
+            let identity = <$identity>::of(&self.fields.read(state));
+            Some($crate::plugin::model::AttrValue::to_value(&identity))
+        }
+
+        fn identity_import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
+            self.identity_import_id_of::<$identity>(identity)
+        }
+
+        fn generates_config(&self) -> bool {
+            true
+        }
+    };
+}
+pub(crate) use identity_hooks;
+
+impl<M: Default> FamilyType<M> {
+    /// The import id an `import { identity = ... }` of `I` names.
+    pub fn identity_import_id_of<I: crate::resources::identity::Identity>(
+        &self,
+        identity: &crate::plugin::value::Value,
+    ) -> Result<String, Diagnostics> {
+        crate::resources::identity::import_id_of::<I>(
+            identity,
+            self.spec.kind,
+            &self.configured()?.client,
+        )
+    }
+}

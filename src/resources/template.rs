@@ -24,10 +24,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::model::AttrValue;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::IdentitySchema;
 use crate::plugin::schema::{timeout_from, timeouts_block, validate_value, Validator};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::delete::{delete_template, TemplateDeleteError};
@@ -38,9 +36,9 @@ use crate::proton::{
     UpdateTemplateInput,
 };
 use crate::resources::attrs::keep_planned;
-use crate::resources::identity::{TemplateIdentity, TEMPLATE_IDENTITY};
+use crate::resources::identity::TemplateIdentity;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
+use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, KindSpec, Stubs};
 use crate::resources::model::TemplateModel;
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
@@ -450,7 +448,7 @@ impl Resource for TemplateResource {
         }
     }
 
-    async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
+    async fn import(&self, ctx: &OpContext, id: &str) -> Stubs {
         let kind = self.spec.kind;
         let name = parse_import_id(kind, id).map_err(|detail| {
             Diagnostics::from_error(
@@ -486,27 +484,7 @@ impl Resource for TemplateResource {
         Ok(vec![self.fields.write(&stub)])
     }
 
-    fn identity_schema(&self) -> Option<&IdentitySchema> {
-        Some(&TEMPLATE_IDENTITY)
-    }
-
-    fn identity(&self, state: &Value) -> Option<Value> {
-        Some(TemplateIdentity::of(&self.fields.read(state)).to_value())
-    }
-
-    async fn import_identity(
-        &self,
-        ctx: &OpContext,
-        identity: &Value,
-    ) -> Result<Vec<Value>, Diagnostics> {
-        let identity = TemplateIdentity::from_value(identity);
-        let id = identity.import_id(self.spec.kind, &self.configured()?.client)?;
-        self.import(ctx, &id).await
-    }
-
-    fn generates_config(&self) -> bool {
-        true
-    }
+    identity_hooks!(TemplateIdentity);
 
     /// What a user sets, without empty values Proton reports as none.
     fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {

@@ -29,10 +29,8 @@ use std::time::Duration;
 
 use crate::context::Configured;
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::model::AttrValue;
 use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
-use crate::plugin::schema::IdentitySchema;
 use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Validator};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::create::create_version;
@@ -43,9 +41,9 @@ use crate::proton::{
     UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
 };
 use crate::resources::attrs::keep_planned;
-use crate::resources::identity::{VersionIdentity, VERSION_IDENTITY};
+use crate::resources::identity::VersionIdentity;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
+use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, KindSpec, Stubs};
 use crate::resources::model::{S3Location, Source, VersionModel};
 use crate::resources::tags;
 use crate::resources::validators::{template_name_validators, version_part_validators};
@@ -640,7 +638,7 @@ impl Resource for TemplateVersionResource {
         }
     }
 
-    async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Value>, Diagnostics> {
+    async fn import(&self, ctx: &OpContext, id: &str) -> Stubs {
         let kind = self.spec.kind;
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
             Diagnostics::from_error(
@@ -687,27 +685,7 @@ impl Resource for TemplateVersionResource {
         Ok(vec![self.fields.write(&stub)])
     }
 
-    fn identity_schema(&self) -> Option<&IdentitySchema> {
-        Some(&VERSION_IDENTITY)
-    }
-
-    fn identity(&self, state: &Value) -> Option<Value> {
-        Some(VersionIdentity::of(&self.fields.read(state)).to_value())
-    }
-
-    async fn import_identity(
-        &self,
-        ctx: &OpContext,
-        identity: &Value,
-    ) -> Result<Vec<Value>, Diagnostics> {
-        let identity = VersionIdentity::from_value(identity);
-        let id = identity.import_id(self.spec.kind, &self.configured()?.client)?;
-        self.import(ctx, &id).await
-    }
-
-    fn generates_config(&self) -> bool {
-        true
-    }
+    identity_hooks!(VersionIdentity);
 
     /// What a user sets: no default status (`DRAFT`), no empty values, and
     /// `source` only where the provider recorded it.
