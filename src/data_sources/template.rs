@@ -49,9 +49,7 @@ impl DataSource for TemplateData {
     type_name_and_schema!(template_type);
 
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let kind = self.spec.kind;
-        let noun = kind.noun();
-        let client = &self.configured()?.client;
+        let (kind, noun, client) = (self.spec.kind, self.spec.noun(), &self.configured()?.client);
         let name = self.fields.read(config).name;
         let looked_for = format!("{noun} named `{name}`");
         let (template, tags) = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {

@@ -147,9 +147,7 @@ impl DataSource for VersionData {
     }
 
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let kind = self.spec.kind;
-        let noun = kind.noun();
-        let client = &self.configured()?.client;
+        let (kind, noun, client) = (self.spec.kind, self.spec.noun(), &self.configured()?.client);
         let wanted = self.fields.read(config);
         let work = async {
             let key = resolve(

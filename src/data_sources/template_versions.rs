@@ -75,9 +75,7 @@ impl DataSource for VersionsData {
     type_name_and_schema!(versions_type);
 
     async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let kind = self.spec.kind;
-        let noun = kind.noun();
-        let client = &self.configured()?.client;
+        let (kind, noun, client) = (self.spec.kind, self.spec.noun(), &self.configured()?.client);
         let wanted = self.fields.read(config);
         let entry_fields = entry_fields(self.spec);
         let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());

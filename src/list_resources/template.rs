@@ -6,11 +6,12 @@ use async_stream::stream;
 
 use super::list_error;
 use crate::field;
-use crate::plugin::model::{AttrValue, Fields};
+use crate::plugin::model::Fields;
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
 use crate::plugin::schema::Schema;
+use crate::plugin::value::Value;
 use crate::proton::listing;
-use crate::resources::identity::{Identity, TemplateIdentity};
+use crate::resources::identity::identity_of;
 use crate::resources::kind::{family_type, KindSpec};
 use crate::resources::model::TemplateModel;
 use crate::resources::template::{current, fields as template_fields};
@@ -84,10 +85,12 @@ impl ListResource for TemplateList {
                 } else {
                     TemplateModel::from(&template)
                 };
+                let display_name = model.name.clone();
+                let resource = include_resource.then(|| resource_fields.write(&model));
                 yield Ok(ListedResource {
-                    identity: TemplateIdentity::of(&model).to_value(),
-                    display_name: model.name.clone(),
-                    resource: include_resource.then(|| resource_fields.write(&model)),
+                    identity: identity_of(model, &Value::Null),
+                    display_name,
+                    resource,
                 });
             }
         })

@@ -7,11 +7,12 @@ use async_stream::stream;
 
 use super::list_error;
 use crate::field;
-use crate::plugin::model::{AttrValue, Fields};
+use crate::plugin::model::Fields;
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
 use crate::plugin::schema::{Schema, Validator};
+use crate::plugin::value::Value;
 use crate::proton::{listing, VersionStatus};
-use crate::resources::identity::{Identity, VersionIdentity};
+use crate::resources::identity::identity_of;
 use crate::resources::kind::{family_type, KindSpec};
 use crate::resources::model::VersionModel;
 use crate::resources::template_version::{current, fields as version_fields};
@@ -128,10 +129,11 @@ impl ListResource for VersionList {
                     } else {
                         VersionModel::from(&version)
                     };
+                    let resource = include_resource.then(|| resource_fields.write(&model));
                     yield Ok(ListedResource {
-                        identity: VersionIdentity::of(&model).to_value(),
+                        identity: identity_of(model, &Value::Null),
                         display_name: format!("{key} ({})", version.status),
-                        resource: include_resource.then(|| resource_fields.write(&model)),
+                        resource,
                     });
                 }
             }

@@ -1,93 +1,62 @@
 //! Resource identity (Terraform 1.12+), parameterized as
 //! terraform-provider-aws does for APIs that take names: the optional
-//! `account_id` and `region`, then what names the object. Proton reports
-//! the account only in an ARN, so an identity's account and region come from
-//! the object's ARN (and so never change for it); an identity import turns
-//! into the import id that says the same, and goes through the same checks.
+//! `account_id` and `region`, then what names the object. An identity is a
+//! view of the resource's model: its names, and the account and region its
+//! ARN gives (so they never change for an object). An identity import is the
+//! id import that says the same, and goes through the same checks.
 
 use std::sync::LazyLock;
 
 use crate::field;
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::model::{AttrValue, Fields, NestedModel};
+use crate::plugin::model::Fields;
 use crate::plugin::schema::IdentitySchema;
 use crate::plugin::value::Value;
 use crate::proton::model::{partition_of_region, ArnScope};
 use crate::proton::{ProtonClient, TemplateKind, VersionKey};
 use crate::resources::model::{TemplateModel, VersionModel};
 
-// Every attribute may be null: what a plan does not know yet (a new
-// version's numbers, say) is null there, and Apply fills it in.
-
-/// A template's identity.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TemplateIdentity {
-    pub account_id: Option<String>,
-    pub region: Option<String>,
-    pub name: Option<String>,
-}
-
-/// A template version's identity.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VersionIdentity {
-    pub account_id: Option<String>,
-    pub region: Option<String>,
-    pub template_name: Option<String>,
-    pub major_version: Option<String>,
-    pub minor_version: Option<String>,
-}
-
 const ACCOUNT_ID: &str = "AWS account of the object. Omitted on import: the account of the provider's credentials; another account is refused.";
 const REGION: &str = "AWS region of the object. Omitted on import: the provider's region; another region is refused.";
 
-impl NestedModel for TemplateIdentity {
-    fn fields() -> Fields<Self> {
-        Fields::new([
-            field!(TemplateIdentity, account_id).optional_for_import(ACCOUNT_ID),
-            field!(TemplateIdentity, region).optional_for_import(REGION),
-            field!(TemplateIdentity, name).required_for_import("Name of the template."),
-        ])
-    }
-}
-
-impl NestedModel for VersionIdentity {
-    fn fields() -> Fields<Self> {
-        Fields::new([
-            field!(VersionIdentity, account_id).optional_for_import(ACCOUNT_ID),
-            field!(VersionIdentity, region).optional_for_import(REGION),
-            field!(VersionIdentity, template_name)
-                .required_for_import("Name of the template the version belongs to."),
-            field!(VersionIdentity, major_version).required_for_import("Major version number."),
-            field!(VersionIdentity, minor_version).required_for_import("Minor version number."),
-        ])
-    }
-}
-
-crate::nested_model!(TemplateIdentity);
-crate::nested_model!(VersionIdentity);
-
-/// What a family's identity gives its resource (see
-/// [`identity_hooks!`](crate::resources::kind::identity_hooks)).
-pub trait Identity: AttrValue {
-    /// The resource model it is the identity of.
-    type Model;
+/// A resource model with an identity.
+pub trait Identified: Default + Sized + 'static {
+    /// The identity's attributes, as fields of the model.
+    fn identity_fields() -> &'static Fields<Self>;
     /// The identity schema.
-    fn schema() -> &'static IdentitySchema;
-    /// The identity of the object a state describes.
-    fn of(state: &Self::Model) -> Self;
-    /// The import id that names the same object.
+    fn identity_schema() -> &'static IdentitySchema;
+    /// Sets `account_id` and `region` from the ARN (none while there is none).
+    fn scoped(self) -> Self;
+    /// The import id that names the object the identity attributes name: its
+    /// ARN when they give an account, else its plain id.
     fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics>;
 }
 
-/// The templates' identity schema.
-pub static TEMPLATE_IDENTITY: LazyLock<IdentitySchema> =
-    LazyLock::new(|| TemplateIdentity::fields().identity_schema());
+static TEMPLATE_FIELDS: LazyLock<Fields<TemplateModel>> = LazyLock::new(|| {
+    Fields::new([
+        field!(TemplateModel, account_id).optional_for_import(ACCOUNT_ID),
+        field!(TemplateModel, region).optional_for_import(REGION),
+        field!(TemplateModel, name).required_for_import("Name of the template."),
+    ])
+});
 
-/// The template versions' identity schema.
-pub static VERSION_IDENTITY: LazyLock<IdentitySchema> =
-    LazyLock::new(|| VersionIdentity::fields().identity_schema());
+static VERSION_FIELDS: LazyLock<Fields<VersionModel>> = LazyLock::new(|| {
+    Fields::new([
+        field!(VersionModel, account_id).optional_for_import(ACCOUNT_ID),
+        field!(VersionModel, region).optional_for_import(REGION),
+        field!(VersionModel, template_name)
+            .required_for_import("Name of the template the version belongs to."),
+        field!(VersionModel, major_version).required_for_import("Major version number."),
+        field!(VersionModel, minor_version).required_for_import("Minor version number."),
+    ])
+});
 
-/// The account and region an object's ARN names (none while it has no ARN).
+static TEMPLATE_SCHEMA: LazyLock<IdentitySchema> =
+    LazyLock::new(|| TEMPLATE_FIELDS.identity_schema());
+static VERSION_SCHEMA: LazyLock<IdentitySchema> =
+    LazyLock::new(|| VERSION_FIELDS.identity_schema());
+
+/// The account and region an ARN names.
 fn scope(arn: Option<&str>) -> (Option<String>, Option<String>) {
     match arn.and_then(ArnScope::of) {
         Some(scope) => (Some(scope.account), Some(scope.region)),
@@ -95,55 +64,58 @@ fn scope(arn: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-impl Identity for TemplateIdentity {
-    type Model = TemplateModel;
-
-    fn schema() -> &'static IdentitySchema {
-        &TEMPLATE_IDENTITY
+impl Identified for TemplateModel {
+    fn identity_fields() -> &'static Fields<Self> {
+        &TEMPLATE_FIELDS
     }
 
-    fn of(state: &TemplateModel) -> Self {
-        let (account_id, region) = scope(state.arn.as_deref());
+    fn identity_schema() -> &'static IdentitySchema {
+        &TEMPLATE_SCHEMA
+    }
+
+    fn scoped(self) -> Self {
+        let (account_id, region) = scope(self.arn.as_deref());
         Self {
             account_id,
             region,
-            name: Some(state.name.clone()).filter(|name| !name.is_empty()),
+            ..self
         }
     }
 
-    /// Its ARN when the identity gives an account, else its name.
     fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
-        let name = self.name.as_deref().unwrap_or_default();
-        let resource = format!("{}/{name}", kind.arn_resource_type());
-        let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
-        import_id(account, region, &resource, name, client)
+        let resource = format!("{}/{}", kind.arn_resource_type(), self.name);
+        arn_or(
+            self.account_id.as_deref(),
+            self.region.as_deref(),
+            &resource,
+            &self.name,
+            client,
+        )
     }
 }
 
-impl Identity for VersionIdentity {
-    type Model = VersionModel;
-
-    fn schema() -> &'static IdentitySchema {
-        &VERSION_IDENTITY
+impl Identified for VersionModel {
+    fn identity_fields() -> &'static Fields<Self> {
+        &VERSION_FIELDS
     }
 
-    fn of(state: &VersionModel) -> Self {
-        let (account_id, region) = scope(state.arn.as_deref());
+    fn identity_schema() -> &'static IdentitySchema {
+        &VERSION_SCHEMA
+    }
+
+    fn scoped(self) -> Self {
+        let (account_id, region) = scope(self.arn.as_deref());
         Self {
             account_id,
             region,
-            template_name: Some(state.template_name.clone()).filter(|name| !name.is_empty()),
-            major_version: state.major_version.clone(),
-            minor_version: state.minor_version.clone(),
+            ..self
         }
     }
 
-    /// Its ARN when the identity gives an account, else
-    /// `TEMPLATE_NAME:MAJOR.MINOR`.
     fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
         let part = |part: &Option<String>| part.clone().unwrap_or_default();
         let key = VersionKey::new(
-            part(&self.template_name),
+            &self.template_name,
             part(&self.major_version),
             part(&self.minor_version),
         );
@@ -154,7 +126,7 @@ impl Identity for VersionIdentity {
             key.major,
             key.minor
         );
-        import_id(
+        arn_or(
             self.account_id.as_deref(),
             self.region.as_deref(),
             &resource,
@@ -164,10 +136,41 @@ impl Identity for VersionIdentity {
     }
 }
 
+/// The identity of the object `model` (read from `state`) describes. What a
+/// plan does not know yet (a new version's numbers, say) is null there, and
+/// Apply fills it in.
+pub fn identity_of<M: Identified>(model: M, state: &Value) -> Value {
+    let mut identity = M::identity_fields().write(&model.scoped());
+    if let Value::Object(attributes) = &mut identity {
+        for (name, value) in attributes.iter_mut() {
+            if state.get_attr(name).is_some_and(Value::is_unknown) {
+                *value = Value::Null;
+            }
+        }
+    }
+    identity
+}
+
+/// The identity schema of the model `fields` are of.
+pub fn schema_of<M: Identified>(_fields: &Fields<M>) -> &'static IdentitySchema {
+    M::identity_schema()
+}
+
+/// The import id an `import { identity = ... }` names, for the model
+/// `fields` are of.
+pub fn import_id_of<M: Identified>(
+    _fields: &Fields<M>,
+    identity: &Value,
+    kind: TemplateKind,
+    client: &ProtonClient,
+) -> Result<String, Diagnostics> {
+    M::identity_fields().read(identity).import_id(kind, client)
+}
+
 /// `arn:PARTITION:proton:REGION:ACCOUNT:RESOURCE` when `account` is given
 /// (the ARN import then checks region and account), else `plain` once a
 /// given region is the provider's.
-fn import_id(
+fn arn_or(
     account: Option<&str>,
     region: Option<&str>,
     resource: &str,
@@ -191,13 +194,4 @@ fn import_id(
         ));
     }
     Ok(plain.to_string())
-}
-
-/// The import id an `import { identity = ... }` of `I` names.
-pub fn import_id_of<I: Identity>(
-    identity: &Value,
-    kind: TemplateKind,
-    client: &ProtonClient,
-) -> Result<String, Diagnostics> {
-    I::from_value(identity).import_id(kind, client)
 }

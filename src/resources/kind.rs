@@ -174,23 +174,28 @@ macro_rules! type_name_and_schema {
 }
 pub(crate) use type_name_and_schema;
 
-/// `identity_hooks!(Identity)`: a resource's identity schema, its identity
-/// from a state, the import id an identity names, and config generation on, for a [`FamilyType`] whose
-/// identity is `Identity` (an [`Identity`](crate::resources::identity::Identity)).
+/// `identity_hooks!()`: the identity schema of a resource whose model is
+/// [`Identified`](crate::resources::identity::Identified), its identity from
+/// a state, the import id an identity names, and config generation on.
 macro_rules! identity_hooks {
-    ($identity:ty) => {
+    () => {
         fn identity_schema(&self) -> Option<&$crate::plugin::schema::IdentitySchema> {
-            Some(<$identity as $crate::resources::identity::Identity>::schema())
+            Some($crate::resources::identity::schema_of(&self.fields))
         }
 
         fn identity(&self, state: &Value) -> Option<Value> {
-            use $crate::resources::identity::Identity;
-            let identity = <$identity>::of(&self.fields.read(state));
-            Some($crate::plugin::model::AttrValue::to_value(&identity))
+            let model = self.fields.read(state);
+            Some($crate::resources::identity::identity_of(model, state))
         }
 
         fn identity_import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
-            self.identity_import_id_of::<$identity>(identity)
+            let client = &self.configured()?.client;
+            $crate::resources::identity::import_id_of(
+                &self.fields,
+                identity,
+                self.spec.kind,
+                client,
+            )
         }
 
         fn generates_config(&self) -> bool {
@@ -199,17 +204,3 @@ macro_rules! identity_hooks {
     };
 }
 pub(crate) use identity_hooks;
-
-impl<M: Default> FamilyType<M> {
-    /// The import id an `import { identity = ... }` of `I` names.
-    pub fn identity_import_id_of<I: crate::resources::identity::Identity>(
-        &self,
-        identity: &crate::plugin::value::Value,
-    ) -> Result<String, Diagnostics> {
-        crate::resources::identity::import_id_of::<I>(
-            identity,
-            self.spec.kind,
-            &self.configured()?.client,
-        )
-    }
-}

@@ -18,6 +18,9 @@ use crate::proton::{
 /// A template (`proton_environment_template`, `proton_service_template`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TemplateModel {
+    /// The account and region of the ARN: identity only, no attribute.
+    pub account_id: Option<String>,
+    pub region: Option<String>,
     pub arn: Option<String>,
     /// RFC 3339, like every timestamp here.
     pub created_at: Option<String>,
@@ -64,6 +67,9 @@ impl From<&Template> for TemplateModel {
 /// `proton_service_template_version`), or an entry of a versions list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VersionModel {
+    /// The account and region of the ARN: identity only, no attribute.
+    pub account_id: Option<String>,
+    pub region: Option<String>,
     pub arn: Option<String>,
     pub created_at: Option<String>,
     pub description: Option<String>,

@@ -36,7 +36,6 @@ use crate::proton::{
     UpdateTemplateInput,
 };
 use crate::resources::attrs::keep_planned;
-use crate::resources::identity::TemplateIdentity;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, KindSpec, Stubs};
 use crate::resources::model::TemplateModel;
@@ -484,7 +483,7 @@ impl Resource for TemplateResource {
         Ok(vec![self.fields.write(&stub)])
     }
 
-    identity_hooks!(TemplateIdentity);
+    identity_hooks!();
 
     /// What a user sets, without empty values Proton reports as none.
     fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {

@@ -41,7 +41,6 @@ use crate::proton::{
     UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
 };
 use crate::resources::attrs::keep_planned;
-use crate::resources::identity::VersionIdentity;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, KindSpec, Stubs};
 use crate::resources::model::{S3Location, Source, VersionModel};
@@ -685,7 +684,7 @@ impl Resource for TemplateVersionResource {
         Ok(vec![self.fields.write(&stub)])
     }
 
-    identity_hooks!(VersionIdentity);
+    identity_hooks!();
 
     /// What a user sets: no default status (`DRAFT`), no empty values, and
     /// `source` only where the provider recorded it.
