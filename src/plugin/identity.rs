@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 
 use super::codec;
 use super::diag::Diagnostics;
-use super::lifecycle::StoredState;
+use super::lifecycle::{self, StoredState};
 use super::schema::IdentitySchema;
 use super::value::{Type, Value};
 
@@ -125,15 +125,13 @@ pub fn upgrade(
     schema: &IdentitySchema,
     ty: &Type,
 ) -> Result<Option<Value>, Diagnostics> {
-    if version > schema.version {
-        return Err(Diagnostics::from_error(
-            "Resource identity from a newer provider",
-            format!(
-                "The identity of this {type_name} was written with identity schema version {version}, but this provider knows only up to {}. Upgrade the provider.",
-                schema.version
-            ),
-        ));
-    }
+    lifecycle::not_newer(
+        "identity",
+        "identity schema",
+        type_name,
+        version,
+        schema.version,
+    )?;
     let json =
         match stored {
             StoredState::Json(json) => json,

@@ -169,15 +169,7 @@ pub fn upgrade_state(
     schema: &Schema,
     ty: &Type,
 ) -> Result<Value, Diagnostics> {
-    if version > schema.version {
-        return Err(Diagnostics::from_error(
-            "Resource state from a newer provider",
-            format!(
-                "The state of this {type_name} was written with schema version {version}, but this provider knows only up to {}. Upgrade the provider.",
-                schema.version
-            ),
-        ));
-    }
+    not_newer("state", "schema", type_name, version, schema.version)?;
     match stored {
         StoredState::Json(json) => decode_stored_json(json, &schema.block, ty),
         StoredState::Flatmap => Err(Diagnostics::from_error(
@@ -186,6 +178,26 @@ pub fn upgrade_state(
         )),
         StoredState::Absent => Ok(Value::Null),
     }
+}
+
+/// Refuses a stored `what` ("state" or "identity") written at a version of
+/// its `schema` newer than the `current` one: a newer provider wrote it.
+pub(crate) fn not_newer(
+    what: &str,
+    schema: &str,
+    type_name: &str,
+    version: i64,
+    current: i64,
+) -> Result<(), Diagnostics> {
+    if version > current {
+        return Err(Diagnostics::from_error(
+            format!("Resource {what} from a newer provider"),
+            format!(
+                "The {what} of this {type_name} was written with {schema} version {version}, but this provider knows only up to {current}. Upgrade the provider."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes stored JSON, dropping attributes the schema no longer has (as

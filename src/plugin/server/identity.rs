@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{failed, ProviderService, ResourceEntry};
+use super::{ProviderService, ResourceEntry};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::identity;
 use crate::plugin::proto::tfplugin6 as pb;
@@ -105,36 +105,31 @@ impl ResourceEntry {
 impl ProviderService {
     pub(super) fn upgrade_identity(
         &self,
+        entry: &ResourceEntry,
         request: pb::upgrade_resource_identity::Request,
-    ) -> pb::upgrade_resource_identity::Response {
-        let upgraded = self.resource(&request.type_name).and_then(|entry| {
-            let (Some(schema), Some(ty)) = (entry.resource.identity_schema(), &entry.identity_ty)
-            else {
-                return Err(Diagnostics::from_error(
-                    "Resource type has no identity",
-                    format!(
-                        "{} has no identity schema, so it has no stored identity to upgrade.",
-                        request.type_name
-                    ),
-                ));
-            };
-            let identity = identity::upgrade(
-                &request.type_name,
-                request.version,
-                wire::stored_state(request.raw_identity.as_ref()),
-                schema,
-                ty,
-            )?;
-            entry.encode_identity(identity.as_ref())
-        });
+    ) -> Result<pb::upgrade_resource_identity::Response, Diagnostics> {
+        let (Some(schema), Some(ty)) = (entry.resource.identity_schema(), &entry.identity_ty)
+        else {
+            return Err(Diagnostics::from_error(
+                "Resource type has no identity",
+                format!(
+                    "{} has no identity schema, so it has no stored identity to upgrade.",
+                    request.type_name
+                ),
+            ));
+        };
+        let identity = identity::upgrade(
+            &request.type_name,
+            request.version,
+            wire::stored_state(request.raw_identity.as_ref()),
+            schema,
+            ty,
+        )?;
         // No stored identity answers no upgraded_identity, as both SDKs do:
         // Terraform then records a null identity and Read fills it in.
-        match upgraded {
-            Ok(upgraded_identity) => pb::upgrade_resource_identity::Response {
-                upgraded_identity,
-                diagnostics: Vec::new(),
-            },
-            Err(diags) => failed(diags),
-        }
+        Ok(pb::upgrade_resource_identity::Response {
+            upgraded_identity: entry.encode_identity(identity.as_ref())?,
+            diagnostics: Vec::new(),
+        })
     }
 }

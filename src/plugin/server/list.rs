@@ -26,14 +26,14 @@ use tokio_stream::Stream;
 use tonic::codegen::BoxStream;
 use tonic::Status;
 
-use super::{ProviderService, ResourceEntry};
+use super::{configured, entry, Configured, ProviderService, ResourceEntry, WithDiagnostics};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::lifecycle;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource};
-use crate::plugin::schema::{IdentitySchema, Schema};
+use crate::plugin::schema::IdentitySchema;
 use crate::plugin::value::{AttributePath, Type};
-use crate::plugin::wire::{self, decode, encode};
+use crate::plugin::wire::{self, encode};
 
 /// A list resource with the types its results are encoded with.
 pub(super) struct ListEntry {
@@ -44,10 +44,8 @@ pub(super) struct ListEntry {
     identity_schema: IdentitySchema,
 }
 
-impl ListEntry {
-    pub(super) fn config_schema(&self) -> &Schema {
-        self.list.config_schema()
-    }
+configured! {
+    ListEntry { "list configuration", config_ty, list.config_schema }
 }
 
 /// The list entries, and an error for each list type without a managed
@@ -96,55 +94,29 @@ fn diagnostics_event(diags: Diagnostics) -> pb::list_resource::Event {
 }
 
 impl ProviderService {
-    fn list_entry(&self, type_name: &str) -> Result<&ListEntry, Diagnostics> {
-        self.lists.get(type_name).ok_or_else(|| {
-            Diagnostics::from_error(
-                "Unknown list resource type",
-                format!("The provider has no list resource type {type_name:?}."),
-            )
-        })
+    pub(super) fn list_entry(&self, type_name: &str) -> Result<&ListEntry, Diagnostics> {
+        entry(&self.lists, "list resource", type_name)
     }
 
     /// ValidateListResourceConfig. Terraform 1.15 sends only the config, not
     /// `include_resource_object` or `limit`.
-    pub(super) fn validate_list_config(
+    pub(super) fn validate_list(
         &self,
-        request: pb::validate_list_resource_config::Request,
+        entry: &ListEntry,
+        config: Option<pb::DynamicValue>,
     ) -> Diagnostics {
-        let result = self.list_entry(&request.type_name).and_then(|entry| {
-            let config = decode(
-                request.config.as_ref(),
-                &entry.config_ty,
-                "list configuration",
-            )?;
-            Ok(lifecycle::validate_config(
-                &entry.config_schema().block,
-                &config,
-                |config, diags| entry.list.validate(config, diags),
-            ))
-        });
-        in_config(result.unwrap_or_else(|diags| diags))
+        in_config(entry.validate_config(config.as_ref()))
     }
 
     /// ListResource: the event stream, or one event with the problem.
     pub(super) fn list(
         &self,
+        entry: &ListEntry,
         request: pb::list_resource::Request,
-    ) -> BoxStream<pb::list_resource::Event> {
-        let started = self.list_entry(&request.type_name).and_then(|entry| {
-            let config = decode(
-                request.config.as_ref(),
-                &entry.config_ty,
-                "list configuration",
-            )?;
-            Ok((entry, config))
-        });
-        let (entry, config) = match started {
-            Ok(started) => started,
-            Err(diags) => return Box::pin(tokio_stream::once(Ok(diagnostics_event(diags)))),
-        };
+    ) -> Result<BoxStream<pb::list_resource::Event>, Diagnostics> {
+        let config = entry.decode_config(request.config.as_ref())?;
         if request.limit <= 0 {
-            return Box::pin(tokio_stream::empty());
+            return Ok(Box::pin(tokio_stream::empty()));
         }
         let ctx = self.context();
         let cancelled = Box::pin(ctx.cancel.clone().cancelled_owned());
@@ -156,7 +128,7 @@ impl ProviderService {
                 limit: request.limit,
             },
         );
-        Box::pin(ListEvents {
+        Ok(Box::pin(ListEvents {
             source: Some(source),
             cancelled,
             remaining: request.limit,
@@ -166,7 +138,14 @@ impl ProviderService {
                 identity_ty: entry.identity_ty.clone(),
                 identity_schema: entry.identity_schema.clone(),
             },
-        })
+        }))
+    }
+}
+
+/// A listing that is one event with the problem.
+impl WithDiagnostics for BoxStream<pb::list_resource::Event> {
+    fn with_diagnostics(diags: Diagnostics) -> Self {
+        Box::pin(tokio_stream::once(Ok(diagnostics_event(diags))))
     }
 }
 
@@ -289,7 +268,7 @@ impl Stream for ListEvents {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::plugin::schema::IdentityAttribute;
+    use crate::plugin::schema::{IdentityAttribute, Schema};
     use crate::plugin::value::Value;
     use tokio_stream::StreamExt;
     use tokio_util::sync::CancellationToken;
@@ -375,13 +354,18 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn the_limit_releases_the_listing_at_once() {
-        let cancel = CancellationToken::new();
+    /// A listing of five good results, read up to `limit`.
+    fn five_results(limit: i64, cancel: &CancellationToken) -> ListEvents {
         let items = (0..5)
             .map(|_| Ok(listed(Value::string("a"), None)))
             .collect();
-        let mut stream = events(items, false, 2, &cancel);
+        events(items, false, limit, cancel)
+    }
+
+    #[tokio::test]
+    async fn the_limit_releases_the_listing_at_once() {
+        let cancel = CancellationToken::new();
+        let mut stream = five_results(2, &cancel);
         assert!(stream.next().await.is_some());
         assert!(stream.source.is_some());
         assert!(stream.next().await.is_some());
@@ -392,10 +376,7 @@ mod tests {
     #[tokio::test]
     async fn stop_provider_ends_the_listing_with_an_error_event() {
         let cancel = CancellationToken::new();
-        let items = (0..5)
-            .map(|_| Ok(listed(Value::string("a"), None)))
-            .collect();
-        let mut stream = events(items, false, 10, &cancel);
+        let mut stream = five_results(10, &cancel);
         assert!(stream.next().await.unwrap().unwrap().identity.is_some());
         cancel.cancel();
         let all = collect(stream).await;

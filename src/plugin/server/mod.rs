@@ -2,10 +2,11 @@
 //! data source or list resource, converts the request through `wire`,
 //! drives the implementation, and lets [`plan`](super::plan),
 //! [`lifecycle`] and [`identity`](super::identity) decide what the answer
-//! holds. The managed resource RPCs live in `resource`, identity schemas and
-//! upgrades in `identity`, list resources in `list`. RPCs we do not
-//! implement (functions, ephemeral resources, moves, actions, state stores)
-//! answer `Unimplemented`; no capability for them is advertised.
+//! holds. The managed resource RPCs live in `resource`, data sources in
+//! `data_source`, identity schemas and upgrades in `identity`, list
+//! resources in `list`. RPCs we do not implement (functions, ephemeral
+//! resources, moves, actions, state stores) answer `Unimplemented`; no
+//! capability for them is advertised.
 //!
 //! With `wire`, the only importer of the generated tfplugin6 types. It owns
 //! the StopProvider signal and the response shapes; it decides no lifecycle
@@ -22,9 +23,11 @@ use super::diag::Diagnostics;
 use super::lifecycle;
 use super::proto::tfplugin6 as pb;
 use super::provider::{DataSource, OpContext, Provider, Resource};
+use super::schema::Schema;
 use super::value::{Type, Value};
-use super::wire::{self, decode, encode};
+use super::wire;
 
+mod data_source;
 mod identity;
 mod list;
 mod resource;
@@ -167,27 +170,159 @@ impl ProviderService {
         }
     }
 
-    fn provider_config(&self, config: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics> {
-        decode(config, &self.provider_type, "provider configuration")
-    }
-
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry, Diagnostics> {
-        self.resources.get(type_name).ok_or_else(|| {
-            Diagnostics::from_error(
-                "Unknown resource type",
-                format!("The provider has no resource type {type_name:?}."),
-            )
-        })
+        entry(&self.resources, "resource", type_name)
     }
 
     fn data_source(&self, type_name: &str) -> Result<&DataSourceEntry, Diagnostics> {
-        self.data_sources.get(type_name).ok_or_else(|| {
-            Diagnostics::from_error(
-                "Unknown data source type",
-                format!("The provider has no data source type {type_name:?}."),
-            )
-        })
+        entry(&self.data_sources, "data source", type_name)
     }
+
+    fn metadata(&self, _request: pb::get_metadata::Request) -> pb::get_metadata::Response {
+        let schemas = &self.schema_response;
+        pb::get_metadata::Response {
+            server_capabilities: schemas.server_capabilities,
+            resources: schemas
+                .resource_schemas
+                .keys()
+                .map(|type_name| pb::get_metadata::ResourceMetadata {
+                    type_name: type_name.clone(),
+                })
+                .collect(),
+            data_sources: schemas
+                .data_source_schemas
+                .keys()
+                .map(|type_name| pb::get_metadata::DataSourceMetadata {
+                    type_name: type_name.clone(),
+                })
+                .collect(),
+            list_resources: schemas
+                .list_resource_schemas
+                .keys()
+                .map(|type_name| pb::get_metadata::ListResourceMetadata {
+                    type_name: type_name.clone(),
+                })
+                .collect(),
+            diagnostics: schemas.diagnostics.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn provider_schema(
+        &self,
+        _request: pb::get_provider_schema::Request,
+    ) -> pb::get_provider_schema::Response {
+        self.schema_response.clone()
+    }
+
+    fn identity_schemas(
+        &self,
+        _request: pb::get_resource_identity_schemas::Request,
+    ) -> pb::get_resource_identity_schemas::Response {
+        self.identity_response.clone()
+    }
+
+    fn validate_provider(
+        &self,
+        request: pb::validate_provider_config::Request,
+    ) -> pb::validate_provider_config::Response {
+        failed(self.validate_config(request.config.as_ref()))
+    }
+
+    /// ValidateResourceConfig and ValidateDataResourceConfig: every problem
+    /// with the configuration sent for `entry`'s type.
+    fn validate(&self, entry: &impl Configured, config: Option<pb::DynamicValue>) -> Diagnostics {
+        entry.validate_config(config.as_ref())
+    }
+
+    async fn configure(
+        &self,
+        request: pb::configure_provider::Request,
+    ) -> pb::configure_provider::Response {
+        let config = match self.decode_config(request.config.as_ref()) {
+            Ok(config) => config,
+            Err(diags) => return failed(diags),
+        };
+        let mut diags = Diagnostics::new();
+        self.provider
+            .configure(&config, &request.terraform_version, &mut diags)
+            .await;
+        failed(diags)
+    }
+
+    fn stop_operations(&self, _request: pb::stop_provider::Request) -> pb::stop_provider::Response {
+        tracing::info!("StopProvider: cancelling in-flight operations");
+        self.stop.stop();
+        pb::stop_provider::Response::default()
+    }
+}
+
+/// The entry for `type_name`, or the error for an unknown type of this `kind`.
+fn entry<'a, E>(
+    entries: &'a HashMap<&'static str, E>,
+    kind: &str,
+    type_name: &str,
+) -> Result<&'a E, Diagnostics> {
+    entries.get(type_name).ok_or_else(|| {
+        Diagnostics::from_error(
+            format!("Unknown {kind} type"),
+            format!("The provider has no {kind} type {type_name:?}."),
+        )
+    })
+}
+
+/// A configuration Terraform sends (the provider's, a resource's, a data
+/// source's or a list's): decoded with the type computed for it, validated
+/// by its schema's validators and then by the implementation's own checks.
+trait Configured {
+    fn decode_config(&self, config: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics>;
+    fn config_schema(&self) -> &Schema;
+    fn check_config(&self, config: &Value, diags: &mut Diagnostics);
+
+    /// Every problem with the configuration Terraform sent.
+    fn validate_config(&self, config: Option<&pb::DynamicValue>) -> Diagnostics {
+        match self.decode_config(config) {
+            Ok(config) => {
+                lifecycle::validate_config(&self.config_schema().block, &config, |config, diags| {
+                    self.check_config(config, diags)
+                })
+            }
+            Err(diags) => diags,
+        }
+    }
+}
+
+/// [`Configured`] for a holder of an implementation and the type of its
+/// configuration: `Holder { "what the configuration is called", type_field,
+/// implementation_field.schema_method }`.
+macro_rules! configured {
+    ($($holder:ty { $what:literal, $ty:ident, $imp:ident.$schema:ident })*) => {$(
+        impl $crate::plugin::server::Configured for $holder {
+            fn decode_config(
+                &self,
+                config: Option<&$crate::plugin::proto::tfplugin6::DynamicValue>,
+            ) -> Result<$crate::plugin::value::Value, $crate::plugin::diag::Diagnostics> {
+                $crate::plugin::wire::decode(config, &self.$ty, $what)
+            }
+            fn config_schema(&self) -> &$crate::plugin::schema::Schema {
+                self.$imp.$schema()
+            }
+            fn check_config(
+                &self,
+                config: &$crate::plugin::value::Value,
+                diags: &mut $crate::plugin::diag::Diagnostics,
+            ) {
+                self.$imp.validate(config, diags)
+            }
+        }
+    )*};
+}
+use configured;
+
+configured! {
+    ProviderService { "provider configuration", provider_type, provider.schema }
+    ResourceEntry { "resource configuration", ty, resource.schema }
+    DataSourceEntry { "data source configuration", ty, data_source.schema }
 }
 
 /// Capabilities we advertise. Without plan_destroy, Terraform plans
@@ -215,6 +350,7 @@ async fn cancellable<T>(
     }
 }
 
+/// The answer carrying nothing but `diags`.
 fn failed<T>(diags: Diagnostics) -> T
 where
     T: WithDiagnostics,
@@ -222,286 +358,150 @@ where
     T::with_diagnostics(diags)
 }
 
-/// Responses that can carry nothing but diagnostics.
-trait WithDiagnostics: Default {
-    fn diagnostics_mut(&mut self) -> &mut Vec<pb::Diagnostic>;
-    fn with_diagnostics(diags: Diagnostics) -> Self {
-        let mut response = Self::default();
-        *response.diagnostics_mut() = wire::diagnostics(diags);
-        response
-    }
+/// Answers that can carry nothing but diagnostics.
+trait WithDiagnostics {
+    fn with_diagnostics(diags: Diagnostics) -> Self;
 }
 
 macro_rules! with_diagnostics {
     ($($t:ty),* $(,)?) => {$(
         impl WithDiagnostics for $t {
-            fn diagnostics_mut(&mut self) -> &mut Vec<pb::Diagnostic> { &mut self.diagnostics }
+            fn with_diagnostics(diags: Diagnostics) -> Self {
+                let mut response = Self::default();
+                response.diagnostics = wire::diagnostics(diags);
+                response
+            }
         }
     )*};
 }
 
 with_diagnostics!(
     pb::validate_provider_config::Response,
-    pb::validate_resource_config::Response,
-    pb::validate_data_resource_config::Response,
-    pb::validate_list_resource_config::Response,
-    pb::upgrade_resource_state::Response,
-    pb::upgrade_resource_identity::Response,
     pb::configure_provider::Response,
-    pb::read_resource::Response,
-    pb::plan_resource_change::Response,
-    pb::apply_resource_change::Response,
-    pb::import_resource_state::Response,
-    pb::read_data_source::Response,
-    pb::generate_resource_config::Response,
 );
 
-#[tonic::async_trait]
-impl pb::provider_server::Provider for ProviderService {
-    async fn get_metadata(
-        &self,
-        _request: Request<pb::get_metadata::Request>,
-    ) -> RpcResult<pb::get_metadata::Response> {
-        let schemas = &self.schema_response;
-        Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: schemas.server_capabilities,
-            resources: schemas
-                .resource_schemas
-                .keys()
-                .map(|type_name| pb::get_metadata::ResourceMetadata {
-                    type_name: type_name.clone(),
-                })
-                .collect(),
-            data_sources: schemas
-                .data_source_schemas
-                .keys()
-                .map(|type_name| pb::get_metadata::DataSourceMetadata {
-                    type_name: type_name.clone(),
-                })
-                .collect(),
-            list_resources: schemas
-                .list_resource_schemas
-                .keys()
-                .map(|type_name| pb::get_metadata::ListResourceMetadata {
-                    type_name: type_name.clone(),
-                })
-                .collect(),
-            diagnostics: schemas.diagnostics.clone(),
-            ..Default::default()
-        }))
-    }
+/// What a method answering a `named` RPC returns: the answer, `Err` with
+/// the diagnostics that are all of it, or (a validation) only diagnostics.
+trait Answers<R> {
+    fn answer(self) -> R;
+}
 
-    async fn get_provider_schema(
-        &self,
-        _request: Request<pb::get_provider_schema::Request>,
-    ) -> RpcResult<pb::get_provider_schema::Response> {
-        Ok(Response::new(self.schema_response.clone()))
+impl<R> Answers<R> for R {
+    fn answer(self) -> R {
+        self
     }
+}
 
-    async fn get_resource_identity_schemas(
-        &self,
-        _request: Request<pb::get_resource_identity_schemas::Request>,
-    ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(self.identity_response.clone()))
+impl<R: WithDiagnostics> Answers<R> for Result<R, Diagnostics> {
+    fn answer(self) -> R {
+        self.unwrap_or_else(failed)
     }
+}
 
-    async fn validate_provider_config(
-        &self,
-        request: Request<pb::validate_provider_config::Request>,
-    ) -> RpcResult<pb::validate_provider_config::Response> {
-        let request = request.into_inner();
-        let config = match self.provider_config(request.config.as_ref()) {
-            Ok(config) => config,
-            Err(diags) => return Ok(Response::new(failed(diags))),
-        };
-        let diags =
-            lifecycle::validate_config(&self.provider.schema().block, &config, |config, diags| {
-                self.provider.validate(config, diags)
-            });
-        Ok(Response::new(failed(diags)))
+impl<R: WithDiagnostics> Answers<R> for Diagnostics {
+    fn answer(self) -> R {
+        failed(self)
     }
+}
 
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn validate_resource_config(
-        &self,
-        request: Request<pb::validate_resource_config::Request>,
-    ) -> RpcResult<pb::validate_resource_config::Response> {
-        let request = request.into_inner();
-        let result = self.resource(&request.type_name).and_then(|entry| {
-            let config = decode(request.config.as_ref(), &entry.ty, "resource configuration")?;
-            Ok(lifecycle::validate_config(
-                &entry.resource.schema().block,
-                &config,
-                |config, diags| entry.resource.validate(config, diags),
-            ))
-        });
-        Ok(Response::new(failed(result.unwrap_or_else(|diags| diags))))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn validate_data_resource_config(
-        &self,
-        request: Request<pb::validate_data_resource_config::Request>,
-    ) -> RpcResult<pb::validate_data_resource_config::Response> {
-        let request = request.into_inner();
-        let result = self.data_source(&request.type_name).and_then(|entry| {
-            let config = decode(
-                request.config.as_ref(),
-                &entry.ty,
-                "data source configuration",
-            )?;
-            Ok(lifecycle::validate_config(
-                &entry.data_source.schema().block,
-                &config,
-                |config, diags| entry.data_source.validate(config, diags),
-            ))
-        });
-        Ok(Response::new(failed(result.unwrap_or_else(|diags| diags))))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn validate_list_resource_config(
-        &self,
-        request: Request<pb::validate_list_resource_config::Request>,
-    ) -> RpcResult<pb::validate_list_resource_config::Response> {
-        Ok(Response::new(failed(
-            self.validate_list_config(request.into_inner()),
-        )))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name, version = request.get_ref().version))]
-    async fn upgrade_resource_state(
-        &self,
-        request: Request<pb::upgrade_resource_state::Request>,
-    ) -> RpcResult<pb::upgrade_resource_state::Response> {
-        let request = request.into_inner();
-        let upgraded = self.resource(&request.type_name).and_then(|entry| {
-            let state = lifecycle::upgrade_state(
-                &request.type_name,
-                request.version,
-                wire::stored_state(request.raw_state.as_ref()),
-                entry.resource.schema(),
-                &entry.ty,
-            )?;
-            encode(&state, &entry.ty)
-        });
-        // Terraform substitutes null for a missing upgraded_state, so one is
-        // always returned when the state could be read.
-        Ok(Response::new(match upgraded {
-            Ok(state) => pb::upgrade_resource_state::Response {
-                upgraded_state: Some(state),
-                diagnostics: Vec::new(),
-            },
-            Err(diags) => failed(diags),
-        }))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name, version = request.get_ref().version))]
-    async fn upgrade_resource_identity(
-        &self,
-        request: Request<pb::upgrade_resource_identity::Request>,
-    ) -> RpcResult<pb::upgrade_resource_identity::Response> {
-        Ok(Response::new(self.upgrade_identity(request.into_inner())))
-    }
-
-    async fn configure_provider(
-        &self,
-        request: Request<pb::configure_provider::Request>,
-    ) -> RpcResult<pb::configure_provider::Response> {
-        let request = request.into_inner();
-        let config = match self.provider_config(request.config.as_ref()) {
-            Ok(config) => config,
-            Err(diags) => return Ok(Response::new(failed(diags))),
-        };
-        let mut diags = Diagnostics::new();
-        self.provider
-            .configure(&config, &request.terraform_version, &mut diags)
-            .await;
-        Ok(Response::new(failed(diags)))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn read_resource(
-        &self,
-        request: Request<pb::read_resource::Request>,
-    ) -> RpcResult<pb::read_resource::Response> {
-        Ok(Response::new(self.read(request.into_inner()).await))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn plan_resource_change(
-        &self,
-        request: Request<pb::plan_resource_change::Request>,
-    ) -> RpcResult<pb::plan_resource_change::Response> {
-        Ok(Response::new(self.plan(request.into_inner())))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn apply_resource_change(
-        &self,
-        request: Request<pb::apply_resource_change::Request>,
-    ) -> RpcResult<pb::apply_resource_change::Response> {
-        Ok(Response::new(self.apply(request.into_inner()).await))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn import_resource_state(
-        &self,
-        request: Request<pb::import_resource_state::Request>,
-    ) -> RpcResult<pb::import_resource_state::Response> {
-        Ok(Response::new(self.import(request.into_inner()).await))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn generate_resource_config(
-        &self,
-        request: Request<pb::generate_resource_config::Request>,
-    ) -> RpcResult<pb::generate_resource_config::Response> {
-        Ok(Response::new(self.generate_config(request.into_inner())))
-    }
-
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
-    async fn read_data_source(
-        &self,
-        request: Request<pb::read_data_source::Request>,
-    ) -> RpcResult<pb::read_data_source::Response> {
-        let request = request.into_inner();
-        let result = async {
-            let entry = self.data_source(&request.type_name)?;
-            let config = decode(
-                request.config.as_ref(),
-                &entry.ty,
-                "data source configuration",
-            )?;
-            let ctx = self.context();
-            let state = cancellable(&ctx, "Read", entry.data_source.read(&ctx, &config)).await??;
-            let state = lifecycle::data_source_result(&request.type_name, state)?;
-            encode(&state, &entry.ty)
+/// The `Provider` service as a table, one RPC a line: `rpc => method`, with
+/// `.await` for an async method. The answer is the RPC's `Response`, or the
+/// type after `->`.
+///
+/// - `provider`: RPCs about the provider itself; the method gets the
+///   request's message.
+/// - `named`: RPCs about the resource, data source or list type the request
+///   names, each in a span recording `type_name` and any fields listed. The
+///   method gets the entry `lookup` finds and the message (or only the field
+///   in parentheses); it returns the answer, `Err` with the only diagnostics,
+///   or bare diagnostics ([`Answers`]). An unknown type answers its error
+///   alone, so each answer is [`WithDiagnostics`]: implemented here for a
+///   `Response`, by hand for an `-> Answer`.
+///
+/// The macro writes the whole impl because `async_trait` rewrites only the
+/// `async fn`s it is given; those of a macro invoked inside the impl would
+/// not be expanded yet.
+macro_rules! provider_service {
+    (
+        provider {$(
+            $rpc:ident => $method:ident $(.$await:ident)?;
+        )*}
+        named {$(
+            #[span(type_name $(, $field:ident)*)]
+            $named:ident($lookup:ident) => $answer:ident $(($part:ident))?
+                $(.$named_await:ident)? $(-> $stream:ty)?;
+        )*}
+    ) => {
+        #[tonic::async_trait]
+        impl pb::provider_server::Provider for ProviderService {
+            $(
+                async fn $rpc(
+                    &self,
+                    request: Request<pb::$rpc::Request>,
+                ) -> RpcResult<pb::$rpc::Response> {
+                    Ok(Response::new(self.$method(request.into_inner())$(.$await)?))
+                }
+            )*
+            $(
+                #[tracing::instrument(skip_all, fields(
+                    type_name = %request.get_ref().type_name
+                    $(, $field = request.get_ref().$field)*
+                ))]
+                async fn $named(
+                    &self,
+                    request: Request<pb::$named::Request>,
+                ) -> RpcResult<provider_service!(@answer $named $($stream)?)> {
+                    let request = request.into_inner();
+                    Ok(Response::new(match self.$lookup(&request.type_name) {
+                        Ok(entry) => {
+                            Answers::answer(self.$answer(entry, request$(.$part)?)$(.$named_await)?)
+                        }
+                        Err(diags) => failed(diags),
+                    }))
+                }
+            )*
         }
-        .await;
-        Ok(Response::new(match result {
-            Ok(state) => pb::read_data_source::Response {
-                state: Some(state),
-                ..Default::default()
-            },
-            Err(diags) => failed(diags),
-        }))
-    }
+        $(provider_service!(@failed $named $($stream)?);)*
+    };
+    (@answer $rpc:ident) => { pb::$rpc::Response };
+    (@answer $rpc:ident $answer:ty) => { $answer };
+    (@failed $rpc:ident) => { with_diagnostics!(pb::$rpc::Response); };
+    (@failed $rpc:ident $answer:ty) => {};
+}
 
-    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name, limit = request.get_ref().limit))]
-    async fn list_resource(
-        &self,
-        request: Request<pb::list_resource::Request>,
-    ) -> RpcResult<BoxStream<pb::list_resource::Event>> {
-        Ok(Response::new(self.list(request.into_inner())))
+provider_service! {
+    provider {
+        get_metadata => metadata;
+        get_provider_schema => provider_schema;
+        get_resource_identity_schemas => identity_schemas;
+        validate_provider_config => validate_provider;
+        configure_provider => configure.await;
+        stop_provider => stop_operations;
     }
-
-    async fn stop_provider(
-        &self,
-        _request: Request<pb::stop_provider::Request>,
-    ) -> RpcResult<pb::stop_provider::Response> {
-        tracing::info!("StopProvider: cancelling in-flight operations");
-        self.stop.stop();
-        Ok(Response::new(pb::stop_provider::Response::default()))
+    named {
+        #[span(type_name)]
+        validate_resource_config(resource) => validate(config);
+        #[span(type_name)]
+        validate_data_resource_config(data_source) => validate(config);
+        #[span(type_name)]
+        validate_list_resource_config(list_entry) => validate_list(config);
+        #[span(type_name, version)]
+        upgrade_resource_state(resource) => upgrade_state;
+        #[span(type_name, version)]
+        upgrade_resource_identity(resource) => upgrade_identity;
+        #[span(type_name)]
+        read_resource(resource) => read.await;
+        #[span(type_name)]
+        plan_resource_change(resource) => plan;
+        #[span(type_name)]
+        apply_resource_change(resource) => apply.await;
+        #[span(type_name)]
+        import_resource_state(resource) => import.await;
+        #[span(type_name)]
+        generate_resource_config(resource) => generate_config;
+        #[span(type_name)]
+        read_data_source(data_source) => read_data.await;
+        #[span(type_name, limit)]
+        list_resource(list_entry) => list -> BoxStream<pb::list_resource::Event>;
     }
 }

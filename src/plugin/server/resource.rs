@@ -1,9 +1,9 @@
-//! The managed resource RPCs: ReadResource, PlanResourceChange,
-//! ApplyResourceChange, ImportResourceState and GenerateResourceConfig,
-//! each with the identity its answer carries (none for a type without an
-//! identity schema, or for a null resulting state).
+//! The managed resource RPCs: UpgradeResourceState, ReadResource,
+//! PlanResourceChange, ApplyResourceChange, ImportResourceState and
+//! GenerateResourceConfig, each with the identity its answer carries (none
+//! for a type without an identity schema, or for a null resulting state).
 
-use super::{cancellable, failed, ProviderService};
+use super::{cancellable, ProviderService, ResourceEntry};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::identity::{self, PlanKind};
 use crate::plugin::lifecycle::{self, Applied, ApplyAction, Refreshed};
@@ -13,14 +13,31 @@ use crate::plugin::value::Value;
 use crate::plugin::wire::{self, decode, encode};
 
 impl ProviderService {
+    pub(super) fn upgrade_state(
+        &self,
+        entry: &ResourceEntry,
+        request: pb::upgrade_resource_state::Request,
+    ) -> Result<pb::upgrade_resource_state::Response, Diagnostics> {
+        let state = lifecycle::upgrade_state(
+            &request.type_name,
+            request.version,
+            wire::stored_state(request.raw_state.as_ref()),
+            entry.resource.schema(),
+            &entry.ty,
+        )?;
+        // Terraform substitutes null for a missing upgraded_state, so one is
+        // always returned when the state could be read.
+        Ok(pb::upgrade_resource_state::Response {
+            upgraded_state: Some(encode(&state, &entry.ty)?),
+            diagnostics: Vec::new(),
+        })
+    }
+
     pub(super) async fn read(
         &self,
+        entry: &ResourceEntry,
         request: pb::read_resource::Request,
     ) -> pb::read_resource::Response {
-        let entry = match self.resource(&request.type_name) {
-            Ok(entry) => entry,
-            Err(diags) => return failed(diags),
-        };
         let keep_current = |diags: Diagnostics| pb::read_resource::Response {
             new_state: request.current_state.clone(),
             diagnostics: wire::diagnostics(diags),
@@ -76,62 +93,57 @@ impl ProviderService {
 
     pub(super) fn plan(
         &self,
+        entry: &ResourceEntry,
         request: pb::plan_resource_change::Request,
-    ) -> pb::plan_resource_change::Response {
-        let result = self.resource(&request.type_name).and_then(|entry| {
-            let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
-            let proposed = decode(
-                request.proposed_new_state.as_ref(),
-                &entry.ty,
-                "proposed state",
-            )?;
-            let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
-            let prior_identity =
-                entry.decode_identity(request.prior_identity.as_ref(), "prior identity")?;
-            let change = plan_change(entry.resource.as_ref(), &prior, &proposed, &config);
-            if change.diagnostics.has_errors() {
-                return Err(change.diagnostics);
-            }
-            let kind = if proposed.is_null() {
-                PlanKind::Destroy
-            } else if prior.is_null() {
-                PlanKind::Create
-            } else if !change.requires_replace.is_empty() {
-                PlanKind::Replace
-            } else {
-                PlanKind::Update
-            };
-            let planned_identity = identity::planned(
-                &request.type_name,
-                kind,
-                prior_identity.as_ref(),
-                entry.derive_identity(&change.planned),
-            )?;
-            Ok(pb::plan_resource_change::Response {
-                planned_state: Some(encode(&change.planned, &entry.ty)?),
-                requires_replace: change
-                    .requires_replace
-                    .iter()
-                    .map(wire::attribute_path)
-                    .collect(),
-                // Private state passes through untouched.
-                planned_private: request.prior_private.clone(),
-                planned_identity: entry.encode_identity(planned_identity.as_ref())?,
-                diagnostics: wire::diagnostics(change.diagnostics),
-                ..Default::default()
-            })
-        });
-        result.unwrap_or_else(failed)
+    ) -> Result<pb::plan_resource_change::Response, Diagnostics> {
+        let prior = decode(request.prior_state.as_ref(), &entry.ty, "prior state")?;
+        let proposed = decode(
+            request.proposed_new_state.as_ref(),
+            &entry.ty,
+            "proposed state",
+        )?;
+        let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
+        let prior_identity =
+            entry.decode_identity(request.prior_identity.as_ref(), "prior identity")?;
+        let change = plan_change(entry.resource.as_ref(), &prior, &proposed, &config);
+        if change.diagnostics.has_errors() {
+            return Err(change.diagnostics);
+        }
+        let kind = if proposed.is_null() {
+            PlanKind::Destroy
+        } else if prior.is_null() {
+            PlanKind::Create
+        } else if !change.requires_replace.is_empty() {
+            PlanKind::Replace
+        } else {
+            PlanKind::Update
+        };
+        let planned_identity = identity::planned(
+            &request.type_name,
+            kind,
+            prior_identity.as_ref(),
+            entry.derive_identity(&change.planned),
+        )?;
+        Ok(pb::plan_resource_change::Response {
+            planned_state: Some(encode(&change.planned, &entry.ty)?),
+            requires_replace: change
+                .requires_replace
+                .iter()
+                .map(wire::attribute_path)
+                .collect(),
+            // Private state passes through untouched.
+            planned_private: request.prior_private.clone(),
+            planned_identity: entry.encode_identity(planned_identity.as_ref())?,
+            diagnostics: wire::diagnostics(change.diagnostics),
+            ..Default::default()
+        })
     }
 
     pub(super) async fn apply(
         &self,
+        entry: &ResourceEntry,
         request: pb::apply_resource_change::Request,
     ) -> pb::apply_resource_change::Response {
-        let entry = match self.resource(&request.type_name) {
-            Ok(entry) => entry,
-            Err(diags) => return failed(diags),
-        };
         let decoded = (|| {
             Ok::<_, Diagnostics>((
                 decode(request.prior_state.as_ref(), &entry.ty, "prior state")?,
@@ -203,113 +215,99 @@ impl ProviderService {
 
     pub(super) async fn import(
         &self,
+        entry: &ResourceEntry,
         request: pb::import_resource_state::Request,
-    ) -> pb::import_resource_state::Response {
+    ) -> Result<pb::import_resource_state::Response, Diagnostics> {
         let type_name = request.type_name.as_str();
-        let result = async {
-            let entry = self.resource(type_name)?;
-            let requested = match (&request.identity, &entry.identity_ty) {
-                (
-                    Some(pb::ResourceIdentityData {
-                        identity_data: Some(_),
-                    }),
-                    None,
-                ) => {
-                    return Err(Diagnostics::from_error(
-                        "Import by identity not supported",
-                        format!("{type_name} has no identity schema; import it by id."),
-                    ))
-                }
-                _ => entry.decode_identity(request.identity.as_ref(), "import identity")?,
-            };
-            let ctx = self.context();
-            let states = match (&requested, entry.resource.identity_schema()) {
-                (Some(identity), Some(schema)) => {
-                    let missing = schema.missing_for_import(identity);
-                    if !missing.is_empty() {
-                        return Err(Diagnostics::from_error(
-                            "Missing required identity attribute",
-                            format!(
-                                "Importing {type_name} by identity requires {}.",
-                                missing.join(", ")
-                            ),
-                        ));
-                    }
-                    let work = entry.resource.import_identity(&ctx, identity);
-                    cancellable(&ctx, "Import", work).await??
-                }
-                _ => {
-                    cancellable(&ctx, "Import", entry.resource.import(&ctx, &request.id)).await??
-                }
-            };
-            let mut diags = Diagnostics::new();
-            let imported = lifecycle::imported_objects(type_name, states)
-                .into_iter()
-                .map(|object| {
-                    let identity = match &requested {
-                        // An identity import must answer with an identity.
-                        Some(_) => entry.settled_identity(
-                            "the import block's identity",
-                            requested.as_ref(),
-                            &object.state,
-                            &mut diags,
-                        ),
-                        // By id, Read completes what the stub cannot tell.
-                        None => entry
-                            .derive_identity(&object.state)
-                            .filter(Value::is_wholly_known),
-                    };
-                    Ok(pb::import_resource_state::ImportedResource {
-                        type_name: object.type_name,
-                        state: Some(encode(&object.state, &entry.ty)?),
-                        identity: entry.encode_identity(identity.as_ref())?,
-                        ..Default::default()
-                    })
-                })
-                .collect::<Result<Vec<_>, Diagnostics>>()?;
-            if diags.has_errors() {
-                return Err(diags);
+        let requested = match (&request.identity, &entry.identity_ty) {
+            (
+                Some(pb::ResourceIdentityData {
+                    identity_data: Some(_),
+                }),
+                None,
+            ) => {
+                return Err(Diagnostics::from_error(
+                    "Import by identity not supported",
+                    format!("{type_name} has no identity schema; import it by id."),
+                ))
             }
-            Ok(imported)
+            _ => entry.decode_identity(request.identity.as_ref(), "import identity")?,
+        };
+        let ctx = self.context();
+        let states = match (&requested, entry.resource.identity_schema()) {
+            (Some(identity), Some(schema)) => {
+                let missing = schema.missing_for_import(identity);
+                if !missing.is_empty() {
+                    return Err(Diagnostics::from_error(
+                        "Missing required identity attribute",
+                        format!(
+                            "Importing {type_name} by identity requires {}.",
+                            missing.join(", ")
+                        ),
+                    ));
+                }
+                let work = entry.resource.import_identity(&ctx, identity);
+                cancellable(&ctx, "Import", work).await??
+            }
+            _ => cancellable(&ctx, "Import", entry.resource.import(&ctx, &request.id)).await??,
+        };
+        let mut diags = Diagnostics::new();
+        let imported_resources = lifecycle::imported_objects(type_name, states)
+            .into_iter()
+            .map(|object| {
+                let identity = match &requested {
+                    // An identity import must answer with an identity.
+                    Some(_) => entry.settled_identity(
+                        "the import block's identity",
+                        requested.as_ref(),
+                        &object.state,
+                        &mut diags,
+                    ),
+                    // By id, Read completes what the stub cannot tell.
+                    None => entry
+                        .derive_identity(&object.state)
+                        .filter(Value::is_wholly_known),
+                };
+                Ok(pb::import_resource_state::ImportedResource {
+                    type_name: object.type_name,
+                    state: Some(encode(&object.state, &entry.ty)?),
+                    identity: entry.encode_identity(identity.as_ref())?,
+                    ..Default::default()
+                })
+            })
+            .collect::<Result<Vec<_>, Diagnostics>>()?;
+        if diags.has_errors() {
+            return Err(diags);
         }
-        .await;
-        match result {
-            Ok(imported_resources) => pb::import_resource_state::Response {
-                imported_resources,
-                ..Default::default()
-            },
-            Err(diags) => failed(diags),
-        }
+        Ok(pb::import_resource_state::Response {
+            imported_resources,
+            ..Default::default()
+        })
     }
 
     pub(super) fn generate_config(
         &self,
+        entry: &ResourceEntry,
         request: pb::generate_resource_config::Request,
-    ) -> pb::generate_resource_config::Response {
-        let result = self.resource(&request.type_name).and_then(|entry| {
-            let state = decode(request.state.as_ref(), &entry.ty, "state")?;
-            // On `terraform query` a result without a resource object comes
-            // as a null state; Terraform's own extraction gives null for it.
-            let config = if state.is_null() {
-                Value::Null
-            } else {
-                let generated = entry.resource.generate_config(&state)?;
-                entry.resource.schema().block.configurable_only(generated)
-            };
-            if !config.is_wholly_known() {
-                return Err(Diagnostics::from_error(
-                    "Provider generated an incomplete configuration",
-                    format!("The configuration generated for this {} has unknown values. This is a bug in the provider.", request.type_name),
-                ));
-            }
-            encode(&config, &entry.ty)
-        });
-        match result {
-            Ok(config) => pb::generate_resource_config::Response {
-                config: Some(config),
-                diagnostics: Vec::new(),
-            },
-            Err(diags) => failed(diags),
+    ) -> Result<pb::generate_resource_config::Response, Diagnostics> {
+        let state = decode(request.state.as_ref(), &entry.ty, "state")?;
+        // On `terraform query` a result without a resource object comes
+        // as a null state; Terraform's own extraction gives null for it.
+        let config = if state.is_null() {
+            Value::Null
+        } else {
+            let generated = entry.resource.generate_config(&state)?;
+            entry.resource.schema().block.configurable_only(generated)
+        };
+        if !config.is_wholly_known() {
+            return Err(Diagnostics::from_error(
+                "Provider generated an incomplete configuration",
+                format!("The configuration generated for this {} has unknown values. This is a bug in the provider.", request.type_name),
+            ));
         }
+        Ok(pb::generate_resource_config::Response {
+            config: Some(encode(&config, &entry.ty)?),
+            diagnostics: Vec::new(),
+        })
     }
 }
