@@ -14,6 +14,7 @@ use crate::plugin::model::Fields;
 use crate::plugin::provider::{DataSource, OpContext};
 use crate::plugin::value::{Type, Value};
 use crate::proton::bounded;
+use crate::proton::listing::all_versions;
 use crate::proton::ProtonError;
 use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::VersionModel;
@@ -88,7 +89,7 @@ impl DataSource for VersionsData {
             &ctx.cancel,
             async {
                 client.get_template(kind, template_name).await?;
-                client.list_all_versions(kind, template_name, major).await
+                all_versions(client, kind, template_name, major).await
             },
         )
         .await

@@ -8,8 +8,14 @@
 //! object is read as the resource's Read would, so the object is the state
 //! an import would give.
 
+use std::collections::BTreeMap;
+
+use tokio_stream::Stream;
+
+use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
-use crate::proton::ProtonError;
+use crate::plugin::provider::{ListEvent, ListStream};
+use crate::proton::{ProtonClient, ProtonError};
 
 pub mod template;
 pub mod template_version;
@@ -17,4 +23,22 @@ pub mod template_version;
 /// The event that ends a listing Proton failed.
 fn list_error(what: &str, err: &ProtonError) -> Diagnostics {
     Diagnostics::from_error(format!("Unable to list {what}s"), err.to_string())
+}
+
+/// The listing `body` streams with the configured client and default tags,
+/// or the one error event of an unconfigured provider.
+fn with_client<S>(
+    provider: &ProviderState,
+    body: impl FnOnce(ProtonClient, BTreeMap<String, String>) -> S,
+) -> ListStream
+where
+    S: Stream<Item = ListEvent> + Send + 'static,
+{
+    match provider.configured() {
+        Ok(configured) => Box::pin(body(
+            configured.client.clone(),
+            configured.default_tags.clone(),
+        )),
+        Err(diags) => Box::pin(tokio_stream::once(Err(diags))),
+    }
 }

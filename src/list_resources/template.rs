@@ -4,15 +4,14 @@
 
 use async_stream::stream;
 
-use super::list_error;
+use super::{list_error, with_client};
 use crate::field;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
-use crate::plugin::schema::Schema;
 use crate::plugin::value::Value;
 use crate::proton::listing;
 use crate::resources::identity::identity_of;
-use crate::resources::kind::{family_type, KindSpec};
+use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::TemplateModel;
 use crate::resources::template::{current, fields as template_fields};
 
@@ -34,64 +33,53 @@ family_type! {
 }
 
 impl ListResource for TemplateList {
-    fn type_name(&self) -> &'static str {
-        self.spec.template_type
-    }
-
-    fn config_schema(&self) -> &Schema {
-        &self.schema
-    }
+    type_name_and_schema!(template_type, config_schema);
 
     fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
-        let (spec, provider) = (self.spec, self.provider.clone());
+        let spec = self.spec;
         let prefix = self
             .fields
             .read(&request.config)
             .name_prefix
             .unwrap_or_default();
         let include_resource = request.include_resource;
-        Box::pin(stream! {
-            let configured = match provider.configured() {
-                Ok(configured) => configured,
-                Err(diags) => {
-                    yield Err(diags);
-                    return;
-                }
-            };
-            let (client, defaults, cancel) = (&configured.client, &configured.default_tags, &ctx.cancel);
-            let resource_fields = template_fields(spec);
-            for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
-                let template = match template {
-                    Ok(template) => template,
-                    Err(err) => {
-                        yield Err(list_error(spec.noun(), &err));
-                        return;
-                    }
-                };
-                if !template.name.starts_with(&prefix) {
-                    continue;
-                }
-                let model = if include_resource {
-                    let base = TemplateModel::default();
-                    match current(client, spec.kind, &template.name, &base, defaults, cancel).await {
-                        Ok(Some(model)) => model,
-                        // Deleted since it was listed.
-                        Ok(None) => continue,
+        with_client(&self.provider, move |client, defaults| {
+            stream! {
+                let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
+                let resource_fields = template_fields(spec);
+                for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
+                    let template = match template {
+                        Ok(template) => template,
                         Err(err) => {
                             yield Err(list_error(spec.noun(), &err));
                             return;
                         }
+                    };
+                    if !template.name.starts_with(&prefix) {
+                        continue;
                     }
-                } else {
-                    TemplateModel::from(&template)
-                };
-                let display_name = model.name.clone();
-                let resource = include_resource.then(|| resource_fields.write(&model));
-                yield Ok(ListedResource {
-                    identity: identity_of(model, &Value::Null),
-                    display_name,
-                    resource,
-                });
+                    let model = if include_resource {
+                        let base = TemplateModel::default();
+                        match current(client, spec.kind, &template.name, &base, defaults, cancel).await {
+                            Ok(Some(model)) => model,
+                            // Deleted since it was listed.
+                            Ok(None) => continue,
+                            Err(err) => {
+                                yield Err(list_error(spec.noun(), &err));
+                                return;
+                            }
+                        }
+                    } else {
+                        TemplateModel::from(&template)
+                    };
+                    let display_name = model.name.clone();
+                    let resource = include_resource.then(|| resource_fields.write(&model));
+                    yield Ok(ListedResource {
+                        identity: identity_of(model, &Value::Null),
+                        display_name,
+                        resource,
+                    });
+                }
             }
         })
     }

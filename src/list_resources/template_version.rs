@@ -5,15 +5,15 @@
 
 use async_stream::stream;
 
-use super::list_error;
+use super::{list_error, with_client};
 use crate::field;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
-use crate::plugin::schema::{Schema, Validator};
+use crate::plugin::schema::Validator;
 use crate::plugin::value::Value;
 use crate::proton::{listing, VersionStatus};
 use crate::resources::identity::identity_of;
-use crate::resources::kind::{family_type, KindSpec};
+use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
 use crate::resources::model::VersionModel;
 use crate::resources::template_version::{current, fields as version_fields};
 use crate::resources::validators::{template_name_validators, version_part_validators};
@@ -53,88 +53,77 @@ family_type! {
 }
 
 impl ListResource for VersionList {
-    fn type_name(&self) -> &'static str {
-        self.spec.version_type
-    }
-
-    fn config_schema(&self) -> &Schema {
-        &self.schema
-    }
+    type_name_and_schema!(version_type, config_schema);
 
     fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
-        let (spec, provider) = (self.spec, self.provider.clone());
+        let spec = self.spec;
         let config = self.fields.read(&request.config);
         let wanted_status = config.status.as_deref().map(VersionStatus::from);
         let include_resource = request.include_resource;
         let what = format!("{} version", spec.noun());
-        Box::pin(stream! {
-            let configured = match provider.configured() {
-                Ok(configured) => configured,
-                Err(diags) => {
-                    yield Err(diags);
-                    return;
-                }
-            };
-            let (client, defaults, cancel) = (&configured.client, &configured.default_tags, &ctx.cancel);
-            let resource_fields = version_fields(spec);
-            let names = match config.template_name {
-                Some(name) => vec![Ok(name)],
-                // The template names first (one item each), then their versions.
-                None => {
-                    let mut names = Vec::new();
-                    for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
-                        names.push(template.map(|template| template.name));
-                    }
-                    names
-                }
-            };
-            for name in names {
-                let name = match name {
-                    Ok(name) => name,
-                    Err(err) => {
-                        yield Err(list_error(&what, &err));
-                        return;
+        with_client(&self.provider, move |client, defaults| {
+            stream! {
+                let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
+                let resource_fields = version_fields(spec);
+                let names = match config.template_name {
+                    Some(name) => vec![Ok(name)],
+                    // The template names first (one item each), then their versions.
+                    None => {
+                        let mut names = Vec::new();
+                        for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
+                            names.push(template.map(|template| template.name));
+                        }
+                        names
                     }
                 };
-                let versions = listing::versions(
-                    client.clone(),
-                    spec.kind,
-                    name,
-                    config.major_version.clone(),
-                    cancel.clone(),
-                );
-                for await version in versions {
-                    let version = match version {
-                        Ok(version) => version,
+                for name in names {
+                    let name = match name {
+                        Ok(name) => name,
                         Err(err) => {
                             yield Err(list_error(&what, &err));
                             return;
                         }
                     };
-                    if wanted_status.as_ref().is_some_and(|status| *status != version.status) {
-                        continue;
-                    }
-                    let key = version.key();
-                    let model = if include_resource {
-                        let base = VersionModel::default();
-                        match current(client, spec.kind, &key, base, defaults, cancel).await {
-                            Ok(Some(model)) => model,
-                            // Deleted since it was listed.
-                            Ok(None) => continue,
+                    let versions = listing::versions(
+                        client.clone(),
+                        spec.kind,
+                        name,
+                        config.major_version.clone(),
+                        cancel.clone(),
+                    );
+                    for await version in versions {
+                        let version = match version {
+                            Ok(version) => version,
                             Err(err) => {
                                 yield Err(list_error(&what, &err));
                                 return;
                             }
+                        };
+                        if wanted_status.as_ref().is_some_and(|status| *status != version.status) {
+                            continue;
                         }
-                    } else {
-                        VersionModel::from(&version)
-                    };
-                    let resource = include_resource.then(|| resource_fields.write(&model));
-                    yield Ok(ListedResource {
-                        identity: identity_of(model, &Value::Null),
-                        display_name: format!("{key} ({})", version.status),
-                        resource,
-                    });
+                        let key = version.key();
+                        let model = if include_resource {
+                            let base = VersionModel::default();
+                            match current(client, spec.kind, &key, base, defaults, cancel).await {
+                                Ok(Some(model)) => model,
+                                // Deleted since it was listed.
+                                Ok(None) => continue,
+                                Err(err) => {
+                                    yield Err(list_error(&what, &err));
+                                    return;
+                                }
+                            }
+                        } else {
+                            VersionModel::from(&version)
+                        };
+                        let resource = include_resource.then(|| resource_fields.write(&model));
+                        yield Ok(ListedResource {
+                            identity: identity_of(model, &Value::Null),
+                            display_name: format!("{key} ({})", version.status),
+                            resource,
+                        });
+                    }
                 }
             }
         })

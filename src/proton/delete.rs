@@ -37,6 +37,7 @@ use super::create::is_claimed;
 use super::error::ProtonError;
 use super::find::version_order;
 use super::ledger::DeferredDelete;
+use super::listing::all_versions;
 use super::model::{
     rfc3339, TemplateKind, TemplateVersion, TemplateVersionSummary, VersionKey, VersionStatus,
 };
@@ -272,9 +273,7 @@ async fn why_refused(
     kind: TemplateKind,
     key: &VersionKey,
 ) -> Result<Refusal, ProtonError> {
-    let versions = client
-        .list_all_versions(kind, &key.template_name, None)
-        .await?;
+    let versions = all_versions(client, kind, &key.template_name, None).await?;
     let blockers: Vec<&TemplateVersionSummary> = {
         let keys = sibling_blockers(&versions, key);
         versions
@@ -336,10 +335,7 @@ async fn compatible_user(
 ) -> Result<Option<TemplateVersion>, ProtonError> {
     let service = TemplateKind::Service;
     for template in client.list_templates(service).await? {
-        for summary in client
-            .list_all_versions(service, &template.name, None)
-            .await?
-        {
+        for summary in all_versions(client, service, &template.name, None).await? {
             let Some(version) = client.find_version(service, &summary.key()).await? else {
                 continue;
             };
@@ -461,7 +457,7 @@ pub async fn delete_template(
             Err(err) if err.is_conflict() || err.is_throttling() => err,
             Err(err) => return Err(err.into()),
         };
-        let versions = client.list_all_versions(kind, name, None).await?;
+        let versions = all_versions(client, kind, name, None).await?;
         if !looked_for_deferrals {
             looked_for_deferrals = true;
             for version in &versions {

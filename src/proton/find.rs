@@ -6,7 +6,7 @@
 
 use super::client::ProtonClient;
 use super::error::ProtonError;
-use super::model::{Template, TemplateKind, TemplateVersion, TemplateVersionSummary, VersionKey};
+use super::model::{Template, TemplateKind, TemplateVersion, VersionKey};
 
 impl ProtonClient {
     /// The version, or `None` if it (or its template) does not exist.
@@ -25,36 +25,6 @@ impl ProtonClient {
         name: &str,
     ) -> Result<Option<Template>, ProtonError> {
         not_found_as_none(self.get_template(kind, name).await)
-    }
-}
-
-impl ProtonClient {
-    /// Every version of a template (or of one major), ordered numerically by major then minor.
-    ///
-    /// AWS Proton lists only the latest minor of each major when no major is given, so without
-    /// `major` this lists the majors first and then each major's minors.
-    pub async fn list_all_versions(
-        &self,
-        kind: TemplateKind,
-        template_name: &str,
-        major: Option<&str>,
-    ) -> Result<Vec<TemplateVersionSummary>, ProtonError> {
-        let mut versions = self.list_versions(kind, template_name, major).await?;
-        if major.is_none() {
-            let mut majors: Vec<String> =
-                versions.iter().map(|v| v.major_version.clone()).collect();
-            majors.sort();
-            majors.dedup();
-            for major in majors {
-                versions.extend(
-                    self.list_versions(kind, template_name, Some(&major))
-                        .await?,
-                );
-            }
-        }
-        versions.sort_by_key(|v| version_order(&v.major_version, &v.minor_version));
-        versions.dedup_by(|a, b| a.key() == b.key());
-        Ok(versions)
     }
 }
 

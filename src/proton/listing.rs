@@ -9,7 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use async_stream::try_stream;
-use tokio_stream::Stream;
+use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::client::ProtonClient;
@@ -77,6 +77,22 @@ pub fn versions(
             }
         }
     }
+}
+
+/// Every version of a template (or of one major), ordered numerically by
+/// major then minor: [`versions`], collected.
+pub async fn all_versions(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    template_name: &str,
+    major: Option<&str>,
+) -> Result<Vec<TemplateVersionSummary>, ProtonError> {
+    let (name, major) = (template_name.to_string(), major.map(str::to_string));
+    let listed = versions(client.clone(), kind, name, major, CancellationToken::new());
+    let mut versions: Vec<_> = listed.collect::<Result<_, _>>().await?;
+    versions.sort_by_key(|v| version_order(&v.major_version, &v.minor_version));
+    versions.dedup_by(|a, b| a.key() == b.key());
+    Ok(versions)
 }
 
 /// The items of the pages `page` fetches, token after token, one page at a

@@ -32,29 +32,55 @@ pub trait Identified: Default + Sized + 'static {
     fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics>;
 }
 
-static TEMPLATE_FIELDS: LazyLock<Fields<TemplateModel>> = LazyLock::new(|| {
-    Fields::new([
+/// `identified!(Model, [identity fields])`: what every identified model has
+/// alike: its identity fields and schema (built once), its account and
+/// region from its ARN, and its import id from its own `import_id_in`.
+macro_rules! identified {
+    ($model:ty, [$($field:expr),* $(,)?]) => {
+        impl Identified for $model {
+            fn identity_fields() -> &'static Fields<Self> {
+                static FIELDS: LazyLock<Fields<$model>> = LazyLock::new(|| Fields::new([$($field),*]));
+                &FIELDS
+            }
+
+            fn identity_schema() -> &'static IdentitySchema {
+                static SCHEMA: LazyLock<IdentitySchema> =
+                    LazyLock::new(|| <$model>::identity_fields().identity_schema());
+                &SCHEMA
+            }
+
+            fn scoped(self) -> Self {
+                let (account_id, region) = scope(self.arn.as_deref());
+                Self { account_id, region, ..self }
+            }
+
+            fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
+                self.import_id_in(kind, client)
+            }
+        }
+    };
+}
+
+identified!(
+    TemplateModel,
+    [
         field!(TemplateModel, account_id).optional_for_import(ACCOUNT_ID),
         field!(TemplateModel, region).optional_for_import(REGION),
         field!(TemplateModel, name).required_for_import("Name of the template."),
-    ])
-});
+    ]
+);
 
-static VERSION_FIELDS: LazyLock<Fields<VersionModel>> = LazyLock::new(|| {
-    Fields::new([
+identified!(
+    VersionModel,
+    [
         field!(VersionModel, account_id).optional_for_import(ACCOUNT_ID),
         field!(VersionModel, region).optional_for_import(REGION),
         field!(VersionModel, template_name)
             .required_for_import("Name of the template the version belongs to."),
         field!(VersionModel, major_version).required_for_import("Major version number."),
         field!(VersionModel, minor_version).required_for_import("Minor version number."),
-    ])
-});
-
-static TEMPLATE_SCHEMA: LazyLock<IdentitySchema> =
-    LazyLock::new(|| TEMPLATE_FIELDS.identity_schema());
-static VERSION_SCHEMA: LazyLock<IdentitySchema> =
-    LazyLock::new(|| VERSION_FIELDS.identity_schema());
+    ]
+);
 
 /// The account and region an ARN names.
 fn scope(arn: Option<&str>) -> (Option<String>, Option<String>) {
@@ -64,75 +90,34 @@ fn scope(arn: Option<&str>) -> (Option<String>, Option<String>) {
     }
 }
 
-impl Identified for TemplateModel {
-    fn identity_fields() -> &'static Fields<Self> {
-        &TEMPLATE_FIELDS
-    }
-
-    fn identity_schema() -> &'static IdentitySchema {
-        &TEMPLATE_SCHEMA
-    }
-
-    fn scoped(self) -> Self {
-        let (account_id, region) = scope(self.arn.as_deref());
-        Self {
-            account_id,
-            region,
-            ..self
-        }
-    }
-
-    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
+impl TemplateModel {
+    /// Its ARN when the identity gives an account, else its name.
+    fn import_id_in(
+        &self,
+        kind: TemplateKind,
+        client: &ProtonClient,
+    ) -> Result<String, Diagnostics> {
         let resource = format!("{}/{}", kind.arn_resource_type(), self.name);
-        arn_or(
-            self.account_id.as_deref(),
-            self.region.as_deref(),
-            &resource,
-            &self.name,
-            client,
-        )
+        let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
+        arn_or(account, region, &resource, &self.name, client)
     }
 }
 
-impl Identified for VersionModel {
-    fn identity_fields() -> &'static Fields<Self> {
-        &VERSION_FIELDS
-    }
-
-    fn identity_schema() -> &'static IdentitySchema {
-        &VERSION_SCHEMA
-    }
-
-    fn scoped(self) -> Self {
-        let (account_id, region) = scope(self.arn.as_deref());
-        Self {
-            account_id,
-            region,
-            ..self
-        }
-    }
-
-    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
+impl VersionModel {
+    /// Its ARN when the identity gives an account, else
+    /// `TEMPLATE_NAME:MAJOR.MINOR`.
+    fn import_id_in(
+        &self,
+        kind: TemplateKind,
+        client: &ProtonClient,
+    ) -> Result<String, Diagnostics> {
         let part = |part: &Option<String>| part.clone().unwrap_or_default();
-        let key = VersionKey::new(
-            &self.template_name,
-            part(&self.major_version),
-            part(&self.minor_version),
-        );
-        let resource = format!(
-            "{}/{}:{}.{}",
-            kind.arn_resource_type(),
-            key.template_name,
-            key.major,
-            key.minor
-        );
-        arn_or(
-            self.account_id.as_deref(),
-            self.region.as_deref(),
-            &resource,
-            &key.to_string(),
-            client,
-        )
+        let (major, minor) = (part(&self.major_version), part(&self.minor_version));
+        let key = VersionKey::new(&self.template_name, major, minor);
+        // A version ARN ends in `TEMPLATE_NAME:MAJOR.MINOR` too.
+        let resource = format!("{}/{key}", kind.arn_resource_type());
+        let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
+        arn_or(account, region, &resource, &key.to_string(), client)
     }
 }
 

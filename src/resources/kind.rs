@@ -160,14 +160,18 @@ pub(crate) use family_type;
 
 /// `type_name_and_schema!(version_type)`: the `type_name` and `schema` of a
 /// [`FamilyType`]'s resource or data source trait, the name being that
-/// field of its [`KindSpec`].
+/// field of its [`KindSpec`]; `type_name_and_schema!(version_type,
+/// config_schema)` names the schema method (a list resource's).
 macro_rules! type_name_and_schema {
     ($type_field:ident) => {
+        $crate::resources::kind::type_name_and_schema!($type_field, schema);
+    };
+    ($type_field:ident, $schema:ident) => {
         fn type_name(&self) -> &'static str {
             self.spec.$type_field
         }
 
-        fn schema(&self) -> &$crate::plugin::schema::Schema {
+        fn $schema(&self) -> &$crate::plugin::schema::Schema {
             &self.schema
         }
     };

@@ -18,24 +18,26 @@ use crate::proton::{
 /// A template (`proton_environment_template`, `proton_service_template`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TemplateModel {
-    /// The account and region of the ARN: identity only, no attribute.
+    // What names it, and its identity.
+    pub name: String,
+    /// The name.
+    pub id: Option<String>,
+    /// From the ARN: identity only, no attribute.
     pub account_id: Option<String>,
     pub region: Option<String>,
+    // What Proton reports; timestamps are RFC 3339.
     pub arn: Option<String>,
-    /// RFC 3339, like every timestamp here.
     pub created_at: Option<String>,
+    pub last_modified_at: Option<String>,
+    /// `MAJOR.MINOR`, once a version is published.
+    pub recommended_version: Option<String>,
+    // What the configuration sets.
     /// Proton reports `""` as none; the state keeps a written `""`.
     pub description: Option<String>,
     pub display_name: Option<String>,
     pub encryption_key: Option<String>,
-    /// The name.
-    pub id: Option<String>,
-    pub last_modified_at: Option<String>,
-    pub name: String,
     /// `provisioning` or `pipeline_provisioning`, by family.
     pub provisioning: Option<String>,
-    /// `MAJOR.MINOR`, once a version is published.
-    pub recommended_version: Option<String>,
     /// As written (unset stays unset), without tags only the defaults give.
     pub tags: Option<BTreeMap<String, String>>,
     /// Every tag but AWS's own.
@@ -67,30 +69,33 @@ impl From<&Template> for TemplateModel {
 /// `proton_service_template_version`), or an entry of a versions list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VersionModel {
-    /// The account and region of the ARN: identity only, no attribute.
-    pub account_id: Option<String>,
-    pub region: Option<String>,
-    pub arn: Option<String>,
-    pub created_at: Option<String>,
-    pub description: Option<String>,
-    /// `TEMPLATE_NAME:MAJOR.MINOR`.
-    pub id: Option<String>,
-    pub last_modified_at: Option<String>,
+    // What names it, and its identity.
+    pub template_name: String,
     pub major_version: Option<String>,
     pub minor_version: Option<String>,
+    /// `TEMPLATE_NAME:MAJOR.MINOR`.
+    pub id: Option<String>,
+    /// From the ARN: identity only, no attribute.
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    // What Proton reports.
+    pub arn: Option<String>,
+    pub created_at: Option<String>,
+    pub last_modified_at: Option<String>,
     /// Of the version's major version.
     pub recommended_minor_version: Option<String>,
     /// The bundle's schema file; none while registration is in progress.
     pub schema: Option<String>,
-    pub skip_destroy: Option<bool>,
-    /// From the configuration, or from the provider's tag on import.
-    pub source: Option<Source>,
     /// `REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`.
     pub status: Option<String>,
     pub status_message: Option<String>,
+    // What the configuration sets.
+    pub description: Option<String>,
+    pub skip_destroy: Option<bool>,
+    /// From the configuration, or from the provider's tag on import.
+    pub source: Option<Source>,
     pub tags: Option<BTreeMap<String, String>>,
     pub tags_all: BTreeMap<String, String>,
-    pub template_name: String,
     pub timeouts: Value,
     /// Service versions only.
     pub compatible_environment_template: BTreeSet<CompatibleTemplate>,
