@@ -65,7 +65,10 @@ impl KindSpec {
         version_type: "proton_service_template_version",
         versions_type: "proton_service_template_versions",
         provisioning_attribute: "pipeline_provisioning",
-        version_extras: service::EXTRAS,
+        version_extras: VersionExtras {
+            resource_fields: service::resource_fields,
+            data_source_fields: service::data_source_fields,
+        },
     };
 
     /// Both families, in the order the provider lists their types.

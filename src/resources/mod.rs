@@ -8,6 +8,7 @@ mod import_scope;
 pub mod kind;
 pub mod model;
 pub mod service_template_version;
+mod source;
 pub mod tags;
 pub mod template;
 pub mod template_version;

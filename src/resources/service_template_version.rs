@@ -1,24 +1,17 @@
 //! What service template versions add to what all versions share (see
 //! [`super::template_version`] and the data source): the environment
 //! templates a version is compatible with and the supported component
-//! sources. Read through [`super::kind::KindSpec::SERVICE`].
+//! sources. Read through `KindSpec::SERVICE` (see `super::kind`).
 
-use super::kind::VersionExtras;
 use super::model::{CompatibleTemplate, VersionModel};
 use super::validators::{template_name_validators, version_part_validators};
 use crate::field;
 use crate::plugin::model::{Field, Fields, NestedModel};
 use crate::plugin::schema::{NestedBlock, Validator};
 
-/// What service versions add to the shared version resource and data source.
-pub const EXTRAS: VersionExtras = VersionExtras {
-    resource_fields,
-    data_source_fields,
-};
-
 /// The resource's extra attribute and block: supported component sources and
 /// the compatible environment templates.
-fn resource_fields() -> Vec<Field<VersionModel>> {
+pub fn resource_fields() -> Vec<Field<VersionModel>> {
     vec![
         field!(VersionModel, compatible_environment_template).block(|name| {
             let block = CompatibleTemplate::fields().block("An environment template major version this service version works with. Order never matters.");
@@ -31,7 +24,7 @@ fn resource_fields() -> Vec<Field<VersionModel>> {
 }
 
 /// The data source's extra (computed) attributes.
-fn data_source_fields() -> Vec<Field<VersionModel>> {
+pub fn data_source_fields() -> Vec<Field<VersionModel>> {
     vec![
         field!(VersionModel, compatible_environment_template)
             .computed("The environment template major versions this version works with."),

@@ -44,6 +44,7 @@ use crate::resources::attrs::keep_planned;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, KindSpec, Stubs};
 use crate::resources::model::{S3Location, Source, VersionModel};
+use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
 use crate::resources::tags;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
@@ -100,54 +101,10 @@ pub(crate) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
     .with((spec.version_extras.resource_fields)())
 }
 
-impl NestedModel for Source {
-    fn fields() -> Fields<Self> {
-        Fields::new([field!(Source, s3).block(|name| {
-            NestedBlock::single_required(
-                name,
-                S3Location::fields().block("The bundle's S3 object."),
-            )
-        })])
-    }
-}
-
-impl NestedModel for S3Location {
-    fn fields() -> Fields<Self> {
-        Fields::new([
-            field!(S3Location, bucket)
-                .required("S3 bucket of the bundle.")
-                .validate(Validator::Length { min: 3, max: 63 })
-                .validate(Validator::pattern(
-                    "^[a-z0-9]+[a-z0-9-\\.]+[a-z0-9]+$",
-                    "must be a valid S3 bucket name (lowercase letters, digits, `.` and `-`)",
-                )),
-            field!(S3Location, key)
-                .required("S3 key of the bundle (a `.tar.gz`).")
-                .validate(Validator::Length { min: 1, max: 1024 }),
-        ])
-    }
-}
-
-crate::nested_model!(Source);
-crate::nested_model!(S3Location);
-
 family_type! {
     /// A template version resource of one family.
     pub struct TemplateVersionResource(VersionModel) = fields,
         "A version of an AWS Proton {noun}: registers a template bundle from S3, optionally publishes it.";
-}
-
-/// Where the bundle is, as the source tag records it (`s3://bucket/key`);
-/// `None` when the location is too long for a tag value.
-fn source_tag_value(source: Option<&Source>) -> Option<String> {
-    let s3 = source?.s3.as_ref()?;
-    let value = format!("s3://{}/{}", s3.bucket, s3.key);
-    (value.len() <= 256).then_some(value)
-}
-
-fn parse_source_tag(value: &str) -> Option<Source> {
-    let (bucket, key) = value.strip_prefix("s3://")?.split_once('/')?;
-    Some(Source::s3(bucket, key))
 }
 
 /// Why a version whose registration failed is not imported: it can be
@@ -182,22 +139,6 @@ fn publishes(prior: &VersionModel, planned: &Value) -> bool {
     !planned_status.is_wholly_known()
         || (planned_status.as_str() == Some("PUBLISHED")
             && prior.status.as_deref() != Some("PUBLISHED"))
-}
-
-/// The bookkeeping tag to write on an update: the planned source, when the
-/// prior state has none (Proton had no such tag, or the version was
-/// adopted); an empty location when the source is removed from the
-/// configuration (still this provider's version, its bundle forgotten).
-fn source_tag_to_record(
-    prior: &VersionModel,
-    planned: &VersionModel,
-) -> Option<BTreeMap<String, String>> {
-    let location = match (&prior.source, &planned.source) {
-        (None, Some(planned)) => source_tag_value(Some(planned))?,
-        (Some(_), None) => String::new(),
-        _ => return None,
-    };
-    Some(BTreeMap::from([(SOURCE_TAG.to_string(), location)]))
 }
 
 /// The version `key` as Proton has it now, as the state built on `base`
