@@ -23,6 +23,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
@@ -42,7 +44,6 @@ use crate::resources::model::TemplateModel;
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
 use crate::{field, field_name};
-use tokio_util::sync::CancellationToken;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);

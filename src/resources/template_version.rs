@@ -27,6 +27,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::context::Configured;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::{Fields, NestedModel};
@@ -48,7 +50,6 @@ use crate::resources::source::{parse_source_tag, source_tag_to_record, source_ta
 use crate::resources::tags;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
-use tokio_util::sync::CancellationToken;
 
 pub use crate::proton::SOURCE_TAG;
 
