@@ -2,7 +2,10 @@
 //! applied with the real Terraform CLI against proton-local, with the
 //! templates, versions and bundles its comment names; the plan after apply
 //! is empty, the commands in `import.sh` import the resource back with an
-//! empty plan, and destroy leaves nothing behind.
+//! empty plan, and destroy leaves nothing behind. The `.tfquery.hcl`
+//! examples (list resources, adoption) and the docs' `import` blocks by
+//! identity run on Terraform 1.15.5 only: 1.0.3 has neither `terraform
+//! query` nor identity.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
 mod support;
@@ -10,7 +13,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::proton_local::ProtonLocal;
-use support::terraform::{Cli, Run, Workdir};
+use support::terraform::{flat, Cli, Run, Workdir};
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -495,4 +498,495 @@ fn examples_are_terraform_fmt_clean(cli: Cli) {
         String::from_utf8_lossy(&fmt.stdout),
         String::from_utf8_lossy(&fmt.stderr)
     );
+}
+
+/// The CLI for `terraform query` (1.14+) and import blocks by identity
+/// (1.12+): the 1.15.5 one. A CLI too old for them fails, never skips.
+fn query_cli() -> Cli {
+    let cli = Cli::V1_15_5;
+    assert!(
+        cli.at_least(1, 14),
+        "{cli} has no `terraform query`: point TERRAFORM at Terraform 1.14 or later"
+    );
+    cli
+}
+
+/// One `list_resource_found` message of `terraform query -json`.
+#[derive(Debug)]
+struct Found {
+    display_name: String,
+    identity: serde_json::Value,
+    resource_object: Option<serde_json::Value>,
+}
+
+/// `terraform query -json` in `work`: the results by list address. Fails on
+/// a non-zero exit or an error diagnostic, and checks each list's
+/// `list_complete` total against its results.
+fn query_results(work: &Workdir) -> std::collections::BTreeMap<String, Vec<Found>> {
+    let run = work.run(&["query", "-no-color", "-json"]);
+    run.assert_ok("query -json");
+    let mut found: std::collections::BTreeMap<String, Vec<Found>> = Default::default();
+    let mut totals = std::collections::BTreeMap::new();
+    for line in run.stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let message: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("query -json line {line:?}: {e}"));
+        assert_ne!(
+            message["@level"], "error",
+            "query reported an error: {line}"
+        );
+        match message["type"].as_str() {
+            Some("list_resource_found") => {
+                let result = &message["list_resource_found"];
+                found
+                    .entry(result["address"].as_str().unwrap().to_string())
+                    .or_default()
+                    .push(Found {
+                        display_name: result["display_name"].as_str().unwrap().to_string(),
+                        identity: result["identity"].clone(),
+                        resource_object: result.get("resource_object").cloned(),
+                    });
+            }
+            Some("list_complete") => {
+                let complete = &message["list_complete"];
+                totals.insert(
+                    complete["address"].as_str().unwrap().to_string(),
+                    complete["total"].as_u64().unwrap(),
+                );
+            }
+            _ => {}
+        }
+    }
+    for (address, results) in &found {
+        assert_eq!(
+            totals.get(address).copied(),
+            Some(results.len() as u64),
+            "{address}: list_complete does not count its results"
+        );
+    }
+    found
+}
+
+/// The display names a list found, sorted.
+fn display_names(
+    found: &std::collections::BTreeMap<String, Vec<Found>>,
+    address: &str,
+) -> Vec<String> {
+    let mut names: Vec<String> = found
+        .get(address)
+        .map(|results| results.iter().map(|r| r.display_name.clone()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+const LIST_RESOURCE_EXAMPLES: [&str; 4] = [
+    "proton_environment_template",
+    "proton_environment_template_version",
+    "proton_service_template",
+    "proton_service_template_version",
+];
+
+/// Besides DATA_SOURCE_FIXTURES: a draft 1.1 of example-env and a draft
+/// major version 2 of example-svc, which the version examples filter out.
+const MORE_VERSIONS: &str = r#"
+resource "proton_environment_template_version" "draft" {
+  template_name = proton_environment_template.example.name
+  major_version = proton_environment_template_version.env.major_version
+
+  source {
+    s3 {
+      bucket = "example-bundles"
+      key    = "environment/v1.tar.gz"
+    }
+  }
+}
+
+resource "proton_service_template_version" "major_2" {
+  template_name = proton_service_template_version.svc.template_name
+
+  source {
+    s3 {
+      bucket = "example-bundles"
+      key    = "service/v1.tar.gz"
+    }
+  }
+
+  compatible_environment_template {
+    template_name = proton_environment_template_version.env.template_name
+    major_version = proton_environment_template_version.env.major_version
+  }
+}
+"#;
+
+#[test]
+fn list_resource_examples_find_what_they_filter_for() {
+    let cli = query_cli();
+    let rt = runtime();
+    let local = ProtonLocal::start();
+    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
+    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+    let fixtures = workdir_for(
+        cli,
+        &local,
+        &format!(
+            "{}\n{}\n{DATA_SOURCE_FIXTURES}\n{MORE_VERSIONS}",
+            read_example("resources/proton_environment_template/resource.tf"),
+            read_example("resources/proton_service_template/resource.tf")
+        ),
+    );
+    apply(&fixtures);
+    // Templates the name_prefix filters leave out.
+    rt.block_on(local.create_environment_template("other-env"));
+    rt.block_on(local.create_service_template("other-svc"));
+    assert_eq!(
+        rt.block_on(local.environment_versions("example-env")),
+        ["1.0", "1.1"]
+    );
+    assert_eq!(
+        rt.block_on(local.service_versions("example-svc")),
+        ["1.0", "2.0"]
+    );
+
+    // The four examples, as written, next to the endpoint's provider block.
+    let work = workdir_for(cli, &local, "");
+    for name in LIST_RESOURCE_EXAMPLES {
+        std::fs::write(
+            work.config_dir().join(format!("{name}.tfquery.hcl")),
+            read_example(&format!("list-resources/{name}/list.tfquery.hcl")),
+        )
+        .unwrap();
+    }
+    let found = query_results(&work);
+    assert_eq!(
+        found.keys().collect::<Vec<_>>(),
+        [
+            "list.proton_environment_template.example",
+            "list.proton_environment_template_version.example",
+            "list.proton_service_template.example",
+            "list.proton_service_template_version.example",
+        ],
+        "{found:?}"
+    );
+
+    // Templates: name_prefix = "example-".
+    assert_eq!(
+        display_names(&found, "list.proton_environment_template.example"),
+        ["example-env"]
+    );
+    let env = &found["list.proton_environment_template.example"][0];
+    assert_eq!(
+        env.identity,
+        serde_json::json!({"account_id": "123456789012", "region": "us-east-1", "name": "example-env"})
+    );
+    assert!(env.resource_object.is_none(), "{env:?}");
+    assert_eq!(
+        display_names(&found, "list.proton_service_template.example"),
+        ["example-svc"]
+    );
+    // include_resource: the object as the resource reads it.
+    let svc = &found["list.proton_service_template.example"][0];
+    let object = svc.resource_object.as_ref().expect("no resource_object");
+    assert_eq!(object["name"], "example-svc");
+    assert_eq!(object["pipeline_provisioning"], "CUSTOMER_MANAGED");
+    assert_eq!(object["tags"], serde_json::json!({"team": "web"}));
+
+    // Versions: example-env's published ones; example-svc's major version 1.
+    assert_eq!(
+        display_names(&found, "list.proton_environment_template_version.example"),
+        ["example-env:1.0 (PUBLISHED)"]
+    );
+    assert_eq!(
+        found["list.proton_environment_template_version.example"][0].identity,
+        serde_json::json!({
+            "account_id": "123456789012",
+            "region": "us-east-1",
+            "template_name": "example-env",
+            "major_version": "1",
+            "minor_version": "0"
+        })
+    );
+    assert_eq!(
+        display_names(&found, "list.proton_service_template_version.example"),
+        ["example-svc:1.0 (PUBLISHED)"]
+    );
+}
+
+/// The blocks of `generated.tf` that start with `resource "TYPE"`, whole.
+fn generated_resources<'a>(generated: &'a str, type_name: &str) -> Vec<&'a str> {
+    let start = format!("resource \"{type_name}\" ");
+    let mut blocks = Vec::new();
+    let mut rest = generated;
+    while let Some(at) = rest.find(&start) {
+        let block = &rest[at..];
+        let end = block.find("\n}\n").map_or(block.len(), |end| end + 3);
+        blocks.push(&block[..end]);
+        rest = &block[end..];
+    }
+    blocks
+}
+
+#[test]
+fn adopt_example_imports_everything_and_plans_nothing() {
+    let cli = query_cli();
+    let rt = runtime();
+    let local = ProtonLocal::start();
+    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
+    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+    local.write_environment_bundle("bundles", "outside/v1.tar.gz", true);
+    local.write_environment_bundle("bundles", "outside/broken.tar.gz", false);
+
+    // Created by this provider (so their sources are recorded): the
+    // template examples and a published 1.0 of each.
+    let fixtures = workdir_for(
+        cli,
+        &local,
+        &format!(
+            "{}\n{}\n{DATA_SOURCE_FIXTURES}",
+            read_example("resources/proton_environment_template/resource.tf"),
+            read_example("resources/proton_service_template/resource.tf")
+        ),
+    );
+    apply(&fixtures);
+    // Created outside it: a template with a draft 1.0 and a 2.0 whose
+    // registration failed.
+    rt.block_on(local.create_environment_template("outside-env"));
+    let draft =
+        rt.block_on(local.create_environment_version_outside("outside-env", "outside/v1.tar.gz"));
+    assert_eq!(draft, "1.0");
+    let failed = rt
+        .block_on(local.create_environment_version_outside("outside-env", "outside/broken.tar.gz"));
+    assert_eq!(failed, "2.0");
+
+    // The example as written, pointed at this test's endpoint.
+    let main = read_example("adopt/main.tf");
+    assert!(
+        main.contains("\"http://127.0.0.1:4580\""),
+        "adopt/main.tf no longer points at proton-local's default address"
+    );
+    let work = Workdir::new(cli);
+    std::fs::write(
+        work.config_dir().join("main.tf"),
+        main.replace("http://127.0.0.1:4580", &local.url),
+    )
+    .unwrap();
+    std::fs::write(
+        work.config_dir().join("adopt.tfquery.hcl"),
+        read_example("adopt/adopt.tfquery.hcl"),
+    )
+    .unwrap();
+    work.init();
+    // The guide shows the query file as it is.
+    let guide = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guides/adopt-existing-templates.md"),
+    )
+    .unwrap();
+    let query_file = read_example("adopt/adopt.tfquery.hcl");
+    let blocks: Vec<&str> = query_file
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .collect();
+    assert!(
+        guide.contains(blocks.join("\n").trim()),
+        "the guide does not show examples/adopt/adopt.tfquery.hcl's list blocks"
+    );
+    let generate = || {
+        let run = work.run(&["query", "-no-color", "-generate-config-out=generated.tf"]);
+        run.assert_ok("query -generate-config-out");
+        let generated = std::fs::read_to_string(work.config_dir().join("generated.tf")).unwrap();
+        (run, generated)
+    };
+
+    // A version whose registration failed is listed and generated, but its
+    // import fails, saying what to do.
+    let (run, generated) = generate();
+    assert!(
+        run.stdout.contains("outside-env:2.0 (REGISTRATION_FAILED)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(generated.matches("\nimport {").count(), 7, "{generated}");
+    let plan = work.run(&["plan", "-no-color", "-input=false"]);
+    assert_ne!(
+        plan.code, 0,
+        "plan imported a failed version:\n{}",
+        plan.stdout
+    );
+    let error = flat(&plan.stderr);
+    assert!(
+        error.contains(
+            "Error: Cannot import an environment template version whose registration failed"
+        ) && error.contains("`outside-env:2.0` has status REGISTRATION_FAILED"),
+        "{}",
+        plan.stderr
+    );
+
+    // As the guide says: delete it, and generate again.
+    rt.block_on(local.delete_environment_version("outside-env", &failed));
+    std::fs::remove_file(work.config_dir().join("generated.tf")).unwrap();
+    let (run, generated) = generate();
+    for name in [
+        "example-env",
+        "example-env:1.0 (PUBLISHED)",
+        "example-svc",
+        "example-svc:1.0 (PUBLISHED)",
+        "outside-env",
+        "outside-env:1.0 (DRAFT)",
+    ] {
+        assert!(
+            run.stdout.contains(name),
+            "{name} not listed: {}",
+            run.stdout
+        );
+    }
+    // What the guide tells to review.
+    assert_eq!(generated.matches("\nimport {").count(), 6, "{generated}");
+    assert_eq!(generated.matches("identity = {").count(), 6, "{generated}");
+    assert!(
+        generated.contains("  provider       = proton\n"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("  encryption_key = null\n"),
+        "{generated}"
+    );
+    let env_versions = generated_resources(&generated, "proton_environment_template_version");
+    assert_eq!(env_versions.len(), 2, "{generated}");
+    for version in &env_versions {
+        assert!(version.contains("  major_version = \"1\"\n"), "{version}");
+        assert!(!version.contains("minor_version"), "{version}");
+        if version.contains("template_name = \"example-env\"") {
+            // Created by the provider: published, its source recorded.
+            assert!(
+                version.contains("  status        = \"PUBLISHED\"\n"),
+                "{version}"
+            );
+            assert!(
+                version.contains("key    = \"environment/v1.tar.gz\""),
+                "{version}"
+            );
+        } else {
+            // Created outside it: a draft, no source.
+            assert!(
+                version.contains("template_name = \"outside-env\""),
+                "{version}"
+            );
+            assert!(!version.contains("status"), "{version}");
+            assert!(!version.contains("source {"), "{version}");
+        }
+    }
+    let svc_versions = generated_resources(&generated, "proton_service_template_version");
+    assert_eq!(svc_versions.len(), 1, "{generated}");
+    assert!(
+        svc_versions[0].contains("compatible_environment_template {"),
+        "{}",
+        svc_versions[0]
+    );
+    for computed in [
+        "arn",
+        "created_at",
+        "tags_all",
+        "recommended_version",
+        "schema",
+    ] {
+        assert!(
+            !generated.contains(&format!("  {computed} ")),
+            "generated.tf sets the read-only {computed}: {generated}"
+        );
+    }
+
+    // Imports everything, creates nothing; then nothing to change.
+    let run = apply(&work);
+    assert!(
+        run.stdout
+            .contains("Apply complete! Resources: 6 imported, 0 added, 0 changed, 0 destroyed."),
+        "{}",
+        run.stdout
+    );
+    assert_no_changes(&work, "after adopting");
+    let outside = state_json(&work)["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["values"]["id"] == "outside-env:1.0")
+        .cloned()
+        .expect("outside-env:1.0 is not in the state");
+    assert!(outside["values"]["source"].is_null(), "{outside}");
+    assert_eq!(outside["values"]["status"], "DRAFT");
+}
+
+/// The `import { ... identity ... }` example of a resource's docs page.
+fn identity_import_block(type_name: &str) -> String {
+    let short = type_name.strip_prefix("proton_").unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/resources/{short}.md"));
+    let page = std::fs::read_to_string(&path).unwrap();
+    let import = &page[page.find("## Import\n").expect("no Import section")..];
+    let start = import
+        .find("```terraform\nimport {")
+        .expect("no import block")
+        + "```terraform\n".len();
+    let block = &import[start..];
+    block[..block.find("```").unwrap()].to_string()
+}
+
+/// Template and version resources named `example`, as the docs' import
+/// blocks name them: DATA_SOURCE_FIXTURES renamed.
+fn examples_named_example() -> String {
+    format!(
+        "{}\n{}\n{}",
+        read_example("resources/proton_environment_template/resource.tf"),
+        read_example("resources/proton_service_template/resource.tf"),
+        DATA_SOURCE_FIXTURES
+            .replace("\"env\"", "\"example\"")
+            .replace("\"svc\"", "\"example\"")
+            .replace(".env.", ".example.")
+    )
+}
+
+#[test]
+fn docs_identity_import_blocks_import_the_examples() {
+    let cli = query_cli();
+    let local = ProtonLocal::start();
+    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
+    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+    let config = examples_named_example();
+    apply(&workdir_for(cli, &local, &config));
+
+    // The same configuration elsewhere, adopting the objects with the
+    // import blocks of the four resource pages, as shown and then with the
+    // optional attributes uncommented.
+    let work = workdir_for(cli, &local, &config);
+    let blocks: Vec<String> = LIST_RESOURCE_EXAMPLES
+        .iter()
+        .map(|type_name| identity_import_block(type_name))
+        .collect();
+    let as_shown = blocks.join("\n");
+    let uncommented = as_shown
+        .replace("    # account_id ", "    account_id ")
+        .replace("    # region ", "    region ");
+    assert_ne!(
+        as_shown, uncommented,
+        "no optional attributes shown: {as_shown}"
+    );
+    for imports in [as_shown, uncommented] {
+        let path = work.config_dir().join("imports.tf");
+        std::fs::write(&path, &imports).unwrap();
+        let fmt = work.run(&["fmt", "-check", "-no-color", "imports.tf"]);
+        assert_eq!(
+            fmt.code, 0,
+            "the docs' import blocks are not fmt-clean:\n{imports}"
+        );
+        let run = apply(&work);
+        assert!(
+            run.stdout.contains(
+                "Apply complete! Resources: 4 imported, 0 added, 0 changed, 0 destroyed."
+            ),
+            "{imports}\n{}",
+            run.stdout
+        );
+        assert_no_changes(&work, "after importing by identity");
+        for type_name in LIST_RESOURCE_EXAMPLES {
+            work.run(&["state", "rm", "-no-color", &format!("{type_name}.example")])
+                .assert_ok("state rm");
+        }
+    }
 }

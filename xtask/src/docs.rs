@@ -21,7 +21,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use terraform_provider_proton::plugin::provider::Provider;
-use terraform_provider_proton::plugin::schema::{Attribute, Block, NestedBlock, Nesting, Presence};
+use terraform_provider_proton::plugin::schema::{
+    Attribute, Block, ForImport, IdentitySchema, NestedBlock, Nesting, Presence,
+};
 use terraform_provider_proton::plugin::value::Type;
 use terraform_provider_proton::provider::ProtonProvider;
 
@@ -35,6 +37,7 @@ pub const PROVIDER_NAME: &str = "proton";
 const HAND_WRITTEN: &[&str] = &[
     "docs/architecture.md",
     "docs/benchmarks.md",
+    "docs/guides/adopt-existing-templates.md",
     "docs/reliability.md",
 ];
 
@@ -50,6 +53,10 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
         provider_page(&provider.schema().block, &example, notes.as_deref()),
     );
 
+    let mut list_resources = provider.list_resources();
+    list_resources.sort_by_key(|l| l.type_name());
+    let listed: Vec<&str> = list_resources.iter().map(|l| l.type_name()).collect();
+
     let mut resources = provider.resources();
     resources.sort_by_key(|r| r.type_name());
     for resource in resources {
@@ -57,8 +64,12 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
         let short = short_name(type_name);
         let dir = root.join("examples/resources").join(type_name);
         let example = read(&dir.join("resource.tf"))?;
-        let import = read_optional(&dir.join("import.sh"))?;
         let notes = read_optional(&root.join(format!("xtask/templates/resources/{short}.md")))?;
+        let import = Import {
+            identity: resource.identity_schema(),
+            commands: read_optional(&dir.join("import.sh"))?,
+            listed: listed.contains(&type_name),
+        };
         files.insert(
             PathBuf::from(format!("docs/resources/{short}.md")),
             resource_page(
@@ -66,8 +77,8 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
                 &resource.schema().block,
                 &example,
                 notes.as_deref(),
-                import.as_deref(),
-            ),
+                &import,
+            )?,
         );
     }
 
@@ -84,6 +95,24 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
             data_source_page(
                 type_name,
                 &data_source.schema().block,
+                &example,
+                notes.as_deref(),
+            ),
+        );
+    }
+
+    for list in list_resources {
+        let type_name = list.type_name();
+        let short = short_name(type_name);
+        let dir = root.join("examples/list-resources").join(type_name);
+        let example = read(&dir.join("list.tfquery.hcl"))?;
+        let notes =
+            read_optional(&root.join(format!("xtask/templates/list-resources/{short}.md")))?;
+        files.insert(
+            PathBuf::from(format!("docs/list-resources/{short}.md")),
+            list_resource_page(
+                type_name,
+                &list.config_schema().block,
                 &example,
                 notes.as_deref(),
             ),
@@ -230,13 +259,23 @@ fn provider_page(block: &Block, example: &str, notes: Option<&str>) -> String {
     finish(out)
 }
 
+/// What a resource page's "Import" section is made of.
+struct Import<'a> {
+    /// The identity schema, for the `import` block by identity.
+    identity: Option<&'a IdentitySchema>,
+    /// `import.sh`: the `terraform import` commands.
+    commands: Option<String>,
+    /// Whether a list resource of the same type finds the objects to import.
+    listed: bool,
+}
+
 fn resource_page(
     type_name: &str,
     block: &Block,
     example: &str,
     notes: Option<&str>,
-    import: Option<&str>,
-) -> String {
+    import: &Import<'_>,
+) -> Result<String, Error> {
     let mut out = front_matter(
         &format!("{type_name} Resource - {PROVIDER_NAME}"),
         &block.description,
@@ -249,12 +288,134 @@ fn resource_page(
     out.push_str(&notes_section(notes));
     out.push_str(&example_section(example));
     out.push_str(&schema_section(block));
-    if let Some(import) = import {
-        out.push_str("## Import\n\nImport is supported using the following syntax:\n\n");
-        out.push_str("The [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can be used, for example:\n\n");
-        let _ = write!(out, "```shell\n{}\n```\n", import.trim_end());
+    out.push_str(&import_section(type_name, import)?);
+    Ok(finish(out))
+}
+
+fn import_section(type_name: &str, import: &Import<'_>) -> Result<String, Error> {
+    if import.identity.is_none() && import.commands.is_none() {
+        return Ok(String::new());
     }
-    finish(out)
+    let mut out = String::from("## Import\n\nImport is supported using the following syntax:\n\n");
+    if let Some(identity) = import.identity {
+        out.push_str("In Terraform v1.12.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) can be used with the `identity` attribute, for example:\n\n");
+        let _ = write!(
+            out,
+            "```terraform\n{}```\n\n",
+            identity_import_block(type_name, identity)?
+        );
+        out.push_str(&identity_schema_section(identity));
+    }
+    if import.listed {
+        let short = short_name(type_name);
+        let _ = write!(
+            out,
+            "In Terraform v1.14.0 and later, `terraform query` with the [`{type_name}` list resource](../list-resources/{short}.md) finds the objects to import, with their identities, and `terraform query -generate-config-out=FILE` writes the `resource` and `import` blocks for them: see [Adopting existing templates](../guides/adopt-existing-templates.md).\n\n"
+        );
+    }
+    if let Some(commands) = &import.commands {
+        out.push_str("The [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can be used, for example:\n\n");
+        let _ = write!(out, "```shell\n{}\n```\n", commands.trim_end());
+    }
+    Ok(out)
+}
+
+/// An `import` block by identity for `<type>.example`: the attributes an
+/// import must give with example values, then the optional ones commented
+/// out. Aligned as `terraform fmt` aligns them.
+fn identity_import_block(type_name: &str, identity: &IdentitySchema) -> Result<String, Error> {
+    let lines = |for_import: ForImport| -> Result<Vec<(String, String)>, Error> {
+        identity
+            .attributes
+            .iter()
+            .filter(|a| a.for_import == for_import)
+            .map(|a| {
+                let value = example_identity_value(type_name, &a.name).ok_or_else(|| {
+                    Error(format!(
+                        "no example value for identity attribute `{}` of {type_name}: add one to example_identity_value in xtask/src/docs.rs",
+                        a.name
+                    ))
+                })?;
+                if a.ty != Type::String {
+                    return Err(Error(format!(
+                        "identity attribute `{}` of {type_name} is not a string: teach identity_import_block its type",
+                        a.name
+                    )));
+                }
+                Ok((a.name.clone(), format!("{value:?}")))
+            })
+            .collect()
+    };
+    let required = lines(ForImport::Required)?;
+    let optional = lines(ForImport::Optional)?;
+    let aligned = |lines: &[(String, String)], prefix: &str| {
+        let width = lines.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+        lines
+            .iter()
+            .map(|(name, value)| format!("    {prefix}{name:<width$} = {value}\n"))
+            .collect::<String>()
+    };
+    let mut out = format!("import {{\n  to = {type_name}.example\n  identity = {{\n");
+    out.push_str(&aligned(&required, ""));
+    if !optional.is_empty() {
+        if !required.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("    # Optional for import:\n");
+        out.push_str(&aligned(&optional, "# "));
+    }
+    out.push_str("  }\n}\n");
+    Ok(out)
+}
+
+/// The value the docs show for an identity attribute: the object the
+/// resource's example and `import.sh` name, in proton-local's account.
+fn example_identity_value(type_name: &str, attribute: &str) -> Option<&'static str> {
+    let template = if type_name.starts_with("proton_service_") {
+        "example-svc"
+    } else {
+        "example-env"
+    };
+    match attribute {
+        "account_id" => Some("123456789012"),
+        "region" => Some("us-east-1"),
+        "name" | "template_name" => Some(template),
+        "major_version" => Some("1"),
+        "minor_version" => Some("0"),
+        _ => None,
+    }
+}
+
+/// The identity attributes, Required (for import) then Optional, each
+/// group alphabetically, like the schema section.
+fn identity_schema_section(identity: &IdentitySchema) -> String {
+    let mut out = String::from("<!-- schema generated by xtask docs -->\n### Identity Schema\n\n");
+    for (for_import, title) in [
+        (ForImport::Required, "#### Required"),
+        (ForImport::Optional, "#### Optional"),
+    ] {
+        let mut attributes: Vec<_> = identity
+            .attributes
+            .iter()
+            .filter(|a| a.for_import == for_import)
+            .collect();
+        if attributes.is_empty() {
+            continue;
+        }
+        attributes.sort_by(|a, b| a.name.cmp(&b.name));
+        let _ = write!(out, "{title}\n\n");
+        for attribute in attributes {
+            let _ = writeln!(
+                out,
+                "- `{}` ({}){}",
+                attribute.name,
+                type_name(&attribute.ty),
+                description_suffix(&attribute.description)
+            );
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn data_source_page(type_name: &str, block: &Block, example: &str, notes: Option<&str>) -> String {
@@ -271,6 +432,42 @@ fn data_source_page(type_name: &str, block: &Block, example: &str, notes: Option
     out.push_str(&example_section(example));
     out.push_str(&schema_section(block));
     finish(out)
+}
+
+fn list_resource_page(
+    type_name: &str,
+    block: &Block,
+    example: &str,
+    notes: Option<&str>,
+) -> String {
+    let short = short_name(type_name);
+    let mut out = front_matter(
+        &format!("{type_name} List Resource - {PROVIDER_NAME}"),
+        &block.description,
+    );
+    let _ = write!(
+        out,
+        "# {type_name} (List Resource)\n\n{}\n\n",
+        block.description.trim()
+    );
+    let _ = write!(
+        out,
+        "List resources are used in `.tfquery.hcl` files by `terraform query` (Terraform v1.14.0 and later). Each result is a [`{type_name}`](../resources/{short}.md) object: its [identity](../resources/{short}.md#identity-schema), a display name and, with `include_resource = true`, its attributes as the resource reads them. `terraform query -generate-config-out=FILE` writes a `resource` and an `import` block for each result: see [Adopting existing templates](../guides/adopt-existing-templates.md).\n\n"
+    );
+    out.push_str(&notes_section(notes));
+    out.push_str(&example_section(example));
+    out.push_str(&config_schema_section(block));
+    finish(out)
+}
+
+/// The schema of a list resource's `config` block.
+fn config_schema_section(block: &Block) -> String {
+    let mut out = String::from(
+        "<!-- schema generated by xtask docs -->\n## Schema\n\nThe arguments of the `config` block.\n\n",
+    );
+    let nested = write_children(&mut out, &[], block, true);
+    write_nested(&mut out, nested);
+    out
 }
 
 /// One trailing newline, no trailing blank lines.
@@ -482,7 +679,7 @@ fn type_name(ty: &Type) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     #[test]
@@ -504,10 +701,12 @@ mod tests {
             .find(|r| r.type_name() == "proton_environment_template_version")
             .unwrap();
         let schema = schema_section(&resource.schema().block);
+        // Needed to create, not to keep (an adopted version may have none).
         assert!(
-            schema.contains("### Required\n\n- `source` (Block, Min: 1, Max: 1)"),
+            schema.contains("### Optional\n\n- `description` (String)"),
             "{schema}"
         );
+        assert!(schema.contains("- `source` (Block) "), "{schema}");
         assert!(schema.contains("<a id=\"nestedblock--source--s3\"></a>\n### Nested Schema for `source.s3`\n\nRequired:\n\n- `bucket` (String)"), "{schema}");
         assert!(
             schema.contains("- `arn` (String) ARN of the version."),
@@ -544,6 +743,178 @@ mod tests {
             assert!(page.contains("### Read-Only\n\n- `"), "{page}");
             assert!(!page.contains("## Import"), "{page}");
         }
+    }
+
+    #[test]
+    fn every_list_resource_has_a_page() {
+        let files = generate(&crate::workspace_root()).unwrap();
+        let provider = ProtonProvider::new();
+        let lists = provider.list_resources();
+        assert_eq!(lists.len(), 4);
+        for list in lists {
+            let type_name = list.type_name();
+            let short = short_name(type_name);
+            let path = format!("docs/list-resources/{short}.md");
+            let page = files
+                .get(Path::new(&path))
+                .unwrap_or_else(|| panic!("no {path}"));
+            assert!(
+                page.contains(&format!(
+                    "page_title: \"{type_name} List Resource - proton\""
+                )),
+                "{page}"
+            );
+            assert!(
+                page.contains(&format!("# {type_name} (List Resource)\n")),
+                "{page}"
+            );
+            assert!(
+                page.contains("## Example Usage\n\n```terraform\n"),
+                "{page}"
+            );
+            assert!(
+                page.contains(&format!("list \"{type_name}\" \"")),
+                "the example does not list {type_name}: {page}"
+            );
+            assert!(
+                page.lines()
+                    .map(str::trim)
+                    .any(|line| line.starts_with("provider ") && line.ends_with("= proton")),
+                "the example has no `provider = proton`: {page}"
+            );
+            assert!(
+                page.contains(&format!("](../resources/{short}.md#identity-schema)")),
+                "{page}"
+            );
+            assert!(
+                page.contains(
+                    "## Schema\n\nThe arguments of the `config` block.\n\n### Optional\n\n- `"
+                ),
+                "{page}"
+            );
+            for attribute in &list.config_schema().block.attributes {
+                assert!(
+                    page.contains(&format!("- `{}` (", attribute.name)),
+                    "{} is not documented: {page}",
+                    attribute.name
+                );
+            }
+            assert!(!page.contains("## Import"), "{page}");
+        }
+    }
+
+    #[test]
+    fn resource_pages_show_the_import_by_identity_and_the_import_commands() {
+        let root = crate::workspace_root();
+        let files = generate(&root).unwrap();
+        let provider = ProtonProvider::new();
+        for resource in provider.resources() {
+            let type_name = resource.type_name();
+            let short = short_name(type_name);
+            let page = files
+                .get(Path::new(&format!("docs/resources/{short}.md")))
+                .unwrap();
+            let identity = resource.identity_schema().unwrap();
+            let import = &page[page.find("## Import\n").unwrap()..];
+            let block_start = import.find("```terraform\nimport {\n").unwrap();
+            let block = &import[block_start..];
+            let block = &block[..block.find("\n```\n").unwrap()];
+            assert!(
+                block.contains(&format!("  to = {type_name}.example\n  identity = {{\n")),
+                "{block}"
+            );
+            for attribute in &identity.attributes {
+                let value = example_identity_value(type_name, &attribute.name).unwrap();
+                let commented = block
+                    .lines()
+                    .map(str::trim)
+                    .filter(|line| line.starts_with('#'))
+                    .any(|line| {
+                        line.starts_with(&format!("# {} ", attribute.name))
+                            && line.ends_with(&format!("= \"{value}\""))
+                    });
+                let set = block.lines().map(str::trim).any(|line| {
+                    line.starts_with(&format!("{} ", attribute.name))
+                        && line.ends_with(&format!("= \"{value}\""))
+                });
+                match attribute.for_import {
+                    ForImport::Required => {
+                        assert!(set && !commented, "{}: {block}", attribute.name)
+                    }
+                    ForImport::Optional => {
+                        assert!(commented && !set, "{}: {block}", attribute.name)
+                    }
+                }
+                let group = match attribute.for_import {
+                    ForImport::Required => "#### Required",
+                    ForImport::Optional => "#### Optional",
+                };
+                let listed = format!("- `{}` (String) {}", attribute.name, attribute.description);
+                let group_at = import.find(group).unwrap();
+                let listed_at = import
+                    .find(&listed)
+                    .unwrap_or_else(|| panic!("{listed}: {import}"));
+                assert!(group_at < listed_at, "{listed} is not under {group}");
+            }
+            assert!(
+                import.contains("### Identity Schema\n\n#### Required\n\n"),
+                "{import}"
+            );
+            assert!(
+                import.contains(&format!("](../list-resources/{short}.md)")),
+                "{import}"
+            );
+            // The identity names the object import.sh imports.
+            let commands = read(
+                &root
+                    .join("examples/resources")
+                    .join(type_name)
+                    .join("import.sh"),
+            )
+            .unwrap();
+            let required: Vec<&str> = identity
+                .attributes
+                .iter()
+                .filter(|a| a.for_import == ForImport::Required)
+                .map(|a| example_identity_value(type_name, &a.name).unwrap())
+                .collect();
+            let id = match required.as_slice() {
+                [name] => name.to_string(),
+                [major, minor, template] => format!("{template}:{major}.{minor}"),
+                other => panic!("unexpected identity {other:?}"),
+            };
+            assert!(
+                commands.contains(&format!("terraform import {type_name}.example {id}\n")),
+                "import.sh does not import {id}: {commands}"
+            );
+            assert!(
+                import.contains("```shell\n# By "),
+                "the import commands are gone: {import}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_identity_attribute_without_an_example_value_is_an_error() {
+        let identity = IdentitySchema::new(vec![
+            terraform_provider_proton::plugin::schema::IdentityAttribute::required_for_import(
+                "zone",
+                Type::String,
+                "Zone.",
+            ),
+        ]);
+        let err = identity_import_block("proton_environment_template", &identity).unwrap_err();
+        assert!(err.0.contains("`zone`"), "{err}");
+    }
+
+    #[test]
+    fn hand_written_guides_are_neither_generated_nor_flagged() {
+        let root = crate::workspace_root();
+        let guide = Path::new("docs/guides/adopt-existing-templates.md");
+        assert!(root.join(guide).exists());
+        assert!(HAND_WRITTEN.iter().any(|p| Path::new(p) == guide));
+        assert!(!generate(&root).unwrap().contains_key(guide));
+        assert!(!check(&root).unwrap().iter().any(|p| p == guide));
     }
 
     #[test]
