@@ -26,7 +26,12 @@ fn main() {
     let _ = writeln!(
         doc,
         "{}",
-        header(&load_before, &load_after, start.elapsed().as_secs_f64())
+        header(
+            &config,
+            &load_before,
+            &load_after,
+            start.elapsed().as_secs_f64()
+        )
     );
     doc.push_str(&suite::report(&config, &results));
     let notes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/NOTES.md");
@@ -60,7 +65,7 @@ fn load1(loadavg: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn header(load_before: &str, load_after: &str, total: f64) -> String {
+fn header(config: &suite::Config, load_before: &str, load_after: &str, total: f64) -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
@@ -99,14 +104,20 @@ fn header(load_before: &str, load_after: &str, total: f64) -> String {
         terraform plan -no-color -input=false -detailed-exitcode              # targets 1, 2\n\
         terraform apply -auto-approve -no-color -input=false -parallelism=10   # target 4\n\
         terraform destroy -auto-approve -no-color -input=false -parallelism=10 # target 4\n\
-        terraform plan -refresh-only -no-color -input=false -detailed-exitcode # target 5\n\
-        ```\n",
+        terraform plan -refresh-only -no-color -input=false -detailed-exitcode # targets 5, 6b\n\
+        terraform query -json -no-color                                        # target 6a\n\
+        terraform query -no-color -generate-config-out=generated.tf            # 6b\n\
+        terraform apply -auto-approve -no-color -input=false                   # target 6b\n\
+        ```\n{only}",
         tf = terraform.join(" and "),
         busy = if load1(load_before) > 1.0 {
             " (other work shared the machine before the run, so absolute times are noisy)"
         } else {
             ""
         },
+        only = config.only.as_ref().map_or(String::new(), |only| format!(
+            "\nThis run measured only the sections selected by `BENCH_ONLY={only}`.\n"
+        )),
         lb = load_before.trim(),
         la = load_after.trim(),
     )

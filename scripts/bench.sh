@@ -2,9 +2,14 @@
 # The project's benchmark command: installs both Terraform CLIs, builds
 # the provider and proton-local in release mode, runs the whole suite in
 # benches/ (it starts proton-local itself) and writes docs/benchmarks.md.
-# Every Terraform-driven figure is taken once per CLI (1.0.3 and 1.15.5).
+# Every Terraform-driven figure of sections 1-5 is taken once per CLI (1.0.3
+# and 1.15.5); section 6 (adoption: terraform query, generated configuration)
+# needs 1.15.5 and runs on it only.
 # Takes about 30 minutes on a 2-core machine, a third of it the LTO build.
-# BENCH_OUT=path writes elsewhere.
+# BENCH_OUT=path writes elsewhere; BENCH_ONLY=core (sections 1-5) or
+# BENCH_ONLY=adopt (section 6) runs only those; BENCH_TRACE_DIR=dir keeps the
+# traces of section 6's traced runs. Sizes: see Config::from_env in
+# benches/suite/mod.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -54,10 +54,62 @@ fn benchmark_suite_runs_end_to_end() {
     }
     assert_eq!(results.startup_ms.len(), config.startup_runs);
     assert_eq!(results.rpc.len(), 7);
+    let adopt = results
+        .adopt
+        .as_ref()
+        .expect("section 6 (adoption) measured");
+    for series in [&adopt.empty_plan, &adopt.query, &adopt.query_resources] {
+        assert_eq!(series.runs.len(), config.query_runs);
+    }
+    for series in [
+        &adopt.generate,
+        &adopt.apply,
+        &adopt.plan,
+        &adopt.refresh_only,
+    ] {
+        assert_eq!(series.runs.len(), config.adopt_runs);
+    }
+    assert!(adopt.peak_rss_kib() > 0);
+    assert_eq!(adopt.query.rpcs.get("ListResource"), Some(&1), "{adopt:?}");
+    assert_eq!(
+        adopt.generate.rpcs.get("GenerateResourceConfig"),
+        Some(&(config.adopt_versions as u64)),
+        "{adopt:?}"
+    );
+    assert_eq!(
+        adopt.apply.rpcs.get("ImportResourceState"),
+        Some(&(config.adopt_versions as u64)),
+        "{adopt:?}"
+    );
+    assert_eq!(
+        adopt.refresh_only.rpcs.get("ReadResource"),
+        Some(&(config.adopt_versions as u64)),
+        "{adopt:?}"
+    );
+    assert!(
+        adopt.query_resources.requests["GetEnvironmentTemplateVersion"]
+            >= config.query_versions as u64,
+        "include_resource reads every listed version: {adopt:?}"
+    );
     let report = suite::report(&config, &results);
-    for section in ["## 1.", "## 2.", "## 3.", "## 4.", "## 5."] {
+    for section in ["## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."] {
         assert!(report.contains(section), "{section} missing:\n{report}");
     }
+}
+
+#[test]
+fn counts_terraform_rpc_trace_lines() {
+    let trace = "\
+2026-12-02T05:07:29.946Z [TRACE] GRPCProvider.v6: GetProviderSchema
+2026-12-02T05:07:29.982Z [TRACE] GRPCProvider.v6: ValidateResourceConfig
+2026-12-02T05:07:29.983Z [TRACE] GRPCProvider.v6: ReadResource
+2026-12-02T05:07:29.984Z [TRACE] GRPCProvider.v6: ReadResource
+2026-12-02T05:07:29.985Z [TRACE] provider.stdio: waiting for stdio data
+";
+    let counts = suite::adopt::rpc_counts(trace);
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    assert_eq!(counts["ReadResource"], 2);
+    assert_eq!(counts["ValidateResourceConfig"], 1);
 }
 
 #[test]

@@ -26,6 +26,9 @@ pub struct ProcSample {
     pub peak_hwm_kib: u64,
     /// Sum over them of utime+stime at their last sample, seconds.
     pub cpu_secs: f64,
+    /// utime+stime of the Terraform process itself (its own threads, not its children) at its
+    /// last sample, seconds.
+    pub terraform_cpu_secs: f64,
     /// Wall time of the Terraform command, seconds.
     pub wall_secs: f64,
 }
@@ -45,6 +48,20 @@ impl TfDir {
     /// `main.tf` exactly as given.
     pub fn write_raw(&self, body: &str) {
         std::fs::write(self.work.config_dir().join("main.tf"), body).unwrap();
+    }
+
+    /// Where Terraform runs: the configuration, state and generated files.
+    #[allow(dead_code)]
+    pub fn config_dir(&self) -> PathBuf {
+        self.work.config_dir()
+    }
+
+    /// Runs `terraform ARGS` with `TF_LOG=trace` while sampling the provider processes.
+    #[allow(dead_code)]
+    pub fn run_traced_sampled(&self, args: &[&str]) -> (Run, ProcSample) {
+        let mut command = self.command(args);
+        command.env("TF_LOG", "trace");
+        self.sampled(command)
     }
 
     /// Runs `terraform ARGS` with `TF_LOG=trace` (the trace is on stderr).
@@ -70,8 +87,12 @@ impl TfDir {
 
     /// Runs `terraform ARGS` while sampling the provider processes under it.
     pub fn run_sampled(&self, args: &[&str]) -> (Run, ProcSample) {
+        self.sampled(self.command(args))
+    }
+
+    fn sampled(&self, mut command: Command) -> (Run, ProcSample) {
         let start = Instant::now();
-        let child = self.command(args).spawn().unwrap();
+        let child = command.spawn().unwrap();
         let root = child.id();
         let done = Arc::new(AtomicBool::new(false));
         let sampler = {
@@ -88,7 +109,7 @@ impl TfDir {
 }
 
 /// Clock ticks per second for `/proc/<pid>/stat` (USER_HZ; 100 on Linux x86-64).
-fn ticks_per_second() -> f64 {
+pub fn ticks_per_second() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
         .output()
@@ -102,7 +123,11 @@ fn ticks_per_second() -> f64 {
 fn sample_tree(root: u32, done: &AtomicBool) -> ProcSample {
     // pid → (peak VmHWM KiB, last utime+stime ticks)
     let mut seen: std::collections::BTreeMap<u32, (u64, u64)> = Default::default();
+    let mut terraform_ticks = 0;
     while !done.load(Ordering::SeqCst) {
+        if let Some(ticks) = cpu_ticks(root) {
+            terraform_ticks = ticks;
+        }
         for pid in descendants(root) {
             if !is_provider(pid) {
                 continue;
@@ -122,6 +147,7 @@ fn sample_tree(root: u32, done: &AtomicBool) -> ProcSample {
         starts: seen.len(),
         peak_hwm_kib: seen.values().map(|v| v.0).max().unwrap_or(0),
         cpu_secs: seen.values().map(|v| v.1 as f64).sum::<f64>() / hz,
+        terraform_cpu_secs: terraform_ticks as f64 / hz,
         wall_secs: 0.0,
     }
 }
@@ -160,7 +186,8 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn cpu_ticks(pid: u32) -> Option<u64> {
+/// utime+stime of `pid`, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the parenthesised comm: state is field 3; utime 14, stime 15.
     let rest = &stat[stat.rfind(')')? + 2..];

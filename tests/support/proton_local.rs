@@ -97,6 +97,11 @@ impl ProtonLocal {
         }
     }
 
+    /// The endpoint's process id (the benchmarks read its CPU time from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// A `provider "proton"` block pointing at this endpoint.
     pub fn provider_block(&self, extra: &str) -> String {
         format!(
