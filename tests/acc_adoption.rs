@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use support::acc::Acc;
 use support::proton_local::Options;
-use support::terraform::{flat, Cli, Workdir};
+use support::terraform::{flat, Cli, Found, Workdir};
 
 const CLI: Cli = Cli::V1_15_5;
 
@@ -70,29 +70,8 @@ fn write_query(acc: &Acc, body: &str) {
     std::fs::write(acc.work.config_dir().join("query.tfquery.hcl"), body).unwrap();
 }
 
-/// `terraform query -json`: the results of each list block, by address.
-fn query(acc: &Acc, extra: &[&str]) -> BTreeMap<String, Vec<Json>> {
-    let mut args = vec!["query", "-json", "-no-color"];
-    args.extend_from_slice(extra);
-    let run = acc.work.run(&args);
-    run.assert_ok("query");
-    let mut found: BTreeMap<String, Vec<Json>> = BTreeMap::new();
-    for line in run.stdout.lines() {
-        let message: Json = serde_json::from_str(line).unwrap();
-        if message["type"] == "list_resource_found" {
-            let result = message["list_resource_found"].clone();
-            let address = result["address"].as_str().unwrap().to_string();
-            found.entry(address).or_default().push(result);
-        }
-    }
-    found
-}
-
-fn display_names(results: &[Json]) -> BTreeSet<String> {
-    results
-        .iter()
-        .map(|r| r["display_name"].as_str().unwrap().to_string())
-        .collect()
+fn display_names(results: &[Found]) -> BTreeSet<String> {
+    results.iter().map(|r| r.display_name.clone()).collect()
 }
 
 /// Requests of each operation since the counters were reset.
@@ -171,14 +150,14 @@ list "proton_service_template" "a_with_object" {
 }
 "#,
     );
-    let found = query(&acc, &[]);
+    let found = acc.work.query_results();
 
     let all = &found["list.proton_environment_template.all"];
     assert_eq!(
         display_names(all),
         BTreeSet::from(["env-a".into(), "env-b".into()])
     );
-    let identity = &all[0]["identity"];
+    let identity = &all[0].identity;
     assert_eq!(identity["region"], "us-east-1", "{identity}");
     assert!(
         identity["account_id"]
@@ -187,7 +166,7 @@ list "proton_service_template" "a_with_object" {
         "{identity}"
     );
     assert!(
-        all[0].get("resource_object").is_none_or(Json::is_null),
+        all[0].resource_object.as_ref().is_none_or(Json::is_null),
         "no object unless asked"
     );
 
@@ -215,7 +194,7 @@ list "proton_service_template" "a_with_object" {
 
     let two = &found["list.proton_service_template_version.two"];
     assert_eq!(two.len(), 2, "limit = 2 of {} versions", svc.len());
-    let version_identity = &two[0]["identity"];
+    let version_identity = &two[0].identity;
     for attribute in [
         "template_name",
         "major_version",
@@ -234,7 +213,7 @@ list "proton_service_template" "a_with_object" {
         display_names(with_object),
         BTreeSet::from(["svc-a".to_string()])
     );
-    let object = &with_object[0]["resource_object"];
+    let object = with_object[0].resource_object.as_ref().unwrap();
     assert_eq!(object["name"], "svc-a", "{object}");
     assert_eq!(
         object["pipeline_provisioning"], "CUSTOMER_MANAGED",
@@ -501,12 +480,8 @@ import {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn identity_is_in_state_after_create_refresh_and_import() {
-    let acc = acc();
-    acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
-    let config = r#"
+/// A template and a version of it made by the provider (bundle `s3://bundles/a.tar.gz`).
+const WEB_VERSION: &str = r#"
 resource "proton_environment_template" "web" {
   name = "web"
 }
@@ -521,7 +496,13 @@ resource "proton_environment_template_version" "v" {
   }
 }
 "#;
-    acc.step(config);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identity_is_in_state_after_create_refresh_and_import() {
+    let acc = acc();
+    acc.endpoint
+        .write_environment_bundle("bundles", "a.tar.gz", true);
+    acc.step(WEB_VERSION);
     let expected = |identities: &BTreeMap<String, Json>| {
         assert_eq!(identities["proton_environment_template.web"]["name"], "web");
         let version = &identities["proton_environment_template_version.v"];
@@ -565,22 +546,7 @@ async fn a_state_written_by_terraform_1_0_3_gains_identity_with_an_empty_plan() 
     let old = Acc::new(Cli::V1_0_3);
     old.endpoint
         .write_environment_bundle("bundles", "a.tar.gz", true);
-    let config = r#"
-resource "proton_environment_template" "web" {
-  name = "web"
-}
-
-resource "proton_environment_template_version" "v" {
-  template_name = proton_environment_template.web.name
-  source {
-    s3 {
-      bucket = "bundles"
-      key    = "a.tar.gz"
-    }
-  }
-}
-"#;
-    old.step(config);
+    old.step(WEB_VERSION);
     let state = std::fs::read_to_string(old.work.config_dir().join("terraform.tfstate")).unwrap();
     assert!(
         !state.contains("\"identity\""),
@@ -588,7 +554,10 @@ resource "proton_environment_template_version" "v" {
     );
 
     let new = Workdir::new(CLI);
-    new.write_config(&format!("{}\n{config}", old.endpoint.provider_block("")));
+    new.write_config(&format!(
+        "{}\n{WEB_VERSION}",
+        old.endpoint.provider_block("")
+    ));
     new.init();
     std::fs::write(new.config_dir().join("terraform.tfstate"), state).unwrap();
     let plan = new.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
@@ -638,22 +607,6 @@ resource "proton_environment_template_version" "v" {
     );
 }
 
-/// The source tag's value on `arn`, if any.
-async fn source_tag(acc: &Acc, arn: &str) -> Option<String> {
-    let tags = acc
-        .endpoint
-        .client
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .unwrap();
-    tags.tags()
-        .iter()
-        .find(|tag| tag.key() == "terraform-provider-proton:source")
-        .map(|tag| tag.value().to_string())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_adopted_version_records_a_source_added_later_and_replaces_only_on_a_change() {
     let acc = acc();
@@ -683,7 +636,7 @@ resource "proton_environment_template_version" "v" {{
     acc.step(&format!("{}{import}", version("")));
     let arn = acc.attr("proton_environment_template_version.v", "arn");
     assert_eq!(
-        source_tag(&acc, &arn).await,
+        acc.endpoint.source_tag(&arn).await,
         None,
         "adopted without a source"
     );
@@ -704,7 +657,7 @@ resource "proton_environment_template_version" "v" {{
         "same version"
     );
     assert_eq!(
-        source_tag(&acc, &arn).await.as_deref(),
+        acc.endpoint.source_tag(&arn).await.as_deref(),
         Some("s3://bundles/env.tar.gz")
     );
 
@@ -731,7 +684,7 @@ resource "proton_environment_template_version" "v" {{
         arn
     );
     assert_eq!(
-        source_tag(&acc, &arn).await.as_deref(),
+        acc.endpoint.source_tag(&arn).await.as_deref(),
         Some(""),
         "still the provider's, location forgotten"
     );

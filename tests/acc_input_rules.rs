@@ -36,31 +36,6 @@ resource "{ENV}" "{label}" {{
     )
 }
 
-/// The tags Proton holds for `arn`, including the provider's own.
-async fn remote_tags(acc: &Acc, arn: &str) -> Vec<(String, String)> {
-    let listed = acc
-        .endpoint
-        .client
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .unwrap();
-    listed
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect()
-}
-
-async fn source_tag(acc: &Acc, arn: &str) -> Option<String> {
-    remote_tags(acc, arn)
-        .await
-        .into_iter()
-        .find(|(k, _)| k == SOURCE_TAG)
-        .map(|(_, v)| v)
-}
-
 each_cli!(async reserved_tag_keys_are_refused_at_plan_without_any_api_call);
 async fn reserved_tag_keys_are_refused_at_plan_without_any_api_call(cli: Cli) {
     let mut acc = Acc::new(cli);
@@ -131,7 +106,7 @@ async fn a_missing_bookkeeping_tag_is_written_again(cli: Cli) {
     acc.step(&config);
     let arn = acc.attr(&address, "arn");
     assert_eq!(
-        source_tag(&acc, &arn).await.as_deref(),
+        acc.endpoint.source_tag(&arn).await.as_deref(),
         Some("s3://bundles/a.tar.gz")
     );
 
@@ -153,7 +128,7 @@ async fn a_missing_bookkeeping_tag_is_written_again(cli: Cli) {
     );
     acc.step(&config);
     assert_eq!(
-        source_tag(&acc, &arn).await.as_deref(),
+        acc.endpoint.source_tag(&arn).await.as_deref(),
         Some("s3://bundles/a.tar.gz"),
         "{cli}: the bookkeeping tag was not written again"
     );
@@ -178,7 +153,7 @@ async fn a_missing_bookkeeping_tag_is_written_again(cli: Cli) {
     acc.step(&format!("{config}{adopted}"));
     let adopted_arn = acc.attr(&format!("{ENV}.w"), "arn");
     assert_eq!(
-        source_tag(&acc, &adopted_arn).await.as_deref(),
+        acc.endpoint.source_tag(&adopted_arn).await.as_deref(),
         Some("s3://bundles/b.tar.gz"),
         "{cli}: the adopted version's source was not recorded"
     );

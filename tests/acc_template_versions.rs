@@ -339,24 +339,12 @@ async fn versions_deleted_out_of_band_are_planned_again(cli: Cli) {
 /// The user tags of `address`'s version, read through the API.
 async fn remote_tags(acc: &Acc, address: &str) -> Vec<(String, String)> {
     let arn = acc.attr(address, "arn");
-    let listed = acc
-        .endpoint
-        .client
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .unwrap();
-    let mut tags: Vec<(String, String)> = listed
-        .tags()
-        .iter()
-        .filter(|t| {
-            !t.key().starts_with("aws:") && !t.key().starts_with("terraform-provider-proton:")
+    let tags = acc.endpoint.tags(&arn).await;
+    tags.into_iter()
+        .filter(|(key, _)| {
+            !key.starts_with("aws:") && !key.starts_with("terraform-provider-proton:")
         })
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    tags.sort();
-    tags
+        .collect()
 }
 
 each_cli!(async tags_and_default_tags);

@@ -511,64 +511,9 @@ fn query_cli() -> Cli {
     cli
 }
 
-/// One `list_resource_found` message of `terraform query -json`.
-#[derive(Debug)]
-struct Found {
-    display_name: String,
-    identity: serde_json::Value,
-    resource_object: Option<serde_json::Value>,
-}
-
-/// `terraform query -json` in `work`: the results by list address. Fails on
-/// a non-zero exit or an error diagnostic, and checks each list's
-/// `list_complete` total against its results.
-fn query_results(work: &Workdir) -> std::collections::BTreeMap<String, Vec<Found>> {
-    let run = work.run(&["query", "-no-color", "-json"]);
-    run.assert_ok("query -json");
-    let mut found: std::collections::BTreeMap<String, Vec<Found>> = Default::default();
-    let mut totals = std::collections::BTreeMap::new();
-    for line in run.stdout.lines().filter(|l| !l.trim().is_empty()) {
-        let message: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("query -json line {line:?}: {e}"));
-        assert_ne!(
-            message["@level"], "error",
-            "query reported an error: {line}"
-        );
-        match message["type"].as_str() {
-            Some("list_resource_found") => {
-                let result = &message["list_resource_found"];
-                found
-                    .entry(result["address"].as_str().unwrap().to_string())
-                    .or_default()
-                    .push(Found {
-                        display_name: result["display_name"].as_str().unwrap().to_string(),
-                        identity: result["identity"].clone(),
-                        resource_object: result.get("resource_object").cloned(),
-                    });
-            }
-            Some("list_complete") => {
-                let complete = &message["list_complete"];
-                totals.insert(
-                    complete["address"].as_str().unwrap().to_string(),
-                    complete["total"].as_u64().unwrap(),
-                );
-            }
-            _ => {}
-        }
-    }
-    for (address, results) in &found {
-        assert_eq!(
-            totals.get(address).copied(),
-            Some(results.len() as u64),
-            "{address}: list_complete does not count its results"
-        );
-    }
-    found
-}
-
 /// The display names a list found, sorted.
 fn display_names(
-    found: &std::collections::BTreeMap<String, Vec<Found>>,
+    found: &std::collections::BTreeMap<String, Vec<support::terraform::Found>>,
     address: &str,
 ) -> Vec<String> {
     let mut names: Vec<String> = found
@@ -656,7 +601,7 @@ fn list_resource_examples_find_what_they_filter_for() {
         )
         .unwrap();
     }
-    let found = query_results(&work);
+    let found = work.query_results();
     assert_eq!(
         found.keys().collect::<Vec<_>>(),
         [

@@ -4,71 +4,12 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use support::toy::{thing_schema, ToyProvider};
+use support::toy_rpc::{dv, s, start, undv, Harness};
 use terraform_provider_proton::plugin::codec::{decode_msgpack, encode_msgpack};
-use terraform_provider_proton::plugin::handshake::PluginListener;
 use terraform_provider_proton::plugin::proto::tfplugin6 as pb;
-use terraform_provider_proton::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use terraform_provider_proton::plugin::serve::serve_on;
 use terraform_provider_proton::plugin::value::{Number, Type, Value};
-use tokio_util::sync::CancellationToken;
-use tonic::transport::Channel;
-
-struct Harness {
-    client: ProviderClient<Channel>,
-    provider: Arc<ToyProvider>,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-async fn start() -> Harness {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let provider = Arc::new(ToyProvider::new());
-    let shutdown = CancellationToken::new();
-    tokio::spawn(serve_on(
-        PluginListener::Tcp(listener),
-        None,
-        provider.clone(),
-        shutdown.clone(),
-    ));
-    let client = ProviderClient::connect(format!("http://{address}"))
-        .await
-        .unwrap()
-        .max_decoding_message_size(256 << 20);
-    Harness {
-        client,
-        provider,
-        shutdown,
-    }
-}
-
-fn thing_type() -> Type {
-    thing_schema().implied_type()
-}
-
-fn dv(value: &Value) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: encode_msgpack(value, &thing_type()).unwrap(),
-        json: Vec::new(),
-    })
-}
-
-fn undv(value: &Option<pb::DynamicValue>) -> Value {
-    decode_msgpack(&value.as_ref().unwrap().msgpack, &thing_type()).unwrap()
-}
-
-fn s(text: &str) -> Value {
-    Value::string(text)
-}
 
 /// A configuration of toy_thing: computed attributes null.
 fn config(name: &str, description: Option<&str>) -> Value {

@@ -168,23 +168,10 @@ impl ProtonLocal {
     /// `s3://bundles/KEY` outside Terraform (no bookkeeping tag), waits until
     /// its registration has ended, and returns its `MAJOR.MINOR`.
     pub async fn create_environment_version_outside(&self, template: &str, key: &str) -> String {
-        let source = aws_sdk_proton::types::S3ObjectSource::builder()
-            .bucket("bundles")
-            .key(key)
-            .build()
-            .unwrap();
-        let created = self
-            .client
-            .create_environment_template_version()
-            .template_name(template)
-            .source(aws_sdk_proton::types::TemplateVersionSourceInput::S3(
-                source,
-            ))
-            .send()
-            .await
-            .unwrap();
-        let version = created.environment_template_version().unwrap();
-        let (major, minor) = (version.major_version(), version.minor_version());
+        let version = self
+            .create_version_outside(false, template, None, key, "")
+            .await;
+        let (major, minor) = version.split_once('.').unwrap();
         // Registration ends after proton-local's registration delay; poll for it.
         loop {
             let got = self
@@ -198,7 +185,7 @@ impl ProtonLocal {
                 .unwrap();
             let status = got.environment_template_version().unwrap().status().clone();
             if status != aws_sdk_proton::types::TemplateVersionStatus::RegistrationInProgress {
-                return format!("{major}.{minor}");
+                return version;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
@@ -208,8 +195,8 @@ impl ProtonLocal {
     /// template `template` from `s3://bundles/KEY` outside Terraform (no
     /// bookkeeping tag): a minor of `major`, or a new major. Service versions
     /// are compatible with major 1 of the environment template `compatible`.
-    /// Needs a `registration_delay` of `0s`: the version is registered when
-    /// this returns. Returns its `MAJOR.MINOR`.
+    /// Returns its `MAJOR.MINOR` at once: with a `registration_delay` of
+    /// `0s` it is registered by then.
     pub async fn create_version_outside(
         &self,
         service: bool,
@@ -266,6 +253,29 @@ impl ProtonLocal {
             )
         };
         format!("{major}.{minor}")
+    }
+
+    /// Every tag Proton holds for `arn`, the provider's own included.
+    pub async fn tags(&self, arn: &str) -> std::collections::BTreeMap<String, String> {
+        let listed = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        listed
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()
+    }
+
+    /// The provider's source tag on `arn`, if any.
+    pub async fn source_tag(&self, arn: &str) -> Option<String> {
+        self.tags(arn)
+            .await
+            .remove("terraform-provider-proton:source")
     }
 
     /// Publishes `template:MAJOR.MINOR` outside Terraform.

@@ -1,6 +1,7 @@
-//! An in-process gRPC harness around the toy provider, for the tests of the
-//! Terraform 1.12+ RPCs: a tonic client over TCP against the real server,
-//! with value and identity encoders and the plan/apply/read calls.
+//! An in-process gRPC harness around the toy provider, for the protocol
+//! tests: a tonic client over TCP against the real server, with value and
+//! identity encoders and the plan/apply/read calls of the Terraform 1.12+
+//! RPCs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +55,7 @@ pub async fn start() -> Harness {
         .connect()
         .await
         .unwrap();
-    let client = ProviderClient::new(channel);
+    let client = ProviderClient::new(channel).max_decoding_message_size(256 << 20);
     Harness {
         client,
         provider,
