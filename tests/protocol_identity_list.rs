@@ -64,7 +64,7 @@ async fn schema_and_metadata_advertise_the_list_resource_and_config_generation()
     assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
     let capabilities = schema.server_capabilities.unwrap();
     assert!(capabilities.generate_resource_config);
-    assert!(!capabilities.plan_destroy);
+    assert!(capabilities.plan_destroy);
     // Only the inside of `config {}`: Terraform adds the wrapper.
     let block = schema.list_resource_schemas["toy_thing"]
         .block

@@ -149,7 +149,7 @@ async fn get_provider_schema_lists_types_and_is_deterministic() {
         .unwrap();
     assert_eq!((spec.min_items, spec.max_items), (1, 1));
     let capabilities = first.server_capabilities.unwrap();
-    assert!(!capabilities.plan_destroy);
+    assert!(capabilities.plan_destroy);
 }
 
 #[tokio::test]

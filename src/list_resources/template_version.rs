@@ -103,10 +103,11 @@ impl ListResource for VersionList {
                             continue;
                         }
                         let key = version.key();
-                        let model = if include_resource {
+                        // Only a full read sees the tag of a deferred delete.
+                        let (model, pending_deletion) = if include_resource {
                             let base = VersionModel::default();
                             match current(client, spec.kind, &key, base, defaults, cancel).await {
-                                Ok(Some(model)) => model,
+                                Ok(Some(found)) => (found.model, found.pending_deletion.is_some()),
                                 // Deleted since it was listed.
                                 Ok(None) => continue,
                                 Err(err) => {
@@ -115,12 +116,16 @@ impl ListResource for VersionList {
                                 }
                             }
                         } else {
-                            VersionModel::from(&version)
+                            (VersionModel::from(&version), false)
                         };
                         let resource = include_resource.then(|| resource_fields.write(&model));
                         yield Ok(ListedResource {
                             identity: identity_of(model, &Value::Null),
-                            display_name: format!("{key} ({})", version.status),
+                            display_name: match pending_deletion {
+                                // Importing it cancels the pending delete.
+                                true => format!("{key} ({}, pending deletion)", version.status),
+                                false => format!("{key} ({})", version.status),
+                            },
                             resource,
                         });
                     }

@@ -28,6 +28,8 @@ pub struct PlannedChange {
     pub requires_replace: Vec<AttributePath>,
     /// Problems found.
     pub diagnostics: Diagnostics,
+    /// Private data for the apply; `None` passes the prior's through.
+    pub private: Option<Vec<u8>>,
 }
 
 /// Plans a change of `resource` from `prior` to what Terraform proposed.
@@ -43,6 +45,7 @@ pub fn plan_change(
             planned: Value::Null,
             requires_replace: Vec::new(),
             diagnostics: Diagnostics::new(),
+            private: None,
         };
     }
     let block = &resource.schema().block;
@@ -70,6 +73,7 @@ pub fn plan_change(
         planned,
         requires_replace,
         diagnostics: Diagnostics::new(),
+        private: None,
     };
     resource.modify_plan(&mut plan);
     let mut requires_replace = plan.requires_replace;
@@ -83,6 +87,7 @@ pub fn plan_change(
         planned: plan.planned,
         requires_replace,
         diagnostics: plan.diagnostics,
+        private: plan.private,
     }
 }
 

@@ -18,6 +18,10 @@ pub struct OpContext {
     /// Fires on StopProvider (Terraform's Ctrl-C): return promptly, with the
     /// partial state of anything already created.
     pub cancel: CancellationToken,
+    /// The private data the planned change carries (what the resource's plan
+    /// returned as `planned_private`), in ApplyResourceChange; empty
+    /// elsewhere.
+    pub private: Vec<u8>,
 }
 
 /// A provider: its configuration, resources and data sources.
@@ -62,6 +66,9 @@ pub struct ResourcePlan<'a> {
     pub requires_replace: Vec<AttributePath>,
     /// Problems found while planning.
     pub diagnostics: Diagnostics,
+    /// Private data for the apply of this change; `None` passes the prior
+    /// private data through.
+    pub private: Option<Vec<u8>>,
 }
 
 impl ResourcePlan<'_> {
@@ -109,6 +116,18 @@ impl ApplyOutcome {
     }
 }
 
+/// A destroy plan (Terraform 1.3+, which asks the provider before it plans a
+/// destroy): what the user should know before the apply, and private data
+/// for the delete.
+#[derive(Debug, Default)]
+pub struct DestroyPlan {
+    /// Problems found: an error stops the plan; a warning is shown with it.
+    pub diagnostics: Diagnostics,
+    /// Private data the delete receives in [`OpContext::private`]; `None`
+    /// passes the prior private data through.
+    pub private: Option<Vec<u8>>,
+}
+
 /// Result of a read.
 #[derive(Debug)]
 pub enum ReadOutcome {
@@ -137,6 +156,13 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Resource-specific planning after the engine's generic pass.
     fn modify_plan(&self, _plan: &mut ResourcePlan<'_>) {}
+
+    /// Looks ahead at a destroy (Terraform 1.3+; older versions plan
+    /// destroys without the provider). May read the remote system; must not
+    /// change it.
+    async fn plan_destroy(&self, _ctx: &OpContext, _prior: &Value) -> DestroyPlan {
+        DestroyPlan::default()
+    }
 
     /// Creates the object.
     async fn create(&self, ctx: &OpContext, planned: &Value, config: &Value) -> ApplyOutcome;

@@ -12,19 +12,34 @@
 //!    exist) and one of those was created by this provider (so a Terraform run may delete it),
 //!    or an environment version refused because **a service version this provider created
 //!    lists its major as compatible**, is *deferred*: tagged [`DEFERRED_DELETE_TAG`], recorded in the
-//!    [`Ledger`](super::ledger::Ledger), and reported deleted, so Terraform goes on to the versions in its way.
+//!    [`Ledger`](super::ledger::Ledger), and its resource leaves the state, so Terraform goes on
+//!    to the versions in its way. What Terraform prints must stay true, so a deferral is silent
+//!    only where the plan showed it lifted in this run (rule 6); otherwise the resource reports
+//!    it as a warning naming the version, what Proton waits for and the ways out.
 //! 2. After every successful version create, update or delete, and before a template delete,
 //!    the deferred deletes of that template (and, after a service version change, deferred
 //!    environment versions) are retried: a *sweep*. The one that makes Proton accept deletes
 //!    them, in the same run.
 //! 3. A deferred delete an earlier run left (its tag) is found when the sibling whose
-//!    recommended minor it is gets deleted, and when its template is deleted.
+//!    recommended minor it is gets deleted, when a version of its major is published, when a
+//!    service version that listed its major changes, and when its template is deleted.
 //! 4. Any other refusal (versions in the way that were created outside the provider,
 //!    deployments) waits only while another operation on the same template is under way in
 //!    this process (it may be the one to lift it) and otherwise fails at once, with Proton's
 //!    reason and what to do.
 //! 5. A template delete deletes the template's deferred versions first; versions left that
 //!    are not deferred fail it at once, named.
+//! 6. **The destroy plan looks ahead** (Terraform 1.3+ asks the provider; [`forecast_delete`]):
+//!    a version Proton would keep is checked against what the same plan does to the versions
+//!    in its way, which the plan of each version notes in the ledger ([`PlannedFate`]). All of
+//!    them destroyed: the deferral is expected and silent ([`LIFTED_IN_RUN`] in the change's
+//!    private data). One of them kept: the plan fails, naming it, since the apply would report a
+//!    delete Proton refuses. Not known (not planned yet: destroy plans run dependents first;
+//!    or not in this configuration): the apply reports a deferral as a warning.
+//! 7. **A version that a state manages is never swept.** Reading, importing, creating or
+//!    updating a version marks it live in the ledger (no sweep of this process deletes it),
+//!    and a managed read that finds the deferral tag removes it, so no later run does either:
+//!    importing a deferred version back cancels its pending delete.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -36,7 +51,7 @@ use super::client::{describe_version, ProtonClient};
 use super::create::is_claimed;
 use super::error::ProtonError;
 use super::find::version_order;
-use super::ledger::DeferredDelete;
+use super::ledger::{DeferredDelete, PlannedFate};
 use super::listing::all_versions;
 use super::model::{
     rfc3339, TemplateKind, TemplateVersion, TemplateVersionSummary, VersionKey, VersionStatus,
@@ -45,6 +60,71 @@ use super::wait::{nap, race, PollSchedule, Raced};
 
 /// Tag on a version whose delete waits for other versions to go (its value: since when).
 pub const DEFERRED_DELETE_TAG: &str = "terraform-provider-proton:deferred-delete";
+
+/// Private data of a destroy whose deferral the plan showed lifted in this run (rule 6).
+pub const LIFTED_IN_RUN: &[u8] = b"terraform-provider-proton:deferral-lifted-in-run";
+
+/// What a destroy plan found out about a version's delete (module rule 6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteForecast {
+    /// Proton's ordering rules allow it.
+    Allowed,
+    /// Proton keeps it until other versions are gone, and this plan destroys them all.
+    LiftedInRun { why: String },
+    /// Proton keeps it while `kept`, which this plan keeps, exist.
+    Kept { why: String, kept: Vec<VersionKey> },
+    /// Proton keeps it until other versions are gone, and the plan does not show them all go
+    /// (yet: a destroy plan may come to them later): the apply tells.
+    Unsure,
+}
+
+/// Looks ahead at the delete of `key` in a destroy plan (module rule 6), noting it as going.
+pub async fn forecast_delete(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    key: &VersionKey,
+) -> Result<DeleteForecast, ProtonError> {
+    let ledger = client.ledger();
+    ledger.note_planned(kind, key, PlannedFate::Goes);
+    let versions = all_versions(client, kind, &key.template_name, None).await?;
+    let blockers = sibling_blockers(&versions, key);
+    if blockers.is_empty() {
+        return Ok(DeleteForecast::Allowed);
+    }
+    let why = kept_because(kind, key, &blockers);
+    let fates: Vec<Option<PlannedFate>> = blockers
+        .iter()
+        .map(|b| ledger.planned_fate(kind, b))
+        .collect();
+    let kept: Vec<VersionKey> = blockers
+        .iter()
+        .zip(&fates)
+        .filter(|(_, fate)| **fate == Some(PlannedFate::Stays))
+        .map(|(b, _)| b.clone())
+        .collect();
+    Ok(if !kept.is_empty() {
+        DeleteForecast::Kept { why, kept }
+    } else if fates.iter().all(|f| *f == Some(PlannedFate::Goes)) {
+        DeleteForecast::LiftedInRun { why }
+    } else {
+        DeleteForecast::Unsure
+    })
+}
+
+/// Why Proton keeps `key` while `blockers` exist (from [`sibling_blockers`]).
+pub fn kept_because(kind: TemplateKind, key: &VersionKey, blockers: &[VersionKey]) -> String {
+    let role = if blockers.iter().all(|b| b.major == key.major) {
+        format!("the recommended minor version of major {}", key.major)
+    } else {
+        format!("the last version of the recommended major {}", key.major)
+    };
+    format!(
+        "Proton deletes {}, {role}, only after {} {} gone",
+        describe_version(kind, key),
+        describe_keys(blockers),
+        if blockers.len() == 1 { "is" } else { "are" },
+    )
+}
 
 /// What a version delete did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +148,11 @@ enum Refusal {
     /// What was in the way went while the provider looked: try again.
     Changed,
 }
+
+/// How many times a refused delete waits for the other operations under way on its template
+/// (rule 4). Two refused deletes waiting for each other wake each other when they stop
+/// counting, so the bound, not the deadline, ends that.
+const WAITS_FOR_OTHERS: u32 = 3;
 
 /// What to do when nothing in Terraform's reach can lift a refusal.
 const KEEP_OR_REPLACE: &str = "To keep the version instead, set skip_destroy = true. To replace \
@@ -99,6 +184,7 @@ pub async fn delete_version(
     };
     let mut delay = schedule.initial;
     let mut asked_again = false;
+    let mut waits_left = WAITS_FOR_OTHERS;
     loop {
         let result = match race(client.delete_version(kind, key), deadline, cancel).await {
             Raced::Cancelled => return Err(ProtonError::Cancelled),
@@ -122,42 +208,52 @@ pub async fn delete_version(
             }
             Err(err) => return Err(err),
         };
-        let waiting_for = match why_refused(client, kind, key).await? {
+        // `Ok`: what a deferral waits for; `Err`: why nothing in this run lifts the refusal.
+        let deferrable = match why_refused(client, kind, key).await? {
             Refusal::Changed => continue,
-            Refusal::Siblings(blockers) => describe_keys(&blockers),
-            Refusal::CompatibleOf(service) => {
-                describe_version(TemplateKind::Service, &service) + ", which lists it as compatible"
-            }
+            Refusal::Siblings(blockers) => Ok(describe_keys(&blockers)),
+            Refusal::CompatibleOf(service) => Ok(format!(
+                "{} (which lists its major as compatible)",
+                describe_version(TemplateKind::Service, &service)
+            )),
             Refusal::Final(reason) => {
                 // What was in the way at the refusal may have gone before the listing (a
                 // sibling's delete finishing): ask Proton once more.
                 if !std::mem::replace(&mut asked_again, true) {
                     continue;
                 }
-                // Only an operation under way on the same template can change Proton's mind.
-                let others = ledger.others_in_flight(kind, &key.template_name, 1);
-                if others == 0 {
-                    return Err(ProtonError::DeleteRefused {
-                        key: what,
-                        reason,
-                        source: Box::new(conflict),
-                    });
-                }
-                tracing::debug!(version = %what, others, "delete refused; waiting for the operations under way on its template");
-                // A waiting delete lifts nothing: it stops counting while it waits, so two
-                // waiting for each other both fail instead of waiting out the deadline.
-                drop(counted);
-                let remaining = deadline.saturating_duration_since(Instant::now());
-                let ended = ledger.wait_for(kind, &key.template_name, remaining, |c| {
-                    c.in_flight < others
-                });
-                tokio::select! {
-                    biased;
-                    () = cancel.cancelled() => return Err(ProtonError::Cancelled),
-                    _ = ended => {}
-                }
-                counted = ledger.begin(kind, &key.template_name);
-                continue;
+                Err(reason)
+            }
+        };
+        // An operation under way on the same template may lift any refusal (it may be the
+        // delete of a version in the way): wait for it before deferring or failing (rule 4).
+        let others = ledger.others_in_flight(kind, &key.template_name, 1);
+        if others > 0 && waits_left > 0 {
+            waits_left -= 1;
+            tracing::debug!(version = %what, others, "delete refused; waiting for the operations under way on its template");
+            // A waiting delete lifts nothing: it stops counting while it waits, so two
+            // waiting for each other both go on instead of waiting out the deadline.
+            drop(counted);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let ended = ledger.wait_for(kind, &key.template_name, remaining, |c| {
+                c.in_flight < others
+            });
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => return Err(ProtonError::Cancelled),
+                _ = ended => {}
+            }
+            counted = ledger.begin(kind, &key.template_name);
+            continue;
+        }
+        let waiting_for = match deferrable {
+            Ok(waiting_for) => waiting_for,
+            Err(reason) => {
+                return Err(ProtonError::DeleteRefused {
+                    key: what,
+                    reason,
+                    source: Box::new(conflict),
+                })
             }
         };
         defer(client, kind, key, arn).await;
@@ -243,6 +339,11 @@ pub async fn sweep(
     loop {
         let mut progress = false;
         for deferred in ledger.deferred().into_iter().filter(relevant) {
+            if ledger.is_live(deferred.kind, &deferred.key) {
+                // A state manages it again (rule 7).
+                ledger.settle(deferred.kind, &deferred.key);
+                continue;
+            }
             let result = tokio::select! {
                 biased;
                 () = cancel.cancelled() => return deleted,
@@ -263,6 +364,28 @@ pub async fn sweep(
         }
         if !progress {
             return deleted;
+        }
+    }
+}
+
+/// Finds the deferred deletes earlier runs left among the versions of `template` (of `major`
+/// only, when given), so that the next sweep retries them (rule 3): after a publish, which can
+/// make a recommended version an ordinary one, and after a service version stops listing an
+/// environment major.
+pub async fn pick_up_deferrals(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    template: &str,
+    major: Option<&str>,
+) {
+    match all_versions(client, kind, template, major).await {
+        Ok(versions) => {
+            for version in versions {
+                pick_up_earlier_deferral(client, kind, &version.key(), Some(&version.arn)).await;
+            }
+        }
+        Err(err) => {
+            tracing::warn!(template, error = %err, "could not list versions for deferred deletes")
         }
     }
 }

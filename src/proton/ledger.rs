@@ -57,6 +57,18 @@ struct State {
     tokens: BTreeSet<String>,
     deferred: BTreeMap<(TemplateKind, VersionKey), String>,
     checked: BTreeSet<(TemplateKind, VersionKey)>,
+    planned: BTreeMap<(TemplateKind, VersionKey), PlannedFate>,
+    live: BTreeSet<(TemplateKind, VersionKey)>,
+}
+
+/// What the plan this process is making does to an existing version: the destroy plan of a
+/// version Proton keeps while others exist looks here to tell whether this run removes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlannedFate {
+    /// Kept: a no-op or an in-place update.
+    Stays,
+    /// Destroyed, or replaced by a new version.
+    Goes,
 }
 
 /// See the module documentation.
@@ -213,7 +225,10 @@ impl Ledger {
     /// Records that `key`'s delete waits for other versions to go.
     pub fn defer(&self, deferred: DeferredDelete) {
         let mut state = self.lock();
-        state.checked.insert((deferred.kind, deferred.key.clone()));
+        let version = (deferred.kind, deferred.key.clone());
+        // Its state asked for the delete: no longer managed.
+        state.live.remove(&version);
+        state.checked.insert(version);
         state
             .deferred
             .insert((deferred.kind, deferred.key), deferred.arn);
@@ -245,6 +260,31 @@ impl Ledger {
     /// deferred-delete tag an earlier run left on it.
     pub fn first_look(&self, kind: TemplateKind, key: &VersionKey) -> bool {
         self.lock().checked.insert((kind, key.clone()))
+    }
+
+    /// Records that a state manages `key` (it was read, created, updated or imported in this
+    /// process): it is no longer a deferred delete, and no sweep deletes it.
+    pub fn mark_live(&self, kind: TemplateKind, key: &VersionKey) {
+        let mut state = self.lock();
+        let version = (kind, key.clone());
+        state.deferred.remove(&version);
+        state.checked.insert(version.clone());
+        state.live.insert(version);
+    }
+
+    /// Whether a state manages `key`, as far as this process has seen.
+    pub fn is_live(&self, kind: TemplateKind, key: &VersionKey) -> bool {
+        self.lock().live.contains(&(kind, key.clone()))
+    }
+
+    /// Notes what the plan being made does to `key`.
+    pub fn note_planned(&self, kind: TemplateKind, key: &VersionKey, fate: PlannedFate) {
+        self.lock().planned.insert((kind, key.clone()), fate);
+    }
+
+    /// What the plan being made does to `key`, if planned yet.
+    pub fn planned_fate(&self, kind: TemplateKind, key: &VersionKey) -> Option<PlannedFate> {
+        self.lock().planned.get(&(kind, key.clone())).copied()
     }
 
     /// Held while sweeping deferred deletes.

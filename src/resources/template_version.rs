@@ -32,11 +32,17 @@ use tokio_util::sync::CancellationToken;
 use crate::context::Configured;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::{Fields, NestedModel};
-use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
+use crate::plugin::provider::{
+    ApplyOutcome, DestroyPlan, OpContext, ReadOutcome, Resource, ResourcePlan,
+};
 use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Validator};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::create::create_version;
-use crate::proton::delete::{delete_version, sweep};
+use crate::proton::delete::{
+    delete_version, forecast_delete, pick_up_deferrals, sweep, DeleteForecast, VersionDeleted,
+    LIFTED_IN_RUN,
+};
+use crate::proton::ledger::PlannedFate;
 use crate::proton::{bounded, ProtonClient};
 use crate::proton::{
     wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
@@ -142,6 +148,15 @@ fn publishes(prior: &VersionModel, planned: &Value) -> bool {
             && prior.status.as_deref() != Some("PUBLISHED"))
 }
 
+/// A version as Proton has it now.
+pub(crate) struct Current {
+    /// Its state.
+    pub model: VersionModel,
+    /// Since when its delete is deferred (the provider's tag), if it is:
+    /// Proton still has it, and a sweep will delete it.
+    pub pending_deletion: Option<String>,
+}
+
 /// The version `key` as Proton has it now, as the state built on `base`
 /// (which keeps what Proton cannot report), its source restored from the
 /// provider's tag when `base` has none; `None` when it does not exist.
@@ -153,7 +168,7 @@ pub(crate) async fn current(
     mut base: VersionModel,
     defaults: &BTreeMap<String, String>,
     cancel: &CancellationToken,
-) -> Result<Option<VersionModel>, ProtonError> {
+) -> Result<Option<Current>, ProtonError> {
     let found = bounded(
         client,
         "GetTemplateVersion",
@@ -174,7 +189,7 @@ pub(crate) async fn current(
         .remove(SOURCE_TAG)
         .as_deref()
         .and_then(parse_source_tag);
-    remote_tags.remove(DEFERRED_DELETE_TAG);
+    let pending_deletion = remote_tags.remove(DEFERRED_DELETE_TAG);
     match recorded_source {
         // An import (or adoption): restore what the provider recorded.
         Some(source) if base.source.is_none() => base.source = Some(source),
@@ -186,7 +201,49 @@ pub(crate) async fn current(
         _ => {}
     }
     let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
-    Ok(Some(state_from(&version, &base, own_tags, remote_tags)))
+    Ok(Some(Current {
+        model: state_from(&version, &base, own_tags, remote_tags),
+        pending_deletion,
+    }))
+}
+
+/// The private data that tells the delete of `key` its deferral is lifted
+/// later in the same run (proton::delete rule 6). It names the version, so
+/// data a failed apply leaves in a state never speaks for another delete.
+fn lifted_in_run(key: &VersionKey) -> Vec<u8> {
+    [LIFTED_IN_RUN, b":", key.to_string().as_bytes()].concat()
+}
+
+/// What Terraform should say when the delete of `key` is deferred without
+/// the plan having shown the refusal lifted in this run.
+fn deferred_warning(kind: TemplateKind, key: &VersionKey, waiting_for: &str) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    diags.warning(
+        format!("{} version `{key}` is not deleted yet", kind.noun()),
+        format!(
+            "Proton refused to delete it while {waiting_for} exists. Terraform no longer manages it, but Proton still has it as it was: a published version stays the recommended one. The provider marked it for deletion (tag {DEFERRED_DELETE_TAG}) and deletes it as soon as Proton allows: later in this run if what is in its way goes too, otherwise in the run that removes that (or publishes a newer version of the same major).\n\n{PENDING_WAYS_OUT}"
+        ),
+    );
+    diags
+}
+
+/// What a user can do about a version Proton keeps.
+const PENDING_WAYS_OUT: &str = "To keep the version, import it again: importing cancels the pending delete. To roll back to an earlier bundle, point the newest version's source at that bundle instead of removing the resource: Proton registers it as a new minor version, the recommended one, and the provider then deletes the version it replaces (docs/guides/rollback.md).";
+
+/// The destroy plan of a version Proton keeps while versions the same plan
+/// keeps exist: it would be reported destroyed and stay in Proton.
+fn kept_error(why: &str, kept: &[VersionKey]) -> Diagnostics {
+    let kept = kept
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Diagnostics::from_error(
+        "Cannot destroy a template version Proton keeps",
+        format!(
+            "{why}, and this plan keeps {kept}. Terraform would report the version destroyed while Proton went on offering it.\n\nTo roll back to an earlier bundle, point this version's source at that bundle instead of removing the resource: Proton registers it as a new minor version, the recommended one, and the provider then deletes this one (docs/guides/rollback.md). To stop managing the version but keep it in Proton, set skip_destroy = true and apply before removing it (or, with Terraform 1.7+, use a removed block with lifecycle {{ destroy = false }}). To delete it, destroy {kept} in the same run."
+        ),
+    )
 }
 
 /// The diagnostic for a failed Proton call: the summary names the action,
@@ -306,6 +363,60 @@ impl TemplateVersionResource {
         configured.client.tag(arn, &tag).await
     }
 
+    /// Notes what this plan does to an existing version, for the destroy
+    /// plans of its siblings (proton::delete rule 6). A replacement that is
+    /// published into the same major makes the old version an ordinary
+    /// minor, which Proton deletes: its delete may wait for it.
+    fn note_planned(&self, prior: &VersionModel, plan: &mut ResourcePlan<'_>) {
+        let kind = self.spec.kind;
+        let Ok((configured, key)) = self.configured_with_key(prior) else {
+            return;
+        };
+        let replaced = !plan.requires_replace.is_empty();
+        let fate = if replaced {
+            PlannedFate::Goes
+        } else {
+            PlannedFate::Stays
+        };
+        configured.client.ledger().note_planned(kind, &key, fate);
+        let published_into_same_major = plan.get(field_name!(VersionModel, status)).as_str()
+            == Some("PUBLISHED")
+            && plan.get(field_name!(VersionModel, major_version)).as_str() == Some(&key.major);
+        plan.private = Some(match replaced && published_into_same_major {
+            true => lifted_in_run(&key),
+            false => Vec::new(),
+        });
+    }
+
+    /// Finds the deletes earlier runs deferred that a change of `key` may
+    /// have lifted (proton::delete rule 3), for the sweep that follows: a
+    /// publish makes the versions below it ordinary minors; a service version
+    /// that stops listing an environment major, or is deleted, frees it.
+    async fn pick_up_lifted(
+        &self,
+        client: &ProtonClient,
+        key: &VersionKey,
+        prior: &VersionModel,
+        planned: Option<&VersionModel>,
+    ) {
+        let kind = self.spec.kind;
+        let publishes = planned.is_some_and(|planned| {
+            planned.status.as_deref() == Some("PUBLISHED")
+                && prior.status.as_deref() != Some("PUBLISHED")
+        });
+        if publishes {
+            pick_up_deferrals(client, kind, &key.template_name, Some(&key.major)).await;
+        }
+        let still_listed = planned.map(|p| &p.compatible_environment_template);
+        for listed in &prior.compatible_environment_template {
+            if still_listed.is_some_and(|now| now.contains(listed)) {
+                continue;
+            }
+            let (template, major) = (&listed.template_name, &listed.major_version);
+            pick_up_deferrals(client, TemplateKind::Environment, template, Some(major)).await;
+        }
+    }
+
     /// Publishes a freshly registered version when the plan asks for it.
     async fn publish_if_planned(
         &self,
@@ -370,6 +481,7 @@ impl Resource for TemplateVersionResource {
             let source = AttributePath::attr(source);
             plan.requires_replace.retain(|path| path != &source);
         }
+        self.note_planned(&prior, plan);
         if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
             // An update moves the modification time. Only publishing moves
             // the recommended minor version, and nothing an update does
@@ -391,6 +503,44 @@ impl Resource for TemplateVersionResource {
                 recommended,
             );
             plan.set(field_name!(VersionModel, status_message), status_message);
+        }
+    }
+
+    async fn plan_destroy(&self, ctx: &OpContext, prior: &Value) -> DestroyPlan {
+        let kind = self.spec.kind;
+        let prior = self.fields.read(prior);
+        if prior.skip_destroy == Some(true) {
+            return DestroyPlan::default();
+        }
+        let Ok((configured, key)) = self.configured_with_key(&prior) else {
+            return DestroyPlan::default();
+        };
+        let client = &configured.client;
+        let looked = bounded(
+            client,
+            "ListTemplateVersions",
+            UPDATE_TIMEOUT,
+            &ctx.cancel,
+            forecast_delete(client, kind, &key),
+        );
+        match looked.await {
+            Ok(DeleteForecast::Allowed) => DestroyPlan::default(),
+            Ok(DeleteForecast::LiftedInRun { why }) => {
+                tracing::info!(version = %key, why, "the versions Proton deletes first are destroyed in this run too");
+                DestroyPlan {
+                    private: Some(lifted_in_run(&key)),
+                    ..DestroyPlan::default()
+                }
+            }
+            Ok(DeleteForecast::Kept { why, kept }) => DestroyPlan {
+                diagnostics: kept_error(&why, &kept),
+                ..DestroyPlan::default()
+            },
+            Ok(DeleteForecast::Unsure) => DestroyPlan::default(),
+            Err(err) => DestroyPlan {
+                diagnostics: api_error("plan the deletion of", kind, &err),
+                ..DestroyPlan::default()
+            },
         }
     }
 
@@ -459,8 +609,12 @@ impl Resource for TemplateVersionResource {
             Err(diags) => return ApplyOutcome::failed(Some(partial), diags),
         };
         let state = state_of(&version);
+        client.ledger().mark_live(kind, &key);
         if let Err(err) = self.claim(configured, &version.arn, &planned).await {
             return ApplyOutcome::failed(Some(state), api_error("tag", kind, &err));
+        }
+        if version.status == VersionStatus::Published {
+            pick_up_deferrals(client, kind, &key.template_name, Some(&key.major)).await;
         }
         sweep(client, kind, &input.template_name, &ctx.cancel).await;
         ApplyOutcome::ok(state)
@@ -474,8 +628,23 @@ impl Resource for TemplateVersionResource {
             Err(diags) => return ReadOutcome::Failed(diags),
         };
         let defaults = &configured.default_tags;
-        match current(&configured.client, kind, &key, base, defaults, &ctx.cancel).await {
-            Ok(Some(state)) => ReadOutcome::Found(self.fields.write(&state)),
+        let client = &configured.client;
+        match current(client, kind, &key, base, defaults, &ctx.cancel).await {
+            Ok(Some(found)) => {
+                // A state manages it: never swept, and a delete an earlier
+                // run deferred is cancelled (proton::delete rule 7).
+                client.ledger().mark_live(kind, &key);
+                if found.pending_deletion.is_some() {
+                    let arn = found.model.arn.as_deref().unwrap_or_default();
+                    match client.untag(arn, &[DEFERRED_DELETE_TAG.to_string()]).await {
+                        Ok(()) => {
+                            tracing::info!(version = %key, "managed again: its deferred delete is cancelled")
+                        }
+                        Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
+                    }
+                }
+                ReadOutcome::Found(self.fields.write(&found.model))
+            }
             Ok(None) => {
                 tracing::warn!(version = %key, "template version not found; removing it from state");
                 ReadOutcome::Gone
@@ -528,6 +697,9 @@ impl Resource for TemplateVersionResource {
         .await;
         match result {
             Ok(version) => {
+                client.ledger().mark_live(kind, &key);
+                self.pick_up_lifted(client, &key, &prior, Some(&planned))
+                    .await;
                 sweep(client, kind, &key.template_name, &ctx.cancel).await;
                 let state = state_from(
                     &version,
@@ -564,6 +736,7 @@ impl Resource for TemplateVersionResource {
             Ok(found) => found,
             Err(diags) => return diags,
         };
+        let lifted = ctx.private == lifted_in_run(&key);
         let deleted = delete_version(
             &configured.client,
             kind,
@@ -574,7 +747,19 @@ impl Resource for TemplateVersionResource {
             &ctx.cancel,
         );
         match deleted.await {
-            Ok(_) => Diagnostics::new(),
+            Ok(VersionDeleted::Now) => {
+                if !prior.compatible_environment_template.is_empty() {
+                    let client = &configured.client;
+                    self.pick_up_lifted(client, &key, &prior, None).await;
+                    sweep(client, kind, &key.template_name, &ctx.cancel).await;
+                }
+                Diagnostics::new()
+            }
+            // The plan showed what lifts the refusal happening in this run.
+            Ok(VersionDeleted::Deferred { .. }) if lifted => Diagnostics::new(),
+            Ok(VersionDeleted::Deferred { waiting_for }) => {
+                deferred_warning(kind, &key, &waiting_for)
+            }
             Err(err) => api_error("delete", kind, &err),
         }
     }
@@ -606,6 +791,7 @@ impl Resource for TemplateVersionResource {
         {
             Ok(Some(version)) => {
                 refuse_foreign_account(id, &version.arn)?;
+                client.ledger().mark_live(kind, &key);
                 if version.status == VersionStatus::RegistrationFailed {
                     return Err(registration_failed_import_error(kind, &version));
                 }

@@ -167,6 +167,7 @@ impl ProviderService {
     fn context(&self) -> OpContext {
         OpContext {
             cancel: self.stop.token(),
+            private: Vec::new(),
         }
     }
 
@@ -325,8 +326,9 @@ configured! {
     DataSourceEntry { "data source configuration", ty, data_source.schema }
 }
 
-/// Capabilities we advertise. Without plan_destroy, Terraform plans
-/// destroys itself. generate_resource_config makes Terraform call
+/// Capabilities we advertise. plan_destroy lets a resource look ahead at a
+/// destroy (Terraform 1.3+; older versions plan destroys themselves).
+/// generate_resource_config makes Terraform call
 /// GenerateResourceConfig for every type, so it is set only when some type
 /// shapes its own configuration (the others answer Terraform's default).
 fn server_capabilities(resources: &HashMap<&'static str, ResourceEntry>) -> pb::ServerCapabilities {
@@ -334,6 +336,7 @@ fn server_capabilities(resources: &HashMap<&'static str, ResourceEntry>) -> pb::
         generate_resource_config: resources
             .values()
             .any(|entry| entry.resource.generates_config()),
+        plan_destroy: true,
         ..Default::default()
     }
 }
@@ -492,7 +495,7 @@ provider_service! {
         #[span(type_name)]
         read_resource(resource) => read.await;
         #[span(type_name)]
-        plan_resource_change(resource) => plan;
+        plan_resource_change(resource) => plan.await;
         #[span(type_name)]
         apply_resource_change(resource) => apply.await;
         #[span(type_name)]

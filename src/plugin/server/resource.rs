@@ -7,8 +7,9 @@ use super::{cancellable, ProviderService, ResourceEntry};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::identity::{self, PlanKind};
 use crate::plugin::lifecycle::{self, Applied, ApplyAction, Refreshed};
-use crate::plugin::plan::plan_change;
+use crate::plugin::plan::{plan_change, PlannedChange};
 use crate::plugin::proto::tfplugin6 as pb;
+use crate::plugin::provider::{DestroyPlan, OpContext};
 use crate::plugin::value::Value;
 use crate::plugin::wire::{self, decode, encode};
 
@@ -91,7 +92,7 @@ impl ProviderService {
         }
     }
 
-    pub(super) fn plan(
+    pub(super) async fn plan(
         &self,
         entry: &ResourceEntry,
         request: pb::plan_resource_change::Request,
@@ -105,7 +106,23 @@ impl ProviderService {
         let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
         let prior_identity =
             entry.decode_identity(request.prior_identity.as_ref(), "prior identity")?;
-        let change = plan_change(entry.resource.as_ref(), &prior, &proposed, &config);
+        let change = if proposed.is_null() {
+            // Destroy (Terraform 1.3+ asks, as plan_destroy is advertised).
+            let ctx = self.context();
+            let looked = entry.resource.plan_destroy(&ctx, &prior);
+            let DestroyPlan {
+                diagnostics,
+                private,
+            } = cancellable(&ctx, "PlanResourceChange", looked).await?;
+            PlannedChange {
+                planned: Value::Null,
+                requires_replace: Vec::new(),
+                diagnostics,
+                private,
+            }
+        } else {
+            plan_change(entry.resource.as_ref(), &prior, &proposed, &config)
+        };
         if change.diagnostics.has_errors() {
             return Err(change.diagnostics);
         }
@@ -131,8 +148,10 @@ impl ProviderService {
                 .iter()
                 .map(wire::attribute_path)
                 .collect(),
-            // Private state passes through untouched.
-            planned_private: request.prior_private.clone(),
+            // Private state passes through unless the plan sets its own.
+            planned_private: change
+                .private
+                .unwrap_or_else(|| request.prior_private.clone()),
             planned_identity: entry.encode_identity(planned_identity.as_ref())?,
             diagnostics: wire::diagnostics(change.diagnostics),
             ..Default::default()
@@ -165,7 +184,10 @@ impl ProviderService {
                 }
             }
         };
-        let ctx = self.context();
+        let ctx = OpContext {
+            private: request.planned_private.clone(),
+            ..self.context()
+        };
         let resource = entry.resource.as_ref();
         let Applied {
             state,

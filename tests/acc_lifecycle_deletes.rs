@@ -1,0 +1,327 @@
+//! A version's delete across runs tells the truth, under both real Terraform
+//! CLIs against proton-local (src/proton/delete.rs, rules 1, 3, 6 and 7):
+//! what Terraform reports destroyed is gone from Proton, or the user is told
+//! in the same command; a version a state manages is never swept; a delete an
+//! earlier run deferred is done by the later run that lifts Proton's refusal.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(deprecated)]
+
+mod support;
+
+use aws_sdk_proton::types::Tag;
+use support::acc::Acc;
+use support::terraform::{flat, Cli, Run};
+
+const ENV: &str = "proton_environment_template_version";
+const DEFERRED_TAG: &str = "terraform-provider-proton:deferred-delete";
+
+/// The issue's reproduction: `v1` is 1.0, `v2` (kept while `keep_v2`) adds
+/// 1.1 to its major, both published; `v2_key` is `v2`'s bundle.
+fn rollback_config(keep_v2: bool, v2_key: &str) -> String {
+    format!(
+        r#"
+resource "proton_environment_template" "e" {{
+  name = "c9-env"
+}}
+resource "{ENV}" "v1" {{
+  template_name = proton_environment_template.e.name
+  status        = "PUBLISHED"
+  source {{
+    s3 {{
+      bucket = "bkt"
+      key    = "env.tar.gz"
+    }}
+  }}
+}}
+resource "{ENV}" "v2" {{
+  count         = {count}
+  template_name = proton_environment_template.e.name
+  major_version = {ENV}.v1.major_version
+  status        = "PUBLISHED"
+  source {{
+    s3 {{
+      bucket = "bkt"
+      key    = "{v2_key}"
+    }}
+  }}
+}}
+"#,
+        count = u8::from(keep_v2),
+    )
+}
+
+fn warnings(run: &Run) -> usize {
+    run.stdout.matches("Warning:").count() + run.stderr.matches("Warning:").count()
+}
+
+async fn version_arn(acc: &Acc, template: &str, version: &str) -> String {
+    let (major, minor) = version.split_once('.').unwrap();
+    let got = acc
+        .endpoint
+        .client
+        .get_environment_template_version()
+        .template_name(template)
+        .major_version(major)
+        .minor_version(minor)
+        .send()
+        .await
+        .unwrap();
+    got.environment_template_version()
+        .unwrap()
+        .arn()
+        .to_string()
+}
+
+each_cli!(async removing_the_newest_published_minor_is_never_reported_done_while_proton_keeps_it);
+async fn removing_the_newest_published_minor_is_never_reported_done_while_proton_keeps_it(
+    cli: Cli,
+) {
+    let acc = Acc::new(cli);
+    for key in ["env.tar.gz", "env2.tar.gz"] {
+        acc.endpoint.write_environment_bundle("bkt", key, true);
+    }
+    acc.step(&rollback_config(true, "env2.tar.gz"));
+    assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.1");
+
+    // count = 0: Proton keeps 1.1, the recommended minor, while 1.0 exists.
+    acc.config(&rollback_config(false, "env2.tar.gz"));
+    let run = acc.apply();
+    let out = flat(&format!("{}{}", run.stdout, run.stderr));
+    if cli.at_least(1, 3) {
+        // The destroy plan sees the refusal and that this plan keeps 1.0.
+        assert_ne!(run.code, 0, "{cli}: the plan must fail:\n{out}");
+        assert!(
+            out.contains("Cannot destroy a template version Proton keeps")
+                && out.contains("`c9-env:1.0`")
+                && out.contains("rollback"),
+            "{cli}: {out}"
+        );
+        assert!(!out.contains("Destruction complete"), "{cli}: {out}");
+        assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.1");
+        assert_eq!(
+            acc.endpoint.environment_versions("c9-env").await,
+            ["1.0", "1.1"]
+        );
+    } else {
+        // Terraform 1.0 plans destroys without the provider: the apply says
+        // what Proton kept.
+        run.assert_ok("apply");
+        assert!(
+            out.contains("environment template version `c9-env:1.1` is not deleted yet")
+                && out.contains("c9-env:1.0"),
+            "{cli}: the deferral must be reported:\n{out}"
+        );
+        let arn = version_arn(&acc, "c9-env", "1.1").await;
+        assert!(acc.endpoint.tags(&arn).await.contains_key(DEFERRED_TAG));
+    }
+
+    // The rollback recipe: the newest version points at the old bundle.
+    // Proton publishes it as 1.2, the recommended minor, and 1.1 goes.
+    let run = acc.step(&rollback_config(true, "env.tar.gz"));
+    assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.2");
+    assert_eq!(
+        acc.endpoint.environment_versions("c9-env").await,
+        ["1.0", "1.2"]
+    );
+    if cli.at_least(1, 3) {
+        assert_eq!(warnings(&run), 0, "{cli}: {}", run.stdout);
+    }
+    acc.destroy();
+}
+
+each_cli!(async a_version_imported_back_is_never_swept);
+async fn a_version_imported_back_is_never_swept(cli: Cli) {
+    let acc = Acc::new(cli);
+    for key in ["env.tar.gz", "env2.tar.gz"] {
+        acc.endpoint.write_environment_bundle("bkt", key, true);
+    }
+    acc.step(&rollback_config(true, "env2.tar.gz"));
+    // An earlier run deferred 1.1's delete: tagged, gone from the state.
+    let arn = acc.attr(&format!("{ENV}.v2[0]"), "arn");
+    acc.endpoint
+        .client
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(
+            Tag::builder()
+                .key(DEFERRED_TAG)
+                .value("2026-12-01T00:00:00Z")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    acc.work
+        .run(&["state", "rm", &format!("{ENV}.v2[0]")])
+        .assert_ok("state rm");
+    // "It is still there: import it back."
+    acc.work
+        .run(&[
+            "import",
+            "-no-color",
+            "-input=false",
+            &format!("{ENV}.v2[0]"),
+            "c9-env:1.1",
+        ])
+        .assert_ok("import");
+    assert!(
+        !acc.endpoint.tags(&arn).await.contains_key(DEFERRED_TAG),
+        "{cli}: importing cancels the pending delete"
+    );
+    acc.assert_no_changes();
+
+    // Retire 1.0: Proton allows it (1.1 is the recommended minor), and the
+    // sweep after it must leave the managed 1.1 alone.
+    let retired = rollback_config(true, "env2.tar.gz").replace(
+        &format!("major_version = {ENV}.v1.major_version"),
+        "major_version = \"1\"",
+    );
+    let v1_start = retired.find(&format!("resource \"{ENV}\" \"v1\"")).unwrap();
+    let v1_end = v1_start + retired[v1_start..].find("\n}\n").unwrap() + 3;
+    let retired = format!("{}{}", &retired[..v1_start], &retired[v1_end..]);
+    acc.step(&retired);
+    assert_eq!(acc.endpoint.environment_versions("c9-env").await, ["1.1"]);
+    assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.1");
+    acc.destroy();
+}
+
+/// An environment template with majors 1 (kept while `keep_first`) and 2,
+/// and a service version listing `listed_major` of it.
+fn listed_config(keep_first: bool, listed_major: &str) -> String {
+    let first = if keep_first {
+        format!(
+            r#"
+resource "{ENV}" "first" {{
+  template_name = proton_environment_template.e.name
+  status        = "PUBLISHED"
+  source {{
+    s3 {{
+      bucket = "bkt"
+      key    = "env.tar.gz"
+    }}
+  }}
+}}
+"#
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"
+resource "proton_environment_template" "e" {{
+  name = "shared-env"
+}}
+{first}
+resource "{ENV}" "second" {{
+  template_name = proton_environment_template.e.name
+  status        = "PUBLISHED"
+  source {{
+    s3 {{
+      bucket = "bkt"
+      key    = "env2.tar.gz"
+    }}
+  }}
+  depends_on = [{first_ref}]
+}}
+resource "proton_service_template" "s" {{
+  name                  = "api"
+  pipeline_provisioning = "CUSTOMER_MANAGED"
+}}
+resource "proton_service_template_version" "sv" {{
+  template_name = proton_service_template.s.name
+  status        = "PUBLISHED"
+  source {{
+    s3 {{
+      bucket = "bkt"
+      key    = "svc.tar.gz"
+    }}
+  }}
+  compatible_environment_template {{
+    template_name = "shared-env"
+    major_version = "{listed_major}"
+  }}
+  depends_on = [{ENV}.second]
+}}
+"#,
+        first_ref = if keep_first {
+            format!("{ENV}.first")
+        } else {
+            String::new()
+        },
+    )
+}
+
+each_cli!(async a_delete_deferred_for_a_listing_service_version_is_done_when_the_listing_changes);
+async fn a_delete_deferred_for_a_listing_service_version_is_done_when_the_listing_changes(
+    cli: Cli,
+) {
+    let acc = Acc::new(cli);
+    for key in ["env.tar.gz", "env2.tar.gz"] {
+        acc.endpoint.write_environment_bundle("bkt", key, true);
+    }
+    acc.endpoint.write_service_bundle("bkt", "svc.tar.gz");
+    acc.step(&listed_config(true, "1"));
+    assert_eq!(
+        acc.endpoint.environment_versions("shared-env").await,
+        ["1.0", "2.0"]
+    );
+
+    // Major 1 goes while a service version still lists it: Proton keeps it,
+    // and the user is told so in this run.
+    acc.config(&listed_config(false, "1"));
+    let run = acc.apply();
+    run.assert_ok("apply");
+    let out = flat(&format!("{}{}", run.stdout, run.stderr));
+    assert!(
+        out.contains("environment template version `shared-env:1.0` is not deleted yet")
+            && out.contains("api:1.0"),
+        "{cli}: the deferral must be reported:\n{out}"
+    );
+    assert_eq!(
+        acc.endpoint.environment_versions("shared-env").await,
+        ["1.0", "2.0"]
+    );
+
+    // A later run makes the service version list major 2: that lifts the
+    // refusal, and the delete deferred in the earlier run is done.
+    acc.step(&listed_config(false, "2"));
+    assert_eq!(
+        acc.endpoint.environment_versions("shared-env").await,
+        ["2.0"]
+    );
+    acc.destroy();
+}
+
+each_cli!(async minors_with_a_literal_major_destroy_together_without_a_deferral);
+async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cli) {
+    let acc = Acc::new(cli);
+    for key in ["env.tar.gz", "env2.tar.gz"] {
+        acc.endpoint.write_environment_bundle("bkt", key, true);
+    }
+    acc.step(&rollback_config(true, "env2.tar.gz"));
+    // The module recipe: a literal major instead of a reference, so
+    // Terraform destroys both minors at once and the recommended one's
+    // delete waits for its sibling's instead of being deferred.
+    acc.step(&rollback_config(true, "env2.tar.gz").replace(
+        &format!("major_version = {ENV}.v1.major_version"),
+        "major_version = \"1\"",
+    ));
+    let run = acc.work.run(&[
+        "destroy",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "-parallelism=10",
+    ]);
+    run.assert_ok("destroy");
+    assert_eq!(warnings(&run), 0, "{cli}:\n{}{}", run.stdout, run.stderr);
+    let templates = acc
+        .endpoint
+        .client
+        .list_environment_templates()
+        .send()
+        .await
+        .unwrap();
+    assert!(templates.templates().is_empty(), "{cli}: {templates:?}");
+}
