@@ -86,17 +86,23 @@ async fn environment_version_lifecycle_update_publish_and_import(cli: Cli) {
     assert_eq!(published["status"], "PUBLISHED");
     assert_eq!(published["recommended_minor_version"], "0");
 
-    // Proton cannot unpublish: a plan-time error on the attribute.
+    // Proton cannot unpublish: a plan-time warning on the attribute (an
+    // error would block `terraform destroy`, see acc_lifecycle_status), and
+    // the apply fails.
     acc.config(&env_version(
         "v",
         "web",
         "web-v1.tar.gz",
         "  description = \"second\"\n  status = \"DRAFT\"",
     ));
-    let refused = acc.plan();
+    let warned = acc.plan();
+    let text = format!("{}{}", warned.stdout, warned.stderr);
+    assert_eq!(warned.code, 2, "{text}");
+    assert!(text.contains("Warning: Cannot unpublish"), "{text}");
+    let refused = acc.apply();
     assert_eq!(refused.code, 1);
     assert!(
-        refused.stderr.contains("Cannot unpublish"),
+        refused.stderr.contains("Error: Cannot unpublish"),
         "{}",
         refused.stderr
     );

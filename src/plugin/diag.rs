@@ -64,6 +64,16 @@ impl Diagnostics {
         self.push(Severity::Error, summary.into(), detail.into(), Some(path));
     }
 
+    /// Adds a warning pointing at one attribute.
+    pub fn attribute_warning(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.push(Severity::Warning, summary.into(), detail.into(), Some(path));
+    }
+
     fn push(
         &mut self,
         severity: Severity,

@@ -14,6 +14,10 @@
 //!   state keeps the prior object;
 //! - an applied state is reconciled with the plan
 //!   ([`reconcile_applied`]): known planned values win, no unknown remains;
+//! - a failed create or update keeps the state the resource returned, not
+//!   the plan's values: it says what exists (Terraform skips its planned-value
+//!   check when the apply has errors and saves what it gets, tainted after a
+//!   create); unknowns are still refused;
 //! - a null current state is not refreshed;
 //! - a refresh that finds the object gone returns null, so Terraform plans a
 //!   create; one that fails keeps the current state as Terraform sent it, so
@@ -87,12 +91,23 @@ pub fn after_delete(prior: Value, diagnostics: Diagnostics) -> Applied {
     Applied { state, diagnostics }
 }
 
-/// After a create: the reconciled state, or null; success without a state
-/// is itself an error.
+/// An applied `state` as Terraform gets it: reconciled with the plan after
+/// a success; after a failure, as the resource returned it (a partial create
+/// records what exists, which may not be what was planned), unknowns refused.
+fn applied_state(planned: &Value, state: Value, diagnostics: &mut Diagnostics) -> Value {
+    let binding = match diagnostics.has_errors() {
+        true => &Value::Unknown,
+        false => planned,
+    };
+    reconcile_applied(binding, state, &AttributePath::root(), diagnostics)
+}
+
+/// After a create: the applied state, or null; success without a state is
+/// itself an error.
 pub fn after_create(planned: &Value, outcome: ApplyOutcome) -> Applied {
     let mut diagnostics = outcome.diagnostics;
     let state = match outcome.state {
-        Some(state) => reconcile_applied(planned, state, &AttributePath::root(), &mut diagnostics),
+        Some(state) => applied_state(planned, state, &mut diagnostics),
         None => {
             if !diagnostics.has_errors() {
                 diagnostics.error(
@@ -106,12 +121,12 @@ pub fn after_create(planned: &Value, outcome: ApplyOutcome) -> Applied {
     Applied { state, diagnostics }
 }
 
-/// After an update: the reconciled state, or the prior object when the
-/// update returned none.
+/// After an update: the applied state, or the prior object when the update
+/// returned none.
 pub fn after_update(prior: Value, planned: &Value, outcome: ApplyOutcome) -> Applied {
     let mut diagnostics = outcome.diagnostics;
     let state = match outcome.state {
-        Some(state) => reconcile_applied(planned, state, &AttributePath::root(), &mut diagnostics),
+        Some(state) => applied_state(planned, state, &mut diagnostics),
         None => prior,
     };
     Applied { state, diagnostics }
@@ -347,6 +362,37 @@ mod tests {
         );
         assert_eq!(applied.state, remote);
         assert_eq!(applied.diagnostics, failure());
+    }
+
+    #[test]
+    fn a_failed_create_keeps_what_exists_not_what_was_planned() {
+        // Planned PUBLISHED; Proton says the registration failed.
+        let planned = object("a", Value::string("PUBLISHED"));
+        let remote = object("a", Value::string("REGISTRATION_FAILED"));
+        let applied = after_create(
+            &planned,
+            ApplyOutcome::failed(Some(remote.clone()), failure()),
+        );
+        assert_eq!(applied.state, remote);
+        assert_eq!(applied.diagnostics, failure());
+
+        let partial = object("a", Value::Unknown);
+        let applied = after_create(&planned, ApplyOutcome::failed(Some(partial), failure()));
+        assert_eq!(applied.state, object("a", Value::Null));
+        assert_eq!(applied.diagnostics.0.len(), 2);
+    }
+
+    #[test]
+    fn a_failed_update_keeps_the_state_it_returned() {
+        let prior = object("a", Value::string("arn:0"));
+        let planned = object("a", Value::string("arn:2"));
+        let remote = object("a", Value::string("arn:1"));
+        let applied = after_update(
+            prior,
+            &planned,
+            ApplyOutcome::failed(Some(remote.clone()), failure()),
+        );
+        assert_eq!(applied.state, remote);
     }
 
     #[test]

@@ -23,6 +23,11 @@
 //!   Adding `source` to such a version records it in place; removing it
 //!   forgets it in place (the tag stays, empty, so the version still counts
 //!   as this provider's); only a different source replaces.
+//! - Keeping a PUBLISHED version as `DRAFT` (say, one published outside
+//!   Terraform) is a plan-time warning on `status` and an apply-time error
+//!   that changes nothing, not a plan error: Terraform refreshes before a
+//!   destroy with a normal plan whose PlanResourceChange looks exactly like
+//!   `terraform plan`'s, so a plan error would block the destroy.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,7 +35,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::Configured;
-use crate::plugin::diag::Diagnostics;
+use crate::plugin::diag::{Diagnostics, Severity};
 use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{
     ApplyOutcome, DestroyPlan, OpContext, ReadOutcome, Resource, ResourcePlan,
@@ -135,6 +140,40 @@ fn registration_failed_import_error(kind: TemplateKind, version: &TemplateVersio
             key.template_name, key.major, key.minor
         ),
     )
+}
+
+/// Whether a version `prior` describes would go from PUBLISHED back to DRAFT
+/// by an update to `planned_status`, which Proton cannot do.
+fn unpublishes(prior: &VersionModel, planned_status: Option<&str>) -> bool {
+    prior.status.as_deref() == Some("PUBLISHED") && planned_status == Some("DRAFT")
+}
+
+/// Reports, on `status`, that a PUBLISHED version cannot go back to DRAFT:
+/// a warning when planning (the plan may be the refresh before a destroy,
+/// which Terraform does not tell the provider), an error when applying.
+fn unpublish_refused(diagnostics: &mut Diagnostics, severity: Severity) {
+    let path = AttributePath::attr(field_name!(VersionModel, status));
+    let summary = "Cannot unpublish a template version";
+    let outcome = match severity {
+        Severity::Warning => "applying this plan would fail for this version, changing nothing on it (destroying it is not affected)",
+        Severity::Error => "nothing was changed",
+    };
+    let detail = format!(
+        "This version is PUBLISHED in Proton, and Proton cannot return a published version to DRAFT: {outcome}. Set status = \"PUBLISHED\" (or remove status) to keep this version, or create a new version."
+    );
+    match severity {
+        Severity::Warning => diagnostics.attribute_warning(path, summary, detail),
+        Severity::Error => diagnostics.attribute_error(path, summary, detail),
+    }
+}
+
+/// `created` as the registration failure `err` describes it.
+fn registration_failed(mut created: TemplateVersion, err: &ProtonError) -> TemplateVersion {
+    created.summary.status = VersionStatus::RegistrationFailed;
+    if let ProtonError::RegistrationFailed { status_message, .. } = err {
+        created.summary.status_message = status_message.clone();
+    }
+    created
 }
 
 /// Whether going from `prior` to `planned` publishes the version (or may: a
@@ -465,21 +504,17 @@ impl Resource for TemplateVersionResource {
             return;
         }
         let prior = self.fields.read(plan.prior);
-        let status = field_name!(VersionModel, status);
-        if prior.status.as_deref() == Some("PUBLISHED")
-            && plan.get(status).as_str() == Some("DRAFT")
-        {
-            plan.diagnostics.attribute_error(
-                AttributePath::attr(status),
-                "Cannot unpublish a template version",
-                "This version is PUBLISHED, and Proton cannot return a published version to DRAFT. Set status = \"PUBLISHED\" (or remove it), or create a new version.",
-            );
-        }
         // A version with no recorded source adopts the configured one, and
         // a removed source is forgotten: neither replaces the version.
         if prior.source.is_none() || plan.get(source).is_null() {
             let source = AttributePath::attr(source);
             plan.requires_replace.retain(|path| path != &source);
+        }
+        // A replacement creates a new DRAFT version: only an update would
+        // unpublish.
+        let planned_status = plan.get(field_name!(VersionModel, status)).as_str();
+        if plan.requires_replace.is_empty() && unpublishes(&prior, planned_status) {
+            unpublish_refused(&mut plan.diagnostics, Severity::Warning);
         }
         self.note_planned(&prior, plan);
         if &plan.planned != plan.prior && plan.requires_replace.is_empty() {
@@ -584,29 +619,35 @@ impl Resource for TemplateVersionResource {
         let partial = state_of(&created);
 
         let finished = match wait_registered(client, kind, &key, timeout, &ctx.cancel).await {
+            // A failed publish leaves the version registered, unpublished:
+            // the state says so.
             Ok(registered) => self
-                .publish_if_planned(configured, &planned, registered)
+                .publish_if_planned(configured, &planned, registered.clone())
                 .await
-                .map_err(|err| api_error("publish", kind, &err)),
+                .map_err(|err| (state_of(&registered), api_error("publish", kind, &err))),
             Err(err @ ProtonError::RegistrationFailed { .. }) => {
-                let failed = client.get_version(kind, &key).await.ok();
-                if let Err(claim_err) = self.claim(configured, &created.arn, &planned).await {
+                // The state says what Proton has: read it again, or, if
+                // that fails, what the waiter saw.
+                let failed = match client.get_version(kind, &key).await {
+                    Ok(failed) => failed,
+                    Err(_) => registration_failed(created, &err),
+                };
+                if let Err(claim_err) = self.claim(configured, &failed.arn, &planned).await {
                     tracing::warn!(version = %key, error = %claim_err, "could not tag the failed version");
                 }
-                let state = failed.as_ref().map(state_of).unwrap_or(partial);
                 return ApplyOutcome::failed(
-                    Some(state),
+                    Some(state_of(&failed)),
                     Diagnostics::from_error(
                         format!("{} version registration failed", kind.noun()),
                         format!("{err}.\n\nTerraform keeps the version as tainted and replaces it on the next apply: fix the bundle, then apply again."),
                     ),
                 );
             }
-            Err(err) => Err(api_error("create", kind, &err)),
+            Err(err) => Err((partial, api_error("create", kind, &err))),
         };
         let version = match finished {
             Ok(version) => version,
-            Err(diags) => return ApplyOutcome::failed(Some(partial), diags),
+            Err((state, diags)) => return ApplyOutcome::failed(Some(state), diags),
         };
         let state = state_of(&version);
         client.ledger().mark_live(kind, &key);
@@ -668,6 +709,13 @@ impl Resource for TemplateVersionResource {
             Ok(found) => found,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
+        // Refused before any call, so the plan's other changes are not
+        // applied half-way either.
+        if unpublishes(&prior, planned.status.as_deref()) {
+            let mut diagnostics = Diagnostics::new();
+            unpublish_refused(&mut diagnostics, Severity::Error);
+            return ApplyOutcome::failed(None, diagnostics);
+        }
         let client = &configured.client;
         let result = bounded(
             client,
@@ -830,5 +878,59 @@ impl Resource for TemplateVersionResource {
             ..VersionModel::default()
         };
         Ok(self.fields.write(&config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::proton::TemplateVersionSummary;
+
+    fn version(status: VersionStatus) -> TemplateVersion {
+        TemplateVersion {
+            summary: TemplateVersionSummary {
+                kind: TemplateKind::Environment,
+                template_name: "web".into(),
+                major_version: "1".into(),
+                minor_version: "0".into(),
+                recommended_minor_version: None,
+                status,
+                status_message: None,
+                description: None,
+                arn: "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.0".into(),
+                created_at: SystemTime::UNIX_EPOCH,
+                last_modified_at: SystemTime::UNIX_EPOCH,
+            },
+            schema: None,
+            compatible_environment_templates: Vec::new(),
+            supported_component_sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_published_to_draft_unpublishes() {
+        let with = |status: &str| VersionModel {
+            status: Some(status.into()),
+            ..VersionModel::default()
+        };
+        assert!(unpublishes(&with("PUBLISHED"), Some("DRAFT")));
+        assert!(!unpublishes(&with("PUBLISHED"), Some("PUBLISHED")));
+        assert!(!unpublishes(&with("DRAFT"), Some("DRAFT")));
+        assert!(!unpublishes(&with("REGISTRATION_FAILED"), Some("DRAFT")));
+        assert!(!unpublishes(&with("PUBLISHED"), None));
+    }
+
+    #[test]
+    fn a_failed_registration_unread_is_stored_as_the_waiter_saw_it() {
+        let err = ProtonError::RegistrationFailed {
+            key: "environment template version `web:1.0`".into(),
+            status_message: Some("schema missing".into()),
+        };
+        let failed = registration_failed(version(VersionStatus::RegistrationInProgress), &err);
+        let state = VersionModel::from(&failed);
+        assert_eq!(state.status.as_deref(), Some("REGISTRATION_FAILED"));
+        assert_eq!(state.status_message.as_deref(), Some("schema missing"));
     }
 }

@@ -1,0 +1,198 @@
+//! A version's `status` against what Proton has, under both real Terraform
+//! CLIs against proton-local: a version declared DRAFT but published outside
+//! Terraform is still destroyed (a destroy is never stopped by a rule about
+//! updates), while a plan that keeps it says, on `status`, that it cannot go
+//! back to DRAFT and the apply refuses without changing anything; and the
+//! state written after a failed registration says what Proton has.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(deprecated)]
+
+mod support;
+
+use support::acc::Acc;
+use support::terraform::{flat, Cli, Run};
+
+const ENV: &str = "proton_environment_template_version";
+
+/// Template `web` and its version `v` from `key`, with `extra` lines.
+fn config(key: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "proton_environment_template" "web" {{
+  name = "web"
+}}
+
+resource "{ENV}" "v" {{
+  template_name = proton_environment_template.web.name
+  source {{
+    s3 {{
+      bucket = "bundles"
+      key    = "{key}"
+    }}
+  }}
+{extra}
+}}
+"#
+    )
+}
+
+/// Both CLIs' output of `run`, on one line.
+fn output(run: &Run) -> String {
+    flat(&format!("{}\n{}", run.stdout, run.stderr))
+}
+
+/// What Proton has for `web:1.0`: its status and description.
+async fn remote(acc: &Acc) -> (String, Option<String>) {
+    let version = acc
+        .endpoint
+        .client
+        .get_environment_template_version()
+        .template_name("web")
+        .major_version("1")
+        .minor_version("0")
+        .send()
+        .await
+        .unwrap();
+    let version = version.environment_template_version().unwrap();
+    (
+        version.status().as_str().to_string(),
+        version.description().map(str::to_string),
+    )
+}
+
+async fn templates_left(acc: &Acc) -> usize {
+    let listed = acc
+        .endpoint
+        .client
+        .list_environment_templates()
+        .send()
+        .await
+        .unwrap();
+    listed.templates().len()
+}
+
+/// `web:1.0` applied as declared DRAFT, then published outside Terraform.
+async fn draft_published_outside(cli: Cli) -> Acc {
+    let acc = Acc::new(cli);
+    acc.endpoint
+        .write_environment_bundle("bundles", "v1.tar.gz", true);
+    acc.step(&config(
+        "v1.tar.gz",
+        "  status      = \"DRAFT\"\n  description = \"first\"",
+    ));
+    assert_eq!(acc.attr(&format!("{ENV}.v"), "status"), "DRAFT");
+    acc.endpoint.publish_outside(false, "web", "1.0").await;
+    acc
+}
+
+each_cli!(async a_draft_version_published_outside_terraform_is_destroyed);
+async fn a_draft_version_published_outside_terraform_is_destroyed(cli: Cli) {
+    let acc = draft_published_outside(cli).await;
+
+    let destroy = acc
+        .work
+        .run(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    destroy.assert_ok("destroy");
+    assert!(destroy.stdout.contains("2 destroyed"), "{}", destroy.stdout);
+    assert_eq!(templates_left(&acc).await, 0, "templates left in Proton");
+    let state = acc.work.run(&["state", "list"]);
+    assert_eq!(state.stdout.trim(), "", "{cli}: state after destroy");
+}
+
+each_cli!(async keeping_a_version_published_outside_as_draft_is_refused_on_status);
+async fn keeping_a_version_published_outside_as_draft_is_refused_on_status(cli: Cli) {
+    let acc = draft_published_outside(cli).await;
+    let address = format!("{ENV}.v");
+
+    // The plan warns on `status`: applying it would unpublish.
+    let plan = acc.plan();
+    let text = output(&plan);
+    assert_eq!(plan.code, 2, "{cli}: {text}");
+    assert!(
+        text.contains("Warning: Cannot unpublish a template version")
+            && text.contains("PUBLISHED in Proton")
+            && text.contains(r#"status = "DRAFT""#),
+        "{cli}: the warning names the problem and points at `status`: {text}"
+    );
+
+    // The apply refuses with the same message and changes nothing, not even
+    // the description that came with it.
+    acc.config(&config(
+        "v1.tar.gz",
+        "  status      = \"DRAFT\"\n  description = \"second\"",
+    ));
+    let apply = acc.apply();
+    let text = output(&apply);
+    assert_eq!(apply.code, 1, "{cli}: {text}");
+    assert!(
+        text.contains("Error: Cannot unpublish a template version")
+            && text.contains(r#"status = "DRAFT""#),
+        "{cli}: {text}"
+    );
+    assert_eq!(
+        remote(&acc).await,
+        ("PUBLISHED".to_string(), Some("first".to_string()))
+    );
+    assert_eq!(acc.attr(&address, "status"), "PUBLISHED");
+    assert_eq!(acc.attr(&address, "description"), "first");
+
+    // What the message says to do converges.
+    acc.step(&config(
+        "v1.tar.gz",
+        "  status      = \"PUBLISHED\"\n  description = \"second\"",
+    ));
+    assert_eq!(
+        remote(&acc).await,
+        ("PUBLISHED".to_string(), Some("second".to_string()))
+    );
+    acc.destroy();
+    assert_eq!(templates_left(&acc).await, 0, "templates left in Proton");
+}
+
+each_cli!(async a_failed_registration_is_stored_as_proton_reports_it);
+async fn a_failed_registration_is_stored_as_proton_reports_it(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.endpoint
+        .write_environment_bundle("bundles", "broken.tar.gz", false);
+    acc.endpoint
+        .write_environment_bundle("bundles", "fixed.tar.gz", true);
+    let address = format!("{ENV}.v");
+
+    acc.config(&config("broken.tar.gz", "  status = \"PUBLISHED\""));
+    let failed = acc.apply();
+    let text = output(&failed);
+    assert_eq!(failed.code, 1, "{cli}: {text}");
+    assert!(text.contains("registration failed"), "{cli}: {text}");
+
+    // The state says what Proton has, not what was planned.
+    let stored = acc.attributes(&address);
+    assert_eq!(stored["status"], "REGISTRATION_FAILED", "{cli}: {stored}");
+    assert!(
+        stored["status_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("schema")),
+        "{cli}: {stored}"
+    );
+    assert!(
+        stored["recommended_minor_version"].is_null(),
+        "{cli}: {stored}"
+    );
+    let shown = acc.work.run(&["show", "-no-color"]);
+    assert!(shown.stdout.contains("tainted"), "{}", shown.stdout);
+
+    // The next plan replaces the tainted version cleanly.
+    acc.config(&config("fixed.tar.gz", "  status = \"PUBLISHED\""));
+    let plan = acc.plan();
+    let text = output(&plan);
+    assert_eq!(plan.code, 2, "{cli}: {text}");
+    assert!(text.contains("must be replaced"), "{cli}: {text}");
+    acc.step(&config("fixed.tar.gz", "  status = \"PUBLISHED\""));
+    let replaced = acc.attributes(&address);
+    assert_eq!(replaced["id"], "web:2.0");
+    assert_eq!(replaced["status"], "PUBLISHED");
+    assert!(replaced["status_message"].is_null(), "{cli}: {replaced}");
+    assert_eq!(acc.endpoint.environment_versions("web").await, vec!["2.0"]);
+
+    acc.destroy();
+    assert_eq!(templates_left(&acc).await, 0, "templates left in Proton");
+}
