@@ -14,6 +14,10 @@
 //!   state keeps the prior object;
 //! - an applied state is reconciled with the plan
 //!   ([`reconcile_applied`]): known planned values win, no unknown remains;
+//! - a failed create's state is recorded as the resource reports it (no
+//!   unknown remains): Terraform checks a result against the plan only when
+//!   the apply succeeds, and the tainted object should say what exists (a
+//!   registration that failed, not the status the plan expected);
 //! - a null current state is not refreshed;
 //! - a refresh that finds the object gone returns null, so Terraform plans a
 //!   create; one that fails keeps the current state as Terraform sent it, so
@@ -92,7 +96,14 @@ pub fn after_delete(prior: Value, diagnostics: Diagnostics) -> Applied {
 pub fn after_create(planned: &Value, outcome: ApplyOutcome) -> Applied {
     let mut diagnostics = outcome.diagnostics;
     let state = match outcome.state {
-        Some(state) => reconcile_applied(planned, state, &AttributePath::root(), &mut diagnostics),
+        Some(state) => {
+            // On failure no planned value holds (see the module doc).
+            let holds = match diagnostics.has_errors() {
+                true => &Value::Unknown,
+                false => planned,
+            };
+            reconcile_applied(holds, state, &AttributePath::root(), &mut diagnostics)
+        }
         None => {
             if !diagnostics.has_errors() {
                 diagnostics.error(
@@ -341,6 +352,20 @@ mod tests {
         // The remote object exists: Terraform records it (tainted).
         let planned = object("a", Value::Unknown);
         let remote = object("a", Value::string("arn:1"));
+        let applied = after_create(
+            &planned,
+            ApplyOutcome::failed(Some(remote.clone()), failure()),
+        );
+        assert_eq!(applied.state, remote);
+        assert_eq!(applied.diagnostics, failure());
+    }
+
+    #[test]
+    fn create_failure_with_state_records_it_as_reported() {
+        // The plan said "DRAFT"; registration failed. Terraform does not
+        // hold a failed apply to its plan, so the state tells the truth.
+        let planned = Value::object([("status", Value::string("DRAFT"))]);
+        let remote = Value::object([("status", Value::string("REGISTRATION_FAILED"))]);
         let applied = after_create(
             &planned,
             ApplyOutcome::failed(Some(remote.clone()), failure()),
