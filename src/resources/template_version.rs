@@ -28,6 +28,9 @@
 //!   that changes nothing, not a plan error: Terraform refreshes before a
 //!   destroy with a normal plan whose PlanResourceChange looks exactly like
 //!   `terraform plan`'s, so a plan error would block the destroy.
+//! - A create without `status` plans `DRAFT`, what Proton registers; one
+//!   whose `status` is unknown at plan time (taken from another resource)
+//!   plans it unknown, never the prior value.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -493,7 +496,14 @@ impl Resource for TemplateVersionResource {
             note,
         );
         let source = field_name!(VersionModel, source);
+        let status = field_name!(VersionModel, status);
         if plan.is_create() {
+            // Proton registers every new version as DRAFT and the create
+            // publishes only when asked, so an unset status is certain. (A
+            // failed registration fails the create, and its state says so.)
+            if plan.config.get_attr(status).is_none_or(Value::is_null) {
+                plan.set(status, Value::string("DRAFT"));
+            }
             if plan.get(source).is_null() {
                 plan.diagnostics.attribute_error(
                     AttributePath::attr(source),
@@ -883,6 +893,8 @@ impl Resource for TemplateVersionResource {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
     use std::time::SystemTime;
 
     use super::*;
@@ -932,5 +944,99 @@ mod tests {
         let state = VersionModel::from(&failed);
         assert_eq!(state.status.as_deref(), Some("REGISTRATION_FAILED"));
         assert_eq!(state.status_message.as_deref(), Some("schema missing"));
+    }
+
+    use crate::context::ProviderState;
+    use crate::plugin::plan::plan_change;
+    use crate::plugin::schema::Presence;
+
+    fn resource() -> TemplateVersionResource {
+        TemplateVersionResource::new(KindSpec::ALL[0], Arc::new(ProviderState::default()))
+    }
+
+    fn prior(resource: &TemplateVersionResource) -> Value {
+        resource.fields.write(&VersionModel {
+            template_name: "web".into(),
+            major_version: Some("1".into()),
+            minor_version: Some("0".into()),
+            id: Some("web:1.0".into()),
+            arn: Some("arn:aws:proton:us-east-1:123456789012:environment-template/web/1.0".into()),
+            created_at: Some("2026-01-01T00:00:00Z".into()),
+            last_modified_at: Some("2026-01-01T00:00:00Z".into()),
+            schema: Some("schema: {}".into()),
+            status: Some("DRAFT".into()),
+            source: Some(Source {
+                s3: Some(S3Location {
+                    bucket: "bundles".into(),
+                    key: "e1.tar.gz".into(),
+                }),
+            }),
+            ..VersionModel::default()
+        })
+    }
+
+    /// The configuration of `prior` with `status`: computed values null.
+    fn config(resource: &TemplateVersionResource, prior: &Value, status: Value) -> Value {
+        let mut config = prior.clone();
+        for attribute in &resource.schema.block.attributes {
+            if attribute.presence != Presence::Required {
+                *config.get_attr_mut(&attribute.name).unwrap() = Value::Null;
+            }
+        }
+        *config.get_attr_mut("status").unwrap() = status;
+        config
+    }
+
+    /// Terraform's proposed new state: configured values, and the prior
+    /// ones of computed attributes the configuration leaves null.
+    fn proposed(resource: &TemplateVersionResource, prior: &Value, config: &Value) -> Value {
+        let mut proposed = config.clone();
+        for attribute in &resource.schema.block.attributes {
+            let slot = proposed.get_attr_mut(&attribute.name).unwrap();
+            if attribute.is_computed() && slot.is_null() {
+                *slot = prior
+                    .get_attr(&attribute.name)
+                    .cloned()
+                    .unwrap_or(Value::Null);
+            }
+        }
+        proposed
+    }
+
+    fn planned_status(prior: &Value, status: Value) -> Value {
+        let resource = resource();
+        let config = config(&resource, &self::prior(&resource), status);
+        let proposed = match prior.is_null() {
+            true => config.clone(),
+            false => proposed(&resource, prior, &config),
+        };
+        let change = plan_change(&resource, prior, &proposed, &config);
+        assert!(!change.diagnostics.has_errors(), "{:?}", change.diagnostics);
+        change.planned.get_attr("status").unwrap().clone()
+    }
+
+    #[test]
+    fn a_create_without_status_plans_draft() {
+        assert_eq!(
+            planned_status(&Value::Null, Value::Null),
+            Value::string("DRAFT")
+        );
+    }
+
+    #[test]
+    fn a_create_plans_a_configured_status_as_configured() {
+        let published = Value::string("PUBLISHED");
+        assert_eq!(planned_status(&Value::Null, published.clone()), published);
+        assert_eq!(planned_status(&Value::Null, Value::Unknown), Value::Unknown);
+    }
+
+    #[test]
+    fn an_update_keeps_an_unset_status_and_never_fills_an_unknown_one() {
+        let resource = resource();
+        let prior = prior(&resource);
+        assert_eq!(planned_status(&prior, Value::Null), Value::string("DRAFT"));
+        // `status = other.status`, unknown until apply: publishing may
+        // follow, so the status (and the recommended minor) stay unknown.
+        assert_eq!(planned_status(&prior, Value::Unknown), Value::Unknown);
     }
 }
