@@ -96,6 +96,7 @@ pub async fn delete_version(
         operation: format!("deletion of {what}"),
         waited: start.elapsed(),
         last_status: None,
+        setting: Some("delete"),
     };
     let mut delay = schedule.initial;
     let mut asked_again = false;
@@ -135,7 +136,7 @@ pub async fn delete_version(
                     continue;
                 }
                 // Only an operation under way on the same template can change Proton's mind.
-                let others = ledger.others_in_flight(kind, &key.template_name, 1);
+                let others = counted.others_in_flight();
                 if others == 0 {
                     return Err(ProtonError::DeleteRefused {
                         key: what,
@@ -447,6 +448,7 @@ pub async fn delete_template(
                     ),
                     waited: start.elapsed(),
                     last_status: None,
+                    setting: Some("delete"),
                 }
                 .into())
             }
@@ -471,7 +473,7 @@ pub async fn delete_template(
             .map(|d| d.key)
             .collect();
         let undeferred = versions.iter().any(|v| !deferred.contains(&v.key()));
-        let in_flight = ledger.others_in_flight(kind, name, 0);
+        let in_flight = ledger.counts(kind, name).in_flight;
         if !versions.is_empty()
             && in_flight == 0
             && (undeferred || sweep(client, kind, name, cancel).await == 0)
