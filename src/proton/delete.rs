@@ -181,6 +181,7 @@ pub async fn delete_version(
         operation: format!("deletion of {what}"),
         waited: start.elapsed(),
         last_status: None,
+        setting: Some("delete"),
     };
     let mut delay = schedule.initial;
     let mut asked_again = false;
@@ -227,7 +228,7 @@ pub async fn delete_version(
         };
         // An operation under way on the same template may lift any refusal (it may be the
         // delete of a version in the way): wait for it before deferring or failing (rule 4).
-        let others = ledger.others_in_flight(kind, &key.template_name, 1);
+        let others = counted.others_in_flight();
         if others > 0 && waits_left > 0 {
             waits_left -= 1;
             tracing::debug!(version = %what, others, "delete refused; waiting for the operations under way on its template");
@@ -570,6 +571,7 @@ pub async fn delete_template(
                     ),
                     waited: start.elapsed(),
                     last_status: None,
+                    setting: Some("delete"),
                 }
                 .into())
             }
@@ -594,7 +596,7 @@ pub async fn delete_template(
             .map(|d| d.key)
             .collect();
         let undeferred = versions.iter().any(|v| !deferred.contains(&v.key()));
-        let in_flight = ledger.others_in_flight(kind, name, 0);
+        let in_flight = ledger.counts(kind, name).in_flight;
         if !versions.is_empty()
             && in_flight == 0
             && (undeferred || sweep(client, kind, name, cancel).await == 0)

@@ -88,14 +88,20 @@ pub enum ProtonError {
 
     /// A wait ran out of time.
     #[error(
-        "timed out after {} waiting for {operation} (last status: {})",
+        "timed out after {} waiting for {operation} (last status: {}){}",
         humanize(*.waited),
-        .last_status.as_deref().unwrap_or("none observed")
+        .last_status.as_deref().unwrap_or("none observed"),
+        raise_hint(*.setting, *.waited)
     )]
     Timeout {
         operation: String,
+        /// Since the operation began (for a create: since the create call, not since the
+        /// step that ran out).
         waited: Duration,
         last_status: Option<String>,
+        /// The resource's `timeouts` setting that bounded the wait, when there is one the
+        /// user can raise (`create`, `update`, `delete`).
+        setting: Option<&'static str>,
     },
 
     /// Proton refused a delete, and no other operation of this run can lift the refusal;
@@ -107,14 +113,24 @@ pub enum ProtonError {
         source: Box<ProtonError>,
     },
 
-    /// A create named a major version that does not exist, and nothing in this run creates it.
+    /// A create named a major version that does not exist and that no create of this run can
+    /// make: Proton numbers new major versions itself, and would give the next one `next`.
     #[error(
-        "{template} has no major version {major}, and no other version of this apply creates \
-         it. Omit major_version on the version that starts a major (Proton numbers it), and \
-         give the versions that add minors to it major_version = <that resource>.major_version, \
-         so that Terraform creates them after it"
+        "{template} has no major version {major}, and Proton would assign {next} to the next \
+         new major version{seen} (it numbers them itself, one above the highest it ever made, \
+         and never reuses a number), so no version of this apply can create major version \
+         {major}. Write major_version = \"{next}\" on the versions of the new major (one of \
+         them creates it, the others add minor versions to it), or omit major_version on the \
+         version that starts a major and give the others major_version = <that \
+         resource>.major_version"
     )]
-    NoSuchMajor { template: String, major: String },
+    MajorNotNext {
+        template: String,
+        major: String,
+        next: u64,
+        /// Why the provider knows `next` when no listing shows it (empty otherwise).
+        seen: String,
+    },
 
     /// A template create named a template that already exists: Proton's answer when the
     /// name is taken by one created with other parameters (`ValidationException`) or changed
@@ -138,7 +154,7 @@ impl ProtonError {
             | Self::InvalidRequest { .. }
             | Self::RegistrationFailed { .. }
             | Self::Timeout { .. }
-            | Self::NoSuchMajor { .. }
+            | Self::MajorNotNext { .. }
             | Self::Cancelled => None,
         }
     }
@@ -174,6 +190,25 @@ impl ProtonError {
     pub fn is_idempotency_mismatch(&self) -> bool {
         matches!(self.unwrapped(), Self::Api { code, message, .. }
             if code == VALIDATION_CODE && message.contains("IdempotentParameterMismatch"))
+    }
+
+    /// Names the `timeouts` setting that bounded a [`ProtonError::Timeout`], so its message
+    /// says how to wait longer; any other error is returned as it is.
+    pub fn bounded_by(self, setting: &'static str) -> Self {
+        match self {
+            Self::Timeout {
+                operation,
+                waited,
+                last_status,
+                ..
+            } => Self::Timeout {
+                operation,
+                waited,
+                last_status,
+                setting: Some(setting),
+            },
+            other => other,
+        }
     }
 
     /// The AWS error an [`ProtonError::AlreadyExists`] stands for; any other error itself.
@@ -357,6 +392,20 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
     }
 }
 
+/// How to wait longer than `waited`, when a `timeouts` setting bounded the wait: twice as long,
+/// rounded up to a whole minute, as an example value.
+fn raise_hint(setting: Option<&str>, waited: Duration) -> String {
+    let Some(setting) = setting else {
+        return String::new();
+    };
+    let minutes = (waited.as_secs() * 2).div_ceil(60).max(1);
+    let example = humanize(Duration::from_secs(minutes * 60));
+    format!(
+        ". To wait longer, raise the resource's limit: timeouts {{ {setting} = \"{}\" }}",
+        example.strip_suffix("0s").unwrap_or(&example)
+    )
+}
+
 /// `1m30s`-style durations for messages.
 pub(crate) fn humanize(d: Duration) -> String {
     let total = d.as_secs();
@@ -474,11 +523,33 @@ mod tests {
             operation: "registration of environment template version `a:1.0`".into(),
             waited: Duration::from_secs(600),
             last_status: Some("REGISTRATION_IN_PROGRESS".into()),
+            setting: None,
         };
         assert_eq!(
             timeout.to_string(),
             "timed out after 10m0s waiting for registration of environment template version \
              `a:1.0` (last status: REGISTRATION_IN_PROGRESS)"
+        );
+        // A create's limit: the message says which setting to raise, with an example value.
+        assert_eq!(
+            timeout.clone().bounded_by("create").to_string(),
+            "timed out after 10m0s waiting for registration of environment template version \
+             `a:1.0` (last status: REGISTRATION_IN_PROGRESS). To wait longer, raise the \
+             resource's limit: timeouts { create = \"20m\" }"
+        );
+        let short = ProtonError::Timeout {
+            operation: "deletion of environment template version `a:1.0`".into(),
+            waited: Duration::from_secs(5),
+            last_status: None,
+            setting: None,
+        };
+        assert!(short
+            .bounded_by("delete")
+            .to_string()
+            .ends_with("timeouts { delete = \"1m\" }"));
+        assert_eq!(
+            ProtonError::Cancelled.bounded_by("create"),
+            ProtonError::Cancelled
         );
         let failed = ProtonError::RegistrationFailed {
             key: "service template version `s:2.1`".into(),

@@ -7,12 +7,23 @@
 //!
 //! - **in-flight operations per template**, so a refused call waits for a sibling that can
 //!   resolve the refusal instead of polling blindly, and fails at once when none is under way;
-//! - **creates of a new major version**, which a create with an explicit `major_version` may
-//!   need to wait for;
+//! - **creates of new major versions**, and the literal majors that creates are waiting for,
+//!   so that exactly one create makes a major that several name (see [`crate::proton::create`]);
 //! - **client tokens sent**, so two resource instances with identical arguments never share
 //!   one token (and so one version);
 //! - **deferred deletes**: versions Proton keeps until siblings are gone (see
 //!   [`crate::proton::delete`]).
+//!
+//! Its rules hold by construction:
+//!
+//! 1. Every version operation (create, update, delete) holds an [`InFlight`] guard for as long
+//!    as it runs; the guard counts it, and [`InFlight::others_in_flight`] subtracts exactly
+//!    that, so no caller says how many of the operations are its own.
+//! 2. A create of a new major holds a [`NewMajor`] guard, which only an [`InFlight`] guard
+//!    can give (a new-major create is always an operation under way).
+//! 3. Each decision (may this create start the next major?) reads and updates the state under
+//!    one lock: the check and the count are one step, so two creates never both win.
+//! 4. Waiters wake on changes, never on timers.
 //!
 //! Everything here is in memory and lives as long as the process; what must outlive it (a
 //! deferred delete) is also recorded in Proton as a tag.
@@ -44,16 +55,31 @@ pub struct Counts {
     pub in_flight: usize,
     /// Creates of a new major version under way.
     pub new_majors: usize,
-    /// Creates of a new major version begun in this process so far (it only grows), so a
-    /// waiter can tell that one began and ended while it was not looking.
-    pub new_majors_begun: u64,
+    /// Bumped whenever what the ledger knows about the template's majors changes (a new-major
+    /// create begins or ends, a create starts or stops waiting for a major, Proton assigns
+    /// one), so a decision can tell that it was made on what is still current.
+    pub majors_epoch: u64,
+}
+
+/// What the ledger knows about one template's major versions.
+#[derive(Debug, Default)]
+struct Majors {
+    /// Creates of a new major under way.
+    under_way: usize,
+    /// One of them creates a literal major: no other new major may start meanwhile, or
+    /// Proton could give that one the number the literal asked for.
+    exclusive: bool,
+    /// Literal majors that do not exist yet, with how many creates are waiting to add to each.
+    wanted: BTreeMap<u64, usize>,
+    /// The highest major Proton assigned in this process.
+    highest_seen: u64,
+    epoch: u64,
 }
 
 #[derive(Debug, Default)]
 struct State {
     in_flight: HashMap<TemplateRef, usize>,
-    new_majors: HashMap<TemplateRef, usize>,
-    new_majors_begun: HashMap<TemplateRef, u64>,
+    majors: HashMap<TemplateRef, Majors>,
     tokens: BTreeSet<String>,
     deferred: BTreeMap<(TemplateKind, VersionKey), String>,
     checked: BTreeSet<(TemplateKind, VersionKey)>,
@@ -75,7 +101,7 @@ pub enum PlannedFate {
 #[derive(Debug)]
 pub struct Ledger {
     state: Mutex<State>,
-    /// Bumped whenever an operation ends, so waiters re-check without polling.
+    /// Bumped whenever an operation begins or ends, so waiters re-check without polling.
     changed: watch::Sender<u64>,
     /// Serialises sweeps of deferred deletes, so two never race for one version.
     sweep: tokio::sync::Mutex<()>,
@@ -91,36 +117,214 @@ impl Default for Ledger {
     }
 }
 
-/// An operation on a version of a template, counted while this guard lives.
+/// An operation on a version of a template, counted while this guard lives (rule 1).
 #[must_use = "the operation is only counted while the guard lives"]
 #[derive(Debug)]
 pub struct InFlight<'a> {
     ledger: &'a Ledger,
     template: TemplateRef,
-    new_major: bool,
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        let mut state = self.ledger.lock();
-        let State {
-            in_flight,
-            new_majors,
-            ..
-        } = &mut *state;
-        let counters = [Some(in_flight), self.new_major.then_some(new_majors)];
-        for counter in counters.into_iter().flatten() {
-            if let Some(count) = counter.get_mut(&self.template) {
+        self.ledger.update(|state| {
+            if let Some(count) = state.in_flight.get_mut(&self.template) {
                 *count = count.saturating_sub(1);
                 if *count == 0 {
-                    counter.remove(&self.template);
+                    state.in_flight.remove(&self.template);
                 }
             }
+        });
+    }
+}
+
+/// A create of a new major version under way, counted while this guard lives (rule 2).
+#[must_use = "the create is only counted while the guard lives"]
+#[derive(Debug)]
+pub struct NewMajor<'s> {
+    ledger: &'s Ledger,
+    template: &'s TemplateRef,
+    exclusive: bool,
+}
+
+impl Drop for NewMajor<'_> {
+    fn drop(&mut self) {
+        self.ledger.update_majors(self.template, |majors| {
+            majors.under_way = majors.under_way.saturating_sub(1);
+            if self.exclusive {
+                majors.exclusive = false;
+            }
+            (true, ())
+        });
+    }
+}
+
+/// A create waiting to add a minor to a literal major that does not exist yet, recorded
+/// while this guard lives, so that creates naming a higher major wait for it.
+#[must_use = "the wait is only recorded while the guard lives"]
+#[derive(Debug)]
+pub struct Wanting<'s> {
+    ledger: &'s Ledger,
+    template: &'s TemplateRef,
+    major: u64,
+}
+
+impl Drop for Wanting<'_> {
+    fn drop(&mut self) {
+        self.ledger.update_majors(self.template, |majors| {
+            if let Some(count) = majors.wanted.get_mut(&self.major) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    majors.wanted.remove(&self.major);
+                }
+            }
+            (true, ())
+        });
+    }
+}
+
+/// What a create naming a missing literal major is to do ([`InFlight::claim_major`]).
+#[derive(Debug)]
+pub enum MajorClaim<'s> {
+    /// Create it, as the one create of this process that does: it is the number Proton
+    /// assigns next, and no other new major is under way.
+    Create(NewMajor<'s>),
+    /// The ledger changed since the caller listed the versions: look again.
+    Retry,
+    /// Another create of this process may make the major (or the one below it): wait for
+    /// the ledger to change from this epoch, then look again.
+    Wait { epoch: u64 },
+    /// Proton would give a new major this number, not the one asked for; none of this
+    /// process's creates is making the ones in between.
+    NotNext { next: u64 },
+}
+
+/// [`MajorClaim`] before its guard exists.
+#[derive(Debug, PartialEq, Eq)]
+enum Claim {
+    Create,
+    Retry,
+    Wait,
+    NotNext(u64),
+}
+
+impl InFlight<'_> {
+    /// Operations on versions of this guard's template under way, not counting this one.
+    pub fn others_in_flight(&self) -> usize {
+        let counts = self.ledger.counts(self.template.0, &self.template.1);
+        counts.in_flight.saturating_sub(1)
+    }
+
+    /// What the ledger knows about this template's majors, as of now (see [`Counts`]).
+    pub fn majors_epoch(&self) -> u64 {
+        let counts = self.ledger.counts(self.template.0, &self.template.1);
+        counts.majors_epoch
+    }
+
+    /// Starts the create of a new major that only needs *a* new major (no number asked for):
+    /// it may run alongside others like it, but waits while a literal major is being created,
+    /// which could otherwise get this one's number.
+    pub async fn begin_new_major(&self) -> NewMajor<'_> {
+        loop {
+            // Subscribed before the check, so an end that comes after it wakes the wait.
+            let mut changes = self.ledger.changed.subscribe();
+            let begun = self.ledger.update_majors(&self.template, |majors| {
+                let free = !majors.exclusive;
+                if free {
+                    majors.under_way += 1;
+                }
+                (free, free)
+            });
+            if begun {
+                return self.new_major(false);
+            }
+            if changes.changed().await.is_err() {
+                // The ledger is going away with the process: nothing left to wait for.
+                return self.new_major(false);
+            }
         }
-        drop(state);
+    }
+
+    /// Starts the create of a new major that no other new-major create may run alongside:
+    /// `None` when one is under way. The check and the count are one step (rule 3).
+    pub fn try_begin_new_major(&self) -> Option<NewMajor<'_>> {
+        let begun = self.ledger.update_majors(&self.template, |majors| {
+            let free = majors.under_way == 0;
+            if free {
+                majors.under_way = 1;
+                majors.exclusive = true;
+            }
+            (free, free)
+        });
+        begun.then(|| self.new_major(true))
+    }
+
+    fn new_major(&self, exclusive: bool) -> NewMajor<'_> {
+        NewMajor {
+            ledger: self.ledger,
+            template: &self.template,
+            exclusive,
+        }
+    }
+
+    /// Records that this create waits to add a minor to `major`, which does not exist yet.
+    pub fn want_major(&self, major: u64) -> Wanting<'_> {
+        self.ledger.update_majors(&self.template, |majors| {
+            *majors.wanted.entry(major).or_default() += 1;
+            (true, ())
+        });
+        Wanting {
+            ledger: self.ledger,
+            template: &self.template,
+            major,
+        }
+    }
+
+    /// Records a major Proton assigned to a create of this process.
+    pub fn saw_major(&self, major: u64) {
+        self.ledger.update_majors(&self.template, |majors| {
+            let higher = major > majors.highest_seen;
+            majors.highest_seen = majors.highest_seen.max(major);
+            (higher, ())
+        });
+    }
+
+    /// Decides, in one step (rule 3), what a create naming `major` does when Proton said it
+    /// does not exist and a listing taken at `epoch` shows `listed_highest` as the highest
+    /// major (0: none). Proton gives a new major one more than the highest it ever assigned,
+    /// which is at least the highest listed or seen in this process.
+    pub fn claim_major(&self, major: u64, listed_highest: u64, epoch: u64) -> MajorClaim<'_> {
+        let claimed = self.ledger.update_majors(&self.template, |majors| {
+            let next = listed_highest.max(majors.highest_seen) + 1;
+            let claim = if majors.epoch != epoch {
+                Claim::Retry
+            } else if majors.under_way > 0 {
+                Claim::Wait
+            } else if major == next {
+                majors.under_way = 1;
+                majors.exclusive = true;
+                Claim::Create
+            } else if major > next && majors.wanted.range(next..major).next().is_some() {
+                Claim::Wait
+            } else {
+                Claim::NotNext(next)
+            };
+            (claim == Claim::Create, claim)
+        });
+        match claimed {
+            Claim::Create => MajorClaim::Create(self.new_major(true)),
+            Claim::Retry => MajorClaim::Retry,
+            Claim::Wait => MajorClaim::Wait { epoch },
+            Claim::NotNext(next) => MajorClaim::NotNext { next },
+        }
+    }
+
+    /// Waits until the template's majors change from `epoch` (see [`MajorClaim::Wait`]).
+    pub async fn majors_changed(&self, epoch: u64) {
+        let (kind, name) = (&self.template.0, &self.template.1);
         self.ledger
-            .changed
-            .send_modify(|generation| *generation += 1);
+            .until(*kind, name, |counts| counts.majors_epoch != epoch)
+            .await;
     }
 }
 
@@ -130,40 +334,41 @@ impl Ledger {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Applies `change` under the lock, then wakes the waiters.
+    fn update<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        let out = change(&mut self.lock());
+        self.changed.send_modify(|generation| *generation += 1);
+        out
+    }
+
+    /// Applies `change` to `template`'s majors under the lock. When it reports a change, the
+    /// majors' epoch moves on and the waiters wake; a look that changed nothing wakes no one
+    /// (two waiters would otherwise wake each other forever).
+    fn update_majors<T>(
+        &self,
+        template: &TemplateRef,
+        change: impl FnOnce(&mut Majors) -> (bool, T),
+    ) -> T {
+        let (changed, out) = {
+            let mut state = self.lock();
+            let majors = state.majors.entry(template.clone()).or_default();
+            let (changed, out) = change(majors);
+            majors.epoch += u64::from(changed);
+            (changed, out)
+        };
+        if changed {
+            self.changed.send_modify(|generation| *generation += 1);
+        }
+        out
+    }
+
     /// Counts an operation on a version of `template` until the guard is dropped.
     pub fn begin(&self, kind: TemplateKind, template: &str) -> InFlight<'_> {
-        self.begin_counted(kind, template, false)
-    }
-
-    /// Counts a create of a new major version of `template` (and the operation itself).
-    pub fn begin_new_major(&self, kind: TemplateKind, template: &str) -> InFlight<'_> {
-        self.begin_counted(kind, template, true)
-    }
-
-    /// Like [`Ledger::begin_new_major`], but only when no other new major of `template` is
-    /// being created (two at once would get two different majors).
-    pub fn try_begin_new_major(&self, kind: TemplateKind, template: &str) -> Option<InFlight<'_>> {
-        let busy = self
-            .lock()
-            .new_majors
-            .contains_key(&(kind, template.to_string()));
-        (!busy).then(|| self.begin_new_major(kind, template))
-    }
-
-    fn begin_counted(&self, kind: TemplateKind, template: &str, new_major: bool) -> InFlight<'_> {
         let template = (kind, template.to_string());
-        let mut state = self.lock();
-        *state.in_flight.entry(template.clone()).or_default() += 1;
-        if new_major {
-            *state.new_majors.entry(template.clone()).or_default() += 1;
-            *state.new_majors_begun.entry(template.clone()).or_default() += 1;
-        }
-        drop(state);
-        self.changed.send_modify(|generation| *generation += 1);
+        self.update(|state| *state.in_flight.entry(template.clone()).or_default() += 1);
         InFlight {
             ledger: self,
             template,
-            new_major,
         }
     }
 
@@ -171,16 +376,12 @@ impl Ledger {
     pub fn counts(&self, kind: TemplateKind, template: &str) -> Counts {
         let template = (kind, template.to_string());
         let state = self.lock();
+        let majors = state.majors.get(&template);
         Counts {
             in_flight: state.in_flight.get(&template).copied().unwrap_or(0),
-            new_majors: state.new_majors.get(&template).copied().unwrap_or(0),
-            new_majors_begun: state.new_majors_begun.get(&template).copied().unwrap_or(0),
+            new_majors: majors.map_or(0, |m| m.under_way),
+            majors_epoch: majors.map_or(0, |m| m.epoch),
         }
-    }
-
-    /// Operations on versions of `template` under way, not counting the caller's own.
-    pub fn others_in_flight(&self, kind: TemplateKind, template: &str, own: usize) -> usize {
-        self.counts(kind, template).in_flight.saturating_sub(own)
     }
 
     /// Waits until `done` holds for what is under way on `template`, or `limit` passes; true
@@ -192,19 +393,28 @@ impl Ledger {
         limit: Duration,
         done: impl Fn(Counts) -> bool,
     ) -> bool {
+        tokio::time::timeout(limit, self.until(kind, template, done))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Waits until `done` holds for what is under way on `template`, with no limit of its
+    /// own: the caller races it against its deadline.
+    async fn until(
+        &self,
+        kind: TemplateKind,
+        template: &str,
+        done: impl Fn(Counts) -> bool,
+    ) -> bool {
         let mut changes = self.changed.subscribe();
-        let check = || done(self.counts(kind, template));
-        let wait = async {
-            loop {
-                if check() {
-                    return true;
-                }
-                if changes.changed().await.is_err() {
-                    return check();
-                }
+        loop {
+            if done(self.counts(kind, template)) {
+                return true;
             }
-        };
-        tokio::time::timeout(limit, wait).await.unwrap_or(false)
+            if changes.changed().await.is_err() {
+                return done(self.counts(kind, template));
+            }
+        }
     }
 
     /// The first of `candidates` (token for occurrence 0, 1, 2, …) not yet sent by this
@@ -319,27 +529,139 @@ mod tests {
     fn operations_are_counted_while_their_guard_lives() {
         let ledger = Ledger::default();
         let first = ledger.begin(ENV, "web");
-        let major = ledger.begin_new_major(ENV, "web");
-        assert_eq!(ledger.others_in_flight(ENV, "web", 0), 2);
-        assert_eq!(ledger.others_in_flight(ENV, "web", 1), 1);
-        assert_eq!(ledger.others_in_flight(ENV, "db", 0), 0);
-        assert!(ledger.try_begin_new_major(ENV, "web").is_none());
-        drop(major);
+        let second = ledger.begin(ENV, "web");
+        let other_template = ledger.begin(ENV, "db");
+        assert_eq!(ledger.counts(ENV, "web").in_flight, 2);
+        // Each guard leaves out its own operation, and only that.
+        assert_eq!(first.others_in_flight(), 1);
+        assert_eq!(other_template.others_in_flight(), 0);
+        let major = first.try_begin_new_major().unwrap();
         assert_eq!(
-            ledger.counts(ENV, "web").new_majors_begun,
-            1,
-            "ended, still counted"
+            ledger.counts(ENV, "web").in_flight,
+            2,
+            "a new major is no second operation"
         );
-        let again = ledger.try_begin_new_major(ENV, "web");
-        assert!(again.is_some());
-        drop((first, again));
-        assert_eq!(ledger.others_in_flight(ENV, "web", 0), 0);
+        assert!(second.try_begin_new_major().is_none());
+        drop(major);
+        assert!(second.try_begin_new_major().is_some());
+        drop(first);
+        assert_eq!(second.others_in_flight(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn creates_without_a_major_wait_only_for_a_literal_majors_create() {
+        let ledger = Ledger::default();
+        let (a, b, c) = (
+            ledger.begin(ENV, "web"),
+            ledger.begin(ENV, "web"),
+            ledger.begin(ENV, "web"),
+        );
+        // Two creates that take whatever number Proton gives may run together.
+        let shared = (a.begin_new_major().await, b.begin_new_major().await);
+        assert_eq!(ledger.counts(ENV, "web").new_majors, 2);
+        assert!(c.try_begin_new_major().is_none());
+        drop(shared);
+        let literal = c.try_begin_new_major().unwrap();
+        let waiting = a.begin_new_major();
+        tokio::pin!(waiting);
+        tokio::select! {
+            biased;
+            _ = &mut waiting => panic!("began while a literal major was being created"),
+            () = tokio::task::yield_now() => {}
+        }
+        drop(literal);
+        let _begun = waiting.await;
+    }
+
+    #[test]
+    fn a_literal_major_is_created_only_when_it_is_next() {
+        let ledger = Ledger::default();
+        let (a, b) = (ledger.begin(ENV, "web"), ledger.begin(ENV, "web"));
+        // Major 1 exists: 3 is not next, 2 is, and only one create gets to make it.
+        let epoch = a.majors_epoch();
+        assert!(matches!(
+            a.claim_major(3, 1, epoch),
+            MajorClaim::NotNext { next: 2 }
+        ));
+        let MajorClaim::Create(creating) = a.claim_major(2, 1, epoch) else {
+            panic!("2 is next")
+        };
+        assert!(
+            matches!(b.claim_major(2, 1, epoch), MajorClaim::Retry),
+            "the ledger moved on"
+        );
+        let epoch = b.majors_epoch();
+        assert!(matches!(
+            b.claim_major(2, 1, epoch),
+            MajorClaim::Wait { .. }
+        ));
+        a.saw_major(2);
+        drop(creating);
+        // Once Proton assigned 2, 3 is next even before a listing shows it.
+        let epoch = b.majors_epoch();
+        assert!(matches!(b.claim_major(3, 1, epoch), MajorClaim::Create(_)));
+    }
+
+    #[test]
+    fn a_higher_literal_major_waits_for_a_create_that_wants_the_one_below() {
+        let ledger = Ledger::default();
+        let (a, b) = (ledger.begin(ENV, "web"), ledger.begin(ENV, "web"));
+        let _wants_1 = a.want_major(1);
+        let _wants_2 = b.want_major(2);
+        let epoch = b.majors_epoch();
+        assert!(matches!(
+            b.claim_major(2, 0, epoch),
+            MajorClaim::Wait { .. }
+        ));
+        drop(_wants_1);
+        let epoch = b.majors_epoch();
+        assert!(matches!(
+            b.claim_major(2, 0, epoch),
+            MajorClaim::NotNext { next: 1 }
+        ));
+    }
+
+    /// Two creates that both try to start a new major at the same moment, on two threads:
+    /// exactly one may. Many rounds, each released by a barrier so the tries overlap.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn exactly_one_of_two_racing_new_major_creates_gets_the_guard() {
+        const ROUNDS: usize = 20_000;
+        let ledger = std::sync::Arc::new(Ledger::default());
+        let mut doubles = 0;
+        for _ in 0..ROUNDS {
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let tried = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let racer = || {
+                let (ledger, start, tried) = (ledger.clone(), start.clone(), tried.clone());
+                tokio::task::spawn_blocking(move || {
+                    let op = ledger.begin(ENV, "web");
+                    start.wait();
+                    let guard = op.try_begin_new_major();
+                    let won = guard.is_some();
+                    // Both hold what they got until both have tried.
+                    tried.wait();
+                    drop(guard);
+                    drop(op);
+                    won
+                })
+            };
+            let (first, second) = (racer(), racer());
+            let winners = [first.await.unwrap(), second.await.unwrap()];
+            let won = winners.iter().filter(|w| **w).count();
+            assert!(won >= 1, "neither create got the guard");
+            doubles += usize::from(won == 2);
+        }
+        assert_eq!(
+            doubles, 0,
+            "both creates started a new major in {doubles} of {ROUNDS} rounds"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_waiter_wakes_when_the_last_sibling_ends() {
         let ledger = std::sync::Arc::new(Ledger::default());
-        let creating = ledger.begin_new_major(ENV, "web");
+        let op = ledger.begin(ENV, "web");
+        let creating = op.try_begin_new_major();
         let waiter = {
             let ledger = ledger.clone();
             tokio::spawn(async move {

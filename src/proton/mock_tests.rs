@@ -27,6 +27,7 @@ use aws_smithy_types::DateTime;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::create::create_version;
 use super::delete::delete_version;
 use super::error::ProtonError;
 use super::model::{
@@ -34,8 +35,8 @@ use super::model::{
 };
 use super::test_support::*;
 use super::{
-    client_token, wait_registered, CreateVersionInput, TemplateVersion, UpdateVersionInput,
-    VersionDeleted, DEFERRED_DELETE_TAG, SOURCE_TAG,
+    client_token, wait_registered, CreateVersionInput, Deadline, TemplateVersion,
+    UpdateVersionInput, VersionDeleted, DEFERRED_DELETE_TAG, SOURCE_TAG,
 };
 
 fn key() -> VersionKey {
@@ -612,6 +613,197 @@ async fn a_refusal_waits_for_an_operation_under_way_and_stops_when_cancelled() {
     );
 }
 
+// ---- creates naming a major version ----------------------------------------------------
+
+/// Proton's refusal of a create naming a major version that does not exist.
+fn no_such_major() -> HttpResponse {
+    aws_error(
+        400,
+        "ValidationException",
+        "The environment template 'web' has no major version '1'. Omit majorVersion to create a new major version.",
+    )
+}
+
+/// Answers creates: refused while they name a major, `web:1.0` when they name none.
+fn create_rules() -> (Rule, Rule) {
+    let refused = mock!(Client::create_environment_template_version)
+        .match_requests(|r| r.major_version().is_some())
+        .then_http_response(no_such_major);
+    let new_major = mock!(Client::create_environment_template_version)
+        .match_requests(|r| r.major_version().is_none())
+        .then_output(|| {
+            CreateEnvironmentTemplateVersionOutput::builder()
+                .environment_template_version(env_version(
+                    "web",
+                    "1",
+                    "0",
+                    "REGISTRATION_IN_PROGRESS",
+                ))
+                .build()
+        });
+    (refused, new_major)
+}
+
+/// Lists `majors` of `web`, each with minor 0.
+fn list_majors(majors: &'static [&'static str]) -> Rule {
+    mock!(Client::list_environment_template_versions).then_output(move || {
+        let mut out =
+            ListEnvironmentTemplateVersionsOutput::builder().set_template_versions(Some(vec![]));
+        for major in majors {
+            out = out.template_versions(env_summary(major, "0"));
+        }
+        out.build().unwrap()
+    })
+}
+
+/// `input` created with `major_version = major` through `proton::create` on `client`.
+async fn create_in_major(
+    client: &super::ProtonClient,
+    major: &str,
+    limit: Duration,
+) -> Result<TemplateVersion, ProtonError> {
+    let input = CreateVersionInput {
+        major_version: Some(major.into()),
+        ..create_input()
+    };
+    let op = client.ledger().begin(TemplateKind::Environment, "web");
+    let cancel = CancellationToken::new();
+    let deadline = Deadline::after(limit);
+    create_version(
+        client,
+        &op,
+        TemplateKind::Environment,
+        &input,
+        "",
+        deadline,
+        &cancel,
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_next_major_on_a_fresh_template_is_created_at_once() {
+    let (refused, new_major) = create_rules();
+    let listed = list_majors(&[]);
+    let client = mocked_any(&[&refused, &new_major, &listed]);
+    let start = Instant::now();
+    let created = create_in_major(&client, "1", Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(created.key(), VersionKey::new("web", "1", "0"));
+    assert_eq!(
+        start.elapsed(),
+        Duration::ZERO,
+        "no grace period for a sibling"
+    );
+    assert_eq!((refused.num_calls(), new_major.num_calls()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_major_that_is_not_next_fails_without_creating_anything() {
+    let (refused, new_major) = create_rules();
+    let listed = list_majors(&["1"]);
+    let client = mocked_any(&[&refused, &new_major, &listed]);
+    let err = create_in_major(&client, "5", Duration::from_secs(600))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProtonError::MajorNotNext { next: 2, major, .. } if major == "5"),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("Proton would assign 2"), "{message}");
+    assert!(message.contains("major_version = \"2\""), "{message}");
+    assert_eq!(new_major.num_calls(), 0, "nothing created");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sibling_creating_the_major_is_waited_for_then_added_to() {
+    // The sibling's create of major 1 is under way; once it ends, the major exists.
+    let refused = mock!(Client::create_environment_template_version)
+        .sequence()
+        .http_response(no_such_major)
+        .output(|| {
+            CreateEnvironmentTemplateVersionOutput::builder()
+                .environment_template_version(env_version(
+                    "web",
+                    "1",
+                    "1",
+                    "REGISTRATION_IN_PROGRESS",
+                ))
+                .build()
+        })
+        .build();
+    let listed = list_majors(&[]);
+    let client = mocked_any(&[&refused, &listed]);
+    let sibling = client.ledger().begin(TemplateKind::Environment, "web");
+    let creating = sibling.try_begin_new_major().unwrap();
+    let ends = async {
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        drop(creating);
+    };
+    let (created, ()) = tokio::join!(
+        create_in_major(&client, "1", Duration::from_secs(600)),
+        ends
+    );
+    assert_eq!(created.unwrap().key(), VersionKey::new("web", "1", "1"));
+    assert_eq!(refused.num_calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_deadline_bounds_the_whole_create() {
+    // 20 s waiting for a sibling's major, then registration that never ends: the create's
+    // 30 s limit ends it 30 s after it began, not 30 s after registration began.
+    let refused = mock!(Client::create_environment_template_version)
+        .sequence()
+        .http_response(no_such_major)
+        .output(|| {
+            CreateEnvironmentTemplateVersionOutput::builder()
+                .environment_template_version(env_version(
+                    "web",
+                    "1",
+                    "0",
+                    "REGISTRATION_IN_PROGRESS",
+                ))
+                .build()
+        })
+        .build();
+    let listed = list_majors(&[]);
+    let registering = in_progress_forever();
+    let client = mocked_any(&[&refused, &listed, &registering]);
+    let sibling = client.ledger().begin(TemplateKind::Environment, "web");
+    let creating = sibling.try_begin_new_major().unwrap();
+    let ends = async {
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        drop(creating);
+    };
+    let start = Instant::now();
+    let deadline = Deadline::after(Duration::from_secs(30));
+    let cancel = CancellationToken::new();
+    let create = async {
+        let op = client.ledger().begin(TemplateKind::Environment, "web");
+        let input = CreateVersionInput {
+            major_version: Some("1".into()),
+            ..create_input()
+        };
+        let kind = TemplateKind::Environment;
+        let created = create_version(&client, &op, kind, &input, "", deadline, &cancel).await?;
+        wait_registered(&client, kind, &created.key(), deadline, &cancel).await
+    };
+    let (waited, ()) = tokio::join!(create, ends);
+    assert_eq!(start.elapsed(), Duration::from_secs(30));
+    let err = waited.unwrap_err().bounded_by("create");
+    assert!(
+        matches!(&err, ProtonError::Timeout { waited, last_status: Some(status), .. }
+            if *waited == Duration::from_secs(30) && status == "REGISTRATION_IN_PROGRESS"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("timeouts { create = \"1m\" }"),
+        "{err}"
+    );
+}
+
 // ---- registration waiter ----------------------------------------------------------------
 
 /// Waits for `web:1.0` to register on a client answering with `rules` in order, until
@@ -625,7 +817,7 @@ async fn wait_until_cancelled(
         &mocked(rules),
         TemplateKind::Environment,
         &key(),
-        timeout,
+        Deadline::after(timeout),
         cancel,
     )
     .await

@@ -91,6 +91,53 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
 /// without a response, so the wait, not the SDK, rides out a restart.
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(30);
 
+/// The one time limit of an operation that makes several calls and waits (a create: the
+/// create call, waiting for a sibling's major, registration, publishing): every step races the
+/// same instant, so the limit the user set bounds the whole operation, not each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    start: Instant,
+    limit: Duration,
+}
+
+impl Deadline {
+    /// Far enough to mean "no limit" without overflowing `Instant` arithmetic.
+    const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+    /// A deadline `limit` from now.
+    pub fn after(limit: Duration) -> Self {
+        Self {
+            start: Instant::now(),
+            limit: limit.min(Self::FOREVER),
+        }
+    }
+
+    /// When it passes.
+    pub fn at(&self) -> Instant {
+        self.start + self.limit
+    }
+
+    /// Time since the operation began.
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Time left (zero once passed).
+    pub fn remaining(&self) -> Duration {
+        self.at().saturating_duration_since(Instant::now())
+    }
+
+    /// The error for running out of it while waiting for `operation`.
+    pub fn timed_out(&self, operation: String, last_status: Option<String>) -> ProtonError {
+        ProtonError::Timeout {
+            operation,
+            waited: self.elapsed(),
+            last_status,
+            setting: None,
+        }
+    }
+}
+
 pub(super) enum Raced<T> {
     Done(T),
     Cancelled,
@@ -143,17 +190,28 @@ pub async fn bounded<T>(
     cancel: &CancellationToken,
     work: impl std::future::Future<Output = Result<T, ProtonError>>,
 ) -> Result<T, ProtonError> {
-    match race(work, Instant::now() + timeout, cancel).await {
+    bounded_until(client, operation, Deadline::after(timeout), cancel, work).await
+}
+
+/// [`bounded`] for one step of an operation that has its [`Deadline`] already: the step ends
+/// when the operation's time is up, and a timeout reports the time since the operation began.
+pub async fn bounded_until<T>(
+    client: &ProtonClient,
+    operation: &str,
+    deadline: Deadline,
+    cancel: &CancellationToken,
+    work: impl std::future::Future<Output = Result<T, ProtonError>>,
+) -> Result<T, ProtonError> {
+    match race(work, deadline.at(), cancel).await {
         Raced::Done(result) => result,
         Raced::Cancelled => Err(ProtonError::Cancelled),
-        Raced::Deadline => Err(ProtonError::Timeout {
-            operation: match client.endpoint() {
+        Raced::Deadline => Err(deadline.timed_out(
+            match client.endpoint() {
                 Some(endpoint) => format!("{operation} from {endpoint}"),
                 None => operation.to_owned(),
             },
-            waited: timeout,
-            last_status: None,
-        }),
+            None,
+        )),
     }
 }
 
@@ -165,8 +223,9 @@ pub async fn bounded<T>(
 ///   returned. An unreachable endpoint is tolerated for 30 s after the last poll that reached
 ///   it (a restart), then returned. Throttling that outlasted the SDK's retries backs off further and keeps polling.
 ///   Any other error is returned at once.
-/// - `timeout` elapsed → [`ProtonError::Timeout`] with the last status seen; never sleeps or
-///   waits on a call past the deadline.
+/// - `deadline` passed → [`ProtonError::Timeout`] with the last status seen and the time since
+///   the deadline's operation began (a create's deadline covers the create call too); never
+///   sleeps or waits on a call past the deadline.
 /// - `cancel` fired → [`ProtonError::Cancelled`] promptly, even mid-sleep or mid-call.
 ///
 /// The first polls come every 250 ms, later ones a fifth of the time waited apart, at most
@@ -175,17 +234,15 @@ pub async fn wait_registered(
     client: &ProtonClient,
     kind: TemplateKind,
     key: &VersionKey,
-    timeout: Duration,
+    limit: Deadline,
     cancel: &CancellationToken,
 ) -> Result<TemplateVersion, ProtonError> {
     let schedule = PollSchedule::REGISTRATION;
     let start = Instant::now();
-    let deadline = start + timeout;
+    let deadline = limit.at();
     let what = describe_version(kind, key);
-    let timed_out = |last_status: Option<String>| ProtonError::Timeout {
-        operation: format!("registration of {what}"),
-        waited: start.elapsed(),
-        last_status,
+    let timed_out = |last_status: Option<String>| {
+        limit.timed_out(format!("registration of {what}"), last_status)
     };
 
     let mut delay = schedule.initial;
@@ -335,9 +392,11 @@ mod tests {
         };
         assert_eq!(create(Some(ENDPOINT), 5, &cancel, work).await, Ok(7));
 
-        let refused = ProtonError::NoSuchMajor {
+        let refused = ProtonError::MajorNotNext {
             template: "t".into(),
-            major: "2".into(),
+            major: "5".into(),
+            next: 2,
+            seen: String::new(),
         };
         let failed = create(Some(ENDPOINT), 5, &cancel, async {
             Err::<(), _>(refused.clone())
@@ -359,6 +418,7 @@ mod tests {
                 operation: format!("CreateTemplate from {ENDPOINT}"),
                 waited: Duration::from_secs(90),
                 last_status: None,
+                setting: None,
             }
         );
         assert_eq!(

@@ -51,7 +51,7 @@ use crate::proton::delete::{
     LIFTED_IN_RUN,
 };
 use crate::proton::ledger::PlannedFate;
-use crate::proton::{bounded, ProtonClient};
+use crate::proton::{bounded, bounded_until, Deadline, ProtonClient};
 use crate::proton::{
     wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
     UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
@@ -608,33 +608,45 @@ impl Resource for TemplateVersionResource {
             );
             self.fields.write(&state)
         };
-        let _counted = client.ledger().begin(kind, &input.template_name);
+        // Counted from the start, so a delete Proton refuses waits for this create, which
+        // may be what lifts the refusal.
+        let counted = client.ledger().begin(kind, &input.template_name);
+        // One limit for the whole create: the create call, waiting for a sibling's major,
+        // registration and publishing.
+        let deadline = Deadline::after(timeout);
 
         // Nothing exists until Proton accepts the create; if this is cut
         // short, the next apply resends the same client token.
-        let created = match bounded(
-            client,
-            "CreateTemplateVersion",
-            timeout,
-            &ctx.cancel,
-            create_version(client, kind, &input, "", timeout, &ctx.cancel),
-        )
-        .await
-        {
+        let created = create_version(client, &counted, kind, &input, "", deadline, &ctx.cancel);
+        let created = match created.await {
             Ok(created) => created,
-            Err(err) => return ApplyOutcome::failed(None, api_error("create", kind, &err)),
+            Err(err) => {
+                let err = err.bounded_by("create");
+                return ApplyOutcome::failed(None, api_error("create", kind, &err));
+            }
         };
         let key = created.key();
         tracing::info!(version = %key, "template version created; waiting for registration");
         let partial = state_of(&created);
 
-        let finished = match wait_registered(client, kind, &key, timeout, &ctx.cancel).await {
+        let finished = match wait_registered(client, kind, &key, deadline, &ctx.cancel).await {
             // A failed publish leaves the version registered, unpublished:
             // the state says so.
-            Ok(registered) => self
-                .publish_if_planned(configured, &planned, registered.clone())
+            Ok(registered) => {
+                let publish = self.publish_if_planned(configured, &planned, registered.clone());
+                bounded_until(
+                    client,
+                    "UpdateTemplateVersion",
+                    deadline,
+                    &ctx.cancel,
+                    publish,
+                )
                 .await
-                .map_err(|err| (state_of(&registered), api_error("publish", kind, &err))),
+                .map_err(|err| {
+                    let diags = api_error("publish", kind, &err.bounded_by("create"));
+                    (state_of(&registered), diags)
+                })
+            }
             Err(err @ ProtonError::RegistrationFailed { .. }) => {
                 // The state says what Proton has: read it again, or, if
                 // that fails, what the waiter saw.
@@ -653,7 +665,10 @@ impl Resource for TemplateVersionResource {
                     ),
                 );
             }
-            Err(err) => Err((partial, api_error("create", kind, &err))),
+            Err(err) => Err((
+                partial,
+                api_error("create", kind, &err.bounded_by("create")),
+            )),
         };
         let version = match finished {
             Ok(version) => version,
@@ -727,6 +742,9 @@ impl Resource for TemplateVersionResource {
             return ApplyOutcome::failed(None, diagnostics);
         }
         let client = &configured.client;
+        // Counted, so a delete Proton refuses waits for this update: publishing may be what
+        // lifts the refusal.
+        let _counted = client.ledger().begin(kind, &key.template_name);
         let result = bounded(
             client,
             "UpdateTemplateVersion",
@@ -778,7 +796,10 @@ impl Resource for TemplateVersionResource {
                 );
                 ApplyOutcome::ok(state)
             }
-            Err(err) => ApplyOutcome::failed(None, api_error("update", kind, &err)),
+            Err(err) => {
+                let err = err.bounded_by("update");
+                ApplyOutcome::failed(None, api_error("update", kind, &err))
+            }
         }
     }
 
