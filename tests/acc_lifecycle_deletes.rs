@@ -8,6 +8,8 @@
 
 mod support;
 
+use std::time::Instant;
+
 use aws_sdk_proton::types::Tag;
 use support::acc::Acc;
 use support::terraform::{flat, Cli, Run};
@@ -85,7 +87,12 @@ async fn removing_the_newest_published_minor_is_never_reported_done_while_proton
 
     // count = 0: Proton keeps 1.1, the recommended minor, while 1.0 exists.
     acc.config(&rollback_config(false, "env2.tar.gz"));
+    let start = Instant::now();
     let run = acc.apply();
+    eprintln!(
+        "FIGURE {cli}: removing the recommended minor answered in {:?}",
+        start.elapsed()
+    );
     let out = flat(&format!("{}{}", run.stdout, run.stderr));
     if cli.at_least(1, 3) {
         // The destroy plan sees the refusal and that this plan keeps 1.0.
@@ -117,7 +124,12 @@ async fn removing_the_newest_published_minor_is_never_reported_done_while_proton
 
     // The rollback recipe: the newest version points at the old bundle.
     // Proton publishes it as 1.2, the recommended minor, and 1.1 goes.
+    let start = Instant::now();
     let run = acc.step(&rollback_config(true, "env.tar.gz"));
+    eprintln!(
+        "FIGURE {cli}: the rollback recipe converged (apply + plan) in {:?}",
+        start.elapsed()
+    );
     assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.2");
     assert_eq!(
         acc.endpoint.environment_versions("c9-env").await,
@@ -155,6 +167,25 @@ async fn a_version_imported_back_is_never_swept(cli: Cli) {
     acc.work
         .run(&["state", "rm", &format!("{ENV}.v2[0]")])
         .assert_ok("state rm");
+    // The data source marks it.
+    let lookup = r#"
+data "proton_environment_template_version" "pending" {
+  template_name = "c9-env"
+  major_version = "1"
+  minor_version = "1"
+}
+"#;
+    acc.step(&format!(
+        "{}{lookup}",
+        rollback_config(false, "env2.tar.gz")
+    ));
+    let pending = acc.attributes("data.proton_environment_template_version.pending");
+    assert_eq!(pending["pending_deletion"], true, "{cli}: {pending}");
+    assert!(
+        pending["tags"].get(DEFERRED_TAG).is_none(),
+        "{cli}: {pending}"
+    );
+    acc.config(&rollback_config(true, "env2.tar.gz"));
     // "It is still there: import it back."
     acc.work
         .run(&[
@@ -307,6 +338,7 @@ async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cl
         &format!("major_version = {ENV}.v1.major_version"),
         "major_version = \"1\"",
     ));
+    let start = Instant::now();
     let run = acc.work.run(&[
         "destroy",
         "-auto-approve",
@@ -315,6 +347,10 @@ async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cl
         "-parallelism=10",
     ]);
     run.assert_ok("destroy");
+    eprintln!(
+        "FIGURE {cli}: destroy of two literal-major minors converged in {:?}",
+        start.elapsed()
+    );
     assert_eq!(warnings(&run), 0, "{cli}:\n{}{}", run.stdout, run.stderr);
     let templates = acc
         .endpoint
@@ -324,4 +360,22 @@ async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cl
         .await
         .unwrap();
     assert!(templates.templates().is_empty(), "{cli}: {templates:?}");
+}
+
+each_cli!(async the_rollback_recipe_replaces_the_recommended_minor_without_a_warning);
+async fn the_rollback_recipe_replaces_the_recommended_minor_without_a_warning(cli: Cli) {
+    let acc = Acc::new(cli);
+    for key in ["env.tar.gz", "env2.tar.gz"] {
+        acc.endpoint.write_environment_bundle("bkt", key, true);
+    }
+    acc.step(&rollback_config(true, "env2.tar.gz"));
+    // The replacement is published into the same major, which the plan
+    // shows: the deferred delete of 1.1 is expected and done in this apply.
+    let run = acc.step(&rollback_config(true, "env.tar.gz"));
+    assert_eq!(warnings(&run), 0, "{cli}:\n{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        acc.endpoint.environment_versions("c9-env").await,
+        ["1.0", "1.2"]
+    );
+    acc.destroy();
 }

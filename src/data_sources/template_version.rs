@@ -43,6 +43,9 @@ pub(super) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
         field!(VersionModel, recommended_minor_version).computed(
             "The recommended (highest published) minor version of this major version, if any.",
         ),
+        field!(VersionModel, pending_deletion).computed(
+            "True when Terraform destroyed this version but Proton keeps it for now (it was the recommended version while others existed, or a service template version listed its major version): the provider deletes it as soon as Proton allows. Importing it into a resource cancels that.",
+        ),
         field!(VersionModel, schema).computed("The schema file of the template bundle (YAML)."),
         field!(VersionModel, status).computed("`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`."),
         field!(VersionModel, status_message).computed("Why registration failed, when it did."),
@@ -123,7 +126,6 @@ async fn read_version(
     let version = client.get_version(kind, key).await?;
     let mut tags = client.list_tags(&version.arn).await?;
     tags.remove(SOURCE_TAG);
-    tags.remove(crate::proton::DEFERRED_DELETE_TAG);
     Ok((version, tags))
 }
 
@@ -169,7 +171,7 @@ impl DataSource for VersionData {
         let timeout_error = |err: ProtonError| {
             Diagnostics::from_error(format!("Unable to read {noun} version"), err.to_string())
         };
-        let (version, tags) = bounded(
+        let (version, mut tags) = bounded(
             client,
             "GetTemplateVersion",
             READ_TIMEOUT,
@@ -178,8 +180,10 @@ impl DataSource for VersionData {
         )
         .await
         .map_err(timeout_error)??;
+        let pending_deletion = tags.remove(crate::proton::DEFERRED_DELETE_TAG).is_some();
         let version = VersionModel {
             tags: Some(tags),
+            pending_deletion: Some(pending_deletion),
             ..VersionModel::from(&version)
         };
         Ok(self.fields.write(&version))

@@ -149,9 +149,10 @@ enum Refusal {
     Changed,
 }
 
-/// How many times a refused delete waits for the other operations under way on its template
-/// (rule 4). Two refused deletes waiting for each other wake each other when they stop
-/// counting, so the bound, not the deadline, ends that.
+/// How many times in a row a refused delete waits for the other operations under way on its
+/// template without the versions in its way getting fewer (rule 4). Two refused deletes
+/// waiting for each other wake each other when they stop counting, so the bound, not the
+/// deadline, ends that.
 const WAITS_FOR_OTHERS: u32 = 3;
 
 /// What to do when nothing in Terraform's reach can lift a refusal.
@@ -186,6 +187,7 @@ pub async fn delete_version(
     let mut delay = schedule.initial;
     let mut asked_again = false;
     let mut waits_left = WAITS_FOR_OTHERS;
+    let mut blockers_left = usize::MAX;
     loop {
         let result = match race(client.delete_version(kind, key), deadline, cancel).await {
             Raced::Cancelled => return Err(ProtonError::Cancelled),
@@ -212,7 +214,14 @@ pub async fn delete_version(
         // `Ok`: what a deferral waits for; `Err`: why nothing in this run lifts the refusal.
         let deferrable = match why_refused(client, kind, key).await? {
             Refusal::Changed => continue,
-            Refusal::Siblings(blockers) => Ok(describe_keys(&blockers)),
+            Refusal::Siblings(blockers) => {
+                // Fewer versions in the way than last time: the deletes waited for are
+                // progressing, so waiting again is not the livelock the bound is for.
+                if blockers.len() < std::mem::replace(&mut blockers_left, blockers.len()) {
+                    waits_left = WAITS_FOR_OTHERS;
+                }
+                Ok(describe_keys(&blockers))
+            }
             Refusal::CompatibleOf(service) => Ok(format!(
                 "{} (which lists its major as compatible)",
                 describe_version(TemplateKind::Service, &service)

@@ -89,6 +89,9 @@ pub struct VersionModel {
     /// `REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`.
     pub status: Option<String>,
     pub status_message: Option<String>,
+    /// Data source only: whether the provider deferred the version's delete
+    /// (its tag), so Proton keeps it only until a sweep deletes it.
+    pub pending_deletion: Option<bool>,
     // What the configuration sets.
     pub description: Option<String>,
     pub skip_destroy: Option<bool>,

@@ -38,6 +38,8 @@ const HAND_WRITTEN: &[&str] = &[
     "docs/architecture.md",
     "docs/benchmarks.md",
     "docs/guides/adopt-existing-templates.md",
+    "docs/guides/modules.md",
+    "docs/guides/rollback.md",
     "docs/reliability.md",
 ];
 
