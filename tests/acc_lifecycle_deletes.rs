@@ -56,24 +56,6 @@ fn warnings(run: &Run) -> usize {
     run.stdout.matches("Warning:").count() + run.stderr.matches("Warning:").count()
 }
 
-async fn version_arn(acc: &Acc, template: &str, version: &str) -> String {
-    let (major, minor) = version.split_once('.').unwrap();
-    let got = acc
-        .endpoint
-        .client
-        .get_environment_template_version()
-        .template_name(template)
-        .major_version(major)
-        .minor_version(minor)
-        .send()
-        .await
-        .unwrap();
-    got.environment_template_version()
-        .unwrap()
-        .arn()
-        .to_string()
-}
-
 each_cli!(async removing_the_newest_published_minor_is_never_reported_done_while_proton_keeps_it);
 async fn removing_the_newest_published_minor_is_never_reported_done_while_proton_keeps_it(
     cli: Cli,
@@ -118,7 +100,7 @@ async fn removing_the_newest_published_minor_is_never_reported_done_while_proton
                 && out.contains("c9-env:1.0"),
             "{cli}: the deferral must be reported:\n{out}"
         );
-        let arn = version_arn(&acc, "c9-env", "1.1").await;
+        let arn = acc.endpoint.environment_version("c9-env", "1.1").await.arn;
         assert!(acc.endpoint.tags(&arn).await.contains_key(DEFERRED_TAG));
     }
 
@@ -339,13 +321,7 @@ async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cl
         "major_version = \"1\"",
     ));
     let start = Instant::now();
-    let run = acc.work.run(&[
-        "destroy",
-        "-auto-approve",
-        "-no-color",
-        "-input=false",
-        "-parallelism=10",
-    ]);
+    let run = acc.destroy_run();
     run.assert_ok("destroy");
     eprintln!(
         "FIGURE {cli}: destroy of two literal-major minors converged in {:?}",

@@ -109,14 +109,17 @@ impl Acc {
     }
 
     pub fn destroy(&self) {
-        self.work
-            .run(&[
-                "destroy",
-                "-auto-approve",
-                "-no-color",
-                "-input=false",
-                "-parallelism=10",
-            ])
-            .assert_ok("destroy");
+        self.destroy_run().assert_ok("destroy");
+    }
+
+    /// `terraform destroy`, whatever it answers.
+    pub fn destroy_run(&self) -> Run {
+        self.work.run(&[
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            "-parallelism=10",
+        ])
     }
 }

@@ -171,24 +171,33 @@ impl ProtonLocal {
         let version = self
             .create_version_outside(false, template, None, key, "")
             .await;
-        let (major, minor) = version.split_once('.').unwrap();
         // Registration ends after proton-local's registration delay; poll for it.
         loop {
-            let got = self
-                .client
-                .get_environment_template_version()
-                .template_name(template)
-                .major_version(major)
-                .minor_version(minor)
-                .send()
-                .await
-                .unwrap();
-            let status = got.environment_template_version().unwrap().status().clone();
+            let status = self.environment_version(template, &version).await.status;
             if status != aws_sdk_proton::types::TemplateVersionStatus::RegistrationInProgress {
                 return version;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+    }
+
+    /// Environment template version `template:MAJOR.MINOR` as Proton has it.
+    pub async fn environment_version(
+        &self,
+        template: &str,
+        version: &str,
+    ) -> aws_sdk_proton::types::EnvironmentTemplateVersion {
+        let (major, minor) = version.split_once('.').unwrap();
+        let got = self
+            .client
+            .get_environment_template_version()
+            .template_name(template)
+            .major_version(major)
+            .minor_version(minor)
+            .send()
+            .await
+            .unwrap();
+        got.environment_template_version.unwrap()
     }
 
     /// Creates a version of the environment (or, with `service`, service)
