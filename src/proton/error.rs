@@ -107,6 +107,12 @@ pub enum ProtonError {
         source: Box<ProtonError>,
     },
 
+    /// The delete of an environment version whose template this plan replaces under the same
+    /// name, refused while service versions list its major: this run cannot succeed
+    /// (`crate::proton::delete` rule 8).
+    #[error("Proton refused to delete {}: {}", .0.key, .0.source)]
+    ListedUnderReplacement(Box<ListedUnderReplacement>),
+
     /// A create named a major version that does not exist, and nothing in this run creates it.
     #[error(
         "{template} has no major version {major}, and no other version of this apply creates \
@@ -127,6 +133,17 @@ pub enum ProtonError {
     Cancelled,
 }
 
+/// What [`ProtonError::ListedUnderReplacement`] reports: the version `key`, the new template's
+/// name (when the plan knew it), the service versions `listed_by` that list its major, and
+/// Proton's refusal `source`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedUnderReplacement {
+    pub key: super::model::VersionKey,
+    pub new_name: Option<String>,
+    pub listed_by: Vec<super::model::VersionKey>,
+    pub source: ProtonError,
+}
+
 impl ProtonError {
     /// The AWS error code, when the error came from an AWS error response.
     pub fn code(&self) -> Option<&str> {
@@ -134,6 +151,7 @@ impl ProtonError {
             Self::NotFound { .. } => Some(NOT_FOUND_CODE),
             Self::Conflict { code, .. } | Self::Api { code, .. } => Some(code),
             Self::DeleteRefused { source, .. } | Self::AlreadyExists { source } => source.code(),
+            Self::ListedUnderReplacement(listed) => listed.source.code(),
             Self::Transport { .. }
             | Self::InvalidRequest { .. }
             | Self::RegistrationFailed { .. }
@@ -211,6 +229,7 @@ impl ProtonError {
             Self::DeleteRefused { source, .. } | Self::AlreadyExists { source } => {
                 source.request_id()
             }
+            Self::ListedUnderReplacement(listed) => listed.source.request_id(),
             _ => None,
         }
     }
