@@ -40,6 +40,19 @@
 //!    updating a version marks it live in the ledger (no sweep of this process deletes it),
 //!    and a managed read that finds the deferral tag removes it, so no later run does either:
 //!    importing a deferred version back cancels its pending delete.
+//! 8. **A template replaced under the same name while service versions list its versions.**
+//!    Proton's template names are unique, so Terraform can only delete the old template before
+//!    it creates the new one, and it updates a service version that lists the template's
+//!    versions only after the new ones exist; Proton deletes an environment major only once no
+//!    service version lists it, and a template only once it has no versions. So when the plan
+//!    replaces the template under the same name ([`TEMPLATE_REPLACED_BY`] in a version's private
+//!    data, noted by the template's plan), a version delete refused because a service version
+//!    lists its major cannot be lifted before the template delete fails: it is not deferred
+//!    but fails at once ([`ProtonError::ListedUnderReplacement`]), before anything changed, so
+//!    each re-apply fails the same early way until the configuration replaces the listing
+//!    service versions too. A rename is not decided here: with create_before_destroy on the
+//!    template the new one may be created after this delete and the service versions move to
+//!    it in this run, so rule 1 defers, and the warning says what else that takes.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -49,7 +62,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{describe_version, ProtonClient};
 use super::create::is_claimed;
-use super::error::ProtonError;
+use super::error::{ListedUnderReplacement, ProtonError};
 use super::find::version_order;
 use super::ledger::{DeferredDelete, PlannedFate};
 use super::listing::all_versions;
@@ -63,6 +76,17 @@ pub const DEFERRED_DELETE_TAG: &str = "terraform-provider-proton:deferred-delete
 
 /// Private data of a destroy whose deferral the plan showed lifted in this run (rule 6).
 pub const LIFTED_IN_RUN: &[u8] = b"terraform-provider-proton:deferral-lifted-in-run";
+
+/// Private data of a version's change whose template the same plan replaces (rule 8),
+/// followed by the new template's name when the plan knew it.
+pub const TEMPLATE_REPLACED_BY: &[u8] = b"terraform-provider-proton:template-replaced-by:";
+
+/// The template a version's change goes with, when the plan replaces it (rule 8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateReplaced {
+    /// The new template's name, when the plan knew it.
+    pub new_name: Option<String>,
+}
 
 /// What a destroy plan found out about a version's delete (module rule 6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,12 +187,15 @@ const KEEP_OR_REPLACE: &str = "To keep the version instead, set skip_destroy = t
 /// Deletes a version (module rules 1, 3 and 4). `arn` is the version's ARN (to tag it when
 /// deferred); `recommended_minor` is the recommended minor of its major as last read, where
 /// a deferred delete an earlier run left may be waiting.
+// What the delete needs, each from a different place (state, plan, timeouts): kept apart.
+#[allow(clippy::too_many_arguments)]
 pub async fn delete_version(
     client: &ProtonClient,
     kind: TemplateKind,
     key: &VersionKey,
     arn: &str,
     recommended_minor: Option<&str>,
+    template_replaced: Option<&TemplateReplaced>,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<VersionDeleted, ProtonError> {
@@ -222,6 +249,22 @@ pub async fn delete_version(
                 }
                 Ok(describe_keys(&blockers))
             }
+            Refusal::CompatibleOf(_) if same_name_replacement(key, template_replaced) => {
+                // Rule 8: the template delete that follows cannot succeed in this run.
+                let listed_by = compatible_users(client, key)
+                    .await?
+                    .iter()
+                    .map(|v| v.key())
+                    .collect();
+                return Err(ProtonError::ListedUnderReplacement(Box::new(
+                    ListedUnderReplacement {
+                        key: key.clone(),
+                        new_name: template_replaced.and_then(|r| r.new_name.clone()),
+                        listed_by,
+                        source: conflict,
+                    },
+                )));
+            }
             Refusal::CompatibleOf(service) => Ok(format!(
                 "{} (which lists its major as compatible)",
                 describe_version(TemplateKind::Service, &service)
@@ -273,6 +316,12 @@ pub async fn delete_version(
         sweep(client, kind, &key.template_name, cancel).await;
         return Ok(VersionDeleted::Deferred { waiting_for });
     }
+}
+
+/// Whether this run replaces `key`'s template under the same name (rule 8). A new name not
+/// known at plan time may be a rename: rule 1 decides then.
+fn same_name_replacement(key: &VersionKey, template_replaced: Option<&TemplateReplaced>) -> bool {
+    template_replaced.and_then(|r| r.new_name.as_deref()) == Some(key.template_name.as_str())
 }
 
 /// Records a deferred delete in the ledger and, so that a later run finds it, as a tag.
@@ -438,7 +487,7 @@ async fn why_refused(
         )));
     }
     if kind == TemplateKind::Environment {
-        if let Some(service) = compatible_user(client, key).await? {
+        if let Some(service) = compatible_users(client, key).await?.into_iter().next() {
             match is_claimed(client, &service.arn).await? {
                 Some(true) => return Ok(Refusal::CompatibleOf(service.key())),
                 Some(false) => {}
@@ -460,28 +509,39 @@ async fn why_refused(
     )))
 }
 
-/// A service version listing `key`'s template and major as compatible, if any. Reads every
-/// service version: only done for a refused environment delete.
-async fn compatible_user(
+/// The service versions listing `key`'s template and major as compatible.
+async fn compatible_users(
     client: &ProtonClient,
     key: &VersionKey,
-) -> Result<Option<TemplateVersion>, ProtonError> {
+) -> Result<Vec<TemplateVersion>, ProtonError> {
+    let majors = [key.major.clone()];
+    listing_services(client, &key.template_name, &majors).await
+}
+
+/// The service versions listing one of `majors` of environment template `template` as
+/// compatible. Reads every service version: only done for a refused delete.
+pub async fn listing_services(
+    client: &ProtonClient,
+    template: &str,
+    majors: &[String],
+) -> Result<Vec<TemplateVersion>, ProtonError> {
     let service = TemplateKind::Service;
-    for template in client.list_templates(service).await? {
-        for summary in all_versions(client, service, &template.name, None).await? {
+    let mut found = Vec::new();
+    for listed in client.list_templates(service).await? {
+        for summary in all_versions(client, service, &listed.name, None).await? {
             let Some(version) = client.find_version(service, &summary.key()).await? else {
                 continue;
             };
             let lists_it = version
                 .compatible_environment_templates
                 .iter()
-                .any(|c| c.template_name == key.template_name && c.major_version == key.major);
+                .any(|c| c.template_name == template && majors.contains(&c.major_version));
             if lists_it {
-                return Ok(Some(version));
+                found.push(version);
             }
         }
     }
-    Ok(None)
+    Ok(found)
 }
 
 /// The versions that must go before Proton deletes `key`, by its ordering rules alone: the
@@ -538,9 +598,13 @@ fn describe_keys(keys: &[VersionKey]) -> String {
 /// Why a template delete failed.
 #[derive(Debug)]
 pub enum TemplateDeleteError {
-    /// Versions are left that nothing in this run deletes.
+    /// Versions are left that nothing in this run deletes: those whose delete is `deferred`
+    /// among them, and (environment templates) the service versions whose listing keeps
+    /// them (`listed_by`).
     HasVersions {
         versions: Vec<TemplateVersionSummary>,
+        deferred: Vec<VersionKey>,
+        listed_by: Vec<VersionKey>,
         refusal: ProtonError,
     },
     Proton(ProtonError),
@@ -610,7 +674,25 @@ pub async fn delete_template(
             && in_flight == 0
             && (undeferred || sweep(client, kind, name, cancel).await == 0)
         {
-            return Err(TemplateDeleteError::HasVersions { versions, refusal });
+            // Who keeps them, so the error can give the way out (rule 8).
+            let mut majors: Vec<String> =
+                versions.iter().map(|v| v.major_version.clone()).collect();
+            majors.sort();
+            majors.dedup();
+            let listed_by = match kind {
+                TemplateKind::Environment => listing_services(client, name, &majors)
+                    .await?
+                    .iter()
+                    .map(|v| v.key())
+                    .collect(),
+                TemplateKind::Service => Vec::new(),
+            };
+            return Err(TemplateDeleteError::HasVersions {
+                versions,
+                deferred,
+                listed_by,
+                refusal,
+            });
         }
         if in_flight > 0 {
             // A version delete of this run is under way: its end is what to wait for.

@@ -113,6 +113,12 @@ pub enum ProtonError {
         source: Box<ProtonError>,
     },
 
+    /// The delete of an environment version whose template this plan replaces under the same
+    /// name, refused while service versions list its major: this run cannot succeed
+    /// (`crate::proton::delete` rule 8).
+    #[error("Proton refused to delete {}: {}", .0.key, .0.source)]
+    ListedUnderReplacement(Box<ListedUnderReplacement>),
+
     /// A create named a major version that does not exist and that no create of this run can
     /// make: Proton numbers new major versions itself, and would give the next one `next`.
     #[error(
@@ -143,6 +149,17 @@ pub enum ProtonError {
     Cancelled,
 }
 
+/// What [`ProtonError::ListedUnderReplacement`] reports: the version `key`, the new template's
+/// name (when the plan knew it), the service versions `listed_by` that list its major, and
+/// Proton's refusal `source`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedUnderReplacement {
+    pub key: super::model::VersionKey,
+    pub new_name: Option<String>,
+    pub listed_by: Vec<super::model::VersionKey>,
+    pub source: ProtonError,
+}
+
 impl ProtonError {
     /// The AWS error code, when the error came from an AWS error response.
     pub fn code(&self) -> Option<&str> {
@@ -150,6 +167,7 @@ impl ProtonError {
             Self::NotFound { .. } => Some(NOT_FOUND_CODE),
             Self::Conflict { code, .. } | Self::Api { code, .. } => Some(code),
             Self::DeleteRefused { source, .. } | Self::AlreadyExists { source } => source.code(),
+            Self::ListedUnderReplacement(listed) => listed.source.code(),
             Self::Transport { .. }
             | Self::InvalidRequest { .. }
             | Self::RegistrationFailed { .. }
@@ -246,6 +264,7 @@ impl ProtonError {
             Self::DeleteRefused { source, .. } | Self::AlreadyExists { source } => {
                 source.request_id()
             }
+            Self::ListedUnderReplacement(listed) => listed.source.request_id(),
             _ => None,
         }
     }

@@ -85,6 +85,8 @@ struct State {
     checked: BTreeSet<(TemplateKind, VersionKey)>,
     planned: BTreeMap<(TemplateKind, VersionKey), PlannedFate>,
     live: BTreeSet<(TemplateKind, VersionKey)>,
+    replaced_templates: BTreeMap<TemplateRef, Option<String>>,
+    created_templates: BTreeSet<TemplateRef>,
 }
 
 /// What the plan this process is making does to an existing version: the destroy plan of a
@@ -495,6 +497,39 @@ impl Ledger {
     /// What the plan being made does to `key`, if planned yet.
     pub fn planned_fate(&self, kind: TemplateKind, key: &VersionKey) -> Option<PlannedFate> {
         self.lock().planned.get(&(kind, key.clone())).copied()
+    }
+
+    /// Notes that the plan being made replaces template `name` by one named `new_name` (`None`
+    /// while the new name is not known), for the plans of its versions
+    /// ([`crate::proton::delete`] rule 8).
+    pub fn note_template_replaced(&self, kind: TemplateKind, name: &str, new_name: Option<&str>) {
+        let new_name = new_name.map(str::to_string);
+        self.lock()
+            .replaced_templates
+            .insert((kind, name.to_string()), new_name);
+    }
+
+    /// Whether the plan being made replaces template `name`, and by which name, if known.
+    pub fn template_replacement(&self, kind: TemplateKind, name: &str) -> Option<Option<String>> {
+        let state = self.lock();
+        state
+            .replaced_templates
+            .get(&(kind, name.to_string()))
+            .cloned()
+    }
+
+    /// Notes that this process created template `name`.
+    pub fn note_template_created(&self, kind: TemplateKind, name: &str) {
+        self.lock()
+            .created_templates
+            .insert((kind, name.to_string()));
+    }
+
+    /// Whether this process created template `name`.
+    pub fn template_created(&self, kind: TemplateKind, name: &str) -> bool {
+        self.lock()
+            .created_templates
+            .contains(&(kind, name.to_string()))
     }
 
     /// Held while sweeping deferred deletes.

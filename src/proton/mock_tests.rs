@@ -471,6 +471,7 @@ async fn delete(
         key,
         "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.1",
         None,
+        None,
         Duration::from_secs(300),
         cancel,
     )

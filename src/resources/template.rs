@@ -19,6 +19,13 @@
 //!   `proton_*_template_version` data source, which depends on the versions.
 //! - Proton refuses to delete a template that still has versions; the error
 //!   lists them so the user knows what to destroy first.
+//! - A replacement is noted twice (proton::delete rule 8): in the ledger, for
+//!   the plans of the template's versions, and in the change's private data
+//!   (`REPLACEMENT`: old and new name), so that the delete and the create of
+//!   the replacement can say which case they are in and what converges: a
+//!   rename converges with create_before_destroy on the template and its
+//!   versions; under the same name Proton's unique names rule that out, and
+//!   versions (and service versions listing them) must be replaced with it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -31,11 +38,12 @@ use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, Re
 use crate::plugin::schema::{timeout_from, timeouts_block, validate_value, Validator};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::delete::{delete_template, TemplateDeleteError};
+use crate::proton::listing::all_versions;
 use crate::proton::model::ArnScope;
 use crate::proton::{bounded, ProtonClient};
 use crate::proton::{
     CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
-    UpdateTemplateInput,
+    UpdateTemplateInput, VersionKey, SOURCE_TAG,
 };
 use crate::resources::attrs::keep_planned;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
@@ -233,24 +241,164 @@ pub fn describe_versions(versions: &[TemplateVersionSummary]) -> String {
         .join(", ")
 }
 
-/// Why a template could not be deleted: it still has `versions`.
+/// Private data of a template's replacement (proton::delete rule 8), then
+/// `OLD:NEW` (NEW empty while unknown; names never contain `:`).
+const REPLACEMENT: &[u8] = b"terraform-provider-proton:template-replacement:";
+
+/// A template replacement as its private data records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Replacement {
+    old: String,
+    new: Option<String>,
+}
+
+impl Replacement {
+    fn private(&self) -> Vec<u8> {
+        let new = self.new.as_deref().unwrap_or_default();
+        [REPLACEMENT, self.old.as_bytes(), b":", new.as_bytes()].concat()
+    }
+
+    fn from_private(private: &[u8]) -> Option<Self> {
+        let rest = std::str::from_utf8(private.strip_prefix(REPLACEMENT)?).ok()?;
+        let (old, new) = rest.split_once(':')?;
+        Some(Self {
+            old: old.to_string(),
+            new: Some(new.to_string()).filter(|n| !n.is_empty()),
+        })
+    }
+
+    /// A replacement under the same name (or one whose new name was not known).
+    fn same_name(&self) -> bool {
+        self.new.as_deref().is_none_or(|new| new == self.old)
+    }
+}
+
+/// `a, b and c`-style list of backquoted version keys.
+fn quoted(keys: &[VersionKey]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What converges when a template is replaced under the same name: Proton's
+/// names are unique, so the old template (and its versions, and what lists
+/// them) must go first.
+pub fn same_name_recipe(kind: TemplateKind, listed_by: &[VersionKey]) -> String {
+    let ty = KindSpec::of(kind).template_type;
+    let services = match listed_by.is_empty() {
+        true => String::new(),
+        false => format!(
+            " and to the service template versions that list them ({}), since Proton deletes an environment template's major version only once no service template version lists it",
+            quoted(listed_by)
+        ),
+    };
+    format!(
+        "To replace the {noun} under the same name, leave create_before_destroy off the template and off every resource that depends on it (Proton template names are unique, so the new template can only be created once the old one is deleted), and add `lifecycle {{ replace_triggered_by = [{ty}.<label>] }}` to each of its versions{services}: Terraform then deletes them, the template, and creates them all again in one apply (Terraform 1.2 and later; with older versions, apply with `-replace=ADDRESS` for each of them). Versions created outside Terraform must be deleted there.",
+        noun = kind.noun(),
+    )
+}
+
+/// What converges when a template is renamed under versions that must stay
+/// until their successors exist.
+pub fn rename_recipe(kind: TemplateKind) -> String {
+    let ty = KindSpec::of(kind).template_type;
+    format!(
+        "To rename the {noun}, set `lifecycle {{ create_before_destroy = true }}` on the template and on each of its versions (which must name it by reference, `template_name = {ty}.<label>.name`): Terraform then creates the new template and versions, updates what lists the old versions, and only then deletes the old ones. Versions created outside Terraform must be deleted there.",
+        noun = kind.noun(),
+    )
+}
+
+/// Why a template could not be deleted: it still has `versions`, of which
+/// `deferred` wait for the service versions `listed_by` (or for siblings).
 fn has_versions_error(
     kind: TemplateKind,
     name: &str,
-    versions: &[TemplateVersionSummary],
+    failed: (&[TemplateVersionSummary], &[VersionKey], &[VersionKey]),
+    replacement: Option<&Replacement>,
     err: &ProtonError,
 ) -> Diagnostics {
+    let (versions, deferred, listed_by) = failed;
     let noun = kind.noun();
     let count = versions.len();
     let plural = if count == 1 { "" } else { "s" };
+    let mut detail = format!(
+        "The {noun} `{name}` still has {count} version{plural}: {}, and nothing else in this run deletes them. Proton deletes a template only after all of its versions are gone.",
+        describe_versions(versions),
+    );
+    if !deferred.is_empty() {
+        detail += &format!(
+            " {} {} marked for deletion by this provider and Proton keeps {} while other versions exist or a service template version lists {}.",
+            quoted(deferred),
+            if deferred.len() == 1 { "is" } else { "are" },
+            if deferred.len() == 1 { "it" } else { "them" },
+            if deferred.len() == 1 { "its major version" } else { "their major versions" },
+        );
+    }
+    if !listed_by.is_empty() {
+        detail += &format!(
+            " Service template versions list them as compatible: {}.",
+            quoted(listed_by)
+        );
+    }
+    detail += "
+
+";
+    detail += &match replacement {
+        Some(replacement) if replacement.same_name() => format!(
+            "This plan replaces the {noun} under the same name, and does not replace the versions (or the service template versions) in its way. {}",
+            same_name_recipe(kind, listed_by)
+        ),
+        Some(replacement) => format!(
+            "This plan renames the {noun} to `{}` and deletes the old one before creating the new one, while what is in its way only moves to the new one after that. {}",
+            replacement.new.as_deref().unwrap_or_default(),
+            rename_recipe(kind)
+        ),
+        None => "Destroy its versions first (name the template by reference, `template_name = <template resource>.name`, so that Terraform destroys them first); versions created outside Terraform must be deleted there.".to_string(),
+    };
+    detail += &format!(" Then apply again.\n\n{err}");
     Diagnostics::from_error(
         format!("Unable to delete {noun}: it still has versions"),
-        format!(
-            "The {noun} `{name}` still has {count} version{plural}: {}, and nothing else in this run deletes them. Proton deletes a template only after all of its versions are gone.\n\nIf those versions are managed in this configuration with `template_name = {}.<label>.name`, Terraform is replacing the template without replacing them (the name stays the same): add `lifecycle {{ replace_triggered_by = [{}.<label>] }}` to each of them (Terraform 1.2 and later; with older versions, apply once with `-replace=ADDRESS` for each of them), so that Terraform replaces them with the template. Versions created outside Terraform must be deleted there. Then apply again.\n\n{err}",
-            describe_versions(versions),
-            KindSpec::of(kind).template_type,
-            KindSpec::of(kind).template_type,
-        ),
+        detail,
+    )
+}
+
+/// Why a create found the name taken, and what to do: a replacement under
+/// the same name with create_before_destroy (likely when the template holds
+/// versions this provider created) cannot work; a template in no state can
+/// be imported.
+async fn name_taken_detail(
+    client: &ProtonClient,
+    kind: TemplateKind,
+    name: &str,
+    ty: &str,
+) -> String {
+    let noun = kind.noun();
+    let import = format!("To manage it here, import it: terraform import {ty}.LABEL {name}");
+    let cbd = format!(
+        "Terraform creates the replacement before deleting the old template when create_before_destroy is set on the template or on a resource that depends on it (such as one of its versions, from which Terraform extends it to the template), and Proton template names are unique, so a template cannot be replaced that way under the same name. Nothing was changed.\n\n{}",
+        same_name_recipe(kind, &[]),
+    );
+    // Terraform does not tell a create that it replaces an object under
+    // create_before_destroy: the versions this provider created in the
+    // existing template tell a replacement (or a lost state) from a template
+    // made elsewhere.
+    let mut ours = Vec::new();
+    if let Ok(versions) = all_versions(client, kind, name, None).await {
+        for version in versions {
+            let tags = client.list_tags(&version.arn).await.unwrap_or_default();
+            if tags.contains_key(SOURCE_TAG) {
+                ours.push(version.key());
+            }
+        }
+    }
+    if ours.is_empty() {
+        return format!("The {noun} `{name}` exists but is not in this Terraform state. {import}");
+    }
+    format!(
+        "The {noun} `{name}` already exists and holds versions this provider created ({}), so this create most likely replaces it under the same name. {cbd} To give the new template another name instead, see the rename recipe: {}\n\nIf no Terraform state manages the existing template (a state that was lost): {import}",
+        quoted(&ours),
+        rename_recipe(kind),
     )
 }
 
@@ -271,6 +419,23 @@ impl Resource for TemplateResource {
             return;
         }
         let prior = self.fields.read(plan.prior);
+        if !plan.requires_replace.is_empty() {
+            // For the plans of its versions and for this change's apply
+            // (proton::delete rule 8).
+            let old = prior.id.clone().unwrap_or_else(|| prior.name.clone());
+            let new = plan
+                .get(field_name!(TemplateModel, name))
+                .as_str()
+                .map(str::to_string);
+            if let Ok(configured) = self.configured() {
+                configured.client.ledger().note_template_replaced(
+                    self.spec.kind,
+                    &old,
+                    new.as_deref(),
+                );
+            }
+            plan.private = Some(Replacement { old, new }.private());
+        }
         let display_name = field_name!(TemplateModel, display_name);
         // A replacement creates a template without one: nothing to refuse.
         if let (Some(current), true) = (
@@ -323,17 +488,22 @@ impl Resource for TemplateResource {
         .await
         {
             Ok(template) => {
+                // A renamed replacement exists from now on (proton::delete rule 8).
+                configured
+                    .client
+                    .ledger()
+                    .note_template_created(kind, &input.name);
                 let state = state_from(&template, &planned, planned.tags.clone(), input.tags);
                 ApplyOutcome::ok(self.fields.write(&state))
             }
             Err(err) if err.is_already_exists() => {
-                // Typically a template made outside Terraform, or state that was lost.
-                let detail = format!(
-                    "{err}\n\nThe {noun} `{name}` exists but is not in this Terraform state. To manage it here, import it: terraform import {ty}.LABEL {name}",
-                    noun = kind.noun(),
-                    name = input.name,
-                    ty = self.spec.template_type,
+                let explained = name_taken_detail(
+                    &configured.client,
+                    kind,
+                    &input.name,
+                    self.spec.template_type,
                 );
+                let detail = format!("{err}\n\n{}", explained.await);
                 ApplyOutcome::failed(None, api_error("create", kind, &detail))
             }
             Err(err) => ApplyOutcome::failed(None, api_error("create", kind, &err)),
@@ -441,8 +611,15 @@ impl Resource for TemplateResource {
         let name = self.fields.read(prior).id.unwrap_or_default();
         match delete_template(&configured.client, kind, &name, timeout, &ctx.cancel).await {
             Ok(()) => Diagnostics::new(),
-            Err(TemplateDeleteError::HasVersions { versions, refusal }) => {
-                has_versions_error(kind, &name, &versions, &refusal)
+            Err(TemplateDeleteError::HasVersions {
+                versions,
+                deferred,
+                listed_by,
+                refusal,
+            }) => {
+                let replacement = Replacement::from_private(&ctx.private);
+                let failed = (&versions[..], &deferred[..], &listed_by[..]);
+                has_versions_error(kind, &name, failed, replacement.as_ref(), &refusal)
             }
             Err(TemplateDeleteError::Proton(err)) => api_error("delete", kind, &err),
         }

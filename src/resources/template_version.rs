@@ -47,8 +47,8 @@ use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Validator
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::create::create_version;
 use crate::proton::delete::{
-    delete_version, forecast_delete, pick_up_deferrals, sweep, DeleteForecast, VersionDeleted,
-    LIFTED_IN_RUN,
+    delete_version, forecast_delete, pick_up_deferrals, sweep, DeleteForecast, TemplateReplaced,
+    VersionDeleted, LIFTED_IN_RUN, TEMPLATE_REPLACED_BY,
 };
 use crate::proton::ledger::PlannedFate;
 use crate::proton::{bounded, bounded_until, Deadline, ProtonClient};
@@ -62,6 +62,7 @@ use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, 
 use crate::resources::model::{S3Location, Source, VersionModel};
 use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
 use crate::resources::tags;
+use crate::resources::template::{rename_recipe, same_name_recipe};
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
 
@@ -256,6 +257,65 @@ fn lifted_in_run(key: &VersionKey) -> Vec<u8> {
     [LIFTED_IN_RUN, b":", key.to_string().as_bytes()].concat()
 }
 
+/// The private data entry saying the plan replaces this version's template
+/// (proton::delete rule 8), with the new name when known.
+fn template_replaced_by(new_name: Option<&str>) -> Vec<u8> {
+    [
+        TEMPLATE_REPLACED_BY,
+        new_name.unwrap_or_default().as_bytes(),
+    ]
+    .concat()
+}
+
+/// A change's private data: entries, one a line (names never hold one).
+fn private_entries(private: &[u8]) -> impl Iterator<Item = &[u8]> {
+    private.split(|b| *b == b'\n').filter(|e| !e.is_empty())
+}
+
+/// The template replacement a change's private data records, if any.
+fn template_replaced(private: &[u8]) -> Option<TemplateReplaced> {
+    let entry = private_entries(private).find_map(|e| e.strip_prefix(TEMPLATE_REPLACED_BY))?;
+    let new_name = String::from_utf8_lossy(entry).into_owned();
+    Some(TemplateReplaced {
+        new_name: Some(new_name).filter(|n| !n.is_empty()),
+    })
+}
+
+/// Why the delete of `key` fails when its template is replaced before the
+/// service versions `listed_by` stop listing its major (proton::delete rule
+/// 8), and the recipe that converges.
+fn listed_under_replacement_error(
+    kind: TemplateKind,
+    key: &VersionKey,
+    new_name: Option<&str>,
+    listed_by: &[VersionKey],
+    err: &ProtonError,
+) -> Diagnostics {
+    let noun = kind.noun();
+    let template = &key.template_name;
+    let services = listed_by
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (how, recipe) = match new_name.filter(|n| n != template) {
+        Some(new_name) => (format!("renaming it to `{new_name}`"), rename_recipe(kind)),
+        None => (
+            "under the same name".to_string(),
+            same_name_recipe(kind, listed_by),
+        ),
+    };
+    Diagnostics::from_error(
+        format!("Cannot replace {noun} `{template}` while service template versions list its versions"),
+        format!(
+            "This plan replaces the {noun} `{template}` {how}, and with it its version `{key}`. Proton deletes `{key}` only once no service template version lists major version {major} of `{template}` as compatible, and {services} {verb}. Terraform changes {them} only after the new template exists, and without create_before_destroy it deletes the old template first, which Proton refuses while it has versions: this apply cannot succeed. The version was not deleted and stays in the state; Proton keeps the template as it was.\n\n{recipe} Then apply again.\n\n{err}",
+            major = key.major,
+            verb = if listed_by.len() == 1 { "does" } else { "do" },
+            them = if listed_by.len() == 1 { "it" } else { "them" },
+        ),
+    )
+}
+
 /// What Terraform should say when the delete of `key` is deferred without
 /// the plan having shown the refusal lifted in this run.
 fn deferred_warning(kind: TemplateKind, key: &VersionKey, waiting_for: &str) -> Diagnostics {
@@ -420,14 +480,26 @@ impl TemplateVersionResource {
         } else {
             PlannedFate::Stays
         };
-        configured.client.ledger().note_planned(kind, &key, fate);
+        let ledger = configured.client.ledger();
+        ledger.note_planned(kind, &key, fate);
+        // Into the same major of the same template: a rename makes a version
+        // of another template, which lifts nothing.
         let published_into_same_major = plan.get(field_name!(VersionModel, status)).as_str()
             == Some("PUBLISHED")
+            && plan.get(field_name!(VersionModel, template_name)).as_str()
+                == Some(&key.template_name)
             && plan.get(field_name!(VersionModel, major_version)).as_str() == Some(&key.major);
-        plan.private = Some(match replaced && published_into_same_major {
+        let mut private = match replaced && published_into_same_major {
             true => lifted_in_run(&key),
             false => Vec::new(),
-        });
+        };
+        // The template's plan came first (this version depends on it): its
+        // replacement decides whether this delete may defer (rule 8).
+        if let Some(new_name) = ledger.template_replacement(kind, &key.template_name) {
+            private.push(b'\n');
+            private.extend(template_replaced_by(new_name.as_deref()));
+        }
+        plan.private = Some(private);
     }
 
     /// Finds the deletes earlier runs deferred that a change of `key` may
@@ -815,13 +887,16 @@ impl Resource for TemplateVersionResource {
             Ok(found) => found,
             Err(diags) => return diags,
         };
-        let lifted = ctx.private == lifted_in_run(&key);
+        let lifted_entry = lifted_in_run(&key);
+        let lifted = private_entries(&ctx.private).any(|e| e == lifted_entry.as_slice());
+        let template_replaced = template_replaced(&ctx.private);
         let deleted = delete_version(
             &configured.client,
             kind,
             &key,
             prior.arn.as_deref().unwrap_or_default(),
             prior.recommended_minor_version.as_deref(),
+            template_replaced.as_ref(),
             timeout,
             &ctx.cancel,
         );
@@ -837,8 +912,34 @@ impl Resource for TemplateVersionResource {
             // The plan showed what lifts the refusal happening in this run.
             Ok(VersionDeleted::Deferred { .. }) if lifted => Diagnostics::new(),
             Ok(VersionDeleted::Deferred { waiting_for }) => {
-                deferred_warning(kind, &key, &waiting_for)
+                let mut warning = deferred_warning(kind, &key, &waiting_for);
+                let renamed = template_replaced
+                    .and_then(|r| r.new_name)
+                    .filter(|new_name| *new_name != key.template_name);
+                let created =
+                    |new_name: &str| configured.client.ledger().template_created(kind, new_name);
+                if let Some(new_name) = renamed.filter(|n| !created(n)) {
+                    // What the deferral takes when the template goes too
+                    // (proton::delete rule 8): said in the same command.
+                    warning.warning(
+                        format!("{} `{}` can only be deleted once `{key}` is", kind.noun(), key.template_name),
+                        format!(
+                            "This plan renames the {noun} `{old}` to `{new_name}`. Proton deletes `{old}` only once `{key}` is gone, which waits for {waiting_for}. That happens in this run only if `{new_name}` is created before `{old}` is deleted and what lists `{key}` moves to its versions; otherwise deleting `{old}` fails, and so does every re-apply. {}",
+                            rename_recipe(kind),
+                            noun = kind.noun(),
+                            old = key.template_name,
+                        ),
+                    );
+                }
+                warning
             }
+            Err(ProtonError::ListedUnderReplacement(listed)) => listed_under_replacement_error(
+                kind,
+                &listed.key,
+                listed.new_name.as_deref(),
+                &listed.listed_by,
+                &listed.source,
+            ),
             Err(err) => api_error("delete", kind, &err),
         }
     }
