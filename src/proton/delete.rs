@@ -23,10 +23,12 @@
 //! 3. A deferred delete an earlier run left (its tag) is found when the sibling whose
 //!    recommended minor it is gets deleted, when a version of its major is published, when a
 //!    service version that listed its major changes, and when its template is deleted.
-//! 4. Any other refusal (versions in the way that were created outside the provider,
-//!    deployments) waits only while another operation on the same template is under way in
-//!    this process (it may be the one to lift it) and otherwise fails at once, with Proton's
-//!    reason and what to do.
+//! 4. Any refusal first waits while another operation on the same template is under way in
+//!    this process (it may be the one to lift it, such as the delete of a version in the way),
+//!    a bounded number of times in a row without progress (`WAITS_FOR_OTHERS`). Then a
+//!    deferrable one is deferred (rule 1), and any other (versions in the way that were
+//!    created outside the provider, deployments) fails at once, with Proton's reason and what
+//!    to do.
 //! 5. A template delete deletes the template's deferred versions first; versions left that
 //!    are not deferred fail it at once, named.
 //! 6. **The destroy plan looks ahead** (Terraform 1.3+ asks the provider; [`forecast_delete`]):
@@ -135,7 +137,7 @@ pub async fn forecast_delete(
     })
 }
 
-/// Why Proton keeps `key` while `blockers` exist (from [`sibling_blockers`]).
+/// Why Proton keeps `key` while `blockers` exist (from `sibling_blockers`).
 pub fn kept_because(kind: TemplateKind, key: &VersionKey, blockers: &[VersionKey]) -> String {
     let role = if blockers.iter().all(|b| b.major == key.major) {
         format!("the recommended minor version of major {}", key.major)
