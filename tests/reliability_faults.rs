@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use support::acc::Acc;
 use support::proton_local::{binary, Options};
-use support::terraform::{Cli, Run, Workdir};
+use support::terraform::{flat, Cli, Run, Workdir};
 
 const ENV: &str = "proton_environment_template_version";
 
@@ -193,6 +193,12 @@ fn hanging_endpoint_fails_within_the_create_timeout_naming_the_endpoint(cli: Cli
     });
     let (run, took) = apply_fails_naming(cli, &url, Duration::from_secs(60));
     eprintln!("FIGURE hanging: failed after {took:?}:\n{}", run.stderr);
+    // The way out is the resource's own limit.
+    let error = flat(&run.stderr);
+    assert!(
+        error.contains("timeouts { create ="),
+        "{cli}: the timeout error does not suggest raising timeouts {{ create }}:\n{error}"
+    );
 }
 
 /// proton-local on a fixed address with a data directory, so it can be
