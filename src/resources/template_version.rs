@@ -654,10 +654,13 @@ impl Resource for TemplateVersionResource {
                 ..DestroyPlan::default()
             },
             Ok(DeleteForecast::Unsure) => DestroyPlan::default(),
-            Err(err) => DestroyPlan {
-                diagnostics: api_error("plan the deletion of", kind, &err),
-                ..DestroyPlan::default()
-            },
+            // The look-ahead only sharpens what the apply says; it never
+            // stops a destroy (the template may be gone, say, with
+            // -refresh=false): the apply decides as without it.
+            Err(err) => {
+                tracing::warn!(version = %key, error = %err, "could not look ahead at the delete");
+                DestroyPlan::default()
+            }
         }
     }
 
