@@ -34,8 +34,8 @@
 //! 6. **The destroy plan looks ahead** (Terraform 1.3+ asks the provider; [`forecast_delete`]):
 //!    a version Proton would keep is checked against what the same plan does to the versions
 //!    in its way, which the plan of each version notes in the ledger ([`PlannedFate`]). All of
-//!    them destroyed: the deferral is expected and silent ([`LIFTED_IN_RUN`] in the change's
-//!    private data). One of them kept: the plan fails, naming it, since the apply would report a
+//!    them destroyed: the deferral is expected and silent ([`DeleteNote::lifted_in_run`] in the
+//!    change's private data). One of them kept: the plan fails, naming it, since the apply would report a
 //!    delete Proton refuses. Not known (not planned yet: destroy plans run dependents first;
 //!    or not in this configuration): the apply reports a deferral as a warning.
 //! 7. **A version that a state manages is never swept.** Reading, importing, creating or
@@ -47,8 +47,8 @@
 //!    it creates the new one, and it updates a service version that lists the template's
 //!    versions only after the new ones exist; Proton deletes an environment major only once no
 //!    service version lists it, and a template only once it has no versions. So when the plan
-//!    replaces the template under the same name ([`TEMPLATE_REPLACED_BY`] in a version's private
-//!    data, noted by the template's plan), a version delete refused because a service version
+//!    replaces the template under the same name ([`DeleteNote::template_replaced`] in a
+//!    version's private data, noted by the template's plan), a version delete refused because a service version
 //!    lists its major cannot be lifted before the template delete fails: it is not deferred
 //!    but fails at once ([`ProtonError::ListedUnderReplacement`]), before anything changed, so
 //!    each re-apply fails the same early way until the configuration replaces the listing
@@ -59,6 +59,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -76,15 +77,51 @@ use super::wait::{nap, race, PollSchedule, Raced};
 /// Tag on a version whose delete waits for other versions to go (its value: since when).
 pub const DEFERRED_DELETE_TAG: &str = "terraform-provider-proton:deferred-delete";
 
-/// Private data of a destroy whose deferral the plan showed lifted in this run (rule 6).
-pub const LIFTED_IN_RUN: &[u8] = b"terraform-provider-proton:deferral-lifted-in-run";
+/// What a plan tells the later delete of a version, carried in the change's private data
+/// (rules 6 and 8). It names its version, so what a failed apply leaves in a state's private
+/// data never speaks for another version's delete.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteNote {
+    /// The version, `TEMPLATE:MAJOR.MINOR`.
+    pub version: String,
+    /// The plan showed what lifts a refusal of this delete happening in the same run: the
+    /// versions in its way destroyed, or its replacement published into its major (rule 6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lifted_in_run: bool,
+    /// The plan replaces the version's template (rule 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_replaced: Option<TemplateReplaced>,
+}
 
-/// Private data of a version's change whose template the same plan replaces (rule 8),
-/// followed by the new template's name when the plan knew it.
-pub const TEMPLATE_REPLACED_BY: &[u8] = b"terraform-provider-proton:template-replaced-by:";
+impl DeleteNote {
+    /// A note about `key` that says nothing yet.
+    pub fn new(key: &VersionKey) -> Self {
+        Self {
+            version: key.to_string(),
+            ..Self::default()
+        }
+    }
+
+    /// The private data: empty when there is nothing to say.
+    pub fn to_private(&self) -> Vec<u8> {
+        if !self.lifted_in_run && self.template_replaced.is_none() {
+            return Vec::new();
+        }
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// The note about `key` in a change's private data; an empty one when there is none, it is
+    /// about another version, or it is not ours (the delete then decides without it).
+    pub fn from_private(private: &[u8], key: &VersionKey) -> Self {
+        serde_json::from_slice::<Self>(private)
+            .ok()
+            .filter(|note| note.version == key.to_string())
+            .unwrap_or_else(|| Self::new(key))
+    }
+}
 
 /// The template a version's change goes with, when the plan replaces it (rule 8).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateReplaced {
     /// The new template's name, when the plan knew it.
     pub new_name: Option<String>,
@@ -787,6 +824,34 @@ mod tests {
                 "deleting {major}.{minor}"
             );
         }
+    }
+
+    #[test]
+    fn a_delete_note_speaks_only_for_its_own_version() {
+        let key = VersionKey::new("web", "1", "1");
+        assert!(
+            DeleteNote::new(&key).to_private().is_empty(),
+            "nothing to say"
+        );
+        let note = DeleteNote {
+            lifted_in_run: true,
+            template_replaced: Some(TemplateReplaced {
+                new_name: Some("web2".into()),
+            }),
+            ..DeleteNote::new(&key)
+        };
+        let private = note.to_private();
+        assert_eq!(DeleteNote::from_private(&private, &key), note);
+        // Left in another version's state by a failed apply, or not ours: says nothing.
+        let other = VersionKey::new("web", "1", "2");
+        assert_eq!(
+            DeleteNote::from_private(&private, &other),
+            DeleteNote::new(&other)
+        );
+        assert_eq!(
+            DeleteNote::from_private(b"\x01sdk-private", &key),
+            DeleteNote::new(&key)
+        );
     }
 
     #[test]

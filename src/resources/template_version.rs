@@ -47,8 +47,8 @@ use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Validator
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::create::create_version;
 use crate::proton::delete::{
-    delete_version, forecast_delete, pick_up_deferrals, sweep, DeleteForecast, TemplateReplaced,
-    VersionDeleted, LIFTED_IN_RUN, TEMPLATE_REPLACED_BY,
+    delete_version, forecast_delete, pick_up_deferrals, sweep, DeleteForecast, DeleteNote,
+    TemplateReplaced, VersionDeleted,
 };
 use crate::proton::ledger::PlannedFate;
 use crate::proton::{bounded, bounded_until, Deadline, ProtonClient};
@@ -248,37 +248,6 @@ pub(crate) async fn current(
         model: state_from(&version, &base, own_tags, remote_tags),
         pending_deletion,
     }))
-}
-
-/// The private data that tells the delete of `key` its deferral is lifted
-/// later in the same run (proton::delete rule 6). It names the version, so
-/// data a failed apply leaves in a state never speaks for another delete.
-fn lifted_in_run(key: &VersionKey) -> Vec<u8> {
-    [LIFTED_IN_RUN, b":", key.to_string().as_bytes()].concat()
-}
-
-/// The private data entry saying the plan replaces this version's template
-/// (proton::delete rule 8), with the new name when known.
-fn template_replaced_by(new_name: Option<&str>) -> Vec<u8> {
-    [
-        TEMPLATE_REPLACED_BY,
-        new_name.unwrap_or_default().as_bytes(),
-    ]
-    .concat()
-}
-
-/// A change's private data: entries, one a line (names never hold one).
-fn private_entries(private: &[u8]) -> impl Iterator<Item = &[u8]> {
-    private.split(|b| *b == b'\n').filter(|e| !e.is_empty())
-}
-
-/// The template replacement a change's private data records, if any.
-fn template_replaced(private: &[u8]) -> Option<TemplateReplaced> {
-    let entry = private_entries(private).find_map(|e| e.strip_prefix(TEMPLATE_REPLACED_BY))?;
-    let new_name = String::from_utf8_lossy(entry).into_owned();
-    Some(TemplateReplaced {
-        new_name: Some(new_name).filter(|n| !n.is_empty()),
-    })
 }
 
 /// Why the delete of `key` fails when its template is replaced before the
@@ -489,17 +458,16 @@ impl TemplateVersionResource {
             && plan.get(field_name!(VersionModel, template_name)).as_str()
                 == Some(&key.template_name)
             && plan.get(field_name!(VersionModel, major_version)).as_str() == Some(&key.major);
-        let mut private = match replaced && published_into_same_major {
-            true => lifted_in_run(&key),
-            false => Vec::new(),
+        let note = DeleteNote {
+            lifted_in_run: replaced && published_into_same_major,
+            // The template's plan came first (this version depends on it):
+            // its replacement decides whether this delete may defer (rule 8).
+            template_replaced: ledger
+                .template_replacement(kind, &key.template_name)
+                .map(|new_name| TemplateReplaced { new_name }),
+            ..DeleteNote::new(&key)
         };
-        // The template's plan came first (this version depends on it): its
-        // replacement decides whether this delete may defer (rule 8).
-        if let Some(new_name) = ledger.template_replacement(kind, &key.template_name) {
-            private.push(b'\n');
-            private.extend(template_replaced_by(new_name.as_deref()));
-        }
-        plan.private = Some(private);
+        plan.private = Some(note.to_private());
     }
 
     /// Finds the deletes earlier runs deferred that a change of `key` may
@@ -644,8 +612,12 @@ impl Resource for TemplateVersionResource {
             Ok(DeleteForecast::Allowed) => DestroyPlan::default(),
             Ok(DeleteForecast::LiftedInRun { why }) => {
                 tracing::info!(version = %key, why, "the versions Proton deletes first are destroyed in this run too");
+                let note = DeleteNote {
+                    lifted_in_run: true,
+                    ..DeleteNote::new(&key)
+                };
                 DestroyPlan {
-                    private: Some(lifted_in_run(&key)),
+                    private: Some(note.to_private()),
                     ..DestroyPlan::default()
                 }
             }
@@ -890,9 +862,11 @@ impl Resource for TemplateVersionResource {
             Ok(found) => found,
             Err(diags) => return diags,
         };
-        let lifted_entry = lifted_in_run(&key);
-        let lifted = private_entries(&ctx.private).any(|e| e == lifted_entry.as_slice());
-        let template_replaced = template_replaced(&ctx.private);
+        let DeleteNote {
+            lifted_in_run,
+            template_replaced,
+            ..
+        } = DeleteNote::from_private(&ctx.private, &key);
         let deleted = delete_version(
             &configured.client,
             kind,
@@ -913,7 +887,7 @@ impl Resource for TemplateVersionResource {
                 Diagnostics::new()
             }
             // The plan showed what lifts the refusal happening in this run.
-            Ok(VersionDeleted::Deferred { .. }) if lifted => Diagnostics::new(),
+            Ok(VersionDeleted::Deferred { .. }) if lifted_in_run => Diagnostics::new(),
             Ok(VersionDeleted::Deferred { waiting_for }) => {
                 let mut warning = deferred_warning(kind, &key, &waiting_for);
                 let renamed = template_replaced
