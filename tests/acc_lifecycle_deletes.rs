@@ -52,6 +52,16 @@ resource "{ENV}" "v2" {{
     )
 }
 
+/// `rollback_config` applied: 1.0 and 1.1 of `c9-env`, both published.
+fn two_published_minors(cli: Cli) -> Acc {
+    let acc = Acc::new(cli);
+    for key in ["env.tar.gz", "env2.tar.gz"] {
+        acc.endpoint.write_environment_bundle("bkt", key, true);
+    }
+    acc.step(&rollback_config(true, "env2.tar.gz"));
+    acc
+}
+
 fn warnings(run: &Run) -> usize {
     run.stdout.matches("Warning:").count() + run.stderr.matches("Warning:").count()
 }
@@ -60,11 +70,7 @@ each_cli!(async removing_the_newest_published_minor_is_never_reported_done_while
 async fn removing_the_newest_published_minor_is_never_reported_done_while_proton_keeps_it(
     cli: Cli,
 ) {
-    let acc = Acc::new(cli);
-    for key in ["env.tar.gz", "env2.tar.gz"] {
-        acc.endpoint.write_environment_bundle("bkt", key, true);
-    }
-    acc.step(&rollback_config(true, "env2.tar.gz"));
+    let acc = two_published_minors(cli);
     assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.1");
 
     // count = 0: Proton keeps 1.1, the recommended minor, while 1.0 exists.
@@ -125,11 +131,7 @@ async fn removing_the_newest_published_minor_is_never_reported_done_while_proton
 
 each_cli!(async a_version_imported_back_is_never_swept);
 async fn a_version_imported_back_is_never_swept(cli: Cli) {
-    let acc = Acc::new(cli);
-    for key in ["env.tar.gz", "env2.tar.gz"] {
-        acc.endpoint.write_environment_bundle("bkt", key, true);
-    }
-    acc.step(&rollback_config(true, "env2.tar.gz"));
+    let acc = two_published_minors(cli);
     // An earlier run deferred 1.1's delete: tagged, gone from the state.
     let arn = acc.attr(&format!("{ENV}.v2[0]"), "arn");
     acc.endpoint
@@ -308,11 +310,7 @@ async fn a_delete_deferred_for_a_listing_service_version_is_done_when_the_listin
 
 each_cli!(async minors_with_a_literal_major_destroy_together_without_a_deferral);
 async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cli) {
-    let acc = Acc::new(cli);
-    for key in ["env.tar.gz", "env2.tar.gz"] {
-        acc.endpoint.write_environment_bundle("bkt", key, true);
-    }
-    acc.step(&rollback_config(true, "env2.tar.gz"));
+    let acc = two_published_minors(cli);
     // The module recipe: a literal major instead of a reference, so
     // Terraform destroys both minors at once and the recommended one's
     // delete waits for its sibling's instead of being deferred.
@@ -340,11 +338,7 @@ async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cl
 
 each_cli!(async the_rollback_recipe_replaces_the_recommended_minor_without_a_warning);
 async fn the_rollback_recipe_replaces_the_recommended_minor_without_a_warning(cli: Cli) {
-    let acc = Acc::new(cli);
-    for key in ["env.tar.gz", "env2.tar.gz"] {
-        acc.endpoint.write_environment_bundle("bkt", key, true);
-    }
-    acc.step(&rollback_config(true, "env2.tar.gz"));
+    let acc = two_published_minors(cli);
     // The replacement is published into the same major, which the plan
     // shows: the deferred delete of 1.1 is expected and done in this apply.
     let run = acc.step(&rollback_config(true, "env.tar.gz"));
