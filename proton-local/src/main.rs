@@ -68,6 +68,12 @@ struct Args {
     /// Fraction (0..1) of requests answered with 500 InternalServerException.
     #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
     error_rate: f64,
+
+    /// Shut down when standard input ends. A harness that starts the server gives it a pipe it
+    /// never writes to, so the server ends with the harness however that ends: the pipe closes
+    /// with it, even on SIGKILL or a process exit that runs no destructor.
+    #[arg(long)]
+    exit_with_stdin: bool,
 }
 
 fn parse_account_id(s: &str) -> Result<String, String> {
@@ -87,7 +93,26 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves when standard input ends (`--exit-with-stdin`). The read runs on a thread of its
+/// own, not on the runtime's blocking pool, so that a shutdown for another reason never waits
+/// for it.
+async fn stdin_closed() {
+    let (closed, on_close) = tokio::sync::oneshot::channel::<()>();
+    let reader = std::thread::Builder::new()
+        .name("stdin-watch".into())
+        .spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            let _ = closed.send(());
+        });
+    if let Err(e) = reader {
+        tracing::error!(error = %e, "cannot watch standard input");
+        std::future::pending::<()>().await;
+    }
+    let _ = on_close.await;
+    tracing::info!("standard input closed");
+}
+
+async fn shutdown_signal(exit_with_stdin: bool) {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for SIGINT");
@@ -108,9 +133,16 @@ async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
+    let stdin = async {
+        match exit_with_stdin {
+            true => stdin_closed().await,
+            false => std::future::pending::<()>().await,
+        }
+    };
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+        () = stdin => {},
     }
     tracing::info!("shutting down");
 }
@@ -126,6 +158,7 @@ async fn main() -> ExitCode {
         )
         .init();
     let args = Args::parse();
+    let exit_with_stdin = args.exit_with_stdin;
     let config = ServerConfig {
         listen: args.listen,
         data_dir: args.data_dir,
@@ -167,7 +200,7 @@ async fn main() -> ExitCode {
         }
     }
     tracing::info!(%addr, "listening");
-    match server.run(shutdown_signal()).await {
+    match server.run(shutdown_signal(exit_with_stdin)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");

@@ -1159,6 +1159,16 @@ async fn sigterm_exits_cleanly_with_idle_keep_alive_connections() {
 }
 
 #[tokio::test]
+async fn the_server_ends_with_the_process_that_started_it() {
+    // The harness holds the server's standard input open and never writes to it; when the
+    // harness ends, however it ends, the pipe closes and so does the server (`--exit-with-stdin`).
+    let mut local = Local::start(&[]);
+    create_env_template(&local.client(), "t").await;
+    let status = local.close_stdin();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
 async fn sdk_waiter_sees_registration() {
     use aws_sdk_proton::client::Waiters;
     let local = Local::start(&["--registration-delay", "0s"]);

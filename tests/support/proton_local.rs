@@ -69,7 +69,10 @@ impl ProtonLocal {
             .arg("--bundle-dir")
             .arg(bundle_dir.path())
             .args(&options.extra_args)
-            .stdin(Stdio::null())
+            // A pipe never written to: the endpoint ends with this process,
+            // however it ends.
+            .arg("--exit-with-stdin")
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

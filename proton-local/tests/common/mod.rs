@@ -25,11 +25,15 @@ pub struct Local {
 
 impl Local {
     /// Starts the binary with `--listen 127.0.0.1:0` plus `args`, and waits for its stdout line.
+    /// Its standard input is a pipe this process never writes to (`--exit-with-stdin`), so it
+    /// ends with this process even where nothing drops it (a `static`).
     pub fn start(args: &[&str]) -> Local {
         let mut child = Command::new(env!("CARGO_BIN_EXE_proton-local"))
             .arg("--listen")
             .arg("127.0.0.1:0")
+            .arg("--exit-with-stdin")
             .args(args)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -85,6 +89,25 @@ impl Local {
             .unwrap();
         assert!(status.success());
         child.wait().unwrap()
+    }
+
+    /// Closes the server's standard input, as this process's end would, and waits for its
+    /// exit status (a minute at most: a server that does not end fails the test, not CI).
+    pub fn close_stdin(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        drop(child.stdin.take());
+        let pid = child.id();
+        let (exited, on_exit) = std::sync::mpsc::channel();
+        std::thread::spawn(move || exited.send(child.wait().unwrap()));
+        on_exit
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .arg(pid.to_string())
+                    .status();
+                panic!("proton-local (pid {pid}) still runs a minute after its stdin closed")
+            })
     }
 
     /// A raw HTTP/1.1 request; returns status, headers (lower-case names) and body.
