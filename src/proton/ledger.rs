@@ -248,7 +248,9 @@ impl InFlight<'_> {
     }
 
     /// Starts the create of a new major that no other new-major create may run alongside:
-    /// `None` when one is under way. The check and the count are one step (rule 3).
+    /// `None` when one is under way. The check and the count are one step (rule 3). Creates
+    /// decide through [`InFlight::claim_major`]; tests stand in for a sibling with this.
+    #[cfg(test)]
     pub fn try_begin_new_major(&self) -> Option<NewMajor<'_>> {
         let begun = self.ledger.update_majors(&self.template, |majors| {
             let free = majors.under_way == 0;
@@ -656,10 +658,12 @@ mod tests {
         ));
     }
 
-    /// Two creates that both try to start a new major at the same moment, on two threads:
-    /// exactly one may. Many rounds, each released by a barrier so the tries overlap.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn exactly_one_of_two_racing_new_major_creates_gets_the_guard() {
+    /// Races two creates, on two threads, that both try to start a new major of an empty
+    /// template at the same moment with `try_start` (true when it got to): exactly one may.
+    /// Many rounds, each released by a barrier so the tries overlap.
+    async fn race_two_new_major_creates(
+        try_start: for<'s, 'l> fn(&'s InFlight<'l>) -> Option<NewMajor<'s>>,
+    ) {
         const ROUNDS: usize = 20_000;
         let ledger = std::sync::Arc::new(Ledger::default());
         let mut doubles = 0;
@@ -671,7 +675,7 @@ mod tests {
                 tokio::task::spawn_blocking(move || {
                     let op = ledger.begin(ENV, "web");
                     start.wait();
-                    let guard = op.try_begin_new_major();
+                    let guard = try_start(&op);
                     let won = guard.is_some();
                     // Both hold what they got until both have tried.
                     tried.wait();
@@ -690,6 +694,22 @@ mod tests {
             doubles, 0,
             "both creates started a new major in {doubles} of {ROUNDS} rounds"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn exactly_one_of_two_racing_new_major_creates_gets_the_guard() {
+        race_two_new_major_creates(|op| op.try_begin_new_major()).await;
+    }
+
+    /// The decision creates naming a literal major make: two naming major 1 of an empty
+    /// template, which the epoch read before the barrier says is current for both.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn exactly_one_of_two_racing_literal_major_creates_makes_it() {
+        race_two_new_major_creates(|op| match op.claim_major(1, 0, op.majors_epoch()) {
+            MajorClaim::Create(guard) => Some(guard),
+            MajorClaim::Retry | MajorClaim::Wait { .. } | MajorClaim::NotNext { .. } => None,
+        })
+        .await;
     }
 
     #[tokio::test(start_paused = true)]
