@@ -21,7 +21,7 @@
 //!   lists them so the user knows what to destroy first.
 //! - A replacement is noted twice (proton::delete rule 8): in the ledger, for
 //!   the plans of the template's versions, and in the change's private data
-//!   (`REPLACEMENT`: old and new name), so that the delete and the create of
+//!   (`Replacement`: old and new name), so that the delete and the create of
 //!   the replacement can say which case they are in and what converges: a
 //!   rename converges with create_before_destroy on the template and its
 //!   versions; under the same name Proton's unique names rule that out, and
@@ -30,6 +30,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::plugin::diag::Diagnostics;
@@ -241,12 +242,9 @@ pub fn describe_versions(versions: &[TemplateVersionSummary]) -> String {
         .join(", ")
 }
 
-/// Private data of a template's replacement (proton::delete rule 8), then
-/// `OLD:NEW` (NEW empty while unknown; names never contain `:`).
-const REPLACEMENT: &[u8] = b"terraform-provider-proton:template-replacement:";
-
-/// A template replacement as its private data records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A template replacement, as this change's private data records it
+/// (proton::delete rule 8), in JSON like the versions' `DeleteNote`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Replacement {
     old: String,
     new: Option<String>,
@@ -254,17 +252,12 @@ struct Replacement {
 
 impl Replacement {
     fn private(&self) -> Vec<u8> {
-        let new = self.new.as_deref().unwrap_or_default();
-        [REPLACEMENT, self.old.as_bytes(), b":", new.as_bytes()].concat()
+        serde_json::to_vec(self).unwrap_or_default()
     }
 
+    /// The replacement the private data records; `None` when it records none.
     fn from_private(private: &[u8]) -> Option<Self> {
-        let rest = std::str::from_utf8(private.strip_prefix(REPLACEMENT)?).ok()?;
-        let (old, new) = rest.split_once(':')?;
-        Some(Self {
-            old: old.to_string(),
-            new: Some(new.to_string()).filter(|n| !n.is_empty()),
-        })
+        serde_json::from_slice(private).ok()
     }
 
     /// A replacement under the same name (or one whose new name was not known).
@@ -273,8 +266,8 @@ impl Replacement {
     }
 }
 
-/// `a, b and c`-style list of backquoted version keys.
-fn quoted(keys: &[VersionKey]) -> String {
+/// `a, b, c`-style list of backquoted version keys.
+pub(crate) fn quoted(keys: &[VersionKey]) -> String {
     keys.iter()
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
@@ -683,6 +676,30 @@ impl Resource for TemplateResource {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_replacement_is_read_back_from_its_private_data_and_nothing_else() {
+        let renamed = Replacement {
+            old: "web".into(),
+            new: Some("web2".into()),
+        };
+        assert_eq!(
+            Replacement::from_private(&renamed.private()),
+            Some(renamed.clone())
+        );
+        assert!(!renamed.same_name());
+        let unknown = Replacement {
+            old: "web".into(),
+            new: None,
+        };
+        assert_eq!(
+            Replacement::from_private(&unknown.private()),
+            Some(unknown.clone())
+        );
+        assert!(unknown.same_name());
+        assert_eq!(Replacement::from_private(b""), None);
+        assert_eq!(Replacement::from_private(b"\x01sdk-private"), None);
+    }
 
     #[test]
     fn import_ids_are_names_or_template_arns() {

@@ -62,7 +62,7 @@ use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, 
 use crate::resources::model::{S3Location, Source, VersionModel};
 use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
 use crate::resources::tags;
-use crate::resources::template::{rename_recipe, same_name_recipe};
+use crate::resources::template::{quoted, rename_recipe, same_name_recipe};
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
 
@@ -262,11 +262,7 @@ fn listed_under_replacement_error(
 ) -> Diagnostics {
     let noun = kind.noun();
     let template = &key.template_name;
-    let services = listed_by
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let services = quoted(listed_by);
     let (how, recipe) = match new_name.filter(|n| n != template) {
         Some(new_name) => (format!("renaming it to `{new_name}`"), rename_recipe(kind)),
         None => (
@@ -304,11 +300,7 @@ const PENDING_WAYS_OUT: &str = "To keep the version, import it again: importing 
 /// The destroy plan of a version Proton keeps while versions the same plan
 /// keeps exist: it would be reported destroyed and stay in Proton.
 fn kept_error(why: &str, kept: &[VersionKey]) -> Diagnostics {
-    let kept = kept
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let kept = quoted(kept);
     Diagnostics::from_error(
         "Cannot destroy a template version Proton keeps",
         format!(
