@@ -290,7 +290,7 @@ pub async fn delete_version(
             }
             Refusal::CompatibleOf(_) if same_name_replacement(key, template_replaced) => {
                 // Rule 8: the template delete that follows cannot succeed in this run.
-                let listed_by = compatible_users(client, key)
+                let listed_by = compatible_users(client, key, usize::MAX)
                     .await?
                     .iter()
                     .map(|v| v.key())
@@ -526,7 +526,8 @@ async fn why_refused(
         )));
     }
     if kind == TemplateKind::Environment {
-        if let Some(service) = compatible_users(client, key).await?.into_iter().next() {
+        // One is enough to tell why.
+        if let Some(service) = compatible_users(client, key, 1).await?.pop() {
             match is_claimed(client, &service.arn).await? {
                 Some(true) => return Ok(Refusal::CompatibleOf(service.key())),
                 Some(false) => {}
@@ -548,21 +549,24 @@ async fn why_refused(
     )))
 }
 
-/// The service versions listing `key`'s template and major as compatible.
+/// The service versions listing `key`'s template and major as compatible, at most `limit`.
 async fn compatible_users(
     client: &ProtonClient,
     key: &VersionKey,
+    limit: usize,
 ) -> Result<Vec<TemplateVersion>, ProtonError> {
     let majors = [key.major.clone()];
-    listing_services(client, &key.template_name, &majors).await
+    listing_services(client, &key.template_name, &majors, limit).await
 }
 
 /// The service versions listing one of `majors` of environment template `template` as
-/// compatible. Reads every service version: only done for a refused delete.
+/// compatible, at most `limit` (the search stops there). Reads service versions one by one:
+/// only done for a refused delete.
 pub async fn listing_services(
     client: &ProtonClient,
     template: &str,
     majors: &[String],
+    limit: usize,
 ) -> Result<Vec<TemplateVersion>, ProtonError> {
     let service = TemplateKind::Service;
     let mut found = Vec::new();
@@ -577,6 +581,9 @@ pub async fn listing_services(
                 .any(|c| c.template_name == template && majors.contains(&c.major_version));
             if lists_it {
                 found.push(version);
+                if found.len() >= limit {
+                    return Ok(found);
+                }
             }
         }
     }
@@ -719,7 +726,7 @@ pub async fn delete_template(
             majors.sort();
             majors.dedup();
             let listed_by = match kind {
-                TemplateKind::Environment => listing_services(client, name, &majors)
+                TemplateKind::Environment => listing_services(client, name, &majors, usize::MAX)
                     .await?
                     .iter()
                     .map(|v| v.key())
