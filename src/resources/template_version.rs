@@ -989,6 +989,9 @@ mod tests {
     use std::time::SystemTime;
 
     use super::*;
+    use crate::context::ProviderState;
+    use crate::plugin::plan::plan_change;
+    use crate::plugin::schema::Presence;
     use crate::proton::TemplateVersionSummary;
 
     fn version(status: VersionStatus) -> TemplateVersion {
@@ -1036,10 +1039,6 @@ mod tests {
         assert_eq!(state.status.as_deref(), Some("REGISTRATION_FAILED"));
         assert_eq!(state.status_message.as_deref(), Some("schema missing"));
     }
-
-    use crate::context::ProviderState;
-    use crate::plugin::plan::plan_change;
-    use crate::plugin::schema::Presence;
 
     fn resource() -> TemplateVersionResource {
         TemplateVersionResource::new(KindSpec::ALL[0], Arc::new(ProviderState::default()))
