@@ -13,30 +13,16 @@ mod support;
 use std::time::Instant;
 
 use support::acc::Acc;
+use support::hcl::{published_version, SHORT_DELETE};
 use support::terraform::{flat, Cli};
 
 const ENV: &str = "proton_environment_template_version";
 const SVC: &str = "proton_service_template_version";
-const SHORT_DELETE: &str = "  timeouts {\n    delete = \"20s\"\n  }";
 
 /// A version resource of type `ty`; `template` is an HCL expression.
 fn version(ty: &str, label: &str, template: &str, key: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "{ty}" "{label}" {{
-  template_name = {template}
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "{key}"
-    }}
-  }}
-{SHORT_DELETE}
-{extra}
-}}
-"#
-    )
+    let extra = format!("{SHORT_DELETE}\n{extra}");
+    published_version(ty, label, template, ("bundles", key), &extra)
 }
 
 fn same_major_as(ty: &str, label: &str) -> String {

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use aws_sdk_proton::types::Tag;
 use support::acc::Acc;
+use support::hcl::published_version;
 use support::terraform::{flat, Cli, Run};
 
 const ENV: &str = "proton_environment_template_version";
@@ -20,35 +21,13 @@ const DEFERRED_TAG: &str = "terraform-provider-proton:deferred-delete";
 /// The issue's reproduction: `v1` is 1.0, `v2` (kept while `keep_v2`) adds
 /// 1.1 to its major, both published; `v2_key` is `v2`'s bundle.
 fn rollback_config(keep_v2: bool, v2_key: &str) -> String {
+    let template = "proton_environment_template.e.name";
+    let count = u8::from(keep_v2);
+    let v2_lines = format!("  count         = {count}\n  major_version = {ENV}.v1.major_version");
     format!(
-        r#"
-resource "proton_environment_template" "e" {{
-  name = "c9-env"
-}}
-resource "{ENV}" "v1" {{
-  template_name = proton_environment_template.e.name
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bkt"
-      key    = "env.tar.gz"
-    }}
-  }}
-}}
-resource "{ENV}" "v2" {{
-  count         = {count}
-  template_name = proton_environment_template.e.name
-  major_version = {ENV}.v1.major_version
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bkt"
-      key    = "{v2_key}"
-    }}
-  }}
-}}
-"#,
-        count = u8::from(keep_v2),
+        "resource \"proton_environment_template\" \"e\" {{\n  name = \"c9-env\"\n}}\n{}{}",
+        published_version(ENV, "v1", template, ("bkt", "env.tar.gz"), ""),
+        published_version(ENV, "v2", template, ("bkt", v2_key), &v2_lines),
     )
 }
 
@@ -204,66 +183,42 @@ data "proton_environment_template_version" "pending" {
 /// An environment template with majors 1 (kept while `keep_first`) and 2,
 /// and a service version listing `listed_major` of it.
 fn listed_config(keep_first: bool, listed_major: &str) -> String {
-    let first = if keep_first {
-        format!(
-            r#"
-resource "{ENV}" "first" {{
-  template_name = proton_environment_template.e.name
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bkt"
-      key    = "env.tar.gz"
-    }}
-  }}
-}}
-"#
-        )
-    } else {
-        String::new()
+    let template = "proton_environment_template.e.name";
+    let (first, first_ref) = match keep_first {
+        true => (
+            published_version(ENV, "first", template, ("bkt", "env.tar.gz"), ""),
+            format!("{ENV}.first"),
+        ),
+        false => (String::new(), String::new()),
     };
+    let second_lines = format!("  depends_on = [{first_ref}]");
+    let service_lines = format!(
+        "  compatible_environment_template {{\n    template_name = \"shared-env\"\n    major_version = \"{listed_major}\"\n  }}\n  depends_on = [{ENV}.second]"
+    );
     format!(
         r#"
 resource "proton_environment_template" "e" {{
   name = "shared-env"
 }}
-{first}
-resource "{ENV}" "second" {{
-  template_name = proton_environment_template.e.name
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bkt"
-      key    = "env2.tar.gz"
-    }}
-  }}
-  depends_on = [{first_ref}]
-}}
 resource "proton_service_template" "s" {{
   name                  = "api"
   pipeline_provisioning = "CUSTOMER_MANAGED"
 }}
-resource "proton_service_template_version" "sv" {{
-  template_name = proton_service_template.s.name
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bkt"
-      key    = "svc.tar.gz"
-    }}
-  }}
-  compatible_environment_template {{
-    template_name = "shared-env"
-    major_version = "{listed_major}"
-  }}
-  depends_on = [{ENV}.second]
-}}
-"#,
-        first_ref = if keep_first {
-            format!("{ENV}.first")
-        } else {
-            String::new()
-        },
+{first}{}{}"#,
+        published_version(
+            ENV,
+            "second",
+            template,
+            ("bkt", "env2.tar.gz"),
+            &second_lines
+        ),
+        published_version(
+            "proton_service_template_version",
+            "sv",
+            "proton_service_template.s.name",
+            ("bkt", "svc.tar.gz"),
+            &service_lines,
+        ),
     )
 }
 

@@ -43,17 +43,7 @@ fn output(run: &Run) -> String {
 
 /// What Proton has for `web:1.0`: its status and description.
 async fn remote(acc: &Acc) -> (String, Option<String>) {
-    let version = acc
-        .endpoint
-        .client
-        .get_environment_template_version()
-        .template_name("web")
-        .major_version("1")
-        .minor_version("0")
-        .send()
-        .await
-        .unwrap();
-    let version = version.environment_template_version().unwrap();
+    let version = acc.endpoint.environment_version("web", "1.0").await;
     (
         version.status().as_str().to_string(),
         version.description().map(str::to_string),

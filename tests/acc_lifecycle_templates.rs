@@ -12,6 +12,7 @@
 mod support;
 
 use support::acc::Acc;
+use support::hcl::{published_version, SHORT_DELETE};
 use support::terraform::{flat, Cli, Run};
 
 const ENV: &str = "proton_environment_template_version";
@@ -44,6 +45,9 @@ fn config(name: &str, keyed: bool, lifecycles: Lifecycles) -> String {
         env_version,
         service_version,
     } = lifecycles;
+    let compatible = format!(
+        "  compatible_environment_template {{\n    template_name = {ENV}.v.template_name\n    major_version = {ENV}.v.major_version\n  }}"
+    );
     format!(
         r#"
 resource "proton_environment_template" "web" {{
@@ -55,39 +59,21 @@ resource "proton_service_template" "api" {{
   name                  = "api"
   pipeline_provisioning = "CUSTOMER_MANAGED"
 }}
-resource "{ENV}" "v" {{
-  template_name = proton_environment_template.web.name
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "e1.tar.gz"
-    }}
-  }}
-  timeouts {{
-    delete = "20s"
-  }}
-{env_version}
-}}
-resource "{SVC}" "s" {{
-  template_name = proton_service_template.api.name
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "s1.tar.gz"
-    }}
-  }}
-  compatible_environment_template {{
-    template_name = {ENV}.v.template_name
-    major_version = {ENV}.v.major_version
-  }}
-  timeouts {{
-    delete = "20s"
-  }}
-{service_version}
-}}
-"#
+{}{}"#,
+        published_version(
+            ENV,
+            "v",
+            "proton_environment_template.web.name",
+            ("bundles", "e1.tar.gz"),
+            &format!("{SHORT_DELETE}\n{env_version}"),
+        ),
+        published_version(
+            SVC,
+            "s",
+            "proton_service_template.api.name",
+            ("bundles", "s1.tar.gz"),
+            &format!("{compatible}\n{SHORT_DELETE}\n{service_version}"),
+        ),
     )
 }
 

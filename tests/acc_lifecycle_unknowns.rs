@@ -14,6 +14,7 @@
 mod support;
 
 use support::acc::Acc;
+use support::hcl::{published_version, SHORT_DELETE};
 use support::terraform::{Cli, Run};
 
 const ENV: &str = "proton_environment_template_version";
@@ -23,41 +24,18 @@ const SECOND: &str = "proton_environment_template_version.second";
 /// The template and its two published minors; `first_key` is the first
 /// one's bundle, the second takes its major version from the first.
 fn two_minors(first_key: &str) -> String {
+    let template = "proton_environment_template.web.name";
+    let second_lines = format!("  major_version = {ENV}.first.major_version\n{SHORT_DELETE}");
     format!(
-        r#"
-resource "proton_environment_template" "web" {{
-  name = "web"
-}}
-
-resource "{ENV}" "first" {{
-  template_name = proton_environment_template.web.name
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "{first_key}"
-    }}
-  }}
-  timeouts {{
-    delete = "20s"
-  }}
-}}
-
-resource "{ENV}" "second" {{
-  template_name = proton_environment_template.web.name
-  major_version = {ENV}.first.major_version
-  status        = "PUBLISHED"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "e2.tar.gz"
-    }}
-  }}
-  timeouts {{
-    delete = "20s"
-  }}
-}}
-"#
+        "resource \"proton_environment_template\" \"web\" {{\n  name = \"web\"\n}}\n{}{}",
+        published_version(ENV, "first", template, ("bundles", first_key), SHORT_DELETE),
+        published_version(
+            ENV,
+            "second",
+            template,
+            ("bundles", "e2.tar.gz"),
+            &second_lines
+        ),
     )
 }
 

@@ -8,6 +8,7 @@
 )]
 
 pub mod acc;
+pub mod hcl;
 pub mod mtls;
 pub mod proton_local;
 pub mod terraform;
