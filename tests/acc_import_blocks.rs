@@ -163,17 +163,11 @@ async fn existing_objects_are_adopted_during_plan(cli: Cli) {
     );
 
     acc.destroy();
-    let left = acc
-        .endpoint
-        .client
-        .list_environment_templates()
-        .send()
-        .await
-        .unwrap();
+    let left = acc.endpoint.environment_template_names().await;
     assert!(
-        left.templates().is_empty(),
+        left.is_empty(),
         "{cli}: destroy left {:?} (versions {:?})",
-        left.templates(),
+        left,
         acc.endpoint.environment_versions("web").await
     );
 }

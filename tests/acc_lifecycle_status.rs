@@ -51,14 +51,7 @@ async fn remote(acc: &Acc) -> (String, Option<String>) {
 }
 
 async fn templates_left(acc: &Acc) -> usize {
-    let listed = acc
-        .endpoint
-        .client
-        .list_environment_templates()
-        .send()
-        .await
-        .unwrap();
-    listed.templates().len()
+    acc.endpoint.environment_template_names().await.len()
 }
 
 /// `web:1.0` applied as declared DRAFT, then published outside Terraform.

@@ -19,34 +19,6 @@ fn template(ty: &str, label: &str, body: &str) -> String {
     format!("\nresource \"{ty}\" \"{label}\" {{\n{body}\n}}\n")
 }
 
-async fn environment_template_names(acc: &Acc) -> Vec<String> {
-    let list = acc
-        .endpoint
-        .client
-        .list_environment_templates()
-        .send()
-        .await
-        .unwrap();
-    list.templates()
-        .iter()
-        .map(|t| t.name().to_string())
-        .collect()
-}
-
-async fn service_template_names(acc: &Acc) -> Vec<String> {
-    let list = acc
-        .endpoint
-        .client
-        .list_service_templates()
-        .send()
-        .await
-        .unwrap();
-    list.templates()
-        .iter()
-        .map(|t| t.name().to_string())
-        .collect()
-}
-
 async fn remote_environment_template(
     acc: &Acc,
     name: &str,
@@ -221,10 +193,10 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
     assert_eq!(gone.code, 2, "{}\n{}", gone.stdout, gone.stderr);
     assert!(gone.stdout.contains("will be created"), "{}", gone.stdout);
     acc.step(&config("Web site", "second"));
-    assert_eq!(environment_template_names(&acc).await, vec!["web"]);
+    assert_eq!(acc.endpoint.environment_template_names().await, vec!["web"]);
 
     acc.destroy();
-    assert!(environment_template_names(&acc).await.is_empty());
+    assert!(acc.endpoint.environment_template_names().await.is_empty());
 }
 
 each_cli!(async immutable_attributes_replace_the_template);
@@ -286,7 +258,10 @@ async fn immutable_attributes_replace_the_template(cli: Cli) {
         ))
     ));
     assert_eq!(acc.attr(&format!("{ENV}.e"), "id"), "net2");
-    assert_eq!(environment_template_names(&acc).await, vec!["net2"]);
+    assert_eq!(
+        acc.endpoint.environment_template_names().await,
+        vec!["net2"]
+    );
 
     // Service template import by ARN plans no changes either.
     let address = format!("{SVC}.s");
@@ -305,8 +280,8 @@ async fn immutable_attributes_replace_the_template(cli: Cli) {
     acc.assert_no_changes();
 
     acc.destroy();
-    assert!(environment_template_names(&acc).await.is_empty());
-    assert!(service_template_names(&acc).await.is_empty());
+    assert!(acc.endpoint.environment_template_names().await.is_empty());
+    assert!(acc.endpoint.service_template_names().await.is_empty());
 }
 
 each_cli!(async destroy_with_versions_names_them_and_in_order_succeeds);
@@ -370,7 +345,7 @@ resource "proton_environment_template_version" "{label}" {{
     // Versions referencing the template are destroyed first: destroying
     // everything works.
     acc.destroy();
-    assert!(environment_template_names(&acc).await.is_empty());
+    assert!(acc.endpoint.environment_template_names().await.is_empty());
 
     // A version Terraform does not manage blocks the destroy, and the error
     // names it; once it is gone, destroy succeeds.
@@ -391,14 +366,14 @@ resource "proton_environment_template_version" "{label}" {{
         "{}",
         refused.stderr
     );
-    assert_eq!(environment_template_names(&acc).await, vec!["web"]);
+    assert_eq!(acc.endpoint.environment_template_names().await, vec!["web"]);
     for version in ["1.0", "2.0"] {
         acc.endpoint
             .delete_environment_version("web", version)
             .await;
     }
     acc.destroy();
-    assert!(environment_template_names(&acc).await.is_empty());
+    assert!(acc.endpoint.environment_template_names().await.is_empty());
 }
 
 each_cli!(async bad_template_input_fails_at_plan_without_any_api_call);
@@ -504,7 +479,9 @@ async fn creating_a_template_that_exists_says_how_to_import_it(cli: Cli) {
         .assert_ok("import");
     acc.assert_no_changes();
     acc.destroy();
-    assert!(!environment_template_names(&acc)
+    assert!(!acc
+        .endpoint
+        .environment_template_names()
         .await
         .contains(&"taken".to_string()));
 }

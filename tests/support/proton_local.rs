@@ -184,6 +184,29 @@ impl ProtonLocal {
         }
     }
 
+    /// The names of every environment template.
+    pub async fn environment_template_names(&self) -> Vec<String> {
+        let list = self
+            .client
+            .list_environment_templates()
+            .send()
+            .await
+            .unwrap();
+        list.templates()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect()
+    }
+
+    /// The names of every service template.
+    pub async fn service_template_names(&self) -> Vec<String> {
+        let list = self.client.list_service_templates().send().await.unwrap();
+        list.templates()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect()
+    }
+
     /// Environment template version `template:MAJOR.MINOR` as Proton has it.
     pub async fn environment_version(
         &self,
