@@ -180,15 +180,19 @@ fn registration_failed(mut created: TemplateVersion, err: &ProtonError) -> Templ
     created
 }
 
+/// Whether a version `prior` describes is published by an update to
+/// `planned_status`.
+fn newly_published(prior: &VersionModel, planned_status: Option<&str>) -> bool {
+    planned_status == Some("PUBLISHED") && prior.status.as_deref() != Some("PUBLISHED")
+}
+
 /// Whether going from `prior` to `planned` publishes the version (or may: a
 /// status not known yet).
 fn publishes(prior: &VersionModel, planned: &Value) -> bool {
     let planned_status = planned
         .get_attr(field_name!(VersionModel, status))
         .unwrap_or(&Value::Null);
-    !planned_status.is_wholly_known()
-        || (planned_status.as_str() == Some("PUBLISHED")
-            && prior.status.as_deref() != Some("PUBLISHED"))
+    !planned_status.is_wholly_known() || newly_published(prior, planned_status.as_str())
 }
 
 /// A version as Proton has it now.
@@ -352,9 +356,7 @@ fn update_input(prior: &VersionModel, planned: &VersionModel) -> UpdateVersionIn
     if planned.description != prior.description {
         input.description = Some(planned.description.clone());
     }
-    if planned.status.as_deref() == Some("PUBLISHED")
-        && prior.status.as_deref() != Some("PUBLISHED")
-    {
+    if newly_published(prior, planned.status.as_deref()) {
         input.status = Some(VersionStatus::Published);
     }
     if planned.compatible_environment_template != prior.compatible_environment_template {
@@ -474,11 +476,7 @@ impl TemplateVersionResource {
         planned: Option<&VersionModel>,
     ) {
         let kind = self.spec.kind;
-        let publishes = planned.is_some_and(|planned| {
-            planned.status.as_deref() == Some("PUBLISHED")
-                && prior.status.as_deref() != Some("PUBLISHED")
-        });
-        if publishes {
+        if planned.is_some_and(|planned| newly_published(prior, planned.status.as_deref())) {
             pick_up_deferrals(client, kind, &key.template_name, Some(&key.major)).await;
         }
         let still_listed = planned.map(|p| &p.compatible_environment_template);
