@@ -281,6 +281,48 @@ impl Provider for ProtonProvider {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::plugin::model::{check_one_to_one, Fields, NestedModel};
+    use crate::plugin::typed::{TypedDataSource, TypedListResource, TypedResource};
+    use crate::resources::identity::Identified;
+    use crate::resources::model::{CompatibleTemplate, S3Location, Source, TemplateModel, VersionModel};
+
+    /// Every model is held 1:1 against the fields of the schemas that
+    /// declare it, of both kinds: a struct field that no schema (resource,
+    /// data source, identity, nested block) names is a forgotten attribute.
+    #[test]
+    fn every_model_is_held_one_to_one_against_its_schemas() {
+        let state = Arc::new(ProviderState::default());
+        let each = |spec: &'static KindSpec| {
+            (
+                TemplateResource::new(spec, state.clone()),
+                TemplateVersionResource::new(spec, state.clone()),
+                TemplateData::new(spec, state.clone()),
+                VersionData::new(spec, state.clone()),
+                VersionsData::new(spec, state.clone()),
+                TemplateList::new(spec, state.clone()),
+                VersionList::new(spec, state.clone()),
+            )
+        };
+        let kinds = KindSpec::ALL.map(each);
+        let template_identity = TemplateModel::identity_fields();
+        let version_identity = VersionModel::identity_fields();
+        let mut templates: Vec<&Fields<TemplateModel>> = vec![&template_identity];
+        let mut versions: Vec<&Fields<VersionModel>> = vec![&version_identity];
+        for (template, version, template_data, version_data, versions_data, template_list, version_list) in &kinds {
+            templates.push(TypedResource::shape(template).fields());
+            templates.push(TypedDataSource::shape(template_data).fields());
+            versions.push(TypedResource::shape(version).fields());
+            versions.push(TypedDataSource::shape(version_data).fields());
+            check_one_to_one(&[TypedDataSource::shape(versions_data).fields()]).unwrap();
+            check_one_to_one(&[TypedListResource::shape(template_list).fields()]).unwrap();
+            check_one_to_one(&[TypedListResource::shape(version_list).fields()]).unwrap();
+        }
+        check_one_to_one(&templates).unwrap();
+        check_one_to_one(&versions).unwrap();
+        check_one_to_one(&[&Source::fields()]).unwrap();
+        check_one_to_one(&[&S3Location::fields()]).unwrap();
+        check_one_to_one(&[&CompatibleTemplate::fields()]).unwrap();
+    }
 
     fn config(endpoint: Value) -> Value {
         let ty = provider_schema().implied_type();

@@ -1,16 +1,18 @@
 //! The template data sources: a template by name, with everything the
 //! template resource records. Shared by both kinds.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::lookup_error;
+use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
-use crate::plugin::provider::{DataSource, OpContext};
-use crate::plugin::value::Value;
+use crate::plugin::provider::OpContext;
+use crate::plugin::typed::{Shape, TypedDataSource};
 use crate::proton::bounded;
-use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
+use crate::resources::kind::KindSpec;
 use crate::resources::model::TemplateModel;
 use crate::resources::validators::template_name_validators;
 
@@ -38,19 +40,41 @@ fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
     ])
 }
 
-family_type! {
-    /// The template data source of one family.
-    pub struct TemplateData(TemplateModel) = fields,
-        "Reads an AWS Proton {noun} by name. A template that does not exist is an error.";
+/// The template data source of one kind.
+pub struct TemplateData {
+    spec: &'static KindSpec,
+    shape: Shape<TemplateModel>,
+    provider: Arc<ProviderState>,
+}
+
+impl TemplateData {
+    /// The template data source of `spec`'s kind.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let description = format!(
+            "Reads an AWS Proton {} by name. A template that does not exist is an error.",
+            spec.noun()
+        );
+        let shape = Shape::new(spec.template_type, &description, fields(spec));
+        Self {
+            spec,
+            shape,
+            provider,
+        }
+    }
 }
 
 #[async_trait::async_trait]
-impl DataSource for TemplateData {
-    type_name_and_schema!(template_type);
+impl TypedDataSource for TemplateData {
+    type Model = TemplateModel;
 
-    async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let (kind, noun, client) = (self.spec.kind, self.spec.noun(), &self.configured()?.client);
-        let name = self.fields.read(config).name;
+    fn shape(&self) -> &Shape<TemplateModel> {
+        &self.shape
+    }
+
+    async fn read(&self, ctx: &OpContext, config: TemplateModel) -> Result<TemplateModel, Diagnostics> {
+        let (kind, noun) = (self.spec.kind, self.spec.noun());
+        let client = &self.provider.configured()?.client;
+        let name = config.name;
         let looked_for = format!("{noun} named `{name}`");
         let (template, tags) = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {
             let template = client.get_template(kind, &name).await?;
@@ -59,10 +83,9 @@ impl DataSource for TemplateData {
         })
         .await
         .map_err(|err| lookup_error(noun, &looked_for, &err))?;
-        let template = TemplateModel {
+        Ok(TemplateModel {
             tags: Some(tags),
             ..TemplateModel::from(&template)
-        };
-        Ok(self.fields.write(&template))
+        })
     }
 }

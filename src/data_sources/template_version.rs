@@ -5,17 +5,20 @@
 //! service versions add their compatibility attributes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::lookup_error;
+use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
-use crate::plugin::provider::{DataSource, OpContext};
+use crate::plugin::provider::OpContext;
+use crate::plugin::typed::{Shape, TypedDataSource};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::SOURCE_TAG;
 use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey};
-use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
+use crate::resources::kind::KindSpec;
 use crate::resources::model::VersionModel;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
@@ -58,10 +61,27 @@ pub(super) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
     .with((spec.version_extras.data_source_fields)())
 }
 
-family_type! {
-    /// The template version data source of one family.
-    pub struct VersionData(VersionModel) = fields,
-        "Reads one version of an AWS Proton {noun}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.";
+/// The template version data source of one kind.
+pub struct VersionData {
+    spec: &'static KindSpec,
+    shape: Shape<VersionModel>,
+    provider: Arc<ProviderState>,
+}
+
+impl VersionData {
+    /// The version data source of `spec`'s kind.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let description = format!(
+            "Reads one version of an AWS Proton {}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.",
+            spec.noun()
+        );
+        let shape = Shape::new(spec.version_type, &description, fields(spec));
+        Self {
+            spec,
+            shape,
+            provider,
+        }
+    }
 }
 
 /// Which version the configuration asks for, resolving the recommended one.
@@ -130,8 +150,12 @@ async fn read_version(
 }
 
 #[async_trait::async_trait]
-impl DataSource for VersionData {
-    type_name_and_schema!(version_type);
+impl TypedDataSource for VersionData {
+    type Model = VersionModel;
+
+    fn shape(&self) -> &Shape<VersionModel> {
+        &self.shape
+    }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let (major, minor) = (
@@ -148,9 +172,9 @@ impl DataSource for VersionData {
         }
     }
 
-    async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let (kind, noun, client) = (self.spec.kind, self.spec.noun(), &self.configured()?.client);
-        let wanted = self.fields.read(config);
+    async fn read(&self, ctx: &OpContext, wanted: VersionModel) -> Result<VersionModel, Diagnostics> {
+        let (kind, noun) = (self.spec.kind, self.spec.noun());
+        let client = &self.provider.configured()?.client;
         let work = async {
             let key = resolve(
                 client,
@@ -181,11 +205,10 @@ impl DataSource for VersionData {
         .await
         .map_err(timeout_error)??;
         let pending_deletion = tags.remove(crate::proton::DEFERRED_DELETE_TAG).is_some();
-        let version = VersionModel {
+        Ok(VersionModel {
             tags: Some(tags),
             pending_deletion: Some(pending_deletion),
             ..VersionModel::from(&version)
-        };
-        Ok(self.fields.write(&version))
+        })
     }
 }

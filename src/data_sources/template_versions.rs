@@ -4,19 +4,22 @@
 //! attribute, not protocol-6 nested attributes, which Terraform 1.0 cannot
 //! handle.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::lookup_error;
 use super::template_version::fields as version_fields;
+use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
-use crate::plugin::provider::{DataSource, OpContext};
+use crate::plugin::provider::OpContext;
+use crate::plugin::typed::{Shape, TypedDataSource};
 use crate::plugin::value::{Type, Value};
 use crate::proton::bounded;
 use crate::proton::listing::all_versions;
 use crate::proton::ProtonError;
-use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
+use crate::resources::kind::KindSpec;
 use crate::resources::model::VersionModel;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 
@@ -65,20 +68,44 @@ fn fields(spec: &KindSpec) -> Fields<VersionsModel> {
     ])
 }
 
-family_type! {
-    /// The template versions data source of one family.
-    pub struct VersionsData(VersionsModel) = fields,
-        "Lists every version of an AWS Proton {noun}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.";
+/// The versions-list data source of one kind.
+pub struct VersionsData {
+    spec: &'static KindSpec,
+    shape: Shape<VersionsModel>,
+    /// What each entry of `versions` reports.
+    entry_fields: Fields<VersionModel>,
+    provider: Arc<ProviderState>,
+}
+
+impl VersionsData {
+    /// The versions-list data source of `spec`'s kind.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let description = format!(
+            "Lists every version of an AWS Proton {}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.",
+            spec.noun()
+        );
+        let shape = Shape::new(spec.versions_type, &description, fields(spec));
+        Self {
+            spec,
+            shape,
+            entry_fields: entry_fields(spec),
+            provider,
+        }
+    }
 }
 
 #[async_trait::async_trait]
-impl DataSource for VersionsData {
-    type_name_and_schema!(versions_type);
+impl TypedDataSource for VersionsData {
+    type Model = VersionsModel;
 
-    async fn read(&self, ctx: &OpContext, config: &Value) -> Result<Value, Diagnostics> {
-        let (kind, noun, client) = (self.spec.kind, self.spec.noun(), &self.configured()?.client);
-        let wanted = self.fields.read(config);
-        let entry_fields = entry_fields(self.spec);
+    fn shape(&self) -> &Shape<VersionsModel> {
+        &self.shape
+    }
+
+    async fn read(&self, ctx: &OpContext, wanted: VersionsModel) -> Result<VersionsModel, Diagnostics> {
+        let (kind, noun) = (self.spec.kind, self.spec.noun());
+        let client = &self.provider.configured()?.client;
+        let entry_fields = &self.entry_fields;
         let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());
         let looked_for = format!("{noun} named `{template_name}`");
         // The template first: a missing template is an error, not an empty list.
@@ -98,7 +125,7 @@ impl DataSource for VersionsData {
             Some(major) => format!("{template_name}:{major}"),
             None => template_name.clone(),
         };
-        let found = VersionsModel {
+        Ok(VersionsModel {
             id: Some(id),
             versions: Value::List(
                 versions
@@ -107,7 +134,6 @@ impl DataSource for VersionsData {
                     .collect(),
             ),
             ..wanted
-        };
-        Ok(self.fields.write(&found))
+        })
     }
 }

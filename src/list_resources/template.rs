@@ -2,18 +2,22 @@
 //! every template of the family, optionally those whose name starts with
 //! `name_prefix`.
 
+use std::sync::Arc;
+
 use async_stream::stream;
 
 use super::{list_error, with_client};
+use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::model::Fields;
-use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
+use crate::plugin::provider::{ListRequest, ListStream, ListedResource, OpContext};
+use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::listing;
-use crate::resources::identity::identity_of;
-use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
+use crate::resources::identity::Identified;
+use crate::resources::kind::KindSpec;
 use crate::resources::model::TemplateModel;
-use crate::resources::template::{current, fields as template_fields};
+use crate::resources::template::{current, shape as resource_shape};
 
 /// The `config {}` block.
 #[derive(Debug, Default)]
@@ -21,32 +25,50 @@ pub struct ListConfig {
     pub name_prefix: Option<String>,
 }
 
-fn config_fields(_spec: &KindSpec) -> Fields<ListConfig> {
+fn config_fields() -> Fields<ListConfig> {
     Fields::new([field!(ListConfig, name_prefix)
         .optional("Only templates whose name starts with this. Omitted: all of them.")])
 }
 
-family_type! {
-    /// The template list resource of one family.
-    pub struct TemplateList(ListConfig) = config_fields,
-        "Lists the AWS Proton {noun}s of the account and region, for `terraform query`.";
+/// The template list resource of one kind.
+pub struct TemplateList {
+    spec: &'static KindSpec,
+    shape: Shape<ListConfig>,
+    /// The managed resource's: what each result's state and identity are.
+    resource: Arc<Shape<TemplateModel>>,
+    provider: Arc<ProviderState>,
 }
 
-impl ListResource for TemplateList {
-    type_name_and_schema!(template_type, config_schema);
+impl TemplateList {
+    /// The template list resource of `spec`'s kind.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let description = format!(
+            "Lists the AWS Proton {}s of the account and region, for `terraform query`.",
+            spec.noun()
+        );
+        Self {
+            spec,
+            shape: Shape::new(spec.template_type, &description, config_fields()),
+            resource: Arc::new(resource_shape(spec)),
+            provider,
+        }
+    }
+}
 
-    fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
-        let spec = self.spec;
-        let prefix = self
-            .fields
-            .read(&request.config)
-            .name_prefix
-            .unwrap_or_default();
+impl TypedListResource for TemplateList {
+    type Config = ListConfig;
+
+    fn shape(&self) -> &Shape<ListConfig> {
+        &self.shape
+    }
+
+    fn list(&self, ctx: OpContext, config: ListConfig, request: &ListRequest) -> ListStream {
+        let (spec, resource_shape) = (self.spec, self.resource.clone());
+        let prefix = config.name_prefix.unwrap_or_default();
         let include_resource = request.include_resource;
         with_client(&self.provider, move |client, defaults| {
             stream! {
                 let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
-                let resource_fields = template_fields(spec);
                 for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
                     let template = match template {
                         Ok(template) => template,
@@ -73,9 +95,10 @@ impl ListResource for TemplateList {
                         TemplateModel::from(&template)
                     };
                     let display_name = model.name.clone();
-                    let resource = include_resource.then(|| resource_fields.write(&model));
+                    let resource = include_resource.then(|| resource_shape.write(&model));
+                    let identity = resource_shape.identity_of(&model.scoped(), &Value::Null);
                     yield Ok(ListedResource {
-                        identity: identity_of(model, &Value::Null),
+                        identity: identity.unwrap_or(Value::Null),
                         display_name,
                         resource,
                     });

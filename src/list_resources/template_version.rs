@@ -3,19 +3,23 @@
 //! or of every template of the family, optionally of one major version and
 //! with one status.
 
+use std::sync::Arc;
+
 use async_stream::stream;
 
 use super::{list_error, with_client};
+use crate::context::ProviderState;
 use crate::field;
 use crate::plugin::model::Fields;
-use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource, OpContext};
+use crate::plugin::provider::{ListRequest, ListStream, ListedResource, OpContext};
 use crate::plugin::schema::Validator;
+use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::{listing, VersionStatus};
-use crate::resources::identity::identity_of;
-use crate::resources::kind::{family_type, type_name_and_schema, KindSpec};
+use crate::resources::identity::Identified;
+use crate::resources::kind::KindSpec;
 use crate::resources::model::VersionModel;
-use crate::resources::template_version::{current, fields as version_fields};
+use crate::resources::template_version::{current, shape as resource_shape};
 use crate::resources::validators::{template_name_validators, version_part_validators};
 
 /// The `config {}` block.
@@ -46,25 +50,46 @@ fn config_fields(spec: &KindSpec) -> Fields<ListConfig> {
     ])
 }
 
-family_type! {
-    /// The template version list resource of one family.
-    pub struct VersionList(ListConfig) = config_fields,
-        "Lists versions of AWS Proton {noun}s, for `terraform query`.";
+/// The version list resource of one kind.
+pub struct VersionList {
+    spec: &'static KindSpec,
+    shape: Shape<ListConfig>,
+    /// The managed resource's: what each result's state and identity are.
+    resource: Arc<Shape<VersionModel>>,
+    provider: Arc<ProviderState>,
 }
 
-impl ListResource for VersionList {
-    type_name_and_schema!(version_type, config_schema);
+impl VersionList {
+    /// The version list resource of `spec`'s kind.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        let description = format!(
+            "Lists versions of AWS Proton {}s, for `terraform query`.",
+            spec.noun()
+        );
+        Self {
+            spec,
+            shape: Shape::new(spec.version_type, &description, config_fields(spec)),
+            resource: Arc::new(resource_shape(spec)),
+            provider,
+        }
+    }
+}
 
-    fn list(&self, ctx: OpContext, request: ListRequest) -> ListStream {
-        let spec = self.spec;
-        let config = self.fields.read(&request.config);
+impl TypedListResource for VersionList {
+    type Config = ListConfig;
+
+    fn shape(&self) -> &Shape<ListConfig> {
+        &self.shape
+    }
+
+    fn list(&self, ctx: OpContext, config: ListConfig, request: &ListRequest) -> ListStream {
+        let (spec, resource_shape) = (self.spec, self.resource.clone());
         let wanted_status = config.status.as_deref().map(VersionStatus::from);
         let include_resource = request.include_resource;
         let what = format!("{} version", spec.noun());
         with_client(&self.provider, move |client, defaults| {
             stream! {
                 let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
-                let resource_fields = version_fields(spec);
                 let names = match config.template_name {
                     Some(name) => vec![Ok(name)],
                     // The template names first (one item each), then their versions.
@@ -118,9 +143,10 @@ impl ListResource for VersionList {
                         } else {
                             (VersionModel::from(&version), false)
                         };
-                        let resource = include_resource.then(|| resource_fields.write(&model));
+                        let resource = include_resource.then(|| resource_shape.write(&model));
+                        let identity = resource_shape.identity_of(&model.scoped(), &Value::Null);
                         yield Ok(ListedResource {
-                            identity: identity_of(model, &Value::Null),
+                            identity: identity.unwrap_or(Value::Null),
                             display_name: match pending_deletion {
                                 // Importing it cancels the pending delete.
                                 true => format!("{key} ({}, pending deletion)", version.status),

@@ -2,8 +2,9 @@
 //! nothing about Proton. Resources plug in through [`provider`]'s traits.
 //!
 //! Three layers, imported downwards only:
-//! - the model: [`value`], [`codec`], [`diag`], [`schema`] and the resource
-//!   traits in [`provider`];
+//! - the model: [`value`], [`codec`], [`diag`], [`schema`], the resource
+//!   traits in [`provider`], and their typed form in [`model`] and
+//!   [`typed`] (what the provider's types implement);
 //! - the engine, pure functions over the model: [`plan`] (what a plan holds),
 //!   [`lifecycle`] (what apply, refresh, import, upgrade and data source
 //!   reads answer) and [`identity`] (which identity each answer carries);
@@ -28,5 +29,6 @@ pub mod schema;
 pub mod serve;
 pub mod server;
 pub mod tls;
+pub mod typed;
 pub mod value;
 mod wire;

@@ -128,29 +128,23 @@ impl AttrValue for Value {
 }
 
 /// A struct that is the value of a nested object or block, with its
-/// [`Fields`]. Implement it, then [`nested_model!`](crate::nested_model)
-/// makes it an [`AttrValue`].
+/// [`Fields`]: implementing it makes the struct an [`AttrValue`] (an
+/// object).
 pub trait NestedModel: Default {
     /// The object's attributes.
     fn fields() -> Fields<Self>;
 }
 
-/// Makes a [`NestedModel`] an [`AttrValue`] (an object).
-#[macro_export]
-macro_rules! nested_model {
-    ($model:ty) => {
-        impl $crate::plugin::model::AttrValue for $model {
-            fn terraform_type() -> $crate::plugin::value::Type {
-                <$model as $crate::plugin::model::NestedModel>::fields().object_type()
-            }
-            fn to_value(&self) -> $crate::plugin::value::Value {
-                <$model as $crate::plugin::model::NestedModel>::fields().write(self)
-            }
-            fn from_value(value: &$crate::plugin::value::Value) -> Self {
-                <$model as $crate::plugin::model::NestedModel>::fields().read(value)
-            }
-        }
-    };
+impl<T: NestedModel> AttrValue for T {
+    fn terraform_type() -> Type {
+        T::fields().object_type()
+    }
+    fn to_value(&self) -> Value {
+        T::fields().write(self)
+    }
+    fn from_value(value: &Value) -> Self {
+        T::fields().read(value)
+    }
 }
 
 /// Where a field sits in the schema.
@@ -165,6 +159,8 @@ enum Slot {
 /// read from and written to `M`.
 pub struct Field<M> {
     slot: Slot,
+    /// The struct field it reads and writes.
+    member: &'static str,
     get: fn(&M) -> Value,
     set: fn(&mut M, &Value),
 }
@@ -173,6 +169,7 @@ pub struct Field<M> {
 /// what [`field!`](crate::field) makes.
 pub struct Accessor<M> {
     name: &'static str,
+    member: &'static str,
     ty: Type,
     get: fn(&M) -> Value,
     set: fn(&mut M, &Value),
@@ -218,7 +215,13 @@ impl<M> Accessor<M> {
         get: fn(&M) -> Value,
         set: fn(&mut M, &Value),
     ) -> Self {
-        Self { name, ty, get, set }
+        Self {
+            name,
+            member: name,
+            ty,
+            get,
+            set,
+        }
     }
 
     /// Uses another attribute name (one that differs by family).
@@ -230,6 +233,7 @@ impl<M> Accessor<M> {
     fn with(self, slot: Slot) -> Field<M> {
         Field {
             slot,
+            member: self.member,
             get: self.get,
             set: self.set,
         }
@@ -408,14 +412,58 @@ impl<M: Default> Fields<M> {
         IdentitySchema::new(attributes.collect())
     }
 
+    /// The struct fields these fields read and write.
+    pub fn members(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields.iter().map(|field| field.member)
+    }
+
     /// The object type of a value of these fields.
     pub fn object_type(&self) -> Type {
         self.block("").implied_type()
     }
 }
 
+/// The names of the fields of the struct `M`, read from its `Debug` form
+/// (Rust has no field reflection): for the tests that hold a model 1:1
+/// against the fields that declare it.
+#[cfg(test)]
+pub(crate) fn struct_members<M: Default + std::fmt::Debug>() -> BTreeSet<String> {
+    // `{:#?}` puts each top-level field on its own line, indented by four.
+    let debug = format!("{:#?}", M::default());
+    debug
+        .lines()
+        .filter_map(|line| line.strip_prefix("    "))
+        .filter(|line| !line.starts_with(' '))
+        .filter_map(|line| line.split_once(": ").map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+/// Whether the fields of `M` are exactly the struct fields some of `lists`
+/// name: `Ok`, or the fields no list names and the names no field has.
+#[cfg(test)]
+pub(crate) fn check_one_to_one<M: Default + std::fmt::Debug>(
+    lists: &[&Fields<M>],
+) -> Result<(), String> {
+    let declared: BTreeSet<String> = lists
+        .iter()
+        .flat_map(|fields| fields.members())
+        .map(str::to_string)
+        .collect();
+    let members = struct_members::<M>();
+    if declared == members {
+        return Ok(());
+    }
+    let missing: Vec<_> = members.difference(&declared).collect();
+    let unknown: Vec<_> = declared.difference(&members).collect();
+    Err(format!(
+        "{}: struct fields no schema declares: {missing:?}; declared names that are no struct field: {unknown:?}",
+        std::any::type_name::<M>()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::plugin::schema::Nesting;
 
@@ -439,7 +487,6 @@ mod tests {
             Fields::new([field!(Part, id).required("Part id.")])
         }
     }
-    crate::nested_model!(Part);
 
     fn fields() -> Fields<Thing> {
         Fields::new([
@@ -486,6 +533,14 @@ mod tests {
     fn unknown_and_missing_values_read_as_empty() {
         let value = Value::object([("note", Value::Unknown), ("name", Value::Unknown)]);
         assert_eq!(fields().read(&value), Thing::default());
+    }
+
+    #[test]
+    fn a_model_is_held_one_to_one_against_its_fields() {
+        assert_eq!(check_one_to_one(&[&fields()]), Ok(()));
+        let partial = Fields::new([field!(Thing, name).required("The name.")]);
+        let err = check_one_to_one(&[&partial]).unwrap_err();
+        assert!(err.contains(r#"["enabled", "labels", "note", "parts", "renamed"]"#), "{err}");
     }
 
     #[test]

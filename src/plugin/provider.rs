@@ -93,17 +93,25 @@ impl ResourcePlan<'_> {
 /// Result of a create or update: the state to record (if the object exists)
 /// and any problems. A create that fails after the remote object exists
 /// returns its state with the error, so Terraform keeps it (tainted).
-#[derive(Debug, Default)]
-pub struct ApplyOutcome {
+/// `S` is the state's form: a [`Value`], or a typed resource's model
+/// ([`crate::plugin::typed`]).
+#[derive(Debug)]
+pub struct ApplyOutcome<S = Value> {
     /// The new state; `None` when nothing exists.
-    pub state: Option<Value>,
+    pub state: Option<S>,
     /// Problems.
     pub diagnostics: Diagnostics,
 }
 
-impl ApplyOutcome {
+impl<S> Default for ApplyOutcome<S> {
+    fn default() -> Self {
+        Self::failed(None, Diagnostics::new())
+    }
+}
+
+impl<S> ApplyOutcome<S> {
     /// A successful result.
-    pub fn ok(state: Value) -> Self {
+    pub fn ok(state: S) -> Self {
         Self {
             state: Some(state),
             diagnostics: Diagnostics::new(),
@@ -111,8 +119,16 @@ impl ApplyOutcome {
     }
 
     /// A failure; `state` is what exists remotely, if anything.
-    pub fn failed(state: Option<Value>, diagnostics: Diagnostics) -> Self {
+    pub fn failed(state: Option<S>, diagnostics: Diagnostics) -> Self {
         Self { state, diagnostics }
+    }
+
+    /// The same outcome with its state in another form.
+    pub fn map<T>(self, f: impl FnOnce(S) -> T) -> ApplyOutcome<T> {
+        ApplyOutcome {
+            state: self.state.map(f),
+            diagnostics: self.diagnostics,
+        }
     }
 }
 
@@ -128,15 +144,26 @@ pub struct DestroyPlan {
     pub private: Option<Vec<u8>>,
 }
 
-/// Result of a read.
+/// Result of a read; `S` is the state's form, as for [`ApplyOutcome`].
 #[derive(Debug)]
-pub enum ReadOutcome {
+pub enum ReadOutcome<S = Value> {
     /// The object exists; this is its current state.
-    Found(Value),
+    Found(S),
     /// The object is gone: Terraform drops it and plans a create.
     Gone,
     /// The read failed: the prior state is kept untouched.
     Failed(Diagnostics),
+}
+
+impl<S> ReadOutcome<S> {
+    /// The same outcome with its state in another form.
+    pub fn map<T>(self, f: impl FnOnce(S) -> T) -> ReadOutcome<T> {
+        match self {
+            Self::Found(state) => ReadOutcome::Found(f(state)),
+            Self::Gone => ReadOutcome::Gone,
+            Self::Failed(diags) => ReadOutcome::Failed(diags),
+        }
+    }
 }
 
 /// A managed resource type. Methods are listed in the order resources

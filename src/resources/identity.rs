@@ -5,13 +5,9 @@
 //! ARN gives (so they never change for an object). An identity import is the
 //! id import that says the same, and goes through the same checks.
 
-use std::sync::LazyLock;
-
 use crate::field;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
-use crate::plugin::schema::IdentitySchema;
-use crate::plugin::value::Value;
 use crate::proton::model::{partition_of_region, ArnScope};
 use crate::proton::{ProtonClient, TemplateKind, VersionKey};
 use crate::resources::model::{TemplateModel, VersionModel};
@@ -20,11 +16,9 @@ const ACCOUNT_ID: &str = "AWS account of the object. Omitted on import: the acco
 const REGION: &str = "AWS region of the object. Omitted on import: the provider's region; another region is refused.";
 
 /// A resource model with an identity.
-pub trait Identified: Default + Sized + 'static {
+pub trait Identified: Sized {
     /// The identity's attributes, as fields of the model.
-    fn identity_fields() -> &'static Fields<Self>;
-    /// The identity schema.
-    fn identity_schema() -> &'static IdentitySchema;
+    fn identity_fields() -> Fields<Self>;
     /// Sets `account_id` and `region` from the ARN (none while there is none).
     fn scoped(self) -> Self;
     /// The import id that names the object the identity attributes name: its
@@ -32,85 +26,56 @@ pub trait Identified: Default + Sized + 'static {
     fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics>;
 }
 
-/// `identified!(Model, [identity fields])`: what every identified model has
-/// alike: its identity fields and schema (built once), its account and
-/// region from its ARN, and its import id from its own `import_id_in`.
-macro_rules! identified {
-    ($model:ty, [$($field:expr),* $(,)?]) => {
-        impl Identified for $model {
-            fn identity_fields() -> &'static Fields<Self> {
-                static FIELDS: LazyLock<Fields<$model>> = LazyLock::new(|| Fields::new([$($field),*]));
-                &FIELDS
-            }
-
-            fn identity_schema() -> &'static IdentitySchema {
-                static SCHEMA: LazyLock<IdentitySchema> =
-                    LazyLock::new(|| <$model>::identity_fields().identity_schema());
-                &SCHEMA
-            }
-
-            fn scoped(self) -> Self {
-                let (account_id, region) = scope(self.arn.as_deref());
-                Self { account_id, region, ..self }
-            }
-
-            fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
-                self.import_id_in(kind, client)
-            }
-        }
-    };
-}
-
-identified!(
-    TemplateModel,
-    [
-        field!(TemplateModel, account_id).optional_for_import(ACCOUNT_ID),
-        field!(TemplateModel, region).optional_for_import(REGION),
-        field!(TemplateModel, name).required_for_import("Name of the template."),
-    ]
-);
-
-identified!(
-    VersionModel,
-    [
-        field!(VersionModel, account_id).optional_for_import(ACCOUNT_ID),
-        field!(VersionModel, region).optional_for_import(REGION),
-        field!(VersionModel, template_name)
-            .required_for_import("Name of the template the version belongs to."),
-        field!(VersionModel, major_version).required_for_import("Major version number."),
-        field!(VersionModel, minor_version).required_for_import("Minor version number."),
-    ]
-);
-
-/// The account and region an ARN names.
-fn scope(arn: Option<&str>) -> (Option<String>, Option<String>) {
-    match arn.and_then(ArnScope::of) {
-        Some(scope) => (Some(scope.account), Some(scope.region)),
-        None => (None, None),
+impl Identified for TemplateModel {
+    fn identity_fields() -> Fields<Self> {
+        Fields::new([
+            field!(TemplateModel, account_id).optional_for_import(ACCOUNT_ID),
+            field!(TemplateModel, region).optional_for_import(REGION),
+            field!(TemplateModel, name).required_for_import("Name of the template."),
+        ])
     }
-}
 
-impl TemplateModel {
+    fn scoped(self) -> Self {
+        let (account_id, region) = scope(self.arn.as_deref());
+        Self {
+            account_id,
+            region,
+            ..self
+        }
+    }
+
     /// Its ARN when the identity gives an account, else its name.
-    fn import_id_in(
-        &self,
-        kind: TemplateKind,
-        client: &ProtonClient,
-    ) -> Result<String, Diagnostics> {
+    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
         let resource = format!("{}/{}", kind.arn_resource_type(), self.name);
         let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
         arn_or(account, region, &resource, &self.name, client)
     }
 }
 
-impl VersionModel {
+impl Identified for VersionModel {
+    fn identity_fields() -> Fields<Self> {
+        Fields::new([
+            field!(VersionModel, account_id).optional_for_import(ACCOUNT_ID),
+            field!(VersionModel, region).optional_for_import(REGION),
+            field!(VersionModel, template_name)
+                .required_for_import("Name of the template the version belongs to."),
+            field!(VersionModel, major_version).required_for_import("Major version number."),
+            field!(VersionModel, minor_version).required_for_import("Minor version number."),
+        ])
+    }
+
+    fn scoped(self) -> Self {
+        let (account_id, region) = scope(self.arn.as_deref());
+        Self {
+            account_id,
+            region,
+            ..self
+        }
+    }
+
     /// Its ARN when the identity gives an account, else
     /// `TEMPLATE_NAME:MAJOR.MINOR`.
-    fn import_id_in(
-        &self,
-        kind: TemplateKind,
-        client: &ProtonClient,
-    ) -> Result<String, Diagnostics> {
+    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
         let part = |part: &Option<String>| part.clone().unwrap_or_default();
         let (major, minor) = (part(&self.major_version), part(&self.minor_version));
         let key = VersionKey::new(&self.template_name, major, minor);
@@ -121,35 +86,12 @@ impl VersionModel {
     }
 }
 
-/// The identity of the object `model` (read from `state`) describes. What a
-/// plan does not know yet (a new version's numbers, say) is null there, and
-/// Apply fills it in.
-pub fn identity_of<M: Identified>(model: M, state: &Value) -> Value {
-    let mut identity = M::identity_fields().write(&model.scoped());
-    if let Value::Object(attributes) = &mut identity {
-        for (name, value) in attributes.iter_mut() {
-            if state.get_attr(name).is_some_and(Value::is_unknown) {
-                *value = Value::Null;
-            }
-        }
+/// The account and region an ARN names.
+fn scope(arn: Option<&str>) -> (Option<String>, Option<String>) {
+    match arn.and_then(ArnScope::of) {
+        Some(scope) => (Some(scope.account), Some(scope.region)),
+        None => (None, None),
     }
-    identity
-}
-
-/// The identity schema of the model `fields` are of.
-pub fn schema_of<M: Identified>(_fields: &Fields<M>) -> &'static IdentitySchema {
-    M::identity_schema()
-}
-
-/// The import id an `import { identity = ... }` names, for the model
-/// `fields` are of.
-pub fn import_id_of<M: Identified>(
-    _fields: &Fields<M>,
-    identity: &Value,
-    kind: TemplateKind,
-    client: &ProtonClient,
-) -> Result<String, Diagnostics> {
-    M::identity_fields().read(identity).import_id(kind, client)
 }
 
 /// `arn:PARTITION:proton:REGION:ACCOUNT:RESOURCE` when `account` is given

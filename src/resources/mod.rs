@@ -2,7 +2,6 @@
 //! template versions), each serving both kinds through [`kind::KindSpec`],
 //! and what they share.
 
-pub mod attrs;
 pub mod identity;
 mod import_scope;
 pub mod kind;

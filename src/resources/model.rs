@@ -1,12 +1,16 @@
-//! The typed models of the two resource families, shared by the resources
-//! and the data sources of each: a template and a template version as
-//! Terraform records them, and the conversions from what Proton reports.
+//! The typed models of the two resources, shared by the resources, data
+//! sources and list resources of both kinds: a template and a template
+//! version as Terraform records them, and the conversions from what Proton
+//! reports.
 //!
 //! The attribute schemas are not here: each resource and data source
 //! declares its own [`Fields`](crate::plugin::model::Fields) over these
 //! structs, next to its code. A field a schema does not declare is neither
 //! read nor written (a data source has no `timeouts`, an environment
-//! version no compatible environment templates).
+//! version no compatible environment templates). A field that no schema
+//! declares fails the 1:1 test (`resources::tests`), and the conversions
+//! that must be total name every field, so a new one fails to compile
+//! until each has decided on it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -46,21 +50,28 @@ pub struct TemplateModel {
     pub timeouts: Value,
 }
 
-/// What Proton reports of a template; tags and timeouts are not among it.
+/// What Proton reports of a template. Every field is named, so a new one
+/// must be decided on here.
 impl From<&Template> for TemplateModel {
     fn from(template: &Template) -> Self {
         Self {
+            name: template.name.clone(),
+            id: Some(template.name.clone()),
             arn: Some(template.arn.clone()),
             created_at: Some(rfc3339(template.created_at)),
+            last_modified_at: Some(rfc3339(template.last_modified_at)),
+            recommended_version: template.recommended_version.clone(),
             description: template.description.clone(),
             display_name: template.display_name.clone(),
             encryption_key: template.encryption_key.clone(),
-            id: Some(template.name.clone()),
-            last_modified_at: Some(rfc3339(template.last_modified_at)),
-            name: template.name.clone(),
             provisioning: template.provisioning.clone(),
-            recommended_version: template.recommended_version.clone(),
-            ..Self::default()
+            // Not reported with the template: from its ARN, from
+            // ListTagsForResource, or from the configuration.
+            account_id: None,
+            region: None,
+            tags: None,
+            tags_all: BTreeMap::new(),
+            timeouts: Value::Null,
         }
     }
 }
@@ -106,22 +117,36 @@ pub struct VersionModel {
     pub supported_component_sources: Option<BTreeSet<String>>,
 }
 
-/// What Proton lists of a version.
+/// What Proton lists of a version. Every field is named, so a new one must
+/// be decided on here.
 impl From<&TemplateVersionSummary> for VersionModel {
     fn from(version: &TemplateVersionSummary) -> Self {
         Self {
-            arn: Some(version.arn.clone()),
-            created_at: Some(rfc3339(version.created_at)),
-            description: version.description.clone(),
-            id: Some(version.key().to_string()),
-            last_modified_at: Some(rfc3339(version.last_modified_at)),
+            template_name: version.template_name.clone(),
             major_version: Some(version.major_version.clone()),
             minor_version: Some(version.minor_version.clone()),
+            id: Some(version.key().to_string()),
+            arn: Some(version.arn.clone()),
+            created_at: Some(rfc3339(version.created_at)),
+            last_modified_at: Some(rfc3339(version.last_modified_at)),
             recommended_minor_version: version.recommended_minor_version.clone(),
             status: Some(version.status.as_str().to_string()),
             status_message: version.status_message.clone(),
-            template_name: version.template_name.clone(),
-            ..Self::default()
+            description: version.description.clone(),
+            // Reported by GetTemplateVersion only (below).
+            schema: None,
+            compatible_environment_template: BTreeSet::new(),
+            supported_component_sources: None,
+            // Not reported by Proton: from the ARN, from the tags, or from
+            // the configuration.
+            account_id: None,
+            region: None,
+            pending_deletion: None,
+            skip_destroy: None,
+            source: None,
+            tags: None,
+            tags_all: BTreeMap::new(),
+            timeouts: Value::Null,
         }
     }
 }

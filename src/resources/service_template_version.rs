@@ -47,4 +47,3 @@ impl NestedModel for CompatibleTemplate {
     }
 }
 
-crate::nested_model!(CompatibleTemplate);

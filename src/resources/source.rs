@@ -38,8 +38,6 @@ impl NestedModel for S3Location {
     }
 }
 
-crate::nested_model!(Source);
-crate::nested_model!(S3Location);
 
 /// Where the bundle is, as the source tag records it (`s3://bucket/key`);
 /// `None` when the location is too long for a tag value.

@@ -28,15 +28,18 @@
 //!   versions (and service versions listing them) must be replaced with it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
-use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, Resource, ResourcePlan};
+use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, ResourcePlan};
 use crate::plugin::schema::{timeout_from, timeouts_block, validate_value, Validator};
+use crate::plugin::typed::{Planned, Shape, TypedResource};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::listing::all_versions;
@@ -46,9 +49,9 @@ use crate::proton::{
     CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
     UpdateTemplateInput, VersionKey, SOURCE_TAG,
 };
-use crate::resources::attrs::keep_planned;
+use crate::resources::identity::Identified;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, KindSpec, Stubs};
+use crate::resources::kind::KindSpec;
 use crate::resources::model::TemplateModel;
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
@@ -90,7 +93,7 @@ fn provisioning_description(kind: TemplateKind) -> &'static str {
 
 /// The attributes of the template resource of `spec`'s family: its schema
 /// and its typed model's fields.
-pub(crate) fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
+fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
     let noun = spec.noun();
     Fields::new([
         field!(TemplateModel, arn).computed(&format!("ARN of the {noun}.")).use_state_for_unknown(),
@@ -123,10 +126,34 @@ pub(crate) fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
     ])
 }
 
-family_type! {
-    /// A template resource of one family.
-    pub struct TemplateResource(TemplateModel) = fields,
-        "An AWS Proton {noun}: the named parent of template versions. Destroying it requires that it has no versions left.";
+/// The template resource of one kind.
+pub struct TemplateResource {
+    spec: &'static KindSpec,
+    shape: Shape<TemplateModel>,
+    provider: Arc<ProviderState>,
+}
+
+impl TemplateResource {
+    /// The template resource of `spec`'s kind.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        Self {
+            spec,
+            shape: shape(spec),
+            provider,
+        }
+    }
+}
+
+/// The name, schema, fields and identity of the template resource of
+/// `spec`'s kind; shared with the list resource, whose results are its
+/// states.
+pub(crate) fn shape(spec: &KindSpec) -> Shape<TemplateModel> {
+    let description = format!(
+        "An AWS Proton {}: the named parent of template versions. Destroying it requires that it has no versions left.",
+        spec.noun()
+    );
+    Shape::new(spec.template_type, &description, fields(spec))
+        .with_identity(TemplateModel::identity_fields())
 }
 
 /// The state for `template`, taking what Proton cannot report (an empty
@@ -147,6 +174,36 @@ fn state_from(
         tags_all,
         timeouts: base.timeouts.clone(),
         ..state
+    }
+}
+
+/// The create parameters of a planned template. Every field is named, so a
+/// new one must be decided on here.
+fn create_input(planned: &TemplateModel) -> CreateTemplateInput {
+    let TemplateModel {
+        name,
+        id: _,
+        account_id: _,
+        region: _,
+        arn: _,
+        created_at: _,
+        last_modified_at: _,
+        recommended_version: _,
+        description,
+        display_name,
+        encryption_key,
+        provisioning,
+        tags: _,
+        tags_all,
+        timeouts: _,
+    } = planned.clone();
+    CreateTemplateInput {
+        name,
+        display_name,
+        description,
+        encryption_key,
+        provisioning,
+        tags: tags_all,
     }
 }
 
@@ -396,8 +453,14 @@ async fn name_taken_detail(
 }
 
 #[async_trait::async_trait]
-impl Resource for TemplateResource {
-    type_name_and_schema!(template_type);
+impl TypedResource for TemplateResource {
+    type Model = TemplateModel;
+
+    const GENERATES_CONFIG: bool = true;
+
+    fn shape(&self) -> &Shape<TemplateModel> {
+        &self.shape
+    }
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
         let noun = self.spec.noun();
@@ -411,7 +474,7 @@ impl Resource for TemplateResource {
         if plan.is_create() {
             return;
         }
-        let prior = self.fields.read(plan.prior);
+        let prior = self.shape.read(plan.prior);
         if !plan.requires_replace.is_empty() {
             // For the plans of its versions and for this change's apply
             // (proton::delete rule 8).
@@ -420,7 +483,7 @@ impl Resource for TemplateResource {
                 .get(field_name!(TemplateModel, name))
                 .as_str()
                 .map(str::to_string);
-            if let Ok(configured) = self.configured() {
+            if let Ok(configured) = self.provider.configured() {
                 configured.client.ledger().note_template_replaced(
                     self.spec.kind,
                     &old,
@@ -453,22 +516,14 @@ impl Resource for TemplateResource {
         }
     }
 
-    async fn create(&self, ctx: &OpContext, planned: &Value, _config: &Value) -> ApplyOutcome {
+    async fn create(&self, ctx: &OpContext, planned: TemplateModel) -> ApplyOutcome<TemplateModel> {
         let kind = self.spec.kind;
-        let configured = match self.configured() {
+        let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
-        let timeout = timeout_from(planned, "create", CREATE_TIMEOUT);
-        let planned = self.fields.read(planned);
-        let input = CreateTemplateInput {
-            name: planned.name.clone(),
-            display_name: planned.display_name.clone(),
-            description: planned.description.clone(),
-            encryption_key: planned.encryption_key.clone(),
-            provisioning: planned.provisioning.clone(),
-            tags: planned.tags_all.clone(),
-        };
+        let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
+        let input = create_input(&planned);
         // Proton's template create is idempotent for an identical retry, so
         // an interrupted apply converges on the next one.
         match bounded(
@@ -487,7 +542,7 @@ impl Resource for TemplateResource {
                     .ledger()
                     .note_template_created(kind, &input.name);
                 let state = state_from(&template, &planned, planned.tags.clone(), input.tags);
-                ApplyOutcome::ok(self.fields.write(&state))
+                ApplyOutcome::ok(state)
             }
             Err(err) if err.is_already_exists() => {
                 let explained = name_taken_detail(
@@ -503,14 +558,13 @@ impl Resource for TemplateResource {
         }
     }
 
-    async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
+    async fn read(&self, ctx: &OpContext, base: TemplateModel) -> ReadOutcome<TemplateModel> {
         let kind = self.spec.kind;
-        let configured = match self.configured() {
+        let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
         let client = &configured.client;
-        let base = self.fields.read(state);
         let name = base.id.as_deref().unwrap_or(&base.name);
         if name.is_empty() {
             return ReadOutcome::Failed(Diagnostics::from_error(
@@ -520,7 +574,7 @@ impl Resource for TemplateResource {
         }
         let defaults = &configured.default_tags;
         match current(client, kind, name, &base, defaults, &ctx.cancel).await {
-            Ok(Some(state)) => ReadOutcome::Found(self.fields.write(&state)),
+            Ok(Some(state)) => ReadOutcome::Found(state),
             Ok(None) => {
                 tracing::warn!(
                     template = name,
@@ -535,19 +589,17 @@ impl Resource for TemplateResource {
     async fn update(
         &self,
         ctx: &OpContext,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-    ) -> ApplyOutcome {
+        prior: TemplateModel,
+        planned_change: Planned<'_, TemplateModel>,
+    ) -> ApplyOutcome<TemplateModel> {
         let kind = self.spec.kind;
-        let configured = match self.configured() {
+        let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
         let client = &configured.client;
-        let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
-        let planned_value = planned;
-        let (prior, planned) = (self.fields.read(prior), self.fields.read(planned));
+        let planned = &planned_change.model;
+        let timeout = timeout_from(&planned.timeouts, "update", UPDATE_TIMEOUT);
         let name = prior.id.clone().unwrap_or_default();
         let result = bounded(client, "UpdateTemplate", timeout, &ctx.cancel, async {
             let mut input = UpdateTemplateInput::default();
@@ -573,35 +625,32 @@ impl Resource for TemplateResource {
         .await;
         match result {
             Ok(template) => {
-                let state = state_from(
+                let mut state = state_from(
                     &template,
-                    &planned,
+                    planned,
                     planned.tags.clone(),
                     planned.tags_all.clone(),
                 );
-                let mut state = self.fields.write(&state);
                 // As planned: a version published meanwhile (by a sibling
                 // resource in this apply) shows on the next refresh instead
                 // of making this result inconsistent with the plan.
-                keep_planned(
-                    &mut state,
-                    planned_value,
-                    &[field_name!(TemplateModel, recommended_version)],
-                );
+                if planned_change.is_known(field_name!(TemplateModel, recommended_version)) {
+                    state.recommended_version = planned.recommended_version.clone();
+                }
                 ApplyOutcome::ok(state)
             }
             Err(err) => ApplyOutcome::failed(None, api_error("update", kind, &err)),
         }
     }
 
-    async fn delete(&self, ctx: &OpContext, prior: &Value) -> Diagnostics {
+    async fn delete(&self, ctx: &OpContext, prior: TemplateModel) -> Diagnostics {
         let kind = self.spec.kind;
-        let configured = match self.configured() {
+        let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return diags,
         };
-        let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
-        let name = self.fields.read(prior).id.unwrap_or_default();
+        let timeout = timeout_from(&prior.timeouts, "delete", DELETE_TIMEOUT);
+        let name = prior.id.unwrap_or_default();
         match delete_template(&configured.client, kind, &name, timeout, &ctx.cancel).await {
             Ok(()) => Diagnostics::new(),
             Err(TemplateDeleteError::HasVersions {
@@ -618,7 +667,7 @@ impl Resource for TemplateResource {
         }
     }
 
-    async fn import(&self, ctx: &OpContext, id: &str) -> Stubs {
+    async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<TemplateModel>, Diagnostics> {
         let kind = self.spec.kind;
         let name = parse_import_id(kind, id).map_err(|detail| {
             Diagnostics::from_error(
@@ -627,7 +676,7 @@ impl Resource for TemplateResource {
             )
         })?;
         if ArnScope::of(id).is_some() {
-            let client = &self.configured()?.client;
+            let client = &self.provider.configured()?.client;
             refuse_foreign_region(id, client)?;
             // The account shows only in the ARN Proton returns; a missing
             // template is left to the read after import.
@@ -651,24 +700,47 @@ impl Resource for TemplateResource {
             name,
             ..TemplateModel::default()
         };
-        Ok(vec![self.fields.write(&stub)])
+        Ok(vec![stub])
     }
 
-    identity_hooks!();
+    fn identified(&self, model: TemplateModel) -> TemplateModel {
+        model.scoped()
+    }
 
-    /// What a user sets, without empty values Proton reports as none.
-    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
-        let state = self.fields.read(state);
-        let config = TemplateModel {
-            name: state.name,
-            description: state.description.filter(|d| !d.is_empty()),
-            display_name: state.display_name,
-            encryption_key: state.encryption_key,
-            provisioning: state.provisioning,
-            tags: state.tags.filter(|tags| !tags.is_empty()),
+    fn identity_import_id(&self, identity: TemplateModel) -> Result<String, Diagnostics> {
+        let client = &self.provider.configured()?.client;
+        identity.import_id(self.spec.kind, client)
+    }
+
+    /// What a user sets, without empty values Proton reports as none. Every
+    /// field is named, so a new one must be decided on here.
+    fn generate_config(&self, state: TemplateModel) -> TemplateModel {
+        let TemplateModel {
+            name,
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_version: _,
+            description,
+            display_name,
+            encryption_key,
+            provisioning,
+            tags,
+            tags_all: _,
+            timeouts: _,
+        } = state;
+        TemplateModel {
+            name,
+            description: description.filter(|d| !d.is_empty()),
+            display_name,
+            encryption_key,
+            provisioning,
+            tags: tags.filter(|tags| !tags.is_empty()),
             ..TemplateModel::default()
-        };
-        Ok(self.fields.write(&config))
+        }
     }
 }
 

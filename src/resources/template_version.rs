@@ -33,17 +33,17 @@
 //!   plans it unknown, never the prior value.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::context::Configured;
+use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::{Diagnostics, Severity};
 use crate::plugin::model::{Fields, NestedModel};
-use crate::plugin::provider::{
-    ApplyOutcome, DestroyPlan, OpContext, ReadOutcome, Resource, ResourcePlan,
-};
+use crate::plugin::provider::{ApplyOutcome, DestroyPlan, OpContext, ReadOutcome, ResourcePlan};
 use crate::plugin::schema::{timeout_from, timeouts_block, NestedBlock, Validator};
+use crate::plugin::typed::{Planned, Shape, TypedResource};
 use crate::plugin::value::{AttributePath, Value};
 use crate::proton::create::create_version;
 use crate::proton::delete::{
@@ -56,9 +56,9 @@ use crate::proton::{
     wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
     UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
 };
-use crate::resources::attrs::keep_planned;
+use crate::resources::identity::Identified;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::{family_type, identity_hooks, type_name_and_schema, KindSpec, Stubs};
+use crate::resources::kind::KindSpec;
 use crate::resources::model::{S3Location, Source, VersionModel};
 use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
 use crate::resources::tags;
@@ -74,7 +74,7 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The attributes and blocks of the version resource of `spec`'s family:
 /// its schema and its typed model's fields.
-pub(crate) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
+fn fields(spec: &KindSpec) -> Fields<VersionModel> {
     let noun = spec.noun();
     Fields::new([
         field!(VersionModel, arn).computed("ARN of the version.").use_state_for_unknown(),
@@ -117,10 +117,34 @@ pub(crate) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
     .with((spec.version_extras.resource_fields)())
 }
 
-family_type! {
-    /// A template version resource of one family.
-    pub struct TemplateVersionResource(VersionModel) = fields,
-        "A version of an AWS Proton {noun}: registers a template bundle from S3, optionally publishes it.";
+/// The template version resource of one kind.
+pub struct TemplateVersionResource {
+    spec: &'static KindSpec,
+    shape: Shape<VersionModel>,
+    provider: Arc<ProviderState>,
+}
+
+impl TemplateVersionResource {
+    /// The version resource of `spec`'s kind.
+    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+        Self {
+            spec,
+            shape: shape(spec),
+            provider,
+        }
+    }
+}
+
+/// The name, schema, fields and identity of the version resource of
+/// `spec`'s kind; shared with the list resource, whose results are its
+/// states.
+pub(crate) fn shape(spec: &KindSpec) -> Shape<VersionModel> {
+    let description = format!(
+        "A version of an AWS Proton {}: registers a template bundle from S3, optionally publishes it.",
+        spec.noun()
+    );
+    Shape::new(spec.version_type, &description, fields(spec))
+        .with_identity(VersionModel::identity_fields())
 }
 
 /// Why a version whose registration failed is not imported: it can be
@@ -322,49 +346,100 @@ fn api_error(action: &str, kind: TemplateKind, err: &ProtonError) -> Diagnostics
     )
 }
 
-/// The create parameters of a planned version.
+/// The create parameters of a planned version. Every field is named, so a
+/// new one must be decided on here.
 fn create_input(planned: &VersionModel) -> CreateVersionInput {
-    let s3 = planned.source.as_ref().and_then(|source| source.s3.clone());
-    let S3Location { bucket, key } = s3.unwrap_or_default();
-    let mut compatible: Vec<_> = planned
-        .compatible_environment_template
+    let VersionModel {
+        template_name,
+        major_version,
+        minor_version: _,
+        id: _,
+        account_id: _,
+        region: _,
+        arn: _,
+        created_at: _,
+        last_modified_at: _,
+        recommended_minor_version: _,
+        schema: _,
+        // Published after registration, by the create.
+        status: _,
+        status_message: _,
+        pending_deletion: _,
+        description,
+        skip_destroy: _,
+        source,
+        tags: _,
+        tags_all,
+        timeouts: _,
+        compatible_environment_template,
+        supported_component_sources,
+    } = planned.clone();
+    let S3Location { bucket, key } = source.and_then(|source| source.s3).unwrap_or_default();
+    let mut compatible: Vec<_> = compatible_environment_template
         .iter()
         .map(Into::into)
         .collect();
     compatible.sort();
     CreateVersionInput {
-        template_name: planned.template_name.clone(),
-        major_version: planned.major_version.clone(),
-        description: planned.description.clone(),
+        template_name,
+        major_version,
+        description,
         source_bucket: bucket,
         source_key: key,
-        tags: planned.tags_all.clone(),
+        tags: tags_all,
         compatible_environment_templates: compatible,
-        supported_component_sources: planned
-            .supported_component_sources
-            .iter()
+        supported_component_sources: supported_component_sources
+            .into_iter()
             .flatten()
-            .cloned()
             .collect(),
-        ..Default::default()
+        client_token: String::new(),
     }
 }
 
 /// The update parameters for what differs between `prior` and `planned`.
+/// Every field is named, so a new one must be decided on here (or replace
+/// the version, or be the provider's own).
 fn update_input(prior: &VersionModel, planned: &VersionModel) -> UpdateVersionInput {
+    let VersionModel {
+        // A change replaces the version.
+        template_name: _,
+        major_version: _,
+        source: _,
+        // Proton's, or the provider's own; tags are updated by tagging.
+        minor_version: _,
+        id: _,
+        account_id: _,
+        region: _,
+        arn: _,
+        created_at: _,
+        last_modified_at: _,
+        recommended_minor_version: _,
+        schema: _,
+        status_message: _,
+        pending_deletion: _,
+        skip_destroy: _,
+        tags: _,
+        tags_all: _,
+        timeouts: _,
+        // Updated in place.
+        description,
+        status,
+        compatible_environment_template,
+        supported_component_sources,
+    } = planned;
     let mut input = UpdateVersionInput::default();
-    if planned.description != prior.description {
-        input.description = Some(planned.description.clone());
+    if *description != prior.description {
+        input.description = Some(description.clone());
     }
-    if newly_published(prior, planned.status.as_deref()) {
+    if newly_published(prior, status.as_deref()) {
         input.status = Some(VersionStatus::Published);
     }
-    if planned.compatible_environment_template != prior.compatible_environment_template {
-        let compatible = planned.compatible_environment_template.iter();
+    if *compatible_environment_template != prior.compatible_environment_template {
+        let compatible = compatible_environment_template.iter();
         input.compatible_environment_templates = Some(compatible.map(Into::into).collect());
     }
-    if planned.supported_component_sources != prior.supported_component_sources {
-        let sources = planned.supported_component_sources.iter().flatten();
+    if *supported_component_sources != prior.supported_component_sources {
+        let sources = supported_component_sources.iter().flatten();
         input.supported_component_sources = Some(sources.cloned().collect());
     }
     input
@@ -412,7 +487,7 @@ impl TemplateVersionResource {
                 err.to_string(),
             )
         })?;
-        Ok((self.configured()?, key))
+        Ok((self.provider.configured()?, key))
     }
 
     /// Marks a version as this instance's (see [`crate::proton::create`]), recording where
@@ -513,8 +588,14 @@ impl TemplateVersionResource {
 }
 
 #[async_trait::async_trait]
-impl Resource for TemplateVersionResource {
-    type_name_and_schema!(version_type);
+impl TypedResource for TemplateVersionResource {
+    type Model = VersionModel;
+
+    const GENERATES_CONFIG: bool = true;
+
+    fn shape(&self) -> &Shape<VersionModel> {
+        &self.shape
+    }
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
         let note = " (one is kept for the provider)";
@@ -543,7 +624,7 @@ impl Resource for TemplateVersionResource {
             }
             return;
         }
-        let prior = self.fields.read(plan.prior);
+        let prior = self.shape.read(plan.prior);
         // A version with no recorded source adopts the configured one, and
         // a removed source is forgotten: neither replaces the version.
         if prior.source.is_none() || plan.get(source).is_null() {
@@ -581,9 +662,8 @@ impl Resource for TemplateVersionResource {
         }
     }
 
-    async fn plan_destroy(&self, ctx: &OpContext, prior: &Value) -> DestroyPlan {
+    async fn plan_destroy(&self, ctx: &OpContext, prior: VersionModel) -> DestroyPlan {
         let kind = self.spec.kind;
-        let prior = self.fields.read(prior);
         if prior.skip_destroy == Some(true) {
             return DestroyPlan::default();
         }
@@ -626,24 +706,22 @@ impl Resource for TemplateVersionResource {
         }
     }
 
-    async fn create(&self, ctx: &OpContext, planned: &Value, _config: &Value) -> ApplyOutcome {
+    async fn create(&self, ctx: &OpContext, planned: VersionModel) -> ApplyOutcome<VersionModel> {
         let kind = self.spec.kind;
-        let configured = match self.configured() {
+        let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
         let client = &configured.client;
-        let timeout = timeout_from(planned, "create", CREATE_TIMEOUT);
-        let planned = self.fields.read(planned);
+        let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
         let input = create_input(&planned);
         let state_of = |version: &TemplateVersion| {
-            let state = state_from(
+            state_from(
                 version,
                 &planned,
                 planned.tags.clone(),
                 planned.tags_all.clone(),
-            );
-            self.fields.write(&state)
+            )
         };
         // Counted from the start, so a delete Proton refuses waits for this create, which
         // may be what lifts the refusal.
@@ -723,9 +801,8 @@ impl Resource for TemplateVersionResource {
         ApplyOutcome::ok(state)
     }
 
-    async fn read(&self, ctx: &OpContext, state: &Value) -> ReadOutcome {
+    async fn read(&self, ctx: &OpContext, base: VersionModel) -> ReadOutcome<VersionModel> {
         let kind = self.spec.kind;
-        let base = self.fields.read(state);
         let (configured, key) = match self.configured_with_key(&base) {
             Ok(found) => found,
             Err(diags) => return ReadOutcome::Failed(diags),
@@ -746,7 +823,7 @@ impl Resource for TemplateVersionResource {
                         Err(err) => return ReadOutcome::Failed(api_error("read", kind, &err)),
                     }
                 }
-                ReadOutcome::Found(self.fields.write(&found.model))
+                ReadOutcome::Found(found.model)
             }
             Ok(None) => {
                 tracing::warn!(version = %key, "template version not found; removing it from state");
@@ -759,14 +836,12 @@ impl Resource for TemplateVersionResource {
     async fn update(
         &self,
         ctx: &OpContext,
-        prior: &Value,
-        planned: &Value,
-        _config: &Value,
-    ) -> ApplyOutcome {
+        prior: VersionModel,
+        planned_change: Planned<'_, VersionModel>,
+    ) -> ApplyOutcome<VersionModel> {
         let kind = self.spec.kind;
-        let timeout = timeout_from(planned, "update", UPDATE_TIMEOUT);
-        let planned_value = planned;
-        let (prior, planned) = (self.fields.read(prior), self.fields.read(planned));
+        let planned = &planned_change.model;
+        let timeout = timeout_from(&planned.timeouts, "update", UPDATE_TIMEOUT);
         let (configured, key) = match self.configured_with_key(&prior) {
             Ok(found) => found,
             Err(diags) => return ApplyOutcome::failed(None, diags),
@@ -788,7 +863,7 @@ impl Resource for TemplateVersionResource {
             timeout,
             &ctx.cancel,
             async {
-                let input = update_input(&prior, &planned);
+                let input = update_input(&prior, planned);
                 let mut version = if input == UpdateVersionInput::default() {
                     client.get_version(kind, &key).await?
                 } else {
@@ -797,7 +872,7 @@ impl Resource for TemplateVersionResource {
                 let mut tagged =
                     tags::update_remote(client, &version.arn, &prior.tags_all, &planned.tags_all)
                         .await?;
-                if let Some(source_tag) = source_tag_to_record(&prior, &planned) {
+                if let Some(source_tag) = source_tag_to_record(&prior, planned) {
                     client.tag(&version.arn, &source_tag).await?;
                     tagged = true;
                 }
@@ -811,26 +886,24 @@ impl Resource for TemplateVersionResource {
         match result {
             Ok(version) => {
                 client.ledger().mark_live(kind, &key);
-                self.pick_up_lifted(client, &key, &prior, Some(&planned))
+                self.pick_up_lifted(client, &key, &prior, Some(planned))
                     .await;
                 sweep(client, kind, &key.template_name, &ctx.cancel).await;
-                let state = state_from(
+                let mut state = state_from(
                     &version,
-                    &planned,
+                    planned,
                     planned.tags.clone(),
                     planned.tags_all.clone(),
                 );
-                let mut state = self.fields.write(&state);
                 // As planned: a sibling published in this apply moves the
                 // recommended minor, which the next refresh shows.
-                keep_planned(
-                    &mut state,
-                    planned_value,
-                    &[
-                        field_name!(VersionModel, recommended_minor_version),
-                        field_name!(VersionModel, status_message),
-                    ],
-                );
+                let known = |name| planned_change.is_known(name);
+                if known(field_name!(VersionModel, recommended_minor_version)) {
+                    state.recommended_minor_version = planned.recommended_minor_version.clone();
+                }
+                if known(field_name!(VersionModel, status_message)) {
+                    state.status_message = planned.status_message.clone();
+                }
                 ApplyOutcome::ok(state)
             }
             Err(err) => {
@@ -840,10 +913,9 @@ impl Resource for TemplateVersionResource {
         }
     }
 
-    async fn delete(&self, ctx: &OpContext, prior: &Value) -> Diagnostics {
+    async fn delete(&self, ctx: &OpContext, prior: VersionModel) -> Diagnostics {
         let kind = self.spec.kind;
-        let timeout = timeout_from(prior, "delete", DELETE_TIMEOUT);
-        let prior = self.fields.read(prior);
+        let timeout = timeout_from(&prior.timeouts, "delete", DELETE_TIMEOUT);
         if prior.skip_destroy == Some(true) {
             tracing::info!("skip_destroy is set: leaving the version in Proton");
             return Diagnostics::new();
@@ -911,7 +983,7 @@ impl Resource for TemplateVersionResource {
         }
     }
 
-    async fn import(&self, ctx: &OpContext, id: &str) -> Stubs {
+    async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<VersionModel>, Diagnostics> {
         let kind = self.spec.kind;
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
             Diagnostics::from_error(
@@ -923,7 +995,7 @@ impl Resource for TemplateVersionResource {
                 err.to_string(),
             )
         })?;
-        let client = &self.configured()?.client;
+        let client = &self.provider.configured()?.client;
         refuse_foreign_region(id, client)?;
         // The account shows only in the ARN Proton returns; a missing version
         // is left to the read after import, which Terraform reports.
@@ -956,27 +1028,57 @@ impl Resource for TemplateVersionResource {
             minor_version: Some(key.minor),
             ..VersionModel::default()
         };
-        Ok(vec![self.fields.write(&stub)])
+        Ok(vec![stub])
     }
 
-    identity_hooks!();
+    fn identified(&self, model: VersionModel) -> VersionModel {
+        model.scoped()
+    }
+
+    fn identity_import_id(&self, identity: VersionModel) -> Result<String, Diagnostics> {
+        let client = &self.provider.configured()?.client;
+        identity.import_id(self.spec.kind, client)
+    }
 
     /// What a user sets: no default status (`DRAFT`), no empty values, and
-    /// `source` only where the provider recorded it.
-    fn generate_config(&self, state: &Value) -> Result<Value, Diagnostics> {
-        let state = self.fields.read(state);
-        let config = VersionModel {
-            template_name: state.template_name,
-            major_version: state.major_version,
-            description: state.description.filter(|d| !d.is_empty()),
-            source: state.source,
-            status: state.status.filter(|status| status == "PUBLISHED"),
-            tags: state.tags.filter(|tags| !tags.is_empty()),
-            compatible_environment_template: state.compatible_environment_template,
-            supported_component_sources: state.supported_component_sources,
+    /// `source` only where the provider recorded it. Every field is named,
+    /// so a new one must be decided on here.
+    fn generate_config(&self, state: VersionModel) -> VersionModel {
+        let VersionModel {
+            template_name,
+            major_version,
+            minor_version: _,
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_minor_version: _,
+            schema: _,
+            status,
+            status_message: _,
+            pending_deletion: _,
+            description,
+            skip_destroy: _,
+            source,
+            tags,
+            tags_all: _,
+            timeouts: _,
+            compatible_environment_template,
+            supported_component_sources,
+        } = state;
+        VersionModel {
+            template_name,
+            major_version,
+            description: description.filter(|d| !d.is_empty()),
+            source,
+            status: status.filter(|status| status == "PUBLISHED"),
+            tags: tags.filter(|tags| !tags.is_empty()),
+            compatible_environment_template,
+            supported_component_sources,
             ..VersionModel::default()
-        };
-        Ok(self.fields.write(&config))
+        }
     }
 }
 
@@ -1043,7 +1145,7 @@ mod tests {
     }
 
     fn prior(resource: &TemplateVersionResource) -> Value {
-        resource.fields.write(&VersionModel {
+        resource.shape.write(&VersionModel {
             template_name: "web".into(),
             major_version: Some("1".into()),
             minor_version: Some("0".into()),
@@ -1066,7 +1168,7 @@ mod tests {
     /// The configuration of `prior` with `status`: computed values null.
     fn config(resource: &TemplateVersionResource, prior: &Value, status: Value) -> Value {
         let mut config = prior.clone();
-        for attribute in &resource.schema.block.attributes {
+        for attribute in &resource.shape.schema().block.attributes {
             if attribute.presence != Presence::Required {
                 *config.get_attr_mut(&attribute.name).unwrap() = Value::Null;
             }
@@ -1079,7 +1181,7 @@ mod tests {
     /// ones of computed attributes the configuration leaves null.
     fn proposed(resource: &TemplateVersionResource, prior: &Value, config: &Value) -> Value {
         let mut proposed = config.clone();
-        for attribute in &resource.schema.block.attributes {
+        for attribute in &resource.shape.schema().block.attributes {
             let slot = proposed.get_attr_mut(&attribute.name).unwrap();
             if attribute.is_computed() && slot.is_null() {
                 *slot = prior

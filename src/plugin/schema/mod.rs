@@ -403,11 +403,10 @@ pub fn timeouts_block(operations: &[(&str, &str)]) -> NestedBlock {
     NestedBlock::single("timeouts", block)
 }
 
-/// The timeout for `operation` from a value's `timeouts` block, else `default`.
-pub fn timeout_from(value: &Value, operation: &str, default: Duration) -> Duration {
-    value
-        .get_attr("timeouts")
-        .and_then(|t| t.get_attr(operation))
+/// The timeout for `operation` from a `timeouts` block, else `default`.
+pub fn timeout_from(timeouts: &Value, operation: &str, default: Duration) -> Duration {
+    timeouts
+        .get_attr(operation)
         .and_then(Value::as_str)
         .and_then(|s| parse_duration(s).ok())
         .unwrap_or(default)
