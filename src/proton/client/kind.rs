@@ -97,9 +97,11 @@ pub(super) trait KindApi: Send + Sync {
     async fn list_templates(&self, call: &Call, token: Option<String>) -> Listed<Template>;
 }
 
-/// Implements [`KindApi`] for one kind from its SDK names: `versions` and `templates` list the
-/// create, get, update, delete and list calls and the output's accessor; `service fields`
-/// names the setters only service versions have (without it, those fields are never sent).
+/// Implements [`KindApi`] for the [`TemplateKind`] variant `$Kind` from its SDK names:
+/// `versions` and `templates` list the create, get, update, delete and list calls and the
+/// output's accessor; `service fields` names the setters only service versions have (without
+/// it, those fields are never sent). Whether a row has them must match
+/// [`TemplateKind::has_service_fields`], or the crate does not compile.
 macro_rules! kind_api {
     (@present) => { false };
     (@present $setter:ident) => { true };
@@ -111,7 +113,7 @@ macro_rules! kind_api {
             .minor_version(&$key.minor)
     };
     (
-        $api:ident, $Kind:literal,
+        $api:ident, $Kind:ident,
         versions: $create_version:ident $get_version:ident $update_version:ident
             $delete_version:ident $list_versions:ident -> $version:ident,
         templates: $create_template:ident $get_template:ident $update_template:ident
@@ -121,20 +123,29 @@ macro_rules! kind_api {
     ) => {
         pub(super) struct $api;
 
+        // The kind table and this row agree on whether the kind's versions have service fields.
+        const _: () = assert!(
+            TemplateKind::$Kind.has_service_fields() == kind_api!(@present $($set_compatible)?),
+            concat!(
+                "kind_api! row ", stringify!($Kind),
+                ": `service fields` disagree with the kind table"
+            ),
+        );
+
         #[async_trait::async_trait]
         impl KindApi for $api {
             fn operation(&self, op: Op) -> &'static str {
                 match op {
-                    Op::CreateVersion => concat!("Create", $Kind, "TemplateVersion"),
-                    Op::GetVersion => concat!("Get", $Kind, "TemplateVersion"),
-                    Op::UpdateVersion => concat!("Update", $Kind, "TemplateVersion"),
-                    Op::DeleteVersion => concat!("Delete", $Kind, "TemplateVersion"),
-                    Op::ListVersions => concat!("List", $Kind, "TemplateVersions"),
-                    Op::CreateTemplate => concat!("Create", $Kind, "Template"),
-                    Op::GetTemplate => concat!("Get", $Kind, "Template"),
-                    Op::UpdateTemplate => concat!("Update", $Kind, "Template"),
-                    Op::DeleteTemplate => concat!("Delete", $Kind, "Template"),
-                    Op::ListTemplates => concat!("List", $Kind, "Templates"),
+                    Op::CreateVersion => concat!("Create", stringify!($Kind), "TemplateVersion"),
+                    Op::GetVersion => concat!("Get", stringify!($Kind), "TemplateVersion"),
+                    Op::UpdateVersion => concat!("Update", stringify!($Kind), "TemplateVersion"),
+                    Op::DeleteVersion => concat!("Delete", stringify!($Kind), "TemplateVersion"),
+                    Op::ListVersions => concat!("List", stringify!($Kind), "TemplateVersions"),
+                    Op::CreateTemplate => concat!("Create", stringify!($Kind), "Template"),
+                    Op::GetTemplate => concat!("Get", stringify!($Kind), "Template"),
+                    Op::UpdateTemplate => concat!("Update", stringify!($Kind), "Template"),
+                    Op::DeleteTemplate => concat!("Delete", stringify!($Kind), "Template"),
+                    Op::ListTemplates => concat!("List", stringify!($Kind), "Templates"),
                 }
             }
 
@@ -265,7 +276,7 @@ macro_rules! kind_api {
 }
 
 kind_api! {
-    EnvironmentApi, "Environment",
+    EnvironmentApi, Environment,
     versions: create_environment_template_version get_environment_template_version
         update_environment_template_version delete_environment_template_version
         list_environment_template_versions -> environment_template_version,
@@ -275,7 +286,7 @@ kind_api! {
 }
 
 kind_api! {
-    ServiceApi, "Service",
+    ServiceApi, Service,
     versions: create_service_template_version get_service_template_version
         update_service_template_version delete_service_template_version
         list_service_template_versions -> service_template_version,
