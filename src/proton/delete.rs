@@ -98,13 +98,19 @@ impl DeleteNote {
     pub fn new(key: &VersionKey) -> Self {
         Self {
             version: key.to_string(),
-            ..Self::default()
+            lifted_in_run: false,
+            template_replaced: None,
         }
     }
 
     /// The private data: empty when there is nothing to say.
     pub fn to_private(&self) -> Vec<u8> {
-        if !self.lifted_in_run && self.template_replaced.is_none() {
+        let Self {
+            version: _,
+            lifted_in_run,
+            template_replaced,
+        } = self;
+        if !lifted_in_run && template_replaced.is_none() {
             return Vec::new();
         }
         serde_json::to_vec(self).unwrap_or_default()

@@ -102,6 +102,9 @@ pub(super) trait KindApi: Send + Sync {
 /// output's accessor; `service fields` names the setters only service versions have (without
 /// it, those fields are never sent). Whether a row has them must match
 /// [`TemplateKind::has_service_fields`], or the crate does not compile.
+///
+/// Each body destructures its input without `..`, so a new input field fails to compile here
+/// until it is sent (or deliberately not).
 macro_rules! kind_api {
     (@present) => { false };
     (@present $setter:ident) => { true };
@@ -158,15 +161,29 @@ macro_rules! kind_api {
                 call: &Call,
                 input: &CreateVersionInput,
             ) -> Found<TemplateVersion> {
+                let CreateVersionInput {
+                    template_name,
+                    major_version,
+                    description,
+                    source_bucket,
+                    source_key,
+                    tags,
+                    compatible_environment_templates,
+                    supported_component_sources,
+                    client_token,
+                } = input;
+                // Sent only by a kind with the service fields' setters; refused for the others
+                // before (`Call::service_fields`).
+                let _ = (compatible_environment_templates, supported_component_sources);
                 let request = call.sdk().$create_version()
-                    .template_name(&input.template_name)
-                    .set_major_version(input.major_version.clone())
-                    .set_description(input.description.clone())
-                    .source(call.source(input)?)
-                    .set_tags(call.tags(&input.tags)?)
-                    .set_client_token(Some(input.client_token.clone()).filter(|t| !t.is_empty()));
-                $(let compatible = call.compatible(&input.compatible_environment_templates)?;
-                let sources = component_sources(&input.supported_component_sources);
+                    .template_name(template_name)
+                    .set_major_version(major_version.clone())
+                    .set_description(description.clone())
+                    .source(call.source(source_bucket, source_key)?)
+                    .set_tags(call.tags(tags)?)
+                    .set_client_token(Some(client_token.clone()).filter(|t| !t.is_empty()));
+                $(let compatible = call.compatible(compatible_environment_templates)?;
+                let sources = component_sources(supported_component_sources);
                 let request = request
                     .$set_compatible(Some(compatible))
                     .$set_sources(Some(sources).filter(|s| !s.is_empty()));)?
@@ -186,12 +203,20 @@ macro_rules! kind_api {
                 key: &VersionKey,
                 input: &UpdateVersionInput,
             ) -> Found<TemplateVersion> {
-                let status = input.status.as_ref().map(|s| TemplateVersionStatus::from(s.as_str()));
+                let UpdateVersionInput {
+                    description,
+                    status,
+                    compatible_environment_templates,
+                    supported_component_sources,
+                } = input;
+                // Service fields: as for a create.
+                let _ = (compatible_environment_templates, supported_component_sources);
+                let status = status.as_ref().map(|s| TemplateVersionStatus::from(s.as_str()));
                 let request = kind_api!(@version call.sdk().$update_version(), key)
-                    .set_description(description_input(&input.description))
+                    .set_description(description_input(description))
                     .set_status(status);
-                $(let compatible = input.compatible_environment_templates.as_deref();
-                let sources = input.supported_component_sources.as_deref();
+                $(let compatible = compatible_environment_templates.as_deref();
+                let sources = supported_component_sources.as_deref();
                 let request = request
                     .$set_compatible(compatible.map(|c| call.compatible(c)).transpose()?)
                     .$set_sources(sources.map(component_sources));)?
@@ -225,14 +250,22 @@ macro_rules! kind_api {
                 call: &Call,
                 input: &CreateTemplateInput,
             ) -> Found<Template> {
-                let provisioning = input.provisioning.as_deref().map(Provisioning::from);
+                let CreateTemplateInput {
+                    name,
+                    display_name,
+                    description,
+                    encryption_key,
+                    provisioning,
+                    tags,
+                } = input;
+                let provisioning = provisioning.as_deref().map(Provisioning::from);
                 let request = call.sdk().$create_template()
-                    .name(&input.name)
-                    .set_display_name(input.display_name.clone())
-                    .set_description(input.description.clone())
-                    .set_encryption_key(input.encryption_key.clone())
+                    .name(name)
+                    .set_display_name(display_name.clone())
+                    .set_description(description.clone())
+                    .set_encryption_key(encryption_key.clone())
                     .$set_provisioning(provisioning)
-                    .set_tags(call.tags(&input.tags)?);
+                    .set_tags(call.tags(tags)?);
                 let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
@@ -248,10 +281,14 @@ macro_rules! kind_api {
                 name: &str,
                 input: &UpdateTemplateInput,
             ) -> Found<Template> {
+                let UpdateTemplateInput {
+                    display_name,
+                    description,
+                } = input;
                 let request = call.sdk().$update_template()
                     .name(name)
-                    .set_display_name(input.display_name.clone())
-                    .set_description(description_input(&input.description));
+                    .set_display_name(display_name.clone())
+                    .set_description(description_input(description));
                 let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }

@@ -159,13 +159,10 @@ impl Call {
     }
 
     /// The bundle's S3 location.
-    fn source(
-        &self,
-        input: &CreateVersionInput,
-    ) -> Result<TemplateVersionSourceInput, ProtonError> {
+    fn source(&self, bucket: &str, key: &str) -> Result<TemplateVersionSourceInput, ProtonError> {
         let source = S3ObjectSource::builder()
-            .bucket(&input.source_bucket)
-            .key(&input.source_key)
+            .bucket(bucket)
+            .key(key)
             .build()
             .map_err(|e| self.invalid(e))?;
         Ok(TemplateVersionSourceInput::S3(source))
