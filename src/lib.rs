@@ -3,6 +3,7 @@
 //!
 //! - [`plugin`]: the protocol layer (handshake, TLS, values, schemas, plan
 //!   engine, gRPC service), which knows nothing of Proton;
+//! - [`kind`]: the template kind (environment or service) and its one table of facts;
 //! - [`proton`]: the one wrapper around the AWS Proton SDK, with finders and
 //!   waiters;
 //! - [`context`]: what ConfigureProvider establishes, shared by resources
@@ -12,6 +13,7 @@
 
 pub mod context;
 pub mod data_sources;
+pub mod kind;
 pub mod list_resources;
 pub mod plugin;
 pub mod proton;

@@ -1,8 +1,10 @@
 //! SDK shapes → domain model, so the client reads as "call, then convert".
 //!
 //! Each kind has its own SDK types for a version, a version summary, a template and a template
-//! summary, with the same accessors. Each model type's fields are therefore listed once, in
-//! `model!`, and every SDK type names only what is its own, in the one `to_model!` table.
+//! summary, with the same accessors. Each model type's shared fields are therefore listed once,
+//! in `shared_fields!`, and every SDK type names only what is its own, in the one `to_model!`
+//! table. Every struct literal names all its fields (no `..`), so a new model field fails to
+//! compile until each SDK shape says where it comes from.
 
 use std::time::SystemTime;
 
@@ -29,9 +31,9 @@ fn description(d: Option<&str>) -> Option<String> {
     d.filter(|d| !d.is_empty()).map(str::to_owned)
 }
 
-/// A model of family `$kind` from the SDK shape `$v`: the fields every SDK shape of that model
+/// A model of kind `$kind` from the SDK shape `$v`: the fields every SDK shape of that model
 /// has, then `$own`, the fields only some have.
-macro_rules! model {
+macro_rules! shared_fields {
     (TemplateVersionSummary, $v:ident, $kind:ident, {}) => {
         TemplateVersionSummary {
             kind: TemplateKind::$kind,
@@ -49,7 +51,7 @@ macro_rules! model {
     };
     (TemplateVersion, $v:ident, $kind:ident, { $($own:tt)* }) => {
         TemplateVersion {
-            summary: model!(TemplateVersionSummary, $v, $kind, {}),
+            summary: shared_fields!(TemplateVersionSummary, $v, $kind, {}),
             schema: $v.schema().map(str::to_owned),
             $($own)*
         }
@@ -76,7 +78,7 @@ macro_rules! to_model {
             type Model = $model;
             fn to_model(&self) -> $model {
                 let $v = self;
-                model!($model, $v, $kind, { $($own)* })
+                shared_fields!($model, $v, $kind, { $($own)* })
             }
         }
     )*};

@@ -40,7 +40,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use super::client::{describe_template, CreateVersionInput, ProtonClient};
+use super::client::{CreateVersionInput, ProtonClient};
 use super::error::ProtonError;
 use super::ledger::{InFlight, MajorClaim, Wanting};
 use super::listing::all_versions;
@@ -138,7 +138,7 @@ async fn create_unbounded(
             if occurrence >= MAX_OCCURRENCES {
                 return Err(ProtonError::InvalidRequest {
                     operation: "CreateTemplateVersion",
-                    resource: describe_template(kind, &input.template_name),
+                    resource: kind.describe_template(&input.template_name),
                     message: format!(
                         "more than {MAX_OCCURRENCES} versions with identical arguments"
                     ),
@@ -217,7 +217,7 @@ impl<'o> MissingMajor<'_, 'o, '_> {
                     .map(|version| Then::Created(Box::new(version)))
             }
             MajorClaim::NotNext { next } => Err(ProtonError::MajorNotNext {
-                template: describe_template(kind, &attempt.template_name),
+                template: kind.describe_template(&attempt.template_name),
                 major: self.major.to_string(),
                 next,
                 seen: String::new(),
@@ -274,7 +274,7 @@ async fn expect_major(
     client.delete_version(kind, &version.key()).await?;
     let assigned = version.major_version.parse::<u64>().unwrap_or_default();
     Err(ProtonError::MajorNotNext {
-        template: describe_template(kind, &attempt.template_name),
+        template: kind.describe_template(&attempt.template_name),
         major: wanted.to_string(),
         next: assigned.saturating_add(1),
         seen: format!(

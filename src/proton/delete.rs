@@ -63,7 +63,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::client::{describe_version, ProtonClient};
+use super::client::ProtonClient;
 use super::create::is_claimed;
 use super::error::{ListedUnderReplacement, ProtonError};
 use super::find::version_order;
@@ -98,13 +98,19 @@ impl DeleteNote {
     pub fn new(key: &VersionKey) -> Self {
         Self {
             version: key.to_string(),
-            ..Self::default()
+            lifted_in_run: false,
+            template_replaced: None,
         }
     }
 
     /// The private data: empty when there is nothing to say.
     pub fn to_private(&self) -> Vec<u8> {
-        if !self.lifted_in_run && self.template_replaced.is_none() {
+        let Self {
+            version: _,
+            lifted_in_run,
+            template_replaced,
+        } = self;
+        if !lifted_in_run && template_replaced.is_none() {
             return Vec::new();
         }
         serde_json::to_vec(self).unwrap_or_default()
@@ -183,7 +189,7 @@ pub fn kept_because(kind: TemplateKind, key: &VersionKey, blockers: &[VersionKey
     };
     format!(
         "Proton deletes {}, {role}, only after {} {} gone",
-        describe_version(kind, key),
+        kind.describe_version(key),
         describe_keys(blockers),
         if blockers.len() == 1 { "is" } else { "are" },
     )
@@ -204,8 +210,9 @@ enum Refusal {
     /// Other versions must go first, and a Terraform run may delete them: at least one of
     /// them was created by this provider.
     Siblings(Vec<VersionKey>),
-    /// A service version created by this provider lists this environment major as compatible.
-    CompatibleOf(VersionKey),
+    /// A version created by this provider lists this major as compatible (a service version,
+    /// this major an environment one: [`TemplateKind::listed_by`]).
+    CompatibleOf(TemplateKind, VersionKey),
     /// Nothing a Terraform run does is known to lift it: the explanation and the fix.
     Final(String),
     /// What was in the way went while the provider looked: try again.
@@ -243,7 +250,7 @@ pub async fn delete_version(
     let schedule = PollSchedule::DELETE_THROTTLED;
     let start = Instant::now();
     let deadline = start + timeout;
-    let what = describe_version(kind, key);
+    let what = kind.describe_version(key);
     let timed_out = || ProtonError::Timeout {
         operation: format!("deletion of {what}"),
         waited: start.elapsed(),
@@ -288,9 +295,9 @@ pub async fn delete_version(
                 }
                 Ok(describe_keys(&blockers))
             }
-            Refusal::CompatibleOf(_) if same_name_replacement(key, template_replaced) => {
+            Refusal::CompatibleOf(..) if same_name_replacement(key, template_replaced) => {
                 // Rule 8: the template delete that follows cannot succeed in this run.
-                let listed_by = compatible_users(client, key, usize::MAX)
+                let listed_by = compatible_users(client, kind, key, usize::MAX)
                     .await?
                     .iter()
                     .map(|v| v.key())
@@ -304,9 +311,9 @@ pub async fn delete_version(
                     },
                 )));
             }
-            Refusal::CompatibleOf(service) => Ok(format!(
+            Refusal::CompatibleOf(user_kind, user) => Ok(format!(
                 "{} (which lists its major as compatible)",
-                describe_version(TemplateKind::Service, &service)
+                user_kind.describe_version(&user)
             )),
             Refusal::Final(reason) => {
                 // What was in the way at the refusal may have gone before the listing (a
@@ -415,9 +422,10 @@ async fn pick_up_earlier_deferral(
 }
 
 /// Retries the deferred deletes an operation on `template` may have unblocked (module rule 2):
-/// those of the same template and, after a service version change, deferred environment
-/// versions. Repeats while one succeeds, since each may unblock the next. Never fails: what
-/// is still refused stays deferred.
+/// those of the same template and, after a change to a version whose kind lists majors of
+/// another (a service version: [`TemplateKind::lists`]), the deferred versions of that other
+/// kind. Repeats while one succeeds, since each may unblock the next. Never fails: what is
+/// still refused stays deferred.
 pub async fn sweep(
     client: &ProtonClient,
     kind: TemplateKind,
@@ -426,8 +434,7 @@ pub async fn sweep(
 ) -> usize {
     let ledger = client.ledger();
     let relevant = |d: &DeferredDelete| {
-        (d.kind == kind && d.key.template_name == template)
-            || (kind == TemplateKind::Service && d.kind == TemplateKind::Environment)
+        (d.kind == kind && d.key.template_name == template) || kind.lists() == Some(d.kind)
     };
     if !ledger.deferred().iter().any(relevant) {
         return 0;
@@ -525,22 +532,21 @@ async fn why_refused(
             if keys.len() == 1 { "is" } else { "are" },
         )));
     }
-    if kind == TemplateKind::Environment {
-        // One is enough to tell why.
-        if let Some(service) = compatible_users(client, key, 1).await?.pop() {
-            match is_claimed(client, &service.arn).await? {
-                Some(true) => return Ok(Refusal::CompatibleOf(service.key())),
-                Some(false) => {}
-                None => return Ok(Refusal::Changed),
-            }
-            return Ok(Refusal::Final(format!(
-                "{} lists major version {} of this template as compatible, and the provider did \
-                 not create it, so nothing in this run changes that. Update or delete that \
-                 service template version first. {KEEP_OR_REPLACE}",
-                describe_version(TemplateKind::Service, &service.key()),
-                key.major,
-            )));
+    // One is enough to tell why.
+    if let Some(user) = compatible_users(client, kind, key, 1).await?.pop() {
+        match is_claimed(client, &user.arn).await? {
+            Some(true) => return Ok(Refusal::CompatibleOf(user.kind, user.key())),
+            Some(false) => {}
+            None => return Ok(Refusal::Changed),
         }
+        return Ok(Refusal::Final(format!(
+            "{} lists major version {} of this template as compatible, and the provider did \
+             not create it, so nothing in this run changes that. Update or delete that {} \
+             version first. {KEEP_OR_REPLACE}",
+            user.kind.describe_version(&user.key()),
+            key.major,
+            user.kind,
+        )));
     }
     Ok(Refusal::Final(format!(
         "No other operation under way in this run can lift the refusal, so the provider did \
@@ -549,30 +555,35 @@ async fn why_refused(
     )))
 }
 
-/// The service versions listing `key`'s template and major as compatible, at most `limit`.
+/// The versions listing `key`'s template (of `kind`) and major as compatible, at most `limit`.
 async fn compatible_users(
     client: &ProtonClient,
+    kind: TemplateKind,
     key: &VersionKey,
     limit: usize,
 ) -> Result<Vec<TemplateVersion>, ProtonError> {
     let majors = [key.major.clone()];
-    listing_services(client, &key.template_name, &majors, limit).await
+    listing_versions(client, kind, &key.template_name, &majors, limit).await
 }
 
-/// The service versions listing one of `majors` of environment template `template` as
-/// compatible, at most `limit` (the search stops there). Reads service versions one by one:
-/// only done for a refused delete.
-pub async fn listing_services(
+/// The versions listing one of `majors` of template `template` (of `kind`) as compatible, at
+/// most `limit` (the search stops there): service versions listing an environment template's
+/// majors ([`TemplateKind::listed_by`]); none for a kind no versions list. Reads the listing
+/// kind's versions one by one: only done for a refused delete.
+pub async fn listing_versions(
     client: &ProtonClient,
+    kind: TemplateKind,
     template: &str,
     majors: &[String],
     limit: usize,
 ) -> Result<Vec<TemplateVersion>, ProtonError> {
-    let service = TemplateKind::Service;
     let mut found = Vec::new();
-    for listed in client.list_templates(service).await? {
-        for summary in all_versions(client, service, &listed.name, None).await? {
-            let Some(version) = client.find_version(service, &summary.key()).await? else {
+    let Some(lister) = kind.listed_by() else {
+        return Ok(found);
+    };
+    for listed in client.list_templates(lister).await? {
+        for summary in all_versions(client, lister, &listed.name, None).await? {
+            let Some(version) = client.find_version(lister, &summary.key()).await? else {
                 continue;
             };
             let lists_it = version
@@ -684,10 +695,7 @@ pub async fn delete_template(
             Raced::Cancelled => return Err(ProtonError::Cancelled.into()),
             Raced::Deadline => {
                 return Err(ProtonError::Timeout {
-                    operation: format!(
-                        "deletion of {}",
-                        super::client::describe_template(kind, name)
-                    ),
+                    operation: format!("deletion of {}", kind.describe_template(name)),
                     waited: start.elapsed(),
                     last_status: None,
                     setting: Some("delete"),
@@ -725,14 +733,11 @@ pub async fn delete_template(
                 versions.iter().map(|v| v.major_version.clone()).collect();
             majors.sort();
             majors.dedup();
-            let listed_by = match kind {
-                TemplateKind::Environment => listing_services(client, name, &majors, usize::MAX)
-                    .await?
-                    .iter()
-                    .map(|v| v.key())
-                    .collect(),
-                TemplateKind::Service => Vec::new(),
-            };
+            let listed_by = listing_versions(client, kind, name, &majors, usize::MAX)
+                .await?
+                .iter()
+                .map(|v| v.key())
+                .collect();
             return Err(TemplateDeleteError::HasVersions {
                 versions,
                 deferred,

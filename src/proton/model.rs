@@ -3,38 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Which family of Proton templates an item belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TemplateKind {
-    Environment,
-    Service,
-}
-
-impl TemplateKind {
-    /// The resource-type segment of this kind's ARNs: `environment-template` / `service-template`.
-    pub fn arn_resource_type(self) -> &'static str {
-        match self {
-            Self::Environment => "environment-template",
-            Self::Service => "service-template",
-        }
-    }
-
-    /// Human wording for diagnostics: `environment template` / `service template`.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Self::Environment => "environment template",
-            Self::Service => "service template",
-        }
-    }
-
-    /// The indefinite article before [`TemplateKind::noun`]: `an` / `a`.
-    pub fn article(self) -> &'static str {
-        match self {
-            Self::Environment => "an",
-            Self::Service => "a",
-        }
-    }
-}
+pub use crate::kind::TemplateKind;
 
 /// Where an ARN says its object lives: `arn:PARTITION:SERVICE:REGION:ACCOUNT:...`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,12 +52,6 @@ pub fn partition_of_region(region: &str) -> &'static str {
         "aws-iso-f"
     } else {
         "aws"
-    }
-}
-
-impl fmt::Display for TemplateKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.noun())
     }
 }
 
@@ -179,19 +142,14 @@ impl VersionKey {
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
             return Err(malformed("the account ID in an ARN has 12 digits"));
         }
-        let Some((resource_type, name_and_version)) = resource.split_once('/') else {
+        let of_kind = |(resource_type, rest)| {
+            Some((TemplateKind::from_arn_resource_type(resource_type)?, rest))
+        };
+        let Some((kind, name_and_version)) = resource.split_once('/').and_then(of_kind) else {
             return Err(malformed(
                 "the ARN resource is not `environment-template/...` or `service-template/...`",
             ));
         };
-        let kind =
-            match resource_type {
-                "environment-template" => TemplateKind::Environment,
-                "service-template" => TemplateKind::Service,
-                _ => return Err(malformed(
-                    "the ARN resource is not `environment-template/...` or `service-template/...`",
-                )),
-            };
         if !name_and_version.contains(':') {
             return Err(malformed(
                 "this is the ARN of a template, not of a template version",

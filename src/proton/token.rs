@@ -45,23 +45,35 @@ const ENCODING_VERSION: &[u8] = b"terraform-provider-proton/client-token/v1";
 /// Returns the lowercase hex SHA-256 (64 characters, within Proton's `^[!-~]*$`, ≤ 64) of
 /// a canonical encoding of `input` (its own `client_token` field excluded) and `nonce`.
 pub fn client_token(kind: TemplateKind, input: &CreateVersionInput, nonce: &str) -> String {
+    // Every field is named, so a new one cannot be left out of the token unnoticed.
+    let CreateVersionInput {
+        template_name,
+        major_version,
+        description,
+        source_bucket,
+        source_key,
+        tags,
+        compatible_environment_templates,
+        supported_component_sources,
+        client_token: _,
+    } = input;
     let mut encoder = Encoder::default();
     encoder.bytes(ENCODING_VERSION);
     encoder.str(kind.arn_resource_type());
-    encoder.str(&input.template_name);
-    encoder.opt(input.major_version.as_deref());
-    encoder.str(&input.source_bucket);
-    encoder.str(&input.source_key);
-    encoder.opt(input.description.as_deref());
+    encoder.str(template_name);
+    encoder.opt(major_version.as_deref());
+    encoder.str(source_bucket);
+    encoder.str(source_key);
+    encoder.opt(description.as_deref());
 
     // BTreeMap iterates in key order already.
-    encoder.count(input.tags.len());
-    for (key, value) in &input.tags {
+    encoder.count(tags.len());
+    for (key, value) in tags {
         encoder.str(key);
         encoder.str(value);
     }
 
-    let mut compatible: Vec<_> = input.compatible_environment_templates.iter().collect();
+    let mut compatible: Vec<_> = compatible_environment_templates.iter().collect();
     compatible.sort();
     compatible.dedup();
     encoder.count(compatible.len());
@@ -70,8 +82,7 @@ pub fn client_token(kind: TemplateKind, input: &CreateVersionInput, nonce: &str)
         encoder.str(&template.major_version);
     }
 
-    let mut sources: Vec<&str> = input
-        .supported_component_sources
+    let mut sources: Vec<&str> = supported_component_sources
         .iter()
         .map(String::as_str)
         .collect();
@@ -165,6 +176,18 @@ mod tests {
 
     #[test]
     fn changes_with_every_input() {
+        // A new field fails to compile here: give it an edit below.
+        let CreateVersionInput {
+            template_name: _,
+            major_version: _,
+            description: _,
+            source_bucket: _,
+            source_key: _,
+            tags: _,
+            compatible_environment_templates: _,
+            supported_component_sources: _,
+            client_token: _, // not hashed: `ignores_the_input_token_field_and_set_order`
+        } = input();
         type Edit = fn(&mut CreateVersionInput);
         let edits: [(&str, Edit); 13] = [
             ("template", |i| i.template_name = "web2".into()),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::{sleep, sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::client::{describe_version, ProtonClient};
+use super::client::ProtonClient;
 use super::error::ProtonError;
 use super::model::{TemplateKind, TemplateVersion, VersionKey, VersionStatus};
 
@@ -240,7 +240,7 @@ pub async fn wait_registered(
     let schedule = PollSchedule::REGISTRATION;
     let start = Instant::now();
     let deadline = limit.at();
-    let what = describe_version(kind, key);
+    let what = kind.describe_version(key);
     let timed_out = |last_status: Option<String>| {
         limit.timed_out(format!("registration of {what}"), last_status)
     };

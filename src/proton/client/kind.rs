@@ -97,9 +97,14 @@ pub(super) trait KindApi: Send + Sync {
     async fn list_templates(&self, call: &Call, token: Option<String>) -> Listed<Template>;
 }
 
-/// Implements [`KindApi`] for one kind from its SDK names: `versions` and `templates` list the
-/// create, get, update, delete and list calls and the output's accessor; `service fields`
-/// names the setters only service versions have (without it, those fields are never sent).
+/// Implements [`KindApi`] for the [`TemplateKind`] variant `$Kind` from its SDK names:
+/// `versions` and `templates` list the create, get, update, delete and list calls and the
+/// output's accessor; `service fields` names the setters only service versions have (without
+/// it, those fields are never sent). Whether a row has them must match
+/// [`TemplateKind::has_service_fields`], or the crate does not compile.
+///
+/// Each body destructures its input without `..`, so a new input field fails to compile here
+/// until it is sent (or deliberately not).
 macro_rules! kind_api {
     (@present) => { false };
     (@present $setter:ident) => { true };
@@ -111,7 +116,7 @@ macro_rules! kind_api {
             .minor_version(&$key.minor)
     };
     (
-        $api:ident, $Kind:literal,
+        $api:ident, $Kind:ident,
         versions: $create_version:ident $get_version:ident $update_version:ident
             $delete_version:ident $list_versions:ident -> $version:ident,
         templates: $create_template:ident $get_template:ident $update_template:ident
@@ -121,20 +126,29 @@ macro_rules! kind_api {
     ) => {
         pub(super) struct $api;
 
+        // The kind table and this row agree on whether the kind's versions have service fields.
+        const _: () = assert!(
+            TemplateKind::$Kind.has_service_fields() == kind_api!(@present $($set_compatible)?),
+            concat!(
+                "kind_api! row ", stringify!($Kind),
+                ": `service fields` disagree with the kind table"
+            ),
+        );
+
         #[async_trait::async_trait]
         impl KindApi for $api {
             fn operation(&self, op: Op) -> &'static str {
                 match op {
-                    Op::CreateVersion => concat!("Create", $Kind, "TemplateVersion"),
-                    Op::GetVersion => concat!("Get", $Kind, "TemplateVersion"),
-                    Op::UpdateVersion => concat!("Update", $Kind, "TemplateVersion"),
-                    Op::DeleteVersion => concat!("Delete", $Kind, "TemplateVersion"),
-                    Op::ListVersions => concat!("List", $Kind, "TemplateVersions"),
-                    Op::CreateTemplate => concat!("Create", $Kind, "Template"),
-                    Op::GetTemplate => concat!("Get", $Kind, "Template"),
-                    Op::UpdateTemplate => concat!("Update", $Kind, "Template"),
-                    Op::DeleteTemplate => concat!("Delete", $Kind, "Template"),
-                    Op::ListTemplates => concat!("List", $Kind, "Templates"),
+                    Op::CreateVersion => concat!("Create", stringify!($Kind), "TemplateVersion"),
+                    Op::GetVersion => concat!("Get", stringify!($Kind), "TemplateVersion"),
+                    Op::UpdateVersion => concat!("Update", stringify!($Kind), "TemplateVersion"),
+                    Op::DeleteVersion => concat!("Delete", stringify!($Kind), "TemplateVersion"),
+                    Op::ListVersions => concat!("List", stringify!($Kind), "TemplateVersions"),
+                    Op::CreateTemplate => concat!("Create", stringify!($Kind), "Template"),
+                    Op::GetTemplate => concat!("Get", stringify!($Kind), "Template"),
+                    Op::UpdateTemplate => concat!("Update", stringify!($Kind), "Template"),
+                    Op::DeleteTemplate => concat!("Delete", stringify!($Kind), "Template"),
+                    Op::ListTemplates => concat!("List", stringify!($Kind), "Templates"),
                 }
             }
 
@@ -147,15 +161,29 @@ macro_rules! kind_api {
                 call: &Call,
                 input: &CreateVersionInput,
             ) -> Found<TemplateVersion> {
+                let CreateVersionInput {
+                    template_name,
+                    major_version,
+                    description,
+                    source_bucket,
+                    source_key,
+                    tags,
+                    compatible_environment_templates,
+                    supported_component_sources,
+                    client_token,
+                } = input;
+                // Sent only by a kind with the service fields' setters; refused for the others
+                // before (`Call::service_fields`).
+                let _ = (compatible_environment_templates, supported_component_sources);
                 let request = call.sdk().$create_version()
-                    .template_name(&input.template_name)
-                    .set_major_version(input.major_version.clone())
-                    .set_description(input.description.clone())
-                    .source(call.source(input)?)
-                    .set_tags(call.tags(&input.tags)?)
-                    .set_client_token(Some(input.client_token.clone()).filter(|t| !t.is_empty()));
-                $(let compatible = call.compatible(&input.compatible_environment_templates)?;
-                let sources = component_sources(&input.supported_component_sources);
+                    .template_name(template_name)
+                    .set_major_version(major_version.clone())
+                    .set_description(description.clone())
+                    .source(call.source(source_bucket, source_key)?)
+                    .set_tags(call.tags(tags)?)
+                    .set_client_token(Some(client_token.clone()).filter(|t| !t.is_empty()));
+                $(let compatible = call.compatible(compatible_environment_templates)?;
+                let sources = component_sources(supported_component_sources);
                 let request = request
                     .$set_compatible(Some(compatible))
                     .$set_sources(Some(sources).filter(|s| !s.is_empty()));)?
@@ -175,12 +203,20 @@ macro_rules! kind_api {
                 key: &VersionKey,
                 input: &UpdateVersionInput,
             ) -> Found<TemplateVersion> {
-                let status = input.status.as_ref().map(|s| TemplateVersionStatus::from(s.as_str()));
+                let UpdateVersionInput {
+                    description,
+                    status,
+                    compatible_environment_templates,
+                    supported_component_sources,
+                } = input;
+                // Service fields: as for a create.
+                let _ = (compatible_environment_templates, supported_component_sources);
+                let status = status.as_ref().map(|s| TemplateVersionStatus::from(s.as_str()));
                 let request = kind_api!(@version call.sdk().$update_version(), key)
-                    .set_description(description_input(&input.description))
+                    .set_description(description_input(description))
                     .set_status(status);
-                $(let compatible = input.compatible_environment_templates.as_deref();
-                let sources = input.supported_component_sources.as_deref();
+                $(let compatible = compatible_environment_templates.as_deref();
+                let sources = supported_component_sources.as_deref();
                 let request = request
                     .$set_compatible(compatible.map(|c| call.compatible(c)).transpose()?)
                     .$set_sources(sources.map(component_sources));)?
@@ -214,14 +250,22 @@ macro_rules! kind_api {
                 call: &Call,
                 input: &CreateTemplateInput,
             ) -> Found<Template> {
-                let provisioning = input.provisioning.as_deref().map(Provisioning::from);
+                let CreateTemplateInput {
+                    name,
+                    display_name,
+                    description,
+                    encryption_key,
+                    provisioning,
+                    tags,
+                } = input;
+                let provisioning = provisioning.as_deref().map(Provisioning::from);
                 let request = call.sdk().$create_template()
-                    .name(&input.name)
-                    .set_display_name(input.display_name.clone())
-                    .set_description(input.description.clone())
-                    .set_encryption_key(input.encryption_key.clone())
+                    .name(name)
+                    .set_display_name(display_name.clone())
+                    .set_description(description.clone())
+                    .set_encryption_key(encryption_key.clone())
                     .$set_provisioning(provisioning)
-                    .set_tags(call.tags(&input.tags)?);
+                    .set_tags(call.tags(tags)?);
                 let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
@@ -237,10 +281,14 @@ macro_rules! kind_api {
                 name: &str,
                 input: &UpdateTemplateInput,
             ) -> Found<Template> {
+                let UpdateTemplateInput {
+                    display_name,
+                    description,
+                } = input;
                 let request = call.sdk().$update_template()
                     .name(name)
-                    .set_display_name(input.display_name.clone())
-                    .set_description(description_input(&input.description));
+                    .set_display_name(display_name.clone())
+                    .set_description(description_input(description));
                 let out = call.run(request.send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
@@ -265,7 +313,7 @@ macro_rules! kind_api {
 }
 
 kind_api! {
-    EnvironmentApi, "Environment",
+    EnvironmentApi, Environment,
     versions: create_environment_template_version get_environment_template_version
         update_environment_template_version delete_environment_template_version
         list_environment_template_versions -> environment_template_version,
@@ -275,7 +323,7 @@ kind_api! {
 }
 
 kind_api! {
-    ServiceApi, "Service",
+    ServiceApi, Service,
     versions: create_service_template_version get_service_template_version
         update_service_template_version delete_service_template_version
         list_service_template_versions -> service_template_version,

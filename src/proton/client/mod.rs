@@ -95,15 +95,6 @@ pub struct UpdateTemplateInput {
     pub description: Option<Option<String>>,
 }
 
-/// How a version is named in messages: ``environment template version `web:1.0` ``.
-pub(crate) fn describe_version(kind: TemplateKind, key: &VersionKey) -> String {
-    format!("{} version `{key}`", kind.noun())
-}
-
-pub(crate) fn describe_template(kind: TemplateKind, name: &str) -> String {
-    format!("{} `{name}`", kind.noun())
-}
-
 /// One Proton call in the making: the client (a cheap clone, so that calls borrow nothing),
 /// and the operation and resource that its errors name.
 struct Call {
@@ -168,13 +159,10 @@ impl Call {
     }
 
     /// The bundle's S3 location.
-    fn source(
-        &self,
-        input: &CreateVersionInput,
-    ) -> Result<TemplateVersionSourceInput, ProtonError> {
+    fn source(&self, bucket: &str, key: &str) -> Result<TemplateVersionSourceInput, ProtonError> {
         let source = S3ObjectSource::builder()
-            .bucket(&input.source_bucket)
-            .key(&input.source_key)
+            .bucket(bucket)
+            .key(key)
             .build()
             .map_err(|e| self.invalid(e))?;
         Ok(TemplateVersionSourceInput::S3(source))
@@ -330,7 +318,7 @@ impl ProtonClient {
     ) -> Result<TemplateVersion, ProtonError> {
         let resource = format!(
             "a new version of {}",
-            describe_template(kind, &input.template_name)
+            kind.describe_template(&input.template_name)
         );
         let (api, call) = self.begin(kind, Op::CreateVersion, resource);
         call.service_fields(
@@ -348,7 +336,7 @@ impl ProtonClient {
         kind: TemplateKind,
         key: &VersionKey,
     ) -> Result<TemplateVersion, ProtonError> {
-        let (api, call) = self.begin(kind, Op::GetVersion, describe_version(kind, key));
+        let (api, call) = self.begin(kind, Op::GetVersion, kind.describe_version(key));
         call.expect(api.get_version(&call, key).await?)
     }
 
@@ -359,7 +347,7 @@ impl ProtonClient {
         key: &VersionKey,
         input: &UpdateVersionInput,
     ) -> Result<TemplateVersion, ProtonError> {
-        let (api, call) = self.begin(kind, Op::UpdateVersion, describe_version(kind, key));
+        let (api, call) = self.begin(kind, Op::UpdateVersion, kind.describe_version(key));
         call.service_fields(
             api,
             input.compatible_environment_templates.is_some()
@@ -376,7 +364,7 @@ impl ProtonClient {
         kind: TemplateKind,
         key: &VersionKey,
     ) -> Result<(), ProtonError> {
-        let (api, call) = self.begin(kind, Op::DeleteVersion, describe_version(kind, key));
+        let (api, call) = self.begin(kind, Op::DeleteVersion, kind.describe_version(key));
         gone_is_done(api.delete_version(&call, key).await)
     }
 
@@ -388,7 +376,7 @@ impl ProtonClient {
         template_name: &str,
         major: Option<&str>,
     ) -> Result<Vec<TemplateVersionSummary>, ProtonError> {
-        let resource = format!("versions of {}", describe_template(kind, template_name));
+        let resource = format!("versions of {}", kind.describe_template(template_name));
         let (api, call) = self.begin(kind, Op::ListVersions, resource);
         let call = &call;
         all_pages(|token| api.list_versions(call, template_name, major, token)).await
@@ -464,7 +452,7 @@ impl ProtonClient {
         let (api, call) = self.begin(
             kind,
             Op::CreateTemplate,
-            describe_template(kind, &input.name),
+            kind.describe_template(&input.name),
         );
         let created = api
             .create_template(&call, input)
@@ -478,7 +466,7 @@ impl ProtonClient {
         kind: TemplateKind,
         name: &str,
     ) -> Result<Template, ProtonError> {
-        let (api, call) = self.begin(kind, Op::GetTemplate, describe_template(kind, name));
+        let (api, call) = self.begin(kind, Op::GetTemplate, kind.describe_template(name));
         call.expect(api.get_template(&call, name).await?)
     }
 
@@ -488,14 +476,14 @@ impl ProtonClient {
         name: &str,
         input: &UpdateTemplateInput,
     ) -> Result<Template, ProtonError> {
-        let (api, call) = self.begin(kind, Op::UpdateTemplate, describe_template(kind, name));
+        let (api, call) = self.begin(kind, Op::UpdateTemplate, kind.describe_template(name));
         call.expect(api.update_template(&call, name, input).await?)
     }
 
     /// Deletes a template (Proton refuses while versions exist: [`ProtonError::Conflict`]).
     /// Already gone is success.
     pub async fn delete_template(&self, kind: TemplateKind, name: &str) -> Result<(), ProtonError> {
-        let (api, call) = self.begin(kind, Op::DeleteTemplate, describe_template(kind, name));
+        let (api, call) = self.begin(kind, Op::DeleteTemplate, kind.describe_template(name));
         gone_is_done(api.delete_template(&call, name).await)
     }
 

@@ -3,7 +3,7 @@
 //! the page and the token of the next one (`None` after the last).
 
 use super::kind::Op;
-use super::{describe_template, next_page, ProtonClient};
+use super::{next_page, ProtonClient};
 use crate::proton::error::ProtonError;
 use crate::proton::model::{Template, TemplateKind, TemplateVersionSummary};
 
@@ -28,7 +28,7 @@ impl ProtonClient {
         major: Option<&str>,
         token: Option<String>,
     ) -> Result<(Vec<TemplateVersionSummary>, Option<String>), ProtonError> {
-        let resource = format!("versions of {}", describe_template(kind, template_name));
+        let resource = format!("versions of {}", kind.describe_template(template_name));
         let (api, call) = self.begin(kind, Op::ListVersions, resource);
         let (versions, next) = api
             .list_versions(&call, template_name, major, token.clone())
