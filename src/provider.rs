@@ -10,6 +10,7 @@ use crate::context::{Configured, ProviderState};
 use crate::data_sources::template::TemplateData;
 use crate::data_sources::template_version::VersionData;
 use crate::data_sources::template_versions::VersionsData;
+use crate::kind::TemplateKind;
 use crate::list_resources::template::TemplateList;
 use crate::list_resources::template_version::VersionList;
 use crate::plugin::diag::Diagnostics;
@@ -17,7 +18,6 @@ use crate::plugin::provider::{DataSource, ListResource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{build_client, ProtonSettings};
-use crate::resources::kind::KindSpec;
 use crate::resources::tags;
 use crate::resources::template::TemplateResource;
 use crate::resources::template_version::TemplateVersionResource;
@@ -214,10 +214,8 @@ fn settings_from_config(
 }
 
 /// The types `types` makes for a family, for every family in order.
-fn per_family<T: ?Sized, const N: usize>(
-    types: impl Fn(&'static KindSpec) -> [Arc<T>; N],
-) -> Vec<Arc<T>> {
-    KindSpec::ALL.into_iter().flat_map(types).collect()
+fn per_kind<T: ?Sized, const N: usize>(types: impl Fn(TemplateKind) -> [Arc<T>; N]) -> Vec<Arc<T>> {
+    TemplateKind::ALL.into_iter().flat_map(types).collect()
 }
 
 #[async_trait::async_trait]
@@ -227,29 +225,29 @@ impl Provider for ProtonProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        per_family(|spec| -> [Arc<dyn Resource>; 2] {
+        per_kind(|kind| -> [Arc<dyn Resource>; 2] {
             [
-                Arc::new(TemplateResource::new(spec, self.state.clone())),
-                Arc::new(TemplateVersionResource::new(spec, self.state.clone())),
+                Arc::new(TemplateResource::new(kind, self.state.clone())),
+                Arc::new(TemplateVersionResource::new(kind, self.state.clone())),
             ]
         })
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        per_family(|spec| -> [Arc<dyn DataSource>; 3] {
+        per_kind(|kind| -> [Arc<dyn DataSource>; 3] {
             [
-                Arc::new(TemplateData::new(spec, self.state.clone())),
-                Arc::new(VersionData::new(spec, self.state.clone())),
-                Arc::new(VersionsData::new(spec, self.state.clone())),
+                Arc::new(TemplateData::new(kind, self.state.clone())),
+                Arc::new(VersionData::new(kind, self.state.clone())),
+                Arc::new(VersionsData::new(kind, self.state.clone())),
             ]
         })
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
-        per_family(|spec| -> [Arc<dyn ListResource>; 2] {
+        per_kind(|kind| -> [Arc<dyn ListResource>; 2] {
             [
-                Arc::new(TemplateList::new(spec, self.state.clone())),
-                Arc::new(VersionList::new(spec, self.state.clone())),
+                Arc::new(TemplateList::new(kind, self.state.clone())),
+                Arc::new(VersionList::new(kind, self.state.clone())),
             ]
         })
     }
@@ -284,7 +282,9 @@ mod tests {
     use crate::plugin::model::{check_one_to_one, Fields, NestedModel};
     use crate::plugin::typed::{TypedDataSource, TypedListResource, TypedResource};
     use crate::resources::identity::Identified;
-    use crate::resources::model::{CompatibleTemplate, S3Location, Source, TemplateModel, VersionModel};
+    use crate::resources::model::{
+        CompatibleTemplate, S3Location, Source, TemplateModel, VersionModel,
+    };
 
     /// Every model is held 1:1 against the fields of the schemas that
     /// declare it, of both kinds: a struct field that no schema (resource,
@@ -292,23 +292,32 @@ mod tests {
     #[test]
     fn every_model_is_held_one_to_one_against_its_schemas() {
         let state = Arc::new(ProviderState::default());
-        let each = |spec: &'static KindSpec| {
+        let each = |kind: TemplateKind| {
             (
-                TemplateResource::new(spec, state.clone()),
-                TemplateVersionResource::new(spec, state.clone()),
-                TemplateData::new(spec, state.clone()),
-                VersionData::new(spec, state.clone()),
-                VersionsData::new(spec, state.clone()),
-                TemplateList::new(spec, state.clone()),
-                VersionList::new(spec, state.clone()),
+                TemplateResource::new(kind, state.clone()),
+                TemplateVersionResource::new(kind, state.clone()),
+                TemplateData::new(kind, state.clone()),
+                VersionData::new(kind, state.clone()),
+                VersionsData::new(kind, state.clone()),
+                TemplateList::new(kind, state.clone()),
+                VersionList::new(kind, state.clone()),
             )
         };
-        let kinds = KindSpec::ALL.map(each);
+        let kinds = TemplateKind::ALL.map(each);
         let template_identity = TemplateModel::identity_fields();
         let version_identity = VersionModel::identity_fields();
         let mut templates: Vec<&Fields<TemplateModel>> = vec![&template_identity];
         let mut versions: Vec<&Fields<VersionModel>> = vec![&version_identity];
-        for (template, version, template_data, version_data, versions_data, template_list, version_list) in &kinds {
+        for (
+            template,
+            version,
+            template_data,
+            version_data,
+            versions_data,
+            template_list,
+            version_list,
+        ) in &kinds
+        {
             templates.push(TypedResource::shape(template).fields());
             templates.push(TypedDataSource::shape(template_data).fields());
             versions.push(TypedResource::shape(version).fields());

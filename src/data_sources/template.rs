@@ -4,23 +4,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lookup_error;
+use super::{lookup_error, Sought};
 use crate::context::ProviderState;
 use crate::field;
+use crate::kind::TemplateKind;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::OpContext;
 use crate::plugin::typed::{Shape, TypedDataSource};
 use crate::proton::bounded;
-use crate::resources::kind::KindSpec;
 use crate::resources::model::TemplateModel;
 use crate::resources::validators::template_name_validators;
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The data source's attributes: `name` to look up, the rest reported.
-fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
-    let noun = spec.noun();
+fn fields(kind: TemplateKind) -> Fields<TemplateModel> {
+    let noun = kind.noun();
     Fields::new([
         field!(TemplateModel, arn).computed(&format!("ARN of the {noun}.")),
         field!(TemplateModel, created_at).computed(&format!("When the {noun} was created (RFC 3339).")),
@@ -31,7 +31,7 @@ fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
         field!(TemplateModel, last_modified_at).computed(&format!("When the {noun} was last modified (RFC 3339).")),
         field!(TemplateModel, name).required(&format!("Name of the {noun} to read."))
             .validate_all(template_name_validators()),
-        field!(TemplateModel, provisioning).named(spec.provisioning_attribute)
+        field!(TemplateModel, provisioning).named(kind.facts().provisioning_attribute)
             .computed("`CUSTOMER_MANAGED`, or null when Proton provisions."),
         field!(TemplateModel, recommended_version).computed(
             "`MAJOR.MINOR` of the recommended (highest published) version; null when no version is published.",
@@ -42,21 +42,21 @@ fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
 
 /// The template data source of one kind.
 pub struct TemplateData {
-    spec: &'static KindSpec,
+    kind: TemplateKind,
     shape: Shape<TemplateModel>,
     provider: Arc<ProviderState>,
 }
 
 impl TemplateData {
-    /// The template data source of `spec`'s kind.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+    /// The template data source of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
         let description = format!(
             "Reads an AWS Proton {} by name. A template that does not exist is an error.",
-            spec.noun()
+            kind.noun()
         );
-        let shape = Shape::new(spec.template_type, &description, fields(spec));
+        let shape = Shape::new(kind.facts().template_type, &description, fields(kind));
         Self {
-            spec,
+            kind,
             shape,
             provider,
         }
@@ -71,8 +71,12 @@ impl TypedDataSource for TemplateData {
         &self.shape
     }
 
-    async fn read(&self, ctx: &OpContext, config: TemplateModel) -> Result<TemplateModel, Diagnostics> {
-        let (kind, noun) = (self.spec.kind, self.spec.noun());
+    async fn read(
+        &self,
+        ctx: &OpContext,
+        config: TemplateModel,
+    ) -> Result<TemplateModel, Diagnostics> {
+        let (kind, noun) = (self.kind, self.kind.noun());
         let client = &self.provider.configured()?.client;
         let name = config.name;
         let looked_for = format!("{noun} named `{name}`");
@@ -82,7 +86,7 @@ impl TypedDataSource for TemplateData {
             Ok((template, tags))
         })
         .await
-        .map_err(|err| lookup_error(noun, &looked_for, &err))?;
+        .map_err(|err| lookup_error(Sought::Template(kind), &looked_for, &err))?;
         Ok(TemplateModel {
             tags: Some(tags),
             ..TemplateModel::from(&template)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lookup_error;
+use super::{lookup_error, not_found, Sought};
 use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
@@ -18,8 +18,8 @@ use crate::plugin::value::{AttributePath, Value};
 use crate::proton::bounded;
 use crate::proton::SOURCE_TAG;
 use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey};
-use crate::resources::kind::KindSpec;
 use crate::resources::model::VersionModel;
+use crate::resources::service_template_version as service;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
 
@@ -27,8 +27,8 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The data source's attributes: `template_name` and optionally the major
 /// and minor version to look up, the rest reported.
-pub(super) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
-    let noun = spec.noun();
+pub(super) fn fields(kind: TemplateKind) -> Fields<VersionModel> {
+    let noun = kind.noun();
     Fields::new([
         field!(VersionModel, arn).computed("ARN of the version."),
         field!(VersionModel, created_at).computed("When the version was created (RFC 3339)."),
@@ -58,26 +58,29 @@ pub(super) fn fields(spec: &KindSpec) -> Fields<VersionModel> {
         field!(VersionModel, template_name).required(&format!("Name of the {noun}."))
             .validate_all(template_name_validators()),
     ])
-    .with((spec.version_extras.data_source_fields)())
+    .with(match kind.has_service_fields() {
+        true => service::data_source_fields(),
+        false => Vec::new(),
+    })
 }
 
 /// The template version data source of one kind.
 pub struct VersionData {
-    spec: &'static KindSpec,
+    kind: TemplateKind,
     shape: Shape<VersionModel>,
     provider: Arc<ProviderState>,
 }
 
 impl VersionData {
-    /// The version data source of `spec`'s kind.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+    /// The version data source of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
         let description = format!(
             "Reads one version of an AWS Proton {}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.",
-            spec.noun()
+            kind.noun()
         );
-        let shape = Shape::new(spec.version_type, &description, fields(spec));
+        let shape = Shape::new(kind.facts().version_type, &description, fields(kind));
         Self {
-            spec,
+            kind,
             shape,
             provider,
         }
@@ -100,10 +103,10 @@ async fn resolve(
             let versions = client
                 .list_versions(kind, template_name, Some(major))
                 .await
-                .map_err(|err| lookup_error(&format!("{noun} version"), &looked_for, &err))?;
+                .map_err(|err| lookup_error(Sought::Version(kind), &looked_for, &err))?;
             let Some(first) = versions.first() else {
-                return Err(Diagnostics::from_error(
-                    format!("{} version not found", super::capitalized(noun)),
+                return Err(not_found(
+                    Sought::Version(kind),
                     format!("Found no {looked_for}: the {noun} `{template_name}` has no major version {major}."),
                 ));
             };
@@ -123,7 +126,7 @@ async fn resolve(
             let template = client
                 .get_template(kind, template_name)
                 .await
-                .map_err(|err| lookup_error(noun, &looked_for, &err))?;
+                .map_err(|err| lookup_error(Sought::Template(kind), &looked_for, &err))?;
             let recommended = template.recommended_version.as_deref().unwrap_or_default();
             match recommended.split_once('.') {
                 Some((major, minor)) => Ok(VersionKey::new(template_name, major, minor)),
@@ -172,8 +175,12 @@ impl TypedDataSource for VersionData {
         }
     }
 
-    async fn read(&self, ctx: &OpContext, wanted: VersionModel) -> Result<VersionModel, Diagnostics> {
-        let (kind, noun) = (self.spec.kind, self.spec.noun());
+    async fn read(
+        &self,
+        ctx: &OpContext,
+        wanted: VersionModel,
+    ) -> Result<VersionModel, Diagnostics> {
+        let kind = self.kind;
         let client = &self.provider.configured()?.client;
         let work = async {
             let key = resolve(
@@ -185,15 +192,14 @@ impl TypedDataSource for VersionData {
             )
             .await?;
             read_version(client, kind, &key).await.map_err(|err| {
-                lookup_error(
-                    &format!("{noun} version"),
-                    &format!("{noun} version `{key}`"),
-                    &err,
-                )
+                lookup_error(Sought::Version(kind), &kind.describe_version(&key), &err)
             })
         };
         let timeout_error = |err: ProtonError| {
-            Diagnostics::from_error(format!("Unable to read {noun} version"), err.to_string())
+            Diagnostics::from_error(
+                format!("Unable to read {}", Sought::Version(kind)),
+                err.to_string(),
+            )
         };
         let (version, mut tags) = bounded(
             client,

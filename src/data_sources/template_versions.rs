@@ -7,10 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lookup_error;
 use super::template_version::fields as version_fields;
+use super::{lookup_error, Sought};
 use crate::context::ProviderState;
 use crate::field;
+use crate::kind::TemplateKind;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::OpContext;
@@ -19,7 +20,6 @@ use crate::plugin::value::{Type, Value};
 use crate::proton::bounded;
 use crate::proton::listing::all_versions;
 use crate::proton::ProtonError;
-use crate::resources::kind::KindSpec;
 use crate::resources::model::VersionModel;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 
@@ -50,17 +50,17 @@ const ENTRY_ATTRIBUTES: [&str; 9] = [
 ];
 
 /// The fields of an entry.
-fn entry_fields(spec: &KindSpec) -> Fields<VersionModel> {
-    version_fields(spec).only(&ENTRY_ATTRIBUTES)
+fn entry_fields(kind: TemplateKind) -> Fields<VersionModel> {
+    version_fields(kind).only(&ENTRY_ATTRIBUTES)
 }
 
-fn fields(spec: &KindSpec) -> Fields<VersionsModel> {
-    let entry_type = entry_fields(spec).object_type();
+fn fields(kind: TemplateKind) -> Fields<VersionsModel> {
+    let entry_type = entry_fields(kind).object_type();
     Fields::new([
         field!(VersionsModel, id).computed("`TEMPLATE_NAME`, or `TEMPLATE_NAME:MAJOR` when `major_version` is set."),
         field!(VersionsModel, major_version).optional("Only list the minor versions of this major version.")
             .validate_all(version_part_validators()),
-        field!(VersionsModel, template_name).required(&format!("Name of the {}.", spec.noun()))
+        field!(VersionsModel, template_name).required(&format!("Name of the {}.", kind.noun()))
             .validate_all(template_name_validators()),
         field!(VersionsModel, versions).typed(Type::list(entry_type)).computed(
             "The versions, ordered numerically by major then minor version. Each has `arn`, `created_at`, `description`, `last_modified_at`, `major_version`, `minor_version`, `recommended_minor_version` (the recommended minor of its major, if any), `status` (`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`) and `status_message`.",
@@ -70,7 +70,7 @@ fn fields(spec: &KindSpec) -> Fields<VersionsModel> {
 
 /// The versions-list data source of one kind.
 pub struct VersionsData {
-    spec: &'static KindSpec,
+    kind: TemplateKind,
     shape: Shape<VersionsModel>,
     /// What each entry of `versions` reports.
     entry_fields: Fields<VersionModel>,
@@ -78,17 +78,17 @@ pub struct VersionsData {
 }
 
 impl VersionsData {
-    /// The versions-list data source of `spec`'s kind.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+    /// The versions-list data source of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
         let description = format!(
             "Lists every version of an AWS Proton {}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.",
-            spec.noun()
+            kind.noun()
         );
-        let shape = Shape::new(spec.versions_type, &description, fields(spec));
+        let shape = Shape::new(kind.facts().versions_type, &description, fields(kind));
         Self {
-            spec,
+            kind,
             shape,
-            entry_fields: entry_fields(spec),
+            entry_fields: entry_fields(kind),
             provider,
         }
     }
@@ -102,8 +102,12 @@ impl TypedDataSource for VersionsData {
         &self.shape
     }
 
-    async fn read(&self, ctx: &OpContext, wanted: VersionsModel) -> Result<VersionsModel, Diagnostics> {
-        let (kind, noun) = (self.spec.kind, self.spec.noun());
+    async fn read(
+        &self,
+        ctx: &OpContext,
+        wanted: VersionsModel,
+    ) -> Result<VersionsModel, Diagnostics> {
+        let (kind, noun) = (self.kind, self.kind.noun());
         let client = &self.provider.configured()?.client;
         let entry_fields = &self.entry_fields;
         let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());
@@ -120,7 +124,7 @@ impl TypedDataSource for VersionsData {
             },
         )
         .await
-        .map_err(|err: ProtonError| lookup_error(noun, &looked_for, &err))?;
+        .map_err(|err: ProtonError| lookup_error(Sought::Template(kind), &looked_for, &err))?;
         let id = match major {
             Some(major) => format!("{template_name}:{major}"),
             None => template_name.clone(),

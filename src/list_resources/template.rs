@@ -9,13 +9,13 @@ use async_stream::stream;
 use super::{list_error, with_client};
 use crate::context::ProviderState;
 use crate::field;
+use crate::kind::TemplateKind;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ListRequest, ListStream, ListedResource, OpContext};
 use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::listing;
 use crate::resources::identity::Identified;
-use crate::resources::kind::KindSpec;
 use crate::resources::model::TemplateModel;
 use crate::resources::template::{current, shape as resource_shape};
 
@@ -32,7 +32,7 @@ fn config_fields() -> Fields<ListConfig> {
 
 /// The template list resource of one kind.
 pub struct TemplateList {
-    spec: &'static KindSpec,
+    kind: TemplateKind,
     shape: Shape<ListConfig>,
     /// The managed resource's: what each result's state and identity are.
     resource: Arc<Shape<TemplateModel>>,
@@ -40,16 +40,16 @@ pub struct TemplateList {
 }
 
 impl TemplateList {
-    /// The template list resource of `spec`'s kind.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+    /// The template list resource of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
         let description = format!(
             "Lists the AWS Proton {}s of the account and region, for `terraform query`.",
-            spec.noun()
+            kind.noun()
         );
         Self {
-            spec,
-            shape: Shape::new(spec.template_type, &description, config_fields()),
-            resource: Arc::new(resource_shape(spec)),
+            kind,
+            shape: Shape::new(kind.facts().template_type, &description, config_fields()),
+            resource: Arc::new(resource_shape(kind)),
             provider,
         }
     }
@@ -63,17 +63,17 @@ impl TypedListResource for TemplateList {
     }
 
     fn list(&self, ctx: OpContext, config: ListConfig, request: &ListRequest) -> ListStream {
-        let (spec, resource_shape) = (self.spec, self.resource.clone());
+        let (kind, resource_shape) = (self.kind, self.resource.clone());
         let prefix = config.name_prefix.unwrap_or_default();
         let include_resource = request.include_resource;
         with_client(&self.provider, move |client, defaults| {
             stream! {
                 let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
-                for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
+                for await template in listing::templates(client.clone(), kind, cancel.clone()) {
                     let template = match template {
                         Ok(template) => template,
                         Err(err) => {
-                            yield Err(list_error(spec.noun(), &err));
+                            yield Err(list_error(kind.noun(), &err));
                             return;
                         }
                     };
@@ -82,12 +82,12 @@ impl TypedListResource for TemplateList {
                     }
                     let model = if include_resource {
                         let base = TemplateModel::default();
-                        match current(client, spec.kind, &template.name, &base, defaults, cancel).await {
+                        match current(client, kind, &template.name, &base, defaults, cancel).await {
                             Ok(Some(model)) => model,
                             // Deleted since it was listed.
                             Ok(None) => continue,
                             Err(err) => {
-                                yield Err(list_error(spec.noun(), &err));
+                                yield Err(list_error(kind.noun(), &err));
                                 return;
                             }
                         }

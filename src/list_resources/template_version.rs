@@ -10,6 +10,7 @@ use async_stream::stream;
 use super::{list_error, with_client};
 use crate::context::ProviderState;
 use crate::field;
+use crate::kind::TemplateKind;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ListRequest, ListStream, ListedResource, OpContext};
 use crate::plugin::schema::Validator;
@@ -17,7 +18,6 @@ use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::{listing, VersionStatus};
 use crate::resources::identity::Identified;
-use crate::resources::kind::KindSpec;
 use crate::resources::model::VersionModel;
 use crate::resources::template_version::{current, shape as resource_shape};
 use crate::resources::validators::{template_name_validators, version_part_validators};
@@ -30,8 +30,8 @@ pub struct ListConfig {
     pub status: Option<String>,
 }
 
-fn config_fields(spec: &KindSpec) -> Fields<ListConfig> {
-    let noun = spec.noun();
+fn config_fields(kind: TemplateKind) -> Fields<ListConfig> {
+    let noun = kind.noun();
     Fields::new([
         field!(ListConfig, template_name)
             .optional(&format!("Only the versions of this {noun}. Omitted: the versions of every {noun}."))
@@ -52,7 +52,7 @@ fn config_fields(spec: &KindSpec) -> Fields<ListConfig> {
 
 /// The version list resource of one kind.
 pub struct VersionList {
-    spec: &'static KindSpec,
+    kind: TemplateKind,
     shape: Shape<ListConfig>,
     /// The managed resource's: what each result's state and identity are.
     resource: Arc<Shape<VersionModel>>,
@@ -60,16 +60,16 @@ pub struct VersionList {
 }
 
 impl VersionList {
-    /// The version list resource of `spec`'s kind.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+    /// The version list resource of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
         let description = format!(
             "Lists versions of AWS Proton {}s, for `terraform query`.",
-            spec.noun()
+            kind.noun()
         );
         Self {
-            spec,
-            shape: Shape::new(spec.version_type, &description, config_fields(spec)),
-            resource: Arc::new(resource_shape(spec)),
+            kind,
+            shape: Shape::new(kind.facts().version_type, &description, config_fields(kind)),
+            resource: Arc::new(resource_shape(kind)),
             provider,
         }
     }
@@ -83,10 +83,10 @@ impl TypedListResource for VersionList {
     }
 
     fn list(&self, ctx: OpContext, config: ListConfig, request: &ListRequest) -> ListStream {
-        let (spec, resource_shape) = (self.spec, self.resource.clone());
+        let (kind, resource_shape) = (self.kind, self.resource.clone());
         let wanted_status = config.status.as_deref().map(VersionStatus::from);
         let include_resource = request.include_resource;
-        let what = format!("{} version", spec.noun());
+        let what = format!("{} version", kind.noun());
         with_client(&self.provider, move |client, defaults| {
             stream! {
                 let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
@@ -95,7 +95,7 @@ impl TypedListResource for VersionList {
                     // The template names first (one item each), then their versions.
                     None => {
                         let mut names = Vec::new();
-                        for await template in listing::templates(client.clone(), spec.kind, cancel.clone()) {
+                        for await template in listing::templates(client.clone(), kind, cancel.clone()) {
                             names.push(template.map(|template| template.name));
                         }
                         names
@@ -111,7 +111,7 @@ impl TypedListResource for VersionList {
                     };
                     let versions = listing::versions(
                         client.clone(),
-                        spec.kind,
+                        kind,
                         name,
                         config.major_version.clone(),
                         cancel.clone(),
@@ -131,7 +131,7 @@ impl TypedListResource for VersionList {
                         // Only a full read sees the tag of a deferred delete.
                         let (model, pending_deletion) = if include_resource {
                             let base = VersionModel::default();
-                            match current(client, spec.kind, &key, base, defaults, cancel).await {
+                            match current(client, kind, &key, base, defaults, cancel).await {
                                 Ok(Some(found)) => (found.model, found.pending_deletion.is_some()),
                                 // Deleted since it was listed.
                                 Ok(None) => continue,

@@ -540,7 +540,10 @@ mod tests {
         assert_eq!(check_one_to_one(&[&fields()]), Ok(()));
         let partial = Fields::new([field!(Thing, name).required("The name.")]);
         let err = check_one_to_one(&[&partial]).unwrap_err();
-        assert!(err.contains(r#"["enabled", "labels", "note", "parts", "renamed"]"#), "{err}");
+        assert!(
+            err.contains(r#"["enabled", "labels", "note", "parts", "renamed"]"#),
+            "{err}"
+        );
     }
 
     #[test]

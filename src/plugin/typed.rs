@@ -128,7 +128,9 @@ impl<M> Planned<'_, M> {
     /// Whether the plan knew the attribute `name`: the apply must then
     /// return exactly that.
     pub fn is_known(&self, name: &str) -> bool {
-        self.value.get_attr(name).is_some_and(Value::is_wholly_known)
+        self.value
+            .get_attr(name)
+            .is_some_and(Value::is_wholly_known)
     }
 }
 
@@ -160,8 +162,7 @@ pub trait TypedResource: Send + Sync + 'static {
     }
 
     /// Creates the object.
-    async fn create(&self, ctx: &OpContext, planned: Self::Model)
-        -> ApplyOutcome<Self::Model>;
+    async fn create(&self, ctx: &OpContext, planned: Self::Model) -> ApplyOutcome<Self::Model>;
 
     /// Reads the object's current state.
     async fn read(&self, ctx: &OpContext, state: Self::Model) -> ReadOutcome<Self::Model>;
@@ -305,8 +306,7 @@ pub trait TypedDataSource: Send + Sync + 'static {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Reads the data the configuration asks for.
-    async fn read(&self, ctx: &OpContext, config: Self::Model)
-        -> Result<Self::Model, Diagnostics>;
+    async fn read(&self, ctx: &OpContext, config: Self::Model) -> Result<Self::Model, Diagnostics>;
 }
 
 #[async_trait]

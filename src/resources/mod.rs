@@ -4,7 +4,6 @@
 
 pub mod identity;
 mod import_scope;
-pub mod kind;
 pub mod model;
 pub mod service_template_version;
 mod source;

@@ -38,7 +38,6 @@ impl NestedModel for S3Location {
     }
 }
 
-
 /// Where the bundle is, as the source tag records it (`s3://bucket/key`);
 /// `None` when the location is too long for a tag value.
 pub(crate) fn source_tag_value(source: Option<&Source>) -> Option<String> {

@@ -51,7 +51,6 @@ use crate::proton::{
 };
 use crate::resources::identity::Identified;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::KindSpec;
 use crate::resources::model::TemplateModel;
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
@@ -79,22 +78,10 @@ pub fn arn_validators() -> [Validator; 2] {
     ]
 }
 
-/// `an environment template` / `a service template`.
-pub fn with_article(kind: TemplateKind) -> String {
-    format!("{} {}", kind.article(), kind.noun())
-}
-
-fn provisioning_description(kind: TemplateKind) -> &'static str {
-    match kind {
-        TemplateKind::Environment => "`CUSTOMER_MANAGED` for environments whose infrastructure is provisioned outside Proton (such templates have no `infrastructure/` in their bundles). Omitted: Proton provisions. A change forces a new template.",
-        TemplateKind::Service => "`CUSTOMER_MANAGED` for services whose pipeline is provisioned outside Proton (such templates have no pipeline in their bundles). Omitted: Proton provisions the pipeline. A change forces a new template.",
-    }
-}
-
-/// The attributes of the template resource of `spec`'s family: its schema
+/// The attributes of the template resource of `kind`: its schema
 /// and its typed model's fields.
-fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
-    let noun = spec.noun();
+fn fields(kind: TemplateKind) -> Fields<TemplateModel> {
+    let noun = kind.noun();
     Fields::new([
         field!(TemplateModel, arn).computed(&format!("ARN of the {noun}.")).use_state_for_unknown(),
         field!(TemplateModel, created_at).computed(&format!("When the {noun} was created (RFC 3339).")).use_state_for_unknown(),
@@ -114,7 +101,7 @@ fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
         field!(TemplateModel, name).required(&format!("Name of the {noun}: letters, digits, `_` and `-`, 1 to 100 characters. A change forces a new template."))
             .requires_replace()
             .validate_all(template_name_validators()),
-        field!(TemplateModel, provisioning).named(spec.provisioning_attribute).optional(provisioning_description(spec.kind))
+        field!(TemplateModel, provisioning).named(kind.facts().provisioning_attribute).optional(kind.facts().provisioning_description)
             .requires_replace()
             .validate(Validator::OneOf(PROVISIONING_VALUES)),
         field!(TemplateModel, recommended_version).computed(
@@ -128,31 +115,31 @@ fn fields(spec: &KindSpec) -> Fields<TemplateModel> {
 
 /// The template resource of one kind.
 pub struct TemplateResource {
-    spec: &'static KindSpec,
+    kind: TemplateKind,
     shape: Shape<TemplateModel>,
     provider: Arc<ProviderState>,
 }
 
 impl TemplateResource {
-    /// The template resource of `spec`'s kind.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+    /// The template resource of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
         Self {
-            spec,
-            shape: shape(spec),
+            kind,
+            shape: shape(kind),
             provider,
         }
     }
 }
 
 /// The name, schema, fields and identity of the template resource of
-/// `spec`'s kind; shared with the list resource, whose results are its
+/// `kind`; shared with the list resource, whose results are its
 /// states.
-pub(crate) fn shape(spec: &KindSpec) -> Shape<TemplateModel> {
+pub(crate) fn shape(kind: TemplateKind) -> Shape<TemplateModel> {
     let description = format!(
         "An AWS Proton {}: the named parent of template versions. Destroying it requires that it has no versions left.",
-        spec.noun()
+        kind.noun()
     );
-    Shape::new(spec.template_type, &description, fields(spec))
+    Shape::new(kind.facts().template_type, &description, fields(kind))
         .with_identity(TemplateModel::identity_fields())
 }
 
@@ -261,14 +248,14 @@ pub fn parse_import_id(kind: TemplateKind, id: &str) -> Result<String, String> {
         if resource_type != kind.arn_resource_type() {
             return Err(format!(
                 "`{id}` is not the ARN of {} (its ARN would contain `:{}/`)",
-                with_article(kind),
+                kind.with_article(),
                 kind.arn_resource_type()
             ));
         }
         if name.contains(':') {
             return Err(format!(
                 "`{id}` is the ARN of a template version, not of a template; import it as a {}_version",
-                KindSpec::of(kind).template_type
+                kind.facts().template_type
             ));
         }
         name.to_string()
@@ -335,7 +322,7 @@ pub(crate) fn quoted(keys: &[VersionKey]) -> String {
 /// names are unique, so the old template (and its versions, and what lists
 /// them) must go first.
 pub fn same_name_recipe(kind: TemplateKind, listed_by: &[VersionKey]) -> String {
-    let ty = KindSpec::of(kind).template_type;
+    let ty = kind.facts().template_type;
     let services = match listed_by.is_empty() {
         true => String::new(),
         false => format!(
@@ -352,7 +339,7 @@ pub fn same_name_recipe(kind: TemplateKind, listed_by: &[VersionKey]) -> String 
 /// What converges when a template is renamed under versions that must stay
 /// until their successors exist.
 pub fn rename_recipe(kind: TemplateKind) -> String {
-    let ty = KindSpec::of(kind).template_type;
+    let ty = kind.facts().template_type;
     format!(
         "To rename the {noun}, set `lifecycle {{ create_before_destroy = true }}` on the template and on each of its versions (which must name it by reference, `template_name = {ty}.<label>.name`): Terraform then creates the new template and versions, updates what lists the old versions, and only then deletes the old ones. Versions created outside Terraform must be deleted there.",
         noun = kind.noun(),
@@ -463,7 +450,7 @@ impl TypedResource for TemplateResource {
     }
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
-        let noun = self.spec.noun();
+        let noun = self.kind.noun();
         tags::plan_tags_all(
             plan,
             &self.provider.default_tags(),
@@ -484,11 +471,10 @@ impl TypedResource for TemplateResource {
                 .as_str()
                 .map(str::to_string);
             if let Ok(configured) = self.provider.configured() {
-                configured.client.ledger().note_template_replaced(
-                    self.spec.kind,
-                    &old,
-                    new.as_deref(),
-                );
+                configured
+                    .client
+                    .ledger()
+                    .note_template_replaced(self.kind, &old, new.as_deref());
             }
             plan.private = Some(Replacement { old, new }.private());
         }
@@ -517,7 +503,7 @@ impl TypedResource for TemplateResource {
     }
 
     async fn create(&self, ctx: &OpContext, planned: TemplateModel) -> ApplyOutcome<TemplateModel> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
@@ -549,7 +535,7 @@ impl TypedResource for TemplateResource {
                     &configured.client,
                     kind,
                     &input.name,
-                    self.spec.template_type,
+                    self.kind.facts().template_type,
                 );
                 let detail = format!("{err}\n\n{}", explained.await);
                 ApplyOutcome::failed(None, api_error("create", kind, &detail))
@@ -559,7 +545,7 @@ impl TypedResource for TemplateResource {
     }
 
     async fn read(&self, ctx: &OpContext, base: TemplateModel) -> ReadOutcome<TemplateModel> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ReadOutcome::Failed(diags),
@@ -592,7 +578,7 @@ impl TypedResource for TemplateResource {
         prior: TemplateModel,
         planned_change: Planned<'_, TemplateModel>,
     ) -> ApplyOutcome<TemplateModel> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
@@ -644,7 +630,7 @@ impl TypedResource for TemplateResource {
     }
 
     async fn delete(&self, ctx: &OpContext, prior: TemplateModel) -> Diagnostics {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return diags,
@@ -668,10 +654,10 @@ impl TypedResource for TemplateResource {
     }
 
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<TemplateModel>, Diagnostics> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let name = parse_import_id(kind, id).map_err(|detail| {
             Diagnostics::from_error(
-                format!("Invalid import id for {}", with_article(kind)),
+                format!("Invalid import id for {}", kind.with_article()),
                 detail,
             )
         })?;
@@ -709,7 +695,7 @@ impl TypedResource for TemplateResource {
 
     fn identity_import_id(&self, identity: TemplateModel) -> Result<String, Diagnostics> {
         let client = &self.provider.configured()?.client;
-        identity.import_id(self.spec.kind, client)
+        identity.import_id(self.kind, client)
     }
 
     /// What a user sets, without empty values Proton reports as none. Every

@@ -58,8 +58,8 @@ use crate::proton::{
 };
 use crate::resources::identity::Identified;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::kind::KindSpec;
 use crate::resources::model::{S3Location, Source, VersionModel};
+use crate::resources::service_template_version as service;
 use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
 use crate::resources::tags;
 use crate::resources::template::{quoted, rename_recipe, same_name_recipe};
@@ -72,10 +72,10 @@ const CREATE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// The attributes and blocks of the version resource of `spec`'s family:
+/// The attributes and blocks of the version resource of `kind`:
 /// its schema and its typed model's fields.
-fn fields(spec: &KindSpec) -> Fields<VersionModel> {
-    let noun = spec.noun();
+fn fields(kind: TemplateKind) -> Fields<VersionModel> {
+    let noun = kind.noun();
     Fields::new([
         field!(VersionModel, arn).computed("ARN of the version.").use_state_for_unknown(),
         field!(VersionModel, created_at).computed("When the version was created (RFC 3339).").use_state_for_unknown(),
@@ -114,36 +114,39 @@ fn fields(spec: &KindSpec) -> Fields<VersionModel> {
             .validate_all(template_name_validators()),
         field!(VersionModel, timeouts).block(|_| timeouts_block(&[("create", "10m"), ("update", "5m"), ("delete", "5m")])),
     ])
-    .with((spec.version_extras.resource_fields)())
+    .with(match kind.has_service_fields() {
+        true => service::resource_fields(),
+        false => Vec::new(),
+    })
 }
 
 /// The template version resource of one kind.
 pub struct TemplateVersionResource {
-    spec: &'static KindSpec,
+    kind: TemplateKind,
     shape: Shape<VersionModel>,
     provider: Arc<ProviderState>,
 }
 
 impl TemplateVersionResource {
-    /// The version resource of `spec`'s kind.
-    pub fn new(spec: &'static KindSpec, provider: Arc<ProviderState>) -> Self {
+    /// The version resource of `kind`.
+    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
         Self {
-            spec,
-            shape: shape(spec),
+            kind,
+            shape: shape(kind),
             provider,
         }
     }
 }
 
 /// The name, schema, fields and identity of the version resource of
-/// `spec`'s kind; shared with the list resource, whose results are its
+/// `kind`; shared with the list resource, whose results are its
 /// states.
-pub(crate) fn shape(spec: &KindSpec) -> Shape<VersionModel> {
+pub(crate) fn shape(kind: TemplateKind) -> Shape<VersionModel> {
     let description = format!(
         "A version of an AWS Proton {}: registers a template bundle from S3, optionally publishes it.",
-        spec.noun()
+        kind.noun()
     );
-    Shape::new(spec.version_type, &description, fields(spec))
+    Shape::new(kind.facts().version_type, &description, fields(kind))
         .with_identity(VersionModel::identity_fields())
 }
 
@@ -157,12 +160,9 @@ fn registration_failed_import_error(kind: TemplateKind, version: &TemplateVersio
         .as_deref()
         .map(|m| format!(" Proton says: {}", m.trim_end_matches('.')))
         .unwrap_or_default();
-    let command = match kind {
-        TemplateKind::Environment => "delete-environment-template-version",
-        TemplateKind::Service => "delete-service-template-version",
-    };
+    let command = kind.delete_version_command();
     Diagnostics::from_error(
-        format!("Cannot import {} {} version whose registration failed", kind.article(), kind.noun()),
+        format!("Cannot import {} version whose registration failed", kind.with_article()),
         format!(
             "`{key}` has status REGISTRATION_FAILED: Proton could not register its bundle, so it can be neither published nor used.{message}.\n\nDelete it (for example `aws proton {command} --template-name {} --major-version {} --minor-version {}`), then let Terraform create the version from a fixed bundle.",
             key.template_name, key.major, key.minor
@@ -388,10 +388,7 @@ fn create_input(planned: &VersionModel) -> CreateVersionInput {
         source_key: key,
         tags: tags_all,
         compatible_environment_templates: compatible,
-        supported_component_sources: supported_component_sources
-            .into_iter()
-            .flatten()
-            .collect(),
+        supported_component_sources: supported_component_sources.into_iter().flatten().collect(),
         client_token: String::new(),
     }
 }
@@ -479,7 +476,7 @@ impl TemplateVersionResource {
         &self,
         state: &VersionModel,
     ) -> Result<(&Configured, VersionKey), Diagnostics> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let id = state.id.as_deref().unwrap_or_default();
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
             Diagnostics::from_error(
@@ -508,7 +505,7 @@ impl TemplateVersionResource {
     /// published into the same major makes the old version an ordinary
     /// minor, which Proton deletes: its delete may wait for it.
     fn note_planned(&self, prior: &VersionModel, plan: &mut ResourcePlan<'_>) {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let Ok((configured, key)) = self.configured_with_key(prior) else {
             return;
         };
@@ -550,17 +547,20 @@ impl TemplateVersionResource {
         prior: &VersionModel,
         planned: Option<&VersionModel>,
     ) {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         if planned.is_some_and(|planned| newly_published(prior, planned.status.as_deref())) {
             pick_up_deferrals(client, kind, &key.template_name, Some(&key.major)).await;
         }
+        let Some(listed_kind) = kind.lists() else {
+            return;
+        };
         let still_listed = planned.map(|p| &p.compatible_environment_template);
         for listed in &prior.compatible_environment_template {
             if still_listed.is_some_and(|now| now.contains(listed)) {
                 continue;
             }
             let (template, major) = (&listed.template_name, &listed.major_version);
-            pick_up_deferrals(client, TemplateKind::Environment, template, Some(major)).await;
+            pick_up_deferrals(client, listed_kind, template, Some(major)).await;
         }
     }
 
@@ -582,7 +582,7 @@ impl TemplateVersionResource {
         };
         configured
             .client
-            .update_version(self.spec.kind, &version.key(), &publish)
+            .update_version(self.kind, &version.key(), &publish)
             .await
     }
 }
@@ -663,7 +663,7 @@ impl TypedResource for TemplateVersionResource {
     }
 
     async fn plan_destroy(&self, ctx: &OpContext, prior: VersionModel) -> DestroyPlan {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         if prior.skip_destroy == Some(true) {
             return DestroyPlan::default();
         }
@@ -707,7 +707,7 @@ impl TypedResource for TemplateVersionResource {
     }
 
     async fn create(&self, ctx: &OpContext, planned: VersionModel) -> ApplyOutcome<VersionModel> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let configured = match self.provider.configured() {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
@@ -802,7 +802,7 @@ impl TypedResource for TemplateVersionResource {
     }
 
     async fn read(&self, ctx: &OpContext, base: VersionModel) -> ReadOutcome<VersionModel> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let (configured, key) = match self.configured_with_key(&base) {
             Ok(found) => found,
             Err(diags) => return ReadOutcome::Failed(diags),
@@ -839,7 +839,7 @@ impl TypedResource for TemplateVersionResource {
         prior: VersionModel,
         planned_change: Planned<'_, VersionModel>,
     ) -> ApplyOutcome<VersionModel> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let planned = &planned_change.model;
         let timeout = timeout_from(&planned.timeouts, "update", UPDATE_TIMEOUT);
         let (configured, key) = match self.configured_with_key(&prior) {
@@ -914,7 +914,7 @@ impl TypedResource for TemplateVersionResource {
     }
 
     async fn delete(&self, ctx: &OpContext, prior: VersionModel) -> Diagnostics {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let timeout = timeout_from(&prior.timeouts, "delete", DELETE_TIMEOUT);
         if prior.skip_destroy == Some(true) {
             tracing::info!("skip_destroy is set: leaving the version in Proton");
@@ -984,14 +984,10 @@ impl TypedResource for TemplateVersionResource {
     }
 
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<VersionModel>, Diagnostics> {
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
             Diagnostics::from_error(
-                format!(
-                    "Invalid import id for {} {} version",
-                    kind.article(),
-                    kind.noun()
-                ),
+                format!("Invalid import id for {} version", kind.with_article()),
                 err.to_string(),
             )
         })?;
@@ -1037,7 +1033,7 @@ impl TypedResource for TemplateVersionResource {
 
     fn identity_import_id(&self, identity: VersionModel) -> Result<String, Diagnostics> {
         let client = &self.provider.configured()?.client;
-        identity.import_id(self.spec.kind, client)
+        identity.import_id(self.kind, client)
     }
 
     /// What a user sets: no default status (`DRAFT`), no empty values, and
@@ -1141,7 +1137,10 @@ mod tests {
     }
 
     fn resource() -> TemplateVersionResource {
-        TemplateVersionResource::new(KindSpec::ALL[0], Arc::new(ProviderState::default()))
+        TemplateVersionResource::new(
+            TemplateKind::Environment,
+            Arc::new(ProviderState::default()),
+        )
     }
 
     fn prior(resource: &TemplateVersionResource) -> Value {
