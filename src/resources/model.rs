@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plugin::value::Value;
 use crate::proton::{
-    rfc3339, CompatibleEnvironmentTemplate, Template, TemplateVersion, TemplateVersionSummary,
+    rfc3339, CompatibleEnvironmentTemplate, CreateTemplateInput, CreateVersionInput, Template,
+    TemplateVersion, TemplateVersionSummary, UpdateTemplateInput, UpdateVersionInput,
+    VersionStatus,
 };
 
 /// A template (`proton_environment_template`, `proton_service_template`).
@@ -171,6 +173,251 @@ impl From<&TemplateVersion> for VersionModel {
             ),
             ..Self::from(&version.summary)
         }
+    }
+}
+
+/// The conversions that must be total: each names every field of its model,
+/// so a new field fails to compile here until each has decided on it.
+impl TemplateModel {
+    /// The create parameters of a planned template.
+    pub fn create_input(&self) -> CreateTemplateInput {
+        let Self {
+            name,
+            description,
+            display_name,
+            encryption_key,
+            provisioning,
+            tags_all,
+            // Proton's, the identity's, or the provider's own.
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_version: _,
+            tags: _,
+            timeouts: _,
+        } = self.clone();
+        CreateTemplateInput {
+            name,
+            display_name,
+            description,
+            encryption_key,
+            provisioning,
+            tags: tags_all,
+        }
+    }
+
+    /// The update parameters for what differs from `prior`; tags are
+    /// updated by tagging.
+    pub fn update_input(&self, prior: &Self) -> UpdateTemplateInput {
+        let Self {
+            display_name,
+            description,
+            // A change replaces the template.
+            name: _,
+            encryption_key: _,
+            provisioning: _,
+            // Proton's, the identity's, or the provider's own.
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_version: _,
+            tags: _,
+            tags_all: _,
+            timeouts: _,
+        } = self;
+        let mut input = UpdateTemplateInput::default();
+        if *display_name != prior.display_name {
+            // Removal is refused at plan time; only a new value gets here.
+            input.display_name = display_name.clone();
+        }
+        if *description != prior.description {
+            input.description = Some(description.clone());
+        }
+        input
+    }
+
+    /// What a user sets for this state: `-generate-config-out`'s
+    /// configuration, without empty values Proton reports as none.
+    pub fn configuration(self) -> Self {
+        let Self {
+            name,
+            description,
+            display_name,
+            encryption_key,
+            provisioning,
+            tags,
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_version: _,
+            tags_all: _,
+            timeouts: _,
+        } = self;
+        Self {
+            name,
+            description: description.filter(|d| !d.is_empty()),
+            display_name,
+            encryption_key,
+            provisioning,
+            tags: tags.filter(|tags| !tags.is_empty()),
+            ..Self::default()
+        }
+    }
+}
+
+/// The conversions that must be total, as for templates.
+impl VersionModel {
+    /// The create parameters of a planned version.
+    pub fn create_input(&self) -> CreateVersionInput {
+        let Self {
+            template_name,
+            major_version,
+            description,
+            source,
+            tags_all,
+            compatible_environment_template,
+            supported_component_sources,
+            // Published after registration, by the create.
+            status: _,
+            // Proton's, the identity's, or the provider's own.
+            minor_version: _,
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_minor_version: _,
+            schema: _,
+            status_message: _,
+            pending_deletion: _,
+            skip_destroy: _,
+            tags: _,
+            timeouts: _,
+        } = self.clone();
+        let S3Location { bucket, key } = source.and_then(|source| source.s3).unwrap_or_default();
+        let mut compatible: Vec<_> = compatible_environment_template
+            .iter()
+            .map(Into::into)
+            .collect();
+        compatible.sort();
+        CreateVersionInput {
+            template_name,
+            major_version,
+            description,
+            source_bucket: bucket,
+            source_key: key,
+            tags: tags_all,
+            compatible_environment_templates: compatible,
+            supported_component_sources: supported_component_sources
+                .into_iter()
+                .flatten()
+                .collect(),
+            client_token: String::new(),
+        }
+    }
+
+    /// The update parameters for what differs from `prior`; tags are
+    /// updated by tagging.
+    pub fn update_input(&self, prior: &Self) -> UpdateVersionInput {
+        let Self {
+            description,
+            status,
+            compatible_environment_template,
+            supported_component_sources,
+            // A change replaces the version.
+            template_name: _,
+            major_version: _,
+            source: _,
+            // Proton's, the identity's, or the provider's own.
+            minor_version: _,
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_minor_version: _,
+            schema: _,
+            status_message: _,
+            pending_deletion: _,
+            skip_destroy: _,
+            tags: _,
+            tags_all: _,
+            timeouts: _,
+        } = self;
+        let mut input = UpdateVersionInput::default();
+        if *description != prior.description {
+            input.description = Some(description.clone());
+        }
+        if prior.newly_published(status.as_deref()) {
+            input.status = Some(VersionStatus::Published);
+        }
+        if *compatible_environment_template != prior.compatible_environment_template {
+            let compatible = compatible_environment_template.iter();
+            input.compatible_environment_templates = Some(compatible.map(Into::into).collect());
+        }
+        if *supported_component_sources != prior.supported_component_sources {
+            let sources = supported_component_sources.iter().flatten();
+            input.supported_component_sources = Some(sources.cloned().collect());
+        }
+        input
+    }
+
+    /// What a user sets for this state: `-generate-config-out`'s
+    /// configuration, with no default status (`DRAFT`), no empty values,
+    /// and `source` only where the provider recorded it.
+    pub fn configuration(self) -> Self {
+        let Self {
+            template_name,
+            major_version,
+            description,
+            source,
+            status,
+            tags,
+            compatible_environment_template,
+            supported_component_sources,
+            minor_version: _,
+            id: _,
+            account_id: _,
+            region: _,
+            arn: _,
+            created_at: _,
+            last_modified_at: _,
+            recommended_minor_version: _,
+            schema: _,
+            status_message: _,
+            pending_deletion: _,
+            skip_destroy: _,
+            tags_all: _,
+            timeouts: _,
+        } = self;
+        Self {
+            template_name,
+            major_version,
+            description: description.filter(|d| !d.is_empty()),
+            source,
+            status: status.filter(|status| status == "PUBLISHED"),
+            tags: tags.filter(|tags| !tags.is_empty()),
+            compatible_environment_template,
+            supported_component_sources,
+            ..Self::default()
+        }
+    }
+
+    /// Whether a version this describes is published by an update to
+    /// `planned_status`.
+    pub fn newly_published(&self, planned_status: Option<&str>) -> bool {
+        planned_status == Some("PUBLISHED") && self.status.as_deref() != Some("PUBLISHED")
     }
 }
 

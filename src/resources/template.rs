@@ -46,8 +46,8 @@ use crate::proton::listing::all_versions;
 use crate::proton::model::ArnScope;
 use crate::proton::{bounded, ProtonClient};
 use crate::proton::{
-    CreateTemplateInput, ProtonError, Template, TemplateKind, TemplateVersionSummary,
-    UpdateTemplateInput, VersionKey, SOURCE_TAG,
+    ProtonError, Template, TemplateKind, TemplateVersionSummary, UpdateTemplateInput, VersionKey,
+    SOURCE_TAG,
 };
 use crate::resources::identity::Identified;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
@@ -161,36 +161,6 @@ fn state_from(
         tags_all,
         timeouts: base.timeouts.clone(),
         ..state
-    }
-}
-
-/// The create parameters of a planned template. Every field is named, so a
-/// new one must be decided on here.
-fn create_input(planned: &TemplateModel) -> CreateTemplateInput {
-    let TemplateModel {
-        name,
-        id: _,
-        account_id: _,
-        region: _,
-        arn: _,
-        created_at: _,
-        last_modified_at: _,
-        recommended_version: _,
-        description,
-        display_name,
-        encryption_key,
-        provisioning,
-        tags: _,
-        tags_all,
-        timeouts: _,
-    } = planned.clone();
-    CreateTemplateInput {
-        name,
-        display_name,
-        description,
-        encryption_key,
-        provisioning,
-        tags: tags_all,
     }
 }
 
@@ -509,7 +479,7 @@ impl TypedResource for TemplateResource {
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let input = create_input(&planned);
+        let input = planned.create_input();
         // Proton's template create is idempotent for an identical retry, so
         // an interrupted apply converges on the next one.
         match bounded(
@@ -588,14 +558,7 @@ impl TypedResource for TemplateResource {
         let timeout = timeout_from(&planned.timeouts, "update", UPDATE_TIMEOUT);
         let name = prior.id.clone().unwrap_or_default();
         let result = bounded(client, "UpdateTemplate", timeout, &ctx.cancel, async {
-            let mut input = UpdateTemplateInput::default();
-            if planned.display_name != prior.display_name {
-                // Removal is refused at plan time; only a new value gets here.
-                input.display_name = planned.display_name.clone();
-            }
-            if planned.description != prior.description {
-                input.description = Some(planned.description.clone());
-            }
+            let input = planned.update_input(&prior);
             let mut template = if input == UpdateTemplateInput::default() {
                 client.get_template(kind, &name).await?
             } else {
@@ -698,35 +661,9 @@ impl TypedResource for TemplateResource {
         identity.import_id(self.kind, client)
     }
 
-    /// What a user sets, without empty values Proton reports as none. Every
-    /// field is named, so a new one must be decided on here.
+    /// What a user sets, without empty values Proton reports as none.
     fn generate_config(&self, state: TemplateModel) -> TemplateModel {
-        let TemplateModel {
-            name,
-            id: _,
-            account_id: _,
-            region: _,
-            arn: _,
-            created_at: _,
-            last_modified_at: _,
-            recommended_version: _,
-            description,
-            display_name,
-            encryption_key,
-            provisioning,
-            tags,
-            tags_all: _,
-            timeouts: _,
-        } = state;
-        TemplateModel {
-            name,
-            description: description.filter(|d| !d.is_empty()),
-            display_name,
-            encryption_key,
-            provisioning,
-            tags: tags.filter(|tags| !tags.is_empty()),
-            ..TemplateModel::default()
-        }
+        state.configuration()
     }
 }
 

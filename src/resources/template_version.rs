@@ -53,12 +53,12 @@ use crate::proton::delete::{
 use crate::proton::ledger::PlannedFate;
 use crate::proton::{bounded, bounded_until, Deadline, ProtonClient};
 use crate::proton::{
-    wait_registered, CreateVersionInput, ProtonError, TemplateKind, TemplateVersion,
-    UpdateVersionInput, VersionKey, VersionStatus, DEFERRED_DELETE_TAG,
+    wait_registered, ProtonError, TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey,
+    VersionStatus, DEFERRED_DELETE_TAG,
 };
 use crate::resources::identity::Identified;
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
-use crate::resources::model::{S3Location, Source, VersionModel};
+use crate::resources::model::{Source, VersionModel};
 use crate::resources::service_template_version as service;
 use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
 use crate::resources::tags;
@@ -204,19 +204,13 @@ fn registration_failed(mut created: TemplateVersion, err: &ProtonError) -> Templ
     created
 }
 
-/// Whether a version `prior` describes is published by an update to
-/// `planned_status`.
-fn newly_published(prior: &VersionModel, planned_status: Option<&str>) -> bool {
-    planned_status == Some("PUBLISHED") && prior.status.as_deref() != Some("PUBLISHED")
-}
-
 /// Whether going from `prior` to `planned` publishes the version (or may: a
 /// status not known yet).
 fn publishes(prior: &VersionModel, planned: &Value) -> bool {
     let planned_status = planned
         .get_attr(field_name!(VersionModel, status))
         .unwrap_or(&Value::Null);
-    !planned_status.is_wholly_known() || newly_published(prior, planned_status.as_str())
+    !planned_status.is_wholly_known() || prior.newly_published(planned_status.as_str())
 }
 
 /// A version as Proton has it now.
@@ -346,102 +340,6 @@ fn api_error(action: &str, kind: TemplateKind, err: &ProtonError) -> Diagnostics
     )
 }
 
-/// The create parameters of a planned version. Every field is named, so a
-/// new one must be decided on here.
-fn create_input(planned: &VersionModel) -> CreateVersionInput {
-    let VersionModel {
-        template_name,
-        major_version,
-        minor_version: _,
-        id: _,
-        account_id: _,
-        region: _,
-        arn: _,
-        created_at: _,
-        last_modified_at: _,
-        recommended_minor_version: _,
-        schema: _,
-        // Published after registration, by the create.
-        status: _,
-        status_message: _,
-        pending_deletion: _,
-        description,
-        skip_destroy: _,
-        source,
-        tags: _,
-        tags_all,
-        timeouts: _,
-        compatible_environment_template,
-        supported_component_sources,
-    } = planned.clone();
-    let S3Location { bucket, key } = source.and_then(|source| source.s3).unwrap_or_default();
-    let mut compatible: Vec<_> = compatible_environment_template
-        .iter()
-        .map(Into::into)
-        .collect();
-    compatible.sort();
-    CreateVersionInput {
-        template_name,
-        major_version,
-        description,
-        source_bucket: bucket,
-        source_key: key,
-        tags: tags_all,
-        compatible_environment_templates: compatible,
-        supported_component_sources: supported_component_sources.into_iter().flatten().collect(),
-        client_token: String::new(),
-    }
-}
-
-/// The update parameters for what differs between `prior` and `planned`.
-/// Every field is named, so a new one must be decided on here (or replace
-/// the version, or be the provider's own).
-fn update_input(prior: &VersionModel, planned: &VersionModel) -> UpdateVersionInput {
-    let VersionModel {
-        // A change replaces the version.
-        template_name: _,
-        major_version: _,
-        source: _,
-        // Proton's, or the provider's own; tags are updated by tagging.
-        minor_version: _,
-        id: _,
-        account_id: _,
-        region: _,
-        arn: _,
-        created_at: _,
-        last_modified_at: _,
-        recommended_minor_version: _,
-        schema: _,
-        status_message: _,
-        pending_deletion: _,
-        skip_destroy: _,
-        tags: _,
-        tags_all: _,
-        timeouts: _,
-        // Updated in place.
-        description,
-        status,
-        compatible_environment_template,
-        supported_component_sources,
-    } = planned;
-    let mut input = UpdateVersionInput::default();
-    if *description != prior.description {
-        input.description = Some(description.clone());
-    }
-    if newly_published(prior, status.as_deref()) {
-        input.status = Some(VersionStatus::Published);
-    }
-    if *compatible_environment_template != prior.compatible_environment_template {
-        let compatible = compatible_environment_template.iter();
-        input.compatible_environment_templates = Some(compatible.map(Into::into).collect());
-    }
-    if *supported_component_sources != prior.supported_component_sources {
-        let sources = supported_component_sources.iter().flatten();
-        input.supported_component_sources = Some(sources.cloned().collect());
-    }
-    input
-}
-
 /// The state for `version`, taking what Proton cannot report (source,
 /// skip_destroy, timeouts, tags as written) from `base`.
 fn state_from(
@@ -548,7 +446,7 @@ impl TemplateVersionResource {
         planned: Option<&VersionModel>,
     ) {
         let kind = self.kind;
-        if planned.is_some_and(|planned| newly_published(prior, planned.status.as_deref())) {
+        if planned.is_some_and(|planned| prior.newly_published(planned.status.as_deref())) {
             pick_up_deferrals(client, kind, &key.template_name, Some(&key.major)).await;
         }
         let Some(listed_kind) = kind.lists() else {
@@ -714,7 +612,7 @@ impl TypedResource for TemplateVersionResource {
         };
         let client = &configured.client;
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let input = create_input(&planned);
+        let input = planned.create_input();
         let state_of = |version: &TemplateVersion| {
             state_from(
                 version,
@@ -863,7 +761,7 @@ impl TypedResource for TemplateVersionResource {
             timeout,
             &ctx.cancel,
             async {
-                let input = update_input(&prior, planned);
+                let input = planned.update_input(&prior);
                 let mut version = if input == UpdateVersionInput::default() {
                     client.get_version(kind, &key).await?
                 } else {
@@ -1037,44 +935,9 @@ impl TypedResource for TemplateVersionResource {
     }
 
     /// What a user sets: no default status (`DRAFT`), no empty values, and
-    /// `source` only where the provider recorded it. Every field is named,
-    /// so a new one must be decided on here.
+    /// `source` only where the provider recorded it.
     fn generate_config(&self, state: VersionModel) -> VersionModel {
-        let VersionModel {
-            template_name,
-            major_version,
-            minor_version: _,
-            id: _,
-            account_id: _,
-            region: _,
-            arn: _,
-            created_at: _,
-            last_modified_at: _,
-            recommended_minor_version: _,
-            schema: _,
-            status,
-            status_message: _,
-            pending_deletion: _,
-            description,
-            skip_destroy: _,
-            source,
-            tags,
-            tags_all: _,
-            timeouts: _,
-            compatible_environment_template,
-            supported_component_sources,
-        } = state;
-        VersionModel {
-            template_name,
-            major_version,
-            description: description.filter(|d| !d.is_empty()),
-            source,
-            status: status.filter(|status| status == "PUBLISHED"),
-            tags: tags.filter(|tags| !tags.is_empty()),
-            compatible_environment_template,
-            supported_component_sources,
-            ..VersionModel::default()
-        }
+        state.configuration()
     }
 }
 
@@ -1089,6 +952,7 @@ mod tests {
     use crate::plugin::plan::plan_change;
     use crate::plugin::schema::Presence;
     use crate::proton::TemplateVersionSummary;
+    use crate::resources::model::S3Location;
 
     fn version(status: VersionStatus) -> TemplateVersion {
         TemplateVersion {
