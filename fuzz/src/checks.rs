@@ -102,10 +102,11 @@ pub fn import_id(data: &[u8]) {
 /// header; each later chunk (at most 8) is a request: first byte picks the
 /// operation, the rest is the JSON body.
 pub fn proton_local_request(data: &[u8]) {
+    use proton_local::kind::TemplateKind;
     use proton_local::ops::{Engine, EngineConfig};
     use proton_local::sigv4::{self, Credentials, SignableRequest};
     use proton_local::store::State;
-    use proton_local::wire::Operation;
+    use proton_local::wire::{Action, Operation};
 
     let mut chunks = data.split(|&b| b == 0);
     let authorization = chunks.next().unwrap_or_default();
@@ -142,13 +143,16 @@ pub fn proton_local_request(data: &[u8]) {
         None,
     );
     let seed = [
-        (Operation::CreateEnvironmentTemplate, r#"{"name":"web"}"#),
         (
-            Operation::CreateServiceTemplate,
+            Operation::Template(Action::Create, TemplateKind::Environment),
+            r#"{"name":"web"}"#,
+        ),
+        (
+            Operation::Template(Action::Create, TemplateKind::Service),
             r#"{"name":"svc","pipelineProvisioning":"CUSTOMER_MANAGED"}"#,
         ),
         (
-            Operation::CreateEnvironmentTemplateVersion,
+            Operation::Version(Action::Create, TemplateKind::Environment),
             r#"{"templateName":"web","source":{"s3":{"bucket":"bundles","key":"k"}}}"#,
         ),
     ];
@@ -160,7 +164,8 @@ pub fn proton_local_request(data: &[u8]) {
         let Some((&selector, body)) = chunk.split_first() else {
             continue;
         };
-        let op = Operation::ALL[usize::from(selector) % Operation::ALL.len()];
+        let all: Vec<Operation> = Operation::all().collect();
+        let op = all[usize::from(selector) % all.len()];
         let Ok(input) = proton_local::model::parse_body(body) else {
             continue;
         };
@@ -175,14 +180,16 @@ pub fn proton_local_request(data: &[u8]) {
 /// Never panics; a success is an object within the model's output constraints; an error is one
 /// the model lists for the operation (or the protocol's `SerializationException`).
 pub fn proton_local_operation(data: &[u8]) {
+    use proton_local::kind::TemplateKind;
     use proton_local::ops::{Engine, EngineConfig};
     use proton_local::store::State;
-    use proton_local::wire::{ErrorKind, Operation};
+    use proton_local::wire::{Action, ErrorKind, Operation};
 
     let Some((&selector, body)) = data.split_first() else {
         return;
     };
-    let op = Operation::ALL[usize::from(selector) % Operation::ALL.len()];
+    let all: Vec<Operation> = Operation::all().collect();
+    let op = all[usize::from(selector) % all.len()];
     let engine = Engine::new(
         EngineConfig {
             account_id: "123456789012".into(),
@@ -194,18 +201,18 @@ pub fn proton_local_operation(data: &[u8]) {
     );
     let arn = "arn:aws:proton:us-east-1:123456789012:environment-template/web";
     let seed = [
-        (Operation::CreateEnvironmentTemplate, r#"{"name":"web","tags":[{"key":"team","value":"a"}]}"#.to_string()),
-        (Operation::CreateServiceTemplate, r#"{"name":"svc"}"#.to_string()),
+        (Operation::Template(Action::Create, TemplateKind::Environment), r#"{"name":"web","tags":[{"key":"team","value":"a"}]}"#.to_string()),
+        (Operation::Template(Action::Create, TemplateKind::Service), r#"{"name":"svc"}"#.to_string()),
         (
-            Operation::CreateEnvironmentTemplateVersion,
+            Operation::Version(Action::Create, TemplateKind::Environment),
             r#"{"templateName":"web","source":{"s3":{"bucket":"bundles","key":"k"}}}"#.to_string(),
         ),
         (
-            Operation::UpdateEnvironmentTemplateVersion,
+            Operation::Version(Action::Update, TemplateKind::Environment),
             r#"{"templateName":"web","majorVersion":"1","minorVersion":"0","status":"PUBLISHED"}"#.to_string(),
         ),
         (
-            Operation::CreateServiceTemplateVersion,
+            Operation::Version(Action::Create, TemplateKind::Service),
             r#"{"templateName":"svc","source":{"s3":{"bucket":"bundles","key":"k"}},"compatibleEnvironmentTemplates":[{"templateName":"web","majorVersion":"1"}]}"#.to_string(),
         ),
         (Operation::TagResource, format!(r#"{{"resourceArn":"{arn}:1.0","tags":[{{"key":"k","value":"v"}}]}}"#)),

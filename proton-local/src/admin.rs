@@ -149,7 +149,7 @@ impl Admin {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         table
             .operations
-            .get(op.name())
+            .get(&op.name())
             .copied()
             .unwrap_or(table.default)
     }
@@ -206,7 +206,7 @@ impl Admin {
             requests: counters
                 .requests
                 .iter()
-                .map(|(op, n)| (op.name().to_string(), *n))
+                .map(|(op, n)| (op.name(), *n))
                 .collect(),
             throttled: counters.throttled,
             failed: counters.failed,

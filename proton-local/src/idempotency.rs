@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::store::{Kind, Template};
+use crate::kind::TemplateKind;
+use crate::store::Template;
 use crate::wire::ApiError;
 
 /// How long a successful template delete is remembered for retries. The model states a window
@@ -76,7 +77,7 @@ pub(crate) fn delete_retry_allowed(deleted_ms: u64, now_ms: u64) -> bool {
 }
 
 /// The key of a template's delete record.
-pub(crate) type DeletedTemplateKey = (Kind, String);
+pub(crate) type DeletedTemplateKey = (TemplateKind, String);
 
 /// Serialises JSON with object keys sorted (and null members dropped, as Coral treats them as
 /// absent), so equal parameters compare equal whatever the client's member order.

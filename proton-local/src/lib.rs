@@ -10,6 +10,7 @@ pub mod admin;
 mod bundle;
 pub mod ecma;
 mod idempotency;
+pub mod kind;
 pub mod model;
 pub mod ops;
 mod paging;

@@ -4,7 +4,7 @@
 //! way AWS words them ("1 validation error detected: Value 'x' at 'templateName' failed to
 //! satisfy constraint: ..."). A member of the wrong JSON type is a `SerializationException`.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -20,57 +20,52 @@ pub(crate) struct StrRule {
     pub(crate) sensitive: bool,
 }
 
-/// A compiled `@pattern` together with its source text (quoted in messages).
+/// A model `@pattern`: its source text (quoted in messages), compiled on first use.
 pub struct Pattern {
     pub source: &'static str,
-    regex: LazyLock<Option<Regex>>,
+    regex: OnceLock<Option<Regex>>,
 }
 
 impl Pattern {
-    const fn new(source: &'static str, build: fn() -> Option<Regex>) -> Pattern {
+    const fn new(source: &'static str) -> Pattern {
         Pattern {
             source,
-            regex: LazyLock::new(build),
+            regex: OnceLock::new(),
         }
+    }
+    /// The compiled pattern, with ECMA-262 semantics (see [`crate::ecma`]); `None` if it does
+    /// not compile.
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| {
+                crate::ecma::compile(self.source)
+                    .map_err(|e| tracing::error!(error = %e, "a model pattern does not compile"))
+                    .ok()
+            })
+            .as_ref()
     }
     /// Whether `value` matches. The patterns are fixed literals covered by tests; should one
     /// ever fail to compile, it accepts everything rather than taking the server down.
     pub fn is_match(&self, value: &str) -> bool {
-        self.regex.as_ref().is_none_or(|re| re.is_match(value))
+        self.regex().is_none_or(|re| re.is_match(value))
     }
     /// Whether the pattern compiled (a test asserts it for every model pattern).
     pub fn compiles(&self) -> bool {
-        self.regex.is_some()
+        self.regex().is_some()
     }
 }
 
-/// Compiles a model pattern with ECMA-262 semantics (see [`crate::ecma`]).
-fn compile_model_pattern(source: &str) -> Option<Regex> {
-    crate::ecma::compile(source)
-        .map_err(|e| tracing::error!(error = %e, "a model pattern does not compile"))
-        .ok()
-}
-
-macro_rules! pattern {
-    ($name:ident, $src:literal) => {
-        pub(crate) static $name: Pattern = Pattern::new($src, || compile_model_pattern($src));
-    };
-}
-
-pattern!(RESOURCE_NAME_PATTERN, r"^[0-9A-Za-z]+[0-9A-Za-z_\-]*$");
-pattern!(VERSION_PART_PATTERN, r"^(0|([1-9]{1}\d*))$");
-pattern!(CLIENT_TOKEN_PATTERN, r"^[!-~]*$");
-pattern!(BUCKET_PATTERN, r"^[a-z0-9]+[a-z0-9-\.]+[a-z0-9]+$");
-pattern!(
-    ARN_PATTERN,
-    r"^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\d{12}:([\w+=,.@-]+[/:])*[\w+=,.@-]+$"
+pub(crate) static RESOURCE_NAME_PATTERN: Pattern = Pattern::new(r"^[0-9A-Za-z]+[0-9A-Za-z_\-]*$");
+pub(crate) static VERSION_PART_PATTERN: Pattern = Pattern::new(r"^(0|([1-9]{1}\d*))$");
+pub(crate) static CLIENT_TOKEN_PATTERN: Pattern = Pattern::new(r"^[!-~]*$");
+pub(crate) static BUCKET_PATTERN: Pattern = Pattern::new(r"^[a-z0-9]+[a-z0-9-\.]+[a-z0-9]+$");
+pub(crate) static ARN_PATTERN: Pattern = Pattern::new(
+    r"^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\d{12}:([\w+=,.@-]+[/:])*[\w+=,.@-]+$",
 );
-pattern!(NEXT_TOKEN_PATTERN, r"^[A-Za-z0-9+=/]+$");
+pub(crate) static NEXT_TOKEN_PATTERN: Pattern = Pattern::new(r"^[A-Za-z0-9+=/]+$");
 // Output-only shapes (responses are checked against them in tests).
-pattern!(
-    FULL_TEMPLATE_VERSION_NUMBER_PATTERN,
-    r"^(0|([1-9]{1}\d*)).(0|([1-9]{1}\d*))$"
-);
+pub(crate) static FULL_TEMPLATE_VERSION_NUMBER_PATTERN: Pattern =
+    Pattern::new(r"^(0|([1-9]{1}\d*)).(0|([1-9]{1}\d*))$");
 
 /// Every `@pattern` of the shapes the implemented operations read or answer.
 pub static MODEL_PATTERNS: [&Pattern; 7] = [

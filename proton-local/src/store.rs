@@ -14,31 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::idempotency::{self, DeletedTemplateKey, TemplateCreateRequest};
+use crate::kind::TemplateKind;
 use crate::model::{CompatibleEnvironmentTemplate, S3Source};
-
-/// Environment or service template (the two families share all version semantics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub(crate) enum Kind {
-    Environment,
-    Service,
-}
-
-impl Kind {
-    /// The ARN resource type.
-    pub(crate) fn arn_type(self) -> &'static str {
-        match self {
-            Kind::Environment => "environment-template",
-            Kind::Service => "service-template",
-        }
-    }
-    /// Human wording for messages.
-    pub(crate) fn noun(self) -> &'static str {
-        match self {
-            Kind::Environment => "environment template",
-            Kind::Service => "service template",
-        }
-    }
-}
 
 /// Where state lives: one partition per (region, account).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -50,7 +27,7 @@ pub(crate) struct PartitionKey {
 /// A template (environment or service).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Template {
-    pub(crate) kind: Kind,
+    pub(crate) kind: TemplateKind,
     pub(crate) name: String,
     pub(crate) display_name: Option<String>,
     pub(crate) description: Option<String>,
@@ -106,7 +83,7 @@ pub(crate) struct TokenRecord {
 /// A template version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Version {
-    pub(crate) kind: Kind,
+    pub(crate) kind: TemplateKind,
     pub(crate) template: String,
     pub(crate) major: u64,
     pub(crate) minor: u64,
@@ -213,9 +190,9 @@ impl Version {
 }
 
 /// Key of a template within a partition.
-pub(crate) type TemplateKey = (Kind, String);
+pub(crate) type TemplateKey = (TemplateKind, String);
 /// Key of a version within a partition: numeric so ordering is 9 < 10.
-pub(crate) type VersionKey = (Kind, String, u64, u64);
+pub(crate) type VersionKey = (TemplateKind, String, u64, u64);
 
 /// All state of one (region, account).
 #[derive(Debug, Default, Clone)]
@@ -223,7 +200,7 @@ pub(crate) struct Partition {
     pub(crate) templates: BTreeMap<TemplateKey, Template>,
     pub(crate) versions: BTreeMap<VersionKey, Version>,
     /// Client token → version, rebuilt from the versions on load.
-    pub(crate) tokens: HashMap<(Kind, String), VersionKey>,
+    pub(crate) tokens: HashMap<(TemplateKind, String), VersionKey>,
     /// Templates deleted successfully → when, for idempotent delete retries.
     pub(crate) deleted_templates: BTreeMap<DeletedTemplateKey, u64>,
 }
@@ -232,7 +209,7 @@ impl Partition {
     /// Versions of one template, in numeric order.
     pub(crate) fn versions_of<'a>(
         &'a self,
-        kind: Kind,
+        kind: TemplateKind,
         template: &'a str,
     ) -> impl Iterator<Item = &'a Version> + 'a {
         let start = (kind, template.to_string(), 0, 0);
@@ -277,7 +254,7 @@ pub(crate) enum Record {
     },
     DeleteTemplate {
         partition: PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         name: String,
         /// When it was deleted (remembered for retries); absent in older logs.
         #[serde(default)]
@@ -289,7 +266,7 @@ pub(crate) enum Record {
     },
     DeleteVersion {
         partition: PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         template: String,
         major: u64,
         minor: u64,
@@ -560,7 +537,7 @@ mod tests {
 
     fn template(name: &str) -> Template {
         Template {
-            kind: Kind::Environment,
+            kind: TemplateKind::Environment,
             name: name.into(),
             display_name: None,
             description: None,

@@ -4,6 +4,8 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Response, StatusCode};
 use serde_json::Value;
 
+use crate::kind::TemplateKind;
+
 /// `X-Amz-Target` prefix of every Proton operation.
 pub(crate) const TARGET_PREFIX: &str = "AwsProton20200720.";
 /// The only content type awsJson1_0 requests and responses use.
@@ -12,99 +14,106 @@ pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 /// The operations this endpoint implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
-    CreateEnvironmentTemplate,
-    GetEnvironmentTemplate,
-    UpdateEnvironmentTemplate,
-    DeleteEnvironmentTemplate,
-    ListEnvironmentTemplates,
-    CreateServiceTemplate,
-    GetServiceTemplate,
-    UpdateServiceTemplate,
-    DeleteServiceTemplate,
-    ListServiceTemplates,
-    CreateEnvironmentTemplateVersion,
-    GetEnvironmentTemplateVersion,
-    UpdateEnvironmentTemplateVersion,
-    DeleteEnvironmentTemplateVersion,
-    ListEnvironmentTemplateVersions,
-    CreateServiceTemplateVersion,
-    GetServiceTemplateVersion,
-    UpdateServiceTemplateVersion,
-    DeleteServiceTemplateVersion,
-    ListServiceTemplateVersions,
+    /// `{Action}{Kind}Template` (`ListEnvironmentTemplates`).
+    Template(Action, TemplateKind),
+    /// `{Action}{Kind}TemplateVersion` (`ListServiceTemplateVersions`).
+    Version(Action, TemplateKind),
     TagResource,
     UntagResource,
     ListTagsForResource,
 }
 
-impl Operation {
-    /// Every implemented operation, for help texts and validation of admin input.
-    pub const ALL: [Operation; 23] = [
-        Operation::CreateEnvironmentTemplate,
-        Operation::GetEnvironmentTemplate,
-        Operation::UpdateEnvironmentTemplate,
-        Operation::DeleteEnvironmentTemplate,
-        Operation::ListEnvironmentTemplates,
-        Operation::CreateServiceTemplate,
-        Operation::GetServiceTemplate,
-        Operation::UpdateServiceTemplate,
-        Operation::DeleteServiceTemplate,
-        Operation::ListServiceTemplates,
-        Operation::CreateEnvironmentTemplateVersion,
-        Operation::GetEnvironmentTemplateVersion,
-        Operation::UpdateEnvironmentTemplateVersion,
-        Operation::DeleteEnvironmentTemplateVersion,
-        Operation::ListEnvironmentTemplateVersions,
-        Operation::CreateServiceTemplateVersion,
-        Operation::GetServiceTemplateVersion,
-        Operation::UpdateServiceTemplateVersion,
-        Operation::DeleteServiceTemplateVersion,
-        Operation::ListServiceTemplateVersions,
-        Operation::TagResource,
-        Operation::UntagResource,
-        Operation::ListTagsForResource,
+/// What an operation on templates or versions does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Create,
+    Get,
+    Update,
+    Delete,
+    List,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::Create,
+        Action::Get,
+        Action::Update,
+        Action::Delete,
+        Action::List,
     ];
 
-    /// The operation's name as it appears in `X-Amz-Target`.
-    pub fn name(self) -> &'static str {
+    fn verb(self) -> &'static str {
         match self {
-            Operation::CreateEnvironmentTemplate => "CreateEnvironmentTemplate",
-            Operation::GetEnvironmentTemplate => "GetEnvironmentTemplate",
-            Operation::UpdateEnvironmentTemplate => "UpdateEnvironmentTemplate",
-            Operation::DeleteEnvironmentTemplate => "DeleteEnvironmentTemplate",
-            Operation::ListEnvironmentTemplates => "ListEnvironmentTemplates",
-            Operation::CreateServiceTemplate => "CreateServiceTemplate",
-            Operation::GetServiceTemplate => "GetServiceTemplate",
-            Operation::UpdateServiceTemplate => "UpdateServiceTemplate",
-            Operation::DeleteServiceTemplate => "DeleteServiceTemplate",
-            Operation::ListServiceTemplates => "ListServiceTemplates",
-            Operation::CreateEnvironmentTemplateVersion => "CreateEnvironmentTemplateVersion",
-            Operation::GetEnvironmentTemplateVersion => "GetEnvironmentTemplateVersion",
-            Operation::UpdateEnvironmentTemplateVersion => "UpdateEnvironmentTemplateVersion",
-            Operation::DeleteEnvironmentTemplateVersion => "DeleteEnvironmentTemplateVersion",
-            Operation::ListEnvironmentTemplateVersions => "ListEnvironmentTemplateVersions",
-            Operation::CreateServiceTemplateVersion => "CreateServiceTemplateVersion",
-            Operation::GetServiceTemplateVersion => "GetServiceTemplateVersion",
-            Operation::UpdateServiceTemplateVersion => "UpdateServiceTemplateVersion",
-            Operation::DeleteServiceTemplateVersion => "DeleteServiceTemplateVersion",
-            Operation::ListServiceTemplateVersions => "ListServiceTemplateVersions",
-            Operation::TagResource => "TagResource",
-            Operation::UntagResource => "UntagResource",
-            Operation::ListTagsForResource => "ListTagsForResource",
+            Action::Create => "Create",
+            Action::Get => "Get",
+            Action::Update => "Update",
+            Action::Delete => "Delete",
+            Action::List => "List",
+        }
+    }
+
+    /// A List names its resources in the plural (`ListEnvironmentTemplates`).
+    fn plural(self) -> &'static str {
+        match self {
+            Action::List => "s",
+            Action::Create | Action::Get | Action::Update | Action::Delete => "",
+        }
+    }
+}
+
+impl Operation {
+    /// Every implemented operation (each kind's template operations, then each kind's version
+    /// operations, then the tag operations), for help texts and validation of admin input.
+    pub fn all() -> impl Iterator<Item = Operation> {
+        let of_kinds = |operation: fn(Action, TemplateKind) -> Operation| {
+            TemplateKind::ALL.into_iter().flat_map(move |kind| {
+                Action::ALL
+                    .into_iter()
+                    .map(move |action| operation(action, kind))
+            })
+        };
+        of_kinds(Operation::Template)
+            .chain(of_kinds(Operation::Version))
+            .chain([
+                Operation::TagResource,
+                Operation::UntagResource,
+                Operation::ListTagsForResource,
+            ])
+    }
+
+    /// The operation's name as it appears in `X-Amz-Target`.
+    pub fn name(self) -> String {
+        match self {
+            Operation::Template(action, kind) => format!(
+                "{}{}Template{}",
+                action.verb(),
+                kind.operation_word(),
+                action.plural()
+            ),
+            Operation::Version(action, kind) => format!(
+                "{}{}TemplateVersion{}",
+                action.verb(),
+                kind.operation_word(),
+                action.plural()
+            ),
+            Operation::TagResource => "TagResource".to_string(),
+            Operation::UntagResource => "UntagResource".to_string(),
+            Operation::ListTagsForResource => "ListTagsForResource".to_string(),
         }
     }
 
     /// Looks an operation up by its name (without the target prefix).
     pub(crate) fn from_name(name: &str) -> Option<Operation> {
-        Operation::ALL.into_iter().find(|op| op.name() == name)
+        Operation::all().find(|op| op.name() == name)
     }
 
     /// The errors the model lists for the operation (its `errors`); any other error shape,
     /// bar the protocol's own (`SerializationException`, signature errors), is a bug.
     pub fn model_errors(self) -> &'static [ErrorKind] {
+        use Action::*;
         use ErrorKind::*;
         match self {
-            Operation::CreateEnvironmentTemplate | Operation::CreateServiceTemplate => &[
+            Operation::Template(Create, _) => &[
                 ServiceQuotaExceeded,
                 Validation,
                 AccessDenied,
@@ -112,8 +121,7 @@ impl Operation {
                 Conflict,
                 InternalServer,
             ],
-            Operation::CreateEnvironmentTemplateVersion
-            | Operation::CreateServiceTemplateVersion => &[
+            Operation::Version(Create, _) => &[
                 ServiceQuotaExceeded,
                 Validation,
                 AccessDenied,
@@ -122,15 +130,9 @@ impl Operation {
                 ResourceNotFound,
                 InternalServer,
             ],
-            Operation::ListEnvironmentTemplates | Operation::ListServiceTemplates => {
-                &[Validation, AccessDenied, Throttling, InternalServer]
-            }
-            Operation::GetEnvironmentTemplate
-            | Operation::GetServiceTemplate
-            | Operation::GetEnvironmentTemplateVersion
-            | Operation::GetServiceTemplateVersion
-            | Operation::ListEnvironmentTemplateVersions
-            | Operation::ListServiceTemplateVersions
+            Operation::Template(List, _) => &[Validation, AccessDenied, Throttling, InternalServer],
+            Operation::Template(Get, _)
+            | Operation::Version(Get | List, _)
             | Operation::ListTagsForResource => &[
                 Validation,
                 AccessDenied,
@@ -138,14 +140,8 @@ impl Operation {
                 ResourceNotFound,
                 InternalServer,
             ],
-            Operation::UpdateEnvironmentTemplate
-            | Operation::UpdateServiceTemplate
-            | Operation::DeleteEnvironmentTemplate
-            | Operation::DeleteServiceTemplate
-            | Operation::UpdateEnvironmentTemplateVersion
-            | Operation::UpdateServiceTemplateVersion
-            | Operation::DeleteEnvironmentTemplateVersion
-            | Operation::DeleteServiceTemplateVersion
+            Operation::Template(Update | Delete, _)
+            | Operation::Version(Update | Delete, _)
             | Operation::TagResource
             | Operation::UntagResource => &[
                 Validation,
@@ -162,14 +158,8 @@ impl Operation {
     pub(crate) fn is_mutating(self) -> bool {
         !matches!(
             self,
-            Operation::GetEnvironmentTemplate
-                | Operation::ListEnvironmentTemplates
-                | Operation::GetServiceTemplate
-                | Operation::ListServiceTemplates
-                | Operation::GetEnvironmentTemplateVersion
-                | Operation::ListEnvironmentTemplateVersions
-                | Operation::GetServiceTemplateVersion
-                | Operation::ListServiceTemplateVersions
+            Operation::Template(Action::Get | Action::List, _)
+                | Operation::Version(Action::Get | Action::List, _)
                 | Operation::ListTagsForResource
         )
     }
@@ -307,5 +297,46 @@ pub(crate) fn timestamp(millis: u64) -> Value {
         Value::from(millis / 1000)
     } else {
         Value::from(millis as f64 / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_the_models() {
+        let names: Vec<String> = Operation::all().map(Operation::name).collect();
+        assert_eq!(
+            names,
+            [
+                "CreateEnvironmentTemplate",
+                "GetEnvironmentTemplate",
+                "UpdateEnvironmentTemplate",
+                "DeleteEnvironmentTemplate",
+                "ListEnvironmentTemplates",
+                "CreateServiceTemplate",
+                "GetServiceTemplate",
+                "UpdateServiceTemplate",
+                "DeleteServiceTemplate",
+                "ListServiceTemplates",
+                "CreateEnvironmentTemplateVersion",
+                "GetEnvironmentTemplateVersion",
+                "UpdateEnvironmentTemplateVersion",
+                "DeleteEnvironmentTemplateVersion",
+                "ListEnvironmentTemplateVersions",
+                "CreateServiceTemplateVersion",
+                "GetServiceTemplateVersion",
+                "UpdateServiceTemplateVersion",
+                "DeleteServiceTemplateVersion",
+                "ListServiceTemplateVersions",
+                "TagResource",
+                "UntagResource",
+                "ListTagsForResource",
+            ]
+        );
+        for op in Operation::all() {
+            assert_eq!(Operation::from_name(&op.name()), Some(op));
+        }
     }
 }

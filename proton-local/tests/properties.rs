@@ -17,7 +17,8 @@ use std::sync::OnceLock;
 
 use common::Local;
 use proptest::prelude::*;
-use proton_local::wire::Operation;
+use proton_local::kind::TemplateKind::{Environment, Service};
+use proton_local::wire::{Action::*, Operation};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy)]
@@ -150,8 +151,8 @@ fn members() -> Vec<Member> {
     let compat = json!([{"templateName": "web", "majorVersion": "1"}]);
     let mut out = Vec::new();
     for (op, provisioning) in [
-        (CreateEnvironmentTemplate, "provisioning"),
-        (CreateServiceTemplate, "pipelineProvisioning"),
+        (Template(Create, Environment), "provisioning"),
+        (Template(Create, Service), "pipelineProvisioning"),
     ] {
         let body = json!({"name": "p", "description": "d", "displayName": "D",
             "encryptionKey": "arn:aws:kms:us-east-1:123456789012:key/k",
@@ -183,17 +184,17 @@ fn members() -> Vec<Member> {
     }
     for (get, delete, update, list, name) in [
         (
-            GetEnvironmentTemplate,
-            DeleteEnvironmentTemplate,
-            UpdateEnvironmentTemplate,
-            ListEnvironmentTemplates,
+            Template(Get, Environment),
+            Template(Delete, Environment),
+            Template(Update, Environment),
+            Template(List, Environment),
             "web",
         ),
         (
-            GetServiceTemplate,
-            DeleteServiceTemplate,
-            UpdateServiceTemplate,
-            ListServiceTemplates,
+            Template(Get, Service),
+            Template(Delete, Service),
+            Template(Update, Service),
+            Template(List, Service),
             "svc",
         ),
     ] {
@@ -230,8 +231,8 @@ fn members() -> Vec<Member> {
     svc_create["compatibleEnvironmentTemplates"] = compat.clone();
     svc_create["supportedComponentSources"] = json!(["DIRECTLY_DEFINED"]);
     for (op, body) in [
-        (CreateEnvironmentTemplateVersion, env_create),
-        (CreateServiceTemplateVersion, svc_create),
+        (Version(Create, Environment), env_create),
+        (Version(Create, Service), svc_create),
     ] {
         out.push(m(op, body.clone(), "/templateName", Rule::Name, "web"));
         out.push(m(
@@ -259,7 +260,7 @@ fn members() -> Vec<Member> {
         out.push(m(op, body.clone(), "/majorVersion", Rule::VersionPart, "1"));
         out.push(m(op, body.clone(), "/tags/0/key", Rule::TagKey, "team"));
         out.push(m(op, body.clone(), "/tags/0/value", Rule::TagValue, "v"));
-        if op == CreateServiceTemplateVersion {
+        if op == Version(Create, Service) {
             out.push(m(
                 op,
                 body.clone(),
@@ -285,17 +286,17 @@ fn members() -> Vec<Member> {
     }
     for (get, delete, update, list, name) in [
         (
-            GetEnvironmentTemplateVersion,
-            DeleteEnvironmentTemplateVersion,
-            UpdateEnvironmentTemplateVersion,
-            ListEnvironmentTemplateVersions,
+            Version(Get, Environment),
+            Version(Delete, Environment),
+            Version(Update, Environment),
+            Version(List, Environment),
             "web",
         ),
         (
-            GetServiceTemplateVersion,
-            DeleteServiceTemplateVersion,
-            UpdateServiceTemplateVersion,
-            ListServiceTemplateVersions,
+            Version(Get, Service),
+            Version(Delete, Service),
+            Version(Update, Service),
+            Version(List, Service),
             "svc",
         ),
     ] {
@@ -308,7 +309,7 @@ fn members() -> Vec<Member> {
         let mut body = id.clone();
         body["description"] = json!("d");
         body["status"] = json!("PUBLISHED");
-        if update == UpdateServiceTemplateVersion {
+        if update == Version(Update, Service) {
             body["compatibleEnvironmentTemplates"] = compat.clone();
             body["supportedComponentSources"] = json!(["DIRECTLY_DEFINED"]);
             out.push(m(
@@ -488,7 +489,7 @@ fn check(member: &Member, value: &str) -> Result<(), TestCaseError> {
     *body
         .pointer_mut(member.pointer)
         .expect("pointer in the base body") = json!(value);
-    let response = send(local(), member.op.name(), &body);
+    let response = send(local(), &member.op.name(), &body);
     let op = member.op.name();
     let path = message_path(member.pointer);
     let blames_member = format!("at '{path}' failed to satisfy constraint");
@@ -555,7 +556,7 @@ proptest! {
 #[test]
 fn every_implemented_operation_has_its_string_members_listed() {
     let all = members();
-    for op in Operation::ALL {
+    for op in Operation::all() {
         assert!(
             all.iter().any(|m| m.op == op),
             "{op:?} has no member listed"

@@ -3,15 +3,14 @@
 
 use serde_json::{json, Map, Value};
 
-use super::render::{template_not_found, version_json, version_member, VersionView};
+use super::render::{template_not_found, version_json, VersionView};
 use super::version_rules::check_compatible;
 use super::{now_ms, Effects, Engine};
-use crate::bundle::{self, BundleKind};
+use crate::bundle;
 use crate::idempotency::canonical_json;
+use crate::kind::TemplateKind;
 use crate::model::{self, Reader, S3Source};
-use crate::store::{
-    Kind, PartitionKey, Record, RegistrationOutcome, StoredStatus, TokenRecord, Version,
-};
+use crate::store::{PartitionKey, Record, RegistrationOutcome, StoredStatus, TokenRecord, Version};
 use crate::wire::{ApiError, ErrorKind};
 
 /// Versions a template may hold (Proton's quota).
@@ -34,7 +33,7 @@ struct CreateVersionInput {
 
 /// Reads and checks a create-version body; `parameters` is what a client-token retry must repeat.
 fn read_create_version(
-    kind: Kind,
+    kind: TemplateKind,
     body: &Map<String, Value>,
 ) -> Result<CreateVersionInput, ApiError> {
     let mut errors = Vec::new();
@@ -45,7 +44,7 @@ fn read_create_version(
     let description = r.string("description", &model::DESCRIPTION)?;
     let major = r.string("majorVersion", &model::VERSION_PART)?;
     let tags = model::read_tags(&mut r)?;
-    let (compatible, component_sources) = if kind == Kind::Service {
+    let (compatible, component_sources) = if kind.names_compatible_environments() {
         let compatible = model::read_compatible(&mut r, true)?;
         let sources = model::read_component_sources(&mut r)?;
         (compatible.unwrap_or_default(), sources)
@@ -75,7 +74,7 @@ impl Engine {
     pub(super) fn create_version(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<(Value, Effects), ApiError> {
         let input = read_create_version(kind, body)?;
@@ -92,14 +91,7 @@ impl Engine {
                 None => return Err(template_not_found(kind, &input.template)),
             }
         };
-        let bundle_kind = match kind {
-            Kind::Environment => BundleKind::Environment {
-                customer_managed: provisioning.is_some(),
-            },
-            Kind::Service => BundleKind::Service {
-                has_pipeline: provisioning.is_none(),
-            },
-        };
+        let bundle_kind = kind.bundle(provisioning.is_some());
         let outcome = match bundle::register(
             self.config.bundle_dir.as_deref(),
             &input.source,
@@ -127,7 +119,7 @@ impl Engine {
                             let rendered =
                                 version_json(pk, partition, original, now, VersionView::Full);
                             return Ok((
-                                json!({ version_member(kind): rendered }),
+                                json!({ kind.version_member(): rendered }),
                                 Effects::default(),
                             ));
                         }
@@ -149,7 +141,7 @@ impl Engine {
                 ),
             ));
         }
-        if kind == Kind::Service {
+        if kind.names_compatible_environments() {
             check_compatible(partition, &input.compatible)?;
         }
         let mut template = template.clone();
@@ -216,7 +208,7 @@ impl Engine {
         let partition = inner.state.partitions.entry(pk.clone()).or_default();
         let rendered = version_json(pk, partition, &version, now, VersionView::AsCreated);
         Ok((
-            json!({ version_member(kind): rendered }),
+            json!({ kind.version_member(): rendered }),
             Effects {
                 version_created: true,
             },

@@ -23,8 +23,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use crate::store::{Kind, Log, PartitionKey, Record, State, StoreError};
-use crate::wire::{ApiError, Operation};
+use crate::store::{Log, PartitionKey, Record, State, StoreError};
+use crate::wire::{Action, ApiError, Operation};
 
 /// Settings the operations depend on.
 #[derive(Debug, Clone)]
@@ -65,22 +65,6 @@ fn store_failure(e: StoreError) -> ApiError {
     ApiError::internal("An internal error occurred while persisting the change.")
 }
 
-fn kind_of(op: Operation) -> Kind {
-    match op {
-        Operation::CreateServiceTemplate
-        | Operation::GetServiceTemplate
-        | Operation::UpdateServiceTemplate
-        | Operation::DeleteServiceTemplate
-        | Operation::ListServiceTemplates
-        | Operation::CreateServiceTemplateVersion
-        | Operation::GetServiceTemplateVersion
-        | Operation::UpdateServiceTemplateVersion
-        | Operation::DeleteServiceTemplateVersion
-        | Operation::ListServiceTemplateVersions => Kind::Service,
-        _ => Kind::Environment,
-    }
-}
-
 impl Engine {
     /// An engine over `state`, persisting to `log` when given.
     pub fn new(config: EngineConfig, state: State, log: Option<Log>) -> Engine {
@@ -118,40 +102,23 @@ impl Engine {
             region: region.to_string(),
             account: self.config.account_id.clone(),
         };
-        let kind = kind_of(op);
         let no_effects = |v: Value| (v, Effects::default());
         match op {
-            Operation::CreateEnvironmentTemplate | Operation::CreateServiceTemplate => {
-                self.create_template(&pk, kind, body).map(no_effects)
+            Operation::Template(action, kind) => match action {
+                Action::Create => self.create_template(&pk, kind, body),
+                Action::Get => self.get_template(&pk, kind, body),
+                Action::Update => self.update_template(&pk, kind, body),
+                Action::Delete => self.delete_template(&pk, kind, body),
+                Action::List => self.list_templates(&pk, kind, body),
             }
-            Operation::GetEnvironmentTemplate | Operation::GetServiceTemplate => {
-                self.get_template(&pk, kind, body).map(no_effects)
-            }
-            Operation::UpdateEnvironmentTemplate | Operation::UpdateServiceTemplate => {
-                self.update_template(&pk, kind, body).map(no_effects)
-            }
-            Operation::DeleteEnvironmentTemplate | Operation::DeleteServiceTemplate => {
-                self.delete_template(&pk, kind, body).map(no_effects)
-            }
-            Operation::ListEnvironmentTemplates | Operation::ListServiceTemplates => {
-                self.list_templates(&pk, kind, body).map(no_effects)
-            }
-            Operation::CreateEnvironmentTemplateVersion
-            | Operation::CreateServiceTemplateVersion => self.create_version(&pk, kind, body),
-            Operation::GetEnvironmentTemplateVersion | Operation::GetServiceTemplateVersion => {
-                self.get_version(&pk, kind, body).map(no_effects)
-            }
-            Operation::UpdateEnvironmentTemplateVersion
-            | Operation::UpdateServiceTemplateVersion => {
-                self.update_version(&pk, kind, body).map(no_effects)
-            }
-            Operation::DeleteEnvironmentTemplateVersion
-            | Operation::DeleteServiceTemplateVersion => {
-                self.delete_version(&pk, kind, body).map(no_effects)
-            }
-            Operation::ListEnvironmentTemplateVersions | Operation::ListServiceTemplateVersions => {
-                self.list_versions(&pk, kind, body).map(no_effects)
-            }
+            .map(no_effects),
+            Operation::Version(action, kind) => match action {
+                Action::Create => self.create_version(&pk, kind, body),
+                Action::Get => self.get_version(&pk, kind, body).map(no_effects),
+                Action::Update => self.update_version(&pk, kind, body).map(no_effects),
+                Action::Delete => self.delete_version(&pk, kind, body).map(no_effects),
+                Action::List => self.list_versions(&pk, kind, body).map(no_effects),
+            },
             Operation::TagResource => self.tag_resource(&pk, body).map(no_effects),
             Operation::UntagResource => self.untag_resource(&pk, body).map(no_effects),
             Operation::ListTagsForResource => self.list_tags(&pk, body).map(no_effects),

@@ -4,7 +4,8 @@
 use serde_json::{json, Map, Value};
 
 use super::version_rules::{recommended_minor, recommended_version};
-use crate::store::{Kind, Partition, PartitionKey, Template, Version};
+use crate::kind::TemplateKind;
+use crate::store::{Partition, PartitionKey, Template, Version};
 use crate::wire::ApiError;
 
 /// The ARN partition a region belongs to.
@@ -18,7 +19,7 @@ pub(super) fn arn_partition(region: &str) -> &'static str {
     }
 }
 
-pub(super) fn template_arn(p: &PartitionKey, kind: Kind, name: &str) -> String {
+pub(super) fn template_arn(p: &PartitionKey, kind: TemplateKind, name: &str) -> String {
     format!(
         "arn:{}:proton:{}:{}:{}/{name}",
         arn_partition(&p.region),
@@ -28,7 +29,7 @@ pub(super) fn template_arn(p: &PartitionKey, kind: Kind, name: &str) -> String {
     )
 }
 
-fn version_arn(p: &PartitionKey, kind: Kind, name: &str, major: u64, minor: u64) -> String {
+fn version_arn(p: &PartitionKey, kind: TemplateKind, name: &str, major: u64, minor: u64) -> String {
     format!("{}:{major}.{minor}", template_arn(p, kind, name))
 }
 
@@ -67,11 +68,11 @@ pub(super) fn template_json(
     if !summary {
         put_opt(&mut m, "encryptionKey", t.encryption_key.as_ref());
     }
-    let provisioning_member = match t.kind {
-        Kind::Environment => "provisioning",
-        Kind::Service => "pipelineProvisioning",
-    };
-    put_opt(&mut m, provisioning_member, t.provisioning.as_ref());
+    put_opt(
+        &mut m,
+        t.kind.provisioning_member(),
+        t.provisioning.as_ref(),
+    );
     Value::Object(m)
 }
 
@@ -125,7 +126,7 @@ pub(super) fn version_json(
     );
     if view != VersionView::Summary {
         put_opt(&mut m, "schema", schema.as_ref());
-        if v.kind == Kind::Service {
+        if v.kind.names_compatible_environments() {
             m.insert(
                 "compatibleEnvironmentTemplates".into(),
                 serde_json::to_value(&v.compatible).unwrap_or_else(|_| json!([])),
@@ -138,27 +139,18 @@ pub(super) fn version_json(
     Value::Object(m)
 }
 
-pub(super) fn template_not_found(kind: Kind, name: &str) -> ApiError {
+pub(super) fn template_not_found(kind: TemplateKind, name: &str) -> ApiError {
     ApiError::not_found(format!("The {} '{name}' was not found.", kind.noun()))
 }
 
-pub(super) fn version_not_found(kind: Kind, name: &str, major: &str, minor: &str) -> ApiError {
+pub(super) fn version_not_found(
+    kind: TemplateKind,
+    name: &str,
+    major: &str,
+    minor: &str,
+) -> ApiError {
     ApiError::not_found(format!(
         "The {} version '{name}:{major}.{minor}' was not found.",
         kind.noun()
     ))
-}
-
-pub(super) fn version_member(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Environment => "environmentTemplateVersion",
-        Kind::Service => "serviceTemplateVersion",
-    }
-}
-
-pub(super) fn template_member(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Environment => "environmentTemplate",
-        Kind::Service => "serviceTemplate",
-    }
 }

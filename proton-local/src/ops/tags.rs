@@ -7,14 +7,15 @@ use serde_json::{json, Map, Value};
 
 use super::render::{arn_partition, template_arn, template_not_found};
 use super::Engine;
+use crate::kind::TemplateKind;
 use crate::model::{self, Reader};
 use crate::paging::{page_limit, page_output, paginate, MAX_TAGS_PER_PAGE};
-use crate::store::{Kind, Partition, PartitionKey, Record, VersionKey};
+use crate::store::{Partition, PartitionKey, Record, VersionKey};
 use crate::wire::ApiError;
 
 /// A taggable resource named by an ARN.
 enum TaggedResource {
-    Template(Kind, String),
+    Template(TemplateKind, String),
     Version(VersionKey),
 }
 
@@ -36,13 +37,7 @@ fn resolve_arn(
     {
         return Err(not_found());
     }
-    let (kind, rest) = if let Some(rest) = resource.strip_prefix("environment-template/") {
-        (Kind::Environment, rest)
-    } else if let Some(rest) = resource.strip_prefix("service-template/") {
-        (Kind::Service, rest)
-    } else {
-        return Err(not_found());
-    };
+    let (kind, rest) = TemplateKind::of_arn_resource(resource).ok_or_else(not_found)?;
     let p = p.ok_or_else(not_found)?;
     match rest.split_once(':') {
         None => {

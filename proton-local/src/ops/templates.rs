@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::render::{template_json, template_member, template_not_found};
+use super::render::{template_json, template_not_found};
 use super::{now_ms, Engine};
 use crate::idempotency::{self, TemplateCreateRequest};
+use crate::kind::TemplateKind;
 use crate::model::{self, Reader};
 use crate::paging::{page_limit, page_output, paginate, DEFAULT_PAGE_SIZE};
-use crate::store::{Kind, PartitionKey, Record, Template};
+use crate::store::{PartitionKey, Record, Template};
 use crate::wire::ApiError;
 
 /// Reads the `name` every Get and Delete takes.
@@ -25,7 +26,7 @@ impl Engine {
     pub(super) fn create_template(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let mut errors = Vec::new();
@@ -34,11 +35,7 @@ impl Engine {
         let description = r.string("description", &model::DESCRIPTION)?;
         let display_name = r.string("displayName", &model::DISPLAY_NAME)?;
         let encryption_key = r.string("encryptionKey", &model::ARN)?;
-        let provisioning_member = match kind {
-            Kind::Environment => "provisioning",
-            Kind::Service => "pipelineProvisioning",
-        };
-        let provisioning = r.enumeration(provisioning_member, model::PROVISIONING_VALUES)?;
+        let provisioning = r.enumeration(kind.provisioning_member(), model::PROVISIONING_VALUES)?;
         let tags = model::read_tags(&mut r)?;
         model::finish(errors)?;
         let Some(name) = name else {
@@ -57,7 +54,7 @@ impl Engine {
         if let Some(existing) = partition.templates.get(&(kind, name.clone())) {
             idempotency::check_create_retry(existing, &request)?;
             return Ok(
-                json!({ template_member(kind): template_json(pk, partition, existing, false) }),
+                json!({ kind.template_member(): template_json(pk, partition, existing, false) }),
             );
         }
         let template = Template {
@@ -82,13 +79,13 @@ impl Engine {
             }],
         )?;
         let partition = inner.state.partitions.entry(pk.clone()).or_default();
-        Ok(json!({ template_member(kind): template_json(pk, partition, &template, false) }))
+        Ok(json!({ kind.template_member(): template_json(pk, partition, &template, false) }))
     }
 
     pub(super) fn get_template(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let name = read_name(body)?;
@@ -98,13 +95,13 @@ impl Engine {
         let Some((p, t)) = found else {
             return Err(template_not_found(kind, &name));
         };
-        Ok(json!({ template_member(kind): template_json(pk, p, t, false) }))
+        Ok(json!({ kind.template_member(): template_json(pk, p, t, false) }))
     }
 
     pub(super) fn update_template(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let mut errors = Vec::new();
@@ -141,13 +138,13 @@ impl Engine {
             }],
         )?;
         let partition = inner.state.partitions.entry(pk.clone()).or_default();
-        Ok(json!({ template_member(kind): template_json(pk, partition, &template, false) }))
+        Ok(json!({ kind.template_member(): template_json(pk, partition, &template, false) }))
     }
 
     pub(super) fn delete_template(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let name = read_name(body)?;
@@ -181,13 +178,13 @@ impl Engine {
                 deleted_ms: Some(now),
             }],
         )?;
-        Ok(json!({ template_member(kind): rendered }))
+        Ok(json!({ kind.template_member(): rendered }))
     }
 
     pub(super) fn list_templates(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let mut errors = Vec::new();

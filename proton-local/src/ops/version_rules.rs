@@ -1,12 +1,17 @@
 //! The rules versions obey beyond their own fields: which version is recommended, which
 //! compatible environment templates a service version may name, and when a delete is refused.
 
+use crate::kind::TemplateKind;
 use crate::model;
-use crate::store::{Kind, Partition, Version};
+use crate::store::{Partition, Version};
 use crate::wire::ApiError;
 
 /// The template's recommended version: its highest published one.
-pub(super) fn recommended_version(p: &Partition, kind: Kind, name: &str) -> Option<(u64, u64)> {
+pub(super) fn recommended_version(
+    p: &Partition,
+    kind: TemplateKind,
+    name: &str,
+) -> Option<(u64, u64)> {
     p.versions_of(kind, name)
         .filter(|v| v.is_published())
         .map(|v| (v.major, v.minor))
@@ -14,7 +19,12 @@ pub(super) fn recommended_version(p: &Partition, kind: Kind, name: &str) -> Opti
 }
 
 /// The recommended minor of `major`: its highest published one.
-pub(super) fn recommended_minor(p: &Partition, kind: Kind, name: &str, major: u64) -> Option<u64> {
+pub(super) fn recommended_minor(
+    p: &Partition,
+    kind: TemplateKind,
+    name: &str,
+    major: u64,
+) -> Option<u64> {
     p.versions_of(kind, name)
         .filter(|v| v.major == major && v.is_published())
         .map(|v| v.minor)
@@ -29,13 +39,13 @@ pub(super) fn check_compatible(
     for entry in compatible {
         let major = entry.major_version.parse::<u64>().ok();
         let exists = major.is_some_and(|major| {
-            p.versions_of(Kind::Environment, &entry.template_name)
+            p.versions_of(TemplateKind::Environment, &entry.template_name)
                 .any(|v| v.major == major)
         });
         if !exists {
             let template_exists = p
                 .templates
-                .contains_key(&(Kind::Environment, entry.template_name.clone()));
+                .contains_key(&(TemplateKind::Environment, entry.template_name.clone()));
             return Err(ApiError::validation(if template_exists {
                 format!(
                     "The compatible environment template '{}' has no major version '{}'.",
@@ -76,10 +86,10 @@ pub(super) fn delete_refusal(p: &Partition, v: &Version) -> Option<String> {
             v.kind.noun()
         ));
     }
-    if v.kind == Kind::Environment {
+    if v.kind == TemplateKind::Environment {
         let major = v.major.to_string();
         let user = p.versions.values().find(|s| {
-            s.kind == Kind::Service
+            s.kind.names_compatible_environments()
                 && s.compatible
                     .iter()
                     .any(|c| c.template_name == v.template && c.major_version == major)

@@ -4,14 +4,14 @@
 use serde_json::{json, Map, Value};
 
 use super::render::{
-    template_not_found, version_cursor, version_json, version_member, version_not_found,
-    VersionView,
+    template_not_found, version_cursor, version_json, version_not_found, VersionView,
 };
 use super::version_rules::{check_compatible, delete_refusal};
 use super::{now_ms, Engine};
+use crate::kind::TemplateKind;
 use crate::model::{self, Reader};
 use crate::paging::{page_limit, page_output, paginate, DEFAULT_PAGE_SIZE};
-use crate::store::{Kind, Partition, PartitionKey, Record, StoredStatus, VersionKey};
+use crate::store::{Partition, PartitionKey, Record, StoredStatus, VersionKey};
 use crate::wire::ApiError;
 
 /// templateName, majorVersion and minorVersion as read (absent ones already reported).
@@ -39,7 +39,7 @@ fn require_version_id(id: VersionIdInput) -> Result<(String, String, String), Ap
 /// Finds a version's key; `Ok(None)` when the template exists but the version doesn't.
 fn find_version(
     p: Option<&Partition>,
-    kind: Kind,
+    kind: TemplateKind,
     template: &str,
     major: &str,
     minor: &str,
@@ -58,7 +58,7 @@ impl Engine {
     pub(super) fn get_version(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let mut errors = Vec::new();
@@ -73,13 +73,13 @@ impl Engine {
         let (Some(p), Some(v)) = (p, p.and_then(|p| p.versions.get(&key))) else {
             return Err(version_not_found(kind, &template, &major, &minor));
         };
-        Ok(json!({ version_member(kind): version_json(pk, p, v, now_ms(), VersionView::Full) }))
+        Ok(json!({ kind.version_member(): version_json(pk, p, v, now_ms(), VersionView::Full) }))
     }
 
     pub(super) fn update_version(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let mut errors = Vec::new();
@@ -87,7 +87,7 @@ impl Engine {
         let (template, major, minor) = read_version_id(&mut r)?;
         let description = r.string("description", &model::DESCRIPTION)?;
         let status = r.enumeration("status", model::STATUS_VALUES)?;
-        let (compatible, component_sources) = if kind == Kind::Service {
+        let (compatible, component_sources) = if kind.names_compatible_environments() {
             (
                 model::read_compatible(&mut r, false)?,
                 model::read_component_sources(&mut r)?,
@@ -139,13 +139,13 @@ impl Engine {
             }],
         )?;
         let p = inner.state.partitions.entry(pk.clone()).or_default();
-        Ok(json!({ version_member(kind): version_json(pk, p, &version, now, VersionView::Full) }))
+        Ok(json!({ kind.version_member(): version_json(pk, p, &version, now, VersionView::Full) }))
     }
 
     pub(super) fn delete_version(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let mut errors = Vec::new();
@@ -177,13 +177,13 @@ impl Engine {
                 minor: key.3,
             }],
         )?;
-        Ok(json!({ version_member(kind): rendered }))
+        Ok(json!({ kind.version_member(): rendered }))
     }
 
     pub(super) fn list_versions(
         &self,
         pk: &PartitionKey,
-        kind: Kind,
+        kind: TemplateKind,
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let mut errors = Vec::new();

@@ -1,6 +1,6 @@
 //! ReadDataSource.
 
-use super::{cancellable, Configured, DataSourceEntry, ProviderService};
+use super::{cancellable, DataSourceEntry, ProviderService};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::lifecycle;
 use crate::plugin::proto::tfplugin6 as pb;
@@ -12,7 +12,7 @@ impl ProviderService {
         entry: &DataSourceEntry,
         request: pb::read_data_source::Request,
     ) -> Result<pb::read_data_source::Response, Diagnostics> {
-        let config = entry.decode_config(request.config.as_ref())?;
+        let config = entry.config_check().decode(request.config.as_ref())?;
         let ctx = self.context();
         let state = cancellable(&ctx, "Read", entry.data_source.read(&ctx, &config)).await??;
         let state = lifecycle::data_source_result(&request.type_name, state)?;

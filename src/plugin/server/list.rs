@@ -26,26 +26,33 @@ use tokio_stream::Stream;
 use tonic::codegen::BoxStream;
 use tonic::Status;
 
-use super::{configured, entry, Configured, ProviderService, ResourceEntry, WithDiagnostics};
+use super::{entry, failed, ConfigCheck, ProviderService, ResourceEntry, WithDiagnostics};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::lifecycle;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::plugin::provider::{ListRequest, ListResource, ListStream, ListedResource};
 use crate::plugin::schema::IdentitySchema;
-use crate::plugin::value::{AttributePath, Type};
+use crate::plugin::value::{AttributePath, Type, Value};
 use crate::plugin::wire::{self, encode};
 
 /// A list resource with the types its results are encoded with.
 pub(super) struct ListEntry {
-    list: Arc<dyn ListResource>,
+    pub(super) list: Arc<dyn ListResource>,
     config_ty: Type,
     resource_ty: Type,
     identity_ty: Type,
     identity_schema: IdentitySchema,
 }
 
-configured! {
-    ListEntry { "list configuration", config_ty, list.config_schema }
+impl ListEntry {
+    fn config_check(&self) -> ConfigCheck<'_, impl Fn(&Value, &mut Diagnostics) + '_> {
+        ConfigCheck {
+            what: "list configuration",
+            ty: &self.config_ty,
+            schema: self.list.config_schema(),
+            check: |config: &Value, diags: &mut Diagnostics| self.list.validate(config, diags),
+        }
+    }
 }
 
 /// The list entries, and an error for each list type without a managed
@@ -93,19 +100,18 @@ fn diagnostics_event(diags: Diagnostics) -> pb::list_resource::Event {
     }
 }
 
+/// ValidateListResourceConfig. Terraform 1.15 sends only the config, not
+/// `include_resource_object` or `limit`.
+pub(super) fn validate(
+    entry: &ListEntry,
+    config: Option<&pb::DynamicValue>,
+) -> pb::validate_list_resource_config::Response {
+    failed(in_config(entry.config_check().validate(config)))
+}
+
 impl ProviderService {
     pub(super) fn list_entry(&self, type_name: &str) -> Result<&ListEntry, Diagnostics> {
         entry(&self.lists, "list resource", type_name)
-    }
-
-    /// ValidateListResourceConfig. Terraform 1.15 sends only the config, not
-    /// `include_resource_object` or `limit`.
-    pub(super) fn validate_list(
-        &self,
-        entry: &ListEntry,
-        config: Option<pb::DynamicValue>,
-    ) -> Diagnostics {
-        in_config(entry.validate_config(config.as_ref()))
     }
 
     /// ListResource: the event stream, or one event with the problem.
@@ -114,7 +120,7 @@ impl ProviderService {
         entry: &ListEntry,
         request: pb::list_resource::Request,
     ) -> Result<BoxStream<pb::list_resource::Event>, Diagnostics> {
-        let config = entry.decode_config(request.config.as_ref())?;
+        let config = entry.config_check().decode(request.config.as_ref())?;
         if request.limit <= 0 {
             return Ok(Box::pin(tokio_stream::empty()));
         }

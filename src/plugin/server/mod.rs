@@ -2,11 +2,23 @@
 //! data source or list resource, converts the request through `wire`,
 //! drives the implementation, and lets [`plan`](super::plan),
 //! [`lifecycle`] and [`identity`](super::identity) decide what the answer
-//! holds. The managed resource RPCs live in `resource`, data sources in
-//! `data_source`, identity schemas and upgrades in `identity`, list
-//! resources in `list`. RPCs we do not implement (functions, ephemeral
-//! resources, moves, actions, state stores) answer `Unimplemented`; no
-//! capability for them is advertised.
+//! holds. RPCs we do not implement (functions, ephemeral resources, moves,
+//! actions, state stores) answer `Unimplemented`; no capability for them is
+//! advertised.
+//!
+//! Each tonic method is written out below; those about a named type hand
+//! `answer_for` the entry and the method doing the work:
+//!
+//! | RPC | work done by |
+//! |---|---|
+//! | GetMetadata, GetProviderSchema, GetResourceIdentitySchemas | `metadata`, the schemas computed in `new` |
+//! | ValidateProviderConfig, ConfigureProvider | `ConfigCheck`, `configure` |
+//! | StopProvider | `StopSignal::stop` |
+//! | ValidateResourceConfig, ValidateDataResourceConfig | `ConfigCheck::validate` |
+//! | UpgradeResourceState, ReadResource, PlanResourceChange, ApplyResourceChange, ImportResourceState, GenerateResourceConfig | `resource`: `upgrade_state`, `read`, `plan`, `apply`, `import`, `generate_config` |
+//! | UpgradeResourceIdentity | `identity`: `upgrade_identity` |
+//! | ReadDataSource | `data_source`: `read_data` |
+//! | ValidateListResourceConfig, ListResource | `list`: `validate`, `list` |
 //!
 //! With `wire`, the only importer of the generated tfplugin6 types. It owns
 //! the StopProvider signal and the response shapes; it decides no lifecycle
@@ -138,7 +150,7 @@ impl ProviderService {
                 .collect(),
             list_resource_schemas: lists
                 .iter()
-                .map(|(name, entry)| (name.to_string(), wire::schema(entry.config_schema())))
+                .map(|(name, entry)| (name.to_string(), wire::schema(entry.list.config_schema())))
                 .collect(),
             server_capabilities: Some(server_capabilities(&resources)),
             diagnostics: wire::diagnostics(list_diags),
@@ -179,7 +191,7 @@ impl ProviderService {
         entry(&self.data_sources, "data source", type_name)
     }
 
-    fn metadata(&self, _request: pb::get_metadata::Request) -> pb::get_metadata::Response {
+    fn metadata(&self) -> pb::get_metadata::Response {
         let schemas = &self.schema_response;
         pb::get_metadata::Response {
             server_capabilities: schemas.server_capabilities,
@@ -209,38 +221,21 @@ impl ProviderService {
         }
     }
 
-    fn provider_schema(
-        &self,
-        _request: pb::get_provider_schema::Request,
-    ) -> pb::get_provider_schema::Response {
-        self.schema_response.clone()
-    }
-
-    fn identity_schemas(
-        &self,
-        _request: pb::get_resource_identity_schemas::Request,
-    ) -> pb::get_resource_identity_schemas::Response {
-        self.identity_response.clone()
-    }
-
-    fn validate_provider(
-        &self,
-        request: pb::validate_provider_config::Request,
-    ) -> pb::validate_provider_config::Response {
-        failed(self.validate_config(request.config.as_ref()))
-    }
-
-    /// ValidateResourceConfig and ValidateDataResourceConfig: every problem
-    /// with the configuration sent for `entry`'s type.
-    fn validate(&self, entry: &impl Configured, config: Option<pb::DynamicValue>) -> Diagnostics {
-        entry.validate_config(config.as_ref())
+    /// The provider's own configuration.
+    fn config_check(&self) -> ConfigCheck<'_, impl Fn(&Value, &mut Diagnostics) + '_> {
+        ConfigCheck {
+            what: "provider configuration",
+            ty: &self.provider_type,
+            schema: self.provider.schema(),
+            check: |config: &Value, diags: &mut Diagnostics| self.provider.validate(config, diags),
+        }
     }
 
     async fn configure(
         &self,
         request: pb::configure_provider::Request,
     ) -> pb::configure_provider::Response {
-        let config = match self.decode_config(request.config.as_ref()) {
+        let config = match self.config_check().decode(request.config.as_ref()) {
             Ok(config) => config,
             Err(diags) => return failed(diags),
         };
@@ -249,12 +244,6 @@ impl ProviderService {
             .configure(&config, &request.terraform_version, &mut diags)
             .await;
         failed(diags)
-    }
-
-    fn stop_operations(&self, _request: pb::stop_provider::Request) -> pb::stop_provider::Response {
-        tracing::info!("StopProvider: cancelling in-flight operations");
-        self.stop.stop();
-        pb::stop_provider::Response::default()
     }
 }
 
@@ -272,58 +261,68 @@ fn entry<'a, E>(
     })
 }
 
+/// The answer to an RPC about the type a request names: what `answer`
+/// makes of the `entry` found for it, where `Err` is the answer's only
+/// diagnostics; for an unknown type, its error alone.
+async fn answer_for<E, R: WithDiagnostics>(
+    entry: Result<&E, Diagnostics>,
+    answer: impl AsyncFnOnce(&E) -> Result<R, Diagnostics>,
+) -> RpcResult<R> {
+    let answer = match entry {
+        Ok(entry) => answer(entry).await.unwrap_or_else(failed),
+        Err(diags) => failed(diags),
+    };
+    Ok(Response::new(answer))
+}
+
 /// A configuration Terraform sends (the provider's, a resource's, a data
 /// source's or a list's): decoded with the type computed for it, validated
 /// by its schema's validators and then by the implementation's own checks.
-trait Configured {
-    fn decode_config(&self, config: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics>;
-    fn config_schema(&self) -> &Schema;
-    fn check_config(&self, config: &Value, diags: &mut Diagnostics);
+struct ConfigCheck<'a, F> {
+    /// What the configuration is called in decoding errors.
+    what: &'static str,
+    ty: &'a Type,
+    schema: &'a Schema,
+    /// The implementation's own checks.
+    check: F,
+}
+
+impl<F: Fn(&Value, &mut Diagnostics)> ConfigCheck<'_, F> {
+    fn decode(&self, config: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics> {
+        wire::decode(config, self.ty, self.what)
+    }
 
     /// Every problem with the configuration Terraform sent.
-    fn validate_config(&self, config: Option<&pb::DynamicValue>) -> Diagnostics {
-        match self.decode_config(config) {
-            Ok(config) => {
-                lifecycle::validate_config(&self.config_schema().block, &config, |config, diags| {
-                    self.check_config(config, diags)
-                })
-            }
+    fn validate(&self, config: Option<&pb::DynamicValue>) -> Diagnostics {
+        match self.decode(config) {
+            Ok(config) => lifecycle::validate_config(&self.schema.block, &config, &self.check),
             Err(diags) => diags,
         }
     }
 }
 
-/// [`Configured`] for a holder of an implementation and the type of its
-/// configuration: `Holder { "what the configuration is called", type_field,
-/// implementation_field.schema_method }`.
-macro_rules! configured {
-    ($($holder:ty { $what:literal, $ty:ident, $imp:ident.$schema:ident })*) => {$(
-        impl $crate::plugin::server::Configured for $holder {
-            fn decode_config(
-                &self,
-                config: Option<&$crate::plugin::proto::tfplugin6::DynamicValue>,
-            ) -> Result<$crate::plugin::value::Value, $crate::plugin::diag::Diagnostics> {
-                $crate::plugin::wire::decode(config, &self.$ty, $what)
-            }
-            fn config_schema(&self) -> &$crate::plugin::schema::Schema {
-                self.$imp.$schema()
-            }
-            fn check_config(
-                &self,
-                config: &$crate::plugin::value::Value,
-                diags: &mut $crate::plugin::diag::Diagnostics,
-            ) {
-                self.$imp.validate(config, diags)
-            }
+impl ResourceEntry {
+    fn config_check(&self) -> ConfigCheck<'_, impl Fn(&Value, &mut Diagnostics) + '_> {
+        ConfigCheck {
+            what: "resource configuration",
+            ty: &self.ty,
+            schema: self.resource.schema(),
+            check: |config: &Value, diags: &mut Diagnostics| self.resource.validate(config, diags),
         }
-    )*};
+    }
 }
-use configured;
 
-configured! {
-    ProviderService { "provider configuration", provider_type, provider.schema }
-    ResourceEntry { "resource configuration", ty, resource.schema }
-    DataSourceEntry { "data source configuration", ty, data_source.schema }
+impl DataSourceEntry {
+    fn config_check(&self) -> ConfigCheck<'_, impl Fn(&Value, &mut Diagnostics) + '_> {
+        ConfigCheck {
+            what: "data source configuration",
+            ty: &self.ty,
+            schema: self.data_source.schema(),
+            check: |config: &Value, diags: &mut Diagnostics| {
+                self.data_source.validate(config, diags)
+            },
+        }
+    }
 }
 
 /// Capabilities we advertise. plan_destroy lets a resource look ahead at a
@@ -381,130 +380,223 @@ macro_rules! with_diagnostics {
 with_diagnostics!(
     pb::validate_provider_config::Response,
     pb::configure_provider::Response,
+    pb::validate_resource_config::Response,
+    pb::validate_data_resource_config::Response,
+    pb::validate_list_resource_config::Response,
+    pb::upgrade_resource_state::Response,
+    pb::upgrade_resource_identity::Response,
+    pb::read_resource::Response,
+    pb::plan_resource_change::Response,
+    pb::apply_resource_change::Response,
+    pb::import_resource_state::Response,
+    pb::generate_resource_config::Response,
+    pb::read_data_source::Response,
 );
 
-/// What a method answering a `named` RPC returns: the answer, `Err` with
-/// the diagnostics that are all of it, or (a validation) only diagnostics.
-trait Answers<R> {
-    fn answer(self) -> R;
-}
-
-impl<R> Answers<R> for R {
-    fn answer(self) -> R {
-        self
+/// The RPCs about the provider itself answer from the service; those about
+/// a type go through `answer_for`, each in a span recording the type name
+/// (and for upgrades the stored version, for a listing its limit).
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ProviderService {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
+        Ok(Response::new(self.metadata()))
     }
-}
 
-impl<R: WithDiagnostics> Answers<R> for Result<R, Diagnostics> {
-    fn answer(self) -> R {
-        self.unwrap_or_else(failed)
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> RpcResult<pb::get_provider_schema::Response> {
+        Ok(Response::new(self.schema_response.clone()))
     }
-}
 
-impl<R: WithDiagnostics> Answers<R> for Diagnostics {
-    fn answer(self) -> R {
-        failed(self)
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(self.identity_response.clone()))
     }
-}
 
-/// The `Provider` service as a table, one RPC a line: `rpc => method`, with
-/// `.await` for an async method. The answer is the RPC's `Response`, or the
-/// type after `->`.
-///
-/// - `provider`: RPCs about the provider itself; the method gets the
-///   request's message.
-/// - `named`: RPCs about the resource, data source or list type the request
-///   names, each in a span recording `type_name` and any fields listed. The
-///   method gets the entry `lookup` finds and the message (or only the field
-///   in parentheses); it returns the answer, `Err` with the only diagnostics,
-///   or bare diagnostics ([`Answers`]). An unknown type answers its error
-///   alone, so each answer is [`WithDiagnostics`]: implemented here for a
-///   `Response`, by hand for an `-> Answer`.
-///
-/// The macro writes the whole impl because `async_trait` rewrites only the
-/// `async fn`s it is given; those of a macro invoked inside the impl would
-/// not be expanded yet.
-macro_rules! provider_service {
-    (
-        provider {$(
-            $rpc:ident => $method:ident $(.$await:ident)?;
-        )*}
-        named {$(
-            #[span(type_name $(, $field:ident)*)]
-            $named:ident($lookup:ident) => $answer:ident $(($part:ident))?
-                $(.$named_await:ident)? $(-> $stream:ty)?;
-        )*}
-    ) => {
-        #[tonic::async_trait]
-        impl pb::provider_server::Provider for ProviderService {
-            $(
-                async fn $rpc(
-                    &self,
-                    request: Request<pb::$rpc::Request>,
-                ) -> RpcResult<pb::$rpc::Response> {
-                    Ok(Response::new(self.$method(request.into_inner())$(.$await)?))
-                }
-            )*
-            $(
-                #[tracing::instrument(skip_all, fields(
-                    type_name = %request.get_ref().type_name
-                    $(, $field = request.get_ref().$field)*
-                ))]
-                async fn $named(
-                    &self,
-                    request: Request<pb::$named::Request>,
-                ) -> RpcResult<provider_service!(@answer $named $($stream)?)> {
-                    let request = request.into_inner();
-                    Ok(Response::new(match self.$lookup(&request.type_name) {
-                        Ok(entry) => {
-                            Answers::answer(self.$answer(entry, request$(.$part)?)$(.$named_await)?)
-                        }
-                        Err(diags) => failed(diags),
-                    }))
-                }
-            )*
-        }
-        $(provider_service!(@failed $named $($stream)?);)*
-    };
-    (@answer $rpc:ident) => { pb::$rpc::Response };
-    (@answer $rpc:ident $answer:ty) => { $answer };
-    (@failed $rpc:ident) => { with_diagnostics!(pb::$rpc::Response); };
-    (@failed $rpc:ident $answer:ty) => {};
-}
-
-provider_service! {
-    provider {
-        get_metadata => metadata;
-        get_provider_schema => provider_schema;
-        get_resource_identity_schemas => identity_schemas;
-        validate_provider_config => validate_provider;
-        configure_provider => configure.await;
-        stop_provider => stop_operations;
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> RpcResult<pb::validate_provider_config::Response> {
+        let config = request.get_ref().config.as_ref();
+        Ok(Response::new(failed(self.config_check().validate(config))))
     }
-    named {
-        #[span(type_name)]
-        validate_resource_config(resource) => validate(config);
-        #[span(type_name)]
-        validate_data_resource_config(data_source) => validate(config);
-        #[span(type_name)]
-        validate_list_resource_config(list_entry) => validate_list(config);
-        #[span(type_name, version)]
-        upgrade_resource_state(resource) => upgrade_state;
-        #[span(type_name, version)]
-        upgrade_resource_identity(resource) => upgrade_identity;
-        #[span(type_name)]
-        read_resource(resource) => read.await;
-        #[span(type_name)]
-        plan_resource_change(resource) => plan.await;
-        #[span(type_name)]
-        apply_resource_change(resource) => apply.await;
-        #[span(type_name)]
-        import_resource_state(resource) => import.await;
-        #[span(type_name)]
-        generate_resource_config(resource) => generate_config;
-        #[span(type_name)]
-        read_data_source(data_source) => read_data.await;
-        #[span(type_name, limit)]
-        list_resource(list_entry) => list -> BoxStream<pb::list_resource::Event>;
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> RpcResult<pb::configure_provider::Response> {
+        Ok(Response::new(self.configure(request.into_inner()).await))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> RpcResult<pb::stop_provider::Response> {
+        tracing::info!("StopProvider: cancelling in-flight operations");
+        self.stop.stop();
+        Ok(Response::new(pb::stop_provider::Response::default()))
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> RpcResult<pb::validate_resource_config::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            Ok(failed(
+                entry.config_check().validate(request.config.as_ref()),
+            ))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> RpcResult<pb::validate_data_resource_config::Response> {
+        let request = request.into_inner();
+        answer_for(self.data_source(&request.type_name), async |entry| {
+            Ok(failed(
+                entry.config_check().validate(request.config.as_ref()),
+            ))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        let request = request.into_inner();
+        answer_for(self.list_entry(&request.type_name), async |entry| {
+            Ok(list::validate(entry, request.config.as_ref()))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(
+        type_name = %request.get_ref().type_name,
+        version = request.get_ref().version,
+    ))]
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> RpcResult<pb::upgrade_resource_state::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            self.upgrade_state(entry, request)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(
+        type_name = %request.get_ref().type_name,
+        version = request.get_ref().version,
+    ))]
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            self.upgrade_identity(entry, request)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> RpcResult<pb::read_resource::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            Ok(self.read(entry, request).await)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> RpcResult<pb::plan_resource_change::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            self.plan(entry, request).await
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> RpcResult<pb::apply_resource_change::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            Ok(self.apply(entry, request).await)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> RpcResult<pb::import_resource_state::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            self.import(entry, request).await
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> RpcResult<pb::generate_resource_config::Response> {
+        let request = request.into_inner();
+        answer_for(self.resource(&request.type_name), async |entry| {
+            self.generate_config(entry, request)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(type_name = %request.get_ref().type_name))]
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> RpcResult<pb::read_data_source::Response> {
+        let request = request.into_inner();
+        answer_for(self.data_source(&request.type_name), async |entry| {
+            self.read_data(entry, request).await
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(
+        type_name = %request.get_ref().type_name,
+        limit = request.get_ref().limit,
+    ))]
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> RpcResult<BoxStream<pb::list_resource::Event>> {
+        let request = request.into_inner();
+        answer_for(self.list_entry(&request.type_name), async |entry| {
+            self.list(entry, request)
+        })
+        .await
     }
 }
