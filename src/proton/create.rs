@@ -46,7 +46,7 @@ use super::ledger::{InFlight, MajorClaim, Wanting};
 use super::listing::all_versions;
 use super::model::{TemplateKind, TemplateVersion, VersionStatus};
 use super::token::client_token;
-use super::wait::{bounded_until, Deadline};
+use super::wait::{bounded, Deadline};
 
 /// Tag in which the provider records a version's bundle location, written when it has
 /// finished creating the version (so it also marks the version as claimed). Empty when the
@@ -77,7 +77,7 @@ pub async fn create_version(
     cancel: &CancellationToken,
 ) -> Result<TemplateVersion, ProtonError> {
     let work = create_unbounded(client, op, kind, input, nonce);
-    bounded_until(client, "CreateTemplateVersion", deadline, cancel, work).await
+    bounded(client, "CreateTemplateVersion", deadline, cancel, work).await
 }
 
 /// What to do after a create naming a missing major.

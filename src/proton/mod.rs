@@ -51,4 +51,4 @@ pub use model::{
     TemplateVersionSummary, VersionKey, VersionStatus,
 };
 pub use token::client_token;
-pub use wait::{bounded, bounded_until, wait_registered, Deadline};
+pub use wait::{bounded, wait_registered, Deadline};

@@ -91,6 +91,13 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
 /// without a response, so the wait, not the SDK, rides out a restart.
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(30);
 
+/// A limit `from now`.
+impl From<Duration> for Deadline {
+    fn from(limit: Duration) -> Self {
+        Self::after(limit)
+    }
+}
+
 /// The one time limit of an operation that makes several calls and waits (a create: the
 /// create call, waiting for a sibling's major, registration, publishing): every step races the
 /// same instant, so the limit the user set bounds the whole operation, not each step.
@@ -173,35 +180,27 @@ pub(super) async fn nap(
     }
 }
 
-/// Runs `work` (one or more Proton calls) for at most `timeout`, unless `cancel` fires first.
+/// Runs `work` (one or more Proton calls) until `limit` passes, unless `cancel` fires first.
+/// `limit` is a [`Duration`] from now, or the [`Deadline`] of the operation this is one step
+/// of (the step then ends when the operation's time is up).
 ///
 /// - `work`'s own result, success or error, is returned as it is; a result that is ready at
 ///   the deadline still counts.
-/// - `timeout` elapsed → [`ProtonError::Timeout`] for ``"{operation} from {endpoint}"`` (the
+/// - the deadline passed → [`ProtonError::Timeout`] for ``"{operation} from {endpoint}"`` (the
 ///   endpoint the client names, since a hanging one is the usual cause; `operation` alone
-///   when it names none), `waited` = `timeout`, no last status.
+///   when it names none), `waited` = the time since the deadline's operation began, no last
+///   status.
 /// - `cancel` fired → [`ProtonError::Cancelled`] at once, even while `work` is mid-call.
 ///
 /// `work` is dropped when the race is lost, which abandons its request.
 pub async fn bounded<T>(
     client: &ProtonClient,
     operation: &str,
-    timeout: Duration,
+    limit: impl Into<Deadline>,
     cancel: &CancellationToken,
     work: impl std::future::Future<Output = Result<T, ProtonError>>,
 ) -> Result<T, ProtonError> {
-    bounded_until(client, operation, Deadline::after(timeout), cancel, work).await
-}
-
-/// [`bounded`] for one step of an operation that has its [`Deadline`] already: the step ends
-/// when the operation's time is up, and a timeout reports the time since the operation began.
-pub async fn bounded_until<T>(
-    client: &ProtonClient,
-    operation: &str,
-    deadline: Deadline,
-    cancel: &CancellationToken,
-    work: impl std::future::Future<Output = Result<T, ProtonError>>,
-) -> Result<T, ProtonError> {
+    let deadline = limit.into();
     match race(work, deadline.at(), cancel).await {
         Raced::Done(result) => result,
         Raced::Cancelled => Err(ProtonError::Cancelled),

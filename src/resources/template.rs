@@ -49,7 +49,7 @@ use crate::proton::{
     ProtonError, Template, TemplateKind, TemplateVersionSummary, UpdateTemplateInput, VersionKey,
     SOURCE_TAG,
 };
-use crate::resources::identity::Identified;
+use crate::resources::identity::{arn_or, Identified, ACCOUNT_ID, REGION};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::model::TemplateModel;
 use crate::resources::tags;
@@ -141,6 +141,28 @@ pub(crate) fn shape(kind: TemplateKind) -> Shape<TemplateModel> {
     );
     Shape::new(kind.facts().template_type, &description, fields(kind))
         .with_identity(TemplateModel::identity_fields())
+}
+
+/// The identity: the template's name in its account and region.
+impl Identified for TemplateModel {
+    fn identity_fields() -> Fields<Self> {
+        Fields::new([
+            field!(TemplateModel, account_id).optional_for_import(ACCOUNT_ID),
+            field!(TemplateModel, region).optional_for_import(REGION),
+            field!(TemplateModel, name).required_for_import("Name of the template."),
+        ])
+    }
+
+    fn scope_mut(&mut self) -> (Option<&str>, &mut Option<String>, &mut Option<String>) {
+        (self.arn.as_deref(), &mut self.account_id, &mut self.region)
+    }
+
+    /// Its ARN when the identity gives an account, else its name.
+    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
+        let resource = format!("{}/{}", kind.arn_resource_type(), self.name);
+        let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
+        arn_or(account, region, &resource, &self.name, client)
+    }
 }
 
 /// The state for `template`, taking what Proton cannot report (an empty

@@ -51,12 +51,12 @@ use crate::proton::delete::{
     TemplateReplaced, VersionDeleted,
 };
 use crate::proton::ledger::PlannedFate;
-use crate::proton::{bounded, bounded_until, Deadline, ProtonClient};
+use crate::proton::{bounded, Deadline, ProtonClient};
 use crate::proton::{
     wait_registered, ProtonError, TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey,
     VersionStatus, DEFERRED_DELETE_TAG,
 };
-use crate::resources::identity::Identified;
+use crate::resources::identity::{arn_or, Identified, ACCOUNT_ID, REGION};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::model::{Source, VersionModel};
 use crate::resources::service_template_version as service;
@@ -148,6 +148,36 @@ pub(crate) fn shape(kind: TemplateKind) -> Shape<VersionModel> {
     );
     Shape::new(kind.facts().version_type, &description, fields(kind))
         .with_identity(VersionModel::identity_fields())
+}
+
+/// The identity: the version's template name and numbers in its account and region.
+impl Identified for VersionModel {
+    fn identity_fields() -> Fields<Self> {
+        Fields::new([
+            field!(VersionModel, account_id).optional_for_import(ACCOUNT_ID),
+            field!(VersionModel, region).optional_for_import(REGION),
+            field!(VersionModel, template_name)
+                .required_for_import("Name of the template the version belongs to."),
+            field!(VersionModel, major_version).required_for_import("Major version number."),
+            field!(VersionModel, minor_version).required_for_import("Minor version number."),
+        ])
+    }
+
+    fn scope_mut(&mut self) -> (Option<&str>, &mut Option<String>, &mut Option<String>) {
+        (self.arn.as_deref(), &mut self.account_id, &mut self.region)
+    }
+
+    /// Its ARN when the identity gives an account, else
+    /// `TEMPLATE_NAME:MAJOR.MINOR`.
+    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
+        let part = |part: &Option<String>| part.clone().unwrap_or_default();
+        let (major, minor) = (part(&self.major_version), part(&self.minor_version));
+        let key = VersionKey::new(&self.template_name, major, minor);
+        // A version ARN ends in `TEMPLATE_NAME:MAJOR.MINOR` too.
+        let resource = format!("{}/{key}", kind.arn_resource_type());
+        let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
+        arn_or(account, region, &resource, &key.to_string(), client)
+    }
 }
 
 /// Why a version whose registration failed is not imported: it can be
@@ -647,7 +677,7 @@ impl TypedResource for TemplateVersionResource {
             // the state says so.
             Ok(registered) => {
                 let publish = self.publish_if_planned(configured, &planned, registered.clone());
-                bounded_until(
+                bounded(
                     client,
                     "UpdateTemplateVersion",
                     deadline,
