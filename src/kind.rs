@@ -3,11 +3,10 @@
 //!
 //! What the kinds differ in beyond data lives next to the code it drives: the SDK calls in
 //! `proton::client::kind`, the SDK shapes in `proton::convert`, and the service versions'
-//! extra Terraform attributes in `resources::kind`.
+//! extra Terraform attributes in `resources::service_template_version`. Imports nothing of
+//! the crate: `proton` and the provider's types build on it.
 
 use std::fmt;
-
-use crate::proton::VersionKey;
 
 /// Which kind of Proton templates an item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -135,7 +134,7 @@ impl TemplateKind {
     }
 
     /// How a version is named in messages: ``environment template version `web:1.0` ``.
-    pub fn describe_version(self, key: &VersionKey) -> String {
+    pub fn describe_version(self, key: &impl fmt::Display) -> String {
         format!("{} version `{key}`", self.noun())
     }
 
@@ -154,6 +153,7 @@ impl fmt::Display for TemplateKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proton::VersionKey;
 
     #[test]
     fn wording() {

@@ -213,7 +213,7 @@ fn settings_from_config(
     (settings, default_tags)
 }
 
-/// The types `types` makes for a family, for every family in order.
+/// The types `types` makes for a kind, for every kind in order.
 fn per_kind<T: ?Sized, const N: usize>(types: impl Fn(TemplateKind) -> [Arc<T>; N]) -> Vec<Arc<T>> {
     TemplateKind::ALL.into_iter().flat_map(types).collect()
 }

@@ -31,7 +31,7 @@ pub struct VersionsModel {
     pub id: Option<String>,
     pub major_version: Option<String>,
     pub template_name: String,
-    /// A list of objects, one per version ([`entry_fields`]).
+    /// A list of objects, one per version (see `entry_fields`).
     pub versions: Value,
 }
 

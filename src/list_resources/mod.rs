@@ -1,6 +1,6 @@
 //! The provider's list resources (Terraform 1.14+ `terraform query`): one
 //! per managed resource type, by the same name, streaming the objects of a
-//! family with their identities. Shared by both kinds, like the resources.
+//! kind with their identities. Shared by both kinds, like the resources.
 //!
 //! Each listing pulls Proton's pages lazily ([`crate::proton::listing`]):
 //! Terraform's `limit`, or its going away, stops the fetching. With

@@ -1,5 +1,5 @@
 //! `list "proton_environment_template"` / `list "proton_service_template"`:
-//! every template of the family, optionally those whose name starts with
+//! every template of the kind, optionally those whose name starts with
 //! `name_prefix`.
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! `list "proton_environment_template_version"` /
 //! `list "proton_service_template_version"`: the versions of one template,
-//! or of every template of the family, optionally of one major version and
+//! or of every template of the kind, optionally of one major version and
 //! with one status.
 
 use std::sync::Arc;

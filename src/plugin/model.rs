@@ -3,11 +3,14 @@
 //! nested block) schema paired with the struct field it reads and writes.
 //! The schema, the reading of a configuration, plan or state into the
 //! struct, and the writing of a state from it all come from that one list,
-//! so an attribute's name is written once, next to its schema.
+//! so an attribute's name is written once, next to its schema. A struct
+//! implementing [`NestedModel`] is the value of a nested object or block.
+//! Each field also records the struct field it reads, so a test can hold a
+//! model 1:1 against the fields that declare it (`check_one_to_one`).
 //!
 //! Declarative rather than a derive: the schema of a field differs between
 //! a resource and its data source, and between families (a kind-dependent
-//! name, fields only one family has), which runtime lists say plainly and a
+//! name, fields only one kind has), which runtime lists say plainly and a
 //! derive's attributes would not. The [`field!`](crate::field) macro only
 //! names the struct field, checked by the compiler.
 //!
@@ -224,7 +227,7 @@ impl<M> Accessor<M> {
         }
     }
 
-    /// Uses another attribute name (one that differs by family).
+    /// Uses another attribute name (one that differs by kind).
     pub fn named(mut self, name: &'static str) -> Self {
         self.name = name;
         self
@@ -357,7 +360,7 @@ impl<M: Default> Fields<M> {
         Self { fields }
     }
 
-    /// Adds more fields (a family's own), keeping the order.
+    /// Adds more fields (a kind's own), keeping the order.
     pub fn with(self, more: impl IntoIterator<Item = Field<M>>) -> Self {
         Self::new(self.fields.into_iter().chain(more))
     }

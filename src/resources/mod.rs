@@ -1,6 +1,8 @@
-//! The provider's resource types: one module per resource family (templates,
-//! template versions), each serving both kinds through [`kind::KindSpec`],
-//! and what they share.
+//! The provider's resource types: one module per resource (templates,
+//! template versions), each a [`TypedResource`](crate::plugin::typed::TypedResource)
+//! serving both kinds through the kind table ([`crate::kind`]), and what
+//! they share: the models and their total conversions ([`model`]), identity,
+//! tags, sources and validators.
 
 pub mod identity;
 mod import_scope;

@@ -42,7 +42,7 @@ pub struct TemplateModel {
     pub description: Option<String>,
     pub display_name: Option<String>,
     pub encryption_key: Option<String>,
-    /// `provisioning` or `pipeline_provisioning`, by family.
+    /// `provisioning` or `pipeline_provisioning`, by kind.
     pub provisioning: Option<String>,
     /// As written (unset stays unset), without tags only the defaults give.
     pub tags: Option<BTreeMap<String, String>>,

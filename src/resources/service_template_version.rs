@@ -1,7 +1,7 @@
 //! What service template versions add to what all versions share (see
 //! [`super::template_version`] and the data source): the environment
 //! templates a version is compatible with and the supported component
-//! sources. Read through `KindSpec::SERVICE` (see `super::kind`).
+//! sources. Added where [`crate::kind::TemplateKind::has_service_fields`] says so.
 
 use super::model::{CompatibleTemplate, VersionModel};
 use super::validators::{template_name_validators, version_part_validators};

@@ -1,6 +1,7 @@
-//! The template resource of either family (`proton_environment_template`,
-//! `proton_service_template`), the parents of versions: one implementation
-//! parameterised by [`TemplateKind`], its names from [`KindSpec`].
+//! The template resource of either kind (`proton_environment_template`,
+//! `proton_service_template`), the parents of versions, on
+//! [`TypedResource`]: one implementation parameterised by [`TemplateKind`],
+//! its names from the kind table.
 //!
 //! Design notes:
 //! - Proton's Update takes only `description` and `displayName`, so those

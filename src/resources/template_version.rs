@@ -1,7 +1,8 @@
-//! The template version resource of either family (`proton_environment_template_version`,
-//! `proton_service_template_version`): the common schema, and create, read,
-//! update, delete and import through the Proton client. What a family adds
-//! comes from its [`KindSpec`].
+//! The template version resource of either kind (`proton_environment_template_version`,
+//! `proton_service_template_version`), on [`TypedResource`]: schema, identity,
+//! create, read, update, delete and import through the Proton client. What a
+//! kind adds (service versions' lists) comes from
+//! [`super::service_template_version`], chosen by the kind table.
 //!
 //! Design notes:
 //! - A new bundle is a new version, so `source` (and `template_name`,
