@@ -61,17 +61,19 @@ impl Diagnostics {
         summary: impl Into<String>,
         detail: impl Into<String>,
     ) {
-        self.push(Severity::Error, summary.into(), detail.into(), Some(path));
+        self.attribute(Severity::Error, path, summary, detail);
     }
 
-    /// Adds a warning pointing at one attribute.
-    pub fn attribute_warning(
+    /// Adds a diagnostic of `severity` pointing at one attribute (for code
+    /// whose severity depends on when it runs).
+    pub fn attribute(
         &mut self,
+        severity: Severity,
         path: AttributePath,
         summary: impl Into<String>,
         detail: impl Into<String>,
     ) {
-        self.push(Severity::Warning, summary.into(), detail.into(), Some(path));
+        self.push(severity, summary.into(), detail.into(), Some(path));
     }
 
     fn push(

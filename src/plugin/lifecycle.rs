@@ -352,29 +352,25 @@ mod tests {
     }
 
     #[test]
-    fn create_failure_with_state_keeps_the_object() {
-        // The remote object exists: Terraform records it (tainted).
-        let planned = object("a", Value::Unknown);
-        let remote = object("a", Value::string("arn:1"));
-        let applied = after_create(
-            &planned,
-            ApplyOutcome::failed(Some(remote.clone()), failure()),
-        );
-        assert_eq!(applied.state, remote);
-        assert_eq!(applied.diagnostics, failure());
-    }
-
-    #[test]
     fn a_failed_create_keeps_what_exists_not_what_was_planned() {
-        // Planned PUBLISHED; Proton says the registration failed.
+        // The remote object exists: Terraform records it (tainted), as it is:
+        // an ARN planned unknown; a status planned PUBLISHED whose
+        // registration failed.
+        for (planned, remote) in [
+            (Value::Unknown, Value::string("arn:1")),
+            (
+                Value::string("PUBLISHED"),
+                Value::string("REGISTRATION_FAILED"),
+            ),
+        ] {
+            let remote = object("a", remote);
+            let failed = ApplyOutcome::failed(Some(remote.clone()), failure());
+            let applied = after_create(&object("a", planned), failed);
+            assert_eq!(applied.state, remote);
+            assert_eq!(applied.diagnostics, failure());
+        }
+
         let planned = object("a", Value::string("PUBLISHED"));
-        let remote = object("a", Value::string("REGISTRATION_FAILED"));
-        let applied = after_create(
-            &planned,
-            ApplyOutcome::failed(Some(remote.clone()), failure()),
-        );
-        assert_eq!(applied.state, remote);
-        assert_eq!(applied.diagnostics, failure());
 
         let partial = object("a", Value::Unknown);
         let applied = after_create(&planned, ApplyOutcome::failed(Some(partial), failure()));

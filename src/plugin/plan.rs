@@ -543,31 +543,28 @@ mod tests {
 
     #[test]
     fn a_configured_unknown_top_level_attribute_stays_unknown() {
-        // `major = other.major` where `other` is being replaced: unknown
+        // `major = other.major` where `other` is being replaced, or
+        // `status = var.published ? "PUBLISHED" : other.status`: unknown
         // until apply. Null-configured kept attributes still plan the prior
-        // value; the configured unknown must not, or the plan hides the
-        // replacement it forces.
-        let config = with(config(), "major", Value::Unknown);
-        let change = plan(&prior(), &config);
-        let planned = &change.planned;
-        assert_eq!(planned.get_attr("major"), Some(&Value::Unknown));
-        assert_eq!(change.requires_replace, [AttributePath::attr("major")]);
-        assert_eq!(planned.get_attr("status"), Some(&s("PUBLISHED")));
-        assert_eq!(planned.get_attr("arn"), Some(&s("arn:1")));
-        assert_eq!(planned.get_attr("modified"), Some(&Value::Unknown));
-    }
-
-    #[test]
-    fn a_configured_unknown_status_stays_unknown() {
-        // `status = var.published ? "PUBLISHED" : other.status`, unknown at
-        // plan time: the prior status is not what the apply will set.
-        let config = with(config(), "status", Value::Unknown);
-        let change = plan(&prior(), &config);
-        let planned = &change.planned;
-        assert_eq!(planned.get_attr("status"), Some(&Value::Unknown));
-        assert_eq!(planned.get_attr("major"), Some(&s("1")));
-        assert_eq!(planned.get_attr("arn"), Some(&s("arn:1")));
-        assert!(change.requires_replace.is_empty());
+        // value; a configured unknown must not, or the plan hides the
+        // replacement it forces (major) or promises a status the apply may
+        // not set.
+        for (name, forces_replacement) in [("major", true), ("status", false)] {
+            let config = with(config(), name, Value::Unknown);
+            let change = plan(&prior(), &config);
+            let planned = &change.planned;
+            assert_eq!(planned.get_attr(name), Some(&Value::Unknown), "{name}");
+            let replaced = change.requires_replace == [AttributePath::attr(name)];
+            assert_eq!(replaced, forces_replacement, "{name}");
+            assert!(replaced || change.requires_replace.is_empty(), "{name}");
+            assert_eq!(planned.get_attr("arn"), Some(&s("arn:1")), "{name}");
+            if name == "major" {
+                assert_eq!(planned.get_attr("status"), Some(&s("PUBLISHED")));
+                assert_eq!(planned.get_attr("modified"), Some(&Value::Unknown));
+            } else {
+                assert_eq!(planned.get_attr("major"), Some(&s("1")));
+            }
+        }
     }
 
     #[test]

@@ -220,10 +220,7 @@ fn unpublish_refused(diagnostics: &mut Diagnostics, severity: Severity) {
     let detail = format!(
         "This version is PUBLISHED in Proton, and Proton cannot return a published version to DRAFT: {outcome}. Set status = \"PUBLISHED\" (or remove status) to keep this version, or create a new version."
     );
-    match severity {
-        Severity::Warning => diagnostics.attribute_warning(path, summary, detail),
-        Severity::Error => diagnostics.attribute_error(path, summary, detail),
-    }
+    diagnostics.attribute(severity, path, summary, detail);
 }
 
 /// `created` as the registration failure `err` describes it.
