@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 use support::acc::Acc;
-use support::proton_local::Options;
+use support::hcl;
+use support::proton_local::TemplateKind::{self, Environment, Service};
+use support::proton_local::{Options, ProtonLocal};
 use support::terraform::{flat, Cli, Found, Workdir};
 
 const CLI: Cli = Cli::V1_15_5;
@@ -35,33 +37,39 @@ fn acc() -> Acc {
 /// and minors, some published. Returns `TEMPLATE:MAJOR.MINOR` by kind.
 async fn outside_objects(acc: &Acc) -> (Vec<String>, Vec<String>) {
     let local = &acc.endpoint;
-    local.write_environment_bundle("bundles", "env.tar.gz", true);
-    local.write_service_bundle("bundles", "svc.tar.gz");
-    let mut env = Vec::new();
-    for (name, plan) in [("env-a", &["new", "1", "new"][..]), ("env-b", &["new"][..])] {
-        local.create_environment_template(name).await;
-        for major in plan {
-            let major = (*major != "new").then_some(*major);
-            let version = local
-                .create_version_outside(false, name, major, "env.tar.gz", "")
-                .await;
-            env.push(format!("{name}:{version}"));
-        }
-    }
-    local.publish_outside(false, "env-a", "1.0").await;
-    let mut svc = Vec::new();
-    for (name, plan) in [("svc-a", &["new", "1"][..]), ("svc-b", &["new", "new"][..])] {
-        local.create_service_template(name).await;
-        for major in plan {
-            let major = (*major != "new").then_some(*major);
-            let version = local
-                .create_version_outside(true, name, major, "svc.tar.gz", "env-a")
-                .await;
-            svc.push(format!("{name}:{version}"));
-        }
-    }
-    local.publish_outside(true, "svc-a", "1.1").await;
+    local.write_bundle(Environment, "bundles", "env.tar.gz");
+    local.write_bundle(Service, "bundles", "svc.tar.gz");
+    let env_plan = [("env-a", &["new", "1", "new"][..]), ("env-b", &["new"][..])];
+    let env = templates_with_versions(local, Environment, env_plan, "env.tar.gz").await;
+    local.publish_outside(Environment, "env-a", "1.0").await;
+    let svc_plan = [("svc-a", &["new", "1"][..]), ("svc-b", &["new", "new"][..])];
+    let svc = templates_with_versions(local, Service, svc_plan, "svc.tar.gz").await;
+    local.publish_outside(Service, "svc-a", "1.1").await;
     (env, svc)
+}
+
+/// Creates each `kind` template of `plan` with its versions from
+/// `s3://bundles/KEY`, one a major: `new` for a new major, else a minor of
+/// that major (service versions list `env-a`'s major 1). Returns
+/// `TEMPLATE:MAJOR.MINOR` of each.
+async fn templates_with_versions(
+    local: &ProtonLocal,
+    kind: TemplateKind,
+    plan: [(&str, &[&str]); 2],
+    key: &str,
+) -> Vec<String> {
+    let mut made = Vec::new();
+    for (name, majors) in plan {
+        local.create_template(kind, name).await;
+        for major in majors {
+            let major = (*major != "new").then_some(*major);
+            let version = local
+                .create_version_outside(kind, name, major, key, "env-a")
+                .await;
+            made.push(format!("{name}:{version}"));
+        }
+    }
+    made
 }
 
 /// Writes `query.tfquery.hcl` next to the provider block.
@@ -236,11 +244,13 @@ fn settings(generated: &str) -> Vec<(String, String)> {
 /// The latest minor of each major of every template `outside_objects` made.
 async fn latest(acc: &Acc) -> Vec<String> {
     let mut versions = Vec::new();
-    for name in ["env-a", "env-b"] {
-        versions.extend(acc.endpoint.environment_versions(name).await);
-    }
-    for name in ["svc-a", "svc-b"] {
-        versions.extend(acc.endpoint.service_versions(name).await);
+    for (kind, name) in [
+        (Environment, "env-a"),
+        (Environment, "env-b"),
+        (Service, "svc-a"),
+        (Service, "svc-b"),
+    ] {
+        versions.extend(acc.endpoint.versions(kind, name).await);
     }
     versions
 }
@@ -346,52 +356,45 @@ list "proton_service_template_version" "svc" {
         .all(|identity| identity["account_id"].is_string()));
 }
 
+/// The account of the environment template `name`, from its ARN.
+async fn account_of(acc: &Acc, name: &str) -> String {
+    let got = acc
+        .endpoint
+        .client
+        .get_environment_template()
+        .name(name)
+        .send()
+        .await
+        .unwrap();
+    got.environment_template()
+        .unwrap()
+        .arn()
+        .split(':')
+        .nth(4)
+        .unwrap()
+        .to_string()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn each_type_imports_by_identity_with_and_without_the_optional_parts() {
     let acc = acc();
     outside_objects(&acc).await;
-    let account = {
-        let got = acc
-            .endpoint
-            .client
-            .get_environment_template()
-            .name("env-a")
-            .send()
-            .await
-            .unwrap();
-        got.environment_template()
-            .unwrap()
-            .arn()
-            .split(':')
-            .nth(4)
-            .unwrap()
-            .to_string()
-    };
-    let resources = r#"
-resource "proton_environment_template" "a" {
-  name = "env-a"
-}
-
-resource "proton_environment_template_version" "a" {
-  template_name = "env-a"
-  major_version = "1"
-  status        = "PUBLISHED"
-}
-
-resource "proton_service_template" "a" {
-  name                  = "svc-a"
-  pipeline_provisioning = "CUSTOMER_MANAGED"
-}
-
-resource "proton_service_template_version" "a" {
-  template_name = "svc-a"
-  major_version = "1"
-  compatible_environment_template {
-    template_name = "env-a"
-    major_version = "1"
-  }
-}
-"#;
+    let account = account_of(&acc, "env-a").await;
+    let resources = format!(
+        "{}{}{}{}",
+        hcl::resource("proton_environment_template", "a").name("env-a"),
+        hcl::resource("proton_environment_template_version", "a")
+            .template("env-a")
+            .major("1")
+            .status("PUBLISHED"),
+        hcl::resource("proton_service_template", "a")
+            .name("svc-a")
+            .string("pipeline_provisioning", "CUSTOMER_MANAGED"),
+        hcl::resource("proton_service_template_version", "a")
+            .template("svc-a")
+            .major("1")
+            .compatible("env-a", "1"),
+    );
     let imports = format!(
         r#"
 import {{
@@ -445,29 +448,23 @@ import {{
         identities["proton_service_template_version.a"]["minor_version"],
         "0"
     );
-
-    // Another account is refused, naming both.
-    let other = Acc::with_options(
-        CLI,
-        Options {
-            registration_delay: Some("0s"),
-            ..Options::default()
-        },
-    );
-    other.endpoint.create_environment_template("env-a").await;
-    other.config(
-        r#"
-resource "proton_environment_template" "a" {
-  name = "env-a"
 }
 
-import {
+#[tokio::test(flavor = "multi_thread")]
+async fn an_identity_from_another_account_is_refused_naming_both() {
+    let acc = acc();
+    acc.endpoint.create_template(Environment, "env-a").await;
+    let account = account_of(&acc, "env-a").await;
+    acc.config(&format!(
+        r#"{}
+import {{
   to       = proton_environment_template.a
-  identity = { name = "env-a", account_id = "999999999999" }
-}
+  identity = {{ name = "env-a", account_id = "999999999999" }}
+}}
 "#,
-    );
-    let refused = other.plan();
+        hcl::resource("proton_environment_template", "a").name("env-a"),
+    ));
+    let refused = acc.plan();
     assert_eq!(refused.code, 1, "{}", refused.stdout);
     let message = flat(&refused.stderr);
     assert!(
@@ -481,28 +478,22 @@ import {
 }
 
 /// A template and a version of it made by the provider (bundle `s3://bundles/a.tar.gz`).
-const WEB_VERSION: &str = r#"
-resource "proton_environment_template" "web" {
-  name = "web"
+fn web_version() -> String {
+    format!(
+        "{}{}",
+        hcl::resource("proton_environment_template", "web").name("web"),
+        hcl::resource("proton_environment_template_version", "v")
+            .template_of("proton_environment_template.web")
+            .s3("bundles", "a.tar.gz"),
+    )
 }
-
-resource "proton_environment_template_version" "v" {
-  template_name = proton_environment_template.web.name
-  source {
-    s3 {
-      bucket = "bundles"
-      key    = "a.tar.gz"
-    }
-  }
-}
-"#;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn identity_is_in_state_after_create_refresh_and_import() {
     let acc = acc();
     acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
-    acc.step(WEB_VERSION);
+        .write_bundle(Environment, "bundles", "a.tar.gz");
+    acc.step(&web_version());
     let expected = |identities: &BTreeMap<String, Json>| {
         assert_eq!(identities["proton_environment_template.web"]["name"], "web");
         let version = &identities["proton_environment_template_version.v"];
@@ -545,8 +536,8 @@ async fn identity_is_in_state_after_create_refresh_and_import() {
 async fn a_state_written_by_terraform_1_0_3_gains_identity_with_an_empty_plan() {
     let old = Acc::new(Cli::V1_0_3);
     old.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
-    old.step(WEB_VERSION);
+        .write_bundle(Environment, "bundles", "a.tar.gz");
+    old.step(&web_version());
     let state = std::fs::read_to_string(old.work.config_dir().join("terraform.tfstate")).unwrap();
     assert!(
         !state.contains("\"identity\""),
@@ -555,8 +546,9 @@ async fn a_state_written_by_terraform_1_0_3_gains_identity_with_an_empty_plan() 
 
     let new = Workdir::new(CLI);
     new.write_config(&format!(
-        "{}\n{WEB_VERSION}",
-        old.endpoint.provider_block("")
+        "{}\n{}",
+        old.endpoint.provider_block(""),
+        web_version()
     ));
     new.init();
     std::fs::write(new.config_dir().join("terraform.tfstate"), state).unwrap();
@@ -581,17 +573,12 @@ async fn a_state_written_by_terraform_1_0_3_gains_identity_with_an_empty_plan() 
 each_cli!(a_new_version_without_a_source_is_refused_at_plan_time);
 fn a_new_version_without_a_source_is_refused_at_plan_time(cli: Cli) {
     let acc = Acc::new(cli);
-    acc.config(
-        r#"
-resource "proton_environment_template" "web" {
-  name = "web"
-}
-
-resource "proton_environment_template_version" "v" {
-  template_name = proton_environment_template.web.name
-}
-"#,
-    );
+    acc.config(&format!(
+        "{}{}",
+        hcl::resource("proton_environment_template", "web").name("web"),
+        hcl::resource("proton_environment_template_version", "v")
+            .template_of("proton_environment_template.web"),
+    ));
     acc.endpoint.reset_counters();
     let plan = acc.plan();
     assert_eq!(plan.code, 1, "{cli}: {}", plan.stdout);
@@ -607,34 +594,30 @@ resource "proton_environment_template_version" "v" {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_adopted_version_records_a_source_added_later_and_replaces_only_on_a_change() {
-    let acc = acc();
+const ADOPTED: &str = "proton_environment_template_version.v";
+
+/// Version 1 of `web`, without a source.
+fn adopted_version() -> hcl::Resource {
+    hcl::resource("proton_environment_template_version", "v")
+        .template("web")
+        .major("1")
+}
+
+/// `web:1.0`, made outside Terraform, adopted without a source; then the
+/// source `s3://bundles/env.tar.gz` added to its configuration, which is
+/// recorded in place. Returns the version's ARN.
+async fn adopted_then_given_a_source(acc: &Acc) -> String {
     let local = &acc.endpoint;
-    local.write_environment_bundle("bundles", "env.tar.gz", true);
-    local.write_environment_bundle("bundles", "other.tar.gz", true);
-    local.create_environment_template("web").await;
+    local.write_bundle(Environment, "bundles", "env.tar.gz");
+    local.write_bundle(Environment, "bundles", "other.tar.gz");
+    local.create_template(Environment, "web").await;
     local
-        .create_version_outside(false, "web", None, "env.tar.gz", "")
+        .create_version_outside(Environment, "web", None, "env.tar.gz", "")
         .await;
-    let version = |source: &str| {
-        format!(
-            r#"
-resource "proton_environment_template_version" "v" {{
-  template_name = "web"
-  major_version = "1"
-  {source}
-}}
-"#
-        )
-    };
-    let source = |key: &str| {
-        format!("source {{\n    s3 {{\n      bucket = \"bundles\"\n      key    = \"{key}\"\n    }}\n  }}")
-    };
     let import =
         "\nimport {\n  to = proton_environment_template_version.v\n  id = \"web:1.0\"\n}\n";
-    acc.step(&format!("{}{import}", version("")));
-    let arn = acc.attr("proton_environment_template_version.v", "arn");
+    acc.step(&format!("{}{import}", adopted_version()));
+    let arn = acc.attr(ADOPTED, "arn");
     assert_eq!(
         acc.endpoint.source_tag(&arn).await,
         None,
@@ -642,7 +625,8 @@ resource "proton_environment_template_version" "v" {{
     );
 
     // Adding the source records it in place.
-    acc.config(&version(&source("env.tar.gz")));
+    let sourced = adopted_version().s3("bundles", "env.tar.gz").to_string();
+    acc.config(&sourced);
     let plan = acc.plan();
     assert_eq!(plan.code, 2, "{}", plan.stdout);
     assert!(
@@ -650,39 +634,44 @@ resource "proton_environment_template_version" "v" {{
         "{}",
         plan.stdout
     );
-    acc.step(&version(&source("env.tar.gz")));
-    assert_eq!(
-        acc.attr("proton_environment_template_version.v", "arn"),
-        arn,
-        "same version"
-    );
+    acc.step(&sourced);
+    assert_eq!(acc.attr(ADOPTED, "arn"), arn, "same version");
     assert_eq!(
         acc.endpoint.source_tag(&arn).await.as_deref(),
         Some("s3://bundles/env.tar.gz")
     );
+    arn
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_adopted_version_records_a_source_added_later_and_replaces_only_on_a_change() {
+    let acc = acc();
+    adopted_then_given_a_source(&acc).await;
 
     // Another bundle is another version.
-    acc.config(&version(&source("other.tar.gz")));
+    acc.config(&adopted_version().s3("bundles", "other.tar.gz").to_string());
     let plan = acc.plan();
     assert!(
         flat(&plan.stdout).contains("must be replaced"),
         "{}",
         plan.stdout
     );
+}
 
-    // Removing the source forgets it in place.
-    acc.config(&version(""));
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_an_adopted_versions_source_forgets_it_in_place() {
+    let acc = acc();
+    let arn = adopted_then_given_a_source(&acc).await;
+
+    acc.config(&adopted_version().to_string());
     let plan = acc.plan();
     assert!(
         flat(&plan.stdout).contains("1 to change, 0 to destroy"),
         "{}",
         plan.stdout
     );
-    acc.step(&version(""));
-    assert_eq!(
-        acc.attr("proton_environment_template_version.v", "arn"),
-        arn
-    );
+    acc.step(&adopted_version().to_string());
+    assert_eq!(acc.attr(ADOPTED, "arn"), arn);
     assert_eq!(
         acc.endpoint.source_tag(&arn).await.as_deref(),
         Some(""),

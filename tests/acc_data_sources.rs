@@ -10,6 +10,8 @@ mod support;
 
 use serde_json::json;
 use support::acc::Acc;
+use support::hcl::{self, Resource};
+use support::proton_local::TemplateKind::{Environment, Service};
 use support::terraform::{flat, Cli};
 
 fn outputs(acc: &Acc) -> serde_json::Value {
@@ -24,28 +26,17 @@ fn outputs(acc: &Acc) -> serde_json::Value {
 }
 
 async fn nothing_left(acc: &Acc) {
-    let client = &acc.endpoint.client;
-    let env = client.list_environment_templates().send().await.unwrap();
-    assert!(env.templates().is_empty(), "{:?}", env.templates());
-    let svc = client.list_service_templates().send().await.unwrap();
-    assert!(svc.templates().is_empty(), "{:?}", svc.templates());
+    for kind in [Environment, Service] {
+        let left = acc.endpoint.template_names(kind).await;
+        assert!(left.is_empty(), "{left:?}");
+    }
 }
 
-fn env_version(label: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "proton_environment_template_version" "{label}" {{
-  template_name = proton_environment_template.web.name
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "env.tar.gz"
-    }}
-  }}
-{extra}
-}}
-"#
-    )
+/// Version `label` of the template resource `web`, from `s3://bundles/env.tar.gz`.
+fn env_version(label: &str) -> Resource {
+    hcl::resource("proton_environment_template_version", label)
+        .template_of("proton_environment_template.web")
+        .s3("bundles", "env.tar.gz")
 }
 
 const ENV_READS: &str = r#"
@@ -94,27 +85,25 @@ each_cli!(async environment_data_sources_read_what_the_same_configuration_create
 async fn environment_data_sources_read_what_the_same_configuration_created(cli: Cli) {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "env.tar.gz", true);
+        .write_bundle(Environment, "bundles", "env.tar.gz");
     // 1.0 published, 1.1 and 2.0 drafts: the recommended version is 1.0
     // (the highest published, not the latest). The dependencies also give a
     // destroy order Proton accepts: the recommended version goes last.
+    let (v1, v2) = (
+        "proton_environment_template_version.v1",
+        "proton_environment_template_version.v2",
+    );
     let body = format!(
-        r#"
-resource "proton_environment_template" "web" {{
-  name         = "web"
-  display_name = "Web"
-  tags         = {{ team = "a" }}
-}}
-{}{}{}{ENV_READS}"#,
-        env_version("v1", "  status = \"PUBLISHED\"\n  description = \"one\""),
-        env_version(
-            "v2",
-            "  major_version = proton_environment_template_version.v1.major_version\n  depends_on = [proton_environment_template_version.v1]"
-        ),
-        env_version(
-            "v3",
-            "  depends_on = [proton_environment_template_version.v2]"
-        ),
+        "{}{}{}{}{ENV_READS}",
+        hcl::resource("proton_environment_template", "web")
+            .name("web")
+            .string("display_name", "Web")
+            .extra(r#"tags = { team = "a" }"#),
+        env_version("v1").status("PUBLISHED").description("one"),
+        env_version("v2")
+            .major_of(v1)
+            .set("depends_on", &format!("[{v1}]")),
+        env_version("v3").set("depends_on", &format!("[{v2}]")),
     );
     acc.step(&body);
     let out = outputs(&acc);
@@ -196,59 +185,46 @@ resource "proton_environment_template" "web" {{
     nothing_left(&acc).await;
 }
 
+const SVC_READS: &str = r#"
+data "proton_service_template_version" "recommended" {
+  template_name = proton_service_template.api.name
+  depends_on    = [proton_service_template_version.v1]
+}
+
+data "proton_service_template" "api" {
+  name       = proton_service_template.api.name
+  depends_on = [proton_service_template_version.v1]
+}
+
+data "proton_service_template_versions" "all" {
+  template_name = proton_service_template_version.v1.template_name
+}
+
+output "recommended" { value = data.proton_service_template_version.recommended }
+output "template" { value = data.proton_service_template.api }
+output "all" { value = data.proton_service_template_versions.all }
+"#;
+
 each_cli!(async service_data_sources);
 async fn service_data_sources(cli: Cli) {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "env.tar.gz", true);
-    acc.endpoint.write_service_bundle("bundles", "svc.tar.gz");
+        .write_bundle(Environment, "bundles", "env.tar.gz");
+    acc.endpoint.write_bundle(Service, "bundles", "svc.tar.gz");
     let body = format!(
-        r#"
-resource "proton_environment_template" "web" {{
-  name = "net"
-}}
-{}
-resource "proton_service_template" "api" {{
-  name                  = "api"
-  description           = "the api"
-  pipeline_provisioning = "CUSTOMER_MANAGED"
-}}
-
-resource "proton_service_template_version" "v1" {{
-  template_name = proton_service_template.api.name
-  status        = "PUBLISHED"
-  compatible_environment_template {{
-    template_name = proton_environment_template_version.v1.template_name
-    major_version = proton_environment_template_version.v1.major_version
-  }}
-  supported_component_sources = ["DIRECTLY_DEFINED"]
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "svc.tar.gz"
-    }}
-  }}
-}}
-
-data "proton_service_template_version" "recommended" {{
-  template_name = proton_service_template.api.name
-  depends_on    = [proton_service_template_version.v1]
-}}
-
-data "proton_service_template" "api" {{
-  name       = proton_service_template.api.name
-  depends_on = [proton_service_template_version.v1]
-}}
-
-data "proton_service_template_versions" "all" {{
-  template_name = proton_service_template_version.v1.template_name
-}}
-
-output "recommended" {{ value = data.proton_service_template_version.recommended }}
-output "template" {{ value = data.proton_service_template.api }}
-output "all" {{ value = data.proton_service_template_versions.all }}
-"#,
-        env_version("v1", "  status = \"PUBLISHED\""),
+        "{}{}{}{}{SVC_READS}",
+        hcl::resource("proton_environment_template", "web").name("net"),
+        env_version("v1").status("PUBLISHED"),
+        hcl::resource("proton_service_template", "api")
+            .name("api")
+            .description("the api")
+            .string("pipeline_provisioning", "CUSTOMER_MANAGED"),
+        hcl::resource("proton_service_template_version", "v1")
+            .template_of("proton_service_template.api")
+            .status("PUBLISHED")
+            .compatible_with("proton_environment_template_version.v1")
+            .extra(r#"supported_component_sources = ["DIRECTLY_DEFINED"]"#)
+            .s3("bundles", "svc.tar.gz"),
     );
     acc.step(&body);
     let out = outputs(&acc);
@@ -283,11 +259,12 @@ each_cli!(async look_ups_that_find_nothing_say_what_was_looked_for);
 async fn look_ups_that_find_nothing_say_what_was_looked_for(cli: Cli) {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "env.tar.gz", true);
+        .write_bundle(Environment, "bundles", "env.tar.gz");
     // A template with one draft version and nothing published.
     let base = format!(
-        "resource \"proton_environment_template\" \"web\" {{\n  name = \"web\"\n}}\n{}",
-        env_version("v1", "")
+        "{}{}",
+        hcl::resource("proton_environment_template", "web").name("web"),
+        env_version("v1")
     );
     acc.step(&base);
 

@@ -13,26 +13,22 @@ mod support;
 use std::time::Instant;
 
 use support::acc::Acc;
-use support::hcl::{published_version, SHORT_DELETE};
+use support::hcl::{self, Resource, CREATE_BEFORE_DESTROY, SHORT_DELETE};
+use support::proton_local::TemplateKind::{self, Environment, Service};
 use support::terraform::{flat, Cli};
 
 const ENV: &str = "proton_environment_template_version";
 const SVC: &str = "proton_service_template_version";
 
-/// A version resource of type `ty`; `template` is an HCL expression.
-fn version(ty: &str, label: &str, template: &str, key: &str, extra: &str) -> String {
-    let extra = format!("{SHORT_DELETE}\n{extra}");
-    published_version(ty, label, template, ("bundles", key), &extra)
-}
+const WEB: &str = "proton_environment_template.web";
 
-fn same_major_as(ty: &str, label: &str) -> String {
-    format!("  major_version = {ty}.{label}.major_version")
-}
-
-fn compatible_with(env_label: &str) -> String {
-    format!(
-        "  compatible_environment_template {{\n    template_name = {ENV}.{env_label}.template_name\n    major_version = {ENV}.{env_label}.major_version\n  }}"
-    )
+/// A published version resource of type `ty` from `s3://bundles/KEY`, with a
+/// short delete timeout; the caller names its template.
+fn version(ty: &str, label: &str, key: &str) -> Resource {
+    hcl::resource(ty, label)
+        .status("PUBLISHED")
+        .s3("bundles", key)
+        .extra(SHORT_DELETE)
 }
 
 fn sorted(mut versions: Vec<String>) -> Vec<String> {
@@ -44,18 +40,16 @@ fn sorted(mut versions: Vec<String>) -> Vec<String> {
 }
 
 async fn template_count(acc: &Acc) -> usize {
-    let client = &acc.endpoint.client;
-    let env = client.list_environment_templates().send().await.unwrap();
-    let svc = client.list_service_templates().send().await.unwrap();
-    env.templates().len() + svc.templates().len()
+    let mut count = 0;
+    for kind in [Environment, Service] {
+        count += acc.endpoint.template_names(kind).await.len();
+    }
+    count
 }
 
-fn bundles(acc: &Acc, env: &[&str], svc: &[&str]) {
-    for key in env {
-        acc.endpoint.write_environment_bundle("bundles", key, true);
-    }
-    for key in svc {
-        acc.endpoint.write_service_bundle("bundles", key);
+fn bundles(acc: &Acc, kind: TemplateKind, keys: &[&str]) {
+    for key in keys {
+        acc.endpoint.write_bundle(kind, "bundles", key);
     }
 }
 
@@ -68,55 +62,29 @@ fn destroy_run(acc: &Acc, extra: &[&str]) -> support::terraform::Run {
 each_cli!(async published_minors_that_depend_on_each_other_destroy_in_terraforms_order);
 async fn published_minors_that_depend_on_each_other_destroy_in_terraforms_order(cli: Cli) {
     let acc = Acc::new(cli);
-    bundles(
-        &acc,
-        &["e1.tar.gz", "e2.tar.gz"],
-        &["s1.tar.gz", "s2.tar.gz"],
-    );
+    bundles(&acc, Environment, &["e1.tar.gz", "e2.tar.gz"]);
+    bundles(&acc, Service, &["s1.tar.gz", "s2.tar.gz"]);
     // The documented pattern: the second minor takes its major from the
     // first, so Terraform destroys it (the recommended one) first.
+    let (env_first, svc_first) = (format!("{ENV}.first"), format!("{SVC}.first"));
+    let api = "proton_service_template.api";
     let body = format!(
-        r#"
-resource "proton_environment_template" "web" {{
-  name = "web"
-}}
-resource "proton_service_template" "api" {{
-  name                  = "api"
-  pipeline_provisioning = "CUSTOMER_MANAGED"
-}}
-{}{}{}{}"#,
-        version(
-            ENV,
-            "first",
-            "proton_environment_template.web.name",
-            "e1.tar.gz",
-            ""
-        ),
-        version(
-            ENV,
-            "second",
-            "proton_environment_template.web.name",
-            "e2.tar.gz",
-            &same_major_as(ENV, "first")
-        ),
-        version(
-            SVC,
-            "first",
-            "proton_service_template.api.name",
-            "s1.tar.gz",
-            &compatible_with("first")
-        ),
-        version(
-            SVC,
-            "second",
-            "proton_service_template.api.name",
-            "s2.tar.gz",
-            &format!(
-                "{}\n{}",
-                same_major_as(SVC, "first"),
-                compatible_with("first")
-            ),
-        ),
+        "{}{}{}{}{}{}",
+        hcl::resource("proton_environment_template", "web").name("web"),
+        hcl::resource("proton_service_template", "api")
+            .name("api")
+            .string("pipeline_provisioning", "CUSTOMER_MANAGED"),
+        version(ENV, "first", "e1.tar.gz").template_of(WEB),
+        version(ENV, "second", "e2.tar.gz")
+            .template_of(WEB)
+            .major_of(&env_first),
+        version(SVC, "first", "s1.tar.gz")
+            .template_of(api)
+            .compatible_with(&env_first),
+        version(SVC, "second", "s2.tar.gz")
+            .template_of(api)
+            .major_of(&svc_first)
+            .compatible_with(&env_first),
     );
     acc.step(&body);
     assert_eq!(acc.attr(&format!("{ENV}.second"), "id"), "web:1.1");
@@ -140,19 +108,13 @@ resource "proton_service_template" "api" {{
 /// Template `web` (made outside Terraform) with the published `first` (1.0) and `second`
 /// (1.1, the recommended minor, taking its major from `first`) applied.
 async fn two_published_minors(cli: Cli) -> Acc {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    bundles(&acc, &["e1.tar.gz", "e2.tar.gz"], &[]);
+    let acc = Acc::with_web_template(cli, &["e1.tar.gz", "e2.tar.gz"]).await;
     acc.step(&format!(
         "{}{}",
-        version(ENV, "first", "\"web\"", "e1.tar.gz", ""),
-        version(
-            ENV,
-            "second",
-            "\"web\"",
-            "e2.tar.gz",
-            &same_major_as(ENV, "first")
-        ),
+        version(ENV, "first", "e1.tar.gz").template("web"),
+        version(ENV, "second", "e2.tar.gz")
+            .template("web")
+            .major_of(&format!("{ENV}.first")),
     ));
     acc
 }
@@ -173,7 +135,7 @@ async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli
     let state = acc.work.run(&["state", "list"]);
     assert_eq!(state.stdout.trim(), format!("{ENV}.first"));
     assert_eq!(
-        sorted(acc.endpoint.environment_versions("web").await),
+        sorted(acc.endpoint.versions(Environment, "web").await),
         ["1.0", "1.1"]
     );
     assert!(acc
@@ -189,7 +151,7 @@ async fn destroying_only_the_recommended_minor_defers_it_until_the_rest_goes(cli
         "FIGURE {cli}: the later destroy converged in {:?}",
         start.elapsed()
     );
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async replacing_the_recommended_minor_converges);
@@ -208,25 +170,28 @@ async fn replacing_the_recommended_minor_converges(cli: Cli) {
     acc.assert_no_changes();
     assert_eq!(acc.attr(&format!("{ENV}.second"), "id"), "web:1.2");
     assert_eq!(
-        sorted(acc.endpoint.environment_versions("web").await),
+        sorted(acc.endpoint.versions(Environment, "web").await),
         ["1.0", "1.2"]
     );
 
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async a_new_bundle_for_an_environment_version_a_service_version_lists);
 async fn a_new_bundle_for_an_environment_version_a_service_version_lists(cli: Cli) {
     let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("net").await;
-    acc.endpoint.create_service_template("api").await;
-    bundles(&acc, &["net-1.tar.gz", "net-2.tar.gz"], &["api.tar.gz"]);
+    acc.endpoint.create_template(Environment, "net").await;
+    acc.endpoint.create_template(Service, "api").await;
+    bundles(&acc, Environment, &["net-1.tar.gz", "net-2.tar.gz"]);
+    bundles(&acc, Service, &["api.tar.gz"]);
     let body = |net_key: &str| {
         format!(
             "{}{}",
-            version(ENV, "net", "\"net\"", net_key, ""),
-            version(SVC, "api", "\"api\"", "api.tar.gz", &compatible_with("net")),
+            version(ENV, "net", net_key).template("net"),
+            version(SVC, "api", "api.tar.gz")
+                .template("api")
+                .compatible_with(&format!("{ENV}.net")),
         )
     };
     acc.step(&body("net-1.tar.gz"));
@@ -240,40 +205,35 @@ async fn a_new_bundle_for_an_environment_version_a_service_version_lists(cli: Cl
     assert_eq!(acc.attr(&format!("{ENV}.net"), "id"), "net:2.0");
     let compatible = &acc.attributes(&format!("{SVC}.api"))["compatible_environment_template"];
     assert_eq!(compatible[0]["major_version"], "2");
-    assert_eq!(acc.endpoint.environment_versions("net").await, ["2.0"]);
+    assert_eq!(acc.endpoint.versions(Environment, "net").await, ["2.0"]);
 
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("net").await.is_empty());
-    assert!(acc.endpoint.service_versions("api").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "net").await.is_empty());
+    assert!(acc.endpoint.versions(Service, "api").await.is_empty());
 }
 
 each_cli!(async thirty_two_published_versions_in_four_majors_destroy_completely);
 async fn thirty_two_published_versions_in_four_majors_destroy_completely(cli: Cli) {
     let acc = Acc::new(cli);
-    bundles(&acc, &["v.tar.gz"], &[]);
-    let mut body =
-        "resource \"proton_environment_template\" \"web\" {\n  name = \"web\"\n}\n".to_string();
+    bundles(&acc, Environment, &["v.tar.gz"]);
+    let mut body = hcl::resource("proton_environment_template", "web")
+        .name("web")
+        .to_string();
     for major in 0..4 {
-        body += &version(
-            ENV,
-            &format!("base{major}"),
-            "proton_environment_template.web.name",
-            "v.tar.gz",
-            &format!("  description = \"base {major}\""),
-        );
-        body += &version(
-            ENV,
-            &format!("minor{major}"),
-            "proton_environment_template.web.name",
-            "v.tar.gz",
-            &format!(
-                "  count = 7\n  description = \"minor ${{count.index}}\"\n{}",
-                same_major_as(ENV, &format!("base{major}"))
-            ),
-        );
+        let base = format!("base{major}");
+        body += &version(ENV, &base, "v.tar.gz")
+            .template_of(WEB)
+            .description(&format!("base {major}"))
+            .to_string();
+        body += &version(ENV, &format!("minor{major}"), "v.tar.gz")
+            .template_of(WEB)
+            .set("count", "7")
+            .description("minor ${count.index}")
+            .major_of(&format!("{ENV}.{base}"))
+            .to_string();
     }
     acc.step(&body);
-    assert_eq!(acc.endpoint.environment_versions("web").await.len(), 32);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await.len(), 32);
 
     let start = Instant::now();
     let run = destroy_run(&acc, &["-parallelism=10"]);
@@ -291,24 +251,13 @@ async fn thirty_two_published_versions_in_four_majors_destroy_completely(cli: Cl
 
 each_cli!(async identical_arguments_never_share_a_version);
 async fn identical_arguments_never_share_a_version(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    bundles(&acc, &["same.tar.gz"], &[]);
+    let acc = Acc::with_web_template(cli, &["same.tar.gz"]).await;
     let body = |count: usize| {
-        format!(
-            r#"
-resource "{ENV}" "same" {{
-  count         = {count}
-  template_name = "web"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "same.tar.gz"
-    }}
-  }}
-}}
-"#
-        )
+        hcl::resource(ENV, "same")
+            .set("count", &count.to_string())
+            .template("web")
+            .s3("bundles", "same.tar.gz")
+            .to_string()
     };
     let ids = |count: usize| {
         let mut ids: Vec<String> = (0..count)
@@ -321,52 +270,43 @@ resource "{ENV}" "same" {{
 
     acc.step(&body(3));
     assert_eq!(ids(3).len(), 3, "three instances, three versions");
-    assert_eq!(acc.endpoint.environment_versions("web").await.len(), 3);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await.len(), 3);
 
     // Scaling down deletes one version and leaves the others planned clean.
     acc.step(&body(2));
     assert_eq!(ids(2).len(), 2);
-    assert_eq!(acc.endpoint.environment_versions("web").await.len(), 2);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await.len(), 2);
 
     // A later apply (another provider process, same arguments, within the
     // tokens' 8 hours) still gets new versions rather than existing ones.
     acc.step(&body(4));
     assert_eq!(ids(4).len(), 4);
-    assert_eq!(acc.endpoint.environment_versions("web").await.len(), 4);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await.len(), 4);
 
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async a_pinned_major_on_a_fresh_template_is_created);
 async fn a_pinned_major_on_a_fresh_template_is_created(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.create_environment_template("pair").await;
-    bundles(&acc, &["v1.tar.gz", "v2.tar.gz"], &[]);
+    let acc = Acc::with_web_template(cli, &["v1.tar.gz", "v2.tar.gz"]).await;
+    acc.endpoint.create_template(Environment, "pair").await;
     // The documented create_before_destroy example, on a template with no
     // versions yet.
     let rolling = |key: &str| {
-        version(
-            ENV,
-            "rolling",
-            "\"web\"",
-            key,
-            "  major_version = \"1\"\n  lifecycle {\n    create_before_destroy = true\n  }",
-        )
+        version(ENV, "rolling", key)
+            .template("web")
+            .major("1")
+            .extra(CREATE_BEFORE_DESTROY)
     };
     // And a literal major next to the version that creates it, created in
     // parallel (no reference orders them).
     let pair = format!(
         "{}{}",
-        version(ENV, "first", "\"pair\"", "v1.tar.gz", ""),
-        version(
-            ENV,
-            "second",
-            "\"pair\"",
-            "v2.tar.gz",
-            "  major_version = \"1\""
-        ),
+        version(ENV, "first", "v1.tar.gz").template("pair"),
+        version(ENV, "second", "v2.tar.gz")
+            .template("pair")
+            .major("1"),
     );
     acc.step(&format!("{}{pair}", rolling("v1.tar.gz")));
     assert_eq!(acc.attr(&format!("{ENV}.rolling"), "id"), "web:1.0");
@@ -375,30 +315,27 @@ async fn a_pinned_major_on_a_fresh_template_is_created(cli: Cli) {
 
     acc.step(&format!("{}{pair}", rolling("v2.tar.gz")));
     assert_eq!(acc.attr(&format!("{ENV}.rolling"), "id"), "web:1.1");
-    assert_eq!(acc.endpoint.environment_versions("web").await, ["1.1"]);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await, ["1.1"]);
 
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
-    assert!(acc.endpoint.environment_versions("pair").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "pair").await.is_empty());
 }
 
 each_cli!(async a_refusal_nothing_in_the_run_can_lift_fails_at_once);
 async fn a_refusal_nothing_in_the_run_can_lift_fails_at_once(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    bundles(&acc, &["outside.tar.gz", "managed.tar.gz"], &[]);
+    let acc = Acc::with_web_template(cli, &["outside.tar.gz", "managed.tar.gz"]).await;
     // 1.0 comes from outside Terraform; the managed 1.1 is the recommended one.
     acc.endpoint
         .create_environment_version_outside("web", "outside.tar.gz")
         .await;
-    let body = version(
-        ENV,
-        "managed",
-        "\"web\"",
-        "managed.tar.gz",
-        "  major_version = \"1\"",
-    )
-    .replace(SHORT_DELETE, "");
+    // No short delete timeout: the default one.
+    let body = hcl::resource(ENV, "managed")
+        .template("web")
+        .status("PUBLISHED")
+        .s3("bundles", "managed.tar.gz")
+        .major("1")
+        .to_string();
     acc.step(&body);
     assert_eq!(acc.attr(&format!("{ENV}.managed"), "id"), "web:1.1");
 
@@ -418,14 +355,14 @@ async fn a_refusal_nothing_in_the_run_can_lift_fails_at_once(cli: Cli) {
     );
     assert_eq!(acc.attr(&format!("{ENV}.managed"), "id"), "web:1.1");
     assert_eq!(
-        sorted(acc.endpoint.environment_versions("web").await),
+        sorted(acc.endpoint.versions(Environment, "web").await),
         ["1.0", "1.1"]
     );
 
     // Once the outside version is gone, destroy succeeds.
     acc.endpoint.delete_environment_version("web", "1.0").await;
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async replacing_a_template_under_its_versions_names_replace_triggered_by);
@@ -433,20 +370,24 @@ async fn replacing_a_template_under_its_versions_names_replace_triggered_by(cli:
     const KMS_KEY: &str =
         "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
     let acc = Acc::new(cli);
-    bundles(&acc, &["v.tar.gz"], &[]);
-    let body =
-        |key: &str, lifecycle: &str| {
-            format!(
-            "resource \"proton_environment_template\" \"web\" {{\n  name = \"web\"\n{key}\n}}\n{}",
-            version(ENV, "v", "proton_environment_template.web.name", "v.tar.gz", lifecycle)
+    bundles(&acc, Environment, &["v.tar.gz"]);
+    let body = |key: &str, lifecycle: &str| {
+        format!(
+            "{}{}",
+            hcl::resource("proton_environment_template", "web")
+                .name("web")
+                .extra(key),
+            version(ENV, "v", "v.tar.gz")
+                .template_of(WEB)
+                .extra(lifecycle)
         )
-        };
+    };
     acc.step(&body("", ""));
 
     // encryption_key forces a new template; the version keeps its
     // template_name, so Terraform does not replace it and the old template
     // cannot be deleted under it.
-    let new_key = format!("  encryption_key = \"{KMS_KEY}\"");
+    let new_key = format!("encryption_key = \"{KMS_KEY}\"");
     acc.config(&body(&new_key, ""));
     let failed = acc.apply();
     assert_eq!(failed.code, 1, "{}", failed.stdout);
@@ -464,7 +405,7 @@ async fn replacing_a_template_under_its_versions_names_replace_triggered_by(cli:
     if cli.at_least(1, 2) {
         acc.step(&body(
             &new_key,
-            "  lifecycle {\n    replace_triggered_by = [proton_environment_template.web]\n  }",
+            "lifecycle {\n  replace_triggered_by = [proton_environment_template.web]\n}",
         ));
     } else {
         acc.apply_with(&[&format!("-replace={ENV}.v")])
@@ -475,7 +416,7 @@ async fn replacing_a_template_under_its_versions_names_replace_triggered_by(cli:
         acc.attr("proton_environment_template.web", "encryption_key"),
         KMS_KEY
     );
-    assert_eq!(acc.endpoint.environment_versions("web").await.len(), 1);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await.len(), 1);
     acc.destroy();
     assert_eq!(template_count(&acc).await, 0);
 }

@@ -14,65 +14,48 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use support::acc::Acc;
+use support::hcl::{self, Resource};
+use support::proton_local::TemplateKind::{Environment, Service};
 use support::terraform::{flat, Cli, Workdir};
 
 const ENV: &str = "proton_environment_template_version";
 const SOURCE_TAG: &str = "terraform-provider-proton:source";
 
-fn env_version(label: &str, key: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "{ENV}" "{label}" {{
-  template_name = "web"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "{key}"
-    }}
-  }}
-{extra}
-}}
-"#
-    )
+/// Version `label` of template `web`, from `s3://bundles/KEY`.
+fn env_version(label: &str, key: &str) -> Resource {
+    hcl::resource(ENV, label).template("web").s3("bundles", key)
 }
 
 each_cli!(async reserved_tag_keys_are_refused_at_plan_without_any_api_call);
 async fn reserved_tag_keys_are_refused_at_plan_without_any_api_call(cli: Cli) {
     let mut acc = Acc::new(cli);
     acc.endpoint.reset_counters();
+    let tagged = |key: &str, value: &str| {
+        env_version("v", "a.tar.gz").extra(&format!("tags = {{ \"{key}\" = \"{value}\" }}"))
+    };
     for (body, path) in [
         (
-            env_version(
-                "v",
-                "a.tar.gz",
-                &format!("  tags = {{ \"{SOURCE_TAG}\" = \"s3://bundles/spoofed.tar.gz\" }}"),
-            ),
-            SOURCE_TAG.to_string(),
+            tagged(SOURCE_TAG, "s3://bundles/spoofed.tar.gz"),
+            SOURCE_TAG,
         ),
         (
-            env_version(
-                "v",
-                "a.tar.gz",
-                "  tags = { \"Terraform-Provider-Proton:other\" = \"x\" }",
-            ),
-            "Terraform-Provider-Proton:other".to_string(),
+            tagged("Terraform-Provider-Proton:other", "x"),
+            "Terraform-Provider-Proton:other",
         ),
+        (tagged("AWS:bar", "x"), "AWS:bar"),
         (
-            env_version("v", "a.tar.gz", "  tags = { \"AWS:bar\" = \"x\" }"),
-            "AWS:bar".to_string(),
-        ),
-        (
-            "resource \"proton_environment_template\" \"t\" {\n  name = \"t\"\n  tags = { \"terraform-provider-proton:source\" = \"x\" }\n}\n"
-                .to_string(),
-            SOURCE_TAG.to_string(),
+            hcl::resource("proton_environment_template", "t")
+                .name("t")
+                .extra(&format!("tags = {{ \"{SOURCE_TAG}\" = \"x\" }}")),
+            SOURCE_TAG,
         ),
     ] {
-        acc.config(&body);
+        acc.config(&body.to_string());
         let plan = acc.plan();
         assert_eq!(plan.code, 1, "{cli}: {body}: {}", plan.stdout);
         let text = flat(&plan.stderr);
         assert!(
-            text.contains("Reserved prefix") && text.contains(&path),
+            text.contains("Reserved prefix") && text.contains(path),
             "{cli}: {body}: {text}"
         );
     }
@@ -81,7 +64,7 @@ async fn reserved_tag_keys_are_refused_at_plan_without_any_api_call(cli: Cli) {
         acc.provider_extra(&format!(
             "  default_tags {{\n    tags = {{ \"{key}\" = \"x\" }}\n  }}\n"
         ));
-        acc.config(&env_version("v", "a.tar.gz", ""));
+        acc.config(&env_version("v", "a.tar.gz").to_string());
         let plan = acc.plan();
         assert_eq!(plan.code, 1, "{cli}: default_tags {key}: {}", plan.stdout);
         let text = flat(&plan.stderr);
@@ -93,16 +76,18 @@ async fn reserved_tag_keys_are_refused_at_plan_without_any_api_call(cli: Cli) {
     assert_eq!(acc.endpoint.total_requests(), 0, "{cli}");
 }
 
+/// `terraform import ADDRESS ID`, which must succeed.
+fn import(acc: &Acc, address: &str, id: &str) {
+    acc.work
+        .run(&["import", "-no-color", "-input=false", address, id])
+        .assert_ok("import");
+}
+
 each_cli!(async a_missing_bookkeeping_tag_is_written_again);
 async fn a_missing_bookkeeping_tag_is_written_again(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
-    acc.endpoint
-        .write_environment_bundle("bundles", "b.tar.gz", true);
+    let acc = Acc::with_web_template(cli, &["a.tar.gz"]).await;
     let address = format!("{ENV}.v");
-    let config = env_version("v", "a.tar.gz", "  description = \"mine\"");
+    let config = env_version("v", "a.tar.gz").description("mine").to_string();
     acc.step(&config);
     let arn = acc.attr(&address, "arn");
     assert_eq!(
@@ -134,61 +119,56 @@ async fn a_missing_bookkeeping_tag_is_written_again(cli: Cli) {
     );
     assert_eq!(acc.attr(&address, "id"), "web:1.0");
 
-    // A version made outside Terraform and adopted: its first apply records
-    // the configured source, so a later import restores it.
+    acc.destroy();
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
+}
+
+each_cli!(async an_adopted_version_records_its_source_so_a_later_import_restores_it);
+/// A version made outside Terraform and adopted: its first apply records
+/// the configured source, so a later import restores it.
+async fn an_adopted_version_records_its_source_so_a_later_import_restores_it(cli: Cli) {
+    let acc = Acc::with_web_template(cli, &["b.tar.gz"]).await;
     acc.endpoint
         .create_environment_version_outside("web", "b.tar.gz")
         .await;
-    let adopted = env_version("w", "b.tar.gz", "");
-    acc.config(&format!("{config}{adopted}"));
-    acc.work
-        .run(&[
-            "import",
-            "-no-color",
-            "-input=false",
-            &format!("{ENV}.w"),
-            "web:2.0",
-        ])
-        .assert_ok("import");
-    acc.step(&format!("{config}{adopted}"));
-    let adopted_arn = acc.attr(&format!("{ENV}.w"), "arn");
+    let address = format!("{ENV}.w");
+    let adopted = env_version("w", "b.tar.gz").to_string();
+    acc.config(&adopted);
+    import(&acc, &address, "web:1.0");
+    acc.step(&adopted);
+    let adopted_arn = acc.attr(&address, "arn");
     assert_eq!(
         acc.endpoint.source_tag(&adopted_arn).await.as_deref(),
         Some("s3://bundles/b.tar.gz"),
         "{cli}: the adopted version's source was not recorded"
     );
     acc.work
-        .run(&["state", "rm", &format!("{ENV}.w")])
+        .run(&["state", "rm", &address])
         .assert_ok("state rm");
-    acc.work
-        .run(&[
-            "import",
-            "-no-color",
-            "-input=false",
-            &format!("{ENV}.w"),
-            "web:2.0",
-        ])
-        .assert_ok("import");
+    import(&acc, &address, "web:1.0");
     acc.assert_no_changes();
 
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async imports_of_another_account_region_or_partition_are_refused);
 async fn imports_of_another_account_region_or_partition_are_refused(cli: Cli) {
     let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    acc.endpoint.create_service_template("api").await;
+    acc.endpoint.create_template(Environment, "web").await;
+    acc.endpoint.create_template(Service, "api").await;
     acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
+        .write_bundle(Environment, "bundles", "a.tar.gz");
     acc.endpoint
         .create_environment_version_outside("web", "a.tar.gz")
         .await;
     acc.config(&format!(
-        "resource \"proton_environment_template\" \"web\" {{\n  name = \"web\"\n}}\n\
-         resource \"proton_service_template\" \"api\" {{\n  name = \"api\"\n  pipeline_provisioning = \"CUSTOMER_MANAGED\"\n}}\n{}",
-        env_version("v", "a.tar.gz", "")
+        "{}{}{}",
+        hcl::resource("proton_environment_template", "web").name("web"),
+        hcl::resource("proton_service_template", "api")
+            .name("api")
+            .string("pipeline_provisioning", "CUSTOMER_MANAGED"),
+        env_version("v", "a.tar.gz")
     ));
     let version = format!("{ENV}.v");
     let cases = [
@@ -280,7 +260,7 @@ fn unreachable_workdir(cli: Cli, url: &str, extra: &str) -> Workdir {
     let work = Workdir::new(cli);
     work.write_config(&format!(
         "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n{extra}  endpoints {{\n    proton = \"{url}\"\n  }}\n}}\n{}",
-        env_version("v", "a.tar.gz", "")
+        env_version("v", "a.tar.gz")
     ));
     work.init();
     work
@@ -342,7 +322,7 @@ fn a_profile_that_does_not_exist_is_named(cli: Cli) {
     let work = Workdir::new(cli);
     work.write_config(&format!(
         "provider \"proton\" {{\n  region  = \"us-east-1\"\n  profile = \"nope\"\n  shared_config_files      = [\"{file}\"]\n  shared_credentials_files = [\"{file}\"]\n  endpoints {{\n    proton = \"http://127.0.0.1:9\"\n  }}\n}}\n{}",
-        env_version("v", "a.tar.gz", "")
+        env_version("v", "a.tar.gz")
     ));
     work.init();
     let plan = work.run_with_env(
@@ -362,27 +342,18 @@ each_cli!(async in_place_updates_plan_only_what_they_can_change);
 async fn in_place_updates_plan_only_what_they_can_change(cli: Cli) {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
+        .write_bundle(Environment, "bundles", "a.tar.gz");
     let config = |description: &str, status: &str| {
         format!(
-            r#"
-resource "proton_environment_template" "web" {{
-  name        = "web"
-  description = "{description}"
-}}
-
-resource "{ENV}" "v" {{
-  template_name = proton_environment_template.web.name
-  description   = "{description}"
-  status        = "{status}"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "a.tar.gz"
-    }}
-  }}
-}}
-"#
+            "{}{}",
+            hcl::resource("proton_environment_template", "web")
+                .name("web")
+                .description(description),
+            hcl::resource(ENV, "v")
+                .template_of("proton_environment_template.web")
+                .description(description)
+                .status(status)
+                .s3("bundles", "a.tar.gz"),
         )
     };
     acc.step(&config("one", "PUBLISHED"));
@@ -417,10 +388,9 @@ resource "{ENV}" "v" {{
 
 each_cli!(async a_version_whose_registration_failed_is_not_imported);
 async fn a_version_whose_registration_failed_is_not_imported(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
+    let acc = Acc::with_web_template(cli, &[]).await;
     acc.endpoint
-        .write_environment_bundle("bundles", "broken.tar.gz", false);
+        .write_broken_bundle(Environment, "bundles", "broken.tar.gz");
     acc.endpoint
         .create_environment_version_outside("web", "broken.tar.gz")
         .await;
@@ -435,7 +405,7 @@ async fn a_version_whose_registration_failed_is_not_imported(cli: Cli) {
             "-generate-config-out=generated.tf",
         ])
     } else {
-        acc.config(&env_version("v", "broken.tar.gz", ""));
+        acc.config(&env_version("v", "broken.tar.gz").to_string());
         acc.work.run(&[
             "import",
             "-no-color",
@@ -481,11 +451,11 @@ async fn unknown_default_tags_say_what_to_do(cli: Cli) {
 
 each_cli!(async diagnostics_read_well);
 async fn diagnostics_read_well(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
+    let acc = Acc::with_web_template(cli, &[]).await;
     acc.endpoint
-        .write_environment_bundle("bundles", "broken.tar.gz", false);
-    acc.config(&env_version("v", "broken.tar.gz", ""));
+        .write_broken_bundle(Environment, "bundles", "broken.tar.gz");
+    let version = || env_version("v", "broken.tar.gz");
+    acc.config(&version().to_string());
 
     // The article before "environment".
     let run = acc.work.run(&[
@@ -503,11 +473,7 @@ async fn diagnostics_read_well(cli: Cli) {
     );
 
     // A major version that is too long says so.
-    acc.config(&env_version(
-        "v",
-        "broken.tar.gz",
-        "  major_version = \"123456789012345678901\"",
-    ));
+    acc.config(&version().major("123456789012345678901").to_string());
     let plan = acc.plan();
     assert_eq!(plan.code, 1, "{cli}: {}", plan.stdout);
     let text = flat(&plan.stderr);
@@ -517,7 +483,7 @@ async fn diagnostics_read_well(cli: Cli) {
     );
 
     // A failed registration's message ends with one period.
-    acc.config(&env_version("v", "broken.tar.gz", ""));
+    acc.config(&version().to_string());
     let apply = acc.apply();
     assert_eq!(apply.code, 1, "{cli}: {}", apply.stdout);
     let text = flat(&apply.stderr);

@@ -9,21 +9,19 @@ mod support;
 use std::process::{Child, Command};
 
 use support::acc::Acc;
+use support::hcl;
 use support::proton_local::Options;
+use support::proton_local::TemplateKind::Environment;
 use support::terraform::Cli;
 
-const CONFIG: &str = r#"
-resource "proton_environment_template_version" "v" {
-  template_name = "web"
-  description   = "interrupted"
-  source {
-    s3 {
-      bucket = "bundles"
-      key    = "a.tar.gz"
-    }
-  }
+/// One version of template `web`.
+fn config() -> String {
+    hcl::resource("proton_environment_template_version", "v")
+        .template("web")
+        .description("interrupted")
+        .s3("bundles", "a.tar.gz")
+        .to_string()
 }
-"#;
 
 /// The provider processes Terraform started (they share its process group).
 fn provider_pids_in(group: u32) -> Vec<u32> {
@@ -59,18 +57,18 @@ async fn setup(cli: Cli) -> Acc {
             ..Default::default()
         },
     );
-    acc.endpoint.create_environment_template("web").await;
+    acc.endpoint.create_template(Environment, "web").await;
     acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
-    acc.config(CONFIG);
+        .write_bundle(Environment, "bundles", "a.tar.gz");
+    acc.config(&config());
     acc
 }
 
 /// After the interruption, one apply converges to an empty plan and Proton
 /// holds exactly one version of the template.
 async fn assert_converges_without_duplicates(acc: &Acc) {
-    acc.step(CONFIG);
-    let versions = acc.endpoint.environment_versions("web").await;
+    acc.step(&config());
+    let versions = acc.endpoint.versions(Environment, "web").await;
     assert_eq!(
         versions.len(),
         1,
@@ -81,7 +79,7 @@ async fn assert_converges_without_duplicates(acc: &Acc) {
         format!("web:{}", versions[0])
     );
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async killed_terraform_then_apply_adopts_the_version);

@@ -12,30 +12,51 @@ use std::time::Instant;
 
 use aws_sdk_proton::types::Tag;
 use support::acc::Acc;
-use support::hcl::published_version;
+use support::hcl::{self, Resource};
+use support::proton_local::TemplateKind::{Environment, Service};
 use support::terraform::{flat, Cli, Run};
 
 const ENV: &str = "proton_environment_template_version";
 const DEFERRED_TAG: &str = "terraform-provider-proton:deferred-delete";
+const E: &str = "proton_environment_template.e";
+
+/// A published version `label` of the template resource `template`, from
+/// `s3://bkt/KEY`.
+fn published(ty: &str, label: &str, template: &str, key: &str) -> Resource {
+    hcl::resource(ty, label)
+        .template_of(template)
+        .status("PUBLISHED")
+        .s3("bkt", key)
+}
+
+/// Template `c9-env`.
+fn c9_env() -> Resource {
+    hcl::resource("proton_environment_template", "e").name("c9-env")
+}
+
+/// `v1`, 1.0 of `c9-env`.
+fn v1() -> Resource {
+    published(ENV, "v1", E, "env.tar.gz")
+}
+
+/// `v2` (counted once while `keep_v2`), from bundle `key`, without its major.
+fn v2(keep_v2: bool, key: &str) -> Resource {
+    let count = u8::from(keep_v2).to_string();
+    published(ENV, "v2", E, key).set("count", &count)
+}
 
 /// The issue's reproduction: `v1` is 1.0, `v2` (kept while `keep_v2`) adds
 /// 1.1 to its major, both published; `v2_key` is `v2`'s bundle.
 fn rollback_config(keep_v2: bool, v2_key: &str) -> String {
-    let template = "proton_environment_template.e.name";
-    let count = u8::from(keep_v2);
-    let v2_lines = format!("  count         = {count}\n  major_version = {ENV}.v1.major_version");
-    format!(
-        "resource \"proton_environment_template\" \"e\" {{\n  name = \"c9-env\"\n}}\n{}{}",
-        published_version(ENV, "v1", template, ("bkt", "env.tar.gz"), ""),
-        published_version(ENV, "v2", template, ("bkt", v2_key), &v2_lines),
-    )
+    let v2 = v2(keep_v2, v2_key).major_of(&format!("{ENV}.v1"));
+    format!("{}{}{v2}", c9_env(), v1())
 }
 
 /// `rollback_config` applied: 1.0 and 1.1 of `c9-env`, both published.
 fn two_published_minors(cli: Cli) -> Acc {
     let acc = Acc::new(cli);
     for key in ["env.tar.gz", "env2.tar.gz"] {
-        acc.endpoint.write_environment_bundle("bkt", key, true);
+        acc.endpoint.write_bundle(Environment, "bkt", key);
     }
     acc.step(&rollback_config(true, "env2.tar.gz"));
     acc
@@ -73,7 +94,7 @@ async fn removing_the_newest_published_minor_is_never_reported_done_while_proton
         assert!(!out.contains("Destruction complete"), "{cli}: {out}");
         assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.1");
         assert_eq!(
-            acc.endpoint.environment_versions("c9-env").await,
+            acc.endpoint.versions(Environment, "c9-env").await,
             ["1.0", "1.1"]
         );
     } else {
@@ -99,7 +120,7 @@ async fn removing_the_newest_published_minor_is_never_reported_done_while_proton
     );
     assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.2");
     assert_eq!(
-        acc.endpoint.environment_versions("c9-env").await,
+        acc.endpoint.versions(Environment, "c9-env").await,
         ["1.0", "1.2"]
     );
     if cli.at_least(1, 3) {
@@ -167,15 +188,9 @@ data "proton_environment_template_version" "pending" {
 
     // Retire 1.0: Proton allows it (1.1 is the recommended minor), and the
     // sweep after it must leave the managed 1.1 alone.
-    let retired = rollback_config(true, "env2.tar.gz").replace(
-        &format!("major_version = {ENV}.v1.major_version"),
-        "major_version = \"1\"",
-    );
-    let v1_start = retired.find(&format!("resource \"{ENV}\" \"v1\"")).unwrap();
-    let v1_end = v1_start + retired[v1_start..].find("\n}\n").unwrap() + 3;
-    let retired = format!("{}{}", &retired[..v1_start], &retired[v1_end..]);
+    let retired = format!("{}{}", c9_env(), v2(true, "env2.tar.gz").major("1"));
     acc.step(&retired);
-    assert_eq!(acc.endpoint.environment_versions("c9-env").await, ["1.1"]);
+    assert_eq!(acc.endpoint.versions(Environment, "c9-env").await, ["1.1"]);
     assert_eq!(acc.attr(&format!("{ENV}.v2[0]"), "id"), "c9-env:1.1");
     acc.destroy();
 }
@@ -183,42 +198,29 @@ data "proton_environment_template_version" "pending" {
 /// An environment template with majors 1 (kept while `keep_first`) and 2,
 /// and a service version listing `listed_major` of it.
 fn listed_config(keep_first: bool, listed_major: &str) -> String {
-    let template = "proton_environment_template.e.name";
     let (first, first_ref) = match keep_first {
         true => (
-            published_version(ENV, "first", template, ("bkt", "env.tar.gz"), ""),
+            published(ENV, "first", E, "env.tar.gz").to_string(),
             format!("{ENV}.first"),
         ),
         false => (String::new(), String::new()),
     };
-    let second_lines = format!("  depends_on = [{first_ref}]");
-    let service_lines = format!(
-        "  compatible_environment_template {{\n    template_name = \"shared-env\"\n    major_version = \"{listed_major}\"\n  }}\n  depends_on = [{ENV}.second]"
-    );
+    let second =
+        published(ENV, "second", E, "env2.tar.gz").set("depends_on", &format!("[{first_ref}]"));
+    let service = published(
+        "proton_service_template_version",
+        "sv",
+        "proton_service_template.s",
+        "svc.tar.gz",
+    )
+    .compatible("shared-env", listed_major)
+    .set("depends_on", &format!("[{ENV}.second]"));
     format!(
-        r#"
-resource "proton_environment_template" "e" {{
-  name = "shared-env"
-}}
-resource "proton_service_template" "s" {{
-  name                  = "api"
-  pipeline_provisioning = "CUSTOMER_MANAGED"
-}}
-{first}{}{}"#,
-        published_version(
-            ENV,
-            "second",
-            template,
-            ("bkt", "env2.tar.gz"),
-            &second_lines
-        ),
-        published_version(
-            "proton_service_template_version",
-            "sv",
-            "proton_service_template.s.name",
-            ("bkt", "svc.tar.gz"),
-            &service_lines,
-        ),
+        "{}{}{first}{second}{service}",
+        hcl::resource("proton_environment_template", "e").name("shared-env"),
+        hcl::resource("proton_service_template", "s")
+            .name("api")
+            .string("pipeline_provisioning", "CUSTOMER_MANAGED"),
     )
 }
 
@@ -228,12 +230,12 @@ async fn a_delete_deferred_for_a_listing_service_version_is_done_when_the_listin
 ) {
     let acc = Acc::new(cli);
     for key in ["env.tar.gz", "env2.tar.gz"] {
-        acc.endpoint.write_environment_bundle("bkt", key, true);
+        acc.endpoint.write_bundle(Environment, "bkt", key);
     }
-    acc.endpoint.write_service_bundle("bkt", "svc.tar.gz");
+    acc.endpoint.write_bundle(Service, "bkt", "svc.tar.gz");
     acc.step(&listed_config(true, "1"));
     assert_eq!(
-        acc.endpoint.environment_versions("shared-env").await,
+        acc.endpoint.versions(Environment, "shared-env").await,
         ["1.0", "2.0"]
     );
 
@@ -249,7 +251,7 @@ async fn a_delete_deferred_for_a_listing_service_version_is_done_when_the_listin
         "{cli}: the deferral must be reported:\n{out}"
     );
     assert_eq!(
-        acc.endpoint.environment_versions("shared-env").await,
+        acc.endpoint.versions(Environment, "shared-env").await,
         ["1.0", "2.0"]
     );
 
@@ -257,7 +259,7 @@ async fn a_delete_deferred_for_a_listing_service_version_is_done_when_the_listin
     // refusal, and the delete deferred in the earlier run is done.
     acc.step(&listed_config(false, "2"));
     assert_eq!(
-        acc.endpoint.environment_versions("shared-env").await,
+        acc.endpoint.versions(Environment, "shared-env").await,
         ["2.0"]
     );
     acc.destroy();
@@ -269,9 +271,11 @@ async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cl
     // The module recipe: a literal major instead of a reference, so
     // Terraform destroys both minors at once and the recommended one's
     // delete waits for its sibling's instead of being deferred.
-    acc.step(&rollback_config(true, "env2.tar.gz").replace(
-        &format!("major_version = {ENV}.v1.major_version"),
-        "major_version = \"1\"",
+    acc.step(&format!(
+        "{}{}{}",
+        c9_env(),
+        v1(),
+        v2(true, "env2.tar.gz").major("1")
     ));
     let start = Instant::now();
     let run = acc.destroy_run();
@@ -281,7 +285,7 @@ async fn minors_with_a_literal_major_destroy_together_without_a_deferral(cli: Cl
         start.elapsed()
     );
     assert_eq!(warnings(&run), 0, "{cli}:\n{}{}", run.stdout, run.stderr);
-    let templates = acc.endpoint.environment_template_names().await;
+    let templates = acc.endpoint.template_names(Environment).await;
     assert!(templates.is_empty(), "{cli}: {templates:?}");
 }
 
@@ -293,7 +297,7 @@ async fn the_rollback_recipe_replaces_the_recommended_minor_without_a_warning(cl
     let run = acc.step(&rollback_config(true, "env.tar.gz"));
     assert_eq!(warnings(&run), 0, "{cli}:\n{}{}", run.stdout, run.stderr);
     assert_eq!(
-        acc.endpoint.environment_versions("c9-env").await,
+        acc.endpoint.versions(Environment, "c9-env").await,
         ["1.0", "1.2"]
     );
     acc.destroy();

@@ -10,6 +10,8 @@
 mod support;
 
 use support::acc::Acc;
+use support::hcl;
+use support::proton_local::TemplateKind::Environment;
 use support::terraform::Cli;
 
 const ENV: &str = "proton_environment_template_version";
@@ -18,26 +20,14 @@ const ENV: &str = "proton_environment_template_version";
 fn versions_map(majors: &[(&str, &str)]) -> String {
     let entries: Vec<String> = majors
         .iter()
-        .map(|(key, major)| format!("    {key} = \"{major}\""))
+        .map(|(key, major)| format!("  {key} = \"{major}\""))
         .collect();
-    format!(
-        r#"
-resource "{ENV}" "v" {{
-  for_each      = {{
-{entries}
-  }}
-  template_name = "web"
-  major_version = each.value
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "${{each.key}}.tar.gz"
-    }}
-  }}
-}}
-"#,
-        entries = entries.join("\n")
-    )
+    hcl::resource(ENV, "v")
+        .set("for_each", &format!("{{\n{}\n}}", entries.join("\n")))
+        .template("web")
+        .set("major_version", "each.value")
+        .s3("bundles", "${each.key}.tar.gz")
+        .to_string()
 }
 
 fn requests(acc: &Acc, operation: &str) -> u64 {
@@ -53,12 +43,7 @@ fn sorted(mut versions: Vec<String>) -> Vec<String> {
 
 each_cli!(async a_for_each_map_of_literal_majors_creates_them_in_one_apply);
 async fn a_for_each_map_of_literal_majors_creates_them_in_one_apply(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    for key in ["a", "b", "c"] {
-        acc.endpoint
-            .write_environment_bundle("bundles", &format!("{key}.tar.gz"), true);
-    }
+    let acc = Acc::with_web_template(cli, &["a.tar.gz", "b.tar.gz", "c.tar.gz"]).await;
     acc.endpoint.reset_counters();
     acc.step(&versions_map(&[("a", "1"), ("b", "1"), ("c", "2")]));
 
@@ -68,7 +53,7 @@ async fn a_for_each_map_of_literal_majors_creates_them_in_one_apply(cli: Cli) {
         ("1".into(), "1".into(), "2".into())
     );
     assert_eq!(
-        sorted(acc.endpoint.environment_versions("web").await),
+        sorted(acc.endpoint.versions(Environment, "web").await),
         ["1.0", "1.1", "2.0"]
     );
     // Three versions made, none deleted: no instance created a version it then took back.
@@ -76,42 +61,32 @@ async fn a_for_each_map_of_literal_majors_creates_them_in_one_apply(cli: Cli) {
     assert_eq!(requests(&acc, "DeleteEnvironmentTemplateVersion"), 0);
 
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async the_next_literal_major_is_added_to_a_template_that_has_one);
 async fn the_next_literal_major_is_added_to_a_template_that_has_one(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    for key in ["a", "b"] {
-        acc.endpoint
-            .write_environment_bundle("bundles", &format!("{key}.tar.gz"), true);
-    }
+    let acc = Acc::with_web_template(cli, &["a.tar.gz", "b.tar.gz"]).await;
     acc.step(&versions_map(&[("a", "1")]));
-    assert_eq!(acc.endpoint.environment_versions("web").await, ["1.0"]);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await, ["1.0"]);
 
     acc.endpoint.reset_counters();
     acc.step(&versions_map(&[("a", "1"), ("b", "2")]));
     assert_eq!(acc.attr(&format!("{ENV}.v[\"b\"]"), "id"), "web:2.0");
     assert_eq!(
-        sorted(acc.endpoint.environment_versions("web").await),
+        sorted(acc.endpoint.versions(Environment, "web").await),
         ["1.0", "2.0"]
     );
     assert_eq!(acc.endpoint.counters()["versions_created"], 1);
     assert_eq!(requests(&acc, "DeleteEnvironmentTemplateVersion"), 0);
 
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
 each_cli!(async a_literal_major_that_is_not_next_fails_and_creates_nothing);
 async fn a_literal_major_that_is_not_next_fails_and_creates_nothing(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    for key in ["a", "b"] {
-        acc.endpoint
-            .write_environment_bundle("bundles", &format!("{key}.tar.gz"), true);
-    }
+    let acc = Acc::with_web_template(cli, &["a.tar.gz", "b.tar.gz"]).await;
     acc.step(&versions_map(&[("a", "1")]));
 
     acc.endpoint.reset_counters();
@@ -137,11 +112,11 @@ async fn a_literal_major_that_is_not_next_fails_and_creates_nothing(cli: Cli) {
             run.stderr
         );
     }
-    assert_eq!(acc.endpoint.environment_versions("web").await, ["1.0"]);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await, ["1.0"]);
     assert_eq!(acc.endpoint.counters()["versions_created"], 0);
     assert_eq!(requests(&acc, "DeleteEnvironmentTemplateVersion"), 0);
 
     acc.config(&versions_map(&[("a", "1")]));
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }

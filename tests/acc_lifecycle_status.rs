@@ -10,30 +10,24 @@
 mod support;
 
 use support::acc::Acc;
+use support::hcl::{self, Resource};
+use support::proton_local::TemplateKind::Environment;
 use support::terraform::{flat, Cli, Run};
 
 const ENV: &str = "proton_environment_template_version";
 
-/// Template `web` and its version `v` from `key`, with `extra` lines.
-fn config(key: &str, extra: &str) -> String {
-    format!(
-        r#"
-resource "proton_environment_template" "web" {{
-  name = "web"
-}}
+/// Version `v` of template `web` from `key`, with `status`.
+fn version(key: &str, status: &str) -> Resource {
+    hcl::resource(ENV, "v")
+        .template_of("proton_environment_template.web")
+        .s3("bundles", key)
+        .status(status)
+}
 
-resource "{ENV}" "v" {{
-  template_name = proton_environment_template.web.name
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "{key}"
-    }}
-  }}
-{extra}
-}}
-"#
-    )
+/// Template `web` and `version` of it.
+fn config(version: Resource) -> String {
+    let template = hcl::resource("proton_environment_template", "web").name("web");
+    format!("{template}{version}")
 }
 
 /// Both CLIs' output of `run`, on one line.
@@ -51,20 +45,19 @@ async fn remote(acc: &Acc) -> (String, Option<String>) {
 }
 
 async fn templates_left(acc: &Acc) -> usize {
-    acc.endpoint.environment_template_names().await.len()
+    acc.endpoint.template_names(Environment).await.len()
 }
 
 /// `web:1.0` applied as declared DRAFT, then published outside Terraform.
 async fn draft_published_outside(cli: Cli) -> Acc {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "v1.tar.gz", true);
-    acc.step(&config(
-        "v1.tar.gz",
-        "  status      = \"DRAFT\"\n  description = \"first\"",
-    ));
+        .write_bundle(Environment, "bundles", "v1.tar.gz");
+    acc.step(&config(version("v1.tar.gz", "DRAFT").description("first")));
     assert_eq!(acc.attr(&format!("{ENV}.v"), "status"), "DRAFT");
-    acc.endpoint.publish_outside(false, "web", "1.0").await;
+    acc.endpoint
+        .publish_outside(Environment, "web", "1.0")
+        .await;
     acc
 }
 
@@ -100,10 +93,7 @@ async fn keeping_a_version_published_outside_as_draft_is_refused_on_status(cli: 
 
     // The apply refuses with the same message and changes nothing, not even
     // the description that came with it.
-    acc.config(&config(
-        "v1.tar.gz",
-        "  status      = \"DRAFT\"\n  description = \"second\"",
-    ));
+    acc.config(&config(version("v1.tar.gz", "DRAFT").description("second")));
     let apply = acc.apply();
     let text = output(&apply);
     assert_eq!(apply.code, 1, "{cli}: {text}");
@@ -121,8 +111,7 @@ async fn keeping_a_version_published_outside_as_draft_is_refused_on_status(cli: 
 
     // What the message says to do converges.
     acc.step(&config(
-        "v1.tar.gz",
-        "  status      = \"PUBLISHED\"\n  description = \"second\"",
+        version("v1.tar.gz", "PUBLISHED").description("second"),
     ));
     assert_eq!(
         remote(&acc).await,
@@ -136,12 +125,12 @@ each_cli!(async a_failed_registration_is_stored_as_proton_reports_it);
 async fn a_failed_registration_is_stored_as_proton_reports_it(cli: Cli) {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "broken.tar.gz", false);
+        .write_broken_bundle(Environment, "bundles", "broken.tar.gz");
     acc.endpoint
-        .write_environment_bundle("bundles", "fixed.tar.gz", true);
+        .write_bundle(Environment, "bundles", "fixed.tar.gz");
     let address = format!("{ENV}.v");
 
-    acc.config(&config("broken.tar.gz", "  status = \"PUBLISHED\""));
+    acc.config(&config(version("broken.tar.gz", "PUBLISHED")));
     let failed = acc.apply();
     let text = output(&failed);
     assert_eq!(failed.code, 1, "{cli}: {text}");
@@ -164,17 +153,17 @@ async fn a_failed_registration_is_stored_as_proton_reports_it(cli: Cli) {
     assert!(shown.stdout.contains("tainted"), "{}", shown.stdout);
 
     // The next plan replaces the tainted version cleanly.
-    acc.config(&config("fixed.tar.gz", "  status = \"PUBLISHED\""));
+    acc.config(&config(version("fixed.tar.gz", "PUBLISHED")));
     let plan = acc.plan();
     let text = output(&plan);
     assert_eq!(plan.code, 2, "{cli}: {text}");
     assert!(text.contains("must be replaced"), "{cli}: {text}");
-    acc.step(&config("fixed.tar.gz", "  status = \"PUBLISHED\""));
+    acc.step(&config(version("fixed.tar.gz", "PUBLISHED")));
     let replaced = acc.attributes(&address);
     assert_eq!(replaced["id"], "web:2.0");
     assert_eq!(replaced["status"], "PUBLISHED");
     assert!(replaced["status_message"].is_null(), "{cli}: {replaced}");
-    assert_eq!(acc.endpoint.environment_versions("web").await, vec!["2.0"]);
+    assert_eq!(acc.endpoint.versions(Environment, "web").await, vec!["2.0"]);
 
     acc.destroy();
     assert_eq!(templates_left(&acc).await, 0, "templates left in Proton");

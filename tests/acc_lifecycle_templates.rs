@@ -12,7 +12,8 @@
 mod support;
 
 use support::acc::Acc;
-use support::hcl::{published_version, SHORT_DELETE};
+use support::hcl::{self, CREATE_BEFORE_DESTROY, SHORT_DELETE};
+use support::proton_local::TemplateKind::{Environment, Service};
 use support::terraform::{flat, Cli, Run};
 
 const ENV: &str = "proton_environment_template_version";
@@ -20,10 +21,10 @@ const SVC: &str = "proton_service_template_version";
 const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const DEFERRED_TAG: &str = "terraform-provider-proton:deferred-delete";
 
-const CBD: &str = "  lifecycle {\n    create_before_destroy = true\n  }";
+const CBD: &str = CREATE_BEFORE_DESTROY;
 const REPLACED_WITH_TEMPLATE: &str =
-    "  lifecycle {\n    replace_triggered_by = [proton_environment_template.web]\n  }";
-const CBD_AND_REPLACED_WITH_TEMPLATE: &str = "  lifecycle {\n    create_before_destroy = true\n    replace_triggered_by = [proton_environment_template.web]\n  }";
+    "lifecycle {\n  replace_triggered_by = [proton_environment_template.web]\n}";
+const CBD_AND_REPLACED_WITH_TEMPLATE: &str = "lifecycle {\n  create_before_destroy = true\n  replace_triggered_by = [proton_environment_template.web]\n}";
 
 /// Lifecycle blocks of the three resources that matter.
 #[derive(Default, Clone, Copy)]
@@ -36,44 +37,35 @@ struct Lifecycles {
 /// Environment template `name` (with the KMS key when `keyed`), its published
 /// version `v`, and service version `s` listing `v`'s major as compatible.
 fn config(name: &str, keyed: bool, lifecycles: Lifecycles) -> String {
-    let key = match keyed {
-        true => format!("  encryption_key = \"{KMS_KEY}\""),
-        false => String::new(),
-    };
     let Lifecycles {
         template,
         env_version,
         service_version,
     } = lifecycles;
-    let compatible = format!(
-        "  compatible_environment_template {{\n    template_name = {ENV}.v.template_name\n    major_version = {ENV}.v.major_version\n  }}"
-    );
+    let web = hcl::resource("proton_environment_template", "web").name(name);
+    let web = match keyed {
+        true => web.string("encryption_key", KMS_KEY),
+        false => web,
+    };
+    let published = |ty: &str, label: &str, template: &str, key: &str| {
+        hcl::resource(ty, label)
+            .template_of(template)
+            .status("PUBLISHED")
+            .s3("bundles", key)
+    };
     format!(
-        r#"
-resource "proton_environment_template" "web" {{
-  name = "{name}"
-{key}
-{template}
-}}
-resource "proton_service_template" "api" {{
-  name                  = "api"
-  pipeline_provisioning = "CUSTOMER_MANAGED"
-}}
-{}{}"#,
-        published_version(
-            ENV,
-            "v",
-            "proton_environment_template.web.name",
-            ("bundles", "e1.tar.gz"),
-            &format!("{SHORT_DELETE}\n{env_version}"),
-        ),
-        published_version(
-            SVC,
-            "s",
-            "proton_service_template.api.name",
-            ("bundles", "s1.tar.gz"),
-            &format!("{compatible}\n{SHORT_DELETE}\n{service_version}"),
-        ),
+        "{}{}{}{}",
+        web.extra(template),
+        hcl::resource("proton_service_template", "api")
+            .name("api")
+            .string("pipeline_provisioning", "CUSTOMER_MANAGED"),
+        published(ENV, "v", "proton_environment_template.web", "e1.tar.gz")
+            .extra(SHORT_DELETE)
+            .extra(env_version),
+        published(SVC, "s", "proton_service_template.api", "s1.tar.gz")
+            .compatible_with(&format!("{ENV}.v"))
+            .extra(SHORT_DELETE)
+            .extra(service_version),
     )
 }
 
@@ -81,8 +73,8 @@ resource "proton_service_template" "api" {{
 fn applied(cli: Cli) -> Acc {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "e1.tar.gz", true);
-    acc.endpoint.write_service_bundle("bundles", "s1.tar.gz");
+        .write_bundle(Environment, "bundles", "e1.tar.gz");
+    acc.endpoint.write_bundle(Service, "bundles", "s1.tar.gz");
     acc.step(&config("web", false, Lifecycles::default()));
     acc
 }
@@ -97,12 +89,12 @@ async fn env_versions(acc: &Acc, name: &str) -> Option<Vec<String>> {
         .send()
         .await
         .ok()?;
-    Some(acc.endpoint.environment_versions(name).await)
+    Some(acc.endpoint.versions(Environment, name).await)
 }
 
 /// The environment templates `api`'s only version lists, as `NAME:MAJOR`.
 async fn listed_by_api(acc: &Acc) -> Vec<String> {
-    let versions = acc.endpoint.service_versions("api").await;
+    let versions = acc.endpoint.versions(Service, "api").await;
     assert_eq!(versions.len(), 1, "{versions:?}");
     let (major, minor) = versions[0].split_once('.').unwrap();
     let got = acc
@@ -312,8 +304,13 @@ async fn create_before_destroy_under_the_same_name_says_why_the_name_is_taken(cl
 each_cli!(async a_template_made_elsewhere_is_still_to_be_imported);
 async fn a_template_made_elsewhere_is_still_to_be_imported(cli: Cli) {
     let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    acc.config("resource \"proton_environment_template\" \"web\" {\n  name = \"web\"\n  description = \"other\"\n}\n");
+    acc.endpoint.create_template(Environment, "web").await;
+    acc.config(
+        &hcl::resource("proton_environment_template", "web")
+            .name("web")
+            .description("other")
+            .to_string(),
+    );
     let message = failed(&acc.apply());
     assert!(
         message.contains("exists but is not in this Terraform state")

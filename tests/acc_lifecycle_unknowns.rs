@@ -14,7 +14,8 @@
 mod support;
 
 use support::acc::Acc;
-use support::hcl::{published_version, SHORT_DELETE};
+use support::hcl::{self, SHORT_DELETE};
+use support::proton_local::TemplateKind::Environment;
 use support::terraform::{Cli, Run};
 
 const ENV: &str = "proton_environment_template_version";
@@ -24,18 +25,18 @@ const SECOND: &str = "proton_environment_template_version.second";
 /// The template and its two published minors; `first_key` is the first
 /// one's bundle, the second takes its major version from the first.
 fn two_minors(first_key: &str) -> String {
-    let template = "proton_environment_template.web.name";
-    let second_lines = format!("  major_version = {ENV}.first.major_version\n{SHORT_DELETE}");
+    let published = |label: &str, key: &str| {
+        hcl::resource(ENV, label)
+            .template_of("proton_environment_template.web")
+            .status("PUBLISHED")
+            .s3("bundles", key)
+            .extra(SHORT_DELETE)
+    };
     format!(
-        "resource \"proton_environment_template\" \"web\" {{\n  name = \"web\"\n}}\n{}{}",
-        published_version(ENV, "first", template, ("bundles", first_key), SHORT_DELETE),
-        published_version(
-            ENV,
-            "second",
-            template,
-            ("bundles", "e2.tar.gz"),
-            &second_lines
-        ),
+        "{}{}{}",
+        hcl::resource("proton_environment_template", "web").name("web"),
+        published("first", first_key),
+        published("second", "e2.tar.gz").major_of(FIRST),
     )
 }
 
@@ -43,7 +44,7 @@ fn two_minors(first_key: &str) -> String {
 fn applied_two_minors(cli: Cli) -> Acc {
     let acc = Acc::new(cli);
     for key in ["e1.tar.gz", "e2.tar.gz", "e3.tar.gz"] {
-        acc.endpoint.write_environment_bundle("bundles", key, true);
+        acc.endpoint.write_bundle(Environment, "bundles", key);
     }
     acc.step(&two_minors("e1.tar.gz"));
     assert_eq!(acc.attr(FIRST, "id"), "web:1.0");
@@ -125,7 +126,7 @@ async fn assert_both_replaced_in_one_apply(acc: &Acc, extra: &[&str]) {
     assert_eq!(second["id"], "web:2.1", "{}", acc.work.cli);
     let mut expected = vec![in_state(&first), in_state(&second)];
     expected.sort();
-    let mut listed = acc.endpoint.environment_versions("web").await;
+    let mut listed = acc.endpoint.versions(Environment, "web").await;
     listed.sort();
     assert_eq!(
         listed, expected,
@@ -135,7 +136,7 @@ async fn assert_both_replaced_in_one_apply(acc: &Acc, extra: &[&str]) {
 
     // The destroy takes the template, and with it every version.
     acc.destroy();
-    let templates = acc.endpoint.environment_template_names().await;
+    let templates = acc.endpoint.template_names(Environment).await;
     assert!(templates.is_empty(), "{templates:?}");
 }
 
@@ -162,23 +163,13 @@ async fn a_first_minor_deleted_out_of_band_is_recreated_with_the_second(cli: Cli
 
 each_cli!(async a_create_without_status_plans_draft);
 async fn a_create_without_status_plans_draft(cli: Cli) {
-    let acc = Acc::new(cli);
-    acc.endpoint.create_environment_template("web").await;
-    acc.endpoint
-        .write_environment_bundle("bundles", "e1.tar.gz", true);
-    acc.config(&format!(
-        r#"
-resource "{ENV}" "draft" {{
-  template_name = "web"
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "e1.tar.gz"
-    }}
-  }}
-}}
-"#
-    ));
+    let acc = Acc::with_web_template(cli, &["e1.tar.gz"]).await;
+    acc.config(
+        &hcl::resource(ENV, "draft")
+            .template("web")
+            .s3("bundles", "e1.tar.gz")
+            .to_string(),
+    );
     let plan = saved_plan(&acc, &[]);
     let changes = plan["resource_changes"].as_array().unwrap();
     let change = &changes[0]["change"];
@@ -193,5 +184,5 @@ resource "{ENV}" "draft" {{
     acc.assert_no_changes();
     assert_eq!(acc.attr(&format!("{ENV}.draft"), "status"), "DRAFT");
     acc.destroy();
-    assert!(acc.endpoint.environment_versions("web").await.is_empty());
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }

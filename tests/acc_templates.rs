@@ -1,22 +1,35 @@
 //! The template resources under both real Terraform CLIs against
 //! proton-local. Every step applies and then requires an empty plan; every
-//! test ends with the endpoint holding none of the templates it created
-//! (checked through the API, not the state).
+//! test that applies ends with the endpoint holding none of the templates it
+//! created (checked through the API, not the state).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 mod support;
 
 use support::acc::Acc;
+use support::hcl::{self, Resource};
+use support::proton_local::TemplateKind::{Environment, Service};
 use support::terraform::{flat, Cli};
 
 const ENV: &str = "proton_environment_template";
 const SVC: &str = "proton_service_template";
+const WEB: &str = "proton_environment_template.web";
 const ENV_ARN: &str = "arn:aws:proton:us-east-1:123456789012:environment-template";
 const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+const TEAM_A: &str = r#"tags = { team = "a" }"#;
 
-fn template(ty: &str, label: &str, body: &str) -> String {
-    format!("\nresource \"{ty}\" \"{label}\" {{\n{body}\n}}\n")
+/// Environment template `web`, labelled `web`.
+fn web() -> Resource {
+    hcl::resource(ENV, "web").name("web")
+}
+
+/// `web` with a display name, a description and the tag `team = "a"`.
+fn described(display_name: &str, description: &str) -> Resource {
+    web()
+        .string("display_name", display_name)
+        .description(description)
+        .extra(TEAM_A)
 }
 
 async fn remote_environment_template(
@@ -35,22 +48,21 @@ async fn remote_environment_template(
         .clone()
 }
 
-each_cli!(async environment_template_update_drift_import_and_out_of_band_deletion);
-async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: Cli) {
-    let acc = Acc::new(cli);
-    let address = format!("{ENV}.web");
-    let config = |display: &str, description: &str| {
-        template(
-            ENV,
-            "web",
-            &format!(
-                "  name = \"web\"\n  display_name = \"{display}\"\n  description = \"{description}\"\n  tags = {{ team = \"a\" }}"
-            ),
-        )
-    };
+/// Destroys everything, then checks through the API that no template of
+/// either kind is left.
+async fn destroy_leaves_no_template(acc: &Acc) {
+    acc.destroy();
+    for kind in [Environment, Service] {
+        let left = acc.endpoint.template_names(kind).await;
+        assert!(left.is_empty(), "{kind:?} templates left: {left:?}");
+    }
+}
 
-    acc.step(&config("Web", "first"));
-    let created = acc.attributes(&address);
+each_cli!(async an_environment_template_is_created_with_every_attribute_read_back);
+async fn an_environment_template_is_created_with_every_attribute_read_back(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.step(&described("Web", "first").to_string());
+    let created = acc.attributes(WEB);
     assert_eq!(created["id"], "web");
     assert_eq!(created["name"], "web");
     assert_eq!(created["arn"], format!("{ENV_ARN}/web"));
@@ -61,10 +73,21 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
     assert!(created["encryption_key"].is_null());
     assert_eq!(created["tags_all"], serde_json::json!({"team": "a"}));
     assert!(created["created_at"].as_str().unwrap().ends_with('Z'));
+    destroy_leaves_no_template(&acc).await;
+}
 
-    // Display name, description and tags update in place.
-    acc.step(&config("Web site", "second").replace("team = \"a\"", "team = \"b\", tier = \"1\""));
-    let updated = acc.attributes(&address);
+each_cli!(async display_name_description_and_tags_update_in_place);
+async fn display_name_description_and_tags_update_in_place(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.step(&described("Web", "first").to_string());
+    let created = acc.attributes(WEB);
+
+    let retagged = web()
+        .string("display_name", "Web site")
+        .description("second")
+        .extra(r#"tags = { team = "b", tier = "1" }"#);
+    acc.step(&retagged.to_string());
+    let updated = acc.attributes(WEB);
     assert_eq!(updated["id"], "web");
     assert_eq!(updated["created_at"], created["created_at"]);
     assert_eq!(updated["display_name"], "Web site");
@@ -72,13 +95,19 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
     let remote = remote_environment_template(&acc, "web").await;
     assert_eq!(remote.display_name(), Some("Web site"));
     assert_eq!(remote.description(), Some("second"));
-    acc.step(&config("Web site", "second"));
+    acc.step(&described("Web site", "second").to_string());
     assert_eq!(
-        acc.attributes(&address)["tags_all"],
+        acc.attributes(WEB)["tags_all"],
         serde_json::json!({"team": "a"})
     );
+    destroy_leaves_no_template(&acc).await;
+}
 
-    // Drift: a description changed outside Terraform is planned back.
+each_cli!(async a_description_changed_outside_terraform_is_planned_back);
+async fn a_description_changed_outside_terraform_is_planned_back(cli: Cli) {
+    let acc = Acc::new(cli);
+    let config = described("Web site", "second").to_string();
+    acc.step(&config);
     acc.endpoint
         .client
         .update_environment_template()
@@ -94,16 +123,18 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
         "{}",
         drift.stdout
     );
-    acc.step(&config("Web site", "second"));
+    acc.step(&config);
     let remote = remote_environment_template(&acc, "web").await;
     assert_eq!(remote.description(), Some("second"));
+    destroy_leaves_no_template(&acc).await;
+}
 
+each_cli!(async removing_a_display_name_is_refused_at_plan_naming_it);
+async fn removing_a_display_name_is_refused_at_plan_naming_it(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.step(&described("Web site", "second").to_string());
     // Proton cannot remove a display name: a plan-time error naming it.
-    acc.config(&template(
-        ENV,
-        "web",
-        "  name = \"web\"\n  description = \"second\"\n  tags = { team = \"a\" }",
-    ));
+    acc.config(&web().description("second").extra(TEAM_A).to_string());
     let refused = acc.plan();
     assert_eq!(refused.code, 1, "{}", refused.stdout);
     assert!(
@@ -112,29 +143,46 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
         "{}",
         refused.stderr
     );
+    acc.config(&described("Web site", "second").to_string());
+    destroy_leaves_no_template(&acc).await;
+}
 
-    // Removing the description clears it in place.
-    acc.step(&template(
-        ENV,
-        "web",
-        "  name = \"web\"\n  display_name = \"Web site\"\n  tags = { team = \"a\" }",
-    ));
-    assert!(acc.attributes(&address)["description"].is_null());
+each_cli!(async removing_the_description_clears_it_in_place);
+async fn removing_the_description_clears_it_in_place(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.step(&described("Web site", "second").to_string());
+    let id = acc.attr(WEB, "id");
+    acc.step(
+        &web()
+            .string("display_name", "Web site")
+            .extra(TEAM_A)
+            .to_string(),
+    );
+    assert!(acc.attributes(WEB)["description"].is_null());
+    assert_eq!(acc.attr(WEB, "id"), id);
     let remote = remote_environment_template(&acc, "web").await;
     assert!(remote.description().unwrap_or_default().is_empty());
-    acc.step(&config("Web site", "second"));
+    destroy_leaves_no_template(&acc).await;
+}
 
-    // Import by name and by ARN: the configuration then plans no changes.
-    let before_import = acc.attributes(&address);
+each_cli!(async templates_import_by_name_and_by_arn_and_plan_no_changes);
+async fn templates_import_by_name_and_by_arn_and_plan_no_changes(cli: Cli) {
+    let acc = Acc::new(cli);
+    let service = hcl::resource(SVC, "s")
+        .name("api")
+        .string("pipeline_provisioning", "CUSTOMER_MANAGED")
+        .string("encryption_key", KMS_KEY);
+    acc.step(&format!("{}{service}", described("Web site", "second")));
+
+    // Environment templates by name and by ARN.
+    let before_import = acc.attributes(WEB);
     for id in ["web".to_string(), format!("{ENV_ARN}/web")] {
+        acc.work.run(&["state", "rm", WEB]).assert_ok("state rm");
         acc.work
-            .run(&["state", "rm", &address])
-            .assert_ok("state rm");
-        acc.work
-            .run(&["import", "-no-color", "-input=false", &address, &id])
+            .run(&["import", "-no-color", "-input=false", WEB, &id])
             .assert_ok("import");
         acc.assert_no_changes();
-        let imported = acc.attributes(&address);
+        let imported = acc.attributes(WEB);
         for attribute in [
             "id",
             "arn",
@@ -152,10 +200,29 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
         }
     }
 
-    // Bad import ids are clear errors.
+    // A service template (provisioning and key included) by ARN.
+    let address = format!("{SVC}.s");
     acc.work
         .run(&["state", "rm", &address])
         .assert_ok("state rm");
+    acc.work
+        .run(&[
+            "import",
+            "-no-color",
+            "-input=false",
+            &address,
+            "arn:aws:proton:us-east-1:123456789012:service-template/api",
+        ])
+        .assert_ok("import");
+    acc.assert_no_changes();
+    destroy_leaves_no_template(&acc).await;
+}
+
+each_cli!(async bad_template_import_ids_are_clear_errors);
+async fn bad_template_import_ids_are_clear_errors(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.endpoint.create_template(Environment, "web").await;
+    acc.config(&described("Web site", "second").to_string());
     for (id, expected) in [
         ("nope", "non-existent"),
         (
@@ -169,7 +236,7 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
     ] {
         let failed = acc
             .work
-            .run(&["import", "-no-color", "-input=false", &address, id]);
+            .run(&["import", "-no-color", "-input=false", WEB, id]);
         assert_eq!(failed.code, 1, "{id}");
         assert!(
             flat(&failed.stderr).contains(expected),
@@ -177,11 +244,13 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
             failed.stderr
         );
     }
-    acc.work
-        .run(&["import", "-no-color", "-input=false", &address, "web"])
-        .assert_ok("import");
+}
 
-    // Deleted outside Terraform: the plan creates it again.
+each_cli!(async a_template_deleted_outside_terraform_is_created_again);
+async fn a_template_deleted_outside_terraform_is_created_again(cli: Cli) {
+    let acc = Acc::new(cli);
+    let config = described("Web site", "second").to_string();
+    acc.step(&config);
     acc.endpoint
         .client
         .delete_environment_template()
@@ -192,34 +261,33 @@ async fn environment_template_update_drift_import_and_out_of_band_deletion(cli: 
     let gone = acc.plan();
     assert_eq!(gone.code, 2, "{}\n{}", gone.stdout, gone.stderr);
     assert!(gone.stdout.contains("will be created"), "{}", gone.stdout);
-    acc.step(&config("Web site", "second"));
-    assert_eq!(acc.endpoint.environment_template_names().await, vec!["web"]);
-
-    acc.destroy();
-    assert!(acc.endpoint.environment_template_names().await.is_empty());
+    acc.step(&config);
+    assert_eq!(acc.endpoint.template_names(Environment).await, vec!["web"]);
+    destroy_leaves_no_template(&acc).await;
 }
 
 each_cli!(async immutable_attributes_replace_the_template);
 async fn immutable_attributes_replace_the_template(cli: Cli) {
     let acc = Acc::new(cli);
-    let env =
-        |name: &str, extra: &str| template(ENV, "e", &format!("  name = \"{name}\"\n{extra}"));
-    let svc = |extra: &str| template(SVC, "s", &format!("  name = \"api\"\n{extra}"));
+    let env = |name: &str| hcl::resource(ENV, "e").name(name);
+    let svc = || hcl::resource(SVC, "s").name("api");
 
-    acc.step(&format!("{}{}", env("net", ""), svc("")));
+    acc.step(&format!("{}{}", env("net"), svc()));
     let env_before = acc.attributes(&format!("{ENV}.e"));
     let svc_before = acc.attributes(&format!("{SVC}.s"));
     assert!(svc_before["pipeline_provisioning"].is_null());
 
     // provisioning / pipeline_provisioning and encryption_key force replacement.
-    let body = format!(
-        "{}{}",
-        env("net", "  provisioning = \"CUSTOMER_MANAGED\""),
-        svc(&format!(
-            "  pipeline_provisioning = \"CUSTOMER_MANAGED\"\n  encryption_key = \"{KMS_KEY}\""
-        ))
-    );
-    acc.config(&body);
+    let replaced = |name: &str| {
+        format!(
+            "{}{}",
+            env(name).string("provisioning", "CUSTOMER_MANAGED"),
+            svc()
+                .string("pipeline_provisioning", "CUSTOMER_MANAGED")
+                .string("encryption_key", KMS_KEY)
+        )
+    };
+    acc.config(&replaced("net"));
     let plan = acc.plan();
     assert_eq!(plan.code, 2);
     assert!(
@@ -227,7 +295,7 @@ async fn immutable_attributes_replace_the_template(cli: Cli) {
         "{}",
         plan.stdout
     );
-    acc.step(&body);
+    acc.step(&replaced("net"));
     let env_after = acc.attributes(&format!("{ENV}.e"));
     let svc_after = acc.attributes(&format!("{SVC}.s"));
     assert_eq!(env_after["provisioning"], "CUSTOMER_MANAGED");
@@ -250,71 +318,36 @@ async fn immutable_attributes_replace_the_template(cli: Cli) {
     );
 
     // A new name is a new template; the old one is gone.
-    acc.step(&format!(
-        "{}{}",
-        env("net2", "  provisioning = \"CUSTOMER_MANAGED\""),
-        svc(&format!(
-            "  pipeline_provisioning = \"CUSTOMER_MANAGED\"\n  encryption_key = \"{KMS_KEY}\""
-        ))
-    ));
+    acc.step(&replaced("net2"));
     assert_eq!(acc.attr(&format!("{ENV}.e"), "id"), "net2");
-    assert_eq!(
-        acc.endpoint.environment_template_names().await,
-        vec!["net2"]
-    );
-
-    // Service template import by ARN plans no changes either.
-    let address = format!("{SVC}.s");
-    acc.work
-        .run(&["state", "rm", &address])
-        .assert_ok("state rm");
-    acc.work
-        .run(&[
-            "import",
-            "-no-color",
-            "-input=false",
-            &address,
-            "arn:aws:proton:us-east-1:123456789012:service-template/api",
-        ])
-        .assert_ok("import");
-    acc.assert_no_changes();
-
-    acc.destroy();
-    assert!(acc.endpoint.environment_template_names().await.is_empty());
-    assert!(acc.endpoint.service_template_names().await.is_empty());
+    assert_eq!(acc.endpoint.template_names(Environment).await, vec!["net2"]);
+    destroy_leaves_no_template(&acc).await;
 }
 
-each_cli!(async destroy_with_versions_names_them_and_in_order_succeeds);
-async fn destroy_with_versions_names_them_and_in_order_succeeds(cli: Cli) {
+/// Template `web` with the published `v1` (1.0) and `v2` (1.1, a draft in
+/// `v1`'s major, made after it).
+fn web_with_two_versions(template: Resource) -> String {
+    let version = |label: &str| {
+        hcl::resource("proton_environment_template_version", label)
+            .template_of(WEB)
+            .s3("bundles", "web.tar.gz")
+    };
+    let v1 = "proton_environment_template_version.v1";
+    format!(
+        "{template}{}{}",
+        version("v1").status("PUBLISHED"),
+        version("v2")
+            .major_of(v1)
+            .set("depends_on", &format!("[{v1}]")),
+    )
+}
+
+each_cli!(async the_recommended_version_is_read_on_refresh_and_all_destroys_in_order);
+async fn the_recommended_version_is_read_on_refresh_and_all_destroys_in_order(cli: Cli) {
     let acc = Acc::new(cli);
     acc.endpoint
-        .write_environment_bundle("bundles", "web.tar.gz", true);
-    let version = |label: &str, extra: &str| {
-        format!(
-            r#"
-resource "proton_environment_template_version" "{label}" {{
-  template_name = {ENV}.web.name
-  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "web.tar.gz"
-    }}
-  }}
-{extra}
-}}
-"#
-        )
-    };
-    let body = format!(
-        "{}{}{}",
-        template(ENV, "web", "  name = \"web\""),
-        version("v1", "  status = \"PUBLISHED\""),
-        version(
-            "v2",
-            "  major_version = proton_environment_template_version.v1.major_version\n  depends_on = [proton_environment_template_version.v1]",
-        ),
-    );
-    acc.step(&body);
+        .write_bundle(Environment, "bundles", "web.tar.gz");
+    acc.step(&web_with_two_versions(web()));
     assert_eq!(
         acc.attr("proton_environment_template_version.v2", "id"),
         "web:1.1"
@@ -322,34 +355,29 @@ resource "proton_environment_template_version" "{label}" {{
 
     // recommended_version is read on refresh: the version published after
     // the template was created shows up without any diff.
-    assert!(acc.attributes(&format!("{ENV}.web"))["recommended_version"].is_null());
+    assert!(acc.attributes(WEB)["recommended_version"].is_null());
     acc.work
         .run(&["refresh", "-no-color", "-input=false"])
         .assert_ok("refresh");
-    assert_eq!(
-        acc.attr(&format!("{ENV}.web"), "recommended_version"),
-        "1.0"
-    );
+    assert_eq!(acc.attr(WEB, "recommended_version"), "1.0");
     acc.assert_no_changes();
     // An in-place update keeps it consistent too.
-    let body = body.replace(
-        "  name = \"web\"",
-        "  name = \"web\"\n  description = \"d\"",
-    );
-    acc.step(&body);
-    assert_eq!(
-        acc.attr(&format!("{ENV}.web"), "recommended_version"),
-        "1.0"
-    );
+    acc.step(&web_with_two_versions(web().description("d")));
+    assert_eq!(acc.attr(WEB, "recommended_version"), "1.0");
 
     // Versions referencing the template are destroyed first: destroying
     // everything works.
-    acc.destroy();
-    assert!(acc.endpoint.environment_template_names().await.is_empty());
+    destroy_leaves_no_template(&acc).await;
+}
 
+each_cli!(async versions_terraform_does_not_manage_block_the_destroy_and_are_named);
+async fn versions_terraform_does_not_manage_block_the_destroy_and_are_named(cli: Cli) {
+    let acc = Acc::new(cli);
+    acc.endpoint
+        .write_bundle(Environment, "bundles", "web.tar.gz");
     // A version Terraform does not manage blocks the destroy, and the error
     // names it; once it is gone, destroy succeeds.
-    acc.step(&template(ENV, "web", "  name = \"web\""));
+    acc.step(&web().to_string());
     for _ in 0..2 {
         acc.endpoint
             .create_environment_version_outside("web", "web.tar.gz")
@@ -366,51 +394,55 @@ resource "proton_environment_template_version" "{label}" {{
         "{}",
         refused.stderr
     );
-    assert_eq!(acc.endpoint.environment_template_names().await, vec!["web"]);
+    assert_eq!(acc.endpoint.template_names(Environment).await, vec!["web"]);
     for version in ["1.0", "2.0"] {
         acc.endpoint
             .delete_environment_version("web", version)
             .await;
     }
-    acc.destroy();
-    assert!(acc.endpoint.environment_template_names().await.is_empty());
+    destroy_leaves_no_template(&acc).await;
 }
 
 each_cli!(async bad_template_input_fails_at_plan_without_any_api_call);
 async fn bad_template_input_fails_at_plan_without_any_api_call(cli: Cli) {
     let acc = Acc::new(cli);
     acc.endpoint.reset_counters();
-    for (body, expected) in [
+    let ok = || hcl::resource(ENV, "t").name("ok");
+    for (template, expected) in [
         (
-            "  name = \"bad name\"",
+            hcl::resource(ENV, "t").name("bad name"),
             "name must start with a letter or digit",
         ),
         (
-            &*format!("  name = \"{}\"", "a".repeat(101)),
+            hcl::resource(ENV, "t").name(&"a".repeat(101)),
             "name must be between 1 and 100 characters",
         ),
         (
-            "  name = \"ok\"\n  provisioning = \"PROTON_MANAGED\"",
+            ok().string("provisioning", "PROTON_MANAGED"),
             "must be one of \"CUSTOMER_MANAGED\"",
         ),
         (
-            "  name = \"ok\"\n  encryption_key = \"my-key\"",
+            ok().string("encryption_key", "my-key"),
             "encryption_key must be an ARN",
         ),
         (
-            "  name = \"ok\"\n  display_name = \"\"",
+            ok().string("display_name", ""),
             "display_name must be between 1 and 100 characters",
         ),
         (
-            &*format!("  name = \"ok\"\n  description = \"{}\"", "d".repeat(501)),
+            ok().description(&"d".repeat(501)),
             "description must be between 0 and 500 characters",
         ),
+        (ok().extra(r#"tags = { "aws:x" = "1" }"#), "Reserved prefix"),
         (
-            "  name = \"ok\"\n  tags = { \"aws:x\" = \"1\" }",
-            "Reserved prefix",
+            hcl::resource(SVC, "t")
+                .name("ok")
+                .string("pipeline_provisioning", "x"),
+            "pipeline_provisioning",
         ),
     ] {
-        acc.config(&template(ENV, "t", body));
+        let body = template.to_string();
+        acc.config(&body);
         let plan = acc.plan();
         assert_eq!(plan.code, 1, "{body}: {}", plan.stdout);
         assert!(
@@ -419,18 +451,6 @@ async fn bad_template_input_fails_at_plan_without_any_api_call(cli: Cli) {
             plan.stderr
         );
     }
-    acc.config(&template(
-        SVC,
-        "t",
-        "  name = \"ok\"\n  pipeline_provisioning = \"x\"",
-    ));
-    let plan = acc.plan();
-    assert_eq!(plan.code, 1);
-    assert!(
-        flat(&plan.stderr).contains("pipeline_provisioning"),
-        "{}",
-        plan.stderr
-    );
     assert_eq!(acc.endpoint.total_requests(), 0);
 }
 
@@ -447,16 +467,8 @@ async fn creating_a_template_that_exists_says_how_to_import_it(cli: Cli) {
         .send()
         .await
         .unwrap();
-    let config = template(
-        ENV,
-        "taken",
-        "  name = \"taken\"\n  description = \"made in the console\"",
-    );
-    acc.config(&template(
-        ENV,
-        "taken",
-        "  name = \"taken\"\n  description = \"mine\"",
-    ));
+    let taken = || hcl::resource(ENV, "taken").name("taken");
+    acc.config(&taken().description("mine").to_string());
     let run = acc.apply();
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let text = flat(&run.stderr);
@@ -467,7 +479,7 @@ async fn creating_a_template_that_exists_says_how_to_import_it(cli: Cli) {
         "{text}"
     );
 
-    acc.config(&config);
+    acc.config(&taken().description("made in the console").to_string());
     acc.work
         .run(&[
             "import",
@@ -478,10 +490,5 @@ async fn creating_a_template_that_exists_says_how_to_import_it(cli: Cli) {
         ])
         .assert_ok("import");
     acc.assert_no_changes();
-    acc.destroy();
-    assert!(!acc
-        .endpoint
-        .environment_template_names()
-        .await
-        .contains(&"taken".to_string()));
+    destroy_leaves_no_template(&acc).await;
 }

@@ -12,7 +12,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use support::hcl;
 use support::proton_local::ProtonLocal;
+use support::proton_local::TemplateKind::{Environment, Service};
 use support::terraform::{flat, Cli, Run, Workdir};
 
 fn examples_dir() -> PathBuf {
@@ -171,38 +173,24 @@ fn template_examples_apply_import_and_destroy(cli: Cli) {
     rt.block_on(no_templates_left(&local));
 }
 
-/// The templates and published 1.0 versions the data-source examples read,
-/// created with this provider's resources.
-const DATA_SOURCE_FIXTURES: &str = r#"
-resource "proton_environment_template_version" "env" {
-  template_name = proton_environment_template.example.name
-  status        = "PUBLISHED"
-
-  source {
-    s3 {
-      bucket = "example-bundles"
-      key    = "environment/v1.tar.gz"
-    }
-  }
+/// The templates' published 1.0 versions the data-source examples read,
+/// created with this provider's resources: the environment version labelled
+/// `env_label`, the service version `svc_label`.
+fn data_source_fixtures(env_label: &str, svc_label: &str) -> String {
+    let env = format!("proton_environment_template_version.{env_label}");
+    format!(
+        "{}{}",
+        hcl::resource("proton_environment_template_version", env_label)
+            .template_of("proton_environment_template.example")
+            .status("PUBLISHED")
+            .s3("example-bundles", "environment/v1.tar.gz"),
+        hcl::resource("proton_service_template_version", svc_label)
+            .template_of("proton_service_template.example")
+            .status("PUBLISHED")
+            .s3("example-bundles", "service/v1.tar.gz")
+            .compatible_with(&env),
+    )
 }
-
-resource "proton_service_template_version" "svc" {
-  template_name = proton_service_template.example.name
-  status        = "PUBLISHED"
-
-  source {
-    s3 {
-      bucket = "example-bundles"
-      key    = "service/v1.tar.gz"
-    }
-  }
-
-  compatible_environment_template {
-    template_name = proton_environment_template_version.env.template_name
-    major_version = proton_environment_template_version.env.major_version
-  }
-}
-"#;
 
 const DATA_SOURCE_EXAMPLES: [&str; 6] = [
     "proton_environment_template",
@@ -217,17 +205,18 @@ each_cli!(data_source_examples_read_what_they_name);
 fn data_source_examples_read_what_they_name(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
-    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
-    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+    local.write_bundle(Environment, "example-bundles", "environment/v1.tar.gz");
+    local.write_bundle(Service, "example-bundles", "service/v1.tar.gz");
 
     // What the examples read: the template examples plus a published 1.0 of each.
     let fixtures = workdir_for(
         cli,
         &local,
         &format!(
-            "{}\n{}\n{DATA_SOURCE_FIXTURES}",
+            "{}\n{}\n{}",
             read_example("resources/proton_environment_template/resource.tf"),
-            read_example("resources/proton_service_template/resource.tf")
+            read_example("resources/proton_service_template/resource.tf"),
+            data_source_fixtures("env", "svc"),
         ),
     );
     apply(&fixtures);
@@ -286,8 +275,8 @@ fn environment_template_version_example_applies_imports_and_destroys(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
     // What the example's comment asks for.
-    rt.block_on(local.create_environment_template("example-env"));
-    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
+    rt.block_on(local.create_template(Environment, "example-env"));
+    local.write_bundle(Environment, "example-bundles", "environment/v1.tar.gz");
 
     let example = "proton_environment_template_version";
     let work = workdir_for(
@@ -298,7 +287,7 @@ fn environment_template_version_example_applies_imports_and_destroys(cli: Cli) {
     apply(&work);
     assert_no_changes(&work, "after apply");
     assert_eq!(
-        rt.block_on(local.environment_versions("example-env")),
+        rt.block_on(local.versions(Environment, "example-env")),
         ["1.0"]
     );
     let values = resource_values(&work, "proton_environment_template_version.example");
@@ -314,7 +303,7 @@ fn environment_template_version_example_applies_imports_and_destroys(cli: Cli) {
 
     destroy(&work);
     assert!(
-        rt.block_on(local.environment_versions("example-env"))
+        rt.block_on(local.versions(Environment, "example-env"))
             .is_empty(),
         "a version is left after destroy"
     );
@@ -324,10 +313,10 @@ each_cli!(service_template_version_example_applies_imports_and_destroys);
 fn service_template_version_example_applies_imports_and_destroys(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
-    rt.block_on(local.create_environment_template("example-env"));
-    rt.block_on(local.create_service_template("example-svc"));
-    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
-    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+    rt.block_on(local.create_template(Environment, "example-env"));
+    rt.block_on(local.create_template(Service, "example-svc"));
+    local.write_bundle(Environment, "example-bundles", "environment/v1.tar.gz");
+    local.write_bundle(Service, "example-bundles", "service/v1.tar.gz");
 
     let example = "proton_service_template_version";
     let work = workdir_for(
@@ -338,10 +327,10 @@ fn service_template_version_example_applies_imports_and_destroys(cli: Cli) {
     apply(&work);
     assert_no_changes(&work, "after apply");
     assert_eq!(
-        rt.block_on(local.environment_versions("example-env")),
+        rt.block_on(local.versions(Environment, "example-env")),
         ["1.0"]
     );
-    assert_eq!(rt.block_on(local.service_versions("example-svc")), ["1.0"]);
+    assert_eq!(rt.block_on(local.versions(Service, "example-svc")), ["1.0"]);
     let values = resource_values(&work, "proton_service_template_version.example");
     assert_eq!(values["id"], "example-svc:1.0");
     assert_eq!(values["status"], "PUBLISHED");
@@ -354,12 +343,12 @@ fn service_template_version_example_applies_imports_and_destroys(cli: Cli) {
 
     destroy(&work);
     assert!(
-        rt.block_on(local.service_versions("example-svc"))
+        rt.block_on(local.versions(Service, "example-svc"))
             .is_empty(),
         "a service version is left after destroy"
     );
     assert!(
-        rt.block_on(local.environment_versions("example-env"))
+        rt.block_on(local.versions(Environment, "example-env"))
             .is_empty(),
         "an environment version is left after destroy"
     );
@@ -369,8 +358,8 @@ each_cli!(provider_example_configures_the_provider);
 fn provider_example_configures_the_provider(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
-    rt.block_on(local.create_environment_template("provider-example"));
-    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
+    rt.block_on(local.create_template(Environment, "provider-example"));
+    local.write_bundle(Environment, "example-bundles", "environment/v1.tar.gz");
 
     // The example as written, pointed at this test's endpoint instead of the
     // default port; it has its own required_providers block.
@@ -380,18 +369,9 @@ fn provider_example_configures_the_provider(cli: Cli) {
         "provider.tf no longer points at proton-local's default address"
     );
     let provider = provider.replace("http://127.0.0.1:4580", &local.url);
-    let resource = r#"
-resource "proton_environment_template_version" "trivial" {
-  template_name = "provider-example"
-
-  source {
-    s3 {
-      bucket = "example-bundles"
-      key    = "environment/v1.tar.gz"
-    }
-  }
-}
-"#;
+    let resource = hcl::resource("proton_environment_template_version", "trivial")
+        .template("provider-example")
+        .s3("example-bundles", "environment/v1.tar.gz");
     let work = Workdir::new(cli);
     std::fs::write(
         work.config_dir().join("main.tf"),
@@ -409,7 +389,7 @@ resource "proton_environment_template_version" "trivial" {
     );
     destroy(&work);
     assert!(rt
-        .block_on(local.environment_versions("provider-example"))
+        .block_on(local.versions(Environment, "provider-example"))
         .is_empty());
 }
 
@@ -531,64 +511,54 @@ const LIST_RESOURCE_EXAMPLES: [&str; 4] = [
     "proton_service_template_version",
 ];
 
-/// Besides DATA_SOURCE_FIXTURES: a draft 1.1 of example-env and a draft
+/// Besides `data_source_fixtures`: a draft 1.1 of example-env and a draft
 /// major version 2 of example-svc, which the version examples filter out.
-const MORE_VERSIONS: &str = r#"
-resource "proton_environment_template_version" "draft" {
-  template_name = proton_environment_template.example.name
-  major_version = proton_environment_template_version.env.major_version
-
-  source {
-    s3 {
-      bucket = "example-bundles"
-      key    = "environment/v1.tar.gz"
-    }
-  }
+fn more_versions() -> String {
+    let env = "proton_environment_template_version.env";
+    format!(
+        "{}{}",
+        hcl::resource("proton_environment_template_version", "draft")
+            .template_of("proton_environment_template.example")
+            .major_of(env)
+            .s3("example-bundles", "environment/v1.tar.gz"),
+        hcl::resource("proton_service_template_version", "major_2")
+            .set(
+                "template_name",
+                "proton_service_template_version.svc.template_name"
+            )
+            .s3("example-bundles", "service/v1.tar.gz")
+            .compatible_with(env),
+    )
 }
-
-resource "proton_service_template_version" "major_2" {
-  template_name = proton_service_template_version.svc.template_name
-
-  source {
-    s3 {
-      bucket = "example-bundles"
-      key    = "service/v1.tar.gz"
-    }
-  }
-
-  compatible_environment_template {
-    template_name = proton_environment_template_version.env.template_name
-    major_version = proton_environment_template_version.env.major_version
-  }
-}
-"#;
 
 #[test]
 fn list_resource_examples_find_what_they_filter_for() {
     let cli = query_cli();
     let rt = runtime();
     let local = ProtonLocal::start();
-    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
-    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+    local.write_bundle(Environment, "example-bundles", "environment/v1.tar.gz");
+    local.write_bundle(Service, "example-bundles", "service/v1.tar.gz");
     let fixtures = workdir_for(
         cli,
         &local,
         &format!(
-            "{}\n{}\n{DATA_SOURCE_FIXTURES}\n{MORE_VERSIONS}",
+            "{}\n{}\n{}\n{}",
             read_example("resources/proton_environment_template/resource.tf"),
-            read_example("resources/proton_service_template/resource.tf")
+            read_example("resources/proton_service_template/resource.tf"),
+            data_source_fixtures("env", "svc"),
+            more_versions(),
         ),
     );
     apply(&fixtures);
     // Templates the name_prefix filters leave out.
-    rt.block_on(local.create_environment_template("other-env"));
-    rt.block_on(local.create_service_template("other-svc"));
+    rt.block_on(local.create_template(Environment, "other-env"));
+    rt.block_on(local.create_template(Service, "other-svc"));
     assert_eq!(
-        rt.block_on(local.environment_versions("example-env")),
+        rt.block_on(local.versions(Environment, "example-env")),
         ["1.0", "1.1"]
     );
     assert_eq!(
-        rt.block_on(local.service_versions("example-svc")),
+        rt.block_on(local.versions(Service, "example-svc")),
         ["1.0", "2.0"]
     );
 
@@ -675,10 +645,10 @@ fn adopt_example_imports_everything_and_plans_nothing() {
     let cli = query_cli();
     let rt = runtime();
     let local = ProtonLocal::start();
-    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
-    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
-    local.write_environment_bundle("bundles", "outside/v1.tar.gz", true);
-    local.write_environment_bundle("bundles", "outside/broken.tar.gz", false);
+    local.write_bundle(Environment, "example-bundles", "environment/v1.tar.gz");
+    local.write_bundle(Service, "example-bundles", "service/v1.tar.gz");
+    local.write_bundle(Environment, "bundles", "outside/v1.tar.gz");
+    local.write_broken_bundle(Environment, "bundles", "outside/broken.tar.gz");
 
     // Created by this provider (so their sources are recorded): the
     // template examples and a published 1.0 of each.
@@ -686,15 +656,16 @@ fn adopt_example_imports_everything_and_plans_nothing() {
         cli,
         &local,
         &format!(
-            "{}\n{}\n{DATA_SOURCE_FIXTURES}",
+            "{}\n{}\n{}",
             read_example("resources/proton_environment_template/resource.tf"),
-            read_example("resources/proton_service_template/resource.tf")
+            read_example("resources/proton_service_template/resource.tf"),
+            data_source_fixtures("env", "svc"),
         ),
     );
     apply(&fixtures);
     // Created outside it: a template with a draft 1.0 and a 2.0 whose
     // registration failed.
-    rt.block_on(local.create_environment_template("outside-env"));
+    rt.block_on(local.create_template(Environment, "outside-env"));
     let draft =
         rt.block_on(local.create_environment_version_outside("outside-env", "outside/v1.tar.gz"));
     assert_eq!(draft, "1.0");
@@ -874,16 +845,13 @@ fn identity_import_block(type_name: &str) -> String {
 }
 
 /// Template and version resources named `example`, as the docs' import
-/// blocks name them: DATA_SOURCE_FIXTURES renamed.
+/// blocks name them: `data_source_fixtures` labelled `example`.
 fn examples_named_example() -> String {
     format!(
         "{}\n{}\n{}",
         read_example("resources/proton_environment_template/resource.tf"),
         read_example("resources/proton_service_template/resource.tf"),
-        DATA_SOURCE_FIXTURES
-            .replace("\"env\"", "\"example\"")
-            .replace("\"svc\"", "\"example\"")
-            .replace(".env.", ".example.")
+        data_source_fixtures("example", "example")
     )
 }
 
@@ -891,8 +859,8 @@ fn examples_named_example() -> String {
 fn docs_identity_import_blocks_import_the_examples() {
     let cli = query_cli();
     let local = ProtonLocal::start();
-    local.write_environment_bundle("example-bundles", "environment/v1.tar.gz", true);
-    local.write_service_bundle("example-bundles", "service/v1.tar.gz");
+    local.write_bundle(Environment, "example-bundles", "environment/v1.tar.gz");
+    local.write_bundle(Service, "example-bundles", "service/v1.tar.gz");
     let config = examples_named_example();
     apply(&workdir_for(cli, &local, &config));
 

@@ -15,32 +15,21 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::acc::Acc;
+use support::hcl::{self, Resource};
+use support::proton_local::TemplateKind::Environment;
 use support::proton_local::{binary, Options};
 use support::terraform::{flat, Cli, Run, Workdir};
 
 const ENV: &str = "proton_environment_template_version";
 
-/// `count` versions of template `web`, each with its own description (so
-/// each create has its own client token), with `extra` inside each.
-fn versions(count: usize, major: Option<&str>, prefix: &str, extra: &str) -> String {
-    let major = major
-        .map(|m| format!("  major_version = \"{m}\"\n"))
-        .unwrap_or_default();
-    format!(
-        r#"
-resource "{ENV}" "v" {{
-  count         = {count}
-  template_name = "web"
-  description   = "{prefix} ${{count.index}}"
-{major}  source {{
-    s3 {{
-      bucket = "bundles"
-      key    = "a.tar.gz"
-    }}
-  }}
-{extra}}}
-"#
-    )
+/// `count` versions `label` of template `web`, each with its own
+/// description (so each create has its own client token).
+fn versions(label: &str, count: usize, prefix: &str) -> Resource {
+    hcl::resource(ENV, label)
+        .set("count", &count.to_string())
+        .template("web")
+        .description(&format!("{prefix} ${{count.index}}"))
+        .s3("bundles", "a.tar.gz")
 }
 
 /// The ids (`web:M.m`) of every `ENV` instance in state.
@@ -60,7 +49,7 @@ fn state_ids(acc_work: &Workdir) -> BTreeSet<String> {
 
 /// Every version of `web` in Proton, as `web:M.m`, asserting none repeats.
 async fn api_ids(acc: &Acc) -> BTreeSet<String> {
-    let listed = acc.endpoint.environment_versions("web").await;
+    let listed = acc.endpoint.versions(Environment, "web").await;
     let ids: BTreeSet<String> = listed.iter().map(|v| format!("web:{v}")).collect();
     assert_eq!(
         ids.len(),
@@ -84,10 +73,10 @@ async fn fifty_versions_apply_under_throttling_and_server_errors(cli: Cli) {
     // calls of apply + plan would fail in about 1 run in 10; 16 attempts
     // make that 0.44^16 * 360 = 7e-4 per run.
     acc.provider_extra("  max_retries = 15\n");
-    acc.endpoint.create_environment_template("web").await;
+    acc.endpoint.create_template(Environment, "web").await;
     acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
-    let config = versions(50, None, "faulty", "");
+        .write_bundle(Environment, "bundles", "a.tar.gz");
+    let config = versions("v", 50, "faulty").to_string();
 
     acc.endpoint.reset_counters();
     acc.endpoint
@@ -150,7 +139,7 @@ fn apply_fails_naming(cli: Cli, url: &str, bound: Duration) -> (Run, Duration) {
     work.write_config(&format!(
         "{}\n{}",
         provider_block(url),
-        versions(1, None, "lost", "  timeouts {\n    create = \"5s\"\n  }\n")
+        versions("v", 1, "lost").extra("timeouts {\n  create = \"5s\"\n}")
     ));
     work.init();
     let started = Instant::now();
@@ -238,7 +227,7 @@ async fn endpoint_restarted_mid_apply_converges_in_the_same_apply(cli: Cli) {
     // restartable, so this test runs its own persistent proton-local.
     let data_dir = tempfile::tempdir().unwrap();
     let helper = support::proton_local::ProtonLocal::start();
-    helper.write_environment_bundle("bundles", "a.tar.gz", true);
+    helper.write_bundle(Environment, "bundles", "a.tar.gz");
     let bundles = helper.bundle_dir.path().to_path_buf();
     let (mut first, url) = start_persistent("127.0.0.1:0", data_dir.path(), &bundles);
     let listen = url.trim_start_matches("http://").to_string();
@@ -265,7 +254,7 @@ async fn endpoint_restarted_mid_apply_converges_in_the_same_apply(cli: Cli) {
     work.write_config(&format!(
         "{}\n{}",
         provider_block(&url).replace("max_retries = 2", "max_retries = 9"),
-        versions(5, None, "restart", "")
+        versions("v", 5, "restart")
     ));
     work.init();
     let mut terraform = work.apply_until_waiting();
@@ -316,23 +305,23 @@ async fn two_workdirs_create_minors_of_one_major_concurrently(cli: Cli) {
             ..Default::default()
         },
     );
-    acc.endpoint.create_environment_template("web").await;
+    acc.endpoint.create_template(Environment, "web").await;
     acc.endpoint
-        .write_environment_bundle("bundles", "a.tar.gz", true);
+        .write_bundle(Environment, "bundles", "a.tar.gz");
     // Major 1 exists (1.0); both directories add minors to it.
-    acc.step(&versions(1, None, "base", ""));
+    acc.step(&versions("v", 1, "base").to_string());
 
     let other = Workdir::new(cli);
     other.write_config(&format!(
         "{}\n{}",
         acc.endpoint.provider_block(""),
-        versions(8, Some("1"), "from B", "").replace("\"v\"", "\"b\"")
+        versions("b", 8, "from B").major("1")
     ));
     other.init();
     acc.config(&format!(
         "{}\n{}",
-        versions(1, None, "base", ""),
-        versions(8, Some("1"), "from A", "").replace("\"v\"", "\"a\"")
+        versions("v", 1, "base"),
+        versions("a", 8, "from A").major("1")
     ));
 
     let args = [

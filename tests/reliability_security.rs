@@ -8,6 +8,8 @@
 
 mod support;
 
+use support::hcl;
+use support::proton_local::TemplateKind::Environment;
 use support::proton_local::{Options, ProtonLocal};
 use support::terraform::{Cli, Run, Workdir};
 
@@ -15,22 +17,16 @@ const ACCESS_KEY: &str = "AKIARELIABILITYZZ9Q";
 const SECRET_KEY: &str = "sEcReT+reliability/Key-Q7x9Zz0do-not-log";
 const TOKEN: &str = "SeSsIoNtOkEn-reliability-Q7x9Zz0-must-not-appear";
 
-const CONFIG: &str = r#"
-resource "proton_environment_template_version" "v" {
-  template_name = "web"
-  description   = "trace"
-  status        = "PUBLISHED"
-  tags = {
-    team = "reliability"
-  }
-  source {
-    s3 {
-      bucket = "bundles"
-      key    = "a.tar.gz"
-    }
-  }
+/// One published, tagged version of template `web`.
+fn traced_version() -> String {
+    hcl::resource("proton_environment_template_version", "v")
+        .template("web")
+        .description("trace")
+        .status("PUBLISHED")
+        .extra(r#"tags = { team = "reliability" }"#)
+        .s3("bundles", "a.tar.gz")
+        .to_string()
 }
-"#;
 
 fn provider_block(url: &str) -> String {
     format!(
@@ -72,7 +68,7 @@ async fn trace_logs_of_a_full_apply_leak_no_credential(cli: Cli) {
             SECRET_KEY.into(),
         ],
     });
-    endpoint.write_environment_bundle("bundles", "a.tar.gz", true);
+    endpoint.write_bundle(Environment, "bundles", "a.tar.gz");
     // The harness client signs with test/test, which this endpoint refuses.
     let config = aws_sdk_proton::Config::builder()
         .behavior_version(aws_sdk_proton::config::BehaviorVersion::latest())
@@ -91,7 +87,11 @@ async fn trace_logs_of_a_full_apply_leak_no_credential(cli: Cli) {
         .unwrap();
 
     let work = Workdir::new(cli);
-    work.write_config(&format!("{}\n{CONFIG}", provider_block(&endpoint.url)));
+    work.write_config(&format!(
+        "{}\n{}",
+        provider_block(&endpoint.url),
+        traced_version()
+    ));
     let trace = [("TF_LOG", "trace")];
     let init = work.run_with_env(&["init", "-no-color", "-input=false"], &trace);
     init.assert_ok("init");
@@ -119,7 +119,11 @@ async fn trace_logs_of_a_full_apply_leak_no_credential(cli: Cli) {
     assert_no_secret("plan", &plan);
 
     let import_dir = Workdir::new(cli);
-    import_dir.write_config(&format!("{}\n{CONFIG}", provider_block(&endpoint.url)));
+    import_dir.write_config(&format!(
+        "{}\n{}",
+        provider_block(&endpoint.url),
+        traced_version()
+    ));
     import_dir.init();
     let import = import_dir.run_with_env(
         &[

@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use super::report::{cpu_ms, mib, spread, verdict};
 use super::tf::{cpu_ticks, ticks_per_second, ProcSample, TfDir};
 use super::{median, runtime, secs, Config};
+use crate::support::proton_local::TemplateKind::Environment;
 use crate::support::proton_local::{Options, ProtonLocal};
 use crate::support::terraform::{flat, Cli, Run};
 
@@ -154,12 +155,12 @@ pub fn run(config: &Config, log: &dyn Fn(&str)) -> AdoptResults {
 
 /// Templates of `per_template` versions (major 1 and its minors) holding `total` versions.
 async fn make_versions(endpoint: &ProtonLocal, total: usize, per_template: usize) -> Vec<String> {
-    endpoint.write_environment_bundle("bundles", "adopt.tar.gz", true);
+    endpoint.write_bundle(Environment, "bundles", "adopt.tar.gz");
     let mut templates = Vec::new();
     let mut left = total;
     while left > 0 {
         let name = format!("adopt{}", templates.len());
-        endpoint.create_environment_template(&name).await;
+        endpoint.create_template(Environment, &name).await;
         let count = left.min(per_template);
         create_version(endpoint.client.clone(), name.clone(), None).await;
         let mut in_flight = JoinSet::new();

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use tf::TfDir;
 
+use crate::support::proton_local::TemplateKind::Environment;
 use crate::support::proton_local::{Options, ProtonLocal};
 use crate::support::terraform::Cli;
 
@@ -283,12 +284,12 @@ async fn make_templates(endpoint: &ProtonLocal, prefix: &str, n: usize) -> Vec<(
     while left > 0 {
         let count = left.min(400);
         let name = format!("{prefix}{index}");
-        endpoint.create_environment_template(&name).await;
+        endpoint.create_template(Environment, &name).await;
         templates.push((name, count));
         left -= count;
         index += 1;
     }
-    endpoint.write_environment_bundle("bundles", "bench.tar.gz", true);
+    endpoint.write_bundle(Environment, "bundles", "bench.tar.gz");
     templates
 }
 

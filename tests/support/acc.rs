@@ -1,6 +1,7 @@
 //! Acceptance-test steps in terraform-plugin-testing's shape: each step
 //! applies a configuration, then a plan must report no changes.
 
+use super::proton_local::TemplateKind::Environment;
 use super::proton_local::{Options, ProtonLocal};
 use super::terraform::{Cli, Run, Workdir};
 
@@ -26,6 +27,18 @@ impl Acc {
         };
         acc.work.write_config(&acc.endpoint.provider_block(""));
         acc.work.init();
+        acc
+    }
+
+    /// `Acc::new` with the environment template `web`, made outside
+    /// Terraform, and an environment bundle at `s3://bundles/KEY` for each
+    /// of `keys`.
+    pub async fn with_web_template(cli: Cli, keys: &[&str]) -> Self {
+        let acc = Self::new(cli);
+        acc.endpoint.create_template(Environment, "web").await;
+        for key in keys {
+            acc.endpoint.write_bundle(Environment, "bundles", key);
+        }
         acc
     }
 

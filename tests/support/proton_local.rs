@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 
 use aws_sdk_proton::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_proton::Client;
+pub use terraform_provider_proton::proton::TemplateKind;
 
 /// The `proton-local` binary of this workspace's build. `cargo test
 /// --workspace` builds it; `$PROTON_LOCAL` overrides.
@@ -148,23 +149,29 @@ impl ProtonLocal {
         self.admin("POST", "faults", json);
     }
 
-    pub async fn create_environment_template(&self, name: &str) {
-        self.client
-            .create_environment_template()
-            .name(name)
-            .send()
-            .await
-            .unwrap();
-    }
-
-    pub async fn create_service_template(&self, name: &str) {
-        self.client
-            .create_service_template()
-            .name(name)
-            .pipeline_provisioning(aws_sdk_proton::types::Provisioning::CustomerManaged)
-            .send()
-            .await
-            .unwrap();
+    /// Creates template `name` of `kind` (service templates with
+    /// customer-managed pipeline provisioning, so their bundles need no
+    /// pipeline).
+    pub async fn create_template(&self, kind: TemplateKind, name: &str) {
+        match kind {
+            TemplateKind::Environment => {
+                self.client
+                    .create_environment_template()
+                    .name(name)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            TemplateKind::Service => {
+                self.client
+                    .create_service_template()
+                    .name(name)
+                    .pipeline_provisioning(aws_sdk_proton::types::Provisioning::CustomerManaged)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
     }
 
     /// Creates a new major version of environment template `template` from
@@ -172,7 +179,7 @@ impl ProtonLocal {
     /// its registration has ended, and returns its `MAJOR.MINOR`.
     pub async fn create_environment_version_outside(&self, template: &str, key: &str) -> String {
         let version = self
-            .create_version_outside(false, template, None, key, "")
+            .create_version_outside(TemplateKind::Environment, template, None, key, "")
             .await;
         // Registration ends after proton-local's registration delay; poll for it.
         loop {
@@ -184,27 +191,19 @@ impl ProtonLocal {
         }
     }
 
-    /// The names of every environment template.
-    pub async fn environment_template_names(&self) -> Vec<String> {
-        let list = self
-            .client
-            .list_environment_templates()
-            .send()
-            .await
-            .unwrap();
-        list.templates()
-            .iter()
-            .map(|t| t.name().to_string())
-            .collect()
-    }
-
-    /// The names of every service template.
-    pub async fn service_template_names(&self) -> Vec<String> {
-        let list = self.client.list_service_templates().send().await.unwrap();
-        list.templates()
-            .iter()
-            .map(|t| t.name().to_string())
-            .collect()
+    /// The names of every template of `kind`.
+    pub async fn template_names(&self, kind: TemplateKind) -> Vec<String> {
+        let client = &self.client;
+        match kind {
+            TemplateKind::Environment => {
+                let list = client.list_environment_templates().send().await.unwrap();
+                list.templates().iter().map(|t| t.name().into()).collect()
+            }
+            TemplateKind::Service => {
+                let list = client.list_service_templates().send().await.unwrap();
+                list.templates().iter().map(|t| t.name().into()).collect()
+            }
+        }
     }
 
     /// Environment template version `template:MAJOR.MINOR` as Proton has it.
@@ -226,15 +225,14 @@ impl ProtonLocal {
         got.environment_template_version.unwrap()
     }
 
-    /// Creates a version of the environment (or, with `service`, service)
-    /// template `template` from `s3://bundles/KEY` outside Terraform (no
-    /// bookkeeping tag): a minor of `major`, or a new major. Service versions
-    /// are compatible with major 1 of the environment template `compatible`.
-    /// Returns its `MAJOR.MINOR` at once: with a `registration_delay` of
-    /// `0s` it is registered by then.
+    /// Creates a version of the `kind` template `template` from
+    /// `s3://bundles/KEY` outside Terraform (no bookkeeping tag): a minor of
+    /// `major`, or a new major. Service versions are compatible with major 1
+    /// of the environment template `compatible`. Returns its `MAJOR.MINOR` at
+    /// once: with a `registration_delay` of `0s` it is registered by then.
     pub async fn create_version_outside(
         &self,
-        service: bool,
+        kind: TemplateKind,
         template: &str,
         major: Option<&str>,
         key: &str,
@@ -250,44 +248,40 @@ impl ProtonLocal {
                 .build()
                 .unwrap(),
         );
-        let (major, minor) = if service {
-            let compatible = CompatibleEnvironmentTemplateInput::builder()
-                .template_name(compatible)
-                .major_version("1")
-                .build()
-                .unwrap();
-            let created = self
-                .client
-                .create_service_template_version()
-                .template_name(template)
-                .set_major_version(major.map(str::to_string))
-                .source(source)
-                .compatible_environment_templates(compatible)
-                .send()
-                .await
-                .unwrap();
-            let version = created.service_template_version().unwrap();
-            (
-                version.major_version().to_string(),
-                version.minor_version().to_string(),
-            )
-        } else {
-            let created = self
-                .client
-                .create_environment_template_version()
-                .template_name(template)
-                .set_major_version(major.map(str::to_string))
-                .source(source)
-                .send()
-                .await
-                .unwrap();
-            let version = created.environment_template_version().unwrap();
-            (
-                version.major_version().to_string(),
-                version.minor_version().to_string(),
-            )
-        };
-        format!("{major}.{minor}")
+        match kind {
+            TemplateKind::Service => {
+                let compatible = CompatibleEnvironmentTemplateInput::builder()
+                    .template_name(compatible)
+                    .major_version("1")
+                    .build()
+                    .unwrap();
+                let created = self
+                    .client
+                    .create_service_template_version()
+                    .template_name(template)
+                    .set_major_version(major.map(str::to_string))
+                    .source(source)
+                    .compatible_environment_templates(compatible)
+                    .send()
+                    .await
+                    .unwrap();
+                let version = created.service_template_version().unwrap();
+                numbered(version.major_version(), version.minor_version())
+            }
+            TemplateKind::Environment => {
+                let created = self
+                    .client
+                    .create_environment_template_version()
+                    .template_name(template)
+                    .set_major_version(major.map(str::to_string))
+                    .source(source)
+                    .send()
+                    .await
+                    .unwrap();
+                let version = created.environment_template_version().unwrap();
+                numbered(version.major_version(), version.minor_version())
+            }
+        }
     }
 
     /// Every tag Proton holds for `arn`, the provider's own included.
@@ -313,30 +307,33 @@ impl ProtonLocal {
             .remove("terraform-provider-proton:source")
     }
 
-    /// Publishes `template:MAJOR.MINOR` outside Terraform.
-    pub async fn publish_outside(&self, service: bool, template: &str, version: &str) {
+    /// Publishes version `template:MAJOR.MINOR` of `kind` outside Terraform.
+    pub async fn publish_outside(&self, kind: TemplateKind, template: &str, version: &str) {
         use aws_sdk_proton::types::TemplateVersionStatus::Published;
         let (major, minor) = version.split_once('.').unwrap();
-        if service {
-            self.client
-                .update_service_template_version()
-                .template_name(template)
-                .major_version(major)
-                .minor_version(minor)
-                .status(Published)
-                .send()
-                .await
-                .unwrap();
-        } else {
-            self.client
-                .update_environment_template_version()
-                .template_name(template)
-                .major_version(major)
-                .minor_version(minor)
-                .status(Published)
-                .send()
-                .await
-                .unwrap();
+        match kind {
+            TemplateKind::Environment => {
+                self.client
+                    .update_environment_template_version()
+                    .template_name(template)
+                    .major_version(major)
+                    .minor_version(minor)
+                    .status(Published)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            TemplateKind::Service => {
+                self.client
+                    .update_service_template_version()
+                    .template_name(template)
+                    .major_version(major)
+                    .minor_version(minor)
+                    .status(Published)
+                    .send()
+                    .await
+                    .unwrap();
+            }
         }
     }
 
@@ -353,69 +350,44 @@ impl ProtonLocal {
             .unwrap();
     }
 
-    /// `MAJOR.MINOR` of every environment template version of `template`.
-    pub async fn environment_versions(&self, template: &str) -> Vec<String> {
-        let versions = self
-            .client
-            .list_environment_template_versions()
-            .template_name(template)
-            .send()
-            .await
-            .unwrap();
-        versions
-            .template_versions()
-            .iter()
-            .map(|v| format!("{}.{}", v.major_version(), v.minor_version()))
-            .collect()
-    }
-
-    /// `MAJOR.MINOR` of every service template version of `template`.
-    pub async fn service_versions(&self, template: &str) -> Vec<String> {
-        let versions = self
-            .client
-            .list_service_template_versions()
-            .template_name(template)
-            .send()
-            .await
-            .unwrap();
-        versions
-            .template_versions()
-            .iter()
-            .map(|v| format!("{}.{}", v.major_version(), v.minor_version()))
-            .collect()
-    }
-
-    /// Writes an environment bundle at `s3://bucket/key`; `valid` false
-    /// leaves out the schema so registration fails.
-    pub fn write_environment_bundle(&self, bucket: &str, key: &str, valid: bool) {
-        let mut files: Vec<(&str, &str)> = vec![
-            ("infrastructure/manifest.yaml", ENV_MANIFEST),
-            ("infrastructure/cloudformation.yaml", CLOUDFORMATION),
-        ];
-        if valid {
-            files.push(("schema/schema.yaml", ENV_SCHEMA));
+    /// `MAJOR.MINOR` of every version of the `kind` template `template`.
+    pub async fn versions(&self, kind: TemplateKind, template: &str) -> Vec<String> {
+        let client = &self.client;
+        match kind {
+            TemplateKind::Environment => {
+                let listed = client.list_environment_template_versions();
+                let listed = listed.template_name(template).send().await.unwrap();
+                let versions = listed.template_versions().iter();
+                versions
+                    .map(|v| numbered(v.major_version(), v.minor_version()))
+                    .collect()
+            }
+            TemplateKind::Service => {
+                let listed = client.list_service_template_versions();
+                let listed = listed.template_name(template).send().await.unwrap();
+                let versions = listed.template_versions().iter();
+                versions
+                    .map(|v| numbered(v.major_version(), v.minor_version()))
+                    .collect()
+            }
         }
-        self.write_bundle(bucket, key, &files);
     }
 
-    /// Writes a service bundle (no pipeline: the test templates are
-    /// created with customer-managed pipeline provisioning).
-    pub fn write_service_bundle(&self, bucket: &str, key: &str) {
-        self.write_bundle(
-            bucket,
-            key,
-            &[
-                ("schema/schema.yaml", SERVICE_SCHEMA),
-                ("instance_infrastructure/manifest.yaml", ENV_MANIFEST),
-                (
-                    "instance_infrastructure/cloudformation.yaml",
-                    CLOUDFORMATION,
-                ),
-            ],
-        );
+    /// Writes a bundle for `kind` at `s3://bucket/key` (service bundles
+    /// have no pipeline: the test templates are created with
+    /// customer-managed pipeline provisioning).
+    pub fn write_bundle(&self, kind: TemplateKind, bucket: &str, key: &str) {
+        self.write_archive(bucket, key, &bundle_files(kind));
     }
 
-    fn write_bundle(&self, bucket: &str, key: &str, files: &[(&str, &str)]) {
+    /// Writes a bundle for `kind` without its schema, so registration fails.
+    pub fn write_broken_bundle(&self, kind: TemplateKind, bucket: &str, key: &str) {
+        let mut files = bundle_files(kind);
+        files.retain(|(name, _)| *name != "schema/schema.yaml");
+        self.write_archive(bucket, key, &files);
+    }
+
+    fn write_archive(&self, bucket: &str, key: &str, files: &[(&str, &str)]) {
         let path = self.bundle_dir.path().join(bucket).join(key);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let file = std::fs::File::create(&path).unwrap();
@@ -437,6 +409,30 @@ impl ProtonLocal {
             .unwrap()
             .flush()
             .unwrap();
+    }
+}
+
+/// `MAJOR.MINOR`.
+fn numbered(major: &str, minor: &str) -> String {
+    format!("{major}.{minor}")
+}
+
+/// The files of a bundle for `kind`, in the order they are archived.
+fn bundle_files(kind: TemplateKind) -> Vec<(&'static str, &'static str)> {
+    match kind {
+        TemplateKind::Environment => vec![
+            ("infrastructure/manifest.yaml", ENV_MANIFEST),
+            ("infrastructure/cloudformation.yaml", CLOUDFORMATION),
+            ("schema/schema.yaml", ENV_SCHEMA),
+        ],
+        TemplateKind::Service => vec![
+            ("schema/schema.yaml", SERVICE_SCHEMA),
+            ("instance_infrastructure/manifest.yaml", ENV_MANIFEST),
+            (
+                "instance_infrastructure/cloudformation.yaml",
+                CLOUDFORMATION,
+            ),
+        ],
     }
 }
 
