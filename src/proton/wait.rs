@@ -91,13 +91,6 @@ const NOT_FOUND_GRACE: Duration = Duration::from_secs(20);
 /// without a response, so the wait, not the SDK, rides out a restart.
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(30);
 
-/// A limit `from now`.
-impl From<Duration> for Deadline {
-    fn from(limit: Duration) -> Self {
-        Self::after(limit)
-    }
-}
-
 /// The one time limit of an operation that makes several calls and waits (a create: the
 /// create call, waiting for a sibling's major, registration, publishing): every step races the
 /// same instant, so the limit the user set bounds the whole operation, not each step.
@@ -142,6 +135,13 @@ impl Deadline {
             last_status,
             setting: None,
         }
+    }
+}
+
+/// A deadline that far from now (what [`bounded`] takes for a single step).
+impl From<Duration> for Deadline {
+    fn from(limit: Duration) -> Self {
+        Self::after(limit)
     }
 }
 
