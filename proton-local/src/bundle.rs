@@ -1,4 +1,11 @@
-//! Template bundle validation, as Proton does at registration.
+//! Template bundle validation, as Proton does at registration (sources:
+//! `../shared/reference/bundles.md` §3). Proton's own failure texts are not public; the
+//! messages here are proton-local's.
+//!
+//! What it accepts as Proton does: a bundle wrapped in one top-level directory (§3.7.1);
+//! CodeBuild manifests, which have `settings` and no `file` (§3.3); Terraform's `file: "*"`,
+//! meaning the `.tf` files of the directory (§3.3); any other files beside the YAML ones,
+//! which must parse (§3.1).
 //!
 //! With a bundle directory, `s3://BUCKET/KEY` is the file `BUNDLE_DIR/BUCKET/KEY`, a `.tar.gz`.
 //! Without one the endpoint is permissive: every bundle registers with a canned schema, except
@@ -42,8 +49,8 @@ pub(crate) fn register(
     match bundle_dir {
         None => permissive(source, kind),
         Some(dir) => {
-            let files = read_bundle(dir, source)?;
-            validate(&files, kind)
+            let bundle = unwrapped(read_bundle(dir, source)?);
+            validate(&bundle, kind)
         }
     }
 }
@@ -163,6 +170,32 @@ fn read_bundle(dir: &Path, source: &S3Source) -> Result<Bundle, String> {
     Ok(bundle)
 }
 
+/// The bundle as Proton reads it: one whose only top-level entry is a directory holding the
+/// schema (`tar -zcvf env-template.tar.gz environment/`, as the samples' READMEs make it) is
+/// read from inside that directory.
+fn unwrapped(bundle: Bundle) -> Bundle {
+    if bundle.files.contains_key(SCHEMA_FILE) {
+        return bundle;
+    }
+    let top = |path: &String| path.split('/').next().unwrap_or_default().to_string();
+    let mut tops: BTreeSet<String> = bundle.files.keys().chain(&bundle.dirs).map(top).collect();
+    // Exactly one top-level entry, a directory with the schema in it.
+    let (Some(wrapper), None) = (tops.pop_first(), tops.pop_first()) else {
+        return bundle;
+    };
+    let prefix = format!("{wrapper}/");
+    if !bundle.files.contains_key(&format!("{prefix}{SCHEMA_FILE}")) {
+        return bundle;
+    }
+    let inside = |path: &String| path.strip_prefix(&prefix).map(str::to_string);
+    Bundle {
+        files: (bundle.files.iter())
+            .filter_map(|(path, data)| Some((inside(path)?, data.clone())))
+            .collect(),
+        dirs: bundle.dirs.iter().filter_map(inside).collect(),
+    }
+}
+
 fn yaml_get<'a>(value: &'a Yaml, key: &str) -> Option<&'a Yaml> {
     value.as_mapping().and_then(|m| m.get(key))
 }
@@ -225,6 +258,15 @@ fn validate(bundle: &Bundle, kind: BundleKind) -> Result<String, String> {
             }
         }
     }
+    // Other files may be anything (Terraform, scripts, archives); YAML files must parse.
+    let yaml_files = bundle.files.iter().filter(|(path, _)| {
+        let path = path.to_ascii_lowercase();
+        path.ends_with(".yaml") || path.ends_with(".yml")
+    });
+    for (path, data) in yaml_files {
+        serde_norway::from_slice::<Yaml>(data)
+            .map_err(|e| format!("'{path}' is not valid YAML: {e}"))?;
+    }
     Ok(schema_text)
 }
 
@@ -251,15 +293,50 @@ fn check_infrastructure(bundle: &Bundle, dir: &str) -> Result<(), String> {
             format!("'{manifest_path}' must list at least one entry in 'infrastructure.templates'.")
         })?;
     for (i, template) in templates.iter().enumerate() {
+        let entry = format!("'{manifest_path}': 'infrastructure.templates[{i}]");
+        if yaml_get(template, "rendering_engine").and_then(Yaml::as_str) == Some("codebuild") {
+            check_codebuild(template, &entry)?;
+            continue;
+        }
         let file = yaml_get(template, "file")
             .and_then(Yaml::as_str)
-            .ok_or_else(|| {
-                format!("'{manifest_path}': 'infrastructure.templates[{i}].file' is required.")
-            })?;
-        // Terraform manifests may name a glob ("*"); only literal names are checked.
-        if !file.contains('*') && !bundle.files.contains_key(&format!("{dir}/{file}")) {
+            .ok_or_else(|| format!("{entry}.file' is required."))?;
+        let in_dir = |name: &str| format!("{dir}/{name}");
+        if file == "*" {
+            // Terraform's wildcard: the `.tf` files of the directory, others ignored.
+            let tf = |path: &String| {
+                let name = path.strip_prefix(&in_dir("")).unwrap_or_default();
+                !name.contains('/') && name.ends_with(".tf")
+            };
+            if !bundle.files.keys().any(tf) {
+                return Err(format!(
+                    "{entry}.file' is \"*\", the .tf files of the '{dir}' directory, and it has none."
+                ));
+            }
+        } else if !file.contains('*') && !bundle.files.contains_key(&in_dir(file)) {
             return Err(format!(
                 "'{manifest_path}' names the file '{file}', which is not in the '{dir}' directory."
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A CodeBuild-provisioned template names no file: its `settings` say which commands
+/// provision and deprovision the infrastructure.
+fn check_codebuild(template: &Yaml, entry: &str) -> Result<(), String> {
+    let settings = yaml_get(template, "settings")
+        .filter(|s| s.is_mapping())
+        .ok_or_else(|| {
+            format!("{entry}.settings' is required with rendering_engine codebuild: it lists the commands that provision and deprovision.")
+        })?;
+    for commands in ["provision", "deprovision"] {
+        let listed = yaml_get(settings, commands)
+            .and_then(Yaml::as_sequence)
+            .is_some_and(|list| !list.is_empty() && list.iter().all(Yaml::is_string));
+        if !listed {
+            return Err(format!(
+                "{entry}.settings.{commands}' must list the commands to run (rendering_engine codebuild)."
             ));
         }
     }

@@ -281,6 +281,126 @@ async fn service_bundles() {
     assert_eq!(ok.0, TemplateVersionStatus::Draft, "{ok:?}");
 }
 
+/// A CodeBuild-provisioned environment: no `file`, commands in `settings`, and the files they
+/// run (bundles.md §3.3).
+const CODEBUILD_MANIFEST: &str = "infrastructure:\n  templates:\n    - rendering_engine: codebuild\n      settings:\n        image: aws/codebuild/amazonlinux2-x86_64-standard:4.0\n        runtimes:\n          nodejs: 16\n        provision:\n          - npm install\n          - npx cdk deploy --require-approval never\n        deprovision:\n          - npx cdk destroy --force\n";
+/// Self-managed Terraform: `file: \"*\"` means the `.tf` files of the directory.
+const TERRAFORM_MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"*\"\n      rendering_engine: hcl\n      template_language: terraform\n";
+
+#[tokio::test]
+async fn the_bundles_people_make_register_and_their_mistakes_fail() {
+    let bundles = tempfile::tempdir().unwrap();
+    let dir = bundles.path();
+    let standard = [
+        ("schema/schema.yaml", ENV_SCHEMA),
+        ("infrastructure/manifest.yaml", MANIFEST),
+        ("infrastructure/cloudformation.yaml", CFN),
+    ];
+    // `tar -zcvf env-template.tar.gz environment/`, as the samples' READMEs do it.
+    let wrapped: Vec<(String, &str)> = standard
+        .iter()
+        .map(|(name, text)| (format!("environment/{name}"), *text))
+        .collect();
+    let wrapped: Vec<(&str, &str)> = wrapped.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    write_bundle(dir, "env/wrapped.tar.gz", &wrapped);
+    let codebuild = [
+        ("schema/schema.yaml", ENV_SCHEMA),
+        ("infrastructure/manifest.yaml", CODEBUILD_MANIFEST),
+        ("infrastructure/package.json", "{\"name\": \"infra\"}\n"),
+        (
+            "infrastructure/bin/app.ts",
+            "import * as cdk from 'aws-cdk-lib';\n",
+        ),
+        ("infrastructure/deploy.sh", "#!/bin/sh\nexit 0\n"),
+    ];
+    write_bundle(dir, "env/codebuild.tar.gz", &codebuild);
+    let terraform = [
+        ("schema/schema.yaml", ENV_SCHEMA),
+        ("infrastructure/manifest.yaml", TERRAFORM_MANIFEST),
+        (
+            "infrastructure/main.tf",
+            "resource \"null_resource\" \"x\" {}\n",
+        ),
+        (
+            "infrastructure/outputs.tf",
+            "output \"vpc\" { value = 1 }\n",
+        ),
+        ("infrastructure/lambda.zip", "PK\u{3}\u{4} not yaml at all"),
+    ];
+    write_bundle(dir, "env/terraform.tar.gz", &terraform);
+    // Their mistakes.
+    let no_settings = CODEBUILD_MANIFEST.split("      settings:").next().unwrap();
+    write_bundle(
+        dir,
+        "env/codebuild-no-settings.tar.gz",
+        &[standard[0], ("infrastructure/manifest.yaml", no_settings)],
+    );
+    write_bundle(
+        dir,
+        "env/terraform-no-tf.tar.gz",
+        &[
+            standard[0],
+            ("infrastructure/manifest.yaml", TERRAFORM_MANIFEST),
+            ("infrastructure/README.md", "no Terraform here\n"),
+        ],
+    );
+    write_bundle(
+        dir,
+        "env/bad-extra-yaml.tar.gz",
+        &[
+            standard[0],
+            standard[1],
+            standard[2],
+            ("infrastructure/parameters.yml", "key: [unclosed"),
+        ],
+    );
+    let two_wrappers: Vec<(&str, &str)> = wrapped
+        .iter()
+        .copied()
+        .chain([("other/schema/schema.yaml", ENV_SCHEMA)])
+        .collect();
+    write_bundle(dir, "env/two-wrappers.tar.gz", &two_wrappers);
+
+    let local = Local::start(&[
+        "--registration-delay",
+        "0s",
+        "--bundle-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let client = local.client();
+    create_env_template(&client, "env").await;
+
+    for key in [
+        "env/wrapped.tar.gz",
+        "env/codebuild.tar.gz",
+        "env/terraform.tar.gz",
+    ] {
+        let registered = register_env(&client, "env", key).await;
+        assert_eq!(
+            registered.0,
+            TemplateVersionStatus::Draft,
+            "{key}: {registered:?}"
+        );
+        assert_eq!(registered.2.as_deref(), Some(ENV_SCHEMA), "{key}");
+    }
+    assert_failed(
+        &register_env(&client, "env", "env/codebuild-no-settings.tar.gz").await,
+        "settings",
+    );
+    assert_failed(
+        &register_env(&client, "env", "env/terraform-no-tf.tar.gz").await,
+        ".tf",
+    );
+    assert_failed(
+        &register_env(&client, "env", "env/bad-extra-yaml.tar.gz").await,
+        "infrastructure/parameters.yml",
+    );
+    assert_failed(
+        &register_env(&client, "env", "env/two-wrappers.tar.gz").await,
+        "schema/schema.yaml",
+    );
+}
+
 #[tokio::test]
 async fn registration_delay_is_observed_by_polling() {
     let local = Local::start(&["--registration-delay", "200ms"]);
