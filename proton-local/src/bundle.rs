@@ -26,6 +26,10 @@ pub(crate) const FAIL_MARKER: &str = "fail-registration";
 pub(crate) const MAX_BUNDLE_BYTES: u64 = 5 * 1024 * 1024;
 /// Largest schema file (the `TemplateSchema` output shape allows 51,200 characters).
 pub(crate) const MAX_SCHEMA_CHARS: usize = 51_200;
+/// Largest manifest (50 KB) and largest template file a manifest names (200 KB), Proton's
+/// quotas (bundles.md §3.4).
+const MAX_MANIFEST_BYTES: usize = 50 * 1024;
+const MAX_TEMPLATE_FILE_BYTES: usize = 200 * 1024;
 /// Cap on the decompressed size read from one bundle, against gzip bombs.
 const MAX_UNPACKED_BYTES: u64 = 50 * 1024 * 1024;
 
@@ -283,6 +287,7 @@ fn check_infrastructure(bundle: &Bundle, dir: &str) -> Result<(), String> {
             "The template bundle is missing the '{dir}' directory (with '{manifest_path}')."
         ));
     };
+    within(&manifest_path, manifest_bytes, MAX_MANIFEST_BYTES)?;
     let manifest: Yaml = serde_norway::from_slice(manifest_bytes)
         .map_err(|e| format!("'{manifest_path}' is not valid YAML: {e}"))?;
     let templates = yaml_get(&manifest, "infrastructure")
@@ -308,18 +313,35 @@ fn check_infrastructure(bundle: &Bundle, dir: &str) -> Result<(), String> {
                 let name = path.strip_prefix(&in_dir("")).unwrap_or_default();
                 !name.contains('/') && name.ends_with(".tf")
             };
-            if !bundle.files.keys().any(tf) {
+            let mut tf_files = bundle.files.iter().filter(|(path, _)| tf(path)).peekable();
+            if tf_files.peek().is_none() {
                 return Err(format!(
                     "{entry}.file' is \"*\", the .tf files of the '{dir}' directory, and it has none."
                 ));
             }
-        } else if !file.contains('*') && !bundle.files.contains_key(&in_dir(file)) {
-            return Err(format!(
-                "'{manifest_path}' names the file '{file}', which is not in the '{dir}' directory."
-            ));
+            for (path, data) in tf_files {
+                within(path, data, MAX_TEMPLATE_FILE_BYTES)?;
+            }
+        } else if !file.contains('*') {
+            let path = in_dir(file);
+            let data = bundle.files.get(&path).ok_or_else(|| {
+                format!("'{manifest_path}' names the file '{file}', which is not in the '{dir}' directory.")
+            })?;
+            within(&path, data, MAX_TEMPLATE_FILE_BYTES)?;
         }
     }
     Ok(())
+}
+
+/// Refuses a file over Proton's quota for its kind.
+fn within(path: &str, data: &[u8], limit: usize) -> Result<(), String> {
+    match data.len() <= limit {
+        true => Ok(()),
+        false => Err(format!(
+            "'{path}' is larger than {limit} bytes ({} bytes), Proton's limit for it.",
+            data.len()
+        )),
+    }
 }
 
 /// A CodeBuild-provisioned template names no file: its `settings` say which commands

@@ -354,6 +354,27 @@ async fn the_bundles_people_make_register_and_their_mistakes_fail() {
             ("infrastructure/parameters.yml", "key: [unclosed"),
         ],
     );
+    // Proton's quotas: manifest 50 KB, each template file 200 KB (bundles.md §3.4).
+    let big_manifest = format!("{MANIFEST}# {}\n", "x".repeat(51_200));
+    write_bundle(
+        dir,
+        "env/big-manifest.tar.gz",
+        &[
+            standard[0],
+            ("infrastructure/manifest.yaml", &big_manifest),
+            standard[2],
+        ],
+    );
+    let big_template = format!("{CFN}# {}\n", "x".repeat(200 * 1024));
+    write_bundle(
+        dir,
+        "env/big-template.tar.gz",
+        &[
+            standard[0],
+            standard[1],
+            ("infrastructure/cloudformation.yaml", &big_template),
+        ],
+    );
     let two_wrappers: Vec<(&str, &str)> = wrapped
         .iter()
         .copied()
@@ -394,6 +415,14 @@ async fn the_bundles_people_make_register_and_their_mistakes_fail() {
     assert_failed(
         &register_env(&client, "env", "env/bad-extra-yaml.tar.gz").await,
         "infrastructure/parameters.yml",
+    );
+    assert_failed(
+        &register_env(&client, "env", "env/big-manifest.tar.gz").await,
+        "'infrastructure/manifest.yaml' is larger than",
+    );
+    assert_failed(
+        &register_env(&client, "env", "env/big-template.tar.gz").await,
+        "'infrastructure/cloudformation.yaml' is larger than",
     );
     assert_failed(
         &register_env(&client, "env", "env/two-wrappers.tar.gz").await,
