@@ -174,6 +174,68 @@ fn read_bundle(dir: &Path, source: &S3Source) -> Result<Bundle, String> {
     Ok(bundle)
 }
 
+/// Why a minor version's schema `new` is not backward compatible with `current`, its major's
+/// current one, if it is not. Proton does not publish its rule ("compatibility is determined
+/// solely based on schema"); these are the cases bundles.md §3.2 names as likely, and the
+/// wording is proton-local's: a type or property removed, a property's type changed, a
+/// property newly required without a default.
+pub(crate) fn incompatibility(current: &str, new: &str) -> Option<String> {
+    let types = |text: &str| {
+        let doc: Yaml = serde_norway::from_str(text).ok()?;
+        yaml_get(&doc, "schema")
+            .and_then(|s| yaml_get(s, "types"))
+            .and_then(Yaml::as_mapping)
+            .cloned()
+    };
+    let (current, new) = (types(current)?, types(new)?);
+    let properties = |ty: &Yaml| {
+        yaml_get(ty, "properties")
+            .and_then(Yaml::as_mapping)
+            .cloned()
+    };
+    let required = |ty: &Yaml| -> BTreeSet<String> {
+        let listed = yaml_get(ty, "required").and_then(Yaml::as_sequence);
+        listed
+            .into_iter()
+            .flatten()
+            .filter_map(Yaml::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    for (name, old_type) in &current {
+        let name = name.as_str().unwrap_or_default();
+        let Some(new_type) = new.get(name) else {
+            return Some(format!("it removes the type '{name}'"));
+        };
+        let (old_props, new_props) = (properties(old_type), properties(new_type));
+        for (property, old_prop) in old_props.iter().flatten() {
+            let property = property.as_str().unwrap_or_default();
+            let Some(new_prop) = new_props.as_ref().and_then(|p| p.get(property)) else {
+                return Some(format!("it removes the property '{name}.{property}'"));
+            };
+            let (was, is) = (yaml_get(old_prop, "type"), yaml_get(new_prop, "type"));
+            if was != is {
+                let show =
+                    |t: Option<&Yaml>| t.and_then(Yaml::as_str).unwrap_or("none").to_string();
+                return Some(format!(
+                    "it changes the type of '{name}.{property}' from {} to {}",
+                    show(was),
+                    show(is)
+                ));
+            }
+        }
+        for property in required(new_type).difference(&required(old_type)) {
+            let new_prop = new_props.as_ref().and_then(|p| p.get(property.as_str()));
+            if new_prop.and_then(|p| yaml_get(p, "default")).is_none() {
+                return Some(format!(
+                    "it makes '{name}.{property}' required without a default"
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// The bundle as Proton reads it: one whose only top-level entry is a directory holding the
 /// schema (`tar -zcvf env-template.tar.gz environment/`, as the samples' READMEs make it) is
 /// read from inside that directory.

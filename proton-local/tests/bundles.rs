@@ -431,6 +431,94 @@ async fn the_bundles_people_make_register_and_their_mistakes_fail() {
 }
 
 #[tokio::test]
+async fn a_minor_whose_schema_is_not_backward_compatible_fails_registration() {
+    let bundles = tempfile::tempdir().unwrap();
+    let dir = bundles.path();
+    let with_schema = |schema: &str| {
+        [
+            ("schema/schema.yaml", schema.to_string()),
+            ("infrastructure/manifest.yaml", MANIFEST.to_string()),
+            ("infrastructure/cloudformation.yaml", CFN.to_string()),
+        ]
+    };
+    let write = |key: &str, schema: &str| {
+        let files = with_schema(schema);
+        let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        write_bundle(dir, key, &files);
+    };
+    let property = "        vpc_cidr:\n          type: string\n";
+    write("env/v1.tar.gz", ENV_SCHEMA);
+    write(
+        "env/removed.tar.gz",
+        &ENV_SCHEMA.replace(property, "        subnet:\n          type: string\n"),
+    );
+    write(
+        "env/retyped.tar.gz",
+        &ENV_SCHEMA.replace("          type: string\n", "          type: number\n"),
+    );
+    let added =
+        |extra: &str| ENV_SCHEMA.to_string() + "        name:\n          type: string\n" + extra;
+    write("env/optional.tar.gz", &added(""));
+    let required = added("      required:\n        - name\n");
+    write("env/required.tar.gz", &required);
+    write(
+        "env/required-default.tar.gz",
+        &required.replace(
+            "        name:\n          type: string\n",
+            "        name:\n          type: string\n          default: web\n",
+        ),
+    );
+
+    let local = Local::start(&[
+        "--registration-delay",
+        "0s",
+        "--bundle-dir",
+        dir.to_str().unwrap(),
+    ]);
+    let client = local.client();
+    create_env_template(&client, "env").await;
+    let registered = register_env(&client, "env", "env/v1.tar.gz").await;
+    assert_eq!(registered.0, TemplateVersionStatus::Draft, "{registered:?}");
+    let minor = |key: &'static str| {
+        let client = client.clone();
+        async move {
+            let out = client
+                .create_environment_template_version()
+                .template_name("env")
+                .major_version("1")
+                .source(s3("bucket", key))
+                .send()
+                .await
+                .unwrap()
+                .environment_template_version
+                .unwrap();
+            let v = wait_env_registered(&client, "env", "1", &out.minor_version).await;
+            (v.status, v.status_message, v.schema)
+        }
+    };
+    for (key, needle) in [
+        ("env/removed.tar.gz", "EnvInput.vpc_cidr"),
+        ("env/retyped.tar.gz", "EnvInput.vpc_cidr"),
+        ("env/required.tar.gz", "EnvInput.name"),
+    ] {
+        let failed = minor(key).await;
+        assert_failed(&failed, "not backward compatible");
+        assert_failed(&failed, needle);
+    }
+    for key in ["env/optional.tar.gz", "env/required-default.tar.gz"] {
+        let registered = minor(key).await;
+        assert_eq!(
+            registered.0,
+            TemplateVersionStatus::Draft,
+            "{key}: {registered:?}"
+        );
+    }
+    // A new major may change anything.
+    let major = register_env(&client, "env", "env/removed.tar.gz").await;
+    assert_eq!(major.0, TemplateVersionStatus::Draft, "{major:?}");
+}
+
+#[tokio::test]
 async fn registration_delay_is_observed_by_polling() {
     let local = Local::start(&["--registration-delay", "200ms"]);
     let client = local.client();

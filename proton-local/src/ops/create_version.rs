@@ -167,6 +167,26 @@ impl Engine {
                 (major, minor)
             }
         };
+        // A new minor must keep its major's current schema working (the highest registered
+        // minor's).
+        let current = partition
+            .versions_of(kind, &input.template)
+            .filter(|v| v.major == major)
+            .filter_map(|v| Some((v.minor, v.effective(now).schema?)))
+            .last();
+        let outcome = match (outcome, current) {
+            (RegistrationOutcome::Registered { schema }, Some((current_minor, current))) => {
+                match bundle::incompatibility(&current, &schema) {
+                    None => RegistrationOutcome::Registered { schema },
+                    Some(why) => RegistrationOutcome::Failed {
+                        message: format!(
+                            "The schema is not backward compatible with version {major}.{current_minor}, the current one of major version {major}: {why}. Register it as a new major version instead."
+                        ),
+                    },
+                }
+            }
+            (outcome, _) => outcome,
+        };
         template.highest_major = template.highest_major.max(major);
         template.highest_minor.insert(major, minor);
         let version = Version {
