@@ -404,30 +404,22 @@ async fn the_bundles_people_make_register_and_their_mistakes_fail() {
         );
         assert_eq!(registered.2.as_deref(), Some(ENV_SCHEMA), "{key}");
     }
-    assert_failed(
-        &register_env(&client, "env", "env/codebuild-no-settings.tar.gz").await,
-        "settings",
-    );
-    assert_failed(
-        &register_env(&client, "env", "env/terraform-no-tf.tar.gz").await,
-        ".tf",
-    );
-    assert_failed(
-        &register_env(&client, "env", "env/bad-extra-yaml.tar.gz").await,
-        "infrastructure/parameters.yml",
-    );
-    assert_failed(
-        &register_env(&client, "env", "env/big-manifest.tar.gz").await,
-        "'infrastructure/manifest.yaml' is larger than",
-    );
-    assert_failed(
-        &register_env(&client, "env", "env/big-template.tar.gz").await,
-        "'infrastructure/cloudformation.yaml' is larger than",
-    );
-    assert_failed(
-        &register_env(&client, "env", "env/two-wrappers.tar.gz").await,
-        "schema/schema.yaml",
-    );
+    for (key, needle) in [
+        ("env/codebuild-no-settings.tar.gz", "settings"),
+        ("env/terraform-no-tf.tar.gz", ".tf"),
+        ("env/bad-extra-yaml.tar.gz", "infrastructure/parameters.yml"),
+        (
+            "env/big-manifest.tar.gz",
+            "'infrastructure/manifest.yaml' is larger than",
+        ),
+        (
+            "env/big-template.tar.gz",
+            "'infrastructure/cloudformation.yaml' is larger than",
+        ),
+        ("env/two-wrappers.tar.gz", "schema/schema.yaml"),
+    ] {
+        assert_failed(&register_env(&client, "env", key).await, needle);
+    }
 }
 
 #[tokio::test]
