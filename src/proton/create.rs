@@ -27,9 +27,12 @@
 //!      period: a sibling that arrives later finds it under way, rule 2, or made, rule 1).
 //!      The other creates naming it then add minor versions to it.
 //!   4. A major above the next one waits while a create of this process waits for a major in
-//!      between (a module's map of majors 1, 2 and 3 on a fresh template); otherwise, and
-//!      for a major below the next one (deleted: never reused), it fails at once, saying
-//!      which major Proton would assign and how to write the configuration.
+//!      between (a module's map of majors 1, 2 and 3 on a fresh template), or while another
+//!      operation on the template's versions is under way that has not said which major it
+//!      wants (Terraform calls siblings in no set order: one naming major 1 may be refused
+//!      after this one looked). Otherwise, and for a major below the next one (deleted: never
+//!      reused), it fails at once, saying which major Proton would assign and how to write the
+//!      configuration.
 //!   5. If Proton still numbers the new major otherwise (a major deleted earlier, which no
 //!      listing shows, was above the highest listed), the version is deleted again and the
 //!      create fails, naming the number Proton gave: the one case the provider cannot see
@@ -197,9 +200,9 @@ impl<'o> MissingMajor<'_, 'o, '_> {
             .unwrap_or(0);
         match op.claim_major(number, highest, epoch) {
             MajorClaim::Retry => Ok(Then::Retry),
-            MajorClaim::Wait { epoch } => {
+            MajorClaim::Wait { epoch, in_flight } => {
                 tracing::debug!(template = %attempt.template_name, major = number, "waiting for a new-major create of this run");
-                op.majors_changed(epoch).await;
+                op.majors_changed(epoch, in_flight).await;
                 Ok(Then::Retry)
             }
             MajorClaim::Create(_creating) => {

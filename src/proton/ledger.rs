@@ -193,9 +193,10 @@ pub enum MajorClaim<'s> {
     Create(NewMajor<'s>),
     /// The ledger changed since the caller listed the versions: look again.
     Retry,
-    /// Another create of this process may make the major (or the one below it): wait for
-    /// the ledger to change from this epoch, then look again.
-    Wait { epoch: u64 },
+    /// Another create of this process may make the major (or the one below it), or another
+    /// operation under way has not yet said which major it wants: wait for the ledger to
+    /// change from this epoch (or for an operation to begin or end), then look again.
+    Wait { epoch: u64, in_flight: usize },
     /// Proton would give a new major this number, not the one asked for; none of this
     /// process's creates is making the ones in between.
     NotNext { next: u64 },
@@ -296,39 +297,49 @@ impl InFlight<'_> {
     /// Decides, in one step (rule 3), what a create naming `major` does when Proton said it
     /// does not exist and a listing taken at `epoch` shows `listed_highest` as the highest
     /// major (0: none). Proton gives a new major one more than the highest it ever assigned,
-    /// which is at least the highest listed or seen in this process.
+    /// which is at least the highest listed or seen in this process. A major above the next
+    /// is refused only once no other operation under way may still make the ones between:
+    /// none wants one of them, and every other one has said what it wants (a create with a
+    /// literal major says so when Proton refuses it; Terraform may call it after this one).
     pub fn claim_major(&self, major: u64, listed_highest: u64, epoch: u64) -> MajorClaim<'_> {
-        let claimed = self.ledger.update_majors(&self.template, |majors| {
-            let next = listed_highest.max(majors.highest_seen) + 1;
-            let claim = if majors.epoch != epoch {
-                Claim::Retry
-            } else if majors.under_way > 0 {
-                Claim::Wait
-            } else if major == next {
-                majors.under_way = 1;
-                majors.exclusive = true;
-                Claim::Create
-            } else if major > next && majors.wanted.range(next..major).next().is_some() {
-                Claim::Wait
-            } else {
-                Claim::NotNext(next)
-            };
-            (claim == Claim::Create, claim)
-        });
+        let claimed = self
+            .ledger
+            .update_majors_seeing(&self.template, |majors, in_flight| {
+                let next = listed_highest.max(majors.highest_seen) + 1;
+                // This create wants its major before it claims (rule 1 of proton::create).
+                let others_wanting = majors.wanted.values().sum::<usize>().saturating_sub(1);
+                let undeclared = in_flight.saturating_sub(1).saturating_sub(others_wanting);
+                let claim = if majors.epoch != epoch {
+                    Claim::Retry
+                } else if majors.under_way > 0 {
+                    Claim::Wait
+                } else if major == next {
+                    majors.under_way = 1;
+                    majors.exclusive = true;
+                    Claim::Create
+                } else if major > next
+                    && (undeclared > 0 || majors.wanted.range(next..major).next().is_some())
+                {
+                    Claim::Wait
+                } else {
+                    Claim::NotNext(next)
+                };
+                (claim == Claim::Create, (claim, in_flight))
+            });
         match claimed {
-            Claim::Create => MajorClaim::Create(self.new_major(true)),
-            Claim::Retry => MajorClaim::Retry,
-            Claim::Wait => MajorClaim::Wait { epoch },
-            Claim::NotNext(next) => MajorClaim::NotNext { next },
+            (Claim::Create, _) => MajorClaim::Create(self.new_major(true)),
+            (Claim::Retry, _) => MajorClaim::Retry,
+            (Claim::Wait, in_flight) => MajorClaim::Wait { epoch, in_flight },
+            (Claim::NotNext(next), _) => MajorClaim::NotNext { next },
         }
     }
 
-    /// Waits until the template's majors change from `epoch` (see [`MajorClaim::Wait`]).
-    pub async fn majors_changed(&self, epoch: u64) {
+    /// Waits until the template's majors change from `epoch`, or an operation on its
+    /// versions begins or ends (see [`MajorClaim::Wait`]).
+    pub async fn majors_changed(&self, epoch: u64, in_flight: usize) {
         let (kind, name) = (&self.template.0, &self.template.1);
-        self.ledger
-            .until(*kind, name, |counts| counts.majors_epoch != epoch)
-            .await;
+        let moved = |counts: Counts| counts.majors_epoch != epoch || counts.in_flight != in_flight;
+        self.ledger.until(*kind, name, moved).await;
     }
 }
 
@@ -353,10 +364,21 @@ impl Ledger {
         template: &TemplateRef,
         change: impl FnOnce(&mut Majors) -> (bool, T),
     ) -> T {
+        self.update_majors_seeing(template, |majors, _| change(majors))
+    }
+
+    /// [`Ledger::update_majors`], also seeing how many operations on `template`'s versions
+    /// are under way, read under the same lock.
+    fn update_majors_seeing<T>(
+        &self,
+        template: &TemplateRef,
+        change: impl FnOnce(&mut Majors, usize) -> (bool, T),
+    ) -> T {
         let (changed, out) = {
             let mut state = self.lock();
+            let in_flight = state.in_flight.get(template).copied().unwrap_or(0);
             let majors = state.majors.entry(template.clone()).or_default();
-            let (changed, out) = change(majors);
+            let (changed, out) = change(majors, in_flight);
             majors.epoch += u64::from(changed);
             (changed, out)
         };
@@ -613,13 +635,14 @@ mod tests {
     #[test]
     fn a_literal_major_is_created_only_when_it_is_next() {
         let ledger = Ledger::default();
-        let (a, b) = (ledger.begin(ENV, "web"), ledger.begin(ENV, "web"));
+        let a = ledger.begin(ENV, "web");
         // Major 1 exists: 3 is not next, 2 is, and only one create gets to make it.
         let epoch = a.majors_epoch();
         assert!(matches!(
             a.claim_major(3, 1, epoch),
             MajorClaim::NotNext { next: 2 }
         ));
+        let b = ledger.begin(ENV, "web");
         let MajorClaim::Create(creating) = a.claim_major(2, 1, epoch) else {
             panic!("2 is next")
         };
@@ -650,12 +673,35 @@ mod tests {
             b.claim_major(2, 0, epoch),
             MajorClaim::Wait { .. }
         ));
+        // a ends (its want with it): nothing can make major 1 now.
         drop(_wants_1);
+        drop(a);
         let epoch = b.majors_epoch();
         assert!(matches!(
             b.claim_major(2, 0, epoch),
             MajorClaim::NotNext { next: 1 }
         ));
+    }
+
+    #[test]
+    fn a_higher_literal_major_waits_while_another_operation_has_not_said_what_it_wants() {
+        // for_each { a = 1, b = 1, c = 2 } on a new template: c may be refused and look
+        // before a and b have been; they will want major 1, which makes 2 next.
+        let ledger = Ledger::default();
+        let (a, c) = (ledger.begin(ENV, "web"), ledger.begin(ENV, "web"));
+        let wants_2 = c.want_major(2);
+        let epoch = c.majors_epoch();
+        assert!(matches!(
+            c.claim_major(2, 0, epoch),
+            MajorClaim::Wait { .. }
+        ));
+        drop(a);
+        let epoch = c.majors_epoch();
+        assert!(matches!(
+            c.claim_major(2, 0, epoch),
+            MajorClaim::NotNext { next: 1 }
+        ));
+        drop(wants_2);
     }
 
     /// Races two creates, on two threads, that both try to start a new major of an empty
