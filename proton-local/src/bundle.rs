@@ -255,8 +255,8 @@ fn unwrapped(bundle: Bundle) -> Bundle {
     }
     let inside = |path: &String| path.strip_prefix(&prefix).map(str::to_string);
     Bundle {
-        files: (bundle.files.iter())
-            .filter_map(|(path, data)| Some((inside(path)?, data.clone())))
+        files: (bundle.files.into_iter())
+            .filter_map(|(path, data)| Some((inside(&path)?, data)))
             .collect(),
         dirs: bundle.dirs.iter().filter_map(inside).collect(),
     }

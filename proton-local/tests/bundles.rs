@@ -41,9 +41,20 @@ async fn register_env(
     template: &str,
     key: &str,
 ) -> (TemplateVersionStatus, Option<String>, Option<String>) {
+    register_env_in(client, template, None, key).await
+}
+
+/// [`register_env`] as a minor of `major` when one is given.
+async fn register_env_in(
+    client: &Client,
+    template: &str,
+    major: Option<&str>,
+    key: &str,
+) -> (TemplateVersionStatus, Option<String>, Option<String>) {
     let out = client
         .create_environment_template_version()
         .template_name(template)
+        .set_major_version(major.map(str::to_string))
         .source(s3("bucket", key))
         .send()
         .await
@@ -471,34 +482,17 @@ async fn a_minor_whose_schema_is_not_backward_compatible_fails_registration() {
     create_env_template(&client, "env").await;
     let registered = register_env(&client, "env", "env/v1.tar.gz").await;
     assert_eq!(registered.0, TemplateVersionStatus::Draft, "{registered:?}");
-    let minor = |key: &'static str| {
-        let client = client.clone();
-        async move {
-            let out = client
-                .create_environment_template_version()
-                .template_name("env")
-                .major_version("1")
-                .source(s3("bucket", key))
-                .send()
-                .await
-                .unwrap()
-                .environment_template_version
-                .unwrap();
-            let v = wait_env_registered(&client, "env", "1", &out.minor_version).await;
-            (v.status, v.status_message, v.schema)
-        }
-    };
     for (key, needle) in [
         ("env/removed.tar.gz", "EnvInput.vpc_cidr"),
         ("env/retyped.tar.gz", "EnvInput.vpc_cidr"),
         ("env/required.tar.gz", "EnvInput.name"),
     ] {
-        let failed = minor(key).await;
+        let failed = register_env_in(&client, "env", Some("1"), key).await;
         assert_failed(&failed, "not backward compatible");
         assert_failed(&failed, needle);
     }
     for key in ["env/optional.tar.gz", "env/required-default.tar.gz"] {
-        let registered = minor(key).await;
+        let registered = register_env_in(&client, "env", Some("1"), key).await;
         assert_eq!(
             registered.0,
             TemplateVersionStatus::Draft,
