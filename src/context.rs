@@ -2,11 +2,17 @@
 //! shares: the one Proton client and the default tags. Resources and data
 //! sources import this module, never `crate::provider`, which wires them
 //! together.
+//!
+//! Every resource, data source and list resource type is a [`KindType`]: the
+//! template kind it serves, its shape and this shared state.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::marker::PhantomData;
+use std::sync::{Arc, OnceLock};
 
+use crate::kind::TemplateKind;
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::typed::{Shape, Shaped};
 use crate::proton::ProtonClient;
 
 /// What ConfigureProvider establishes, shared by every resource.
@@ -49,3 +55,53 @@ impl ProviderState {
             .unwrap_or_default()
     }
 }
+
+/// A resource, data source or list resource type of one template kind, over the model `M`:
+/// the kind it serves, its shape (type name, schema, fields) and the provider's state. Each
+/// module names its own type, e.g. `pub type TemplateData = KindType<TemplateModel, Data>`,
+/// and implements its typed trait for it. `Role` only tells apart the types that read into
+/// the same model (the template resource and the template data source).
+pub struct KindType<M, Role> {
+    pub(crate) kind: TemplateKind,
+    pub(crate) shape: Shape<M>,
+    pub(crate) provider: Arc<ProviderState>,
+    role: PhantomData<fn() -> Role>,
+}
+
+impl<M, Role> KindType<M, Role> {
+    /// The type of `kind` whose shape `shape` gives, sharing `provider`.
+    pub fn new(
+        kind: TemplateKind,
+        shape: fn(TemplateKind) -> Shape<M>,
+        provider: Arc<ProviderState>,
+    ) -> Self {
+        Self {
+            kind,
+            shape: shape(kind),
+            provider,
+            role: PhantomData,
+        }
+    }
+}
+
+impl<M, Role> KindType<M, Role> {
+    /// The provider's Proton client, once configured.
+    pub(crate) fn client(&self) -> Result<&ProtonClient, Diagnostics> {
+        Ok(&self.provider.configured()?.client)
+    }
+}
+
+impl<M: Default + Send + Sync + 'static, Role: 'static> Shaped for KindType<M, Role> {
+    type Model = M;
+
+    fn shape(&self) -> &Shape<M> {
+        &self.shape
+    }
+}
+
+/// The role of a managed resource type.
+pub enum Managed {}
+/// The role of a data source type.
+pub enum Data {}
+/// The role of a list resource type.
+pub enum Listed {}

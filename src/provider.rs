@@ -7,20 +7,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::context::{Configured, ProviderState};
-use crate::data_sources::template::TemplateData;
-use crate::data_sources::template_version::VersionData;
-use crate::data_sources::template_versions::VersionsData;
+use crate::data_sources::template::{self as template_data, TemplateData};
+use crate::data_sources::template_version::{self as version_data, VersionData};
+use crate::data_sources::template_versions::{self as versions_data, VersionsData};
 use crate::kind::TemplateKind;
-use crate::list_resources::template::TemplateList;
-use crate::list_resources::template_version::VersionList;
+use crate::list_resources::template::{self as template_list, TemplateList};
+use crate::list_resources::template_version::{self as version_list, VersionList};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, ListResource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::{build_client, ProtonSettings};
 use crate::resources::tags;
-use crate::resources::template::TemplateResource;
-use crate::resources::template_version::TemplateVersionResource;
+use crate::resources::template::{self, TemplateResource};
+use crate::resources::template_version::{self, TemplateVersionResource};
 
 /// The provider's source address, used in debug (reattach) mode and docs.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/awsproton/proton";
@@ -39,6 +39,11 @@ impl Default for ProtonProvider {
 }
 
 impl ProtonProvider {
+    /// The state every type shares.
+    fn state(&self) -> Arc<ProviderState> {
+        self.state.clone()
+    }
+
     /// A provider awaiting ConfigureProvider.
     pub fn new() -> Self {
         Self {
@@ -227,8 +232,12 @@ impl Provider for ProtonProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         per_kind(|kind| -> [Arc<dyn Resource>; 2] {
             [
-                Arc::new(TemplateResource::new(kind, self.state.clone())),
-                Arc::new(TemplateVersionResource::new(kind, self.state.clone())),
+                Arc::new(TemplateResource::new(kind, template::shape, self.state())),
+                Arc::new(TemplateVersionResource::new(
+                    kind,
+                    template_version::shape,
+                    self.state(),
+                )),
             ]
         })
     }
@@ -236,9 +245,9 @@ impl Provider for ProtonProvider {
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         per_kind(|kind| -> [Arc<dyn DataSource>; 3] {
             [
-                Arc::new(TemplateData::new(kind, self.state.clone())),
-                Arc::new(VersionData::new(kind, self.state.clone())),
-                Arc::new(VersionsData::new(kind, self.state.clone())),
+                Arc::new(TemplateData::new(kind, template_data::shape, self.state())),
+                Arc::new(VersionData::new(kind, version_data::shape, self.state())),
+                Arc::new(VersionsData::new(kind, versions_data::shape, self.state())),
             ]
         })
     }
@@ -246,8 +255,8 @@ impl Provider for ProtonProvider {
     fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
         per_kind(|kind| -> [Arc<dyn ListResource>; 2] {
             [
-                Arc::new(TemplateList::new(kind, self.state.clone())),
-                Arc::new(VersionList::new(kind, self.state.clone())),
+                Arc::new(TemplateList::new(kind, template_list::shape, self.state())),
+                Arc::new(VersionList::new(kind, version_list::shape, self.state())),
             ]
         })
     }
@@ -279,8 +288,7 @@ impl Provider for ProtonProvider {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::plugin::model::{check_one_to_one, Fields, NestedModel};
-    use crate::plugin::typed::{TypedDataSource, TypedListResource, TypedResource};
+    use crate::plugin::model::{check_one_to_one, NestedModel};
     use crate::resources::identity::Identified;
     use crate::resources::model::{
         CompatibleTemplate, S3Location, Source, TemplateModel, VersionModel,
@@ -291,43 +299,27 @@ mod tests {
     /// data source, identity, nested block) names is a forgotten attribute.
     #[test]
     fn every_model_is_held_one_to_one_against_its_schemas() {
-        let state = Arc::new(ProviderState::default());
-        let each = |kind: TemplateKind| {
-            (
-                TemplateResource::new(kind, state.clone()),
-                TemplateVersionResource::new(kind, state.clone()),
-                TemplateData::new(kind, state.clone()),
-                VersionData::new(kind, state.clone()),
-                VersionsData::new(kind, state.clone()),
-                TemplateList::new(kind, state.clone()),
-                VersionList::new(kind, state.clone()),
-            )
-        };
-        let kinds = TemplateKind::ALL.map(each);
+        let templates =
+            TemplateKind::ALL.map(|kind| (template::shape(kind), template_data::shape(kind)));
+        let versions = TemplateKind::ALL
+            .map(|kind| (template_version::shape(kind), version_data::shape(kind)));
         let template_identity = TemplateModel::identity_fields();
         let version_identity = VersionModel::identity_fields();
-        let mut templates: Vec<&Fields<TemplateModel>> = vec![&template_identity];
-        let mut versions: Vec<&Fields<VersionModel>> = vec![&version_identity];
-        for (
-            template,
-            version,
-            template_data,
-            version_data,
-            versions_data,
-            template_list,
-            version_list,
-        ) in &kinds
+        // A model's fields may be split between the kinds (service-only attributes).
+        let mut template_fields = vec![&template_identity];
+        let mut version_fields = vec![&version_identity];
+        for ((template, template_data), (version, version_data)) in templates.iter().zip(&versions)
         {
-            templates.push(TypedResource::shape(template).fields());
-            templates.push(TypedDataSource::shape(template_data).fields());
-            versions.push(TypedResource::shape(version).fields());
-            versions.push(TypedDataSource::shape(version_data).fields());
-            check_one_to_one(&[TypedDataSource::shape(versions_data).fields()]).unwrap();
-            check_one_to_one(&[TypedListResource::shape(template_list).fields()]).unwrap();
-            check_one_to_one(&[TypedListResource::shape(version_list).fields()]).unwrap();
+            template_fields.extend([template.fields(), template_data.fields()]);
+            version_fields.extend([version.fields(), version_data.fields()]);
         }
-        check_one_to_one(&templates).unwrap();
-        check_one_to_one(&versions).unwrap();
+        check_one_to_one(&template_fields).unwrap();
+        check_one_to_one(&version_fields).unwrap();
+        for kind in TemplateKind::ALL {
+            check_one_to_one(&[versions_data::shape(kind).fields()]).unwrap();
+            check_one_to_one(&[template_list::shape(kind).fields()]).unwrap();
+            check_one_to_one(&[version_list::shape(kind).fields()]).unwrap();
+        }
         check_one_to_one(&[&Source::fields()]).unwrap();
         check_one_to_one(&[&S3Location::fields()]).unwrap();
         check_one_to_one(&[&CompatibleTemplate::fields()]).unwrap();

@@ -1,11 +1,10 @@
 //! The template data sources: a template by name, with everything the
 //! template resource records. Shared by both kinds.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{lookup_error, Sought};
-use crate::context::ProviderState;
+use crate::context::{Data, KindType};
 use crate::field;
 use crate::kind::TemplateKind;
 use crate::plugin::diag::Diagnostics;
@@ -41,43 +40,24 @@ fn fields(kind: TemplateKind) -> Fields<TemplateModel> {
 }
 
 /// The template data source of one kind.
-pub struct TemplateData {
-    kind: TemplateKind,
-    shape: Shape<TemplateModel>,
-    provider: Arc<ProviderState>,
-}
+pub type TemplateData = KindType<TemplateModel, Data>;
 
-impl TemplateData {
-    /// The template data source of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
-        let description = format!(
-            "Reads an AWS Proton {} by name. A template that does not exist is an error.",
-            kind.noun()
-        );
-        let shape = Shape::new(kind.facts().template_type, &description, fields(kind));
-        Self {
-            kind,
-            shape,
-            provider,
-        }
-    }
+/// The name, schema and fields of the data source of `kind`.
+pub(crate) fn shape(kind: TemplateKind) -> Shape<TemplateModel> {
+    let description =
+        format!("Reads an AWS Proton {kind} by name. A template that does not exist is an error.");
+    Shape::new(kind.facts().template_type, &description, fields(kind))
 }
 
 #[async_trait::async_trait]
 impl TypedDataSource for TemplateData {
-    type Model = TemplateModel;
-
-    fn shape(&self) -> &Shape<TemplateModel> {
-        &self.shape
-    }
-
     async fn read(
         &self,
         ctx: &OpContext,
         config: TemplateModel,
     ) -> Result<TemplateModel, Diagnostics> {
         let (kind, noun) = (self.kind, self.kind.noun());
-        let client = &self.provider.configured()?.client;
+        let client = self.client()?;
         let name = config.name;
         let looked_for = format!("{noun} named `{name}`");
         let (template, tags) = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {

@@ -5,11 +5,10 @@
 //! service versions add their compatibility attributes.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{lookup_error, not_found, Sought};
-use crate::context::ProviderState;
+use crate::context::{Data, KindType};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::OpContext;
@@ -58,33 +57,16 @@ pub(super) fn fields(kind: TemplateKind) -> Fields<VersionModel> {
         field!(VersionModel, template_name).required(&format!("Name of the {noun}."))
             .validate_all(template_name_validators()),
     ])
-    .with(match kind.has_service_fields() {
-        true => service::data_source_fields(),
-        false => Vec::new(),
-    })
+    .with(service::data_source_fields(kind))
 }
 
 /// The template version data source of one kind.
-pub struct VersionData {
-    kind: TemplateKind,
-    shape: Shape<VersionModel>,
-    provider: Arc<ProviderState>,
-}
+pub type VersionData = KindType<VersionModel, Data>;
 
-impl VersionData {
-    /// The version data source of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
-        let description = format!(
-            "Reads one version of an AWS Proton {}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.",
-            kind.noun()
-        );
-        let shape = Shape::new(kind.facts().version_type, &description, fields(kind));
-        Self {
-            kind,
-            shape,
-            provider,
-        }
-    }
+/// The name, schema and fields of the data source of `kind`.
+pub(crate) fn shape(kind: TemplateKind) -> Shape<VersionModel> {
+    let description = format!("Reads one version of an AWS Proton {kind}: the one named by `major_version` and `minor_version`, or the recommended (highest published) one when they are omitted. Finding none is an error.");
+    Shape::new(kind.facts().version_type, &description, fields(kind))
 }
 
 /// Which version the configuration asks for, resolving the recommended one.
@@ -154,12 +136,6 @@ async fn read_version(
 
 #[async_trait::async_trait]
 impl TypedDataSource for VersionData {
-    type Model = VersionModel;
-
-    fn shape(&self) -> &Shape<VersionModel> {
-        &self.shape
-    }
-
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let (major, minor) = (
             field_name!(VersionModel, major_version),
@@ -181,7 +157,7 @@ impl TypedDataSource for VersionData {
         wanted: VersionModel,
     ) -> Result<VersionModel, Diagnostics> {
         let kind = self.kind;
-        let client = &self.provider.configured()?.client;
+        let client = self.client()?;
         let work = async {
             let key = resolve(
                 client,

@@ -4,12 +4,11 @@
 //! attribute, not protocol-6 nested attributes, which Terraform 1.0 cannot
 //! handle.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::template_version::fields as version_fields;
 use super::{lookup_error, Sought};
-use crate::context::ProviderState;
+use crate::context::{Data, KindType};
 use crate::field;
 use crate::kind::TemplateKind;
 use crate::plugin::diag::Diagnostics;
@@ -69,47 +68,24 @@ fn fields(kind: TemplateKind) -> Fields<VersionsModel> {
 }
 
 /// The versions-list data source of one kind.
-pub struct VersionsData {
-    kind: TemplateKind,
-    shape: Shape<VersionsModel>,
-    /// What each entry of `versions` reports.
-    entry_fields: Fields<VersionModel>,
-    provider: Arc<ProviderState>,
-}
+pub type VersionsData = KindType<VersionsModel, Data>;
 
-impl VersionsData {
-    /// The versions-list data source of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
-        let description = format!(
-            "Lists every version of an AWS Proton {}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.",
-            kind.noun()
-        );
-        let shape = Shape::new(kind.facts().versions_type, &description, fields(kind));
-        Self {
-            kind,
-            shape,
-            entry_fields: entry_fields(kind),
-            provider,
-        }
-    }
+/// The name, schema and fields of the data source of `kind`.
+pub(crate) fn shape(kind: TemplateKind) -> Shape<VersionsModel> {
+    let description = format!("Lists every version of an AWS Proton {kind}, or of one of its major versions, with each version's status. A template that does not exist is an error; a template without versions gives an empty list.");
+    Shape::new(kind.facts().versions_type, &description, fields(kind))
 }
 
 #[async_trait::async_trait]
 impl TypedDataSource for VersionsData {
-    type Model = VersionsModel;
-
-    fn shape(&self) -> &Shape<VersionsModel> {
-        &self.shape
-    }
-
     async fn read(
         &self,
         ctx: &OpContext,
         wanted: VersionsModel,
     ) -> Result<VersionsModel, Diagnostics> {
         let (kind, noun) = (self.kind, self.kind.noun());
-        let client = &self.provider.configured()?.client;
-        let entry_fields = &self.entry_fields;
+        let client = self.client()?;
+        let entry_fields = &entry_fields(kind);
         let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());
         let looked_for = format!("{noun} named `{template_name}`");
         // The template first: a missing template is an error, not an empty list.

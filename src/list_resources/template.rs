@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_stream::stream;
 
 use super::{list_error, with_client};
-use crate::context::ProviderState;
+use crate::context::{KindType, Listed};
 use crate::field;
 use crate::kind::TemplateKind;
 use crate::plugin::model::Fields;
@@ -15,7 +15,6 @@ use crate::plugin::provider::{ListRequest, ListStream, ListedResource, OpContext
 use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::listing;
-use crate::resources::identity::Identified;
 use crate::resources::model::TemplateModel;
 use crate::resources::template::{current, shape as resource_shape};
 
@@ -31,39 +30,18 @@ fn config_fields() -> Fields<ListConfig> {
 }
 
 /// The template list resource of one kind.
-pub struct TemplateList {
-    kind: TemplateKind,
-    shape: Shape<ListConfig>,
-    /// The managed resource's: what each result's state and identity are.
-    resource: Arc<Shape<TemplateModel>>,
-    provider: Arc<ProviderState>,
-}
+pub type TemplateList = KindType<ListConfig, Listed>;
 
-impl TemplateList {
-    /// The template list resource of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
-        let description = format!(
-            "Lists the AWS Proton {}s of the account and region, for `terraform query`.",
-            kind.noun()
-        );
-        Self {
-            kind,
-            shape: Shape::new(kind.facts().template_type, &description, config_fields()),
-            resource: Arc::new(resource_shape(kind)),
-            provider,
-        }
-    }
+/// The name, schema and fields of the list resource of `kind`.
+pub(crate) fn shape(kind: TemplateKind) -> Shape<ListConfig> {
+    let description =
+        format!("Lists the AWS Proton {kind}s of the account and region, for `terraform query`.");
+    Shape::new(kind.facts().template_type, &description, config_fields())
 }
 
 impl TypedListResource for TemplateList {
-    type Config = ListConfig;
-
-    fn shape(&self) -> &Shape<ListConfig> {
-        &self.shape
-    }
-
     fn list(&self, ctx: OpContext, config: ListConfig, request: &ListRequest) -> ListStream {
-        let (kind, resource_shape) = (self.kind, self.resource.clone());
+        let (kind, resource_shape) = (self.kind, Arc::new(resource_shape(self.kind)));
         let prefix = config.name_prefix.unwrap_or_default();
         let include_resource = request.include_resource;
         with_client(&self.provider, move |client, defaults| {
@@ -96,7 +74,7 @@ impl TypedListResource for TemplateList {
                     };
                     let display_name = model.name.clone();
                     let resource = include_resource.then(|| resource_shape.write(&model));
-                    let identity = resource_shape.identity_of(&model.scoped(), &Value::Null);
+                    let identity = resource_shape.identity_of(model, &Value::Null);
                     yield Ok(ListedResource {
                         identity: identity.unwrap_or(Value::Null),
                         display_name,

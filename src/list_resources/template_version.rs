@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_stream::stream;
 
 use super::{list_error, with_client};
-use crate::context::ProviderState;
+use crate::context::{KindType, Listed};
 use crate::field;
 use crate::kind::TemplateKind;
 use crate::plugin::model::Fields;
@@ -17,7 +17,6 @@ use crate::plugin::schema::Validator;
 use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::{listing, VersionStatus};
-use crate::resources::identity::Identified;
 use crate::resources::model::VersionModel;
 use crate::resources::template_version::{current, shape as resource_shape};
 use crate::resources::validators::{template_name_validators, version_part_validators};
@@ -51,39 +50,17 @@ fn config_fields(kind: TemplateKind) -> Fields<ListConfig> {
 }
 
 /// The version list resource of one kind.
-pub struct VersionList {
-    kind: TemplateKind,
-    shape: Shape<ListConfig>,
-    /// The managed resource's: what each result's state and identity are.
-    resource: Arc<Shape<VersionModel>>,
-    provider: Arc<ProviderState>,
-}
+pub type VersionList = KindType<ListConfig, Listed>;
 
-impl VersionList {
-    /// The version list resource of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
-        let description = format!(
-            "Lists versions of AWS Proton {}s, for `terraform query`.",
-            kind.noun()
-        );
-        Self {
-            kind,
-            shape: Shape::new(kind.facts().version_type, &description, config_fields(kind)),
-            resource: Arc::new(resource_shape(kind)),
-            provider,
-        }
-    }
+/// The name, schema and fields of the list resource of `kind`.
+pub(crate) fn shape(kind: TemplateKind) -> Shape<ListConfig> {
+    let description = format!("Lists versions of AWS Proton {kind}s, for `terraform query`.");
+    Shape::new(kind.facts().version_type, &description, config_fields(kind))
 }
 
 impl TypedListResource for VersionList {
-    type Config = ListConfig;
-
-    fn shape(&self) -> &Shape<ListConfig> {
-        &self.shape
-    }
-
     fn list(&self, ctx: OpContext, config: ListConfig, request: &ListRequest) -> ListStream {
-        let (kind, resource_shape) = (self.kind, self.resource.clone());
+        let (kind, resource_shape) = (self.kind, Arc::new(resource_shape(self.kind)));
         let wanted_status = config.status.as_deref().map(VersionStatus::from);
         let include_resource = request.include_resource;
         let what = format!("{} version", kind.noun());
@@ -144,7 +121,7 @@ impl TypedListResource for VersionList {
                             (VersionModel::from(&version), false)
                         };
                         let resource = include_resource.then(|| resource_shape.write(&model));
-                        let identity = resource_shape.identity_of(&model.scoped(), &Value::Null);
+                        let identity = resource_shape.identity_of(model, &Value::Null);
                         yield Ok(ListedResource {
                             identity: identity.unwrap_or(Value::Null),
                             display_name: match pending_deletion {

@@ -13,9 +13,10 @@
 //!    ([`Planned`]).
 //! 3. Identity (Terraform 1.12+) is optional, declared by the shape
 //!    ([`Shape::with_identity`]): without it a type has no identity schema
-//!    and never sends one. An identity is written from the model
-//!    [`TypedResource::identified`] gives; what a plan does not know yet is
-//!    null in it.
+//!    and never sends one. An identity is written from the model the
+//!    shape's `complete` function gives (a state may lack identity fields it
+//!    can derive, e.g. from an ARN); what a plan does not know yet is null
+//!    in it.
 //! 4. Configuration generation is the type's own only when it says so
 //!    ([`TypedResource::GENERATES_CONFIG`]); otherwise Terraform's legacy
 //!    extraction answers.
@@ -37,7 +38,15 @@ pub struct Shape<M> {
     type_name: &'static str,
     fields: Fields<M>,
     schema: Schema,
-    identity: Option<(Fields<M>, IdentitySchema)>,
+    identity: Option<Identity<M>>,
+}
+
+/// A resource's identity: its attributes, their schema, and how a state
+/// read into the model is completed before the identity is written.
+struct Identity<M> {
+    fields: Fields<M>,
+    schema: IdentitySchema,
+    complete: fn(M) -> M,
 }
 
 impl<M: Default> Shape<M> {
@@ -52,11 +61,17 @@ impl<M: Default> Shape<M> {
         }
     }
 
-    /// The same type with an identity of these identity attributes.
-    pub fn with_identity(self, identity: Fields<M>) -> Self {
+    /// The same type with an identity of these identity attributes, written
+    /// from the model `complete` makes of a state (rule 3).
+    pub fn with_identity(self, identity: Fields<M>, complete: fn(M) -> M) -> Self {
         let schema = identity.identity_schema();
+        let identity = Identity {
+            fields: identity,
+            schema,
+            complete,
+        };
         Self {
-            identity: Some((identity, schema)),
+            identity: Some(identity),
             ..self
         }
     }
@@ -88,14 +103,16 @@ impl<M: Default> Shape<M> {
 
     /// The identity schema, if the type has an identity.
     pub fn identity_schema(&self) -> Option<&IdentitySchema> {
-        self.identity.as_ref().map(|(_, schema)| schema)
+        self.identity.as_ref().map(|identity| &identity.schema)
     }
 
     /// The identity `model` gives, with null for each attribute `state`
     /// (the value the model was read from, while planning) has unknown.
-    pub fn identity_of(&self, model: &M, state: &Value) -> Option<Value> {
-        let (fields, _) = self.identity.as_ref()?;
-        let mut identity = fields.write(model);
+    pub fn identity_of(&self, model: M, state: &Value) -> Option<Value> {
+        let Identity {
+            fields, complete, ..
+        } = self.identity.as_ref()?;
+        let mut identity = fields.write(&complete(model));
         if let Value::Object(attributes) = &mut identity {
             for (name, value) in attributes.iter_mut() {
                 if state.get_attr(name).is_some_and(Value::is_unknown) {
@@ -110,7 +127,7 @@ impl<M: Default> Shape<M> {
     /// fields set.
     fn read_identity(&self, identity: &Value) -> M {
         match &self.identity {
-            Some((fields, _)) => fields.read(identity),
+            Some(Identity { fields, .. }) => fields.read(identity),
             None => M::default(),
         }
     }
@@ -134,20 +151,25 @@ impl<M> Planned<'_, M> {
     }
 }
 
-/// A managed resource type over a typed model. Methods in the order a
-/// resource module implements them: shape, validation and planning,
-/// create, read, update, delete, import, then the optional hooks.
-#[async_trait]
-pub trait TypedResource: Send + Sync + 'static {
-    /// What Terraform's values for this type read into.
+/// What every typed resource, data source and list resource has: the
+/// model Terraform's values read into, and its shape.
+pub trait Shaped: Send + Sync + 'static {
+    /// What Terraform's values for this type read into (for a list
+    /// resource, its `config {}` block).
     type Model: Default + Send + Sync + 'static;
-
-    /// Whether [`TypedResource::generate_config`] shapes the configuration
-    /// `-generate-config-out` writes (rule 4).
-    const GENERATES_CONFIG: bool = false;
 
     /// The name, schema and fields.
     fn shape(&self) -> &Shape<Self::Model>;
+}
+
+/// A managed resource type over a typed model. Methods in the order a
+/// resource module implements them: validation and planning, create,
+/// read, update, delete, import, then the optional hooks.
+#[async_trait]
+pub trait TypedResource: Shaped {
+    /// Whether [`TypedResource::generate_config`] shapes the configuration
+    /// `-generate-config-out` writes (rule 4).
+    const GENERATES_CONFIG: bool = false;
 
     /// Checks beyond the schema's validators. Values may be unknown.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
@@ -180,12 +202,6 @@ pub trait TypedResource: Send + Sync + 'static {
 
     /// Turns an import id into stub states for Read to fill.
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<Self::Model>, Diagnostics>;
-
-    /// The model whose identity fields name the object `model` describes
-    /// (rule 3); by default `model` itself.
-    fn identified(&self, model: Self::Model) -> Self::Model {
-        model
-    }
 
     /// The import id an `import { identity = ... }` names, read into a
     /// model with only its identity fields set.
@@ -270,8 +286,7 @@ impl<R: TypedResource> Resource for R {
 
     fn identity(&self, state: &Value) -> Option<Value> {
         let shape = self.shape();
-        let model = self.identified(shape.read(state));
-        shape.identity_of(&model, state)
+        shape.identity_of(shape.read(state), state)
     }
 
     fn identity_import_id(&self, identity: &Value) -> Result<String, Diagnostics> {
@@ -295,13 +310,7 @@ impl<R: TypedResource> Resource for R {
 
 /// A data source type over a typed model.
 #[async_trait]
-pub trait TypedDataSource: Send + Sync + 'static {
-    /// What the configuration and the result read into.
-    type Model: Default + Send + Sync + 'static;
-
-    /// The name, schema and fields.
-    fn shape(&self) -> &Shape<Self::Model>;
-
+pub trait TypedDataSource: Shaped {
     /// Checks beyond the schema's validators. Values may be unknown.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
@@ -331,20 +340,15 @@ impl<D: TypedDataSource> DataSource for D {
 }
 
 /// A list resource type over a typed `config {}` block.
-pub trait TypedListResource: Send + Sync + 'static {
-    /// What the `config {}` block reads into.
-    type Config: Default + Send + 'static;
-
-    /// The name (the managed resource type it lists), the `config {}`
-    /// block's schema and fields.
-    fn shape(&self) -> &Shape<Self::Config>;
-
+/// Its shape is named after the managed resource type it lists and holds
+/// the `config {}` block's schema and fields.
+pub trait TypedListResource: Shaped {
     /// Checks beyond the schema's validators, relative to the block.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Starts a listing of what `config` selects, as
     /// [`ListResource::list`] does.
-    fn list(&self, ctx: OpContext, config: Self::Config, request: &ListRequest) -> ListStream;
+    fn list(&self, ctx: OpContext, config: Self::Model, request: &ListRequest) -> ListStream;
 }
 
 impl<L: TypedListResource> ListResource for L {

@@ -1,17 +1,21 @@
 //! What service template versions add to what all versions share (see
 //! [`super::template_version`] and the data source): the environment
 //! templates a version is compatible with and the supported component
-//! sources. Added where [`crate::kind::TemplateKind::has_service_fields`] says so.
+//! sources, for the kinds [`TemplateKind::has_service_fields`] names.
 
 use super::model::{CompatibleTemplate, VersionModel};
 use super::validators::{template_name_validators, version_part_validators};
 use crate::field;
+use crate::kind::TemplateKind;
 use crate::plugin::model::{Field, Fields, NestedModel};
 use crate::plugin::schema::{NestedBlock, Validator};
 
-/// The resource's extra attribute and block: supported component sources and
-/// the compatible environment templates.
-pub fn resource_fields() -> Vec<Field<VersionModel>> {
+/// The resource's extra attribute and block for `kind`: supported component
+/// sources and the compatible environment templates (none for a kind without them).
+pub fn resource_fields(kind: TemplateKind) -> Vec<Field<VersionModel>> {
+    if !kind.has_service_fields() {
+        return Vec::new();
+    }
     vec![
         field!(VersionModel, compatible_environment_template).block(|name| {
             let block = CompatibleTemplate::fields().block("An environment template major version this service version works with. Order never matters.");
@@ -23,8 +27,11 @@ pub fn resource_fields() -> Vec<Field<VersionModel>> {
     ]
 }
 
-/// The data source's extra (computed) attributes.
-pub fn data_source_fields() -> Vec<Field<VersionModel>> {
+/// The data source's extra (computed) attributes for `kind`.
+pub fn data_source_fields(kind: TemplateKind) -> Vec<Field<VersionModel>> {
+    if !kind.has_service_fields() {
+        return Vec::new();
+    }
     vec![
         field!(VersionModel, compatible_environment_template)
             .computed("The environment template major versions this version works with."),

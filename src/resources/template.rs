@@ -29,13 +29,12 @@
 //!   versions (and service versions listing them) must be replaced with it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::context::ProviderState;
+use crate::context::{KindType, Managed};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, ResourcePlan};
@@ -115,33 +114,15 @@ fn fields(kind: TemplateKind) -> Fields<TemplateModel> {
 }
 
 /// The template resource of one kind.
-pub struct TemplateResource {
-    kind: TemplateKind,
-    shape: Shape<TemplateModel>,
-    provider: Arc<ProviderState>,
-}
-
-impl TemplateResource {
-    /// The template resource of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
-        Self {
-            kind,
-            shape: shape(kind),
-            provider,
-        }
-    }
-}
+pub type TemplateResource = KindType<TemplateModel, Managed>;
 
 /// The name, schema, fields and identity of the template resource of
 /// `kind`; shared with the list resource, whose results are its
 /// states.
 pub(crate) fn shape(kind: TemplateKind) -> Shape<TemplateModel> {
-    let description = format!(
-        "An AWS Proton {}: the named parent of template versions. Destroying it requires that it has no versions left.",
-        kind.noun()
-    );
+    let description = format!("An AWS Proton {kind}: the named parent of template versions. Destroying it requires that it has no versions left.");
     Shape::new(kind.facts().template_type, &description, fields(kind))
-        .with_identity(TemplateModel::identity_fields())
+        .with_identity(TemplateModel::identity_fields(), TemplateModel::scoped)
 }
 
 /// The identity: the template's name in its account and region.
@@ -434,13 +415,7 @@ async fn name_taken_detail(
 
 #[async_trait::async_trait]
 impl TypedResource for TemplateResource {
-    type Model = TemplateModel;
-
     const GENERATES_CONFIG: bool = true;
-
-    fn shape(&self) -> &Shape<TemplateModel> {
-        &self.shape
-    }
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
         let noun = self.kind.noun();
@@ -648,7 +623,7 @@ impl TypedResource for TemplateResource {
             )
         })?;
         if ArnScope::of(id).is_some() {
-            let client = &self.provider.configured()?.client;
+            let client = self.client()?;
             refuse_foreign_region(id, client)?;
             // The account shows only in the ARN Proton returns; a missing
             // template is left to the read after import.
@@ -675,13 +650,8 @@ impl TypedResource for TemplateResource {
         Ok(vec![stub])
     }
 
-    fn identified(&self, model: TemplateModel) -> TemplateModel {
-        model.scoped()
-    }
-
     fn identity_import_id(&self, identity: TemplateModel) -> Result<String, Diagnostics> {
-        let client = &self.provider.configured()?.client;
-        identity.import_id(self.kind, client)
+        identity.import_id(self.kind, self.client()?)
     }
 
     /// What a user sets, without empty values Proton reports as none.

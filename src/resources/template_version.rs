@@ -34,12 +34,11 @@
 //!   plans it unknown, never the prior value.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{Configured, ProviderState};
+use crate::context::{Configured, KindType, Managed};
 use crate::plugin::diag::{Diagnostics, Severity};
 use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{ApplyOutcome, DestroyPlan, OpContext, ReadOutcome, ResourcePlan};
@@ -115,40 +114,19 @@ fn fields(kind: TemplateKind) -> Fields<VersionModel> {
             .validate_all(template_name_validators()),
         field!(VersionModel, timeouts).block(|_| timeouts_block(&[("create", "10m"), ("update", "5m"), ("delete", "5m")])),
     ])
-    .with(match kind.has_service_fields() {
-        true => service::resource_fields(),
-        false => Vec::new(),
-    })
+    .with(service::resource_fields(kind))
 }
 
 /// The template version resource of one kind.
-pub struct TemplateVersionResource {
-    kind: TemplateKind,
-    shape: Shape<VersionModel>,
-    provider: Arc<ProviderState>,
-}
-
-impl TemplateVersionResource {
-    /// The version resource of `kind`.
-    pub fn new(kind: TemplateKind, provider: Arc<ProviderState>) -> Self {
-        Self {
-            kind,
-            shape: shape(kind),
-            provider,
-        }
-    }
-}
+pub type TemplateVersionResource = KindType<VersionModel, Managed>;
 
 /// The name, schema, fields and identity of the version resource of
 /// `kind`; shared with the list resource, whose results are its
 /// states.
 pub(crate) fn shape(kind: TemplateKind) -> Shape<VersionModel> {
-    let description = format!(
-        "A version of an AWS Proton {}: registers a template bundle from S3, optionally publishes it.",
-        kind.noun()
-    );
+    let description = format!("A version of an AWS Proton {kind}: registers a template bundle from S3, optionally publishes it.");
     Shape::new(kind.facts().version_type, &description, fields(kind))
-        .with_identity(VersionModel::identity_fields())
+        .with_identity(VersionModel::identity_fields(), VersionModel::scoped)
 }
 
 /// The identity: the version's template name and numbers in its account and region.
@@ -515,13 +493,7 @@ impl TemplateVersionResource {
 
 #[async_trait::async_trait]
 impl TypedResource for TemplateVersionResource {
-    type Model = VersionModel;
-
     const GENERATES_CONFIG: bool = true;
-
-    fn shape(&self) -> &Shape<VersionModel> {
-        &self.shape
-    }
 
     fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
         let note = " (one is kept for the provider)";
@@ -917,7 +889,7 @@ impl TypedResource for TemplateVersionResource {
                 err.to_string(),
             )
         })?;
-        let client = &self.provider.configured()?.client;
+        let client = self.client()?;
         refuse_foreign_region(id, client)?;
         // The account shows only in the ARN Proton returns; a missing version
         // is left to the read after import, which Terraform reports.
@@ -953,13 +925,8 @@ impl TypedResource for TemplateVersionResource {
         Ok(vec![stub])
     }
 
-    fn identified(&self, model: VersionModel) -> VersionModel {
-        model.scoped()
-    }
-
     fn identity_import_id(&self, identity: VersionModel) -> Result<String, Diagnostics> {
-        let client = &self.provider.configured()?.client;
-        identity.import_id(self.kind, client)
+        identity.import_id(self.kind, self.client()?)
     }
 
     /// What a user sets: no default status (`DRAFT`), no empty values, and
@@ -972,11 +939,11 @@ impl TypedResource for TemplateVersionResource {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use crate::context::ProviderState;
     use std::sync::Arc;
     use std::time::SystemTime;
 
     use super::*;
-    use crate::context::ProviderState;
     use crate::plugin::plan::plan_change;
     use crate::plugin::schema::Presence;
     use crate::proton::TemplateVersionSummary;
@@ -1029,10 +996,8 @@ mod tests {
     }
 
     fn resource() -> TemplateVersionResource {
-        TemplateVersionResource::new(
-            TemplateKind::Environment,
-            Arc::new(ProviderState::default()),
-        )
+        let kind = TemplateKind::Environment;
+        TemplateVersionResource::new(kind, shape, Arc::new(ProviderState::default()))
     }
 
     fn prior(resource: &TemplateVersionResource) -> Value {
