@@ -45,7 +45,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{CreateVersionInput, ProtonClient};
 use super::error::ProtonError;
-use super::ledger::{InFlight, MajorClaim, Wanting};
+use super::ledger::{InFlight, MajorClaim, MajorMark};
 use super::listing::all_versions;
 use super::model::{TemplateKind, TemplateVersion, VersionStatus};
 use super::token::client_token;
@@ -168,7 +168,7 @@ impl<'o> MissingMajor<'_, 'o, '_> {
     async fn resolve(
         &self,
         refused: ProtonError,
-        wanting: &mut Option<Wanting<'o>>,
+        wanting: &mut Option<MajorMark<'o>>,
         saw_it_listed: &mut bool,
     ) -> Result<Then, ProtonError> {
         let (client, op, kind, attempt) = (self.client, self.op, self.kind, self.attempt);

@@ -8,22 +8,21 @@ use super::client::ProtonClient;
 use super::error::ProtonError;
 use super::model::{Template, TemplateKind, TemplateVersion, VersionKey};
 
+/// What a finder gives: `None` when the object does not exist.
+pub type Found<T> = Result<Option<T>, ProtonError>;
+
 impl ProtonClient {
     /// The version, or `None` if it (or its template) does not exist.
     pub async fn find_version(
         &self,
         kind: TemplateKind,
         key: &VersionKey,
-    ) -> Result<Option<TemplateVersion>, ProtonError> {
+    ) -> Found<TemplateVersion> {
         not_found_as_none(self.get_version(kind, key).await)
     }
 
     /// The template, or `None` if it does not exist.
-    pub async fn find_template(
-        &self,
-        kind: TemplateKind,
-        name: &str,
-    ) -> Result<Option<Template>, ProtonError> {
+    pub async fn find_template(&self, kind: TemplateKind, name: &str) -> Found<Template> {
         not_found_as_none(self.get_template(kind, name).await)
     }
 }
@@ -38,7 +37,7 @@ pub fn version_order(major: &str, minor: &str) -> (u64, u64, String, String) {
     )
 }
 
-fn not_found_as_none<T>(result: Result<T, ProtonError>) -> Result<Option<T>, ProtonError> {
+fn not_found_as_none<T>(result: Result<T, ProtonError>) -> Found<T> {
     match result {
         Ok(found) => Ok(Some(found)),
         Err(ProtonError::NotFound { .. }) => Ok(None),

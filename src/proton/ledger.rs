@@ -19,7 +19,7 @@
 //! 1. Every version operation (create, update, delete) holds an [`InFlight`] guard for as long
 //!    as it runs; the guard counts it, and [`InFlight::others_in_flight`] subtracts exactly
 //!    that, so no caller says how many of the operations are its own.
-//! 2. A create of a new major holds a [`NewMajor`] guard, which only an [`InFlight`] guard
+//! 2. A create of a new major holds a [`MajorMark`] guard, which only an [`InFlight`] guard
 //!    can give (a new-major create is always an operation under way).
 //! 3. Each decision (may this create start the next major?) reads and updates the state under
 //!    one lock: the check and the count are one step, so two creates never both win.
@@ -140,44 +140,42 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// A create of a new major version under way, counted while this guard lives (rule 2).
-#[must_use = "the create is only counted while the guard lives"]
+/// A mark a create leaves on its template's majors while this guard lives: a new major under
+/// way (rule 2), or a wait for a literal major that does not exist yet (so that creates
+/// naming a higher major wait for it). Dropping the guard takes the mark back.
+#[must_use = "the mark only stands while the guard lives"]
 #[derive(Debug)]
-pub struct NewMajor<'s> {
+pub struct MajorMark<'s> {
     ledger: &'s Ledger,
     template: &'s TemplateRef,
-    exclusive: bool,
+    mark: Mark,
 }
 
-impl Drop for NewMajor<'_> {
+/// What a [`MajorMark`] records.
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    /// A create of a new major, alone if `exclusive`.
+    NewMajor { exclusive: bool },
+    /// A create waiting to add a minor to this major.
+    Wanting(u64),
+}
+
+impl Drop for MajorMark<'_> {
     fn drop(&mut self) {
+        let mark = self.mark;
         self.ledger.update_majors(self.template, |majors| {
-            majors.under_way = majors.under_way.saturating_sub(1);
-            if self.exclusive {
-                majors.exclusive = false;
-            }
-            (true, ())
-        });
-    }
-}
-
-/// A create waiting to add a minor to a literal major that does not exist yet, recorded
-/// while this guard lives, so that creates naming a higher major wait for it.
-#[must_use = "the wait is only recorded while the guard lives"]
-#[derive(Debug)]
-pub struct Wanting<'s> {
-    ledger: &'s Ledger,
-    template: &'s TemplateRef,
-    major: u64,
-}
-
-impl Drop for Wanting<'_> {
-    fn drop(&mut self) {
-        self.ledger.update_majors(self.template, |majors| {
-            if let Some(count) = majors.wanted.get_mut(&self.major) {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    majors.wanted.remove(&self.major);
+            match mark {
+                Mark::NewMajor { exclusive } => {
+                    majors.under_way = majors.under_way.saturating_sub(1);
+                    majors.exclusive &= !exclusive;
+                }
+                Mark::Wanting(major) => {
+                    if let Some(count) = majors.wanted.get_mut(&major) {
+                        *count = count.saturating_sub(1);
+                        if *count == 0 {
+                            majors.wanted.remove(&major);
+                        }
+                    }
                 }
             }
             (true, ())
@@ -190,7 +188,7 @@ impl Drop for Wanting<'_> {
 pub enum MajorClaim<'s> {
     /// Create it, as the one create of this process that does: it is the number Proton
     /// assigns next, and no other new major is under way.
-    Create(NewMajor<'s>),
+    Create(MajorMark<'s>),
     /// The ledger changed since the caller listed the versions: look again.
     Retry,
     /// Another create of this process may make the major (or the one below it), or another
@@ -227,7 +225,7 @@ impl InFlight<'_> {
     /// Starts the create of a new major that only needs *a* new major (no number asked for):
     /// it may run alongside others like it, but waits while a literal major is being created,
     /// which could otherwise get this one's number.
-    pub async fn begin_new_major(&self) -> NewMajor<'_> {
+    pub async fn begin_new_major(&self) -> MajorMark<'_> {
         loop {
             // Subscribed before the check, so an end that comes after it wakes the wait.
             let mut changes = self.ledger.changed.subscribe();
@@ -252,7 +250,7 @@ impl InFlight<'_> {
     /// `None` when one is under way. The check and the count are one step (rule 3). Creates
     /// decide through [`InFlight::claim_major`]; tests stand in for a sibling with this.
     #[cfg(test)]
-    pub fn try_begin_new_major(&self) -> Option<NewMajor<'_>> {
+    pub fn try_begin_new_major(&self) -> Option<MajorMark<'_>> {
         let begun = self.ledger.update_majors(&self.template, |majors| {
             let free = majors.under_way == 0;
             if free {
@@ -264,25 +262,25 @@ impl InFlight<'_> {
         begun.then(|| self.new_major(true))
     }
 
-    fn new_major(&self, exclusive: bool) -> NewMajor<'_> {
-        NewMajor {
+    fn new_major(&self, exclusive: bool) -> MajorMark<'_> {
+        self.mark(Mark::NewMajor { exclusive })
+    }
+
+    fn mark(&self, mark: Mark) -> MajorMark<'_> {
+        MajorMark {
             ledger: self.ledger,
             template: &self.template,
-            exclusive,
+            mark,
         }
     }
 
     /// Records that this create waits to add a minor to `major`, which does not exist yet.
-    pub fn want_major(&self, major: u64) -> Wanting<'_> {
+    pub fn want_major(&self, major: u64) -> MajorMark<'_> {
         self.ledger.update_majors(&self.template, |majors| {
             *majors.wanted.entry(major).or_default() += 1;
             (true, ())
         });
-        Wanting {
-            ledger: self.ledger,
-            template: &self.template,
-            major,
-        }
+        self.mark(Mark::Wanting(major))
     }
 
     /// Records a major Proton assigned to a create of this process.
@@ -570,6 +568,12 @@ mod tests {
 
     const ENV: TemplateKind = TemplateKind::Environment;
 
+    /// What `op` may do about `major` with `listed` the highest major listed, at the
+    /// ledger's current epoch.
+    fn claim_now<'s>(op: &'s InFlight<'_>, major: u64, listed: u64) -> MajorClaim<'s> {
+        op.claim_major(major, listed, op.majors_epoch())
+    }
+
     #[test]
     fn identical_creates_get_distinct_tokens_in_a_stable_order() {
         let ledger = Ledger::default();
@@ -650,16 +654,11 @@ mod tests {
             matches!(b.claim_major(2, 1, epoch), MajorClaim::Retry),
             "the ledger moved on"
         );
-        let epoch = b.majors_epoch();
-        assert!(matches!(
-            b.claim_major(2, 1, epoch),
-            MajorClaim::Wait { .. }
-        ));
+        assert!(matches!(claim_now(&b, 2, 1), MajorClaim::Wait { .. }));
         a.saw_major(2);
         drop(creating);
         // Once Proton assigned 2, 3 is next even before a listing shows it.
-        let epoch = b.majors_epoch();
-        assert!(matches!(b.claim_major(3, 1, epoch), MajorClaim::Create(_)));
+        assert!(matches!(claim_now(&b, 3, 1), MajorClaim::Create(_)));
     }
 
     #[test]
@@ -668,17 +667,12 @@ mod tests {
         let (a, b) = (ledger.begin(ENV, "web"), ledger.begin(ENV, "web"));
         let _wants_1 = a.want_major(1);
         let _wants_2 = b.want_major(2);
-        let epoch = b.majors_epoch();
-        assert!(matches!(
-            b.claim_major(2, 0, epoch),
-            MajorClaim::Wait { .. }
-        ));
+        assert!(matches!(claim_now(&b, 2, 0), MajorClaim::Wait { .. }));
         // a ends (its want with it): nothing can make major 1 now.
         drop(_wants_1);
         drop(a);
-        let epoch = b.majors_epoch();
         assert!(matches!(
-            b.claim_major(2, 0, epoch),
+            claim_now(&b, 2, 0),
             MajorClaim::NotNext { next: 1 }
         ));
     }
@@ -690,15 +684,10 @@ mod tests {
         let ledger = Ledger::default();
         let (a, c) = (ledger.begin(ENV, "web"), ledger.begin(ENV, "web"));
         let wants_2 = c.want_major(2);
-        let epoch = c.majors_epoch();
-        assert!(matches!(
-            c.claim_major(2, 0, epoch),
-            MajorClaim::Wait { .. }
-        ));
+        assert!(matches!(claim_now(&c, 2, 0), MajorClaim::Wait { .. }));
         drop(a);
-        let epoch = c.majors_epoch();
         assert!(matches!(
-            c.claim_major(2, 0, epoch),
+            claim_now(&c, 2, 0),
             MajorClaim::NotNext { next: 1 }
         ));
         drop(wants_2);
@@ -708,7 +697,7 @@ mod tests {
     /// template at the same moment with `try_start` (true when it got to): exactly one may.
     /// Many rounds, each released by a barrier so the tries overlap.
     async fn race_two_new_major_creates(
-        try_start: for<'s, 'l> fn(&'s InFlight<'l>) -> Option<NewMajor<'s>>,
+        try_start: for<'s, 'l> fn(&'s InFlight<'l>) -> Option<MajorMark<'s>>,
     ) {
         const ROUNDS: usize = 20_000;
         let ledger = std::sync::Arc::new(Ledger::default());
@@ -751,7 +740,7 @@ mod tests {
     /// template, which the epoch read before the barrier says is current for both.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn exactly_one_of_two_racing_literal_major_creates_makes_it() {
-        race_two_new_major_creates(|op| match op.claim_major(1, 0, op.majors_epoch()) {
+        race_two_new_major_creates(|op| match claim_now(op, 1, 0) {
             MajorClaim::Create(guard) => Some(guard),
             MajorClaim::Retry | MajorClaim::Wait { .. } | MajorClaim::NotNext { .. } => None,
         })

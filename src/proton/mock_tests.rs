@@ -215,9 +215,7 @@ async fn create_environment_version_sends_every_field_and_the_token() {
                 && source_ok
         })
         .then_output(|| {
-            CreateEnvironmentTemplateVersionOutput::builder()
-                .environment_template_version(env_version("web", "1", "1", "REGISTRATION_IN_PROGRESS"))
-                .build()
+            created("1")
         });
     let created = create(&rule, TemplateKind::Environment, &input)
         .await
@@ -625,6 +623,23 @@ fn no_such_major() -> HttpResponse {
     )
 }
 
+/// Proton's answer to a create: `web:1.<minor>`, registering.
+fn created(minor: &str) -> CreateEnvironmentTemplateVersionOutput {
+    let version = env_version("web", "1", minor, "REGISTRATION_IN_PROGRESS");
+    CreateEnvironmentTemplateVersionOutput::builder()
+        .environment_template_version(version)
+        .build()
+}
+
+/// Creates refused once (the major does not exist yet), then answered with `web:1.<minor>`.
+fn refused_once_then_created(minor: &'static str) -> Rule {
+    mock!(Client::create_environment_template_version)
+        .sequence()
+        .http_response(no_such_major)
+        .output(move || created(minor))
+        .build()
+}
+
 /// Answers creates: refused while they name a major, `web:1.0` when they name none.
 fn create_rules() -> (Rule, Rule) {
     let refused = mock!(Client::create_environment_template_version)
@@ -632,16 +647,7 @@ fn create_rules() -> (Rule, Rule) {
         .then_http_response(no_such_major);
     let new_major = mock!(Client::create_environment_template_version)
         .match_requests(|r| r.major_version().is_none())
-        .then_output(|| {
-            CreateEnvironmentTemplateVersionOutput::builder()
-                .environment_template_version(env_version(
-                    "web",
-                    "1",
-                    "0",
-                    "REGISTRATION_IN_PROGRESS",
-                ))
-                .build()
-        });
+        .then_output(|| created("0"));
     (refused, new_major)
 }
 
@@ -721,20 +727,7 @@ async fn a_major_that_is_not_next_fails_without_creating_anything() {
 #[tokio::test(start_paused = true)]
 async fn a_sibling_creating_the_major_is_waited_for_then_added_to() {
     // The sibling's create of major 1 is under way; once it ends, the major exists.
-    let refused = mock!(Client::create_environment_template_version)
-        .sequence()
-        .http_response(no_such_major)
-        .output(|| {
-            CreateEnvironmentTemplateVersionOutput::builder()
-                .environment_template_version(env_version(
-                    "web",
-                    "1",
-                    "1",
-                    "REGISTRATION_IN_PROGRESS",
-                ))
-                .build()
-        })
-        .build();
+    let refused = refused_once_then_created("1");
     let listed = list_majors(&[]);
     let client = mocked_any(&[&refused, &listed]);
     let sibling = client.ledger().begin(TemplateKind::Environment, "web");
@@ -755,20 +748,7 @@ async fn a_sibling_creating_the_major_is_waited_for_then_added_to() {
 async fn one_deadline_bounds_the_whole_create() {
     // 20 s waiting for a sibling's major, then registration that never ends: the create's
     // 30 s limit ends it 30 s after it began, not 30 s after registration began.
-    let refused = mock!(Client::create_environment_template_version)
-        .sequence()
-        .http_response(no_such_major)
-        .output(|| {
-            CreateEnvironmentTemplateVersionOutput::builder()
-                .environment_template_version(env_version(
-                    "web",
-                    "1",
-                    "0",
-                    "REGISTRATION_IN_PROGRESS",
-                ))
-                .build()
-        })
-        .build();
+    let refused = refused_once_then_created("0");
     let listed = list_majors(&[]);
     let registering = in_progress_forever();
     let client = mocked_any(&[&refused, &listed, &registering]);

@@ -51,7 +51,7 @@ pub(super) enum Op {
 pub(super) type Page<T> = (Vec<T>, Option<String>);
 
 /// What a call answered: `None` is a response without the expected object.
-pub(super) type Found<T> = Result<Option<T>, ProtonError>;
+pub(super) type Answered<T> = Result<Option<T>, ProtonError>;
 pub(super) type Listed<T> = Result<Page<T>, ProtonError>;
 pub(super) type Done = Result<(), ProtonError>;
 
@@ -68,14 +68,14 @@ pub(super) trait KindApi: Send + Sync {
         &self,
         call: &Call,
         input: &CreateVersionInput,
-    ) -> Found<TemplateVersion>;
-    async fn get_version(&self, call: &Call, key: &VersionKey) -> Found<TemplateVersion>;
+    ) -> Answered<TemplateVersion>;
+    async fn get_version(&self, call: &Call, key: &VersionKey) -> Answered<TemplateVersion>;
     async fn update_version(
         &self,
         call: &Call,
         key: &VersionKey,
         input: &UpdateVersionInput,
-    ) -> Found<TemplateVersion>;
+    ) -> Answered<TemplateVersion>;
     async fn delete_version(&self, call: &Call, key: &VersionKey) -> Done;
     async fn list_versions(
         &self,
@@ -85,14 +85,15 @@ pub(super) trait KindApi: Send + Sync {
         token: Option<String>,
     ) -> Listed<TemplateVersionSummary>;
 
-    async fn create_template(&self, call: &Call, input: &CreateTemplateInput) -> Found<Template>;
-    async fn get_template(&self, call: &Call, name: &str) -> Found<Template>;
+    async fn create_template(&self, call: &Call, input: &CreateTemplateInput)
+        -> Answered<Template>;
+    async fn get_template(&self, call: &Call, name: &str) -> Answered<Template>;
     async fn update_template(
         &self,
         call: &Call,
         name: &str,
         input: &UpdateTemplateInput,
-    ) -> Found<Template>;
+    ) -> Answered<Template>;
     async fn delete_template(&self, call: &Call, name: &str) -> Done;
     async fn list_templates(&self, call: &Call, token: Option<String>) -> Listed<Template>;
 }
@@ -160,7 +161,7 @@ macro_rules! kind_api {
                 &self,
                 call: &Call,
                 input: &CreateVersionInput,
-            ) -> Found<TemplateVersion> {
+            ) -> Answered<TemplateVersion> {
                 let CreateVersionInput {
                     template_name,
                     major_version,
@@ -191,7 +192,7 @@ macro_rules! kind_api {
                 Ok(out.$version().map(ToModel::to_model))
             }
 
-            async fn get_version(&self, call: &Call, key: &VersionKey) -> Found<TemplateVersion> {
+            async fn get_version(&self, call: &Call, key: &VersionKey) -> Answered<TemplateVersion> {
                 let request = kind_api!(@version call.sdk().$get_version(), key);
                 let out = call.run(request.send()).await?;
                 Ok(out.$version().map(ToModel::to_model))
@@ -202,7 +203,7 @@ macro_rules! kind_api {
                 call: &Call,
                 key: &VersionKey,
                 input: &UpdateVersionInput,
-            ) -> Found<TemplateVersion> {
+            ) -> Answered<TemplateVersion> {
                 let UpdateVersionInput {
                     description,
                     status,
@@ -249,7 +250,7 @@ macro_rules! kind_api {
                 &self,
                 call: &Call,
                 input: &CreateTemplateInput,
-            ) -> Found<Template> {
+            ) -> Answered<Template> {
                 let CreateTemplateInput {
                     name,
                     display_name,
@@ -270,7 +271,7 @@ macro_rules! kind_api {
                 Ok(out.$template().map(ToModel::to_model))
             }
 
-            async fn get_template(&self, call: &Call, name: &str) -> Found<Template> {
+            async fn get_template(&self, call: &Call, name: &str) -> Answered<Template> {
                 let out = call.run(call.sdk().$get_template().name(name).send()).await?;
                 Ok(out.$template().map(ToModel::to_model))
             }
@@ -280,7 +281,7 @@ macro_rules! kind_api {
                 call: &Call,
                 name: &str,
                 input: &UpdateTemplateInput,
-            ) -> Found<Template> {
+            ) -> Answered<Template> {
                 let UpdateTemplateInput {
                     display_name,
                     description,
