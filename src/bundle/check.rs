@@ -1,7 +1,7 @@
 //! Plan-time checks of a bundle (module rules 8–12). Proton's own failure texts are not
 //! public (bundles.md §3.6): the messages here say what is wrong and what Proton expects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -9,7 +9,7 @@ use serde_norway::Value as Yaml;
 
 use super::build::archive;
 use super::files::{collect, BundleFile};
-use super::yaml::{self, get, Location, Step};
+use super::yaml::{self, get, Location, ParseError, Step};
 use crate::kind::TemplateKind;
 
 /// Largest bundle Proton registers: 5 MB, read as MiB (bundles.md §3.4).
@@ -151,6 +151,7 @@ pub fn check(dir: &Path, excludes: &[String], expect: Expectation) -> Vec<Proble
     for dir in forbidden {
         bundle.refuse_directory(dir, expect);
     }
+    bundle.report_unparsed();
     let mut problems = bundle.problems;
     problems.sort();
     problems
@@ -161,19 +162,23 @@ struct Bundle<'f> {
     files: BTreeMap<&'f str, &'f [u8]>,
     /// The first document of each YAML file that parses.
     yaml: BTreeMap<&'f str, Yaml>,
+    /// The YAML files that do not parse.
+    unparsed: BTreeMap<&'f str, ParseError>,
+    /// Files a manifest renders with Jinja: YAML only once rendered.
+    jinja_templates: BTreeSet<&'f str>,
     problems: Vec<Problem>,
 }
 
 impl<'f> Bundle<'f> {
-    /// Parses every YAML file: rule 10, bundles.md §3.1 ("Each file in the bundle must be a
-    /// valid formatted YAML file", read as "YAML files must parse", since Proton's own samples
-    /// bundle `.tf`, `.zip` and `.ts` files).
+    /// Parses every YAML file (rule 10); [`Bundle::report_unparsed`] reports those that fail.
     fn new(files: &'f [BundleFile]) -> Self {
         let mut bundle = Self {
             files: (files.iter())
                 .map(|f| (f.path.as_str(), f.data.as_slice()))
                 .collect(),
             yaml: BTreeMap::new(),
+            unparsed: BTreeMap::new(),
+            jinja_templates: BTreeSet::new(),
             problems: Vec::new(),
         };
         for file in files {
@@ -186,19 +191,34 @@ impl<'f> Bundle<'f> {
                     let first = documents.into_iter().next().unwrap_or(Yaml::Null);
                     bundle.yaml.insert(&file.path, first);
                 }
-                Err(err) => bundle.problems.push(
-                    Problem::new(
-                        &file.path,
-                        format!(
-                            "not valid YAML ({}); Proton requires every YAML file of a bundle to parse",
-                            err.message
-                        ),
-                    )
-                    .at(err.location),
-                ),
+                Err(err) => {
+                    bundle.unparsed.insert(&file.path, err);
+                }
             }
         }
         bundle
+    }
+
+    /// Rule 10, bundles.md §3.1: "Each file in the bundle must be a valid formatted YAML
+    /// file", read as "YAML files must parse", since Proton's own samples bundle `.tf`, `.zip`
+    /// and `.ts` files; and not of Jinja templates, which the user guide's own pipeline example
+    /// fills with `{% for %}` lines that are YAML only once rendered.
+    fn report_unparsed(&mut self) {
+        for (path, err) in std::mem::take(&mut self.unparsed) {
+            if self.jinja_templates.contains(path) {
+                continue;
+            }
+            self.problems.push(
+                Problem::new(
+                    path,
+                    format!(
+                        "not valid YAML ({}); Proton requires every YAML file of a bundle to parse",
+                        err.message
+                    ),
+                )
+                .at(err.location),
+            );
+        }
     }
 
     fn problem(&mut self, file: &str, path: &[Step], message: String) {
@@ -235,7 +255,7 @@ impl<'f> Bundle<'f> {
             ));
         }
         let Some(document) = self.yaml.get(SCHEMA_FILE).cloned() else {
-            return; // It does not parse, which rule 10 reported.
+            return; // It does not parse, which rule 10 reports.
         };
         let Some(schema) = get(&document, "schema").filter(|s| s.is_mapping()) else {
             return self.problem(
@@ -377,7 +397,7 @@ impl<'f> Bundle<'f> {
             ));
         }
         let Some(document) = self.yaml.get(manifest.as_str()).cloned() else {
-            return; // It does not parse, which rule 10 reported.
+            return; // It does not parse, which rule 10 reports.
         };
         let templates = get(&document, "infrastructure")
             .and_then(|i| get(i, "templates"))
@@ -408,7 +428,8 @@ impl<'f> Bundle<'f> {
                 (Some("codebuild"), _) => self.check_codebuild(&manifest, template, &entry, &at),
                 (Some("jinja"), Some("cloudformation")) => {
                     cloudformation += 1;
-                    self.check_template_file(dir, &manifest, template, &entry, &at, false);
+                    let named = self.check_template_file(dir, &manifest, template, &entry, &at, false);
+                    self.jinja_templates.extend(named);
                 }
                 (Some("hcl"), Some("terraform")) => {
                     self.check_template_file(dir, &manifest, template, &entry, &at, true);
@@ -433,7 +454,8 @@ impl<'f> Bundle<'f> {
         }
     }
 
-    /// A CloudFormation or Terraform entry's `file`: it exists, within the size limit.
+    /// A CloudFormation or Terraform entry's `file`: it exists, within the size limit. The
+    /// files it names.
     fn check_template_file(
         &mut self,
         dir: &str,
@@ -442,13 +464,14 @@ impl<'f> Bundle<'f> {
         entry: &str,
         at: &dyn Fn(&str) -> Vec<Step>,
         terraform: bool,
-    ) {
+    ) -> Vec<&'f str> {
         let Some(file) = get(template, "file").and_then(Yaml::as_str) else {
-            return self.problem(
+            self.problem(
                 manifest,
                 &at(""),
                 format!("{entry} has no `file`; Proton renders the file it names"),
             );
+            return Vec::new();
         };
         let named: Vec<&str> = match file {
             // "The wildcard only includes files whose names end with `.tf`" (§3.3).
@@ -461,7 +484,7 @@ impl<'f> Bundle<'f> {
                     })
                     .collect();
                 if tf.is_empty() {
-                    return self.problem(
+                    self.problem(
                         manifest,
                         &at("file"),
                         format!("{entry}.file is \"*\", the .tf files of {dir}/, and it has none"),
@@ -470,29 +493,31 @@ impl<'f> Bundle<'f> {
                 tf
             }
             "*" => {
-                return self.problem(
+                self.problem(
                     manifest,
                     &at("file"),
                     format!(
                         "{entry}.file is \"*\"; with CloudFormation Proton takes one named file"
                     ),
-                )
+                );
+                Vec::new()
             }
             name => {
                 let path = format!("{dir}/{name}");
                 match self.files.get_key_value(path.as_str()) {
                     Some((path, _)) => vec![*path],
                     None => {
-                        return self.problem(
+                        self.problem(
                             manifest,
                             &at("file"),
                             format!("{entry}.file names '{name}', which is not in {dir}/"),
-                        )
+                        );
+                        Vec::new()
                     }
                 }
             }
         };
-        for path in named {
+        for path in &named {
             let size = self.files.get(path).map_or(0, |data| data.len());
             if size > MAX_TEMPLATE_FILE_BYTES {
                 self.problems.push(Problem::new(
@@ -501,6 +526,7 @@ impl<'f> Bundle<'f> {
                 ));
             }
         }
+        named
     }
 
     /// A CodeBuild entry names no file; its `settings` list the commands (§3.3).
@@ -895,6 +921,28 @@ mod tests {
             "infrastructure/extra.yml",
             Some(2),
             Some(4),
+            "not valid YAML",
+        );
+    }
+
+    #[test]
+    fn a_jinja_template_need_not_be_yaml_before_rendering() {
+        // As in the user guide's pipeline example: Jinja statements on lines of their own.
+        let template = "Resources:\n{% for service_instance in service_instances %}\n  Deploy{{loop.index}}Project:\n    Type: AWS::CodeBuild::Project\n{% endfor %}\n";
+        let files = with(
+            cfn_environment(),
+            "infrastructure/cloudformation.yaml",
+            template,
+        );
+        assert_eq!(check_files(&files, ENVIRONMENT), []);
+        // The same text in a file no manifest renders must parse.
+        let files = with(cfn_environment(), "infrastructure/other.yaml", template);
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/other.yaml",
+            Some(2),
+            Some(2),
             "not valid YAML",
         );
     }

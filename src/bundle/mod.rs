@@ -45,7 +45,9 @@
 //!    `pipeline_infrastructure/manifest.yaml` if it provisions a pipeline, else nothing under
 //!    `pipeline_infrastructure/`.
 //! 10. **YAML** (§3.1). Every `*.yaml` and `*.yml` file parses (every document of it), with
-//!     the line and column of a parse error.
+//!     the line and column of a parse error; except the files a manifest renders with Jinja,
+//!     which Proton parses only once rendered (the user guide's pipeline example has
+//!     `{% for %}` lines).
 //! 11. **Schema** (§3.2, §3.4). At most 51,200 characters; a `schema` mapping with
 //!     `format.openapi: "3.0.0"` and a `types` mapping; the input-type keys of the kind
 //!     (`environment_input_type`; `service_input_type`, and `pipeline_input_type` exactly when
