@@ -30,9 +30,12 @@ pub fn incompatibilities(
             continue;
         };
         input_type_names.insert(was.0);
-        match new.input_type(key) {
-            Some(is) => compare(key, was.1, is.1, &mut found),
-            None => found.push(format!("{key} removed")),
+        match (new.input_type(key), new.input_type_name(key)) {
+            (Some(is), _) => compare(key, was.1, is.1, &mut found),
+            (None, Some(name)) => found.push(format!(
+                "{key} names the type '{name}', which the new schema does not define"
+            )),
+            (None, None) => found.push(format!("{key} removed")),
         }
     }
     // Types the input types refer to (`$ref`), by name.
@@ -76,9 +79,14 @@ impl Schema {
         .filter_map(|(name, ty)| Some((name.as_str()?, ty)))
     }
 
+    /// The name of the type an input-type key names.
+    fn input_type_name(&self, key: &str) -> Option<&str> {
+        get(&self.0, key)?.as_str()
+    }
+
     /// The name and definition of the type an input-type key names.
     fn input_type(&self, key: &str) -> Option<(&str, &Yaml)> {
-        let name = get(&self.0, key)?.as_str()?;
+        let name = self.input_type_name(key)?;
         let ty = self.types().find(|(other, _)| *other == name)?.1;
         Some((name, ty))
     }
@@ -249,6 +257,15 @@ schema:
         assert_eq!(
             incompatibilities(current, new, TemplateKind::Service),
             ["pipeline_input_type removed"]
+        );
+    }
+
+    #[test]
+    fn an_input_type_naming_a_missing_type_is_not_called_removed() {
+        let new = CURRENT.replace("    EnvironmentInput:\n", "    Other:\n");
+        assert_eq!(
+            environment(CURRENT, &new),
+            ["environment_input_type names the type 'EnvironmentInput', which the new schema does not define"]
         );
     }
 
