@@ -201,8 +201,8 @@ impl<'f> Bundle<'f> {
 
     /// Rule 10, bundles.md §3.1: "Each file in the bundle must be a valid formatted YAML
     /// file", read as "YAML files must parse", since Proton's own samples bundle `.tf`, `.zip`
-    /// and `.ts` files; and not of Jinja templates, which the user guide's own pipeline example
-    /// fills with `{% for %}` lines that are YAML only once rendered.
+    /// and `.ts` files. Jinja templates are exempt: the user guide's own pipeline example has
+    /// `{% for %}` lines, so they are YAML only once rendered.
     fn report_unparsed(&mut self) {
         for (path, err) in std::mem::take(&mut self.unparsed) {
             if self.jinja_templates.contains(path) {
@@ -267,7 +267,7 @@ impl<'f> Bundle<'f> {
         };
         let openapi = get(schema, "format").and_then(|f| get(f, "openapi"));
         if openapi.and_then(Yaml::as_str) != Some("3.0.0") {
-            let found = openapi.map_or("missing".to_string(), |v| format!("{}", Shown(v)));
+            let found = openapi.map_or("missing".to_string(), |v| Shown(v).to_string());
             self.problem(
                 SCHEMA_FILE,
                 &path(&["schema", "format", "openapi"]),
