@@ -242,27 +242,9 @@ mod tests {
         use std::os::unix::ffi::OsStrExt;
         let dir = tree(&[]);
         let name = std::ffi::OsStr::from_bytes(b"bad\xff.txt");
-        // Some file systems refuse such names themselves; then there is nothing to test.
-        if fs::write(dir.path().join(name), "").is_err() {
-            return;
-        }
+        // Linux file systems take any bytes but `/` and NUL in a name.
+        fs::write(dir.path().join(name), "").unwrap();
         let err = collect(dir.path(), &[]).unwrap_err();
         assert!(matches!(err, BuildError::NonUtf8Path { .. }), "{err:?}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn an_unreadable_file_is_named() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tree(&[("secret.txt", "x")]);
-        let path = dir.path().join("secret.txt");
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
-        // Root reads anything; then there is nothing to test.
-        if fs::read(&path).is_ok() {
-            return;
-        }
-        let err = collect(dir.path(), &[]).unwrap_err();
-        assert!(matches!(err, BuildError::Read { .. }), "{err:?}");
-        assert!(err.to_string().contains("secret.txt"), "{err}");
     }
 }
