@@ -11,6 +11,7 @@
 //! - [`resources`] and [`data_sources`]: the Terraform types;
 //! - [`provider`]: the `proton` provider's configuration, wiring the rest.
 
+pub mod bundle;
 pub mod context;
 pub mod data_sources;
 pub mod kind;

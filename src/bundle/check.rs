@@ -1,0 +1,1312 @@
+//! Plan-time checks of a bundle (module rules 8–12). Proton's own failure texts are not
+//! public (bundles.md §3.6): the messages here say what is wrong and what Proton expects.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde_norway::Value as Yaml;
+
+use super::build::archive;
+use super::files::{collect, BundleFile};
+use super::yaml::{self, get, Location, ParseError, Step};
+use crate::kind::TemplateKind;
+
+/// Largest bundle Proton registers: 5 MB, read as MiB (bundles.md §3.4).
+const MAX_BUNDLE_BYTES: usize = 5 * 1024 * 1024;
+/// Largest schema: the API's template schema holds 51,200 characters (50 KB, bundles.md §3.4).
+const MAX_SCHEMA_CHARS: usize = 51_200;
+/// Largest manifest: 50 KB (bundles.md §3.4).
+const MAX_MANIFEST_BYTES: usize = 50 * 1024;
+/// Largest template file a manifest names: 200 KB (bundles.md §3.4).
+const MAX_TEMPLATE_FILE_BYTES: usize = 200 * 1024;
+
+const SCHEMA_FILE: &str = "schema/schema.yaml";
+const MANIFEST_NAME: &str = "manifest.yaml";
+
+/// What the bundle must be, from the template it will register under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// An environment template; a customer-managed one (`provisioning = CUSTOMER_MANAGED`)
+    /// has no infrastructure in its bundle.
+    Environment { customer_managed: bool },
+    /// A service template; `pipeline` unless its `pipelineProvisioning` is
+    /// `CUSTOMER_MANAGED`.
+    Service { pipeline: bool },
+}
+
+impl Expectation {
+    /// The kind of template.
+    pub fn kind(self) -> TemplateKind {
+        match self {
+            Self::Environment { .. } => TemplateKind::Environment,
+            Self::Service { .. } => TemplateKind::Service,
+        }
+    }
+
+    /// Infrastructure directories the bundle must have (with a manifest), and those it must
+    /// not have (module rule 9).
+    fn infrastructure(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Self::Environment {
+                customer_managed: false,
+            } => (&["infrastructure"], &[]),
+            Self::Environment {
+                customer_managed: true,
+            } => (&[], &["infrastructure"]),
+            Self::Service { pipeline: true } => {
+                (&["instance_infrastructure", "pipeline_infrastructure"], &[])
+            }
+            Self::Service { pipeline: false } => {
+                (&["instance_infrastructure"], &["pipeline_infrastructure"])
+            }
+        }
+    }
+
+    /// The schema's input-type keys: those it must have, and those it must not (rule 11).
+    fn input_types(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Self::Environment { .. } => (&["environment_input_type"], &[]),
+            Self::Service { pipeline: true } => {
+                (&["service_input_type", "pipeline_input_type"], &[])
+            }
+            Self::Service { pipeline: false } => {
+                (&["service_input_type"], &["pipeline_input_type"])
+            }
+        }
+    }
+}
+
+/// One thing Proton would refuse, where it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// The path inside the bundle (`schema/schema.yaml`); empty for the bundle as a whole.
+    pub file: String,
+    /// From 1, when the problem is at a place in the file.
+    pub line: Option<usize>,
+    /// From 1, with `line`.
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(file: &str, message: String) -> Self {
+        Self {
+            file: file.to_string(),
+            line: None,
+            column: None,
+            message,
+        }
+    }
+
+    fn at(mut self, location: Option<Location>) -> Self {
+        (self.line, self.column) = location.unzip();
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    /// `schema/schema.yaml:12:3: message`, as compilers print, with what is known.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.file.is_empty() {
+            write!(f, "{}:", self.file)?;
+            if let Some(line) = self.line {
+                write!(f, "{line}:")?;
+                if let Some(column) = self.column {
+                    write!(f, "{column}:")?;
+                }
+            }
+            f.write_str(" ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// The problems Proton would find registering the bundle of `dir` (built as
+/// [`build`](super::build) builds it) under a template that `expect` describes, sorted by
+/// file, line and column. Empty when none are found.
+pub fn check(dir: &Path, excludes: &[String], expect: Expectation) -> Vec<Problem> {
+    let files = match collect(dir, excludes) {
+        Ok(files) => files,
+        Err(err) => return vec![Problem::new("", err.to_string())],
+    };
+    let mut bundle = Bundle::new(&files);
+    // Rule 8, bundles.md §3.4 ("Bundle 5 MB").
+    match archive(&files) {
+        Ok(built) if built.bytes.len() > MAX_BUNDLE_BYTES => bundle.problems.push(Problem::new(
+            "",
+            format!(
+                "the bundle is {} bytes compressed; Proton's limit is {MAX_BUNDLE_BYTES} bytes (5 MB): exclude what the templates do not need",
+                built.bytes.len()
+            ),
+        )),
+        Ok(_) => {}
+        Err(err) => bundle.problems.push(Problem::new("", err.to_string())),
+    }
+    bundle.check_schema(expect);
+    let (required, forbidden) = expect.infrastructure();
+    for dir in required {
+        bundle.check_infrastructure(dir, expect);
+    }
+    for dir in forbidden {
+        bundle.refuse_directory(dir, expect);
+    }
+    bundle.report_unparsed();
+    let mut problems = bundle.problems;
+    problems.sort();
+    problems
+}
+
+/// The bundle's files, their parsed YAML, and the problems found so far.
+struct Bundle<'f> {
+    files: BTreeMap<&'f str, &'f [u8]>,
+    /// The first document of each YAML file that parses.
+    yaml: BTreeMap<&'f str, Yaml>,
+    /// The YAML files that do not parse.
+    unparsed: BTreeMap<&'f str, ParseError>,
+    /// Files a manifest renders with Jinja: YAML only once rendered.
+    jinja_templates: BTreeSet<&'f str>,
+    problems: Vec<Problem>,
+}
+
+impl<'f> Bundle<'f> {
+    /// Parses every YAML file (rule 10); [`Bundle::report_unparsed`] reports those that fail.
+    fn new(files: &'f [BundleFile]) -> Self {
+        let mut bundle = Self {
+            files: (files.iter())
+                .map(|f| (f.path.as_str(), f.data.as_slice()))
+                .collect(),
+            yaml: BTreeMap::new(),
+            unparsed: BTreeMap::new(),
+            jinja_templates: BTreeSet::new(),
+            problems: Vec::new(),
+        };
+        for file in files {
+            let lowercase = file.path.to_ascii_lowercase();
+            if !(lowercase.ends_with(".yaml") || lowercase.ends_with(".yml")) {
+                continue;
+            }
+            match yaml::parse(&file.data) {
+                Ok(documents) => {
+                    let first = documents.into_iter().next().unwrap_or(Yaml::Null);
+                    bundle.yaml.insert(&file.path, first);
+                }
+                Err(err) => {
+                    bundle.unparsed.insert(&file.path, err);
+                }
+            }
+        }
+        bundle
+    }
+
+    /// Rule 10, bundles.md §3.1: "Each file in the bundle must be a valid formatted YAML
+    /// file", read as "YAML files must parse", since Proton's own samples bundle `.tf`, `.zip`
+    /// and `.ts` files. Jinja templates are exempt: the user guide's own pipeline example has
+    /// `{% for %}` lines, so they are YAML only once rendered.
+    fn report_unparsed(&mut self) {
+        for (path, err) in std::mem::take(&mut self.unparsed) {
+            if self.jinja_templates.contains(path) {
+                continue;
+            }
+            self.problems.push(
+                Problem::new(
+                    path,
+                    format!(
+                        "not valid YAML ({}); Proton requires every YAML file of a bundle to parse",
+                        err.message
+                    ),
+                )
+                .at(err.location),
+            );
+        }
+    }
+
+    fn problem(&mut self, file: &str, path: &[Step], message: String) {
+        let text = self
+            .files
+            .get(file)
+            .and_then(|d| std::str::from_utf8(d).ok());
+        let location = text.and_then(|text| yaml::locate(text, path));
+        self.problems.push(Problem::new(file, message).at(location));
+    }
+
+    fn under(&self, dir: &str) -> impl Iterator<Item = &'f str> + '_ {
+        let prefix = format!("{dir}/");
+        (self.files.keys().copied()).filter(move |path| path.starts_with(&prefix))
+    }
+
+    /// Rule 11, bundles.md §3.2 (ag-schema.md) and §3.4.
+    fn check_schema(&mut self, expect: Expectation) {
+        let Some(data) = self.files.get(SCHEMA_FILE) else {
+            let message = match self.wrapped_schema() {
+                Some(wrapped) => format!(
+                    "missing; the bundle has {wrapped}: point the directory at the one that holds schema/ (the bundle is that directory's contents)"
+                ),
+                None => "missing; every template bundle has its schema at schema/schema.yaml".to_string(),
+            };
+            self.problems.push(Problem::new(SCHEMA_FILE, message));
+            return;
+        };
+        let chars = std::str::from_utf8(data).map_or(0, |text| text.chars().count());
+        if chars > MAX_SCHEMA_CHARS {
+            self.problems.push(Problem::new(
+                SCHEMA_FILE,
+                format!("{chars} characters long; Proton's limit for a schema is {MAX_SCHEMA_CHARS} (50 KB)"),
+            ));
+        }
+        let Some(document) = self.yaml.get(SCHEMA_FILE).cloned() else {
+            return; // It does not parse, which rule 10 reports.
+        };
+        let Some(schema) = get(&document, "schema").filter(|s| s.is_mapping()) else {
+            return self.problem(
+                SCHEMA_FILE,
+                &[Step::key("schema")],
+                "has no top-level `schema` mapping; Proton reads the schema from `schema:`"
+                    .to_string(),
+            );
+        };
+        let openapi = get(schema, "format").and_then(|f| get(f, "openapi"));
+        if openapi.and_then(Yaml::as_str) != Some("3.0.0") {
+            let found = openapi.map_or("missing".to_string(), |v| Shown(v).to_string());
+            self.problem(
+                SCHEMA_FILE,
+                &path(&["schema", "format", "openapi"]),
+                format!("schema.format.openapi is {found}; Proton requires \"3.0.0\""),
+            );
+        }
+        let types = get(schema, "types").and_then(Yaml::as_mapping);
+        if types.is_none() {
+            self.problem(
+                SCHEMA_FILE,
+                &path(&["schema", "types"]),
+                "schema.types is missing or not a mapping; Proton requires the types the input types name".to_string(),
+            );
+        }
+        let defined = |name: &str| types.and_then(|t| t.get(name));
+        let (required, forbidden) = expect.input_types();
+        for key in required {
+            let Some(value) = get(schema, key) else {
+                self.problem(
+                    SCHEMA_FILE,
+                    &path(&["schema", key]),
+                    format!(
+                        "schema.{key} is missing; {} {} names its input type there",
+                        expect.kind().article(),
+                        expect.kind().noun()
+                    ),
+                );
+                continue;
+            };
+            let Some(name) = value.as_str() else {
+                self.problem(
+                    SCHEMA_FILE,
+                    &path(&["schema", key]),
+                    format!("schema.{key} must name a type in schema.types"),
+                );
+                continue;
+            };
+            match defined(name) {
+                None if types.is_some() => self.problem(
+                    SCHEMA_FILE,
+                    &path(&["schema", key]),
+                    format!(
+                        "schema.{key} names the type '{name}', which schema.types does not define"
+                    ),
+                ),
+                None => {}
+                Some(ty) => {
+                    let properties = get(ty, "properties").and_then(Yaml::as_mapping);
+                    if properties.is_none_or(|p| p.is_empty()) {
+                        self.problem(
+                            SCHEMA_FILE,
+                            &path(&["schema", "types", name]),
+                            format!("the type '{name}' ({key}) has no properties; Proton refuses a schema without inputs, so give it at least one"),
+                        );
+                    }
+                }
+            }
+        }
+        for key in forbidden {
+            if get(schema, key).is_some() {
+                self.problem(
+                    SCHEMA_FILE,
+                    &path(&["schema", key]),
+                    format!("schema.{key} is set, but this service template provisions no pipeline; Proton expects it only in a template with a pipeline"),
+                );
+            }
+        }
+        if let Some(types) = types {
+            let mut refs = Vec::new();
+            let mut at = path(&["schema", "types"]);
+            references(&Yaml::Mapping(types.clone()), &mut at, &mut refs);
+            for (at, target) in refs {
+                let name = target
+                    .strip_prefix("#/")
+                    .filter(|name| types.contains_key(*name));
+                if name.is_none() {
+                    self.problem(
+                        SCHEMA_FILE,
+                        &at,
+                        format!("$ref '{target}' does not name a type; Proton's schemas refer to a type in schema.types as \"#/TypeName\""),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `environment/schema/schema.yaml` when the bundle's only top-level directory holds the
+    /// schema: the `tar -zcvf bundle.tar.gz environment/` layout of the samples (§3.7).
+    fn wrapped_schema(&self) -> Option<String> {
+        let first = self.files.keys().next()?;
+        let (top, _) = first.split_once('/')?;
+        let wrapped = format!("{top}/{SCHEMA_FILE}");
+        self.files.contains_key(wrapped.as_str()).then_some(wrapped)
+    }
+
+    /// Rule 9 (bundles.md §3.1) and rule 12 (§3.3, §3.4) for one infrastructure directory.
+    fn check_infrastructure(&mut self, dir: &str, expect: Expectation) {
+        let manifest = format!("{dir}/{MANIFEST_NAME}");
+        let Some(data) = self.files.get(manifest.as_str()) else {
+            let message = match self.under(dir).next() {
+                Some(_) => {
+                    format!("missing; Proton reads the templates of {dir}/ from its manifest")
+                }
+                None => format!(
+                    "missing; {} {} bundle{} has {dir}/ with a manifest.yaml",
+                    expect.kind().article(),
+                    expect.kind().noun(),
+                    match expect {
+                        Expectation::Environment { .. } =>
+                            " (unless the template is customer-managed)",
+                        Expectation::Service { .. } if dir == "pipeline_infrastructure" =>
+                            " with a pipeline",
+                        Expectation::Service { .. } => "",
+                    }
+                ),
+            };
+            self.problems.push(Problem::new(&manifest, message));
+            return;
+        };
+        if data.len() > MAX_MANIFEST_BYTES {
+            self.problems.push(Problem::new(
+                &manifest,
+                format!(
+                    "{} bytes; Proton's limit for a manifest is {MAX_MANIFEST_BYTES} bytes (50 KB)",
+                    data.len()
+                ),
+            ));
+        }
+        let Some(document) = self.yaml.get(manifest.as_str()).cloned() else {
+            return; // It does not parse, which rule 10 reports.
+        };
+        let templates = get(&document, "infrastructure")
+            .and_then(|i| get(i, "templates"))
+            .and_then(Yaml::as_sequence)
+            .filter(|t| !t.is_empty());
+        let Some(templates) = templates else {
+            return self.problem(
+                &manifest,
+                &path(&["infrastructure", "templates"]),
+                "infrastructure.templates lists no templates; Proton needs at least one"
+                    .to_string(),
+            );
+        };
+        let mut cloudformation = 0;
+        for (index, template) in templates.iter().enumerate() {
+            let at = |key: &str| {
+                let mut at = path(&["infrastructure", "templates"]);
+                at.push(Step::Index(index));
+                if !key.is_empty() {
+                    at.push(Step::key(key));
+                }
+                at
+            };
+            let entry = format!("infrastructure.templates[{index}]");
+            let engine = get(template, "rendering_engine").and_then(Yaml::as_str);
+            let language = get(template, "template_language").and_then(Yaml::as_str);
+            match (engine, language) {
+                (Some("codebuild"), _) => self.check_codebuild(&manifest, template, &entry, &at),
+                (Some("jinja"), Some("cloudformation")) => {
+                    cloudformation += 1;
+                    let named = self.check_template_file(dir, &manifest, template, &entry, &at, false);
+                    self.jinja_templates.extend(named);
+                }
+                (Some("hcl"), Some("terraform")) => {
+                    self.check_template_file(dir, &manifest, template, &entry, &at, true);
+                }
+                _ => self.problem(
+                    &manifest,
+                    &at(if engine.is_some() { "rendering_engine" } else { "" }),
+                    format!(
+                        "{entry} has rendering_engine {} and template_language {}; Proton accepts jinja with cloudformation, hcl with terraform, or codebuild",
+                        engine.unwrap_or("(none)"),
+                        language.unwrap_or("(none)"),
+                    ),
+                ),
+            }
+        }
+        if cloudformation > 1 {
+            self.problem(
+                &manifest,
+                &path(&["infrastructure", "templates"]),
+                format!("lists {cloudformation} CloudFormation templates; with CloudFormation Proton takes a single file"),
+            );
+        }
+    }
+
+    /// A CloudFormation or Terraform entry's `file`: it exists, within the size limit. The
+    /// files it names.
+    fn check_template_file(
+        &mut self,
+        dir: &str,
+        manifest: &str,
+        template: &Yaml,
+        entry: &str,
+        at: &dyn Fn(&str) -> Vec<Step>,
+        terraform: bool,
+    ) -> Vec<&'f str> {
+        let Some(file) = get(template, "file").and_then(Yaml::as_str) else {
+            self.problem(
+                manifest,
+                &at(""),
+                format!("{entry} has no `file`; Proton renders the file it names"),
+            );
+            return Vec::new();
+        };
+        let named: Vec<&str> = match file {
+            // "The wildcard only includes files whose names end with `.tf`" (§3.3).
+            "*" if terraform => {
+                let prefix = format!("{dir}/");
+                let tf: Vec<&str> = (self.under(dir))
+                    .filter(|path| {
+                        let name = path.strip_prefix(&prefix).unwrap_or(path);
+                        !name.contains('/') && name.ends_with(".tf")
+                    })
+                    .collect();
+                if tf.is_empty() {
+                    self.problem(
+                        manifest,
+                        &at("file"),
+                        format!("{entry}.file is \"*\", the .tf files of {dir}/, and it has none"),
+                    );
+                }
+                tf
+            }
+            "*" => {
+                self.problem(
+                    manifest,
+                    &at("file"),
+                    format!(
+                        "{entry}.file is \"*\"; with CloudFormation Proton takes one named file"
+                    ),
+                );
+                Vec::new()
+            }
+            name => {
+                let path = format!("{dir}/{name}");
+                match self.files.get_key_value(path.as_str()) {
+                    Some((path, _)) => vec![*path],
+                    None => {
+                        self.problem(
+                            manifest,
+                            &at("file"),
+                            format!("{entry}.file names '{name}', which is not in {dir}/"),
+                        );
+                        Vec::new()
+                    }
+                }
+            }
+        };
+        for path in &named {
+            let size = self.files.get(path).map_or(0, |data| data.len());
+            if size > MAX_TEMPLATE_FILE_BYTES {
+                self.problems.push(Problem::new(
+                    path,
+                    format!("{size} bytes; Proton's limit for a template file is {MAX_TEMPLATE_FILE_BYTES} bytes (200 KB)"),
+                ));
+            }
+        }
+        named
+    }
+
+    /// A CodeBuild entry names no file; its `settings` list the commands (§3.3).
+    fn check_codebuild(
+        &mut self,
+        manifest: &str,
+        template: &Yaml,
+        entry: &str,
+        at: &dyn Fn(&str) -> Vec<Step>,
+    ) {
+        if get(template, "file").is_some() {
+            self.problem(
+                manifest,
+                &at("file"),
+                format!("{entry} has a `file`, but CodeBuild provisioning takes none: its settings list the commands, and the bundle holds the files they use"),
+            );
+        }
+        let Some(settings) = get(template, "settings").filter(|s| s.is_mapping()) else {
+            return self.problem(
+                manifest,
+                &at(""),
+                format!("{entry} has no `settings`; CodeBuild provisioning needs settings.provision and settings.deprovision"),
+            );
+        };
+        for commands in ["provision", "deprovision"] {
+            let listed = get(settings, commands)
+                .and_then(Yaml::as_sequence)
+                .is_some_and(|list| !list.is_empty() && list.iter().all(Yaml::is_string));
+            if !listed {
+                let mut at = at("settings");
+                at.push(Step::key(commands));
+                self.problem(
+                    manifest,
+                    &at,
+                    format!("{entry}.settings.{commands} must list the commands CodeBuild runs to {commands}"),
+                );
+            }
+        }
+    }
+
+    /// Rule 9: a directory the template's provisioning rules out (bundles.md §3.1).
+    fn refuse_directory(&mut self, dir: &str, expect: Expectation) {
+        if self.under(dir).next().is_none() {
+            return;
+        }
+        let why = match expect {
+            Expectation::Environment { .. } => "the environment template is customer-managed, and Proton refuses infrastructure files in its bundle",
+            Expectation::Service { .. } => "the service template provisions no pipeline (pipelineProvisioning CUSTOMER_MANAGED), and Proton expects no pipeline in its bundle",
+        };
+        self.problems.push(Problem::new(
+            &format!("{dir}/"),
+            format!("present, but {why}"),
+        ));
+    }
+}
+
+fn path(keys: &[&str]) -> Vec<Step> {
+    keys.iter().map(|key| Step::key(key)).collect()
+}
+
+/// Every `$ref` under `value`, with where it is.
+fn references(value: &Yaml, at: &mut Vec<Step>, found: &mut Vec<(Vec<Step>, String)>) {
+    match value {
+        Yaml::Mapping(map) => {
+            for (key, value) in map {
+                let Some(key) = key.as_str() else { continue };
+                at.push(Step::key(key));
+                match (key, value.as_str()) {
+                    ("$ref", Some(target)) => found.push((at.clone(), target.to_string())),
+                    _ => references(value, at, found),
+                }
+                at.pop();
+            }
+        }
+        Yaml::Sequence(items) => {
+            for (index, item) in items.iter().enumerate() {
+                at.push(Step::Index(index));
+                references(item, at, found);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A YAML scalar as the user wrote it, near enough for a message.
+struct Shown<'a>(&'a Yaml);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Yaml::String(s) => write!(f, "\"{s}\""),
+            Yaml::Number(n) => write!(f, "{n}"),
+            Yaml::Bool(b) => write!(f, "{b}"),
+            Yaml::Null => f.write_str("null"),
+            _ => f.write_str("not a string"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::bundle::fixtures::tree;
+
+    const ENVIRONMENT: Expectation = Expectation::Environment {
+        customer_managed: false,
+    };
+    const CUSTOMER_MANAGED: Expectation = Expectation::Environment {
+        customer_managed: true,
+    };
+    const WITH_PIPELINE: Expectation = Expectation::Service { pipeline: true };
+    const WITHOUT_PIPELINE: Expectation = Expectation::Service { pipeline: false };
+
+    const ENV_SCHEMA: &str = r##"schema:
+  format:
+    openapi: "3.0.0"
+  environment_input_type: "EnvironmentInput"
+  types:
+    EnvironmentInput:
+      type: object
+      properties:
+        vpc_cidr:
+          type: string
+          default: "10.0.0.0/16"
+        subnets:
+          type: array
+          items:
+            $ref: "#/Subnet"
+    Subnet:
+      type: object
+      properties:
+        cidr:
+          type: string
+"##;
+    const CFN_MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
+    const CFN_TEMPLATE: &str = "Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: '{{ environment.inputs.vpc_cidr }}'\n";
+    const TF_MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"*\"\n      rendering_engine: hcl\n      template_language: terraform\n";
+    const CODEBUILD_MANIFEST: &str = "infrastructure:\n  templates:\n    - rendering_engine: codebuild\n      settings:\n        image: aws/codebuild/amazonlinux2-x86_64-standard:4.0\n        runtimes:\n          nodejs: 16\n        provision:\n          - npm install\n          - npm run deploy\n        deprovision:\n          - npm run destroy\n";
+    const SERVICE_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  service_input_type: \"ServiceInput\"\n  pipeline_input_type: \"PipelineInput\"\n  types:\n    ServiceInput:\n      type: object\n      properties:\n        port:\n          type: number\n    PipelineInput:\n      type: object\n      properties:\n        unit_test_command:\n          type: string\n";
+
+    fn cfn_environment() -> Vec<(&'static str, String)> {
+        vec![
+            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
+            ("infrastructure/manifest.yaml", CFN_MANIFEST.to_string()),
+            (
+                "infrastructure/cloudformation.yaml",
+                CFN_TEMPLATE.to_string(),
+            ),
+        ]
+    }
+
+    fn service(pipeline: bool) -> Vec<(&'static str, String)> {
+        let mut files = vec![
+            (
+                "instance_infrastructure/manifest.yaml",
+                CFN_MANIFEST.to_string(),
+            ),
+            (
+                "instance_infrastructure/cloudformation.yaml",
+                CFN_TEMPLATE.to_string(),
+            ),
+        ];
+        if pipeline {
+            files.push(("schema/schema.yaml", SERVICE_SCHEMA.to_string()));
+            files.push((
+                "pipeline_infrastructure/manifest.yaml",
+                CFN_MANIFEST.to_string(),
+            ));
+            files.push((
+                "pipeline_infrastructure/cloudformation.yaml",
+                CFN_TEMPLATE.to_string(),
+            ));
+        } else {
+            let schema = SERVICE_SCHEMA
+                .replace("  pipeline_input_type: \"PipelineInput\"\n", "")
+                .replace("    PipelineInput:\n      type: object\n      properties:\n        unit_test_command:\n          type: string\n", "");
+            files.push(("schema/schema.yaml", schema));
+        }
+        files
+    }
+
+    fn check_files(files: &[(&str, String)], expect: Expectation) -> Vec<Problem> {
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        check(tree(&files).path(), &[], expect)
+    }
+
+    /// `files` with `path` replaced by (or added as) `text`.
+    fn with(
+        mut files: Vec<(&'static str, String)>,
+        path: &'static str,
+        text: &str,
+    ) -> Vec<(&'static str, String)> {
+        files.retain(|(p, _)| *p != path);
+        files.push((path, text.to_string()));
+        files
+    }
+
+    fn without(
+        mut files: Vec<(&'static str, String)>,
+        prefix: &str,
+    ) -> Vec<(&'static str, String)> {
+        files.retain(|(p, _)| !p.starts_with(prefix));
+        files
+    }
+
+    /// Asserts exactly one problem, in `file` at `line` (and column if given), saying `says`.
+    #[track_caller]
+    fn one(
+        problems: &[Problem],
+        file: &str,
+        line: Option<usize>,
+        column: Option<usize>,
+        says: &str,
+    ) {
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        let problem = &problems[0];
+        assert_eq!(problem.file, file, "{problem}");
+        assert_eq!(problem.line, line, "{problem}");
+        if column.is_some() {
+            assert_eq!(problem.column, column, "{problem}");
+        }
+        assert!(problem.message.contains(says), "{problem}");
+    }
+
+    #[test]
+    fn valid_bundles_of_every_provisioning_pass() {
+        assert_eq!(check_files(&cfn_environment(), ENVIRONMENT), []);
+        let terraform = vec![
+            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
+            ("infrastructure/manifest.yaml", TF_MANIFEST.to_string()),
+            (
+                "infrastructure/main.tf",
+                "resource \"aws_vpc\" \"this\" {}\n".to_string(),
+            ),
+            ("infrastructure/outputs.tf", "".to_string()),
+            ("infrastructure/lambda.zip", "PK\u{3}\u{4}".to_string()),
+        ];
+        assert_eq!(check_files(&terraform, ENVIRONMENT), []);
+        let codebuild = vec![
+            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
+            (
+                "infrastructure/manifest.yaml",
+                CODEBUILD_MANIFEST.to_string(),
+            ),
+            ("infrastructure/package.json", "{}".to_string()),
+            ("infrastructure/deploy.sh", "#!/bin/sh\n".to_string()),
+        ];
+        assert_eq!(check_files(&codebuild, ENVIRONMENT), []);
+        let customer_managed = vec![("schema/schema.yaml", ENV_SCHEMA.to_string())];
+        assert_eq!(check_files(&customer_managed, CUSTOMER_MANAGED), []);
+        assert_eq!(check_files(&service(true), WITH_PIPELINE), []);
+        assert_eq!(check_files(&service(false), WITHOUT_PIPELINE), []);
+    }
+
+    #[test]
+    fn problems_display_as_file_line_column_message() {
+        let problem = Problem {
+            file: "schema/schema.yaml".into(),
+            line: Some(12),
+            column: Some(3),
+            message: "wrong".into(),
+        };
+        assert_eq!(problem.to_string(), "schema/schema.yaml:12:3: wrong");
+        let whole = Problem::new("", "too big".into());
+        assert_eq!(whole.to_string(), "too big");
+        assert_eq!(Problem::new("a/", "x".into()).to_string(), "a/: x");
+    }
+
+    #[test]
+    fn a_build_error_is_one_problem_for_the_whole_bundle() {
+        let dir = tree(&[]);
+        let problems = check(&dir.path().join("nope"), &[], ENVIRONMENT);
+        one(&problems, "", None, None, "does not exist");
+    }
+
+    #[test]
+    fn a_missing_schema_is_reported() {
+        let problems = check_files(&without(cfn_environment(), "schema/"), ENVIRONMENT);
+        one(&problems, "schema/schema.yaml", None, None, "missing");
+    }
+
+    #[test]
+    fn a_bundle_wrapped_in_one_directory_is_pointed_at_the_right_one() {
+        let wrapped: Vec<(String, String)> = cfn_environment()
+            .into_iter()
+            .map(|(p, t)| (format!("environment/{p}"), t))
+            .collect();
+        let files: Vec<(&str, &str)> = wrapped
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let problems = check(tree(&files).path(), &[], ENVIRONMENT);
+        assert!(
+            problems.iter().any(|p| p.file == "schema/schema.yaml"
+                && p.message.contains("environment/schema/schema.yaml")),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_infrastructure_directory_is_reported() {
+        let problems = check_files(&without(cfn_environment(), "infrastructure/"), ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            None,
+            None,
+            "customer-managed",
+        );
+    }
+
+    #[test]
+    fn a_missing_manifest_beside_templates_is_reported() {
+        let problems = check_files(
+            &without(cfn_environment(), "infrastructure/manifest"),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            None,
+            None,
+            "from its manifest",
+        );
+    }
+
+    #[test]
+    fn infrastructure_in_a_customer_managed_environment_is_refused() {
+        let problems = check_files(&cfn_environment(), CUSTOMER_MANAGED);
+        one(&problems, "infrastructure/", None, None, "customer-managed");
+    }
+
+    #[test]
+    fn a_service_without_instance_infrastructure_is_refused() {
+        let problems = check_files(
+            &without(service(false), "instance_infrastructure/"),
+            WITHOUT_PIPELINE,
+        );
+        one(
+            &problems,
+            "instance_infrastructure/manifest.yaml",
+            None,
+            None,
+            "missing",
+        );
+    }
+
+    #[test]
+    fn a_pipeline_service_without_pipeline_infrastructure_is_refused() {
+        let problems = check_files(
+            &without(service(true), "pipeline_infrastructure/"),
+            WITH_PIPELINE,
+        );
+        one(
+            &problems,
+            "pipeline_infrastructure/manifest.yaml",
+            None,
+            None,
+            "with a pipeline",
+        );
+    }
+
+    #[test]
+    fn pipeline_infrastructure_without_a_pipeline_is_refused() {
+        let files = with(
+            service(false),
+            "pipeline_infrastructure/manifest.yaml",
+            CFN_MANIFEST,
+        );
+        let problems = check_files(&files, WITHOUT_PIPELINE);
+        one(
+            &problems,
+            "pipeline_infrastructure/",
+            None,
+            None,
+            "provisions no pipeline",
+        );
+    }
+
+    #[test]
+    fn a_yaml_file_that_does_not_parse_is_located() {
+        let files = with(
+            cfn_environment(),
+            "infrastructure/extra.yml",
+            "a: 1\n  b: 2\n",
+        );
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/extra.yml",
+            Some(2),
+            Some(4),
+            "not valid YAML",
+        );
+    }
+
+    #[test]
+    fn a_jinja_template_need_not_be_yaml_before_rendering() {
+        // As in the user guide's pipeline example: Jinja statements on lines of their own.
+        let template = "Resources:\n{% for service_instance in service_instances %}\n  Deploy{{loop.index}}Project:\n    Type: AWS::CodeBuild::Project\n{% endfor %}\n";
+        let files = with(
+            cfn_environment(),
+            "infrastructure/cloudformation.yaml",
+            template,
+        );
+        assert_eq!(check_files(&files, ENVIRONMENT), []);
+        // The same text in a file no manifest renders must parse.
+        let files = with(cfn_environment(), "infrastructure/other.yaml", template);
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/other.yaml",
+            Some(2),
+            Some(2),
+            "not valid YAML",
+        );
+    }
+
+    #[test]
+    fn a_schema_that_does_not_parse_is_reported_once() {
+        let files = with(
+            cfn_environment(),
+            "schema/schema.yaml",
+            "schema:\n  format: [\n",
+        );
+        let problems = check_files(&files, ENVIRONMENT);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert_eq!(problems[0].file, "schema/schema.yaml");
+        assert!(problems[0].line.is_some());
+    }
+
+    #[test]
+    fn a_schema_without_the_schema_mapping_is_refused() {
+        let files = with(cfn_environment(), "schema/schema.yaml", "types: {}\n");
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(1),
+            Some(1),
+            "no top-level `schema`",
+        );
+    }
+
+    #[test]
+    fn a_wrong_openapi_version_is_located() {
+        let files = with(
+            cfn_environment(),
+            "schema/schema.yaml",
+            &ENV_SCHEMA.replace("\"3.0.0\"", "3.1.0"),
+        );
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(3),
+            Some(14),
+            "\"3.1.0\"; Proton requires \"3.0.0\"",
+        );
+    }
+
+    #[test]
+    fn a_missing_types_mapping_is_refused() {
+        let schema = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvironmentInput\"\n";
+        let problems = check_files(
+            &with(cfn_environment(), "schema/schema.yaml", schema),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(2),
+            Some(3),
+            "schema.types is missing",
+        );
+    }
+
+    #[test]
+    fn a_missing_input_type_key_is_reported_for_the_kind() {
+        // A service schema where an environment one is expected.
+        let files = with(
+            cfn_environment(),
+            "schema/schema.yaml",
+            &service(false)[2].1,
+        );
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(2),
+            None,
+            "schema.environment_input_type is missing; an environment template",
+        );
+
+        let files = with(service(true), "schema/schema.yaml", &service(false)[2].1);
+        let problems = check_files(&files, WITH_PIPELINE);
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(2),
+            None,
+            "schema.pipeline_input_type is missing; a service template",
+        );
+    }
+
+    #[test]
+    fn a_pipeline_input_type_without_a_pipeline_is_refused() {
+        let files = with(service(false), "schema/schema.yaml", SERVICE_SCHEMA);
+        let problems = check_files(&files, WITHOUT_PIPELINE);
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(5),
+            Some(24),
+            "provisions no pipeline",
+        );
+    }
+
+    #[test]
+    fn an_input_type_naming_an_undefined_type_is_located() {
+        let schema = ENV_SCHEMA.replace(
+            "environment_input_type: \"EnvironmentInput\"",
+            "environment_input_type: \"Nope\"",
+        );
+        let problems = check_files(
+            &with(cfn_environment(), "schema/schema.yaml", &schema),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(4),
+            Some(27),
+            "'Nope', which schema.types does not define",
+        );
+    }
+
+    #[test]
+    fn an_input_type_without_properties_is_refused() {
+        let schema = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"In\"\n  types:\n    In:\n      type: object\n      properties: {}\n";
+        let problems = check_files(
+            &with(cfn_environment(), "schema/schema.yaml", schema),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(7),
+            Some(7),
+            "has no properties",
+        );
+    }
+
+    #[test]
+    fn a_ref_to_an_undefined_type_is_located() {
+        let schema = ENV_SCHEMA.replace("#/Subnet", "#/components/schemas/Subnet");
+        let problems = check_files(
+            &with(cfn_environment(), "schema/schema.yaml", &schema),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "schema/schema.yaml",
+            Some(15),
+            Some(19),
+            "'#/components/schemas/Subnet' does not name a type",
+        );
+    }
+
+    #[test]
+    fn a_manifest_without_templates_is_refused() {
+        let files = with(
+            cfn_environment(),
+            "infrastructure/manifest.yaml",
+            "infrastructure:\n  templates: []\n",
+        );
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            Some(2),
+            Some(14),
+            "lists no templates",
+        );
+    }
+
+    #[test]
+    fn an_unknown_engine_and_language_pair_is_located() {
+        let manifest = CFN_MANIFEST.replace("rendering_engine: jinja", "rendering_engine: hcl");
+        let files = with(cfn_environment(), "infrastructure/manifest.yaml", &manifest);
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            Some(4),
+            Some(25),
+            "rendering_engine hcl and template_language cloudformation",
+        );
+    }
+
+    #[test]
+    fn a_named_template_file_that_is_missing_is_located() {
+        let files = without(cfn_environment(), "infrastructure/cloudformation.yaml");
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            Some(3),
+            Some(13),
+            "names 'cloudformation.yaml', which is not in infrastructure/",
+        );
+    }
+
+    #[test]
+    fn terraform_wildcard_without_tf_files_is_refused() {
+        let files = vec![
+            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
+            ("infrastructure/manifest.yaml", TF_MANIFEST.to_string()),
+            ("infrastructure/README.txt", "".to_string()),
+            // Only the directory's own .tf files count.
+            ("infrastructure/modules/vpc.tf", "".to_string()),
+        ];
+        let problems = check_files(&files, ENVIRONMENT);
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            Some(3),
+            Some(13),
+            "the .tf files of infrastructure/, and it has none",
+        );
+    }
+
+    #[test]
+    fn a_codebuild_entry_needs_its_commands_and_no_file() {
+        let manifest =
+            CODEBUILD_MANIFEST.replace("        deprovision:\n          - npm run destroy\n", "");
+        let problems = check_files(
+            &with(cfn_environment(), "infrastructure/manifest.yaml", &manifest),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            Some(5),
+            Some(9),
+            "settings.deprovision must list the commands",
+        );
+
+        let manifest = CODEBUILD_MANIFEST.replace(
+            "    - rendering_engine: codebuild\n",
+            "    - rendering_engine: codebuild\n      file: deploy.sh\n",
+        );
+        let problems = check_files(
+            &with(cfn_environment(), "infrastructure/manifest.yaml", &manifest),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            Some(4),
+            Some(13),
+            "CodeBuild provisioning takes none",
+        );
+    }
+
+    #[test]
+    fn two_cloudformation_templates_in_one_manifest_are_refused() {
+        let manifest = format!(
+            "{CFN_MANIFEST}{}",
+            CFN_MANIFEST.replace("infrastructure:\n  templates:\n", "")
+        );
+        let problems = check_files(
+            &with(cfn_environment(), "infrastructure/manifest.yaml", &manifest),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            Some(3),
+            None,
+            "single file",
+        );
+    }
+
+    #[test]
+    fn a_template_file_over_200_kb_is_refused() {
+        let big = format!("{CFN_TEMPLATE}# {}\n", "x".repeat(MAX_TEMPLATE_FILE_BYTES));
+        let problems = check_files(
+            &with(
+                cfn_environment(),
+                "infrastructure/cloudformation.yaml",
+                &big,
+            ),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "infrastructure/cloudformation.yaml",
+            None,
+            None,
+            "limit for a template file",
+        );
+    }
+
+    #[test]
+    fn a_manifest_over_50_kb_is_refused() {
+        let big = format!("{CFN_MANIFEST}# {}\n", "x".repeat(MAX_MANIFEST_BYTES));
+        let problems = check_files(
+            &with(cfn_environment(), "infrastructure/manifest.yaml", &big),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "infrastructure/manifest.yaml",
+            None,
+            None,
+            "limit for a manifest",
+        );
+    }
+
+    #[test]
+    fn a_schema_over_51200_characters_is_refused() {
+        let big = format!("{ENV_SCHEMA}# {}\n", "x".repeat(MAX_SCHEMA_CHARS));
+        let problems = check_files(
+            &with(cfn_environment(), "schema/schema.yaml", &big),
+            ENVIRONMENT,
+        );
+        one(
+            &problems,
+            "schema/schema.yaml",
+            None,
+            None,
+            "limit for a schema",
+        );
+    }
+
+    #[test]
+    fn a_bundle_over_5_mb_compressed_is_refused() {
+        // Incompressible bytes: a xorshift stream, hex-free so the file is not YAML-checked.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let noise: Vec<u8> = (0..MAX_BUNDLE_BYTES + 64 * 1024)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        let dir = tree(&[]);
+        for (path, text) in cfn_environment() {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        std::fs::write(dir.path().join("infrastructure/noise.bin"), noise).unwrap();
+        let problems = check(dir.path(), &[], ENVIRONMENT);
+        one(&problems, "", None, None, "Proton's limit is 5242880 bytes");
+    }
+
+    #[test]
+    fn problems_are_sorted_by_file_then_line() {
+        let schema = ENV_SCHEMA
+            .replace("\"3.0.0\"", "\"2.0\"")
+            .replace("#/Subnet", "#/Nope");
+        let mut files = with(cfn_environment(), "schema/schema.yaml", &schema);
+        files = with(files, "a.yaml", "[");
+        files = without(files, "infrastructure/cloudformation.yaml");
+        let problems = check_files(&files, ENVIRONMENT);
+        let places: Vec<(&str, Option<usize>)> =
+            problems.iter().map(|p| (p.file.as_str(), p.line)).collect();
+        assert_eq!(
+            places,
+            [
+                ("a.yaml", Some(2)),
+                ("infrastructure/manifest.yaml", Some(3)),
+                ("schema/schema.yaml", Some(3)),
+                ("schema/schema.yaml", Some(15)),
+            ]
+        );
+    }
+}
