@@ -29,7 +29,7 @@
 //! schemas, the resource trait); never protobuf.
 
 use super::diag::Diagnostics;
-use super::provider::{Resource, ResourcePlan};
+use super::provider::{OpContext, Resource, ResourcePlan};
 use super::schema::{Attribute, Block, Nesting};
 use super::value::{AttributePath, Value};
 
@@ -47,8 +47,9 @@ pub struct PlannedChange {
 }
 
 /// Plans a change of `resource` from `prior` to what Terraform proposed.
-pub fn plan_change(
+pub async fn plan_change(
     resource: &dyn Resource,
+    ctx: &OpContext,
     prior: &Value,
     proposed: &Value,
     config: &Value,
@@ -89,7 +90,7 @@ pub fn plan_change(
         diagnostics: Diagnostics::new(),
         private: None,
     };
-    resource.modify_plan(&mut plan);
+    resource.modify_plan(ctx, &mut plan).await;
     let mut requires_replace = plan.requires_replace;
     if prior.is_null() {
         // Terraform rejects replacement paths on a create.
@@ -103,6 +104,26 @@ pub fn plan_change(
         diagnostics: plan.diagnostics,
         private: plan.private,
     }
+}
+
+/// [`plan_change`] run to completion on a runtime of its own, for unit
+/// tests of a resource's planning.
+#[cfg(test)]
+pub(crate) fn plan_change_now(
+    resource: &dyn Resource,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> PlannedChange {
+    let ctx = OpContext {
+        cancel: tokio_util::sync::CancellationToken::new(),
+        private: Vec::new(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|err| unreachable!("a test runtime: {err}"));
+    runtime.block_on(plan_change(resource, &ctx, prior, proposed, config))
 }
 
 /// Pairs each nested block element of `planned` with its counterpart in
@@ -517,7 +538,7 @@ mod tests {
     fn plan(prior: &Value, config: &Value) -> PlannedChange {
         let thing = Thing::new();
         let proposed = proposed(&thing.schema.block, prior, config);
-        plan_change(&thing, prior, &proposed, config)
+        plan_change_now(&thing, prior, &proposed, config)
     }
 
     fn rule(planned: &Value) -> &Value {

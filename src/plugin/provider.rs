@@ -181,8 +181,10 @@ pub trait Resource: Send + Sync + 'static {
     /// Checks beyond the schema's validators. Values may be unknown.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Resource-specific planning after the engine's generic pass.
-    fn modify_plan(&self, _plan: &mut ResourcePlan<'_>) {}
+    /// Resource-specific planning after the engine's generic pass. May read
+    /// the remote system and the local files the configuration names; must
+    /// not change anything.
+    async fn modify_plan(&self, _ctx: &OpContext, _plan: &mut ResourcePlan<'_>) {}
 
     /// Looks ahead at a destroy (Terraform 1.3+; older versions plan
     /// destroys without the provider). May read the remote system; must not

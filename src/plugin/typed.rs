@@ -175,7 +175,7 @@ pub trait TypedResource: Shaped {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Planning after the engine's generic pass (rule 2: raw values).
-    fn modify_plan(&self, _plan: &mut ResourcePlan<'_>) {}
+    async fn modify_plan(&self, _ctx: &OpContext, _plan: &mut ResourcePlan<'_>) {}
 
     /// Looks ahead at a destroy (Terraform 1.3+). May read the remote
     /// system; must not change it.
@@ -235,8 +235,8 @@ impl<R: TypedResource> Resource for R {
         TypedResource::validate(self, config, diags);
     }
 
-    fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
-        TypedResource::modify_plan(self, plan);
+    async fn modify_plan(&self, ctx: &OpContext, plan: &mut ResourcePlan<'_>) {
+        TypedResource::modify_plan(self, ctx, plan).await;
     }
 
     async fn plan_destroy(&self, ctx: &OpContext, prior: &Value) -> DestroyPlan {

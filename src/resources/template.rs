@@ -417,7 +417,7 @@ async fn name_taken_detail(
 impl TypedResource for TemplateResource {
     const GENERATES_CONFIG: bool = true;
 
-    fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
+    async fn modify_plan(&self, _ctx: &OpContext, plan: &mut ResourcePlan<'_>) {
         let noun = self.kind.noun();
         tags::plan_tags_all(
             plan,

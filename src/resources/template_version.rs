@@ -495,7 +495,7 @@ impl TemplateVersionResource {
 impl TypedResource for TemplateVersionResource {
     const GENERATES_CONFIG: bool = true;
 
-    fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
+    async fn modify_plan(&self, _ctx: &OpContext, plan: &mut ResourcePlan<'_>) {
         let note = " (one is kept for the provider)";
         tags::plan_tags_all(
             plan,
@@ -944,7 +944,7 @@ mod tests {
     use std::time::SystemTime;
 
     use super::*;
-    use crate::plugin::plan::plan_change;
+    use crate::plugin::plan::plan_change_now;
     use crate::plugin::schema::Presence;
     use crate::proton::TemplateVersionSummary;
     use crate::resources::model::S3Location;
@@ -1056,7 +1056,7 @@ mod tests {
             true => config.clone(),
             false => proposed(&resource, prior, &config),
         };
-        let change = plan_change(&resource, prior, &proposed, &config);
+        let change = plan_change_now(&resource, prior, &proposed, &config);
         assert!(!change.diagnostics.has_errors(), "{:?}", change.diagnostics);
         change.planned.get_attr("status").unwrap().clone()
     }

@@ -201,7 +201,7 @@ impl Resource for ToyThing {
         }
     }
 
-    fn modify_plan(&self, plan: &mut ResourcePlan<'_>) {
+    async fn modify_plan(&self, _ctx: &OpContext, plan: &mut ResourcePlan<'_>) {
         // Descriptions are upper-cased remotely, so plan what apply returns.
         if let Some(description) = plan.get("description").as_str().map(str::to_string) {
             if description == "plan-error" {

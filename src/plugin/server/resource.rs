@@ -106,9 +106,9 @@ impl ProviderService {
         let config = decode(request.config.as_ref(), &entry.ty, "configuration")?;
         let prior_identity =
             entry.decode_identity(request.prior_identity.as_ref(), "prior identity")?;
+        let ctx = self.context();
         let change = if proposed.is_null() {
             // Destroy (Terraform 1.3+ asks, as plan_destroy is advertised).
-            let ctx = self.context();
             let looked = entry.resource.plan_destroy(&ctx, &prior);
             let DestroyPlan {
                 diagnostics,
@@ -121,7 +121,8 @@ impl ProviderService {
                 private,
             }
         } else {
-            plan_change(entry.resource.as_ref(), &prior, &proposed, &config)
+            let planned = plan_change(entry.resource.as_ref(), &ctx, &prior, &proposed, &config);
+            cancellable(&ctx, "PlanResourceChange", planned).await?
         };
         if change.diagnostics.has_errors() {
             return Err(change.diagnostics);
