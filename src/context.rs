@@ -13,13 +13,15 @@ use std::sync::{Arc, OnceLock};
 use crate::kind::TemplateKind;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::typed::{Shape, Shaped};
-use crate::proton::ProtonClient;
+use crate::proton::{BundleStore, ProtonClient};
 
 /// What ConfigureProvider establishes, shared by every resource.
 #[derive(Debug)]
 pub struct Configured {
     /// The one SDK client of this process.
     pub client: ProtonClient,
+    /// Where bundles built from a directory are uploaded.
+    pub bundles: BundleStore,
     /// `default_tags.tags`, merged into every resource's `tags_all`.
     pub default_tags: BTreeMap<String, String>,
 }

@@ -17,7 +17,7 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, ListResource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
-use crate::proton::{build_client, ProtonSettings};
+use crate::proton::{build_client, Clients, ProtonSettings};
 use crate::resources::tags;
 use crate::resources::template::{self, TemplateResource};
 use crate::resources::template_version::{self, TemplateVersionResource};
@@ -75,6 +75,7 @@ fn provider_schema() -> Schema {
             )
             .attribute(Attribute::optional("profile", Type::String, "Named profile from the shared config files."))
             .attribute(Attribute::optional("region", Type::String, "AWS region, e.g. `us-east-1`. Falls back to `AWS_REGION` and the profile."))
+            .attribute(Attribute::optional("s3_use_path_style", Type::Bool, "Address S3 objects as `ENDPOINT/BUCKET/KEY` rather than `BUCKET.ENDPOINT/KEY`, as endpoints such as proton-local and most S3-compatible stores need. Default `false`. S3 is used only to upload bundles built from a `source { directory }`."))
             .attribute(Attribute::optional("secret_key", Type::String, "AWS secret access key. Requires `access_key`.").sensitive())
             .attribute(Attribute::optional("shared_config_files", string_list(), "Shared config files to read instead of `~/.aws/config`."))
             .attribute(Attribute::optional("shared_credentials_files", string_list(), "Shared credentials files to read instead of `~/.aws/credentials`."))
@@ -93,7 +94,8 @@ fn provider_schema() -> Schema {
             .nested(NestedBlock::single(
                 "endpoints",
                 Block::new("Custom service endpoints, e.g. a local Proton endpoint.")
-                    .attribute(Attribute::optional("proton", Type::String, "URL of the Proton API, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_PROTON`.")),
+                    .attribute(Attribute::optional("proton", Type::String, "URL of the Proton API, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_PROTON`."))
+                    .attribute(Attribute::optional("s3", Type::String, "URL of the S3 API, where bundles built from a `source { directory }` are uploaded, e.g. `http://127.0.0.1:4580` for proton-local (with `s3_use_path_style`). Falls back to `AWS_ENDPOINT_URL_S3`.")),
             )),
     )
 }
@@ -177,11 +179,13 @@ fn settings_from_config(
         .and_then(Value::as_number)
         .and_then(|n| n.to_i64())
         .and_then(|n| u32::try_from(n).ok());
-    let endpoint = config
-        .get_attr("endpoints")
-        .and_then(|e| e.get_attr("proton"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let endpoint = |service: &str| {
+        config
+            .get_attr("endpoints")
+            .and_then(|e| e.get_attr(service))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let default_tags = config
         .get_attr("default_tags")
         .and_then(|d| d.get_attr("tags"))
@@ -210,7 +214,12 @@ fn settings_from_config(
         token: string("token"),
         shared_config_files: strings("shared_config_files"),
         shared_credentials_files: strings("shared_credentials_files"),
-        endpoint,
+        endpoint: endpoint("proton"),
+        s3_endpoint: endpoint("s3"),
+        s3_use_path_style: config
+            .get_attr("s3_use_path_style")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         max_retries,
         connect_timeout,
         attempt_timeout,
@@ -272,10 +281,11 @@ impl Provider for ProtonProvider {
             "configuring the Proton client"
         );
         match build_client(&settings).await {
-            Ok(client) => {
+            Ok(Clients { proton, bundles }) => {
                 // Terraform configures once per process; a second call keeps the first.
                 let _ = self.state.set(Configured {
-                    client,
+                    client: proton,
+                    bundles,
                     default_tags,
                 });
             }

@@ -19,6 +19,10 @@ pub(crate) const VALIDATION_CODE: &str = "ValidationException";
 ///
 /// Every message names the operation, the resource it was about, the AWS error code and
 /// message, and the request ID when AWS returned one.
+/// The services errors name.
+pub(crate) const PROTON: &str = "AWS Proton";
+pub(crate) const S3: &str = "Amazon S3";
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProtonError {
     /// `ResourceNotFoundException`: the template or version does not exist.
@@ -55,10 +59,12 @@ pub enum ProtonError {
     /// No usable response: connection refused, DNS, TLS, timeouts, or a reply that is not a
     /// Proton response (usually a wrong endpoint).
     #[error(
-        "{operation} on {resource} could not reach AWS Proton at {}: {cause}",
+        "{operation} on {resource} could not reach {service} at {}: {cause}",
         .endpoint.as_deref().unwrap_or("the default endpoint")
     )]
     Transport {
+        /// `AWS Proton`, or `Amazon S3` for bundle uploads.
+        service: &'static str,
         operation: &'static str,
         resource: String,
         endpoint: Option<String>,
@@ -269,9 +275,23 @@ impl ProtonError {
         }
     }
 
-    /// Maps any SDK error generically: the code, message and request ID come from the error
-    /// metadata, so this works for every operation's error type.
+    /// Maps any Proton SDK error generically: the code, message and request ID come from the
+    /// error metadata, so this works for every operation's error type.
     pub(crate) fn from_sdk<E>(
+        operation: &'static str,
+        resource: String,
+        endpoint: Option<&str>,
+        err: SdkError<E, HttpResponse>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        Self::from_service_sdk(PROTON, operation, resource, endpoint, err)
+    }
+
+    /// [`ProtonError::from_sdk`] for the SDK of `service` (Amazon S3 uploads bundles).
+    pub(crate) fn from_service_sdk<E>(
+        service: &'static str,
         operation: &'static str,
         resource: String,
         endpoint: Option<&str>,
@@ -285,18 +305,19 @@ impl ProtonError {
             .or_else(|| err.meta().request_id())
             .map(str::to_owned);
         match err {
-            SdkError::ServiceError(service) => {
-                let inner = service.err();
+            SdkError::ServiceError(failure) => {
+                let inner = failure.err();
                 // No error code: the body was not a Proton error (an HTML page from a proxy,
                 // a different service on that port…), so the endpoint is the likely culprit.
                 let Some(code) = inner.code().map(str::to_owned) else {
                     return Self::Transport {
+                        service,
                         operation,
                         resource,
                         endpoint: endpoint.map(str::to_owned),
                         cause: format!(
-                            "HTTP {} response that is not a Proton response: {}",
-                            service.raw().status().as_u16(),
+                            "HTTP {} response that is not an {service} response: {}",
+                            failure.raw().status().as_u16(),
                             error_chain(inner)
                         ),
                     };
@@ -335,16 +356,18 @@ impl ProtonError {
             SdkError::ResponseError(ref response) => {
                 let status = response.raw().status().as_u16();
                 Self::Transport {
+                    service,
                     operation,
                     resource,
                     endpoint: endpoint.map(str::to_owned),
                     cause: format!(
-                        "HTTP {status} response that is not a Proton response: {}",
+                        "HTTP {status} response that is not an {service} response: {}",
                         error_chain(&err)
                     ),
                 }
             }
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Self::Transport {
+                service,
                 operation,
                 resource,
                 endpoint: endpoint.map(str::to_owned),

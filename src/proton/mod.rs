@@ -11,6 +11,7 @@
 //!   cancellation), and the deadline primitives every wait uses.
 //! - [`create`] and [`delete`]: version creates and deletes that converge in any order
 //!   Terraform runs them, coordinated through the process's [`ledger`].
+//! - [`bundle_store`]: uploads of bundles built from a directory to S3, once per content.
 //! - [`token`]: deterministic `clientToken`s so an interrupted create converges.
 //! - [`model`] and [`error`]: SDK-free domain types and errors.
 
@@ -18,6 +19,7 @@
 // (2025-10-07). This module is the only place that uses the SDK, so the allowance stops here.
 #![allow(deprecated)]
 
+pub mod bundle_store;
 pub mod client;
 pub mod config;
 pub mod create;
@@ -38,10 +40,11 @@ mod mock_tests;
 #[cfg(test)]
 mod test_support;
 
+pub use bundle_store::{BundleStore, Stored};
 pub use client::{
     CreateTemplateInput, CreateVersionInput, ProtonClient, UpdateTemplateInput, UpdateVersionInput,
 };
-pub use config::{build_client, ConfigError, ProtonSettings};
+pub use config::{build_client, Clients, ConfigError, ProtonSettings};
 pub use create::SOURCE_TAG;
 pub use delete::{VersionDeleted, DEFERRED_DELETE_TAG};
 pub use error::ProtonError;

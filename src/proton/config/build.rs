@@ -12,6 +12,7 @@ use aws_types::os_shim_internal::Env;
 use super::profile::{check_profile_exists, profile_files, resolve_region, static_credentials};
 use super::settings::{is_http_url, max_attempts, normalized};
 use super::{ConfigError, ProtonSettings};
+use crate::proton::bundle_store::BundleStore;
 use crate::proton::client::ProtonClient;
 use crate::proton::no_response::NoResponseLimit;
 
@@ -37,7 +38,7 @@ pub(crate) struct Ambient {
     pub(crate) http_client: Option<SharedHttpClient>,
 }
 
-/// Builds the one Proton client the provider uses for all RPCs.
+/// Builds the one Proton client the provider uses for all RPCs, and the S3 client for bundles.
 ///
 /// Makes no network call: the region comes only from the settings, `AWS_REGION` /
 /// `AWS_DEFAULT_REGION` or the shared config profile (never instance metadata), and
@@ -56,7 +57,7 @@ pub(crate) struct Ambient {
 ///
 /// A `profile` that none of the shared files defines is an error here, rather than the
 /// credential chain falling through to instance metadata and reporting that.
-pub async fn build_client(settings: &ProtonSettings) -> Result<ProtonClient, ConfigError> {
+pub async fn build_client(settings: &ProtonSettings) -> Result<Clients, ConfigError> {
     build_client_with(
         settings,
         Ambient {
@@ -70,7 +71,7 @@ pub async fn build_client(settings: &ProtonSettings) -> Result<ProtonClient, Con
 pub(crate) async fn build_client_with(
     settings: &ProtonSettings,
     ambient: Ambient,
-) -> Result<ProtonClient, ConfigError> {
+) -> Result<Clients, ConfigError> {
     let settings = normalized(settings)?;
     // The SDK's debug output names its identity's access key id; keep every
     // credential we can know of out of the logs.
@@ -90,10 +91,14 @@ pub(crate) async fn build_client_with(
     let credentials = static_credentials(&settings)?;
     let profile_files = profile_files(&settings);
     let endpoint = settings.endpoint.clone();
-    if let Some(endpoint) = &endpoint {
-        if !is_http_url(endpoint) {
+    for (attribute, url) in [
+        ("endpoints.proton", &endpoint),
+        ("endpoints.s3", &settings.s3_endpoint),
+    ] {
+        if let Some(url) = url.as_ref().filter(|url| !is_http_url(url)) {
             return Err(ConfigError::InvalidEndpoint {
-                endpoint: endpoint.clone(),
+                attribute,
+                endpoint: url.clone(),
             });
         }
     }
@@ -136,22 +141,42 @@ pub(crate) async fn build_client_with(
     if let Some(files) = profile_files {
         loader = loader.profile_files(files);
     }
-    if let Some(endpoint) = &endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
     let sdk_config = loader.load().await;
+    let no_response = NoResponseLimit {
+        max_attempts: NO_RESPONSE_ATTEMPTS.min(max_attempts),
+        connect_timeout,
+        attempt_timeout,
+    };
 
-    // Name the endpoint in transport errors: the explicit one, else one from the environment.
+    // Each endpoint is the service's own: a global one would send Proton's calls to S3's
+    // endpoint or the other way round. Name the endpoint in transport errors: the explicit
+    // one, else one from the environment.
+    let mut proton_config = aws_sdk_proton::config::Builder::from(&sdk_config);
+    proton_config.set_endpoint_url(endpoint.clone());
+    let proton_config = proton_config.interceptor(no_response.clone()).build();
     let endpoint = endpoint.or_else(|| sdk_config.endpoint_url().map(str::to_owned));
-    let proton_config = aws_sdk_proton::config::Builder::from(&sdk_config)
-        .interceptor(NoResponseLimit {
-            max_attempts: NO_RESPONSE_ATTEMPTS.min(max_attempts),
-            connect_timeout,
-            attempt_timeout,
-        })
+    let proton = aws_sdk_proton::Client::from_conf(proton_config);
+    let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk_config);
+    s3_config.set_endpoint_url(settings.s3_endpoint.clone());
+    let s3_config = s3_config
+        .force_path_style(settings.s3_use_path_style)
+        .interceptor(no_response)
         .build();
-    let client = aws_sdk_proton::Client::from_conf(proton_config);
-    Ok(ProtonClient::from_sdk(client, endpoint))
+    let s3_endpoint = settings.s3_endpoint.clone();
+    let s3_endpoint = s3_endpoint.or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+    let bundles = BundleStore::new(aws_sdk_s3::Client::from_conf(s3_config), s3_endpoint);
+    Ok(Clients {
+        proton: ProtonClient::from_sdk(proton, endpoint),
+        bundles,
+    })
+}
+
+/// The clients ConfigureProvider builds: Proton's, and S3's for bundle uploads (used only for
+/// versions whose source is a directory).
+#[derive(Debug)]
+pub struct Clients {
+    pub proton: ProtonClient,
+    pub bundles: BundleStore,
 }
 
 #[cfg(test)]
@@ -184,6 +209,7 @@ mod tests {
         build_client_with(settings, empty_ambient(http_client))
             .await
             .unwrap()
+            .proton
     }
 
     /// No ambient configuration at all.

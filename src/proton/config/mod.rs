@@ -11,8 +11,8 @@ mod profile;
 mod settings;
 
 pub use build::{
-    build_client, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS, NO_RESPONSE_ATTEMPTS,
-    OPERATION_TIMEOUT,
+    build_client, Clients, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
+    NO_RESPONSE_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use settings::{ConfigError, ProtonSettings};
 

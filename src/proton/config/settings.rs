@@ -26,6 +26,10 @@ pub struct ProtonSettings {
     pub shared_credentials_files: Vec<String>,
     /// Custom Proton endpoint URL, e.g. the local emulator's `http://127.0.0.1:PORT`.
     pub endpoint: Option<String>,
+    /// Custom S3 endpoint URL, where bundles built from a directory are uploaded.
+    pub s3_endpoint: Option<String>,
+    /// Address S3 objects as `ENDPOINT/BUCKET/KEY` instead of `BUCKET.ENDPOINT/KEY`.
+    pub s3_use_path_style: bool,
     /// Retries after the first attempt; standard retry mode makes `max_retries + 1` attempts.
     pub max_retries: Option<u32>,
     /// Time to establish a connection; [`CONNECT_TIMEOUT`] when unset.
@@ -49,6 +53,8 @@ impl fmt::Debug for ProtonSettings {
             .field("shared_config_files", &self.shared_config_files)
             .field("shared_credentials_files", &self.shared_credentials_files)
             .field("endpoint", &self.endpoint)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_use_path_style", &self.s3_use_path_style)
             .field("max_retries", &self.max_retries)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
@@ -76,8 +82,11 @@ pub enum ConfigError {
     TokenWithoutKeys,
     #[error("`{attribute}` must not be empty")]
     Empty { attribute: &'static str },
-    #[error("`endpoint` `{endpoint}` is not an http:// or https:// URL")]
-    InvalidEndpoint { endpoint: String },
+    #[error("`{attribute}` `{endpoint}` is not an http:// or https:// URL")]
+    InvalidEndpoint {
+        attribute: &'static str,
+        endpoint: String,
+    },
     #[error("AWS_MAX_ATTEMPTS `{value}` is not a positive integer")]
     InvalidMaxAttempts { value: String },
     #[error(
@@ -111,7 +120,9 @@ pub(super) fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, Co
         token: field(&settings.token, "token")?,
         shared_config_files: settings.shared_config_files.clone(),
         shared_credentials_files: settings.shared_credentials_files.clone(),
-        endpoint: field(&settings.endpoint, "endpoint")?,
+        endpoint: field(&settings.endpoint, "endpoints.proton")?,
+        s3_endpoint: field(&settings.s3_endpoint, "endpoints.s3")?,
+        s3_use_path_style: settings.s3_use_path_style,
         max_retries: settings.max_retries,
         connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
         attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
