@@ -8,7 +8,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_proton::types::TemplateVersionStatus;
-use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_s3::config::interceptors::{
+    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_s3::config::{
     BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
 };
@@ -21,9 +23,12 @@ use md5::{Digest, Md5};
 const ENV_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvInput\"\n  types:\n    EnvInput:\n      type: object\n      properties:\n        vpc_cidr:\n          type: string\n";
 const MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
 
-/// The `x-amz-content-sha256` and `x-amz-trailer` headers of every request the client sent.
+/// A request's `x-amz-content-sha256` and `x-amz-trailer` headers.
+type PayloadHeaders = (Option<String>, Option<String>);
+
+/// The payload headers of every request the client sent.
 #[derive(Debug, Clone, Default)]
-struct SentHeaders(Arc<Mutex<Vec<(Option<String>, Option<String>)>>>);
+struct SentHeaders(Arc<Mutex<Vec<PayloadHeaders>>>);
 
 impl Intercept for SentHeaders {
     fn name(&self) -> &'static str {
@@ -47,8 +52,42 @@ impl Intercept for SentHeaders {
 }
 
 impl SentHeaders {
-    fn last(&self) -> (Option<String>, Option<String>) {
+    fn last(&self) -> PayloadHeaders {
         self.0.lock().unwrap().last().cloned().unwrap()
+    }
+}
+
+/// Makes the SDK encode uploads as it does over HTTPS (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`:
+/// unsigned chunks, checksum trailer) while still talking plain HTTP: the request looks
+/// like `https:` while the SDK picks its encoding and signs, and goes out as `http:`.
+#[derive(Debug)]
+struct AsIfHttps;
+
+impl Intercept for AsIfHttps {
+    fn name(&self) -> &'static str {
+        "AsIfHttps"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri().replacen("http:", "https:", 1);
+        context.request_mut().set_uri(uri)?;
+        Ok(())
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri().replacen("https:", "http:", 1);
+        context.request_mut().set_uri(uri)?;
+        Ok(())
     }
 }
 
@@ -62,9 +101,19 @@ fn s3_client_recording(
     secret: &str,
     sent: SentHeaders,
 ) -> aws_sdk_s3::Client {
+    s3_client_in(local, "us-east-1", access_key, secret, sent)
+}
+
+fn s3_client_in(
+    local: &Local,
+    region: &str,
+    access_key: &str,
+    secret: &str,
+    sent: SentHeaders,
+) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .endpoint_url(&local.endpoint)
         .force_path_style(true)
         .credentials_provider(Credentials::new(access_key, secret, None, None, "test"))
@@ -153,10 +202,8 @@ async fn objects_round_trip_through_the_sdk() {
     assert_eq!(out.e_tag.as_deref(), Some(etag_of(&streamed).as_str()));
     let (content_sha256, trailer) = sent.last();
     let content_sha256 = content_sha256.unwrap_or_default();
-    assert!(
-        content_sha256.starts_with("STREAMING-"),
-        "the default upload was not streamed: {content_sha256:?}"
-    );
+    // Over plain HTTP the SDK signs each chunk.
+    assert_eq!(content_sha256, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER");
     assert_eq!(trailer.as_deref(), Some("x-amz-checksum-crc32"));
 
     // The same with a CRC64NVME trailer.
@@ -171,6 +218,46 @@ async fn objects_round_trip_through_the_sdk() {
         .await
         .unwrap();
     assert_eq!(sent.last().1.as_deref(), Some("x-amz-checksum-crc64nvme"));
+
+    // What the SDK sends over HTTPS: unsigned chunks with the checksum in a trailer.
+    let unsigned_sent = SentHeaders::default();
+    let unsigned = {
+        let config = client
+            .config()
+            .to_builder()
+            .interceptor(AsIfHttps)
+            .interceptor(unsigned_sent.clone())
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    };
+    let unsigned_body = payload(150_000);
+    for algorithm in [ChecksumAlgorithm::Crc32, ChecksumAlgorithm::Crc64Nvme] {
+        unsigned
+            .put_object()
+            .bucket("bundles")
+            .key("unsigned/body")
+            .checksum_algorithm(algorithm)
+            .body(streaming_body(scratch.path(), "unsigned", &unsigned_body).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            unsigned_sent.last().0.as_deref(),
+            Some("STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+        );
+        assert_eq!(
+            get_bytes(&client, "bundles", "unsigned/body").await,
+            unsigned_body
+        );
+    }
+    client
+        .delete_object()
+        .bucket("bundles")
+        .key("unsigned/body")
+        .send()
+        .await
+        .unwrap();
+    assert!(!bundles.path().join("bundles/unsigned").exists());
 
     // A plain in-memory body (checksum in a header) and an empty one.
     let plain = b"plain body\n".to_vec();
@@ -190,6 +277,29 @@ async fn objects_round_trip_through_the_sdk() {
         .send()
         .await
         .unwrap();
+
+    // A checksum or Content-MD5 that does not match the body is refused, and nothing stored.
+    let wrong_crc = client
+        .put_object()
+        .bucket("bundles")
+        .key("notes/wrong")
+        .checksum_crc32("AAAAAA==")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_crc.code(), Some("BadDigest"), "{wrong_crc:?}");
+    let wrong_md5 = client
+        .put_object()
+        .bucket("bundles")
+        .key("notes/wrong")
+        .content_md5("1B2M2Y8AsgTpgAmY7PhCfg==")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_md5.code(), Some("BadDigest"), "{wrong_md5:?}");
+    assert!(!bundles.path().join("bundles/notes/wrong").exists());
 
     assert_eq!(
         get_bytes(&client, "bundles", "env/streamed.tar.gz").await,
@@ -373,9 +483,18 @@ async fn missing_buckets_and_keys_are_s3_errors() {
     assert_eq!(no_key.code(), Some("NoSuchKey"));
     assert!(no_key.message().is_some());
 
-    let again = client
+    // Creating a bucket one owns again: 200 in us-east-1 ("for legacy compatibility"),
+    // BucketAlreadyOwnedByYou elsewhere (S3 ErrorResponses).
+    client.create_bucket().bucket("here").send().await.unwrap();
+    let elsewhere = s3_client_in(&local, "eu-west-1", "test", "test", SentHeaders::default());
+    let again = elsewhere
         .create_bucket()
         .bucket("here")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
         .send()
         .await
         .unwrap_err();
