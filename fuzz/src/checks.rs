@@ -136,7 +136,7 @@ pub fn proton_local_request(data: &[u8]) {
     let engine = Engine::new(
         EngineConfig {
             account_id: "123456789012".into(),
-            bundle_dir: None,
+            bundles: proton_local::ops::Bundles::Canned,
             registration_delay_ms: 0,
         },
         State::default(),
@@ -193,7 +193,7 @@ pub fn proton_local_operation(data: &[u8]) {
     let engine = Engine::new(
         EngineConfig {
             account_id: "123456789012".into(),
-            bundle_dir: None,
+            bundles: proton_local::ops::Bundles::Canned,
             registration_delay_ms: 0,
         },
         State::default(),

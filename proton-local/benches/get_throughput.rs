@@ -100,7 +100,14 @@ fn main() {
         .unwrap_or(8);
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_proton-local"))
-        .args(["--listen", "127.0.0.1:0", "--registration-delay", "0s"])
+        // The benchmarked version needs no bundle.
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--registration-delay",
+            "0s",
+            "--canned-bundles",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

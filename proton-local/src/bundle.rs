@@ -7,19 +7,26 @@
 //! meaning the `.tf` files of the directory (§3.3); any other files beside the YAML ones,
 //! which must parse (§3.1).
 //!
-//! With a bundle directory, `s3://BUCKET/KEY` is the file `BUNDLE_DIR/BUCKET/KEY`, a `.tar.gz`.
-//! Without one the endpoint is permissive: every bundle registers with a canned schema, except
-//! that a key containing [`FAIL_MARKER`] fails registration.
+//! Bundles are read from the object store the S3 API serves (`objects.rs`): `s3://BUCKET/KEY`
+//! is the object KEY of bucket BUCKET, with `--bundle-dir` the file `BUNDLE_DIR/BUCKET/KEY`. A
+//! missing bucket or object fails registration, as Proton fails a version whose bundle it
+//! cannot fetch (proton.md §2: it "fetches the bundle from S3, validates it"); Proton's wording
+//! is not public (bundles.md §3.6), so the message is proton-local's and names the S3 URI.
+//!
+//! With `--canned-bundles` nothing is read: every bundle registers with a canned schema, except
+//! that a key containing [`FAIL_MARKER`] fails registration (for tests that want no bundles).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::Component;
 
 use serde_norway::Value as Yaml;
 
 use crate::model::S3Source;
+use crate::objects::ObjectError;
+use crate::ops::Bundles;
 
-/// In permissive mode, a key containing this marker fails registration.
+/// With `--canned-bundles`, a key containing this marker fails registration.
 pub(crate) const FAIL_MARKER: &str = "fail-registration";
 
 /// Largest bundle Proton accepts (5 MB).
@@ -46,30 +53,30 @@ pub(crate) enum BundleKind {
 
 /// Validates the bundle at `source`; `Ok(schema text)` or `Err(status message)`.
 pub(crate) fn register(
-    bundle_dir: Option<&Path>,
+    bundles: &Bundles,
     source: &S3Source,
     kind: BundleKind,
 ) -> Result<String, String> {
-    match bundle_dir {
-        None => permissive(source, kind),
-        Some(dir) => {
-            let bundle = unwrapped(read_bundle(dir, source)?);
+    match bundles {
+        Bundles::Canned => canned(source, kind),
+        Bundles::Stored(objects) => {
+            let bundle = unwrapped(read_bundle(objects, source)?);
             validate(&bundle, kind)
         }
     }
 }
 
-fn permissive(source: &S3Source, kind: BundleKind) -> Result<String, String> {
+fn canned(source: &S3Source, kind: BundleKind) -> Result<String, String> {
     if source.key.contains(FAIL_MARKER) {
         return Err(format!(
-            "Template bundle s3://{}/{} failed validation: the key contains the marker '{FAIL_MARKER}' (proton-local permissive mode).",
+            "Template bundle s3://{}/{} failed validation: the key contains the marker '{FAIL_MARKER}' (proton-local --canned-bundles).",
             source.bucket, source.key
         ));
     }
     Ok(canned_schema(kind))
 }
 
-/// The schema reported for every version in permissive mode.
+/// The schema reported for every version with `--canned-bundles`.
 pub(crate) fn canned_schema(kind: BundleKind) -> String {
     match kind {
         BundleKind::Environment { .. } => "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvironmentInput\"\n  types:\n    EnvironmentInput:\n      type: object\n      description: \"Input properties for the environment\"\n      properties: {}\n".to_string(),
@@ -87,53 +94,48 @@ pub(crate) fn canned_schema(kind: BundleKind) -> String {
     }
 }
 
-/// Maps bucket and key to a file under the bundle directory; `None` when the key would leave it.
-fn object_path(dir: &Path, source: &S3Source) -> Option<PathBuf> {
-    let mut path = dir.join(&source.bucket);
-    for component in Path::new(&source.key).components() {
-        match component {
-            Component::Normal(part) => path.push(part),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    Some(path)
-}
-
 /// Files of the bundle by normalised path (no leading `./`), plus every directory seen.
 struct Bundle {
     files: BTreeMap<String, Vec<u8>>,
     dirs: BTreeSet<String>,
 }
 
-fn read_bundle(dir: &Path, source: &S3Source) -> Result<Bundle, String> {
-    let not_found = || {
+fn read_bundle(objects: &crate::objects::ObjectStore, source: &S3Source) -> Result<Bundle, String> {
+    let unreadable = |e: ObjectError| {
+        let why = match e {
+            ObjectError::NoSuchBucket => format!("the bucket '{}' does not exist", source.bucket),
+            // A key the store cannot hold cannot name an object in it either.
+            ObjectError::NoSuchKey | ObjectError::UnstorableKey { .. } => format!(
+                "the object '{}' could not be found in bucket '{}'",
+                source.key, source.bucket
+            ),
+            other => other.to_string(),
+        };
         format!(
-            "The template bundle object '{}' could not be found in bucket '{}'.",
-            source.key, source.bucket
+            "Could not read the template bundle s3://{}/{}: {why}.",
+            source.bucket, source.key
         )
     };
-    let path = object_path(dir, source).ok_or_else(not_found)?;
-    let metadata = std::fs::metadata(&path).map_err(|_| not_found())?;
-    if !metadata.is_file() {
-        return Err(not_found());
-    }
-    if metadata.len() > MAX_BUNDLE_BYTES {
+    let size = objects
+        .head(&source.bucket, &source.key)
+        .map_err(unreadable)?
+        .size;
+    if size > MAX_BUNDLE_BYTES {
         return Err(format!(
-            "Template bundle s3://{}/{} is {} bytes; the maximum size is {MAX_BUNDLE_BYTES} bytes.",
-            source.bucket,
-            source.key,
-            metadata.len()
+            "Template bundle s3://{}/{} is {size} bytes; the maximum size is {MAX_BUNDLE_BYTES} bytes.",
+            source.bucket, source.key
         ));
     }
-    let file = std::fs::File::open(&path).map_err(|_| not_found())?;
+    let (data, _) = objects
+        .get(&source.bucket, &source.key)
+        .map_err(unreadable)?;
     let invalid = |e: std::io::Error| {
         format!(
             "Template bundle s3://{}/{} is not a valid .tar.gz archive: {e}",
             source.bucket, source.key
         )
     };
-    let gz = flate2::read::GzDecoder::new(file).take(MAX_UNPACKED_BYTES);
+    let gz = flate2::read::GzDecoder::new(&data[..]).take(MAX_UNPACKED_BYTES);
     let mut archive = tar::Archive::new(gz);
     let mut bundle = Bundle {
         files: BTreeMap::new(),
@@ -494,10 +496,44 @@ mod tests {
 
     #[test]
     fn keys_cannot_escape_the_bundle_dir() {
+        let root = tempfile::tempdir().unwrap();
+        let bundles = root.path().join("bundles");
+        std::fs::create_dir_all(bundles.join("bucket")).unwrap();
+        std::fs::write(root.path().join("outside.tar.gz"), b"not to be read").unwrap();
+        let objects = crate::objects::ObjectStore::directory(bundles);
         let source = S3Source {
             bucket: "bucket".into(),
-            key: "../../etc/passwd".into(),
+            key: "../../outside.tar.gz".into(),
         };
-        assert!(object_path(Path::new("/tmp/b"), &source).is_none());
+        let err = register(
+            &Bundles::Stored(std::sync::Arc::new(objects)),
+            &source,
+            BundleKind::Environment {
+                customer_managed: true,
+            },
+        )
+        .unwrap_err();
+        assert!(err.contains("could not be found"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_bucket_or_object_names_the_s3_uri() {
+        let objects = std::sync::Arc::new(crate::objects::ObjectStore::in_memory());
+        objects.create_bucket("bucket").unwrap();
+        let kind = BundleKind::Environment {
+            customer_managed: true,
+        };
+        for (bucket, why) in [
+            ("bucket", "could not be found"),
+            ("nobucket", "does not exist"),
+        ] {
+            let source = S3Source {
+                bucket: bucket.into(),
+                key: "k.tar.gz".into(),
+            };
+            let err = register(&Bundles::Stored(objects.clone()), &source, kind).unwrap_err();
+            assert!(err.contains(&format!("s3://{bucket}/k.tar.gz")), "{err}");
+            assert!(err.contains(why), "{err}");
+        }
     }
 }

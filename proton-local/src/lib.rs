@@ -1,8 +1,10 @@
 //! `proton-local`: a local AWS Proton endpoint for the template operations.
 //!
 //! It speaks awsJson1_0 with SigV4 verification, so the unmodified `aws-sdk-proton` client
-//! (or the AWS CLI) can be pointed at it with an endpoint URL. See the crate README for the
-//! flags, the admin API and the permissive bundle mode.
+//! (or the AWS CLI) can be pointed at it with an endpoint URL. The same port serves a small,
+//! path-style S3 API (`s3.rs`, through the `s3s` crate) over the object store (`objects.rs`)
+//! that registration reads bundles from. See the crate README for the flags, the admin API,
+//! the S3 API and the `--canned-bundles` mode.
 
 // The modules the binary, the tests and the fuzz targets reach into are public; the rest is
 // the server's own machinery.
@@ -12,8 +14,10 @@ pub mod ecma;
 mod idempotency;
 pub mod kind;
 pub mod model;
+pub mod objects;
 pub mod ops;
 mod paging;
+mod s3;
 mod server;
 pub mod sigv4;
 pub mod store;

@@ -13,8 +13,11 @@ use proton_local::{Server, ServerConfig};
 /// A local AWS Proton endpoint (template operations) for tests and offline work.
 ///
 /// Point an AWS SDK or the AWS CLI at it with AWS_ENDPOINT_URL_PROTON=http://127.0.0.1:4580
-/// and the configured key pair (default test/test). The admin API for tests lives under
-/// /_proton_local/ on the same port and needs no signature.
+/// and the configured key pair (default test/test). The same port serves the S3 API,
+/// path-style (http://127.0.0.1:4580/BUCKET/KEY, AWS_ENDPOINT_URL_S3): CreateBucket,
+/// HeadBucket, ListBuckets, PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject.
+/// Template versions register from the bundles stored there. The admin API for tests lives
+/// under /_proton_local/ on the same port and needs no signature.
 #[derive(Debug, Parser)]
 #[command(name = "proton-local", version)]
 struct Args {
@@ -26,11 +29,17 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// Serve template bundles from here: s3://BUCKET/KEY is the file DIR/BUCKET/KEY (.tar.gz).
-    /// Without it every bundle registers with a canned schema, except keys containing
-    /// "fail-registration", which fail registration.
+    /// Keep the S3 API's buckets here: s3://BUCKET/KEY is the file DIR/BUCKET/KEY, so files
+    /// written there by hand are objects too. Without it buckets live in DATA_DIR/s3 with
+    /// --data-dir, else in memory.
     #[arg(long, value_name = "DIR")]
     bundle_dir: Option<PathBuf>,
+
+    /// For tests that want no bundles: read none, register every version with a canned schema,
+    /// except keys containing "fail-registration", which fail registration. Without it a
+    /// version whose bundle object (or bucket) does not exist fails registration.
+    #[arg(long)]
+    canned_bundles: bool,
 
     /// Time a new version spends in REGISTRATION_IN_PROGRESS (e.g. 0s, 500ms, 2s).
     #[arg(long, default_value = "1s", value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -163,6 +172,7 @@ async fn main() -> ExitCode {
         listen: args.listen,
         data_dir: args.data_dir,
         bundle_dir: args.bundle_dir,
+        canned_bundles: args.canned_bundles,
         registration_delay: args.registration_delay,
         credentials: Credentials {
             access_key_id: args.access_key_id,

@@ -1,4 +1,6 @@
-//! HTTP wiring: the AWS API on `POST /`, the admin API under `/_proton_local/`.
+//! HTTP wiring: the admin API under `/_proton_local/`, Proton's API on `POST /` (awsJson,
+//! dispatched on `X-Amz-Target`), and the S3 API (`s3.rs`) for every other request: S3 has no
+//! path-style operation on `POST /`, so the two never compete for a request.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -7,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
+use axum::extract::Request;
 use axum::extract::State;
+use axum::handler::Handler;
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,7 +19,8 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use crate::admin::{Admin, FaultDecision, FaultRequest, FaultSettings};
-use crate::ops::{Engine, EngineConfig};
+use crate::objects::ObjectStore;
+use crate::ops::{Bundles, Engine, EngineConfig};
 use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest};
 use crate::store::{Log, State as StoreState, StoreError};
 use crate::wire::{self, ApiError, ErrorKind, Operation};
@@ -28,7 +33,10 @@ pub(crate) const ADMIN_PREFIX: &str = "/_proton_local";
 pub struct ServerConfig {
     pub listen: String,
     pub data_dir: Option<PathBuf>,
+    /// Where the S3 API keeps buckets (`DIR/BUCKET/KEY`); without it `DATA_DIR/s3`, else memory.
     pub bundle_dir: Option<PathBuf>,
+    /// Register every bundle with a canned schema instead of reading it (tests only).
+    pub canned_bundles: bool,
     pub registration_delay: Duration,
     pub credentials: Credentials,
     pub account_id: String,
@@ -55,6 +63,7 @@ pub enum ServerError {
 
 struct App {
     engine: Arc<Engine>,
+    s3: s3s::service::S3Service,
     /// Whether writes go to disk (and so run on the blocking pool).
     persistent: bool,
     admin: Admin,
@@ -83,10 +92,18 @@ impl Server {
             }
             None => (StoreState::default(), None),
         };
+        let objects = Arc::new(match (&config.bundle_dir, &config.data_dir) {
+            (Some(bundles), _) => ObjectStore::directory(bundles.clone()),
+            (None, Some(data)) => ObjectStore::directory(data.join("s3")),
+            (None, None) => ObjectStore::in_memory(),
+        });
         let engine = Engine::new(
             EngineConfig {
                 account_id: config.account_id.clone(),
-                bundle_dir: config.bundle_dir.clone(),
+                bundles: match config.canned_bundles {
+                    true => Bundles::Canned,
+                    false => Bundles::Stored(Arc::clone(&objects)),
+                },
                 registration_delay_ms: u64::try_from(config.registration_delay.as_millis())
                     .unwrap_or(u64::MAX / 2),
             },
@@ -96,6 +113,12 @@ impl Server {
         let app = Arc::new(App {
             persistent: config.data_dir.is_some(),
             engine: Arc::new(engine),
+            s3: crate::s3::service(
+                objects,
+                &config.credentials,
+                config.regions.clone(),
+                config.check_clock_skew,
+            ),
             admin: Admin::new(config.faults),
             credentials: config.credentials.clone(),
             regions: config.regions.clone(),
@@ -148,8 +171,25 @@ fn router(app: Arc<App>) -> Router {
             post(reset_counters),
         )
         .route(&format!("{ADMIN_PREFIX}/health"), get(health))
-        .fallback(aws_api)
+        .fallback(aws_endpoint)
         .with_state(app)
+}
+
+/// Proton's API for `POST /`, S3 for anything else.
+async fn aws_endpoint(State(app): State<Arc<App>>, request: Request) -> Response<Body> {
+    if request.method() == Method::POST && request.uri().path() == "/" {
+        return aws_api.call(request, app).await;
+    }
+    let request = request.map(s3s::Body::http_body_unsync);
+    match app.s3.call(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(e) => {
+            tracing::error!(error = ?e, "the S3 service failed");
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }
+    }
 }
 
 async fn get_counters(State(app): State<Arc<App>>) -> Json<Value> {

@@ -144,7 +144,7 @@ async fn environment_template_crud() {
 
 #[tokio::test]
 async fn service_template_crud_and_versions() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "env").await;
     create_env_version(&client, "env", None).await;
@@ -317,7 +317,7 @@ async fn service_template_crud_and_versions() {
 
 #[tokio::test]
 async fn version_numbering_is_numeric_and_never_reused() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     let out = client
@@ -457,7 +457,7 @@ async fn version_numbering_is_numeric_and_never_reused() {
 
 #[tokio::test]
 async fn status_machine_and_recommended_versions() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     create_env_version(&client, "t", None).await;
@@ -542,7 +542,7 @@ async fn status_machine_and_recommended_versions() {
 
 #[tokio::test]
 async fn registration_in_progress_cannot_be_published() {
-    let local = Local::start(&["--registration-delay", "1h"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "1h"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     create_env_version(&client, "t", None).await;
@@ -571,8 +571,8 @@ async fn registration_in_progress_cannot_be_published() {
 }
 
 #[tokio::test]
-async fn permissive_mode_failure_marker() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+async fn canned_bundles_failure_marker() {
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     client
@@ -600,7 +600,7 @@ async fn permissive_mode_failure_marker() {
 
 #[tokio::test]
 async fn delete_rules() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     create_env_version(&client, "t", None).await; // 1.0
@@ -659,7 +659,7 @@ async fn delete_rules() {
 
 #[tokio::test]
 async fn client_token_idempotency() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     let create = |token: &'static str, description: &'static str| {
@@ -718,7 +718,7 @@ async fn client_token_idempotency() {
 
 #[tokio::test]
 async fn validation_rules() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
 
     // Pattern, with the AWS wording.
@@ -866,7 +866,7 @@ async fn validation_rules() {
 
 #[tokio::test]
 async fn version_quota() {
-    let local = Local::start(&["--registration-delay", "1h"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "1h"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     create_env_version(&client, "t", None).await;
@@ -885,7 +885,7 @@ async fn version_quota() {
 
 #[tokio::test]
 async fn tags_on_templates_and_versions() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     let t = client
         .create_environment_template()
@@ -1171,7 +1171,7 @@ async fn the_server_ends_with_the_process_that_started_it() {
 #[tokio::test]
 async fn sdk_waiter_sees_registration() {
     use aws_sdk_proton::client::Waiters;
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     create_env_version(&client, "t", None).await;

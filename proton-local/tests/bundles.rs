@@ -506,7 +506,7 @@ async fn a_minor_whose_schema_is_not_backward_compatible_fails_registration() {
 
 #[tokio::test]
 async fn registration_delay_is_observed_by_polling() {
-    let local = Local::start(&["--registration-delay", "200ms"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "200ms"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     create_env_version(&client, "t", None).await;

@@ -11,7 +11,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn injected_throttling_and_errors_are_counted_and_change_nothing() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "t").await;
     local.admin_post("/_proton_local/reset-counters", &json!({}));
@@ -136,7 +136,7 @@ async fn parallel_minor_creates(local: &Local) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_creates_get_unique_consecutive_minors() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     parallel_minor_creates(&local).await;
 }
 
@@ -144,6 +144,7 @@ async fn parallel_creates_get_unique_consecutive_minors() {
 async fn parallel_creates_with_durable_store() {
     let data = tempfile::tempdir().unwrap();
     let local = Local::start(&[
+        "--canned-bundles",
         "--registration-delay",
         "0s",
         "--data-dir",

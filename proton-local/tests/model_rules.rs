@@ -166,7 +166,7 @@ const ARN: &str = r"^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\d{
 
 #[tokio::test]
 async fn unicode_digits_and_letters_fail_the_ascii_patterns() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "web").await;
     create_env_version(&client, "web", None).await;
@@ -419,7 +419,7 @@ async fn retried_template_deletes_succeed_and_survive_a_restart() {
 
 #[tokio::test]
 async fn list_tags_pages_hold_at_most_fifty() {
-    let local = Local::start(&["--registration-delay", "0s"]);
+    let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let client = local.client();
     create_env_template(&client, "web").await;
     let user_tags: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i:02}"), "v")).collect();

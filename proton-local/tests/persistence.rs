@@ -15,7 +15,13 @@ async fn state_survives_graceful_restart() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_str().unwrap().to_string();
     let arn = {
-        let mut local = Local::start(&["--data-dir", &data_dir, "--registration-delay", "0s"]);
+        let mut local = Local::start(&[
+            "--canned-bundles",
+            "--data-dir",
+            &data_dir,
+            "--registration-delay",
+            "0s",
+        ]);
         let client = local.client();
         client
             .create_environment_template()
@@ -49,7 +55,13 @@ async fn state_survives_graceful_restart() {
         assert!(local.terminate().success());
         arn
     };
-    let local = Local::start(&["--data-dir", &data_dir, "--registration-delay", "0s"]);
+    let local = Local::start(&[
+        "--canned-bundles",
+        "--data-dir",
+        &data_dir,
+        "--registration-delay",
+        "0s",
+    ]);
     let client = local.client();
     let t = client
         .get_environment_template()
@@ -91,7 +103,13 @@ async fn pending_registration_completes_after_restart() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_str().unwrap().to_string();
     {
-        let mut local = Local::start(&["--data-dir", &data_dir, "--registration-delay", "300ms"]);
+        let mut local = Local::start(&[
+            "--canned-bundles",
+            "--data-dir",
+            &data_dir,
+            "--registration-delay",
+            "300ms",
+        ]);
         let client = local.client();
         create_env_template(&client, "t").await;
         client
@@ -103,7 +121,7 @@ async fn pending_registration_completes_after_restart() {
             .unwrap();
         local.kill();
     }
-    let local = Local::start(&["--data-dir", &data_dir]);
+    let local = Local::start(&["--canned-bundles", "--data-dir", &data_dir]);
     let v = wait_env_registered(&local.client(), "t", "1", "0").await;
     assert_eq!(v.status, TemplateVersionStatus::RegistrationFailed);
     assert!(v.status_message.is_some());
@@ -113,7 +131,13 @@ async fn pending_registration_completes_after_restart() {
 async fn acknowledged_writes_survive_kill_9() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_str().unwrap().to_string();
-    let mut local = Local::start(&["--data-dir", &data_dir, "--registration-delay", "0s"]);
+    let mut local = Local::start(&[
+        "--canned-bundles",
+        "--data-dir",
+        &data_dir,
+        "--registration-delay",
+        "0s",
+    ]);
     let client = local.client();
     create_env_template(&client, "t").await;
     create_env_version(&client, "t", None).await;
@@ -168,7 +192,13 @@ async fn acknowledged_writes_survive_kill_9() {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 60);
 
-    let local = Local::start(&["--data-dir", &data_dir, "--registration-delay", "0s"]);
+    let local = Local::start(&[
+        "--canned-bundles",
+        "--data-dir",
+        &data_dir,
+        "--registration-delay",
+        "0s",
+    ]);
     let client = local.client();
     for (major, minor) in &acked {
         client

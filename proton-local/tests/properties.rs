@@ -427,7 +427,7 @@ fn message_path(pointer: &str) -> String {
 fn local() -> &'static Local {
     static LOCAL: OnceLock<Local> = OnceLock::new();
     LOCAL.get_or_init(|| {
-        let local = Local::start(&["--registration-delay", "0s"]);
+        let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
         let seed = [
             ("CreateEnvironmentTemplate", json!({"name": "web"})),
             ("CreateServiceTemplate", json!({"name": "svc"})),

@@ -92,11 +92,7 @@ impl Engine {
             }
         };
         let bundle_kind = kind.bundle(provisioning.is_some());
-        let outcome = match bundle::register(
-            self.config.bundle_dir.as_deref(),
-            &input.source,
-            bundle_kind,
-        ) {
+        let outcome = match bundle::register(&self.config.bundles, &input.source, bundle_kind) {
             Ok(schema) => RegistrationOutcome::Registered { schema },
             Err(message) => RegistrationOutcome::Failed { message },
         };

@@ -17,12 +17,12 @@ mod templates;
 mod version_rules;
 mod versions;
 
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
+use crate::objects::ObjectStore;
 use crate::store::{Log, PartitionKey, Record, State, StoreError};
 use crate::wire::{Action, ApiError, Operation};
 
@@ -30,8 +30,18 @@ use crate::wire::{Action, ApiError, Operation};
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub account_id: String,
-    pub bundle_dir: Option<PathBuf>,
+    pub bundles: Bundles,
     pub registration_delay_ms: u64,
+}
+
+/// Where registration gets a version's bundle.
+#[derive(Debug, Clone)]
+pub enum Bundles {
+    /// From the object store the S3 API serves.
+    Stored(Arc<ObjectStore>),
+    /// Nowhere (`--canned-bundles`): every bundle registers with a canned schema, except keys
+    /// containing `fail-registration`, which fail.
+    Canned,
 }
 
 /// What an operation did besides answering.
