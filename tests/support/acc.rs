@@ -10,6 +10,8 @@ pub struct Acc {
     pub endpoint: ProtonLocal,
     pub work: Workdir,
     provider_extra: String,
+    /// Whether the provider block also points S3 at the endpoint.
+    s3: bool,
 }
 
 impl Acc {
@@ -24,6 +26,7 @@ impl Acc {
             endpoint,
             work,
             provider_extra: String::new(),
+            s3: false,
         };
         acc.work.write_config(&acc.endpoint.provider_block(""));
         acc.work.init();
@@ -42,6 +45,23 @@ impl Acc {
         acc
     }
 
+    /// `Acc::new` whose provider block also points S3 at the endpoint
+    /// ([`ProtonLocal::provider_block_with_s3`]), for directory sources.
+    pub fn with_s3(cli: Cli) -> Self {
+        Self {
+            s3: true,
+            ..Self::new(cli)
+        }
+    }
+
+    /// The provider block of this working directory.
+    pub fn provider_block(&self) -> String {
+        match self.s3 {
+            true => self.endpoint.provider_block_with_s3(&self.provider_extra),
+            false => self.endpoint.provider_block(&self.provider_extra),
+        }
+    }
+
     /// Extra lines inside the provider block (e.g. default_tags).
     pub fn provider_extra(&mut self, extra: &str) {
         self.provider_extra = extra.to_string();
@@ -49,10 +69,8 @@ impl Acc {
 
     /// Writes the configuration: provider block plus `body`.
     pub fn config(&self, body: &str) {
-        self.work.write_config(&format!(
-            "{}\n{body}",
-            self.endpoint.provider_block(&self.provider_extra)
-        ));
+        self.work
+            .write_config(&format!("{}\n{body}", self.provider_block()));
     }
 
     pub fn apply(&self) -> Run {

@@ -1,9 +1,11 @@
 //! HCL for the acceptance tests' configurations: one builder for the
 //! template and version `resource` blocks, so that a test says what differs
 //! (`hcl::resource(ENV, "v").template("web").s3("bundles", "a.tar.gz")
-//! .status("PUBLISHED")`) instead of writing the block out again.
+//! .status("PUBLISHED")`, or `.directory_source(dir, "bundles", "proton/")`
+//! for a bundle the provider builds from a directory) instead of writing the block out again.
 
 use std::fmt;
+use std::path::Path;
 
 /// A short `timeouts.delete` for a version block, so that a delete that waits
 /// instead of converging fails a test quickly instead of after five minutes.
@@ -87,6 +89,36 @@ impl Resource {
         self.extra(&format!(
             "source {{\n  s3 {{\n    bucket = \"{bucket}\"\n    key    = \"{key}\"\n  }}\n}}"
         ))
+    }
+
+    /// A version's `source` block built from the bundle directory `dir`,
+    /// uploaded to `bucket` under `key_prefix` (left out when empty: the
+    /// default).
+    pub fn directory_source(self, dir: &Path, bucket: &str, key_prefix: &str) -> Self {
+        self.directory_source_excluding(dir, bucket, key_prefix, &[])
+    }
+
+    /// [`Resource::directory_source`] with `excludes` globs (left out when
+    /// empty).
+    pub fn directory_source_excluding(
+        self,
+        dir: &Path,
+        bucket: &str,
+        key_prefix: &str,
+        excludes: &[&str],
+    ) -> Self {
+        let mut lines = vec![
+            format!("  directory  = \"{}\"", dir.display()),
+            format!("  bucket     = \"{bucket}\""),
+        ];
+        if !key_prefix.is_empty() {
+            lines.push(format!("  key_prefix = \"{key_prefix}\""));
+        }
+        if !excludes.is_empty() {
+            let globs: Vec<String> = excludes.iter().map(|g| format!("\"{g}\"")).collect();
+            lines.push(format!("  excludes   = [{}]", globs.join(", ")));
+        }
+        self.extra(&format!("source {{\n{}\n}}", lines.join("\n")))
     }
 
     /// A service version's `compatible_environment_template` block listing

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 
 use aws_sdk_proton::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_proton::Client;
+use aws_sdk_s3::error::DisplayErrorContext;
 pub use terraform_provider_proton::proton::TemplateKind;
 
 /// The `proton-local` binary of this workspace's build. `cargo test
@@ -38,6 +39,8 @@ pub struct ProtonLocal {
     pub url: String,
     pub bundle_dir: tempfile::TempDir,
     pub client: Client,
+    /// An S3 client for the same endpoint (path-style, credentials test/test).
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl Drop for ProtonLocal {
@@ -93,11 +96,13 @@ impl ProtonLocal {
             .endpoint_url(&url)
             .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
             .build();
+        let s3 = s3_client(&url);
         Self {
             child,
             url,
             bundle_dir,
             client: Client::from_conf(config),
+            s3,
         }
     }
 
@@ -112,6 +117,67 @@ impl ProtonLocal {
             "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton = \"{}\"\n  }}\n{extra}}}\n",
             self.url
         )
+    }
+
+    /// A `provider "proton"` block pointing both Proton and S3 at this
+    /// endpoint, S3 addressed path-style (`URL/BUCKET/KEY`).
+    pub fn provider_block_with_s3(&self, extra: &str) -> String {
+        format!(
+            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton = \"{url}\"\n    s3     = \"{url}\"\n  }}\n  s3_use_path_style = true\n{extra}}}\n",
+            url = self.url
+        )
+    }
+
+    /// Creates bucket `bucket` through the S3 API.
+    pub async fn create_bucket(&self, bucket: &str) {
+        self.s3
+            .create_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateBucket {bucket}: {}", DisplayErrorContext(e)));
+    }
+
+    /// Every key in `bucket` that starts with `prefix`, sorted, through the
+    /// S3 API (ListObjectsV2, every page).
+    pub async fn list_keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.unwrap_or_else(|e| {
+                panic!(
+                    "ListObjectsV2 {bucket}/{prefix}: {}",
+                    DisplayErrorContext(e)
+                )
+            });
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+        }
+        keys.sort();
+        keys
+    }
+
+    /// The bytes of `s3://bucket/key`, through the S3 API.
+    pub async fn object_bytes(&self, bucket: &str, key: &str) -> Vec<u8> {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetObject {bucket}/{key}: {}", DisplayErrorContext(e)));
+        let body = object.body.collect().await.unwrap();
+        body.into_bytes().to_vec()
     }
 
     fn admin(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
@@ -412,13 +478,34 @@ impl ProtonLocal {
     }
 }
 
+/// An S3 client for the endpoint at `url`: path-style addressing,
+/// credentials test/test, region us-east-1. Checksums only where S3 requires
+/// them, so the helpers ask no more of the endpoint than the calls need.
+fn s3_client(url: &str) -> aws_sdk_s3::Client {
+    use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
 /// `MAJOR.MINOR`.
 fn numbered(major: &str, minor: &str) -> String {
     format!("{major}.{minor}")
 }
 
-/// The files of a bundle for `kind`, in the order they are archived.
-fn bundle_files(kind: TemplateKind) -> Vec<(&'static str, &'static str)> {
+/// The files of a bundle for `kind`, in the order they are archived: a
+/// CloudFormation bundle proton-local registers (service bundles without a
+/// pipeline).
+pub fn bundle_files(kind: TemplateKind) -> Vec<(&'static str, &'static str)> {
     match kind {
         TemplateKind::Environment => vec![
             ("infrastructure/manifest.yaml", ENV_MANIFEST),
