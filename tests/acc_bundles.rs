@@ -438,6 +438,12 @@ async fn editing_one_file_replaces_only_the_version_built_from_it(cli: Cli) {
 each_cli!(async a_service_version_without_a_pipeline_registers_from_a_directory);
 async fn a_service_version_without_a_pipeline_registers_from_a_directory(cli: Cli) {
     let acc = acc_with_bucket(cli, &["web"]).await;
+    // The environment major the service version lists must exist.
+    acc.endpoint
+        .write_bundle(Environment, BUCKET, "web-env.tar.gz");
+    acc.endpoint
+        .create_environment_version_outside("web", "web-env.tar.gz")
+        .await;
     acc.endpoint.create_template(Service, "api").await;
     let dir = service_bundle();
     // No key_prefix: the default, "".
@@ -454,7 +460,7 @@ async fn a_service_version_without_a_pipeline_registers_from_a_directory(cli: Cl
     assert_sha256(&sha, "bundle_sha256 in state");
     let key = content_key("", "api", &sha);
     assert_eq!(
-        acc.endpoint.list_keys(BUCKET, "").await,
+        acc.endpoint.list_keys(BUCKET, "api/").await,
         std::slice::from_ref(&key)
     );
     let object = acc.endpoint.object_bytes(BUCKET, &key).await;
@@ -630,6 +636,12 @@ async fn an_environment_bundle_without_a_manifest_fails_the_plan(cli: Cli) {
 // ---------------------------------------------------------------------------
 // Between plan and apply, and interrupted applies
 
+/// Terraform plans every change again at apply, with the same inputs as at
+/// plan time, and compares the result with the saved plan itself before the
+/// provider applies anything; the provider cannot tell that second plan
+/// from a new one. So the edited bundle's new hash is reported by Terraform
+/// ("produced an invalid new value for .bundle_sha256: was OLD, but now
+/// NEW"), and nothing is uploaded or created.
 each_cli!(async content_changed_after_a_saved_plan_fails_its_apply_and_creates_nothing);
 async fn content_changed_after_a_saved_plan_fails_its_apply_and_creates_nothing(cli: Cli) {
     let acc = acc_with_bucket(cli, &["web"]).await;
@@ -637,6 +649,10 @@ async fn content_changed_after_a_saved_plan_fails_its_apply_and_creates_nothing(
     acc.config(&env_version("v", "web", &dir).to_string());
     let plan = saved_plan(&acc);
     assert_eq!(actions(change(&plan, V)), ["create"]);
+    let planned_sha = change(&plan, V)["after"]["bundle_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     dir.edit(
         "infrastructure/cloudformation.yaml",
@@ -647,8 +663,8 @@ async fn content_changed_after_a_saved_plan_fails_its_apply_and_creates_nothing(
     let errors = flat(&apply.stderr);
     assert_eq!(apply.code, 1, "{cli}: the apply should fail: {errors}");
     assert!(
-        errors.contains("Bundle changed since the plan"),
-        "{cli}: {errors}"
+        errors.contains(".bundle_sha256: was") && errors.contains(&planned_sha),
+        "{cli}: the apply should name the planned hash: {errors}"
     );
     assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
     assert_eq!(acc.endpoint.counters()["versions_created"], 0);
@@ -697,4 +713,61 @@ async fn an_apply_failing_between_upload_and_create_converges_without_duplicates
     assert_eq!(acc.endpoint.versions(Environment, "web").await, ["1.0"]);
     assert_eq!(acc.endpoint.counters()["versions_created"], 1);
     destroy_leaves_no_version(&acc, Environment, &["web"]).await;
+}
+
+// ---------------------------------------------------------------------------
+// What the plan knows from Proton, and the source block's own rules
+
+each_cli!(async a_new_minor_whose_schema_changes_an_input_type_fails_the_plan);
+/// A minor added to major 1 must keep the inputs of the major's newest
+/// minor (Proton refuses it otherwise): the plan compares the schemas.
+async fn a_new_minor_whose_schema_changes_an_input_type_fails_the_plan(cli: Cli) {
+    let acc = acc_with_bucket(cli, &["web"]).await;
+    let first = environment_bundle(Style::CloudFormation);
+    let first_version = env_version("v", "web", &first);
+    acc.step(&first_version.to_string());
+    let second = environment_bundle(Style::CloudFormation);
+    second.edit("schema/schema.yaml", "type: string", "type: number");
+    let minor = env_version("m", "web", &second).string("major_version", "1");
+    acc.config(&format!("{first_version}{minor}"));
+    let plan = acc.plan();
+    let errors = flat(&plan.stderr);
+    assert_eq!(plan.code, 1, "{cli}: the plan should fail:\n{errors}");
+    assert!(
+        errors.contains("Error: Invalid template bundle")
+            && errors
+                .contains("not backward compatible with environment template version `web:1.0`")
+            && errors.contains("size"),
+        "{cli}: {errors}"
+    );
+    assert_eq!(acc.endpoint.versions(Environment, "web").await, ["1.0"]);
+    // Without the major, the same bundle starts major 2: nothing to compare.
+    acc.step(&format!(
+        "{first_version}{}",
+        env_version("m", "web", &second)
+    ));
+    assert_eq!(
+        acc.endpoint.versions(Environment, "web").await,
+        ["1.0", "2.0"]
+    );
+    destroy_leaves_no_version(&acc, Environment, &["web"]).await;
+}
+
+each_cli!(async a_source_with_both_a_directory_and_an_s3_block_is_refused);
+async fn a_source_with_both_a_directory_and_an_s3_block_is_refused(cli: Cli) {
+    let acc = acc_with_bucket(cli, &["web"]).await;
+    let dir = environment_bundle(Style::CloudFormation);
+    let both = hcl::resource(ENV, "v").template("web").extra(&format!(
+        "source {{\n  directory = \"{}\"\n  bucket = \"{BUCKET}\"\n  s3 {{\n    bucket = \"{BUCKET}\"\n    key = \"web.tar.gz\"\n  }}\n}}",
+        dir.root().display()
+    ));
+    acc.config(&both.to_string());
+    let plan = acc.plan();
+    let errors = flat(&plan.stderr);
+    assert_eq!(plan.code, 1, "{cli}: the plan should fail:\n{errors}");
+    assert!(
+        errors.contains("Error: Conflicting source"),
+        "{cli}: {errors}"
+    );
+    assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }

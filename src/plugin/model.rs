@@ -116,6 +116,19 @@ impl<T: AttrValue + Ord> AttrValue for BTreeSet<T> {
     }
 }
 
+/// A list (of strings, say), in the configuration's order.
+impl<T: AttrValue> AttrValue for Vec<T> {
+    fn terraform_type() -> Type {
+        Type::List(Box::new(T::terraform_type()))
+    }
+    fn to_value(&self) -> Value {
+        Value::List(self.iter().map(T::to_value).collect())
+    }
+    fn from_value(value: &Value) -> Self {
+        known_elements(value).map(T::from_value).collect()
+    }
+}
+
 /// A value kept as Terraform sent it (a `timeouts` block, say). Its type
 /// comes from the schema it is declared with.
 impl AttrValue for Value {

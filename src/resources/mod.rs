@@ -4,6 +4,7 @@
 //! they share: the models and their total conversions ([`model`]), identity,
 //! tags, sources and validators.
 
+pub mod directory_source;
 pub mod identity;
 mod import_scope;
 pub mod model;

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::bundle::content_key;
 use crate::plugin::value::Value;
 use crate::proton::{
     rfc3339, CompatibleEnvironmentTemplate, CreateTemplateInput, CreateVersionInput, Template,
@@ -110,6 +111,8 @@ pub struct VersionModel {
     pub skip_destroy: Option<bool>,
     /// From the configuration, or from the provider's tag on import.
     pub source: Option<Source>,
+    /// SHA-256 of the bundle built from `source.directory`, computed at plan time.
+    pub bundle_sha256: Option<String>,
     pub tags: Option<BTreeMap<String, String>>,
     pub tags_all: BTreeMap<String, String>,
     pub timeouts: Value,
@@ -146,6 +149,7 @@ impl From<&TemplateVersionSummary> for VersionModel {
             pending_deletion: None,
             skip_destroy: None,
             source: None,
+            bundle_sha256: None,
             tags: None,
             tags_all: BTreeMap::new(),
             timeouts: Value::Null,
@@ -283,6 +287,7 @@ impl VersionModel {
             major_version,
             description,
             source,
+            bundle_sha256,
             tags_all,
             compatible_environment_template,
             supported_component_sources,
@@ -304,7 +309,9 @@ impl VersionModel {
             tags: _,
             timeouts: _,
         } = self.clone();
-        let S3Location { bucket, key } = source.and_then(|source| source.s3).unwrap_or_default();
+        let object =
+            source.and_then(|source| source.object(&template_name, bundle_sha256.as_deref()));
+        let S3Location { bucket, key } = object.unwrap_or_default();
         let mut compatible: Vec<_> = compatible_environment_template
             .iter()
             .map(Into::into)
@@ -338,6 +345,7 @@ impl VersionModel {
             template_name: _,
             major_version: _,
             source: _,
+            bundle_sha256: _,
             // Proton's, the identity's, or the provider's own.
             minor_version: _,
             id: _,
@@ -400,6 +408,8 @@ impl VersionModel {
             skip_destroy: _,
             tags_all: _,
             timeouts: _,
+            // Computed from the directory, which Proton cannot report.
+            bundle_sha256: _,
         } = self;
         Self {
             template_name,
@@ -421,10 +431,19 @@ impl VersionModel {
     }
 }
 
-/// `source { s3 { bucket, key } }`: where a version's bundle is.
+/// `source { s3 { bucket, key } }`, or `source { directory, bucket, key_prefix, excludes }`:
+/// where a version's bundle is, or the directory the provider builds it from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Source {
     pub s3: Option<S3Location>,
+    /// The bundle's root directory (`schema/`, `infrastructure/`, …).
+    pub directory: Option<String>,
+    /// The bucket the built bundle is uploaded to.
+    pub bucket: Option<String>,
+    /// Prepended to the uploaded object's key.
+    pub key_prefix: Option<String>,
+    /// Globs of files to leave out of the built bundle.
+    pub excludes: Option<Vec<String>>,
 }
 
 /// An S3 object.
@@ -442,7 +461,33 @@ impl Source {
                 bucket: bucket.to_string(),
                 key: key.to_string(),
             }),
+            ..Self::default()
         }
+    }
+
+    /// The S3 object a version of `template_name` is created from: the given one, or, for a
+    /// directory, the content-addressed object its built bundle (`bundle_sha256`) is
+    /// uploaded to. `None` while that is not known.
+    pub fn object(&self, template_name: &str, bundle_sha256: Option<&str>) -> Option<S3Location> {
+        let Self {
+            s3,
+            directory,
+            bucket,
+            key_prefix,
+            excludes: _,
+        } = self;
+        if let Some(s3) = s3 {
+            return Some(s3.clone());
+        }
+        directory.as_ref()?;
+        Some(S3Location {
+            bucket: bucket.clone()?,
+            key: content_key(
+                key_prefix.as_deref().unwrap_or(""),
+                template_name,
+                bundle_sha256?,
+            ),
+        })
     }
 }
 

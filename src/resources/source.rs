@@ -12,13 +12,37 @@ use crate::resources::model::{S3Location, Source, VersionModel};
 
 impl NestedModel for Source {
     fn fields() -> Fields<Self> {
-        Fields::new([field!(Source, s3).block(|name| {
-            NestedBlock::single_required(
-                name,
-                S3Location::fields().block("The bundle's S3 object."),
-            )
-        })])
+        Fields::new([
+            field!(Source, bucket)
+                .optional("With `directory`: the S3 bucket the built bundle is uploaded to. It must exist; the provider writes to it and never deletes from it.")
+                .validate_all(bucket_validators()),
+            field!(Source, directory)
+                .optional("The bundle's root directory, e.g. `${path.module}/templates/fargate-env/v1`: the folder holding `schema/` and the infrastructure folders. The provider builds the bundle from it (the same content gives the same bytes and `bundle_sha256` on any machine and at any path), checks it at plan time, and at apply uploads it to `<key_prefix><template_name>/<bundle_sha256>.tar.gz` in `bucket` (once: an object already there is not uploaded again). A content change replaces the version; moving or copying the directory does not. Exactly one of `directory` and `s3`.")
+                .validate(Validator::Length { min: 1, max: 4096 }),
+            field!(Source, excludes)
+                .optional("With `directory`: globs of files to leave out of the bundle, relative to the directory (`*` stays within a path segment, `**` crosses them), e.g. `[\"**/*.md\"]`. `.git/`, `.DS_Store`, `.template-registration.yaml` and `.compatible-envs` are always left out."),
+            field!(Source, key_prefix)
+                .optional("With `directory`: prepended to the uploaded object's key, e.g. `proton/`. Default empty.")
+                .validate(Validator::Length { min: 0, max: 512 }),
+            field!(Source, s3).block(|name| {
+                NestedBlock::single(
+                    name,
+                    S3Location::fields().block("The bundle's S3 object: a `.tar.gz` built and uploaded outside Terraform. Exactly one of `s3` and `directory`."),
+                )
+            }),
+        ])
     }
+}
+
+/// An S3 bucket name, as S3 allows it.
+fn bucket_validators() -> Vec<Validator> {
+    vec![
+        Validator::Length { min: 3, max: 63 },
+        Validator::pattern(
+            "^[a-z0-9]+[a-z0-9-\\.]+[a-z0-9]+$",
+            "must be a valid S3 bucket name (lowercase letters, digits, `.` and `-`)",
+        ),
+    ]
 }
 
 impl NestedModel for S3Location {
@@ -26,11 +50,7 @@ impl NestedModel for S3Location {
         Fields::new([
             field!(S3Location, bucket)
                 .required("S3 bucket of the bundle.")
-                .validate(Validator::Length { min: 3, max: 63 })
-                .validate(Validator::pattern(
-                    "^[a-z0-9]+[a-z0-9-\\.]+[a-z0-9]+$",
-                    "must be a valid S3 bucket name (lowercase letters, digits, `.` and `-`)",
-                )),
+                .validate_all(bucket_validators()),
             field!(S3Location, key)
                 .required("S3 key of the bundle (a `.tar.gz`).")
                 .validate(Validator::Length { min: 1, max: 1024 }),
@@ -38,11 +58,13 @@ impl NestedModel for S3Location {
     }
 }
 
-/// Where the bundle is, as the source tag records it (`s3://bucket/key`);
-/// `None` when the location is too long for a tag value.
-pub(crate) fn source_tag_value(source: Option<&Source>) -> Option<String> {
-    let s3 = source?.s3.as_ref()?;
-    let value = format!("s3://{}/{}", s3.bucket, s3.key);
+/// Where the version's bundle is, as the source tag records it
+/// (`s3://bucket/key`; for a directory, the object its bundle is uploaded
+/// to); `None` when there is none, or it is too long for a tag value.
+pub(crate) fn source_tag_value(version: &VersionModel) -> Option<String> {
+    let source = version.source.as_ref()?;
+    let object = source.object(&version.template_name, version.bundle_sha256.as_deref())?;
+    let value = format!("s3://{}/{}", object.bucket, object.key);
     (value.len() <= 256).then_some(value)
 }
 
@@ -60,7 +82,7 @@ pub(crate) fn source_tag_to_record(
     planned: &VersionModel,
 ) -> Option<BTreeMap<String, String>> {
     let location = match (&prior.source, &planned.source) {
-        (None, Some(planned)) => source_tag_value(Some(planned))?,
+        (None, Some(_)) => source_tag_value(planned)?,
         (Some(_), None) => String::new(),
         _ => return None,
     };

@@ -56,6 +56,7 @@ use crate::proton::{
     wait_registered, ProtonError, TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey,
     VersionStatus, DEFERRED_DELETE_TAG,
 };
+use crate::resources::directory_source::{self, invalid_bundle, upload, Directory, DirectoryPlan};
 use crate::resources::identity::{arn_or, Identified, ACCOUNT_ID, REGION};
 use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
 use crate::resources::model::{Source, VersionModel};
@@ -78,6 +79,7 @@ fn fields(kind: TemplateKind) -> Fields<VersionModel> {
     let noun = kind.noun();
     Fields::new([
         field!(VersionModel, arn).computed("ARN of the version.").use_state_for_unknown(),
+        field!(VersionModel, bundle_sha256).computed("SHA-256 (hex) of the bundle built from `source.directory`, known at plan time: a change of the bundle's content replaces the version, and the plan shows the old and new hash. Null for an `s3` source."),
         field!(VersionModel, created_at).computed("When the version was created (RFC 3339).").use_state_for_unknown(),
         field!(VersionModel, description).optional("Description of the version, at most 500 characters. Updated in place.")
             .validate(Validator::Length { min: 0, max: 500 }),
@@ -268,7 +270,7 @@ pub(crate) async fn current(
         // it, so the plan adopts the configured source in place and the
         // update writes the tag again. A source too long for a tag was
         // never recorded; keep it.
-        None if source_tag_value(base.source.as_ref()).is_some() => base.source = None,
+        None if source_tag_value(&base).is_some() => base.source = None,
         _ => {}
     }
     let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
@@ -276,6 +278,74 @@ pub(crate) async fn current(
         model: state_from(&version, &base, own_tags, remote_tags),
         pending_deletion,
     }))
+}
+
+/// Whether a changed `source` replaces the version (directory_source rule 2): only when the
+/// S3 object the version would be created from differs. A version with no recorded source
+/// adopts the configured one, and a removed source is forgotten: neither replaces it.
+fn plan_source_replacement(
+    prior: &VersionModel,
+    planned: &VersionModel,
+    directory: &DirectoryPlan,
+    plan: &mut ResourcePlan<'_>,
+) {
+    let source = AttributePath::attr(field_name!(VersionModel, source));
+    let (Some(prior_source), Some(planned_source)) = (&prior.source, &planned.source) else {
+        plan.requires_replace.retain(|path| path != &source);
+        return;
+    };
+    let prior_object = prior_source.object(&prior.template_name, prior.bundle_sha256.as_deref());
+    let planned_object =
+        planned_source.object(&planned.template_name, planned.bundle_sha256.as_deref());
+    if prior_object.is_some() && prior_object == planned_object {
+        plan.requires_replace.retain(|path| path != &source);
+    } else if *directory != DirectoryPlan::None && prior.bundle_sha256 != planned.bundle_sha256 {
+        // The content changed (or is not known yet): the plan shows the hash forcing it.
+        plan.requires_replace.push(AttributePath::attr(field_name!(
+            VersionModel,
+            bundle_sha256
+        )));
+    }
+}
+
+/// `source` is either an `s3` block or a `directory` with its `bucket`: errors on the
+/// attributes that break that, where the configuration knows them.
+fn validate_source(config: &Value, diags: &mut Diagnostics) {
+    let Some(source) = config
+        .get_attr("source")
+        .filter(|s| s.is_wholly_known() && !s.is_null())
+    else {
+        return;
+    };
+    let path = AttributePath::attr("source");
+    let set = |name: &str| source.get_attr(name).is_some_and(|v| !v.is_null());
+    match (set("s3"), set("directory")) {
+        (true, true) => diags.attribute_error(
+            path.child_attr("directory"),
+            "Conflicting source",
+            "`source` takes either an `s3` block (a bundle built outside Terraform) or a `directory` (built and uploaded by the provider), not both.",
+        ),
+        (false, false) => diags.attribute_error(
+            path,
+            "Missing bundle location",
+            "`source` needs a `directory` (with `bucket`) or an `s3 { bucket, key }` block.",
+        ),
+        (false, true) if !set("bucket") => diags.attribute_error(
+            path.child_attr("bucket"),
+            "Missing bucket",
+            "A `directory` source needs `bucket`: the S3 bucket the provider uploads the built bundle to.",
+        ),
+        (true, false) => {
+            for name in ["bucket", "key_prefix", "excludes"].into_iter().filter(|n| set(n)) {
+                diags.attribute_error(
+                    path.child_attr(name),
+                    "Argument only for a directory",
+                    format!("`{name}` applies to a `directory` source; an `s3` block names its object itself."),
+                );
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Why the delete of `key` fails when its template is replaced before the
@@ -367,6 +437,7 @@ fn state_from(
     VersionModel {
         skip_destroy: base.skip_destroy,
         source: base.source.clone(),
+        bundle_sha256: base.bundle_sha256.clone(),
         tags,
         tags_all,
         timeouts: base.timeouts.clone(),
@@ -391,6 +462,62 @@ impl TemplateVersionResource {
         Ok((self.provider.configured()?, key))
     }
 
+    /// Plans `bundle_sha256` from the configured directory (directory_source rule 1): `None`,
+    /// with the plan's error, when the bundle cannot be built.
+    async fn plan_bundle_sha256(&self, plan: &mut ResourcePlan<'_>) -> Option<DirectoryPlan> {
+        let sha = field_name!(VersionModel, bundle_sha256);
+        let directory = directory_source::planned(plan.config);
+        match &directory {
+            DirectoryPlan::None => plan.set(sha, Value::Null),
+            DirectoryPlan::Unknown => plan.set(sha, Value::Unknown),
+            DirectoryPlan::Known(known) => match known.build().await {
+                Ok(built) => plan.set(sha, Value::string(&built.sha256)),
+                Err(diags) => {
+                    plan.diagnostics.extend(diags);
+                    return None;
+                }
+            },
+        }
+        Some(directory)
+    }
+
+    /// Checks a bundle a plan creates a version from (directory_source rule 3).
+    async fn check_bundle(&self, directory: &Directory, plan: &mut ResourcePlan<'_>) {
+        let kind = self.kind;
+        let client = self.client().ok();
+        let planned = self.shape.read(&plan.planned);
+        let template = plan
+            .config
+            .get_attr(field_name!(VersionModel, template_name))
+            .and_then(Value::as_str);
+        let expected = directory_source::expectations(client, kind, template).await;
+        let problems = directory.problems(expected).await;
+        if !problems.is_empty() {
+            let problems = problems.iter().map(ToString::to_string);
+            plan.diagnostics
+                .extend(invalid_bundle(&directory.path, problems));
+            return;
+        }
+        let (Some(client), Some(template), Some(major), Some(schema)) = (
+            client,
+            template,
+            planned.major_version.as_deref(),
+            directory.schema(),
+        ) else {
+            return;
+        };
+        let Some((current, refused)) =
+            directory_source::incompatibilities(client, kind, template, major, &schema).await
+        else {
+            return;
+        };
+        let refused = refused.iter().map(|why| {
+            format!("schema/schema.yaml is not backward compatible with {} (the newest minor of major version {major}): {why}. Proton refuses such a minor version; start a new major version instead (omit `major_version`, or give the next major).", kind.describe_version(&current))
+        });
+        plan.diagnostics
+            .extend(invalid_bundle(&directory.path, refused));
+    }
+
     /// Marks a version as this instance's (see [`crate::proton::create`]), recording where
     /// its bundle is.
     async fn claim(
@@ -399,7 +526,7 @@ impl TemplateVersionResource {
         arn: &str,
         planned: &VersionModel,
     ) -> Result<(), ProtonError> {
-        let location = source_tag_value(planned.source.as_ref()).unwrap_or_default();
+        let location = source_tag_value(planned).unwrap_or_default();
         let tag = BTreeMap::from([(SOURCE_TAG.to_string(), location)]);
         configured.client.tag(arn, &tag).await
     }
@@ -495,7 +622,14 @@ impl TemplateVersionResource {
 impl TypedResource for TemplateVersionResource {
     const GENERATES_CONFIG: bool = true;
 
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_source(config, diags);
+    }
+
     async fn modify_plan(&self, _ctx: &OpContext, plan: &mut ResourcePlan<'_>) {
+        let Some(directory) = self.plan_bundle_sha256(plan).await else {
+            return;
+        };
         let note = " (one is kept for the provider)";
         tags::plan_tags_all(
             plan,
@@ -517,18 +651,16 @@ impl TypedResource for TemplateVersionResource {
                 plan.diagnostics.attribute_error(
                     AttributePath::attr(source),
                     "Missing source block",
-                    "A new version needs its bundle: add a `source { s3 { bucket = ..., key = ... } }` block. (Only a version that already exists, imported into Terraform, may go without one.)",
+                    "A new version needs its bundle: add a `source { directory = ..., bucket = ... }` block (or `source { s3 { bucket = ..., key = ... } }` for a bundle built outside Terraform). (Only a version that already exists, imported into Terraform, may go without one.)",
                 );
+            }
+            if let DirectoryPlan::Known(directory) = &directory {
+                self.check_bundle(directory, plan).await;
             }
             return;
         }
         let prior = self.shape.read(plan.prior);
-        // A version with no recorded source adopts the configured one, and
-        // a removed source is forgotten: neither replaces the version.
-        if prior.source.is_none() || plan.get(source).is_null() {
-            let source = AttributePath::attr(source);
-            plan.requires_replace.retain(|path| path != &source);
-        }
+        plan_source_replacement(&prior, &self.shape.read(&plan.planned), &directory, plan);
         // A replacement creates a new DRAFT version: only an update would
         // unpublish.
         let planned_status = plan.get(field_name!(VersionModel, status)).as_str();
@@ -628,6 +760,13 @@ impl TypedResource for TemplateVersionResource {
         // registration and publishing.
         let deadline = Deadline::after(timeout);
 
+        // A directory's bundle goes up first (directory_source rule 4).
+        if let Some(directory) = Directory::of(&planned) {
+            let uploaded = upload(&configured.bundles, &directory, &planned, &ctx.cancel);
+            if let Err(diags) = uploaded.await {
+                return ApplyOutcome::failed(None, diags);
+            }
+        }
         // Nothing exists until Proton accepts the create; if this is cut
         // short, the next apply resends the same client token.
         let created = create_version(client, &counted, kind, &input, "", deadline, &ctx.cancel);
@@ -750,6 +889,14 @@ impl TypedResource for TemplateVersionResource {
             let mut diagnostics = Diagnostics::new();
             unpublish_refused(&mut diagnostics, Severity::Error);
             return ApplyOutcome::failed(None, diagnostics);
+        }
+        // A directory newly recorded (adopted, moved, or after an `s3` source) has its bundle
+        // uploaded, so the recorded object holds it (directory_source rule 4).
+        if let Some(directory) = Directory::of(planned).filter(|_| planned.source != prior.source) {
+            let uploaded = upload(&configured.bundles, &directory, planned, &ctx.cancel);
+            if let Err(diags) = uploaded.await {
+                return ApplyOutcome::failed(None, diags);
+            }
         }
         let client = &configured.client;
         // Counted, so a delete Proton refuses waits for this update: publishing may be what
@@ -947,7 +1094,6 @@ mod tests {
     use crate::plugin::plan::plan_change_now;
     use crate::plugin::schema::Presence;
     use crate::proton::TemplateVersionSummary;
-    use crate::resources::model::S3Location;
 
     fn version(status: VersionStatus) -> TemplateVersion {
         TemplateVersion {
@@ -1011,12 +1157,7 @@ mod tests {
             last_modified_at: Some("2026-01-01T00:00:00Z".into()),
             schema: Some("schema: {}".into()),
             status: Some("DRAFT".into()),
-            source: Some(Source {
-                s3: Some(S3Location {
-                    bucket: "bundles".into(),
-                    key: "e1.tar.gz".into(),
-                }),
-            }),
+            source: Some(Source::s3("bundles", "e1.tar.gz")),
             ..VersionModel::default()
         })
     }
