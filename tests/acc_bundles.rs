@@ -636,13 +636,13 @@ async fn an_environment_bundle_without_a_manifest_fails_the_plan(cli: Cli) {
 // ---------------------------------------------------------------------------
 // Between plan and apply, and interrupted applies
 
+each_cli!(async content_changed_after_a_saved_plan_fails_its_apply_and_creates_nothing);
 /// Terraform plans every change again at apply, with the same inputs as at
 /// plan time, and compares the result with the saved plan itself before the
 /// provider applies anything; the provider cannot tell that second plan
 /// from a new one. So the edited bundle's new hash is reported by Terraform
 /// ("produced an invalid new value for .bundle_sha256: was OLD, but now
 /// NEW"), and nothing is uploaded or created.
-each_cli!(async content_changed_after_a_saved_plan_fails_its_apply_and_creates_nothing);
 async fn content_changed_after_a_saved_plan_fails_its_apply_and_creates_nothing(cli: Cli) {
     let acc = acc_with_bucket(cli, &["web"]).await;
     let dir = environment_bundle(Style::CloudFormation);
