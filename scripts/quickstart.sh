@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The main job, one command from a fresh clone: build the provider,
-# proton-local and xtask; install Terraform (1.15.5 runs the quickstart;
-# 1.0.3, the oldest supported, is installed beside it); start proton-local with
-# the quickstart's bundles; apply examples/quickstart (the templates, their
-# versions and a look-up); show what was created. Everything lives in
-# .quickstart/ (state, proton-local data, bundles): a second run changes nothing.
+# The main job, one command from a fresh clone: build the provider and
+# proton-local; install Terraform (1.15.5 runs the quickstart; 1.0.3, the
+# oldest supported, is installed beside it); start proton-local (Proton and S3)
+# with an empty bucket; apply examples/quickstart (the templates, their versions
+# built from examples/quickstart/templates/, and a look-up); show what was
+# created. Everything lives in .quickstart/ (state, proton-local data, the
+# uploaded bundles): a second run changes nothing.
 #
 #   scripts/quickstart.sh                 # apply, show outputs, stop proton-local
 #   scripts/quickstart.sh --keep-running  # ... and keep proton-local up until Ctrl-C
@@ -21,7 +22,7 @@ for arg in "$@"; do
   case "$arg" in
     --keep-running) keep_running=true ;;
     -h | --help)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -44,8 +45,8 @@ bin="$root/target/$profile"
 qs="$root/.quickstart"
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Building the provider, proton-local and xtask ($profile)"
-cargo build "${cargo_profile[@]}" -p terraform-provider-proton -p proton-local -p xtask
+step "Building the provider and proton-local ($profile)"
+cargo build "${cargo_profile[@]}" -p terraform-provider-proton -p proton-local
 
 step "Installing Terraform 1.15.5 (and 1.0.3) into tools/ (if needed)"
 scripts/install-terraform.sh
@@ -55,8 +56,9 @@ echo "${version%%$'\n'*}"
 
 mkdir -p "$qs"
 
-step "Building the template bundles into .quickstart/bundles"
-"$bin/xtask" bundle --out "$qs/bundles"
+# proton-local's buckets are the directories under --bundle-dir: this one is
+# empty until the first apply uploads the versions' bundles into it.
+mkdir -p "$qs/bundles/quickstart-bundles"
 
 step "Starting proton-local"
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -143,7 +145,8 @@ tf init -input=false >"$qs/init.log" || {
 echo "initialised (log: .quickstart/init.log)"
 
 step "terraform apply"
-tf apply -auto-approve -input=false -var "endpoint=$endpoint"
+tf apply -auto-approve -input=false -var "endpoint=$endpoint" \
+  -var "templates_dir=$root/examples/quickstart/templates"
 
 step "Outputs"
 tf output
@@ -152,8 +155,10 @@ cat <<EOF
 
 ==> What happened
 
-proton-local, a local AWS Proton endpoint, served the Proton API at
-$endpoint with the bundles in .quickstart/bundles (s3://quickstart-bundles/...).
+proton-local, a local AWS Proton endpoint, served the Proton and S3 APIs at
+$endpoint. Each version's bundle was built from its directory under
+examples/quickstart/templates/, uploaded to s3://quickstart-bundles/proton/
+under a key named by its SHA-256 (in .quickstart/bundles), and registered.
 Terraform manages, all from examples/quickstart/main.tf:
   - proton_environment_template.env: the environment template quickstart-env;
   - proton_service_template.svc: the service template quickstart-svc
@@ -165,7 +170,9 @@ Terraform manages, all from examples/quickstart/main.tf:
 and reads data.proton_service_template_version.recommended: the recommended
 (highest published) service version, 1.0, since 1.1 is only a draft.
 State: .quickstart/work/terraform.tfstate. proton-local data: .quickstart/data.
-Run this script again: it reports no changes. Start over: rm -rf .quickstart
+Run this script again: it reports no changes. Edit a file under
+examples/quickstart/templates/quickstart-env/v1 and run it again: the plan
+shows the bundle's new hash and replaces that version. Start over: rm -rf .quickstart
 
 Look around (with proton-local running: scripts/quickstart.sh --keep-running):
   TF_CLI_CONFIG_FILE=.quickstart/cli.tfrc tools/terraform -chdir=.quickstart/work state list
@@ -176,6 +183,7 @@ Point the AWS CLI or an AWS SDK at proton-local:
   export AWS_ENDPOINT_URL_PROTON=$endpoint
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
   aws proton list-service-template-versions --template-name quickstart-svc
+  aws --endpoint-url $endpoint s3 ls --recursive s3://quickstart-bundles/
 
 Run proton-local by hand with the same data:
   $bin/proton-local --data-dir .quickstart/data --bundle-dir .quickstart/bundles

@@ -393,26 +393,26 @@ fn provider_example_configures_the_provider(cli: Cli) {
         .is_empty());
 }
 
-each_cli!(quickstart_configuration_applies_with_its_bundles);
-fn quickstart_configuration_applies_with_its_bundles(cli: Cli) {
+each_cli!(quickstart_configuration_applies_from_its_template_directories);
+fn quickstart_configuration_applies_from_its_template_directories(cli: Cli) {
     let rt = runtime();
     let local = ProtonLocal::start();
-    // The configuration creates its templates; only the bundles are given:
-    // the quickstart's own sources, archived the way
-    // `cargo run -p xtask -- bundle` does.
+    // The configuration creates its templates and builds its bundles from
+    // examples/quickstart/templates; only the bucket is given (a directory
+    // under proton-local's --bundle-dir, as scripts/quickstart.sh makes it).
     let bucket_dir = local.bundle_dir.path().join("quickstart-bundles");
     std::fs::create_dir_all(&bucket_dir).unwrap();
-    for name in ["environment", "service"] {
-        let bytes = archive(&examples_dir().join("quickstart/bundles").join(name));
-        std::fs::write(bucket_dir.join(format!("{name}.tar.gz")), bytes).unwrap();
-    }
 
     let work = Workdir::new(cli);
     let main = read_example("quickstart/main.tf");
     std::fs::write(work.config_dir().join("main.tf"), main).unwrap();
     work.init();
     let endpoint = format!("endpoint={}", local.url);
-    let vars = ["-var", endpoint.as_str()];
+    let templates = format!(
+        "templates_dir={}",
+        examples_dir().join("quickstart/templates").display()
+    );
+    let vars = ["-var", endpoint.as_str(), "-var", templates.as_str()];
     let mut args = vec!["apply", "-auto-approve", "-no-color", "-input=false"];
     args.extend(vars);
     work.run(&args).assert_ok("apply");
@@ -448,19 +448,21 @@ fn quickstart_configuration_applies_with_its_bundles(cli: Cli) {
     );
     let schema = outputs["service_schema"].as_str().unwrap();
     assert!(schema.contains("service_input_type"), "{schema}");
+    // One object per bundle (the draft shares the service's), named by its content.
+    let mut uploaded: Vec<String> = Vec::new();
+    for template in ["quickstart-env", "quickstart-svc"] {
+        let dir = bucket_dir.join("proton").join(template);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            uploaded.push(format!("{template}/{}", entry.unwrap().file_name().to_string_lossy()));
+        }
+    }
+    assert_eq!(uploaded.len(), 2, "{uploaded:?}");
+    assert!(uploaded.iter().all(|key| key.ends_with(".tar.gz")), "{uploaded:?}");
 
     let mut args = vec!["destroy", "-auto-approve", "-no-color", "-input=false"];
     args.extend(vars);
     work.run(&args).assert_ok("destroy");
     rt.block_on(no_templates_left(&local));
-}
-
-/// A `.tar.gz` of everything under `dir` (paths relative to it).
-fn archive(dir: &Path) -> Vec<u8> {
-    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    let mut builder = tar::Builder::new(encoder);
-    builder.append_dir_all(".", dir).unwrap();
-    builder.into_inner().unwrap().finish().unwrap()
 }
 
 each_cli!(examples_are_terraform_fmt_clean);

@@ -2,8 +2,10 @@
 # published version of each (the service version runs in the environment
 # version), a draft service version, and a look-up of the recommended
 # service version, all in proton-local.
-# `scripts/quickstart.sh` builds the bundles this expects, starts
-# proton-local and applies this configuration.
+# Each version is built from its directory under templates/ (laid out as
+# template sync does it: <template>/v<major>/), uploaded to S3 under a key
+# named by its content, and registered. `scripts/quickstart.sh` starts
+# proton-local (Proton and S3 on one port) and applies this configuration.
 
 terraform {
   required_providers {
@@ -14,15 +16,25 @@ terraform {
 }
 
 variable "endpoint" {
-  description = "URL of the Proton API: proton-local by default."
+  description = "URL of the Proton and S3 APIs: proton-local by default."
   type        = string
   default     = "http://127.0.0.1:4580"
 }
 
 variable "bundle_bucket" {
-  description = "Bucket holding the template bundles (a directory under proton-local's --bundle-dir)."
+  description = "Bucket the versions' bundles are uploaded to; it must exist (in proton-local, a directory under --bundle-dir)."
   type        = string
   default     = "quickstart-bundles"
+}
+
+variable "templates_dir" {
+  description = "Where the template directories are; this module's templates/ when null."
+  type        = string
+  default     = null
+}
+
+locals {
+  templates = coalesce(var.templates_dir, "${path.module}/templates")
 }
 
 provider "proton" {
@@ -32,7 +44,9 @@ provider "proton" {
 
   endpoints {
     proton = var.endpoint
+    s3     = var.endpoint
   }
+  s3_use_path_style = true
 
   default_tags {
     tags = {
@@ -64,11 +78,12 @@ resource "proton_environment_template_version" "env" {
   description   = "VPC, two public subnets and an ECS cluster"
   status        = "PUBLISHED"
 
+  # A change to a file under the directory plans a new version (the plan
+  # shows bundle_sha256 old -> new); moving the directory changes nothing.
   source {
-    s3 {
-      bucket = var.bundle_bucket
-      key    = "environment.tar.gz"
-    }
+    directory  = "${local.templates}/quickstart-env/v1"
+    bucket     = var.bundle_bucket
+    key_prefix = "proton/"
   }
 
   tags = {
@@ -89,10 +104,9 @@ resource "proton_service_template_version" "svc" {
   status        = "PUBLISHED"
 
   source {
-    s3 {
-      bucket = var.bundle_bucket
-      key    = "service.tar.gz"
-    }
+    directory  = "${local.templates}/quickstart-svc/v1"
+    bucket     = var.bundle_bucket
+    key_prefix = "proton/"
   }
 
   compatible_environment_template {
@@ -114,10 +128,9 @@ resource "proton_service_template_version" "svc_draft" {
   status        = "DRAFT"
 
   source {
-    s3 {
-      bucket = var.bundle_bucket
-      key    = "service.tar.gz"
-    }
+    directory  = "${local.templates}/quickstart-svc/v1"
+    bucket     = var.bundle_bucket
+    key_prefix = "proton/"
   }
 
   compatible_environment_template {

@@ -49,7 +49,10 @@ impl BundleStore {
         let head = self.s3.head_object().bucket(bucket).key(key).send().await;
         match head {
             Ok(_) => return Ok(Stored::Existing),
+            // Missing; or forbidden, which is how S3 answers for a missing key to a caller
+            // without s3:ListBucket. Uploading then is safe: a key names its content.
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {}
+            Err(err) if err.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {}
             Err(err) => {
                 return Err(ProtonError::from_service_sdk(
                     S3,

@@ -38,6 +38,7 @@ const HAND_WRITTEN: &[&str] = &[
     "docs/architecture.md",
     "docs/benchmarks.md",
     "docs/guides/adopt-existing-templates.md",
+    "docs/guides/bundles-from-git.md",
     "docs/guides/modules.md",
     "docs/guides/rollback.md",
     "docs/reliability.md",

@@ -1,11 +1,11 @@
 //! Developer tasks for terraform-provider-proton, run as
 //! `cargo run -p xtask -- <command>`:
 //!
-//! - `docs [--check]`: registry docs from the schema and the examples ([`docs`]);
-//! - `bundle --out DIR`: the quickstart's template bundles as `.tar.gz` files
-//!   laid out as `proton-local --bundle-dir` reads them ([`bundle`]).
+//! - `docs [--check]`: registry docs from the schema and the examples ([`docs`]).
+//!
+//! Template bundles need no task: versions build them from their directory
+//! (`source { directory }`).
 
-pub mod bundle;
 pub mod docs;
 
 use std::path::{Path, PathBuf};

@@ -1,16 +1,13 @@
 //! `cargo run -p xtask -- <command>`: see the library docs for the commands.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::{bundle, docs, workspace_root, Error};
+use xtask::{docs, workspace_root, Error};
 
 const USAGE: &str = "usage: cargo run -p xtask -- <command>
 
 commands:
-  docs [--check]                      regenerate docs/ (--check: fail if it is stale)
-  bundle --out DIR [--from DIR] [--bucket NAME]
-                                      build the quickstart's bundles into DIR/<bucket>/<name>.tar.gz";
+  docs [--check]                      regenerate docs/ (--check: fail if it is stale)";
 
 /// Command-line flags after the command name: `--name value` or `--name`.
 struct Flags(Vec<String>);
@@ -78,21 +75,6 @@ fn run() -> Result<ExitCode, Error> {
                     "removed"
                 };
                 println!("{verb} {}", path.display());
-            }
-        }
-        "bundle" => {
-            let out = flags
-                .value("--out")?
-                .ok_or_else(|| Error(format!("bundle needs --out DIR\n\n{USAGE}")))?;
-            let from = flags
-                .value("--from")?
-                .map_or_else(|| root.join("examples/quickstart/bundles"), PathBuf::from);
-            let bucket = flags
-                .value("--bucket")?
-                .unwrap_or_else(|| bundle::DEFAULT_BUCKET.into());
-            flags.finish()?;
-            for path in bundle::build_all(&from, &PathBuf::from(out), &bucket)? {
-                println!("wrote {}", path.display());
             }
         }
         "" | "help" | "--help" | "-h" => println!("{USAGE}"),
