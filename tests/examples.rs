@@ -453,11 +453,17 @@ fn quickstart_configuration_applies_from_its_template_directories(cli: Cli) {
     for template in ["quickstart-env", "quickstart-svc"] {
         let dir = bucket_dir.join("proton").join(template);
         for entry in std::fs::read_dir(&dir).unwrap() {
-            uploaded.push(format!("{template}/{}", entry.unwrap().file_name().to_string_lossy()));
+            uploaded.push(format!(
+                "{template}/{}",
+                entry.unwrap().file_name().to_string_lossy()
+            ));
         }
     }
     assert_eq!(uploaded.len(), 2, "{uploaded:?}");
-    assert!(uploaded.iter().all(|key| key.ends_with(".tar.gz")), "{uploaded:?}");
+    assert!(
+        uploaded.iter().all(|key| key.ends_with(".tar.gz")),
+        "{uploaded:?}"
+    );
 
     let mut args = vec!["destroy", "-auto-approve", "-no-color", "-input=false"];
     args.extend(vars);

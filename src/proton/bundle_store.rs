@@ -52,9 +52,12 @@ impl BundleStore {
             // Missing; or forbidden, which is how S3 answers for a missing key to a caller
             // without s3:ListBucket. Uploading then is safe: a key names its content.
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {}
-            Err(err) if err.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {}
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|r| r.status().as_u16() == 403) => {}
             Err(err) => {
-                return Err(ProtonError::from_service_sdk(
+                return Err(ProtonError::from_sdk(
                     S3,
                     "HeadObject",
                     resource,
@@ -71,9 +74,7 @@ impl BundleStore {
             .body(ByteStream::from(bytes))
             .send()
             .await
-            .map_err(|err| {
-                ProtonError::from_service_sdk(S3, "PutObject", resource, endpoint, err)
-            })?;
+            .map_err(|err| ProtonError::from_sdk(S3, "PutObject", resource, endpoint, err))?;
         Ok(Stored::Uploaded)
     }
 }

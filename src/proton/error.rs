@@ -275,22 +275,10 @@ impl ProtonError {
         }
     }
 
-    /// Maps any Proton SDK error generically: the code, message and request ID come from the
-    /// error metadata, so this works for every operation's error type.
+    /// Maps any SDK error of `service` ([`PROTON`], or [`S3`] for bundle uploads) generically:
+    /// the code, message and request ID come from the error metadata, so this works for every
+    /// operation's error type.
     pub(crate) fn from_sdk<E>(
-        operation: &'static str,
-        resource: String,
-        endpoint: Option<&str>,
-        err: SdkError<E, HttpResponse>,
-    ) -> Self
-    where
-        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    {
-        Self::from_service_sdk(PROTON, operation, resource, endpoint, err)
-    }
-
-    /// [`ProtonError::from_sdk`] for the SDK of `service` (Amazon S3 uploads bundles).
-    pub(crate) fn from_service_sdk<E>(
         service: &'static str,
         operation: &'static str,
         resource: String,

@@ -19,7 +19,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
 use self::kind::{api, KindApi, Op, Page};
-use super::error::ProtonError;
+use super::error::{ProtonError, PROTON};
 use super::ledger::Ledger;
 use super::model::{
     CompatibleEnvironmentTemplate, Template, TemplateKind, TemplateVersion, TemplateVersionSummary,
@@ -113,7 +113,8 @@ impl Call {
     where
         E: aws_sdk_proton::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        ProtonError::from_sdk(self.op, self.resource.clone(), self.client.endpoint(), err)
+        let (op, resource, endpoint) = (self.op, self.resource.clone(), self.client.endpoint());
+        ProtonError::from_sdk(PROTON, op, resource, endpoint, err)
     }
 
     /// Awaits a sent SDK request, mapping its error.
