@@ -151,13 +151,18 @@ pub(crate) async fn build_client_with(
     // Each endpoint is the service's own: a global one would send Proton's calls to S3's
     // endpoint or the other way round. Name the endpoint in transport errors: the explicit
     // one, else one from the environment.
+    // (Setting none would drop the one `AWS_ENDPOINT_URL_<SERVICE>` gives.)
     let mut proton_config = aws_sdk_proton::config::Builder::from(&sdk_config);
-    proton_config.set_endpoint_url(endpoint.clone());
+    if let Some(endpoint) = &endpoint {
+        proton_config.set_endpoint_url(Some(endpoint.clone()));
+    }
     let proton_config = proton_config.interceptor(no_response.clone()).build();
     let endpoint = endpoint.or_else(|| sdk_config.endpoint_url().map(str::to_owned));
     let proton = aws_sdk_proton::Client::from_conf(proton_config);
     let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk_config);
-    s3_config.set_endpoint_url(settings.s3_endpoint.clone());
+    if let Some(endpoint) = &settings.s3_endpoint {
+        s3_config.set_endpoint_url(Some(endpoint.clone()));
+    }
     let s3_config = s3_config
         .force_path_style(settings.s3_use_path_style)
         .interceptor(no_response)
@@ -263,6 +268,59 @@ mod tests {
             auth.contains("Credential=AKIDEXAMPLE/") && auth.contains("/eu-west-1/proton/"),
             "{auth}"
         );
+    }
+
+    /// Builds both clients from `settings` with `env` as the environment, sends one Proton
+    /// and one S3 call, and returns the URIs they went to.
+    async fn uris_of_each_service(settings: &ProtonSettings, env: &[(&str, &str)]) -> Vec<String> {
+        let (http_client, seen) = recording_client();
+        let ambient = Ambient {
+            env: Env::from_slice(env),
+            http_client: Some(http_client),
+        };
+        let clients = build_client_with(settings, ambient).await.unwrap();
+        let key = VersionKey::new("web", "1", "0");
+        let _ = clients
+            .proton
+            .find_version(TemplateKind::Environment, &key)
+            .await;
+        let _ = clients
+            .bundles
+            .put_once("bundles", "web/abc.tar.gz", vec![1])
+            .await;
+        let seen = seen.lock().unwrap();
+        seen.iter().map(|(uri, _)| uri.clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn each_service_has_its_own_endpoint_from_the_settings_or_its_variable() {
+        let from_settings = ProtonSettings {
+            s3_endpoint: Some("http://127.0.0.1:9000".into()),
+            s3_use_path_style: true,
+            ..static_settings()
+        };
+        let uris = uris_of_each_service(&from_settings, &[]).await;
+        assert!(uris[0].starts_with("http://127.0.0.1:4566/"), "{uris:?}");
+        // HEAD, then PUT (the recording client answers 404), path-style.
+        assert!(
+            uris[1..]
+                .iter()
+                .all(|u| u.starts_with("http://127.0.0.1:9000/bundles/web/abc.tar.gz")),
+            "{uris:?}"
+        );
+
+        let from_env = ProtonSettings {
+            endpoint: None,
+            s3_use_path_style: true,
+            ..static_settings()
+        };
+        let env = [
+            ("AWS_ENDPOINT_URL_PROTON", "http://proton.env:1"),
+            ("AWS_ENDPOINT_URL_S3", "http://s3.env:2"),
+        ];
+        let uris = uris_of_each_service(&from_env, &env).await;
+        assert!(uris[0].starts_with("http://proton.env:1/"), "{uris:?}");
+        assert!(uris[1].starts_with("http://s3.env:2/bundles/"), "{uris:?}");
     }
 
     #[tokio::test]
