@@ -630,8 +630,10 @@ impl fmt::Display for Shown<'_> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use tempfile::TempDir;
+
     use super::*;
-    use crate::bundle::fixtures::tree;
+    use crate::bundle::fixtures::{edit, tree, ENVIRONMENT_SCHEMA};
 
     const ENVIRONMENT: Expectation = Expectation::Environment {
         customer_managed: false,
@@ -642,46 +644,47 @@ mod tests {
     const WITH_PIPELINE: Expectation = Expectation::Service { pipeline: true };
     const WITHOUT_PIPELINE: Expectation = Expectation::Service { pipeline: false };
 
-    const ENV_SCHEMA: &str = r##"schema:
-  format:
-    openapi: "3.0.0"
-  environment_input_type: "EnvironmentInput"
-  types:
-    EnvironmentInput:
-      type: object
-      properties:
-        vpc_cidr:
-          type: string
-          default: "10.0.0.0/16"
-        subnets:
-          type: array
-          items:
-            $ref: "#/Subnet"
-    Subnet:
-      type: object
-      properties:
-        cidr:
-          type: string
-"##;
+    // Paths of the bundle, spelled out rather than taken from the code under test.
+    const SCHEMA: &str = "schema/schema.yaml";
+    const MANIFEST: &str = "infrastructure/manifest.yaml";
+    const TEMPLATE: &str = "infrastructure/cloudformation.yaml";
     const CFN_MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
     const CFN_TEMPLATE: &str = "Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: '{{ environment.inputs.vpc_cidr }}'\n";
+    /// As in the user guide's pipeline example: Jinja statements on lines of their own, so
+    /// YAML only once rendered.
+    const JINJA_TEMPLATE: &str = "Resources:\n{% for service_instance in service_instances %}\n  Deploy{{loop.index}}Project:\n    Type: AWS::CodeBuild::Project\n{% endfor %}\n";
     const TF_MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"*\"\n      rendering_engine: hcl\n      template_language: terraform\n";
     const CODEBUILD_MANIFEST: &str = "infrastructure:\n  templates:\n    - rendering_engine: codebuild\n      settings:\n        image: aws/codebuild/amazonlinux2-x86_64-standard:4.0\n        runtimes:\n          nodejs: 16\n        provision:\n          - npm install\n          - npm run deploy\n        deprovision:\n          - npm run destroy\n";
     const SERVICE_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  service_input_type: \"ServiceInput\"\n  pipeline_input_type: \"PipelineInput\"\n  types:\n    ServiceInput:\n      type: object\n      properties:\n        port:\n          type: number\n    PipelineInput:\n      type: object\n      properties:\n        unit_test_command:\n          type: string\n";
 
-    fn cfn_environment() -> Vec<(&'static str, String)> {
+    type Files = Vec<(&'static str, String)>;
+
+    /// A valid CloudFormation environment bundle.
+    fn environment() -> Files {
         vec![
-            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
-            ("infrastructure/manifest.yaml", CFN_MANIFEST.to_string()),
-            (
-                "infrastructure/cloudformation.yaml",
-                CFN_TEMPLATE.to_string(),
-            ),
+            (SCHEMA, ENVIRONMENT_SCHEMA.to_string()),
+            (MANIFEST, CFN_MANIFEST.to_string()),
+            (TEMPLATE, CFN_TEMPLATE.to_string()),
         ]
     }
 
-    fn service(pipeline: bool) -> Vec<(&'static str, String)> {
+    /// [`SERVICE_SCHEMA`], without its pipeline input type unless `pipeline`.
+    fn service_schema(pipeline: bool) -> String {
+        if pipeline {
+            return SERVICE_SCHEMA.to_string();
+        }
+        let schema = edit(
+            SERVICE_SCHEMA,
+            "  pipeline_input_type: \"PipelineInput\"\n",
+            "",
+        );
+        edit(&schema, "    PipelineInput:\n      type: object\n      properties:\n        unit_test_command:\n          type: string\n", "")
+    }
+
+    /// A valid CloudFormation service bundle, with a pipeline if `pipeline`.
+    fn service(pipeline: bool) -> Files {
         let mut files = vec![
+            (SCHEMA, service_schema(pipeline)),
             (
                 "instance_infrastructure/manifest.yaml",
                 CFN_MANIFEST.to_string(),
@@ -692,7 +695,6 @@ mod tests {
             ),
         ];
         if pipeline {
-            files.push(("schema/schema.yaml", SERVICE_SCHEMA.to_string()));
             files.push((
                 "pipeline_infrastructure/manifest.yaml",
                 CFN_MANIFEST.to_string(),
@@ -701,64 +703,68 @@ mod tests {
                 "pipeline_infrastructure/cloudformation.yaml",
                 CFN_TEMPLATE.to_string(),
             ));
-        } else {
-            let schema = SERVICE_SCHEMA
-                .replace("  pipeline_input_type: \"PipelineInput\"\n", "")
-                .replace("    PipelineInput:\n      type: object\n      properties:\n        unit_test_command:\n          type: string\n", "");
-            files.push(("schema/schema.yaml", schema));
         }
         files
     }
 
-    fn check_files(files: &[(&str, String)], expect: Expectation) -> Vec<Problem> {
-        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
-        check(tree(&files).path(), &[], expect)
+    /// A temporary directory holding `files`.
+    fn bundle_dir<P: AsRef<str>>(files: &[(P, String)]) -> TempDir {
+        let files: Vec<(&str, &str)> = (files.iter())
+            .map(|(path, text)| (path.as_ref(), text.as_str()))
+            .collect();
+        tree(&files)
+    }
+
+    fn check_files<P: AsRef<str>>(files: &[(P, String)], expect: Expectation) -> Vec<Problem> {
+        check(bundle_dir(files).path(), &[], expect)
     }
 
     /// `files` with `path` replaced by (or added as) `text`.
-    fn with(
-        mut files: Vec<(&'static str, String)>,
-        path: &'static str,
-        text: &str,
-    ) -> Vec<(&'static str, String)> {
+    fn with(mut files: Files, path: &'static str, text: &str) -> Files {
         files.retain(|(p, _)| *p != path);
         files.push((path, text.to_string()));
         files
     }
 
-    fn without(
-        mut files: Vec<(&'static str, String)>,
-        prefix: &str,
-    ) -> Vec<(&'static str, String)> {
+    fn without(mut files: Files, prefix: &str) -> Files {
         files.retain(|(p, _)| !p.starts_with(prefix));
         files
     }
 
-    /// Asserts exactly one problem, in `file` at `line` (and column if given), saying `says`.
+    /// Where a problem must be: its file, its line, and its column when `Some` (a `None`
+    /// column is not checked; a `None` line is).
+    type At = (&'static str, Option<usize>, Option<usize>);
+
+    /// How `problems` differ from exactly one problem at `at` whose message contains `says`.
+    fn mismatch(problems: &[Problem], (file, line, column): At, says: &str) -> Option<String> {
+        let [problem] = problems else {
+            return Some(format!(
+                "{} problems, not one: {problems:#?}",
+                problems.len()
+            ));
+        };
+        let wrong = problem.file != file
+            || problem.line != line
+            || column.is_some_and(|column| problem.column != Some(column))
+            || !problem.message.contains(says);
+        wrong.then(|| {
+            format!("expected one problem in '{file}' at line {line:?}, column {column:?}, saying {says:?}; found {problem:#?}")
+        })
+    }
+
+    /// Asserts exactly one problem at `at`, saying `says`.
     #[track_caller]
-    fn one(
-        problems: &[Problem],
-        file: &str,
-        line: Option<usize>,
-        column: Option<usize>,
-        says: &str,
-    ) {
-        assert_eq!(problems.len(), 1, "{problems:#?}");
-        let problem = &problems[0];
-        assert_eq!(problem.file, file, "{problem}");
-        assert_eq!(problem.line, line, "{problem}");
-        if column.is_some() {
-            assert_eq!(problem.column, column, "{problem}");
+    fn one(problems: &[Problem], at: At, says: &str) {
+        if let Some(mismatch) = mismatch(problems, at, says) {
+            panic!("{mismatch}");
         }
-        assert!(problem.message.contains(says), "{problem}");
     }
 
     #[test]
     fn valid_bundles_of_every_provisioning_pass() {
-        assert_eq!(check_files(&cfn_environment(), ENVIRONMENT), []);
         let terraform = vec![
-            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
-            ("infrastructure/manifest.yaml", TF_MANIFEST.to_string()),
+            (SCHEMA, ENVIRONMENT_SCHEMA.to_string()),
+            (MANIFEST, TF_MANIFEST.to_string()),
             (
                 "infrastructure/main.tf",
                 "resource \"aws_vpc\" \"this\" {}\n".to_string(),
@@ -766,21 +772,109 @@ mod tests {
             ("infrastructure/outputs.tf", "".to_string()),
             ("infrastructure/lambda.zip", "PK\u{3}\u{4}".to_string()),
         ];
-        assert_eq!(check_files(&terraform, ENVIRONMENT), []);
         let codebuild = vec![
-            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
-            (
-                "infrastructure/manifest.yaml",
-                CODEBUILD_MANIFEST.to_string(),
-            ),
+            (SCHEMA, ENVIRONMENT_SCHEMA.to_string()),
+            (MANIFEST, CODEBUILD_MANIFEST.to_string()),
             ("infrastructure/package.json", "{}".to_string()),
             ("infrastructure/deploy.sh", "#!/bin/sh\n".to_string()),
         ];
-        assert_eq!(check_files(&codebuild, ENVIRONMENT), []);
-        let customer_managed = vec![("schema/schema.yaml", ENV_SCHEMA.to_string())];
-        assert_eq!(check_files(&customer_managed, CUSTOMER_MANAGED), []);
-        assert_eq!(check_files(&service(true), WITH_PIPELINE), []);
-        assert_eq!(check_files(&service(false), WITHOUT_PIPELINE), []);
+        let schema_only = vec![(SCHEMA, ENVIRONMENT_SCHEMA.to_string())];
+        let jinja = with(environment(), TEMPLATE, JINJA_TEMPLATE);
+        let cases = [
+            ("a CloudFormation environment", environment(), ENVIRONMENT),
+            ("a Terraform environment", terraform, ENVIRONMENT),
+            ("a CodeBuild environment", codebuild, ENVIRONMENT),
+            (
+                "a customer-managed environment",
+                schema_only,
+                CUSTOMER_MANAGED,
+            ),
+            ("a service with a pipeline", service(true), WITH_PIPELINE),
+            ("a service without one", service(false), WITHOUT_PIPELINE),
+            (
+                "a manifest's Jinja template, not YAML before rendering",
+                jinja,
+                ENVIRONMENT,
+            ),
+        ];
+        let failures: Vec<String> = (cases.iter())
+            .filter_map(|(what, files, expect)| {
+                let problems = check_files(files, *expect);
+                (!problems.is_empty()).then(|| format!("{what}: {problems:#?}"))
+            })
+            .collect();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    /// A bundle that breaks one rule, and the one problem the check must report: what the
+    /// case is, the bundle's files, the template it registers under, where the problem is,
+    /// and what its message says.
+    type Refused = (&'static str, Files, Expectation, At, &'static str);
+
+    #[rustfmt::skip] // One line a case.
+    fn refused() -> Vec<Refused> {
+        let schema = |text: &str| with(environment(), SCHEMA, text);
+        let manifest = |text: &str| with(environment(), MANIFEST, text);
+        let env_schema = |from: &str, to: &str| schema(&edit(ENVIRONMENT_SCHEMA, from, to));
+        let codebuild = |from: &str, to: &str| manifest(&edit(CODEBUILD_MANIFEST, from, to));
+        let oversized = |text: &str, limit: usize| format!("{text}# {}\n", "x".repeat(limit));
+        let no_types = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvironmentInput\"\n";
+        let no_properties = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"In\"\n  types:\n    In:\n      type: object\n      properties: {}\n";
+        let one_cloudformation = edit(CFN_MANIFEST, "infrastructure:\n  templates:\n", "");
+        let two_cloudformation = format!("{CFN_MANIFEST}{one_cloudformation}");
+        // Only the directory's own .tf files count, not a subdirectory's.
+        let no_tf_files = vec![
+            (SCHEMA, ENVIRONMENT_SCHEMA.to_string()),
+            (MANIFEST, TF_MANIFEST.to_string()),
+            ("infrastructure/README.txt", "".to_string()),
+            ("infrastructure/modules/vpc.tf", "".to_string()),
+        ];
+        vec![
+            // Rule 9: layout.
+            ("a missing schema", without(environment(), "schema/"), ENVIRONMENT, (SCHEMA, None, None), "missing"),
+            ("a missing infrastructure directory", without(environment(), "infrastructure/"), ENVIRONMENT, (MANIFEST, None, None), "customer-managed"),
+            ("a missing manifest beside templates", without(environment(), MANIFEST), ENVIRONMENT, (MANIFEST, None, None), "from its manifest"),
+            ("infrastructure in a customer-managed environment", environment(), CUSTOMER_MANAGED, ("infrastructure/", None, None), "customer-managed"),
+            ("a service without instance infrastructure", without(service(false), "instance_infrastructure/"), WITHOUT_PIPELINE, ("instance_infrastructure/manifest.yaml", None, None), "missing"),
+            ("a pipeline service without pipeline infrastructure", without(service(true), "pipeline_infrastructure/"), WITH_PIPELINE, ("pipeline_infrastructure/manifest.yaml", None, None), "with a pipeline"),
+            ("pipeline infrastructure without a pipeline", with(service(false), "pipeline_infrastructure/manifest.yaml", CFN_MANIFEST), WITHOUT_PIPELINE, ("pipeline_infrastructure/", None, None), "provisions no pipeline"),
+            // Rule 10: YAML.
+            ("a YAML file that does not parse", with(environment(), "infrastructure/extra.yml", "a: 1\n  b: 2\n"), ENVIRONMENT, ("infrastructure/extra.yml", Some(2), Some(4)), "not valid YAML"),
+            ("Jinja text in a file no manifest renders", with(environment(), "infrastructure/other.yaml", JINJA_TEMPLATE), ENVIRONMENT, ("infrastructure/other.yaml", Some(2), Some(2)), "not valid YAML"),
+            // Rule 11: the schema.
+            ("a schema without the schema mapping", schema("types: {}\n"), ENVIRONMENT, (SCHEMA, Some(1), Some(1)), "no top-level `schema`"),
+            ("a wrong OpenAPI version", env_schema("\"3.0.0\"", "3.1.0"), ENVIRONMENT, (SCHEMA, Some(3), Some(14)), "\"3.1.0\"; Proton requires \"3.0.0\""),
+            ("a missing types mapping", schema(no_types), ENVIRONMENT, (SCHEMA, Some(2), Some(3)), "schema.types is missing"),
+            ("a service schema where an environment's is expected", schema(&service_schema(false)), ENVIRONMENT, (SCHEMA, Some(2), None), "schema.environment_input_type is missing; an environment template"),
+            ("no pipeline_input_type in a service with a pipeline", with(service(true), SCHEMA, &service_schema(false)), WITH_PIPELINE, (SCHEMA, Some(2), None), "schema.pipeline_input_type is missing; a service template"),
+            ("a pipeline input type without a pipeline", with(service(false), SCHEMA, &service_schema(true)), WITHOUT_PIPELINE, (SCHEMA, Some(5), Some(24)), "provisions no pipeline"),
+            ("an input type naming an undefined type", env_schema("environment_input_type: \"EnvironmentInput\"", "environment_input_type: \"Nope\""), ENVIRONMENT, (SCHEMA, Some(4), Some(27)), "'Nope', which schema.types does not define"),
+            ("an input type without properties", schema(no_properties), ENVIRONMENT, (SCHEMA, Some(7), Some(7)), "has no properties"),
+            ("a $ref to an undefined type", env_schema("#/Subnet", "#/components/schemas/Subnet"), ENVIRONMENT, (SCHEMA, Some(15), Some(19)), "'#/components/schemas/Subnet' does not name a type"),
+            // Rule 12: manifests.
+            ("a manifest without templates", manifest("infrastructure:\n  templates: []\n"), ENVIRONMENT, (MANIFEST, Some(2), Some(14)), "lists no templates"),
+            ("an unknown engine and language pair", manifest(&edit(CFN_MANIFEST, "rendering_engine: jinja", "rendering_engine: hcl")), ENVIRONMENT, (MANIFEST, Some(4), Some(25)), "rendering_engine hcl and template_language cloudformation"),
+            ("a named template file that is missing", without(environment(), TEMPLATE), ENVIRONMENT, (MANIFEST, Some(3), Some(13)), "names 'cloudformation.yaml', which is not in infrastructure/"),
+            ("a Terraform wildcard without .tf files", no_tf_files, ENVIRONMENT, (MANIFEST, Some(3), Some(13)), "the .tf files of infrastructure/, and it has none"),
+            ("a CodeBuild entry without deprovision commands", codebuild("        deprovision:\n          - npm run destroy\n", ""), ENVIRONMENT, (MANIFEST, Some(5), Some(9)), "settings.deprovision must list the commands"),
+            ("a CodeBuild entry with a file", codebuild("    - rendering_engine: codebuild\n", "    - rendering_engine: codebuild\n      file: deploy.sh\n"), ENVIRONMENT, (MANIFEST, Some(4), Some(13)), "CodeBuild provisioning takes none"),
+            ("two CloudFormation templates in one manifest", manifest(&two_cloudformation), ENVIRONMENT, (MANIFEST, Some(3), None), "single file"),
+            // Sizes (rules 11 and 12).
+            ("a template file over 200 KB", with(environment(), TEMPLATE, &oversized(CFN_TEMPLATE, MAX_TEMPLATE_FILE_BYTES)), ENVIRONMENT, (TEMPLATE, None, None), "limit for a template file"),
+            ("a manifest over 50 KB", manifest(&oversized(CFN_MANIFEST, MAX_MANIFEST_BYTES)), ENVIRONMENT, (MANIFEST, None, None), "limit for a manifest"),
+            ("a schema over 51,200 characters", schema(&oversized(ENVIRONMENT_SCHEMA, MAX_SCHEMA_CHARS)), ENVIRONMENT, (SCHEMA, None, None), "limit for a schema"),
+        ]
+    }
+
+    #[test]
+    fn each_refused_bundle_reports_its_one_problem_where_it_is() {
+        let failures: Vec<String> = (refused().into_iter())
+            .filter_map(|(what, files, expect, at, says)| {
+                let mismatch = mismatch(&check_files(&files, expect), at, says)?;
+                Some(format!("{what}: {mismatch}"))
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     }
 
     #[test]
@@ -801,26 +895,15 @@ mod tests {
     fn a_build_error_is_one_problem_for_the_whole_bundle() {
         let dir = tree(&[]);
         let problems = check(&dir.path().join("nope"), &[], ENVIRONMENT);
-        one(&problems, "", None, None, "does not exist");
-    }
-
-    #[test]
-    fn a_missing_schema_is_reported() {
-        let problems = check_files(&without(cfn_environment(), "schema/"), ENVIRONMENT);
-        one(&problems, "schema/schema.yaml", None, None, "missing");
+        one(&problems, ("", None, None), "does not exist");
     }
 
     #[test]
     fn a_bundle_wrapped_in_one_directory_is_pointed_at_the_right_one() {
-        let wrapped: Vec<(String, String)> = cfn_environment()
-            .into_iter()
+        let wrapped: Vec<(String, String)> = (environment().into_iter())
             .map(|(p, t)| (format!("environment/{p}"), t))
             .collect();
-        let files: Vec<(&str, &str)> = wrapped
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        let problems = check(tree(&files).path(), &[], ENVIRONMENT);
+        let problems = check_files(&wrapped, ENVIRONMENT);
         assert!(
             problems.iter().any(|p| p.file == "schema/schema.yaml"
                 && p.message.contains("environment/schema/schema.yaml")),
@@ -829,440 +912,12 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_infrastructure_directory_is_reported() {
-        let problems = check_files(&without(cfn_environment(), "infrastructure/"), ENVIRONMENT);
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            None,
-            None,
-            "customer-managed",
-        );
-    }
-
-    #[test]
-    fn a_missing_manifest_beside_templates_is_reported() {
-        let problems = check_files(
-            &without(cfn_environment(), "infrastructure/manifest"),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            None,
-            None,
-            "from its manifest",
-        );
-    }
-
-    #[test]
-    fn infrastructure_in_a_customer_managed_environment_is_refused() {
-        let problems = check_files(&cfn_environment(), CUSTOMER_MANAGED);
-        one(&problems, "infrastructure/", None, None, "customer-managed");
-    }
-
-    #[test]
-    fn a_service_without_instance_infrastructure_is_refused() {
-        let problems = check_files(
-            &without(service(false), "instance_infrastructure/"),
-            WITHOUT_PIPELINE,
-        );
-        one(
-            &problems,
-            "instance_infrastructure/manifest.yaml",
-            None,
-            None,
-            "missing",
-        );
-    }
-
-    #[test]
-    fn a_pipeline_service_without_pipeline_infrastructure_is_refused() {
-        let problems = check_files(
-            &without(service(true), "pipeline_infrastructure/"),
-            WITH_PIPELINE,
-        );
-        one(
-            &problems,
-            "pipeline_infrastructure/manifest.yaml",
-            None,
-            None,
-            "with a pipeline",
-        );
-    }
-
-    #[test]
-    fn pipeline_infrastructure_without_a_pipeline_is_refused() {
-        let files = with(
-            service(false),
-            "pipeline_infrastructure/manifest.yaml",
-            CFN_MANIFEST,
-        );
-        let problems = check_files(&files, WITHOUT_PIPELINE);
-        one(
-            &problems,
-            "pipeline_infrastructure/",
-            None,
-            None,
-            "provisions no pipeline",
-        );
-    }
-
-    #[test]
-    fn a_yaml_file_that_does_not_parse_is_located() {
-        let files = with(
-            cfn_environment(),
-            "infrastructure/extra.yml",
-            "a: 1\n  b: 2\n",
-        );
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "infrastructure/extra.yml",
-            Some(2),
-            Some(4),
-            "not valid YAML",
-        );
-    }
-
-    #[test]
-    fn a_jinja_template_need_not_be_yaml_before_rendering() {
-        // As in the user guide's pipeline example: Jinja statements on lines of their own.
-        let template = "Resources:\n{% for service_instance in service_instances %}\n  Deploy{{loop.index}}Project:\n    Type: AWS::CodeBuild::Project\n{% endfor %}\n";
-        let files = with(
-            cfn_environment(),
-            "infrastructure/cloudformation.yaml",
-            template,
-        );
-        assert_eq!(check_files(&files, ENVIRONMENT), []);
-        // The same text in a file no manifest renders must parse.
-        let files = with(cfn_environment(), "infrastructure/other.yaml", template);
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "infrastructure/other.yaml",
-            Some(2),
-            Some(2),
-            "not valid YAML",
-        );
-    }
-
-    #[test]
     fn a_schema_that_does_not_parse_is_reported_once() {
-        let files = with(
-            cfn_environment(),
-            "schema/schema.yaml",
-            "schema:\n  format: [\n",
-        );
+        let files = with(environment(), SCHEMA, "schema:\n  format: [\n");
         let problems = check_files(&files, ENVIRONMENT);
         assert_eq!(problems.len(), 1, "{problems:#?}");
         assert_eq!(problems[0].file, "schema/schema.yaml");
         assert!(problems[0].line.is_some());
-    }
-
-    #[test]
-    fn a_schema_without_the_schema_mapping_is_refused() {
-        let files = with(cfn_environment(), "schema/schema.yaml", "types: {}\n");
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(1),
-            Some(1),
-            "no top-level `schema`",
-        );
-    }
-
-    #[test]
-    fn a_wrong_openapi_version_is_located() {
-        let files = with(
-            cfn_environment(),
-            "schema/schema.yaml",
-            &ENV_SCHEMA.replace("\"3.0.0\"", "3.1.0"),
-        );
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(3),
-            Some(14),
-            "\"3.1.0\"; Proton requires \"3.0.0\"",
-        );
-    }
-
-    #[test]
-    fn a_missing_types_mapping_is_refused() {
-        let schema = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"EnvironmentInput\"\n";
-        let problems = check_files(
-            &with(cfn_environment(), "schema/schema.yaml", schema),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(2),
-            Some(3),
-            "schema.types is missing",
-        );
-    }
-
-    #[test]
-    fn a_missing_input_type_key_is_reported_for_the_kind() {
-        // A service schema where an environment one is expected.
-        let files = with(
-            cfn_environment(),
-            "schema/schema.yaml",
-            &service(false)[2].1,
-        );
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(2),
-            None,
-            "schema.environment_input_type is missing; an environment template",
-        );
-
-        let files = with(service(true), "schema/schema.yaml", &service(false)[2].1);
-        let problems = check_files(&files, WITH_PIPELINE);
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(2),
-            None,
-            "schema.pipeline_input_type is missing; a service template",
-        );
-    }
-
-    #[test]
-    fn a_pipeline_input_type_without_a_pipeline_is_refused() {
-        let files = with(service(false), "schema/schema.yaml", SERVICE_SCHEMA);
-        let problems = check_files(&files, WITHOUT_PIPELINE);
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(5),
-            Some(24),
-            "provisions no pipeline",
-        );
-    }
-
-    #[test]
-    fn an_input_type_naming_an_undefined_type_is_located() {
-        let schema = ENV_SCHEMA.replace(
-            "environment_input_type: \"EnvironmentInput\"",
-            "environment_input_type: \"Nope\"",
-        );
-        let problems = check_files(
-            &with(cfn_environment(), "schema/schema.yaml", &schema),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(4),
-            Some(27),
-            "'Nope', which schema.types does not define",
-        );
-    }
-
-    #[test]
-    fn an_input_type_without_properties_is_refused() {
-        let schema = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"In\"\n  types:\n    In:\n      type: object\n      properties: {}\n";
-        let problems = check_files(
-            &with(cfn_environment(), "schema/schema.yaml", schema),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(7),
-            Some(7),
-            "has no properties",
-        );
-    }
-
-    #[test]
-    fn a_ref_to_an_undefined_type_is_located() {
-        let schema = ENV_SCHEMA.replace("#/Subnet", "#/components/schemas/Subnet");
-        let problems = check_files(
-            &with(cfn_environment(), "schema/schema.yaml", &schema),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "schema/schema.yaml",
-            Some(15),
-            Some(19),
-            "'#/components/schemas/Subnet' does not name a type",
-        );
-    }
-
-    #[test]
-    fn a_manifest_without_templates_is_refused() {
-        let files = with(
-            cfn_environment(),
-            "infrastructure/manifest.yaml",
-            "infrastructure:\n  templates: []\n",
-        );
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            Some(2),
-            Some(14),
-            "lists no templates",
-        );
-    }
-
-    #[test]
-    fn an_unknown_engine_and_language_pair_is_located() {
-        let manifest = CFN_MANIFEST.replace("rendering_engine: jinja", "rendering_engine: hcl");
-        let files = with(cfn_environment(), "infrastructure/manifest.yaml", &manifest);
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            Some(4),
-            Some(25),
-            "rendering_engine hcl and template_language cloudformation",
-        );
-    }
-
-    #[test]
-    fn a_named_template_file_that_is_missing_is_located() {
-        let files = without(cfn_environment(), "infrastructure/cloudformation.yaml");
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            Some(3),
-            Some(13),
-            "names 'cloudformation.yaml', which is not in infrastructure/",
-        );
-    }
-
-    #[test]
-    fn terraform_wildcard_without_tf_files_is_refused() {
-        let files = vec![
-            ("schema/schema.yaml", ENV_SCHEMA.to_string()),
-            ("infrastructure/manifest.yaml", TF_MANIFEST.to_string()),
-            ("infrastructure/README.txt", "".to_string()),
-            // Only the directory's own .tf files count.
-            ("infrastructure/modules/vpc.tf", "".to_string()),
-        ];
-        let problems = check_files(&files, ENVIRONMENT);
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            Some(3),
-            Some(13),
-            "the .tf files of infrastructure/, and it has none",
-        );
-    }
-
-    #[test]
-    fn a_codebuild_entry_needs_its_commands_and_no_file() {
-        let manifest =
-            CODEBUILD_MANIFEST.replace("        deprovision:\n          - npm run destroy\n", "");
-        let problems = check_files(
-            &with(cfn_environment(), "infrastructure/manifest.yaml", &manifest),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            Some(5),
-            Some(9),
-            "settings.deprovision must list the commands",
-        );
-
-        let manifest = CODEBUILD_MANIFEST.replace(
-            "    - rendering_engine: codebuild\n",
-            "    - rendering_engine: codebuild\n      file: deploy.sh\n",
-        );
-        let problems = check_files(
-            &with(cfn_environment(), "infrastructure/manifest.yaml", &manifest),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            Some(4),
-            Some(13),
-            "CodeBuild provisioning takes none",
-        );
-    }
-
-    #[test]
-    fn two_cloudformation_templates_in_one_manifest_are_refused() {
-        let manifest = format!(
-            "{CFN_MANIFEST}{}",
-            CFN_MANIFEST.replace("infrastructure:\n  templates:\n", "")
-        );
-        let problems = check_files(
-            &with(cfn_environment(), "infrastructure/manifest.yaml", &manifest),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            Some(3),
-            None,
-            "single file",
-        );
-    }
-
-    #[test]
-    fn a_template_file_over_200_kb_is_refused() {
-        let big = format!("{CFN_TEMPLATE}# {}\n", "x".repeat(MAX_TEMPLATE_FILE_BYTES));
-        let problems = check_files(
-            &with(
-                cfn_environment(),
-                "infrastructure/cloudformation.yaml",
-                &big,
-            ),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "infrastructure/cloudformation.yaml",
-            None,
-            None,
-            "limit for a template file",
-        );
-    }
-
-    #[test]
-    fn a_manifest_over_50_kb_is_refused() {
-        let big = format!("{CFN_MANIFEST}# {}\n", "x".repeat(MAX_MANIFEST_BYTES));
-        let problems = check_files(
-            &with(cfn_environment(), "infrastructure/manifest.yaml", &big),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "infrastructure/manifest.yaml",
-            None,
-            None,
-            "limit for a manifest",
-        );
-    }
-
-    #[test]
-    fn a_schema_over_51200_characters_is_refused() {
-        let big = format!("{ENV_SCHEMA}# {}\n", "x".repeat(MAX_SCHEMA_CHARS));
-        let problems = check_files(
-            &with(cfn_environment(), "schema/schema.yaml", &big),
-            ENVIRONMENT,
-        );
-        one(
-            &problems,
-            "schema/schema.yaml",
-            None,
-            None,
-            "limit for a schema",
-        );
     }
 
     #[test]
@@ -1277,25 +932,23 @@ mod tests {
                 state as u8
             })
             .collect();
-        let dir = tree(&[]);
-        for (path, text) in cfn_environment() {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        let dir = bundle_dir(&environment());
         std::fs::write(dir.path().join("infrastructure/noise.bin"), noise).unwrap();
         let problems = check(dir.path(), &[], ENVIRONMENT);
-        one(&problems, "", None, None, "Proton's limit is 5242880 bytes");
+        one(
+            &problems,
+            ("", None, None),
+            "Proton's limit is 5242880 bytes",
+        );
     }
 
     #[test]
     fn problems_are_sorted_by_file_then_line() {
-        let schema = ENV_SCHEMA
-            .replace("\"3.0.0\"", "\"2.0\"")
-            .replace("#/Subnet", "#/Nope");
-        let mut files = with(cfn_environment(), "schema/schema.yaml", &schema);
+        let schema = edit(ENVIRONMENT_SCHEMA, "\"3.0.0\"", "\"2.0\"");
+        let schema = edit(&schema, "#/Subnet", "#/Nope");
+        let mut files = with(environment(), SCHEMA, &schema);
         files = with(files, "a.yaml", "[");
-        files = without(files, "infrastructure/cloudformation.yaml");
+        files = without(files, TEMPLATE);
         let problems = check_files(&files, ENVIRONMENT);
         let places: Vec<(&str, Option<usize>)> =
             problems.iter().map(|p| (p.file.as_str(), p.line)).collect();

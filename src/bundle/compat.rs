@@ -145,109 +145,45 @@ fn compare(at: &str, was: &Yaml, is: &Yaml, found: &mut Vec<String>) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    use crate::bundle::fixtures::{edit, ENVIRONMENT_SCHEMA as CURRENT};
 
-    const CURRENT: &str = r##"
-schema:
-  format:
-    openapi: "3.0.0"
-  environment_input_type: "EnvironmentInput"
-  types:
-    EnvironmentInput:
-      type: object
-      properties:
-        vpc_cidr:
-          type: string
-          default: "10.0.0.0/16"
-        subnets:
-          type: array
-          items:
-            $ref: "#/Subnet"
-        size:
-          type: number
-      required:
-        - size
-    Subnet:
-      type: object
-      properties:
-        cidr:
-          type: string
-"##;
+    /// What a case is; the edit (`from`, `to`) of [`CURRENT`] that makes the new environment
+    /// schema, none for the same schema; and what must be found incompatible in it, in order
+    /// (nothing: compatible).
+    type Case = (
+        &'static str,
+        Option<(&'static str, &'static str)>,
+        &'static [&'static str],
+    );
 
-    fn environment(current: &str, new: &str) -> Vec<String> {
-        incompatibilities(current, new, TemplateKind::Environment)
-    }
+    #[rustfmt::skip]
+    const CASES: &[Case] = &[
+        ("the same schema is compatible", None, &[]),
+        ("an added optional property is compatible", Some(("        size:\n", "        name:\n          type: string\n        size:\n")), &[]),
+        ("a removed property is named by its path", Some(("        vpc_cidr:\n          type: string\n          default: \"10.0.0.0/16\"\n", "")), &["environment_input_type.properties.vpc_cidr removed"]),
+        ("a changed type is named with both types", Some(("        size:\n          type: number", "        size:\n          type: string")), &["environment_input_type.properties.size type changed from number to string"]),
+        ("a property newly required without a default is named", Some(("        - size\n", "        - size\n        - subnets\n")), &["environment_input_type.properties.subnets newly required without a default"]),
+        ("a property newly required with a default is compatible", Some(("        - size\n", "        - size\n        - vpc_cidr\n")), &[]),
+        ("a referenced type's changed property is named by the type", Some(("        cidr:\n          type: string\n", "        cidr:\n          type: integer\n")), &["types.Subnet.properties.cidr type changed from string to integer"]),
+        ("a removed referenced type is named", Some(("    Subnet:\n", "    Network:\n")), &["types.Subnet removed"]),
+        ("a renamed input type with the same properties is compatible", Some(("EnvironmentInput", "EnvInput")), &[]),
+        ("an input type naming a missing type is not called removed", Some(("    EnvironmentInput:\n", "    Other:\n")), &["environment_input_type names the type 'EnvironmentInput', which the new schema does not define"]),
+    ];
 
     #[test]
-    fn the_same_schema_is_compatible() {
-        assert_eq!(environment(CURRENT, CURRENT), Vec::<String>::new());
-    }
-
-    #[test]
-    fn an_added_optional_property_is_compatible() {
-        let new = CURRENT.replace(
-            "        size:\n",
-            "        name:\n          type: string\n        size:\n",
-        );
-        assert_eq!(environment(CURRENT, &new), Vec::<String>::new());
-    }
-
-    #[test]
-    fn a_removed_property_is_named_by_its_path() {
-        let new = CURRENT.replace(
-            "        vpc_cidr:\n          type: string\n          default: \"10.0.0.0/16\"\n",
-            "",
-        );
-        assert_eq!(
-            environment(CURRENT, &new),
-            ["environment_input_type.properties.vpc_cidr removed"]
-        );
-    }
-
-    #[test]
-    fn a_changed_type_is_named_with_both_types() {
-        let new = CURRENT.replace(
-            "        size:\n          type: number",
-            "        size:\n          type: string",
-        );
-        assert_eq!(
-            environment(CURRENT, &new),
-            ["environment_input_type.properties.size type changed from number to string"]
-        );
-    }
-
-    #[test]
-    fn a_property_newly_required_without_a_default_is_named() {
-        let new = CURRENT.replace("        - size\n", "        - size\n        - subnets\n");
-        assert_eq!(
-            environment(CURRENT, &new),
-            ["environment_input_type.properties.subnets newly required without a default"]
-        );
-    }
-
-    #[test]
-    fn a_property_newly_required_with_a_default_is_compatible() {
-        let new = CURRENT.replace("        - size\n", "        - size\n        - vpc_cidr\n");
-        assert_eq!(environment(CURRENT, &new), Vec::<String>::new());
-    }
-
-    #[test]
-    fn a_referenced_type_is_compared_by_name() {
-        let new = CURRENT.replace(
-            "        cidr:\n          type: string\n",
-            "        cidr:\n          type: integer\n",
-        );
-        assert_eq!(
-            environment(CURRENT, &new),
-            ["types.Subnet.properties.cidr type changed from string to integer"]
-        );
-        let new = CURRENT.replace("    Subnet:\n", "    Network:\n");
-        assert_eq!(environment(CURRENT, &new), ["types.Subnet removed"]);
-    }
-
-    #[test]
-    fn a_renamed_input_type_with_the_same_properties_is_compatible() {
-        let new = CURRENT.replace("EnvironmentInput", "EnvInput");
-        assert_eq!(environment(CURRENT, &new), Vec::<String>::new());
+    fn each_new_environment_schema_finds_what_it_breaks() {
+        let failures: Vec<String> = (CASES.iter())
+            .filter_map(|(what, change, expected)| {
+                let new = match change {
+                    Some((from, to)) => edit(CURRENT, from, to),
+                    None => CURRENT.to_string(),
+                };
+                let found = incompatibilities(CURRENT, &new, TemplateKind::Environment);
+                (found != *expected)
+                    .then(|| format!("{what}: found {found:?}, expected {expected:?}"))
+            })
+            .collect();
+        assert!(failures.is_empty(), "{failures:#?}");
     }
 
     #[test]
@@ -261,17 +197,8 @@ schema:
     }
 
     #[test]
-    fn an_input_type_naming_a_missing_type_is_not_called_removed() {
-        let new = CURRENT.replace("    EnvironmentInput:\n", "    Other:\n");
-        assert_eq!(
-            environment(CURRENT, &new),
-            ["environment_input_type names the type 'EnvironmentInput', which the new schema does not define"]
-        );
-    }
-
-    #[test]
     fn a_new_schema_that_does_not_parse_says_so() {
-        let found = environment(CURRENT, "schema: [\n");
+        let found = incompatibilities(CURRENT, "schema: [\n", TemplateKind::Environment);
         assert_eq!(found.len(), 1);
         assert!(
             found[0].starts_with("the new schema does not parse"),
