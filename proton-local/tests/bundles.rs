@@ -21,19 +21,7 @@ const CFN: &str = "Resources: {}\n";
 fn write_bundle(dir: &Path, key: &str, files: &[(&str, &str)]) {
     let path = dir.join("bucket").join(key);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let file = std::fs::File::create(&path).unwrap();
-    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-    let mut builder = tar::Builder::new(gz);
-    for (name, text) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(text.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, name, text.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap();
+    std::fs::write(path, gzipped_tar(files)).unwrap();
 }
 
 async fn register_env(
@@ -51,18 +39,7 @@ async fn register_env_in(
     major: Option<&str>,
     key: &str,
 ) -> (TemplateVersionStatus, Option<String>, Option<String>) {
-    let out = client
-        .create_environment_template_version()
-        .template_name(template)
-        .set_major_version(major.map(str::to_string))
-        .source(s3("bucket", key))
-        .send()
-        .await
-        .unwrap()
-        .environment_template_version
-        .unwrap();
-    assert_eq!(out.status, TemplateVersionStatus::RegistrationInProgress);
-    let v = wait_env_registered(client, template, &out.major_version, &out.minor_version).await;
+    let v = register_env_version(client, template, major, ("bucket", key)).await;
     (v.status, v.status_message, v.schema)
 }
 

@@ -150,21 +150,6 @@ async fn get_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<
     out.body.collect().await.unwrap().into_bytes().to_vec()
 }
 
-fn gzipped_tar(files: &[(&str, &str)]) -> Vec<u8> {
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let mut builder = tar::Builder::new(gz);
-    for (name, text) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(text.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, name, text.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
-}
-
 fn env_bundle() -> Vec<u8> {
     gzipped_tar(&[
         ("schema/schema.yaml", ENV_SCHEMA),
@@ -661,22 +646,7 @@ async fn registration_reads_the_bundle_uploaded_through_s3() {
         .unwrap();
     create_env_template(&proton, "from-s3").await;
 
-    let created = proton
-        .create_environment_template_version()
-        .template_name("from-s3")
-        .source(s3_source("bundles", "env/v1.tar.gz"))
-        .send()
-        .await
-        .unwrap()
-        .environment_template_version
-        .unwrap();
-    let v = wait_env_registered(
-        &proton,
-        "from-s3",
-        &created.major_version,
-        &created.minor_version,
-    )
-    .await;
+    let v = register_env_version(&proton, "from-s3", None, ("bundles", "env/v1.tar.gz")).await;
     assert_eq!(
         v.status,
         TemplateVersionStatus::Draft,
@@ -689,22 +659,7 @@ async fn registration_reads_the_bundle_uploaded_through_s3() {
         ("bundles", "env/missing.tar.gz"),
         ("no-such-bucket", "env/v1.tar.gz"),
     ] {
-        let created = proton
-            .create_environment_template_version()
-            .template_name("from-s3")
-            .source(s3_source(bucket, key))
-            .send()
-            .await
-            .unwrap()
-            .environment_template_version
-            .unwrap();
-        let v = wait_env_registered(
-            &proton,
-            "from-s3",
-            &created.major_version,
-            &created.minor_version,
-        )
-        .await;
+        let v = register_env_version(&proton, "from-s3", None, (bucket, key)).await;
         assert_eq!(v.status, TemplateVersionStatus::RegistrationFailed);
         let message = v.status_message.unwrap_or_default();
         assert!(
@@ -740,22 +695,7 @@ async fn registration_reads_files_in_the_bundle_dir_and_objects_put_there() {
         .send()
         .await
         .unwrap();
-    let created = proton
-        .create_environment_template_version()
-        .template_name("dir")
-        .source(s3_source("dir-bundles", "v1.tar.gz"))
-        .send()
-        .await
-        .unwrap()
-        .environment_template_version
-        .unwrap();
-    let v = wait_env_registered(
-        &proton,
-        "dir",
-        &created.major_version,
-        &created.minor_version,
-    )
-    .await;
+    let v = register_env_version(&proton, "dir", None, ("dir-bundles", "v1.tar.gz")).await;
     assert_eq!(
         v.status,
         TemplateVersionStatus::Draft,
@@ -770,50 +710,21 @@ async fn canned_bundles_register_without_reading_the_store() {
     let local = Local::start(&["--canned-bundles", "--registration-delay", "0s"]);
     let proton = local.client();
     create_env_template(&proton, "canned").await;
-    let created = proton
-        .create_environment_template_version()
-        .template_name("canned")
-        .source(s3_source("bucket", "never-uploaded.tar.gz"))
-        .send()
-        .await
-        .unwrap()
-        .environment_template_version
-        .unwrap();
-    let v = wait_env_registered(
-        &proton,
-        "canned",
-        &created.major_version,
-        &created.minor_version,
-    )
-    .await;
+    let v =
+        register_env_version(&proton, "canned", None, ("bucket", "never-uploaded.tar.gz")).await;
     assert_eq!(v.status, TemplateVersionStatus::Draft);
     assert!(v
         .schema
         .unwrap()
         .contains("environment_input_type: \"EnvironmentInput\""));
 
-    let created = proton
-        .create_environment_template_version()
-        .template_name("canned")
-        .source(s3_source("bucket", "fail-registration.tar.gz"))
-        .send()
-        .await
-        .unwrap()
-        .environment_template_version
-        .unwrap();
-    let v = wait_env_registered(
+    let v = register_env_version(
         &proton,
         "canned",
-        &created.major_version,
-        &created.minor_version,
+        None,
+        ("bucket", "fail-registration.tar.gz"),
     )
     .await;
     assert_eq!(v.status, TemplateVersionStatus::RegistrationFailed);
     assert!(v.status_message.unwrap().contains("fail-registration"));
-}
-
-/// The Proton source `s3://bucket/key` (common's `s3` under a name that does not shadow the
-/// client helpers here).
-fn s3_source(bucket: &str, key: &str) -> aws_sdk_proton::types::TemplateVersionSourceInput {
-    common::s3(bucket, key)
 }

@@ -313,6 +313,44 @@ pub async fn create_env_version(
     (v.major_version, v.minor_version)
 }
 
+/// Creates a version of environment template `name` (a minor of `major` when given) from
+/// `s3://bucket/key` and waits until its registration ends.
+pub async fn register_env_version(
+    client: &Client,
+    name: &str,
+    major: Option<&str>,
+    (bucket, key): (&str, &str),
+) -> aws_sdk_proton::types::EnvironmentTemplateVersion {
+    let out = client
+        .create_environment_template_version()
+        .template_name(name)
+        .set_major_version(major.map(str::to_string))
+        .source(s3(bucket, key))
+        .send()
+        .await
+        .unwrap()
+        .environment_template_version
+        .unwrap();
+    assert_eq!(out.status, TemplateVersionStatus::RegistrationInProgress);
+    wait_env_registered(client, name, &out.major_version, &out.minor_version).await
+}
+
+/// A gzipped tarball of `files` (path, text), each 0644.
+pub fn gzipped_tar(files: &[(&str, &str)]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut builder = tar::Builder::new(gz);
+    for (name, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, text.as_bytes())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
 /// Polls Get until the version leaves REGISTRATION_IN_PROGRESS (bounded by a generous deadline).
 pub async fn wait_env_registered(
     client: &Client,
