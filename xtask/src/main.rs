@@ -9,22 +9,10 @@ const USAGE: &str = "usage: cargo run -p xtask -- <command>
 commands:
   docs [--check]                      regenerate docs/ (--check: fail if it is stale)";
 
-/// Command-line flags after the command name: `--name value` or `--name`.
+/// Command-line flags after the command name (`--name`).
 struct Flags(Vec<String>);
 
 impl Flags {
-    fn value(&mut self, name: &str) -> Result<Option<String>, Error> {
-        let Some(index) = self.0.iter().position(|a| a == name) else {
-            return Ok(None);
-        };
-        if index + 1 >= self.0.len() {
-            return Err(Error(format!("{name} needs a value")));
-        }
-        let value = self.0.remove(index + 1);
-        self.0.remove(index);
-        Ok(Some(value))
-    }
-
     fn switch(&mut self, name: &str) -> bool {
         let found = self.0.iter().position(|a| a == name);
         if let Some(index) = found {
