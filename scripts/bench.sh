@@ -6,9 +6,10 @@
 # and 1.15.5); section 6 (adoption: terraform query, generated configuration)
 # needs 1.15.5 and runs on it only.
 # Takes about 30 minutes on a 2-core machine, a third of it the LTO build.
-# BENCH_OUT=path writes elsewhere; BENCH_ONLY=core (sections 1-5) or
-# BENCH_ONLY=adopt (section 6) runs only those; BENCH_TRACE_DIR=dir keeps the
-# traces of section 6's traced runs. Sizes: see Config::from_env in
+# Section 7 (bundles from directories) runs on both CLIs too.
+# BENCH_OUT=path writes elsewhere; BENCH_ONLY=core (sections 1-5),
+# BENCH_ONLY=adopt (section 6) or BENCH_ONLY=bundles (section 7) runs only
+# those; BENCH_TRACE_DIR=dir keeps the traces of sections 6 and 7's traced runs. Sizes: see Config::from_env in
 # benches/suite/mod.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -91,8 +91,42 @@ fn benchmark_suite_runs_end_to_end() {
             >= config.query_versions as u64,
         "include_resource reads every listed version: {adopt:?}"
     );
+    let bundles = results
+        .bundles
+        .as_ref()
+        .expect("section 7 (bundles from directories) measured");
+    assert_eq!(
+        bundles.plans.iter().map(|p| p.cli).collect::<Vec<_>>(),
+        Cli::ALL,
+        "section 7a on every CLI"
+    );
+    for pair in &bundles.plans {
+        let cli = pair.cli;
+        for series in [&pair.s3, &pair.directory] {
+            assert_eq!(series.runs.len(), config.bundle_plan_runs, "{cli}");
+            assert!(
+                series.requests.values().sum::<u64>() >= config.bundle_versions as u64,
+                "{cli}: the plan refreshes every version: {series:?}"
+            );
+            assert!(
+                series.rpcs.get("PlanResourceChange").copied().unwrap_or(0)
+                    >= config.bundle_versions as u64,
+                "{cli}: every version planned: {series:?}"
+            );
+        }
+    }
+    assert_eq!(bundles.small_builds.len(), config.bundle_build_runs);
+    assert_eq!(bundles.large.runs.len(), config.bundle_build_runs);
+    assert!(bundles.large.archive_bytes > config.bundle_binary_bytes);
+    assert_eq!(
+        bundles.large.archive_files,
+        config.bundle_text_files + 4 + 3,
+        "text files, blobs, and the small bundle's three"
+    );
     let report = suite::report(&config, &results);
-    for section in ["## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."] {
+    for section in [
+        "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.",
+    ] {
         assert!(report.contains(section), "{section} missing:\n{report}");
     }
 }

@@ -64,7 +64,7 @@ impl Series {
         self.runs.iter().map(|s| s.peak_hwm_kib).max().unwrap_or(0)
     }
 
-    fn median_of(&self, pick: impl Fn(&ProcSample) -> f64) -> f64 {
+    pub(super) fn median_of(&self, pick: impl Fn(&ProcSample) -> f64) -> f64 {
         median(&self.runs.iter().map(pick).collect::<Vec<_>>())
     }
 
@@ -240,7 +240,7 @@ fn workdir(endpoint: &ProtonLocal, query: Option<&str>) -> TfDir {
 /// Runs `args` in `dir` (traced: once more with `TF_LOG=trace`, for the RPC counts only; the
 /// trace is kept as `$BENCH_TRACE_DIR/NAME.log` when that is set), checks it, and records it in
 /// `series`.
-fn measure(
+pub(super) fn measure(
     name: &str,
     series: &mut Series,
     traced: bool,
@@ -485,7 +485,7 @@ fn adoption(
 }
 
 /// `TOTAL (Op n, …)`, most first.
-fn counts(map: &BTreeMap<String, u64>) -> String {
+pub(super) fn counts(map: &BTreeMap<String, u64>) -> String {
     let mut items: Vec<(&String, u64)> = map.iter().map(|(k, v)| (k, *v)).collect();
     items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let total: u64 = items.iter().map(|(_, n)| n).sum();

@@ -8,6 +8,7 @@
 
 pub mod adopt;
 pub mod breakdown;
+pub mod bundles;
 mod report;
 pub mod rpc;
 pub mod tf;
@@ -51,7 +52,19 @@ pub struct Config {
     /// Versions of one template adopted by generated configuration, and the adoption rounds.
     pub adopt_versions: usize,
     pub adopt_runs: usize,
-    /// `BENCH_ONLY`: `core` (sections 1–5) or `adopt` (section 6); all when `None`.
+    /// Section 7a: directory-sourced versions (and as many with `s3` sources) in the plans
+    /// compared, and the alternated runs of each.
+    pub bundle_versions: usize,
+    pub bundle_plan_runs: usize,
+    /// Section 7b: the generated directory (text files of about `bundle_text_bytes` each, and
+    /// `bundle_binary_bytes` of incompressible bytes), and the timed builds of it (also the
+    /// passes over 7a's small bundles).
+    pub bundle_text_files: usize,
+    pub bundle_text_bytes: usize,
+    pub bundle_binary_bytes: usize,
+    pub bundle_build_runs: usize,
+    /// `BENCH_ONLY`: `core` (sections 1–5), `adopt` (section 6) or `bundles` (section 7); all
+    /// when `None`.
     pub only: Option<String>,
 }
 
@@ -75,14 +88,22 @@ impl Config {
             query_runs: 7,
             adopt_versions: 500,
             adopt_runs: 5,
+            bundle_versions: 50,
+            bundle_plan_runs: 9,
+            // About 1 MB of text and 4.4 MB of random bytes, for an archive under 5 MiB.
+            bundle_text_files: 300,
+            bundle_text_bytes: 3_500,
+            bundle_binary_bytes: 4_400_000,
+            bundle_build_runs: 9,
             only: None,
         }
     }
 
     /// `full()` with sizes overridden by `BENCH_PLAN_RUNS`, `BENCH_APPLY_RUNS`,
     /// `BENCH_REFRESH_RUNS`, `BENCH_RPC_ITERATIONS`, `BENCH_QUERY_RUNS`, `BENCH_ADOPT_RUNS`,
-    /// `BENCH_QUERY_VERSIONS`, `BENCH_ADOPT_VERSIONS` (for a quicker look; the doc states the
-    /// sizes), and the sections chosen by `BENCH_ONLY` (`core` or `adopt`).
+    /// `BENCH_QUERY_VERSIONS`, `BENCH_ADOPT_VERSIONS`, `BENCH_BUNDLE_PLAN_RUNS`,
+    /// `BENCH_BUNDLE_BUILD_RUNS` (for a quicker look; the doc states the sizes), and the
+    /// sections chosen by `BENCH_ONLY` (`core`, `adopt` or `bundles`).
     #[allow(dead_code)]
     pub fn from_env() -> Self {
         let mut config = Self::full();
@@ -100,17 +121,19 @@ impl Config {
         config.adopt_runs = get("BENCH_ADOPT_RUNS", config.adopt_runs);
         config.query_versions = get("BENCH_QUERY_VERSIONS", config.query_versions);
         config.adopt_versions = get("BENCH_ADOPT_VERSIONS", config.adopt_versions);
+        config.bundle_plan_runs = get("BENCH_BUNDLE_PLAN_RUNS", config.bundle_plan_runs);
+        config.bundle_build_runs = get("BENCH_BUNDLE_BUILD_RUNS", config.bundle_build_runs);
         config.only = std::env::var("BENCH_ONLY").ok().filter(|v| !v.is_empty());
         if let Some(only) = &config.only {
             assert!(
-                ["core", "adopt"].contains(&only.as_str()),
-                "BENCH_ONLY={only}: expected core or adopt"
+                ["core", "adopt", "bundles"].contains(&only.as_str()),
+                "BENCH_ONLY={only}: expected core, adopt or bundles"
             );
         }
         config
     }
 
-    /// Whether this run measures `section` (`core`: 1–5, `adopt`: 6).
+    /// Whether this run measures `section` (`core`: 1–5, `adopt`: 6, `bundles`: 7).
     pub fn runs(&self, section: &str) -> bool {
         self.only.as_deref().is_none_or(|only| only == section)
     }
@@ -134,6 +157,12 @@ impl Config {
             query_runs: 1,
             adopt_versions: 2,
             adopt_runs: 1,
+            bundle_versions: 2,
+            bundle_plan_runs: 1,
+            bundle_text_files: 3,
+            bundle_text_bytes: 500,
+            bundle_binary_bytes: 4_000,
+            bundle_build_runs: 1,
             only: None,
         }
     }
@@ -170,6 +199,8 @@ pub struct Results {
     pub rpc: Vec<rpc::RpcStats>,
     /// Section 6, on Terraform 1.15.5.
     pub adopt: Option<adopt::AdoptResults>,
+    /// Section 7.
+    pub bundles: Option<bundles::BundleResults>,
 }
 
 /// What one Terraform CLI measured (targets 1, 2's RSS, 4 and 5).
@@ -249,6 +280,9 @@ pub fn run(config: &Config, log: &dyn Fn(&str)) -> Results {
     if config.runs("adopt") {
         results.adopt = Some(adopt::run(config, log));
     }
+    if config.runs("bundles") {
+        results.bundles = Some(bundles::run(config, log));
+    }
     results
 }
 
@@ -261,6 +295,9 @@ pub fn report(config: &Config, r: &Results) -> String {
     }
     if let Some(adopt) = &r.adopt {
         out.push_str(&adopt.report(config));
+    }
+    if let Some(bundles) = &r.bundles {
+        out.push_str(&bundles.report(config));
     }
     out
 }
