@@ -1,7 +1,8 @@
 //! terraform-provider-proton: started by Terraform as a plugin.
 //!
 //! `--debug` runs it standalone for a debugger; it then prints the
-//! `TF_REATTACH_PROVIDERS` value to attach Terraform with.
+//! `TF_REATTACH_PROVIDERS` value to attach Terraform with. `--version`
+//! prints the version and exits, whoever starts it.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,9 +11,16 @@ use terraform_provider_proton::plugin::{logging, serve};
 use terraform_provider_proton::provider::{ProtonProvider, PROVIDER_ADDRESS};
 
 fn main() -> ExitCode {
-    let debug = std::env::args()
-        .skip(1)
-        .any(|arg| arg == "--debug" || arg == "-debug");
+    let flag = |names: [&str; 2]| {
+        std::env::args()
+            .skip(1)
+            .any(|arg| names.contains(&arg.as_str()))
+    };
+    if flag(["--version", "-version"]) {
+        println!("terraform-provider-proton {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let debug = flag(["--debug", "-debug"]);
     logging::init(logging::level_from_env(|k| std::env::var(k).ok()));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -194,6 +194,26 @@ fn started_by_hand_it_explains_and_exits_1() {
 }
 
 #[test]
+fn version_flag_prints_the_version_and_exits_0_even_under_terraform() {
+    let expected = format!("terraform-provider-proton {}\n", env!("CARGO_PKG_VERSION"));
+    for flag in ["--version", "-version"] {
+        for cookie in [None, Some(MAGIC_COOKIE_VALUE)] {
+            let mut command = Command::new(BINARY);
+            command.arg(flag).env_remove(MAGIC_COOKIE_KEY);
+            if let Some(value) = cookie {
+                command.env(MAGIC_COOKIE_KEY, value);
+            }
+            let (code, stdout, stderr) = run_to_exit(&mut command);
+            assert_eq!(
+                (code, stdout.as_str()),
+                (0, expected.as_str()),
+                "{flag}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
 fn without_protocol_6_it_says_so_and_exits_1() {
     let (code, stdout, stderr) = run_to_exit(
         Command::new(BINARY)
