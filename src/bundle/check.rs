@@ -123,36 +123,45 @@ impl fmt::Display for Problem {
 }
 
 /// The problems Proton would find registering the bundle of `dir` (built as
-/// [`build`](super::build) builds it) under a template that `expect` describes, sorted by
-/// file, line and column. Empty when none are found.
-pub fn check(dir: &Path, excludes: &[String], expect: Expectation) -> Vec<Problem> {
+/// [`build`](super::build) builds it) under a template that each of `expects` describes, and
+/// that all of them share (a plan that does not know the template's provisioning yet passes
+/// every possible one), sorted by file, line and column. Empty when none are found. The files
+/// are read and archived once, whatever the number of expectations.
+pub fn check(dir: &Path, excludes: &[String], expects: &[Expectation]) -> Vec<Problem> {
     let files = match collect(dir, excludes) {
         Ok(files) => files,
         Err(err) => return vec![Problem::new("", err.to_string())],
     };
-    let mut bundle = Bundle::new(&files);
     // Rule 8, bundles.md §3.4 ("Bundle 5 MB").
-    match archive(&files) {
-        Ok(built) if built.bytes.len() > MAX_BUNDLE_BYTES => bundle.problems.push(Problem::new(
+    let size_problem = match archive(&files) {
+        Ok(built) if built.bytes.len() > MAX_BUNDLE_BYTES => Some(Problem::new(
             "",
             format!(
                 "the bundle is {} bytes compressed; Proton's limit is {MAX_BUNDLE_BYTES} bytes (5 MB): exclude what the templates do not need",
                 built.bytes.len()
             ),
         )),
-        Ok(_) => {}
-        Err(err) => bundle.problems.push(Problem::new("", err.to_string())),
-    }
-    bundle.check_schema(expect);
-    let (required, forbidden) = expect.infrastructure();
-    for dir in required {
-        bundle.check_infrastructure(dir, expect);
-    }
-    for dir in forbidden {
-        bundle.refuse_directory(dir, expect);
-    }
-    bundle.report_unparsed();
-    let mut problems = bundle.problems;
+        Ok(_) => None,
+        Err(err) => Some(Problem::new("", err.to_string())),
+    };
+    let mut each = expects.iter().map(|&expect| {
+        let mut bundle = Bundle::new(&files);
+        bundle.problems.extend(size_problem.clone());
+        bundle.check_schema(expect);
+        let (required, forbidden) = expect.infrastructure();
+        for dir in required {
+            bundle.check_infrastructure(dir, expect);
+        }
+        for dir in forbidden {
+            bundle.refuse_directory(dir, expect);
+        }
+        bundle.report_unparsed();
+        bundle.problems
+    });
+    let first = each.next().unwrap_or_default();
+    let mut problems: Vec<Problem> = each.fold(first, |common, next| {
+        common.into_iter().filter(|p| next.contains(p)).collect()
+    });
     problems.sort();
     problems
 }
@@ -716,7 +725,7 @@ mod tests {
     }
 
     fn check_files<P: AsRef<str>>(files: &[(P, String)], expect: Expectation) -> Vec<Problem> {
-        check(bundle_dir(files).path(), &[], expect)
+        check(bundle_dir(files).path(), &[], &[expect])
     }
 
     /// `files` with `path` replaced by (or added as) `text`.
@@ -894,7 +903,7 @@ mod tests {
     #[test]
     fn a_build_error_is_one_problem_for_the_whole_bundle() {
         let dir = tree(&[]);
-        let problems = check(&dir.path().join("nope"), &[], ENVIRONMENT);
+        let problems = check(&dir.path().join("nope"), &[], &[ENVIRONMENT]);
         one(&problems, ("", None, None), "does not exist");
     }
 
@@ -934,7 +943,7 @@ mod tests {
             .collect();
         let dir = bundle_dir(&environment());
         std::fs::write(dir.path().join("infrastructure/noise.bin"), noise).unwrap();
-        let problems = check(dir.path(), &[], ENVIRONMENT);
+        let problems = check(dir.path(), &[], &[ENVIRONMENT]);
         one(
             &problems,
             ("", None, None),

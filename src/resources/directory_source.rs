@@ -58,33 +58,18 @@ pub(crate) fn directory_path() -> AttributePath {
     AttributePath::attr("source").child_attr("directory")
 }
 
-/// The directory source `value` (a configuration or a planned state) names.
-pub(crate) fn planned(value: &Value) -> DirectoryPlan {
-    let Some(source) = value.get_attr("source").filter(|s| !s.is_null()) else {
-        return DirectoryPlan::None;
-    };
-    if source.is_unknown() {
+/// The directory source of `config`, read into `version`: unknown while the directory or its
+/// excludes are.
+pub(crate) fn planned(config: &Value, version: &VersionModel) -> DirectoryPlan {
+    let source = config.get_attr("source").unwrap_or(&Value::Null);
+    let unknown = |name: &str| source.get_attr(name).is_some_and(|v| !v.is_wholly_known());
+    if source.is_unknown() || unknown("directory") {
         return DirectoryPlan::Unknown;
     }
-    let directory = source.get_attr("directory").unwrap_or(&Value::Null);
-    let excludes = source.get_attr("excludes").unwrap_or(&Value::Null);
-    match directory {
-        Value::Null => DirectoryPlan::None,
-        _ if !directory.is_wholly_known() || !excludes.is_wholly_known() => DirectoryPlan::Unknown,
-        _ => DirectoryPlan::Known(Directory {
-            path: PathBuf::from(directory.as_str().unwrap_or_default()),
-            excludes: strings(excludes),
-        }),
-    }
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    match value {
-        Value::List(items) | Value::Set(items) => items
-            .iter()
-            .filter_map(|item| item.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
+    match Directory::of(version) {
+        None => DirectoryPlan::None,
+        Some(_) if unknown("excludes") => DirectoryPlan::Unknown,
+        Some(directory) => DirectoryPlan::Known(directory),
     }
 }
 
@@ -120,13 +105,7 @@ impl Directory {
     pub(crate) async fn problems(&self, expectations: Vec<Expectation>) -> Vec<Problem> {
         let directory = self.clone();
         let checked = tokio::task::spawn_blocking(move || {
-            let mut each = expectations
-                .into_iter()
-                .map(|expect| bundle::check(&directory.path, &directory.excludes, expect));
-            let first = each.next().unwrap_or_default();
-            each.fold(first, |common, next| {
-                common.into_iter().filter(|p| next.contains(p)).collect()
-            })
+            bundle::check(&directory.path, &directory.excludes, &expectations)
         })
         .await;
         checked.unwrap_or_default()

@@ -466,7 +466,7 @@ impl TemplateVersionResource {
     /// with the plan's error, when the bundle cannot be built.
     async fn plan_bundle_sha256(&self, plan: &mut ResourcePlan<'_>) -> Option<DirectoryPlan> {
         let sha = field_name!(VersionModel, bundle_sha256);
-        let directory = directory_source::planned(plan.config);
+        let directory = directory_source::planned(plan.config, &self.shape.read(plan.config));
         match &directory {
             DirectoryPlan::None => plan.set(sha, Value::Null),
             DirectoryPlan::Unknown => plan.set(sha, Value::Unknown),
