@@ -17,6 +17,16 @@ const SVC_SCHEMA: &str = "schema:\n  format:\n    openapi: \"3.0.0\"\n  service_
 const MANIFEST: &str = "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
 const CFN: &str = "Resources: {}\n";
 
+/// A server reading bundles from `dir`, registering without delay.
+fn serving(dir: &Path) -> Local {
+    Local::start(&[
+        "--registration-delay",
+        "0s",
+        "--bundle-dir",
+        dir.to_str().unwrap(),
+    ])
+}
+
 /// Writes a gzipped tarball of `files` to `BUNDLE_DIR/bucket/key`.
 fn write_bundle(dir: &Path, key: &str, files: &[(&str, &str)]) {
     let path = dir.join("bucket").join(key);
@@ -104,12 +114,7 @@ async fn environment_bundles() {
     write_bundle(dir, "env/no-iac.tar.gz", &standard[..2]);
     std::fs::write(dir.join("bucket/env/not-a-tarball.tar.gz"), b"plain text").unwrap();
 
-    let local = Local::start(&[
-        "--registration-delay",
-        "0s",
-        "--bundle-dir",
-        dir.to_str().unwrap(),
-    ]);
+    let local = serving(dir);
     let client = local.client();
     create_env_template(&client, "std").await;
 
@@ -200,12 +205,7 @@ async fn service_bundles() {
     // Environment template for compatibility.
     write_bundle(dir, "env/cm.tar.gz", &[("schema/schema.yaml", ENV_SCHEMA)]);
 
-    let local = Local::start(&[
-        "--registration-delay",
-        "0s",
-        "--bundle-dir",
-        dir.to_str().unwrap(),
-    ]);
+    let local = serving(dir);
     let client = local.client();
     client
         .create_environment_template()
@@ -370,12 +370,7 @@ async fn the_bundles_people_make_register_and_their_mistakes_fail() {
         .collect();
     write_bundle(dir, "env/two-wrappers.tar.gz", &two_wrappers);
 
-    let local = Local::start(&[
-        "--registration-delay",
-        "0s",
-        "--bundle-dir",
-        dir.to_str().unwrap(),
-    ]);
+    let local = serving(dir);
     let client = local.client();
     create_env_template(&client, "env").await;
 
@@ -449,12 +444,7 @@ async fn a_minor_whose_schema_is_not_backward_compatible_fails_registration() {
         ),
     );
 
-    let local = Local::start(&[
-        "--registration-delay",
-        "0s",
-        "--bundle-dir",
-        dir.to_str().unwrap(),
-    ]);
+    let local = serving(dir);
     let client = local.client();
     create_env_template(&client, "env").await;
     let registered = register_env(&client, "env", "env/v1.tar.gz").await;
