@@ -8,74 +8,20 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use base64::Engine;
 use hyper_util::rt::TokioIo;
-use support::mtls::{self, go_plugin_client_identity, ClientIdentity};
+use support::mtls::go_plugin_client_identity;
+use support::plugin::{launch, schema_call};
 use terraform_provider_proton::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use terraform_provider_proton::plugin::proto::goplugin::grpc_controller_client::GrpcControllerClient;
-use terraform_provider_proton::plugin::proto::tfplugin6 as pb;
-use terraform_provider_proton::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::UnixStream;
-use tokio::process::{Child, ChildStdout};
-use tonic::transport::{Channel, Endpoint, Uri};
+use tokio::process::Child;
+use tonic::transport::{Endpoint, Uri};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-proton");
 
-struct Plugin {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-    handshake: Vec<String>,
-}
-
-async fn launch(versions: &str, client_pem: Option<&str>) -> Plugin {
-    let mut command = tokio::process::Command::new(BINARY);
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", versions)
-        .env("PLUGIN_MIN_PORT", "10000")
-        .env("PLUGIN_MAX_PORT", "25000")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    if let Some(pem) = client_pem {
-        command.env("PLUGIN_CLIENT_CERT", pem);
-    }
-    let mut child = command.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).await.unwrap();
-    let handshake = line
-        .trim_end_matches('\n')
-        .split('|')
-        .map(str::to_string)
-        .collect();
-    Plugin {
-        child,
-        stdout,
-        handshake,
-    }
-}
-
-async fn connect(
-    plugin: &Plugin,
-    identity: Option<&ClientIdentity>,
-) -> Result<Channel, tonic::transport::Error> {
-    let server_der = base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(&plugin.handshake[5])
-        .unwrap();
-    mtls::connect(plugin.handshake[3].clone(), server_der, identity).await
-}
-
-async fn schema_call(channel: Channel) -> Result<pb::get_provider_schema::Response, tonic::Status> {
-    ProviderClient::new(channel)
-        .max_decoding_message_size(256 << 20)
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .map(tonic::Response::into_inner)
+fn provider() -> tokio::process::Command {
+    tokio::process::Command::new(BINARY)
 }
 
 async fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
@@ -90,7 +36,7 @@ async fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
 async fn mutual_tls_handshake_with_terraforms_certificate_shape() {
     for versions in ["5,6", "6,5"] {
         let identity = go_plugin_client_identity();
-        let mut plugin = launch(versions, Some(&identity.pem)).await;
+        let mut plugin = launch(provider(), versions, Some(&identity.pem)).await;
         let handshake = plugin.handshake.clone();
         assert_eq!(handshake.len(), 6, "{handshake:?}");
         assert_eq!(&handshake[..3], ["1", "6", "unix"]);
@@ -101,19 +47,19 @@ async fn mutual_tls_handshake_with_terraforms_certificate_shape() {
         );
         assert!(handshake[5].len() > 50);
 
-        let channel = connect(&plugin, Some(&identity)).await.unwrap();
+        let channel = plugin.connect(Some(&identity)).await.unwrap();
         let schema = schema_call(channel.clone()).await.unwrap();
         assert!(schema.provider.is_some());
 
         // A different client certificate of the same shape is refused.
         let stranger = go_plugin_client_identity();
-        let refused = match connect(&plugin, Some(&stranger)).await {
+        let refused = match plugin.connect(Some(&stranger)).await {
             Ok(channel) => schema_call(channel).await.is_err(),
             Err(_) => true,
         };
         assert!(refused, "a foreign client certificate must be refused");
         // So is a client without a certificate.
-        let refused = match connect(&plugin, None).await {
+        let refused = match plugin.connect(None).await {
             Ok(channel) => schema_call(channel).await.is_err(),
             Err(_) => true,
         };
@@ -148,7 +94,7 @@ async fn mutual_tls_handshake_with_terraforms_certificate_shape() {
 
 #[tokio::test]
 async fn plaintext_without_a_client_certificate() {
-    let mut plugin = launch("6", None).await;
+    let mut plugin = launch(provider(), "6", None).await;
     assert_eq!(plugin.handshake.len(), 6);
     assert_eq!(
         plugin.handshake[5], "",

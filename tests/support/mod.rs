@@ -10,7 +10,9 @@
 pub mod acc;
 pub mod hcl;
 pub mod mtls;
+pub mod plugin;
 pub mod proton_local;
+pub mod registry;
 pub mod terraform;
 pub mod toy;
 pub mod toy_rpc;

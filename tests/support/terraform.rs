@@ -184,8 +184,8 @@ impl Run {
 
 impl Workdir {
     pub fn new(cli: Cli) -> Self {
-        let dir = tempfile::Builder::new().prefix("tf-").tempdir().unwrap();
-        let mirror = dir.path().join("mirror");
+        let workdir = Self::with_cli_config(cli, "");
+        let mirror = workdir.dir.path().join("mirror");
         let platform = mirror.join(format!(
             "registry.terraform.io/{SOURCE}/{VERSION}/linux_amd64"
         ));
@@ -195,20 +195,29 @@ impl Workdir {
             platform.join("terraform-provider-proton"),
         )
         .unwrap();
-        std::fs::write(
-            dir.path().join("cli.tfrc"),
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"{SOURCE}\"]\n  }}\n}}\n",
-                mirror.display().to_string()
-            ),
-        )
-        .unwrap();
+        workdir.write_cli_config(&format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"{SOURCE}\"]\n  }}\n}}\n",
+            mirror.display().to_string()
+        ));
+        workdir
+    }
+
+    /// A working directory whose CLI configuration is `cli_config`.
+    pub fn with_cli_config(cli: Cli, cli_config: &str) -> Self {
+        let dir = tempfile::Builder::new().prefix("tf-").tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("config")).unwrap();
-        Self {
+        let workdir = Self {
             dir,
             cli,
             extra_env: Vec::new(),
-        }
+        };
+        workdir.write_cli_config(cli_config);
+        workdir
+    }
+
+    /// Replaces the CLI configuration (`TF_CLI_CONFIG_FILE`) of later commands.
+    pub fn write_cli_config(&self, cli_config: &str) {
+        std::fs::write(self.dir.path().join("cli.tfrc"), cli_config).unwrap();
     }
 
     /// Where the configuration lives (and Terraform runs).
