@@ -11,17 +11,19 @@
 # the registry serves. Each zip holds the binary terraform-provider-proton_v<V>
 # (mode 0755) with LICENSE, README.md and CHANGELOG.md, and no directory entries.
 #
-# Usage: GPG_FINGERPRINT=<fingerprint> scripts/release.sh [--out DIR] [--profile NAME]
+# Usage: GPG_FINGERPRINT=<fingerprint> scripts/release.sh [--out DIR] [--profile NAME] [--build-only]
 #
 #   GPG_FINGERPRINT  the signing key, from the default keyring (or $GNUPGHOME).
 #                    It must be an RSA key: Terraform 1.0.3's OpenPGP library
 #                    reads no EdDSA key, so an Ed25519 signature would be
 #                    refused there.
-#   --out DIR        where the release goes (default dist/; emptied first).
+#   --out DIR        where the release goes (default dist/; an earlier release
+#                    there is replaced).
 #   --profile NAME   the cargo profile (default release). The test command
 #                    packages `dist-check`, the same targets, linker and glibc
 #                    floor without the optimisation, which would take about
 #                    8 minutes per platform here.
+#   --build-only     build and check the binaries, package nothing (no key needed).
 #
 # Platforms: linux_amd64 and linux_arm64, both linked by Zig against glibc
 # 2.17's symbols (checked below). macOS and Windows are not built: no standard
@@ -44,11 +46,13 @@ fail() {
 
 out="$root/dist"
 profile=release
+build_only=
 while [ $# -gt 0 ]; do
   case "$1" in
   --out) out=$(mkdir -p "$2" && cd "$2" && pwd) && shift 2 ;;
   --profile) profile=$2 && shift 2 ;;
-  *) fail "unknown argument $1 (usage: GPG_FINGERPRINT=… scripts/release.sh [--out DIR] [--profile NAME])" ;;
+  --build-only) build_only=1 && shift ;;
+  *) fail "unknown argument $1 (usage: GPG_FINGERPRINT=… scripts/release.sh [--out DIR] [--profile NAME] [--build-only])" ;;
   esac
 done
 
@@ -60,15 +64,17 @@ grep -q "^## $version (Unreleased)" CHANGELOG.md &&
   echo "release: note: CHANGELOG.md still calls $version Unreleased; give it the release date before publishing" >&2
 
 # --- The signing key, checked before anything is built --------------------------------
-[ -n "${GPG_FINGERPRINT:-}" ] ||
-  fail "GPG_FINGERPRINT is not set: export the fingerprint of an RSA signing key in your keyring"
-keys=$(gpg --batch --with-colons --list-secret-keys "$GPG_FINGERPRINT" 2>/dev/null) ||
-  fail "no secret key $GPG_FINGERPRINT in the keyring${GNUPGHOME:+ $GNUPGHOME}"
-# Every key that can sign (field 12 has "s") must be RSA (algorithm 1): Terraform
-# 1.0.3 cannot read EdDSA or other newer keys.
-not_rsa=$(echo "$keys" | awk -F: '($1 == "sec" || $1 == "ssb") && $12 ~ /s/ && $4 != 1 { print $4 }' | head -n 1)
-[ -z "$not_rsa" ] ||
-  fail "key $GPG_FINGERPRINT signs with OpenPGP algorithm $not_rsa, not RSA: Terraform 1.0.3 cannot read EdDSA or other newer keys; sign with an RSA 4096 key"
+if [ -z "$build_only" ]; then
+  [ -n "${GPG_FINGERPRINT:-}" ] ||
+    fail "GPG_FINGERPRINT is not set: export the fingerprint of an RSA signing key in your keyring"
+  keys=$(gpg --batch --with-colons --list-secret-keys "$GPG_FINGERPRINT" 2>/dev/null) ||
+    fail "no secret key $GPG_FINGERPRINT in the keyring${GNUPGHOME:+ $GNUPGHOME}"
+  # Every key that can sign (field 12 has "s") must be RSA (algorithm 1):
+  # Terraform 1.0.3 cannot read EdDSA or other newer keys.
+  not_rsa=$(echo "$keys" | awk -F: '($1 == "sec" || $1 == "ssb") && $12 ~ /s/ && $4 != 1 { print $4 }' | head -n 1)
+  [ -z "$not_rsa" ] ||
+    fail "key $GPG_FINGERPRINT signs with OpenPGP algorithm $not_rsa, not RSA: Terraform 1.0.3 cannot read EdDSA or other newer keys; sign with an RSA 4096 key"
+fi
 
 # --- Build: both platforms, glibc 2.17 and later ---------------------------------------
 scripts/install-release-tools.sh
@@ -80,7 +86,6 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 # otherwise name this checkout and the cargo registry on this machine.
 export RUSTFLAGS="--remap-path-prefix=$root=/build --remap-path-prefix=$cargo_home=/cargo"
 export CFLAGS="-ffile-prefix-map=$root=/build -ffile-prefix-map=$cargo_home=/cargo"
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 
 declare -A triple=([amd64]=x86_64-unknown-linux-gnu [arm64]=aarch64-unknown-linux-gnu)
 declare -A rustc=([amd64]=rustc [arm64]=/usr/bin/rustc) # rustup's; Debian's rustc-web (aarch64 std)
@@ -103,10 +108,18 @@ for arch in amd64 arm64; do
     fail "the linux_$arch binary needs $newest, newer than glibc 2.17"
 done
 
+[ -z "$build_only" ] || exit 0
+
 # --- Package ------------------------------------------------------------------------
-rm -rf "$out"
-mkdir -p "$out"
+# The zips' timestamps: the commit's, so that they do not depend on the day of the build.
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null) ||
+    fail "not a git checkout: set SOURCE_DATE_EPOCH to the release's timestamp"
+fi
+export SOURCE_DATE_EPOCH
 prefix="${name}_$version"
+mkdir -p "$out"
+rm -f "$out/${name}_"* # an earlier release; nothing else in DIR is touched
 for arch in amd64 arm64; do
   python3 - "$(binary "$arch")" "$out/${prefix}_linux_$arch.zip" "$name" "$version" <<'PY'
 import os, sys, time, zipfile
@@ -119,14 +132,14 @@ entries = [  # (name in the zip, file, mode)
     ("LICENSE", "LICENSE", 0o644),
     ("README.md", "README.md", 0o644),
 ]
-with zipfile.ZipFile(archive, "w") as zip:
+with zipfile.ZipFile(archive, "w") as out:
     for entry, path, mode in entries:
         info = zipfile.ZipInfo(entry, date_time=stamp)
         info.create_system = 3  # Unix, so unzip and Terraform (go-getter) keep the mode bits
         info.external_attr = (0o100000 | mode) << 16
         info.compress_type = zipfile.ZIP_DEFLATED
         with open(path, "rb") as f:
-            zip.writestr(info, f.read(), compresslevel=9)
+            out.writestr(info, f.read(), compresslevel=9)
 PY
 done
 cp terraform-registry-manifest.json "$out/${prefix}_manifest.json"

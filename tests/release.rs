@@ -14,7 +14,8 @@ use std::process::Command;
 use support::plugin::{launch, schema_call};
 use support::proton_local::ProtonLocal;
 use support::registry::{
-    closed_port, h1, host_block, Registry, Release, Tamper, NAME, PLATFORMS, VERSION,
+    closed_port, h1, host_block, succeed, Keyring, Registry, Release, Tamper, NAME, PLATFORMS,
+    VERSION,
 };
 use support::terraform::{Cli, Run, Workdir, SOURCE};
 
@@ -61,17 +62,12 @@ fn the_release_is_in_the_registry_format() {
         signature[0] & 0x80 != 0,
         "the signature is not a binary OpenPGP packet"
     );
-    let gpgv = Command::new("gpgv")
-        .arg("--keyring")
-        .arg(&release.keyring)
-        .arg(release.path("SHA256SUMS.sig"))
-        .arg(release.path("SHA256SUMS"))
-        .output()
-        .unwrap();
-    assert!(
-        gpgv.status.success(),
-        "gpgv: {}",
-        String::from_utf8_lossy(&gpgv.stderr)
+    succeed(
+        Command::new("gpgv")
+            .arg("--keyring")
+            .arg(&release.keyring)
+            .arg(release.path("SHA256SUMS.sig"))
+            .arg(release.path("SHA256SUMS")),
     );
 
     let manifest: serde_json::Value =
@@ -127,13 +123,12 @@ fn the_binaries_need_nothing_newer_than_glibc_2_17() {
         let platform_dir = dir.path().join(platform);
         std::fs::create_dir(&platform_dir).unwrap();
         let binary = release.extract_binary(platform, &platform_dir);
-        let output = Command::new("readelf")
-            .args(["--version-info", "--wide"])
-            .arg(&binary)
-            .output()
-            .unwrap_or_else(|e| panic!("readelf (binutils) could not start: {e}"));
-        assert!(output.status.success(), "readelf on the {platform} binary");
-        let text = String::from_utf8_lossy(&output.stdout);
+        let output = succeed(
+            Command::new("readelf")
+                .args(["--version-info", "--wide"])
+                .arg(&binary),
+        );
+        let text = String::from_utf8_lossy(&output);
         let versions: std::collections::BTreeSet<(u32, u32)> = text
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .filter_map(|word| word.strip_prefix("GLIBC_2."))
@@ -174,6 +169,35 @@ fn the_release_is_reproducible() {
             "{name} differs between two runs of scripts/release.sh"
         );
     }
+}
+
+/// `scripts/release.sh` refuses, before building anything, to sign without
+/// a key or with one Terraform 1.0.3 could not read.
+#[test]
+fn the_release_refuses_a_missing_or_ed25519_key() {
+    let keyring = Keyring::new();
+    let ed25519 = keyring.generate("Modern Key <ed25519@example.invalid>", "ed25519");
+    let out = tempfile::tempdir().unwrap();
+    for (fingerprint, message) in [
+        ("", "GPG_FINGERPRINT is not set"),
+        ("0123456789ABCDEF0123456789ABCDEF01234567", "no secret key"),
+        (
+            ed25519.as_str(),
+            "not RSA: Terraform 1.0.3 cannot read EdDSA",
+        ),
+    ] {
+        let output = keyring.release(fingerprint, out.path()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success() && stderr.contains(message),
+            "GPG_FINGERPRINT={fingerprint:?}: no {message:?} in:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("building"),
+            "GPG_FINGERPRINT={fingerprint:?}: it built before refusing:\n{stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
 
 /// The arm64 binary, under qemu-aarch64, answers Terraform's go-plugin

@@ -60,57 +60,20 @@ impl Release {
         let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release");
         let _ = std::fs::remove_dir_all(&work);
         std::fs::create_dir_all(&work).unwrap();
-        // A short path: gpg-agent's socket lives in GNUPGHOME.
-        let gnupg = tempfile::Builder::new().prefix("gnupg-").tempdir().unwrap();
-        let gpg = |args: &[&str]| -> Vec<u8> {
-            let output = Command::new("gpg")
-                .env("GNUPGHOME", gnupg.path())
-                .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
-                .args(args)
-                .output()
-                .unwrap_or_else(|e| panic!("gpg (Debian's gnupg) could not start: {e}"));
-            assert!(
-                output.status.success(),
-                "gpg {args:?}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            output.stdout
-        };
-        let generate = |uid: &str, algorithm: &str| -> String {
-            gpg(&["--quick-gen-key", uid, algorithm, "sign", "never"]);
-            let listing =
-                String::from_utf8(gpg(&["--with-colons", "--list-secret-keys", uid])).unwrap();
-            listing
-                .lines()
-                .find_map(|line| line.strip_prefix("fpr:::::::::"))
-                .map(|rest| rest.trim_end_matches(':').to_string())
-                .unwrap_or_else(|| panic!("no fingerprint for {uid} in {listing}"))
-        };
-        let fingerprint = generate("Release Signing <release@example.invalid>", "rsa4096");
-        let other = generate("Someone Else <other@example.invalid>", "rsa2048");
+        let keyring = Keyring::new();
+        let gpg = |args: &[&str]| keyring.gpg(args);
+        let fingerprint = keyring.generate("Release Signing <release@example.invalid>", "rsa4096");
+        let other = keyring.generate("Someone Else <other@example.invalid>", "rsa2048");
 
-        let release = |out: &Path| {
-            let output = Command::new(repo().join("scripts/release.sh"))
-                .args(["--profile", PROFILE, "--out"])
-                .arg(out)
-                .env("GNUPGHOME", gnupg.path())
-                .env("GPG_FINGERPRINT", &fingerprint)
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "scripts/release.sh failed:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        };
+        let release = |out: &Path| succeed(&mut keyring.release(&fingerprint, out));
         let dir = work.join("dist");
         let again = work.join("dist-again");
         release(&dir);
         release(&again);
 
         let public_key = String::from_utf8(gpg(&["--armor", "--export", &fingerprint])).unwrap();
-        let keyring = work.join("signing-key.gpg");
-        std::fs::write(&keyring, gpg(&["--export", &fingerprint])).unwrap();
+        let public_keyring = work.join("signing-key.gpg");
+        std::fs::write(&public_keyring, gpg(&["--export", &fingerprint])).unwrap();
         let sums = dir.join(format!("{NAME}_{VERSION}_SHA256SUMS"));
         let foreign = work.join("foreign.sig");
         gpg(&[
@@ -121,10 +84,6 @@ impl Release {
             "--detach-sign",
             sums.to_str().unwrap(),
         ]);
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", gnupg.path())
-            .args(["--kill", "all"])
-            .status();
 
         Release {
             dir,
@@ -132,7 +91,7 @@ impl Release {
             key_id: fingerprint[fingerprint.len() - 16..].to_string(),
             fingerprint,
             public_key,
-            keyring,
+            keyring: public_keyring,
             foreign_signature: std::fs::read(foreign).unwrap(),
         }
     }
@@ -179,6 +138,77 @@ impl Release {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         path
     }
+}
+
+/// A throwaway GnuPG home; its agent is stopped when dropped.
+pub struct Keyring {
+    // A short path: gpg-agent's socket lives in it.
+    home: tempfile::TempDir,
+}
+
+impl Keyring {
+    pub fn new() -> Keyring {
+        Keyring {
+            home: tempfile::Builder::new().prefix("gnupg-").tempdir().unwrap(),
+        }
+    }
+
+    /// `gpg ARGS` in batch mode, without passphrases; its stdout.
+    pub fn gpg(&self, args: &[&str]) -> Vec<u8> {
+        succeed(
+            Command::new("gpg")
+                .env("GNUPGHOME", self.home.path())
+                .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+                .args(args),
+        )
+    }
+
+    /// A new signing key (`algorithm` as `gpg --quick-gen-key` names it); its fingerprint.
+    pub fn generate(&self, uid: &str, algorithm: &str) -> String {
+        self.gpg(&["--quick-gen-key", uid, algorithm, "sign", "never"]);
+        let listing =
+            String::from_utf8(self.gpg(&["--with-colons", "--list-secret-keys", uid])).unwrap();
+        listing
+            .lines()
+            .find_map(|line| line.strip_prefix("fpr:::::::::"))
+            .map(|rest| rest.trim_end_matches(':').to_string())
+            .unwrap_or_else(|| panic!("no fingerprint for {uid} in {listing}"))
+    }
+
+    /// `scripts/release.sh` of the tests' profile into `out`, signing with `fingerprint`.
+    pub fn release(&self, fingerprint: &str, out: &Path) -> Command {
+        let mut command = Command::new(repo().join("scripts/release.sh"));
+        command
+            .args(["--profile", PROFILE, "--out"])
+            .arg(out)
+            .env("GNUPGHOME", self.home.path())
+            .env("GPG_FINGERPRINT", fingerprint);
+        command
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .env("GNUPGHOME", self.home.path())
+            .args(["--kill", "all"])
+            .status();
+    }
+}
+
+/// Runs `command` to success and returns its stdout; a failure shows its stderr.
+pub fn succeed(command: &mut Command) -> Vec<u8> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{program} could not start: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {:?} failed:\n{}",
+        command.get_args().collect::<Vec<_>>(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
 }
 
 /// The repository root.
