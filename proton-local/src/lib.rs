@@ -8,6 +8,7 @@
 
 // The modules the binary, the tests and the fuzz targets reach into are public; the rest is
 // the server's own machinery.
+pub mod accounts;
 pub mod admin;
 mod bundle;
 pub mod ecma;
@@ -21,6 +22,7 @@ mod s3;
 mod server;
 pub mod sigv4;
 pub mod store;
+mod sts;
 pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};

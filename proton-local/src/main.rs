@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use proton_local::accounts::Role;
 use proton_local::admin::FaultSettings;
 use proton_local::sigv4::Credentials;
 use proton_local::{Server, ServerConfig};
@@ -78,6 +79,13 @@ struct Args {
     #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
     error_rate: f64,
 
+    /// A role STS lets callers assume, as ARN[:EXTERNAL-ID] (repeatable), e.g.
+    /// arn:aws:iam::210987654321:role/deployer:secret-ext. Its sessions act in the ARN's
+    /// account; with an external id, AssumeRole must pass exactly it. More roles can be
+    /// declared with POST /_proton_local/roles.
+    #[arg(long = "role", value_name = "ARN[:EXTERNAL-ID]", value_parser = parse_role)]
+    roles: Vec<Role>,
+
     /// Shut down when standard input ends. A harness that starts the server gives it a pipe it
     /// never writes to, so the server ends with the harness however that ends: the pipe closes
     /// with it, even on SIGKILL or a process exit that runs no destructor.
@@ -91,6 +99,10 @@ fn parse_account_id(s: &str) -> Result<String, String> {
     } else {
         Err(format!("'{s}' is not a 12-digit AWS account id"))
     }
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse_flag(s).map_err(|e| e.to_string())
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -191,6 +203,7 @@ async fn main() -> ExitCode {
             throttle_rate: args.throttle_rate,
             error_rate: args.error_rate,
         },
+        roles: args.roles,
     };
     let server = match Server::bind(config).await {
         Ok(server) => server,
