@@ -277,9 +277,7 @@ impl Accounts {
 
     /// Moves the clock forward by `seconds`; returns the whole offset.
     pub fn advance_clock(&self, seconds: u64) -> u64 {
-        let previous = self
-            .clock_offset_secs
-            .fetch_add(seconds, Ordering::Relaxed);
+        let previous = self.clock_offset_secs.fetch_add(seconds, Ordering::Relaxed);
         previous.saturating_add(seconds)
     }
 

@@ -28,8 +28,8 @@ use crate::admin::{Admin, FaultDecision, FaultRequest, FaultSettings};
 use crate::objects::ObjectStore;
 use crate::ops::{Bundles, Engine, EngineConfig};
 use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest, SignatureError};
-use crate::sts::{self, Params, StsAction, StsError};
 use crate::store::{Log, State as StoreState, StoreError};
+use crate::sts::{self, Params, StsAction, StsError};
 use crate::wire::{self, ApiError, ErrorKind, Operation};
 
 /// Path prefix of the admin API; no AWS operation uses a path other than `/`.
@@ -208,7 +208,15 @@ async fn aws_endpoint(State(app): State<Arc<App>>, request: Request) -> Response
             return response;
         };
         if let Some(params) = sts_request(&parts.headers, &body) {
-            return sts_api(&app, &parts.method, &parts.uri, &parts.headers, &body, params).await;
+            return sts_api(
+                &app,
+                &parts.method,
+                &parts.uri,
+                &parts.headers,
+                &body,
+                params,
+            )
+            .await;
         }
         return aws_api(State(app), parts.method, parts.uri, parts.headers, body).await;
     }

@@ -179,7 +179,10 @@ impl Params {
         (1..)
             .map_while(|i| {
                 let key = format!("{prefix}.member.{i}");
-                let any = self.0.keys().any(|k| k == &key || k.starts_with(&format!("{key}.")));
+                let any = self
+                    .0
+                    .keys()
+                    .any(|k| k == &key || k.starts_with(&format!("{key}.")));
                 any.then_some(key)
             })
             .collect()
@@ -233,7 +236,10 @@ impl Violations {
             self.add(
                 shown,
                 member,
-                &format!("Member must have length less than or equal to {}", len.end()),
+                &format!(
+                    "Member must have length less than or equal to {}",
+                    len.end()
+                ),
             );
         }
         if let Some((regex, allowed)) = pattern {
@@ -434,21 +440,15 @@ fn validate_assume_role(p: &Params, v: &mut Violations) {
     );
 }
 
-/// The checks after validation that the model cannot express.
-fn check_policy_and_source_identity(p: &Params) -> Result<(), StsError> {
+/// The check after validation that the model cannot express: a session policy is JSON.
+/// (SourceIdentity's reserved `aws:` prefix needs no check: `:` is outside its pattern.)
+fn check_policy(p: &Params) -> Result<(), StsError> {
     if let Some(policy) = p.get("Policy") {
         if serde_json::from_str::<serde_json::Map<String, Value>>(policy).is_err() {
             return Err(StsError::new(
                 "MalformedPolicyDocument",
                 StatusCode::BAD_REQUEST,
                 "The policy is not in the valid JSON format.",
-            ));
-        }
-    }
-    if let Some(source) = p.get("SourceIdentity") {
-        if source.to_ascii_lowercase().starts_with("aws:") {
-            return Err(StsError::validation(
-                "SourceIdentity cannot begin with the prefix 'aws:'.",
             ));
         }
     }
@@ -500,7 +500,7 @@ fn assume_role(accounts: &Accounts, caller: &Caller, p: &Params) -> Result<Strin
     let mut violations = Violations::default();
     validate_assume_role(p, &mut violations);
     violations.finish()?;
-    check_policy_and_source_identity(p)?;
+    check_policy(p)?;
     let role_arn = p.get("RoleArn").unwrap_or_default();
     let denied = || {
         StsError::access_denied(format!(
@@ -579,7 +579,10 @@ fn read_jwt(token: &str) -> Result<WebIdentityClaims, StsError> {
         .get("exp")
         .and_then(Value::as_f64)
         .ok_or_else(|| missing("exp"))?;
-    let issuer = claims.get("iss").and_then(Value::as_str).map(str::to_string);
+    let issuer = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok(WebIdentityClaims {
         subject,
         audience,
@@ -608,7 +611,7 @@ fn assume_role_with_web_identity(accounts: &Accounts, p: &Params) -> Result<Stri
         false,
     );
     violations.finish()?;
-    check_policy_and_source_identity(p)?;
+    check_policy(p)?;
     let claims = read_jwt(p.get("WebIdentityToken").unwrap_or_default())?;
     let now = accounts
         .now()
@@ -746,7 +749,10 @@ mod tests {
             r#"{"sub":"s","aud":["a"],"exp":99999999999,"iss":"https://idp"}"#,
         );
         let claims = read_jwt(&ok).unwrap();
-        assert_eq!((claims.subject.as_str(), claims.audience.as_str()), ("s", "a"));
+        assert_eq!(
+            (claims.subject.as_str(), claims.audience.as_str()),
+            ("s", "a")
+        );
         for bad in [
             "abc".to_string(),
             "a.b".to_string(),
@@ -754,7 +760,10 @@ mod tests {
             jwt(r#"{"typ":"JWT"}"#, r#"{"sub":"s","aud":"a","exp":1}"#),
             jwt(r#"{"alg":"RS256"}"#, r#"{"aud":"a","exp":1}"#),
             jwt(r#"{"alg":"RS256"}"#, r#"{"sub":"s","exp":1}"#),
-            jwt(r#"{"alg":"RS256"}"#, r#"{"sub":"s","aud":"a","exp":"soon"}"#),
+            jwt(
+                r#"{"alg":"RS256"}"#,
+                r#"{"sub":"s","aud":"a","exp":"soon"}"#,
+            ),
         ] {
             assert_eq!(
                 read_jwt(&bad).err().map(|e| e.code()),
@@ -766,7 +775,9 @@ mod tests {
 
     #[test]
     fn validation_lists_every_failing_member() {
-        let p = Params::parse(b"Action=AssumeRole&Version=2011-06-15&RoleSessionName=a%20b&DurationSeconds=899");
+        let p = Params::parse(
+            b"Action=AssumeRole&Version=2011-06-15&RoleSessionName=a%20b&DurationSeconds=899",
+        );
         let mut v = Violations::default();
         validate_assume_role(&p, &mut v);
         let err = v.finish().unwrap_err();
