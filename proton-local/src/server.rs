@@ -317,27 +317,24 @@ async fn sts_api(
     params: Params,
 ) -> Response<Body> {
     let request_id = uuid::Uuid::new_v4().to_string();
+    app.admin.count_request();
     let result = (|| -> Result<String, StsError> {
         let action = params.action()?;
         app.admin.count_sts_action(action.name());
-        let caller = if action.is_signed() {
-            let (_, caller) = app.authenticate(
-                &SignableRequest {
-                    method: method.as_str(),
-                    path: uri.path(),
-                    query: uri.query(),
-                    headers,
-                    body,
-                },
-                sts::SERVICE,
-            )?;
-            caller
-        } else {
-            // Unsigned: the web identity token is the only credential.
-            Caller::BaseUser {
-                account: String::new(),
-            }
-        };
+        if !action.is_signed() {
+            // The web identity token is the only credential.
+            return sts::assume_role_with_web_identity(&app.accounts, &params);
+        }
+        let (_, caller) = app.authenticate(
+            &SignableRequest {
+                method: method.as_str(),
+                path: uri.path(),
+                query: uri.query(),
+                headers,
+                body,
+            },
+            sts::SERVICE,
+        )?;
         sts::handle_signed(&app.accounts, &caller, action, &params)
     })();
     match result {

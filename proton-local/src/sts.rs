@@ -474,7 +474,7 @@ fn session_duration(p: &Params, role: &Role, chained: bool) -> Result<Duration, 
     Ok(Duration::from_secs(u64::try_from(seconds).unwrap_or(3600)))
 }
 
-/// Handles a signed action for `caller`.
+/// Handles an action signed by `caller` (AssumeRoleWithWebIdentity ignores who signed it).
 pub(crate) fn handle_signed(
     accounts: &Accounts,
     caller: &Caller,
@@ -591,7 +591,11 @@ fn read_jwt(token: &str) -> Result<WebIdentityClaims, StsError> {
     })
 }
 
-fn assume_role_with_web_identity(accounts: &Accounts, p: &Params) -> Result<String, StsError> {
+/// AssumeRoleWithWebIdentity: the token is the credential (module doc, rule 4).
+pub(crate) fn assume_role_with_web_identity(
+    accounts: &Accounts,
+    p: &Params,
+) -> Result<String, StsError> {
     let mut violations = Violations::default();
     validate_common(p, &mut violations, false);
     violations.string(
