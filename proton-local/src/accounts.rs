@@ -67,7 +67,9 @@ impl Role {
     pub fn parse_flag(value: &str) -> Result<Role, RoleError> {
         let mut fields = value.splitn(6, ':');
         let head: Vec<&str> = fields.by_ref().take(5).collect();
-        let rest = fields.next().unwrap_or("");
+        let Some(rest) = fields.next() else {
+            return Err(RoleError::NotARoleArn(value.to_string()));
+        };
         let (resource, external_id) = match rest.split_once(':') {
             Some((resource, external)) => (resource, Some(external.to_string())),
             None => (rest, None),
@@ -414,9 +416,14 @@ mod tests {
             "arn:aws:iam::210987654321:user/x",
             "arn:aws:iam::210987654321:role/",
             "deployer",
+            "arn:aws:iam::210987654321",
         ] {
             assert!(Role::parse_flag(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            Role::parse_flag("bogus"),
+            Err(RoleError::NotARoleArn("bogus".into()))
+        );
         assert_eq!(
             Role::parse_flag("arn:aws:iam::210987654321:role/x:a"),
             Err(RoleError::BadExternalId("a".into()))

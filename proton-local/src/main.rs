@@ -17,8 +17,11 @@ use proton_local::{Server, ServerConfig};
 /// and the configured key pair (default test/test). The same port serves the S3 API,
 /// path-style (http://127.0.0.1:4580/BUCKET/KEY, AWS_ENDPOINT_URL_S3): CreateBucket,
 /// HeadBucket, ListBuckets, PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject.
-/// Template versions register from the bundles stored there. The admin API for tests lives
-/// under /_proton_local/ on the same port and needs no signature.
+/// Template versions register from the bundles stored there. STS (GetCallerIdentity,
+/// AssumeRole, AssumeRoleWithWebIdentity; AWS_ENDPOINT_URL_STS) is served on the same port:
+/// the key pair belongs to --account-id, and sessions for a --role act in the role's account.
+/// The admin API for tests lives under /_proton_local/ on the same port and needs no
+/// signature.
 #[derive(Debug, Parser)]
 #[command(name = "proton-local", version)]
 struct Args {

@@ -179,11 +179,16 @@ impl Params {
         (1..)
             .map_while(|i| {
                 let key = format!("{prefix}.member.{i}");
-                let any = self
-                    .0
-                    .keys()
-                    .any(|k| k == &key || k.starts_with(&format!("{key}.")));
-                any.then_some(key)
+                // `key` itself (a list of strings) or `key.Field` (a list of structures); the
+                // map is ordered, so the first entry at or after `key.` tells.
+                let nested = format!("{key}.");
+                let present = self.0.contains_key(&key)
+                    || self
+                        .0
+                        .range(nested.clone()..)
+                        .next()
+                        .is_some_and(|(k, _)| k.starts_with(&nested));
+                present.then_some(key)
             })
             .collect()
     }
@@ -792,6 +797,19 @@ mod tests {
              Value 'a b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*; \
              Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
         );
+    }
+
+    #[test]
+    fn list_members_are_read_in_order_up_to_the_first_gap() {
+        let p = Params::parse(
+            b"Tags.member.2.Key=b&Tags.member.1.Key=a&Tags.member.1.Value=x&Tags.member.4.Key=d&TransitiveTagKeys.member.1=a",
+        );
+        assert_eq!(p.members("Tags"), ["Tags.member.1", "Tags.member.2"]);
+        assert_eq!(
+            p.members("TransitiveTagKeys"),
+            ["TransitiveTagKeys.member.1"]
+        );
+        assert!(p.members("PolicyArns").is_empty());
     }
 
     #[test]
