@@ -5,8 +5,9 @@
 //!
 //! A `POST /` is STS's when it has no `X-Amz-Target`, its content type is
 //! `application/x-www-form-urlencoded`, and it is signed for service `sts` or, unsigned, names
-//! `Action=AssumeRoleWithWebIdentity` (the one unsigned STS action). Everything else on
-//! `POST /` stays Proton's, with Proton's errors.
+//! an STS action and version (`Action=GetCallerIdentity&Version=2011-06-15`; only
+//! AssumeRoleWithWebIdentity succeeds unsigned). Everything else on `POST /` stays Proton's,
+//! with Proton's errors.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,7 +30,7 @@ use crate::objects::ObjectStore;
 use crate::ops::{Bundles, Engine, EngineConfig};
 use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest, SignatureError};
 use crate::store::{Log, State as StoreState, StoreError};
-use crate::sts::{self, Params, StsAction, StsError};
+use crate::sts::{self, Params, StsError};
 use crate::wire::{self, ApiError, ErrorKind, Operation};
 
 /// Path prefix of the admin API; no AWS operation uses a path other than `/`.
@@ -268,8 +269,9 @@ fn sts_request(headers: &HeaderMap, body: &[u8]) -> Option<Params> {
         Some(service) => (service == sts::SERVICE).then(|| Params::parse(body)),
         None if headers.contains_key("authorization") => None,
         None => {
+            // Unsigned: STS's when it names an STS action (then STS says what is missing).
             let params = Params::parse(body);
-            matches!(params.action(), Ok(StsAction::AssumeRoleWithWebIdentity)).then_some(params)
+            params.action().is_ok().then_some(params)
         }
     }
 }

@@ -129,8 +129,10 @@ impl From<SignatureError> for StsError {
             SignatureError::UnknownAccessKey => {
                 StsError::new("InvalidClientTokenId", StatusCode::FORBIDDEN, message)
             }
+            // STS answers an expired session with 403 `ExpiredToken` (not the model's 400
+            // `ExpiredTokenException`, which is for expired web identity tokens).
             SignatureError::ExpiredToken => {
-                StsError::new("ExpiredToken", StatusCode::BAD_REQUEST, message)
+                StsError::new("ExpiredToken", StatusCode::FORBIDDEN, message)
             }
             SignatureError::WrongScope(_)
             | SignatureError::Expired(_)

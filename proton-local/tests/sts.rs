@@ -444,6 +444,11 @@ async fn an_expired_session_is_refused_once_the_clock_moves() {
     assert_eq!(err.raw_response().unwrap().status().as_u16(), 400);
     let err = sts(&config).get_caller_identity().send().await.unwrap_err();
     assert_eq!(err.code(), Some("ExpiredToken"));
+    assert_eq!(
+        err.message(),
+        Some("The security token included in the request is expired")
+    );
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 403);
     let err = sts(&config)
         .assume_role()
         .role_arn(DEPLOYER)
@@ -639,12 +644,18 @@ async fn web_identity_tokens_must_be_well_formed_and_unexpired() {
 #[tokio::test]
 async fn requests_that_are_not_sts_keep_protons_errors() {
     let local = Local::start(&["--canned-bundles"]);
-    // Unsigned, form-encoded, not the unsigned STS action: Proton's missing-signature error.
+    // Unsigned and form-encoded, naming no STS action: Proton's missing-signature error.
     let mut headers = axum::http::HeaderMap::new();
     headers.insert(
         "content-type",
         "application/x-www-form-urlencoded".parse().unwrap(),
     );
+    for body in [&b"Action=ListUsers&Version=2010-05-08"[..], b"a=b", b""] {
+        let r = local.raw("POST", "/", &headers, body);
+        assert_eq!(r.status, 403);
+        assert_eq!(r.error_type(), "MissingAuthenticationTokenException");
+    }
+    // Unsigned, naming an STS action that needs a signature: STS's own refusal, in XML.
     let r = local.raw(
         "POST",
         "/",
@@ -652,7 +663,12 @@ async fn requests_that_are_not_sts_keep_protons_errors() {
         b"Action=GetCallerIdentity&Version=2011-06-15",
     );
     assert_eq!(r.status, 403);
-    assert_eq!(r.error_type(), "MissingAuthenticationTokenException");
+    assert_eq!(r.header("content-type"), Some("text/xml"));
+    let text = r.body_text();
+    assert!(
+        text.contains("<Type>Sender</Type><Code>MissingAuthenticationToken</Code>"),
+        "{text}"
+    );
     // Signed for Proton with a form body: still Proton's (no operation).
     let r = local.signed(
         None,
