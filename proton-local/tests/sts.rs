@@ -205,6 +205,21 @@ async fn an_assumed_role_creates_in_its_own_account_and_sees_only_it() {
         .await
         .unwrap();
     assert_eq!(theirs.templates.len(), 1);
+    // Another account's ARN names nothing in the caller's account.
+    let err = proton(&base)
+        .tag_resource()
+        .resource_arn(&created.arn)
+        .tags(
+            aws_sdk_proton::types::Tag::builder()
+                .key("k")
+                .value("v")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "ResourceNotFoundException");
 
     // The base account's objects are invisible to the role, too.
     proton(&base)
@@ -223,8 +238,9 @@ async fn an_assumed_role_creates_in_its_own_account_and_sees_only_it() {
 
     let c = counters(&local);
     assert_eq!(c["writes_by_account"][OTHER_ACCOUNT], 2);
-    assert_eq!(c["writes_by_account"][BASE_ACCOUNT], 1);
-    assert_eq!(c["writes"], 3);
+    // The refused TagResource is a write attempt too.
+    assert_eq!(c["writes_by_account"][BASE_ACCOUNT], 2);
+    assert_eq!(c["writes"], 4);
 }
 
 #[tokio::test]
