@@ -34,6 +34,8 @@ use crate::sigv4::Credentials;
 /// IAM's default and allowed maximum session durations for a role, in seconds.
 pub const DEFAULT_MAX_SESSION_SECONDS: u32 = 3600;
 const MAX_SESSION_SECONDS_RANGE: std::ops::RangeInclusive<u32> = 3600..=43200;
+/// How far tests may move the clock (about 100 years).
+pub const MAX_CLOCK_OFFSET_SECONDS: u64 = 100 * 366 * 24 * 3600;
 /// The user name proton-local gives the configured key pair's owner.
 const BASE_USER_NAME: &str = "proton-local";
 
@@ -46,6 +48,13 @@ pub enum RoleError {
     BadExternalId(String),
     #[error("max_session_duration {0} must be between 3600 and 43200 seconds")]
     BadMaxSession(u32),
+}
+
+/// Why the clock cannot be moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    #[error("advancing the clock by {seconds} s from an offset of {offset} s would pass the limit of {MAX_CLOCK_OFFSET_SECONDS} s")]
+    TooFar { offset: u64, seconds: u64 },
 }
 
 /// A role that may be assumed.
@@ -274,13 +283,22 @@ impl Accounts {
 
     /// The server's time: the system clock plus the offset tests added.
     pub fn now(&self) -> SystemTime {
-        SystemTime::now() + Duration::from_secs(self.clock_offset_secs.load(Ordering::Relaxed))
+        let offset = Duration::from_secs(self.clock_offset_secs.load(Ordering::Relaxed));
+        let now = SystemTime::now();
+        now.checked_add(offset).unwrap_or(now)
     }
 
-    /// Moves the clock forward by `seconds`; returns the whole offset.
-    pub fn advance_clock(&self, seconds: u64) -> u64 {
-        let previous = self.clock_offset_secs.fetch_add(seconds, Ordering::Relaxed);
-        previous.saturating_add(seconds)
+    /// Moves the clock forward by `seconds`; returns the whole offset, or refuses an offset
+    /// beyond [`MAX_CLOCK_OFFSET_SECONDS`] (times stay representable).
+    pub fn advance_clock(&self, seconds: u64) -> Result<u64, ClockError> {
+        self.clock_offset_secs
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                offset
+                    .checked_add(seconds)
+                    .filter(|total| *total <= MAX_CLOCK_OFFSET_SECONDS)
+            })
+            .map(|previous| previous + seconds)
+            .map_err(|offset| ClockError::TooFar { offset, seconds })
     }
 
     pub fn clock_offset(&self) -> u64 {
@@ -324,7 +342,10 @@ impl Accounts {
             access_key_id: format!("ASIA{}", random_upper(16)),
             secret_access_key: random_base64(30),
             session_token: random_base64(96),
-            expiration: self.now() + duration,
+            expiration: self
+                .now()
+                .checked_add(duration)
+                .unwrap_or_else(|| self.now()),
             role,
             session_name,
             source_identity,
@@ -335,7 +356,11 @@ impl Accounts {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Forget expired sessions so the table does not grow without bound.
         let now = self.now();
-        sessions.retain(|_, s| s.expiration + Duration::from_secs(3600) > now);
+        sessions.retain(|_, s| {
+            s.expiration
+                .checked_add(Duration::from_secs(3600))
+                .is_some_and(|kept_until| kept_until > now)
+        });
         sessions.insert(session.access_key_id.clone(), session.clone());
         session
     }
@@ -461,7 +486,9 @@ mod tests {
                 .unwrap_err(),
             KeyRefusal::Invalid
         );
-        accounts.advance_clock(900);
+        assert_eq!(accounts.advance_clock(900), Ok(900));
+        assert!(accounts.advance_clock(u64::MAX).is_err());
+        assert_eq!(accounts.clock_offset(), 900);
         assert_eq!(
             accounts
                 .lookup(&session.access_key_id, Some(&session.session_token))

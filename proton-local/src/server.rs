@@ -16,9 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
 use axum::extract::State;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -202,24 +203,20 @@ fn router(app: Arc<App>) -> Router {
 /// STS or Proton for `POST /` (see the module doc), S3 for anything else.
 async fn aws_endpoint(State(app): State<Arc<App>>, request: Request) -> Response<Body> {
     if request.method() == Method::POST && request.uri().path() == "/" {
-        let (parts, body) = request.into_parts();
-        let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
-            let mut response = Response::new(Body::empty());
-            *response.status_mut() = StatusCode::BAD_REQUEST;
-            return response;
+        let (method, uri, headers) = (
+            request.method().clone(),
+            request.uri().clone(),
+            request.headers().clone(),
+        );
+        // The `Bytes` extractor, as before STS: axum's default body limit (2 MB) still holds.
+        let body = match Bytes::from_request(request, &()).await {
+            Ok(body) => body,
+            Err(rejection) => return rejection.into_response(),
         };
-        if let Some(params) = sts_request(&parts.headers, &body) {
-            return sts_api(
-                &app,
-                &parts.method,
-                &parts.uri,
-                &parts.headers,
-                &body,
-                params,
-            )
-            .await;
+        if let Some(params) = sts_request(&headers, &body) {
+            return sts_api(&app, &method, &uri, &headers, &body, params).await;
         }
-        return aws_api(State(app), parts.method, parts.uri, parts.headers, body).await;
+        return aws_api(State(app), method, uri, headers, body).await;
     }
     if let Some(refusal) = s3_session_refusal(&app, &request) {
         return refusal;
@@ -455,10 +452,13 @@ async fn get_clock(State(app): State<Arc<App>>) -> Json<Value> {
 
 async fn post_clock(State(app): State<Arc<App>>, body: Bytes) -> (StatusCode, Json<Value>) {
     match serde_json::from_slice::<ClockRequest>(&body) {
-        Ok(request) => {
-            app.accounts.advance_clock(request.advance_seconds);
-            (StatusCode::OK, Json(clock_json(&app)))
-        }
+        Ok(request) => match app.accounts.advance_clock(request.advance_seconds) {
+            Ok(_) => (StatusCode::OK, Json(clock_json(&app))),
+            Err(e) => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": e.to_string() })),
+            ),
+        },
         Err(e) => (
             StatusCode::BAD_REQUEST,
             Json(json!({ "error": format!("invalid clock request: {e}") })),

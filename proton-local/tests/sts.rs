@@ -446,6 +446,18 @@ async fn an_expired_session_is_refused_once_the_clock_moves() {
     let moved = local.admin_post("/_proton_local/clock", &json!({ "advance_seconds": 901 }));
     assert_eq!(moved.status, 200);
     assert_eq!(moved.json()["offset_seconds"], 901);
+    // The clock never goes back and never leaves representable times.
+    for bad in [
+        json!({ "advance_seconds": -1 }),
+        json!({ "advance_seconds": u64::MAX }),
+    ] {
+        let refused = local.admin_post("/_proton_local/clock", &bad);
+        assert_eq!(refused.status, 400, "{bad}");
+    }
+    assert_eq!(
+        local.admin_get("/_proton_local/clock")["offset_seconds"],
+        901
+    );
 
     let err = proton(&config)
         .list_environment_templates()
