@@ -64,6 +64,10 @@ pub(crate) struct Counters {
     pub(crate) failed: u64,
     pub(crate) versions_created: u64,
     pub(crate) total_requests: u64,
+    /// Authenticated Proton requests for a mutating operation (whatever their outcome).
+    pub(crate) writes: u64,
+    /// `writes` per account the request acted in.
+    pub(crate) writes_by_account: BTreeMap<String, u64>,
 }
 
 /// Fault configuration and counters shared by all requests.
@@ -80,6 +84,9 @@ struct CounterState {
     failed: u64,
     versions_created: u64,
     total_requests: u64,
+    /// STS actions by name (counted in `requests` beside Proton's operations).
+    sts_requests: HashMap<&'static str, u64>,
+    writes_by_account: BTreeMap<String, u64>,
 }
 
 impl Admin {
@@ -187,6 +194,14 @@ impl Admin {
     pub(crate) fn count_operation(&self, op: Operation) {
         self.with_counters(|c| *c.requests.entry(op).or_default() += 1);
     }
+    /// Counts an STS request that named a known action (signed or not).
+    pub(crate) fn count_sts_action(&self, name: &'static str) {
+        self.with_counters(|c| *c.sts_requests.entry(name).or_default() += 1);
+    }
+    /// Counts an authenticated request for a mutating operation in `account`.
+    pub(crate) fn count_write(&self, account: &str) {
+        self.with_counters(|c| *c.writes_by_account.entry(account.to_string()).or_default() += 1);
+    }
     pub(crate) fn count_throttled(&self) {
         self.with_counters(|c| c.throttled += 1);
     }
@@ -207,11 +222,19 @@ impl Admin {
                 .requests
                 .iter()
                 .map(|(op, n)| (op.name(), *n))
+                .chain(
+                    counters
+                        .sts_requests
+                        .iter()
+                        .map(|(name, n)| ((*name).to_string(), *n)),
+                )
                 .collect(),
             throttled: counters.throttled,
             failed: counters.failed,
             versions_created: counters.versions_created,
             total_requests: counters.total_requests,
+            writes: counters.writes_by_account.values().sum(),
+            writes_by_account: counters.writes_by_account.clone(),
         }
     }
 

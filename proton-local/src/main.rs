@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use proton_local::accounts::Role;
 use proton_local::admin::FaultSettings;
 use proton_local::sigv4::Credentials;
 use proton_local::{Server, ServerConfig};
@@ -16,8 +17,11 @@ use proton_local::{Server, ServerConfig};
 /// and the configured key pair (default test/test). The same port serves the S3 API,
 /// path-style (http://127.0.0.1:4580/BUCKET/KEY, AWS_ENDPOINT_URL_S3): CreateBucket,
 /// HeadBucket, ListBuckets, PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject.
-/// Template versions register from the bundles stored there. The admin API for tests lives
-/// under /_proton_local/ on the same port and needs no signature.
+/// Template versions register from the bundles stored there. STS (GetCallerIdentity,
+/// AssumeRole, AssumeRoleWithWebIdentity; AWS_ENDPOINT_URL_STS) is served on the same port:
+/// the key pair belongs to --account-id, and sessions for a --role act in the role's account.
+/// The admin API for tests lives under /_proton_local/ on the same port and needs no
+/// signature.
 #[derive(Debug, Parser)]
 #[command(name = "proton-local", version)]
 struct Args {
@@ -78,6 +82,13 @@ struct Args {
     #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
     error_rate: f64,
 
+    /// A role STS lets callers assume, as ARN[:EXTERNAL-ID] (repeatable), e.g.
+    /// arn:aws:iam::210987654321:role/deployer:secret-ext. Its sessions act in the ARN's
+    /// account; with an external id, AssumeRole must pass exactly it. More roles can be
+    /// declared with POST /_proton_local/roles.
+    #[arg(long = "role", value_name = "ARN[:EXTERNAL-ID]", value_parser = parse_role)]
+    roles: Vec<Role>,
+
     /// Shut down when standard input ends. A harness that starts the server gives it a pipe it
     /// never writes to, so the server ends with the harness however that ends: the pipe closes
     /// with it, even on SIGKILL or a process exit that runs no destructor.
@@ -91,6 +102,10 @@ fn parse_account_id(s: &str) -> Result<String, String> {
     } else {
         Err(format!("'{s}' is not a 12-digit AWS account id"))
     }
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse_flag(s).map_err(|e| e.to_string())
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -191,6 +206,7 @@ async fn main() -> ExitCode {
             throttle_rate: args.throttle_rate,
             error_rate: args.error_rate,
         },
+        roles: args.roles,
     };
     let server = match Server::bind(config).await {
         Ok(server) => server,

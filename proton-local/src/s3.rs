@@ -32,8 +32,8 @@ use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::validation::NameValidation;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
+use crate::accounts::Accounts;
 use crate::objects::{self, ObjectError, ObjectInfo, ObjectStore};
-use crate::sigv4::Credentials;
 
 /// Largest object proton-local accepts in one PutObject; it holds the upload in memory before
 /// writing it (S3's own limit is 5 GB).
@@ -41,19 +41,18 @@ const MAX_OBJECT_BYTES: usize = 512 * 1024 * 1024;
 /// ListObjectsV2's default and largest page.
 const MAX_KEYS: i32 = 1000;
 
-/// Builds the S3 service: the configured key pair, the regions served (empty = any), and
-/// whether a request signed more than 15 minutes from the server's clock is refused.
+/// Builds the S3 service: the keys `accounts` knows (the configured pair and issued
+/// sessions, whose tokens the server checks before `s3s` sees the request), the regions
+/// served (empty = any), and whether a request signed more than 15 minutes from the server's
+/// clock is refused.
 pub(crate) fn service(
     objects: Arc<ObjectStore>,
-    credentials: &Credentials,
+    accounts: Arc<Accounts>,
     regions: Vec<String>,
     check_clock_skew: bool,
 ) -> S3Service {
     let mut builder = S3ServiceBuilder::new(S3Api { objects, regions });
-    builder.set_auth(KeyPair {
-        access_key_id: credentials.access_key_id.clone(),
-        secret: SecretKey::from(credentials.secret_access_key.as_str()),
-    });
+    builder.set_auth(KnownKeys(accounts));
     builder.set_validation(BucketNames);
     let mut config = S3Config::default();
     if !check_clock_skew {
@@ -63,22 +62,26 @@ pub(crate) fn service(
     builder.build()
 }
 
-/// The one key pair the endpoint accepts.
-struct KeyPair {
-    access_key_id: String,
-    secret: SecretKey,
-}
+/// The keys the endpoint accepts: the configured pair and the sessions STS issued. Bucket
+/// names are global, as in S3, and buckets have no owner here: every account reaches every
+/// bucket.
+struct KnownKeys(Arc<Accounts>);
 
 #[async_trait::async_trait]
-impl S3Auth for KeyPair {
+impl S3Auth for KnownKeys {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
-        if access_key == self.access_key_id {
-            Ok(self.secret.clone())
-        } else {
-            Err(S3Error::with_message(
+        // The session token was checked before s3s saw the request (server.rs); here only
+        // the secret is wanted, so the session is looked up with its own token.
+        let secret = self
+            .0
+            .session_secret(access_key)
+            .or_else(|| self.0.base_secret(access_key));
+        match secret {
+            Some(secret) => Ok(SecretKey::from(secret.as_str())),
+            None => Err(S3Error::with_message(
                 S3ErrorCode::InvalidAccessKeyId,
                 "The AWS Access Key Id you provided does not exist in our records.",
-            ))
+            )),
         }
     }
 }

@@ -1,6 +1,13 @@
-//! HTTP wiring: the admin API under `/_proton_local/`, Proton's API on `POST /` (awsJson,
-//! dispatched on `X-Amz-Target`), and the S3 API (`s3.rs`) for every other request: S3 has no
-//! path-style operation on `POST /`, so the two never compete for a request.
+//! HTTP wiring: the admin API under `/_proton_local/`, STS (`sts.rs`, Query protocol) and
+//! Proton's API (awsJson, dispatched on `X-Amz-Target`) on `POST /`, and the S3 API (`s3.rs`)
+//! for every other request: S3 has no path-style operation on `POST /`, so it never competes
+//! for a request.
+//!
+//! A `POST /` is STS's when it has no `X-Amz-Target`, its content type is
+//! `application/x-www-form-urlencoded`, and it is signed for service `sts` or, unsigned, names
+//! an STS action and version (`Action=GetCallerIdentity&Version=2011-06-15`; only
+//! AssumeRoleWithWebIdentity succeeds unsigned). Everything else on `POST /` stays Proton's,
+//! with Proton's errors.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -9,20 +16,22 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
 use axum::extract::State;
-use axum::handler::Handler;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
+use crate::accounts::{Accounts, Caller, KeyRefusal, Role};
 use crate::admin::{Admin, FaultDecision, FaultRequest, FaultSettings};
 use crate::objects::ObjectStore;
 use crate::ops::{Bundles, Engine, EngineConfig};
-use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest};
+use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest, SignatureError};
 use crate::store::{Log, State as StoreState, StoreError};
+use crate::sts::{self, Params, StsError};
 use crate::wire::{self, ApiError, ErrorKind, Operation};
 
 /// Path prefix of the admin API; no AWS operation uses a path other than `/`.
@@ -45,6 +54,8 @@ pub struct ServerConfig {
     /// Whether requests signed more than 15 minutes from now are refused (as AWS does).
     pub check_clock_skew: bool,
     pub faults: FaultSettings,
+    /// Roles STS lets callers assume (`--role`); more can be declared through the admin API.
+    pub roles: Vec<Role>,
 }
 
 /// Errors starting the server.
@@ -67,7 +78,8 @@ struct App {
     /// Whether writes go to disk (and so run on the blocking pool).
     persistent: bool,
     admin: Admin,
-    credentials: Credentials,
+    /// The key pair's account, roles, issued sessions and the clock they expire by.
+    accounts: Arc<Accounts>,
     regions: Vec<String>,
     check_clock_skew: bool,
 }
@@ -110,17 +122,22 @@ impl Server {
             state,
             log,
         );
+        let accounts = Arc::new(Accounts::new(
+            config.credentials.clone(),
+            config.account_id.clone(),
+            config.roles.clone(),
+        ));
         let app = Arc::new(App {
             persistent: config.data_dir.is_some(),
             engine: Arc::new(engine),
             s3: crate::s3::service(
                 objects,
-                &config.credentials,
+                Arc::clone(&accounts),
                 config.regions.clone(),
                 config.check_clock_skew,
             ),
             admin: Admin::new(config.faults),
-            credentials: config.credentials.clone(),
+            accounts,
             regions: config.regions.clone(),
             check_clock_skew: config.check_clock_skew,
         });
@@ -171,14 +188,38 @@ fn router(app: Arc<App>) -> Router {
             post(reset_counters),
         )
         .route(&format!("{ADMIN_PREFIX}/health"), get(health))
+        .route(
+            &format!("{ADMIN_PREFIX}/roles"),
+            get(get_roles).post(post_role),
+        )
+        .route(
+            &format!("{ADMIN_PREFIX}/clock"),
+            get(get_clock).post(post_clock),
+        )
         .fallback(aws_endpoint)
         .with_state(app)
 }
 
-/// Proton's API for `POST /`, S3 for anything else.
+/// STS or Proton for `POST /` (see the module doc), S3 for anything else.
 async fn aws_endpoint(State(app): State<Arc<App>>, request: Request) -> Response<Body> {
     if request.method() == Method::POST && request.uri().path() == "/" {
-        return aws_api.call(request, app).await;
+        let (method, uri, headers) = (
+            request.method().clone(),
+            request.uri().clone(),
+            request.headers().clone(),
+        );
+        // The `Bytes` extractor, as before STS: axum's default body limit (2 MB) still holds.
+        let body = match Bytes::from_request(request, &()).await {
+            Ok(body) => body,
+            Err(rejection) => return rejection.into_response(),
+        };
+        if let Some(params) = sts_request(&headers, &body) {
+            return sts_api(&app, &method, &uri, &headers, &body, params).await;
+        }
+        return aws_api(State(app), method, uri, headers, body).await;
+    }
+    if let Some(refusal) = s3_session_refusal(&app, &request) {
+        return refusal;
     }
     let request = request.map(s3s::Body::http_body_unsync);
     match app.s3.call(request).await {
@@ -189,6 +230,239 @@ async fn aws_endpoint(State(app): State<Arc<App>>, request: Request) -> Response
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             response
         }
+    }
+}
+
+/// The content type, lower-cased and without parameters.
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// The service named in the `Authorization` header's credential scope.
+fn signed_service(headers: &HeaderMap) -> Option<&str> {
+    let authorization = headers.get("authorization")?.to_str().ok()?;
+    let credential = authorization.split("Credential=").nth(1)?;
+    let scope = credential.split([',', ' ']).next()?;
+    scope.split('/').nth(3)
+}
+
+/// The form parameters when `POST /` is an STS request (module doc), else `None`.
+fn sts_request(headers: &HeaderMap, body: &[u8]) -> Option<Params> {
+    if headers.contains_key("x-amz-target")
+        || content_type(headers).as_deref() != Some(sts::CONTENT_TYPE)
+    {
+        return None;
+    }
+    match signed_service(headers) {
+        Some(service) => (service == sts::SERVICE).then(|| Params::parse(body)),
+        None if headers.contains_key("authorization") => None,
+        None => {
+            // Unsigned: STS's when it names an STS action (then STS says what is missing).
+            let params = Params::parse(body);
+            params.action().is_ok().then_some(params)
+        }
+    }
+}
+
+impl App {
+    /// The clock-skew check as configured.
+    fn clock_check(&self) -> ClockCheck {
+        if self.check_clock_skew {
+            ClockCheck::At(SystemTime::now())
+        } else {
+            ClockCheck::Off
+        }
+    }
+
+    /// Verifies a request signed for `service` with any key proton-local knows: the
+    /// configured pair or an issued session (whose token must be the one carried).
+    fn authenticate(
+        &self,
+        request: &SignableRequest<'_>,
+        service: &str,
+    ) -> Result<(sigv4::VerifiedScope, Caller), SignatureError> {
+        sigv4::verify_with(
+            request,
+            service,
+            |access_key_id, token| {
+                self.accounts
+                    .lookup(access_key_id, token)
+                    .map_err(|refusal| match refusal {
+                        KeyRefusal::Invalid => SignatureError::UnknownAccessKey,
+                        KeyRefusal::Expired => SignatureError::ExpiredToken,
+                    })
+            },
+            &self.regions,
+            self.clock_check(),
+        )
+    }
+}
+
+async fn sts_api(
+    app: &Arc<App>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    params: Params,
+) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    app.admin.count_request();
+    let result = (|| -> Result<String, StsError> {
+        let action = params.action()?;
+        app.admin.count_sts_action(action.name());
+        if !action.is_signed() {
+            // The web identity token is the only credential.
+            return sts::assume_role_with_web_identity(&app.accounts, &params);
+        }
+        let (_, caller) = app.authenticate(
+            &SignableRequest {
+                method: method.as_str(),
+                path: uri.path(),
+                query: uri.query(),
+                headers,
+                body,
+            },
+            sts::SERVICE,
+        )?;
+        sts::handle_signed(&app.accounts, &caller, action, &params)
+    })();
+    match result {
+        Ok(xml) => sts::success_response(&xml, &request_id),
+        Err(error) => {
+            tracing::debug!(%request_id, error = %error, "STS request failed");
+            sts::error_response(&error, &request_id)
+        }
+    }
+}
+
+/// An S3 request signed with a session key must carry that session's token, unexpired;
+/// `s3s` checks the signature but knows nothing of tokens, so this is checked before it.
+/// Answers S3's errors (`InvalidToken`, `ExpiredToken`, both 400).
+fn s3_session_refusal(app: &App, request: &Request) -> Option<Response<Body>> {
+    let query_param = |name: &str| {
+        request.uri().query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        })
+    };
+    let access_key_id = match request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').next())
+    {
+        Some(key) => key.to_string(),
+        None => query_param("X-Amz-Credential")?
+            .split('/')
+            .next()?
+            .to_string(),
+    };
+    if !access_key_id.starts_with("ASIA") {
+        return None;
+    }
+    let token = request
+        .headers()
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| query_param("X-Amz-Security-Token"));
+    let (code, message) = match app.accounts.lookup(&access_key_id, token.as_deref()) {
+        Ok(_) => return None,
+        Err(KeyRefusal::Invalid) => (
+            "InvalidToken",
+            "The provided token is malformed or otherwise invalid.",
+        ),
+        Err(KeyRefusal::Expired) => ("ExpiredToken", "The provided token has expired."),
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/xml"),
+    );
+    Some(response)
+}
+
+/// Body of `POST /_proton_local/roles`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleRequest {
+    arn: String,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    max_session_duration: Option<u32>,
+}
+
+async fn get_roles(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({ "roles": app.accounts.roles() }))
+}
+
+async fn post_role(State(app): State<Arc<App>>, body: Bytes) -> (StatusCode, Json<Value>) {
+    let declared = serde_json::from_slice::<RoleRequest>(&body)
+        .map_err(|e| format!("invalid role request: {e}"))
+        .and_then(|r| {
+            Role::new(&r.arn, r.external_id, r.max_session_duration).map_err(|e| e.to_string())
+        });
+    match declared {
+        Ok(role) => {
+            app.accounts.declare_role(role.clone());
+            (StatusCode::OK, Json(json!({ "role": role })))
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))),
+    }
+}
+
+/// Body of `POST /_proton_local/clock`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockRequest {
+    advance_seconds: u64,
+}
+
+fn clock_json(app: &App) -> Value {
+    let now = app
+        .accounts
+        .now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    json!({ "offset_seconds": app.accounts.clock_offset(), "now_epoch_seconds": now })
+}
+
+async fn get_clock(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(clock_json(&app))
+}
+
+async fn post_clock(State(app): State<Arc<App>>, body: Bytes) -> (StatusCode, Json<Value>) {
+    match serde_json::from_slice::<ClockRequest>(&body) {
+        Ok(request) => match app.accounts.advance_clock(request.advance_seconds) {
+            Ok(_) => (StatusCode::OK, Json(clock_json(&app))),
+            Err(e) => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": e.to_string() })),
+            ),
+        },
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": format!("invalid clock request: {e}") })),
+        ),
     }
 }
 
@@ -258,7 +532,7 @@ async fn process(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Value, ApiError> {
-    let scope = sigv4::verify(
+    let (scope, caller) = app.authenticate(
         &SignableRequest {
             method: method.as_str(),
             path: uri.path(),
@@ -266,26 +540,10 @@ async fn process(
             headers,
             body: &body,
         },
-        &app.credentials,
-        &app.regions,
-        if app.check_clock_skew {
-            ClockCheck::At(SystemTime::now())
-        } else {
-            ClockCheck::Off
-        },
+        sigv4::SERVICE,
     )?;
     // awsJson1_0 dispatches on POST + content type + target; anything else names no operation.
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    if *method != Method::POST || content_type.as_deref() != Some(wire::CONTENT_TYPE) {
+    if *method != Method::POST || content_type(headers).as_deref() != Some(wire::CONTENT_TYPE) {
         return Err(unknown_operation());
     }
     let op = headers
@@ -295,6 +553,10 @@ async fn process(
         .and_then(Operation::from_name)
         .ok_or_else(unknown_operation)?;
     app.admin.count_operation(op);
+    let account = caller.account().to_string();
+    if op.is_mutating() {
+        app.admin.count_write(&account);
+    }
     let (latency, decision) = app.admin.decide(op);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -317,11 +579,11 @@ async fn process(
     let region = scope.region;
     let (value, effects) = if op.is_mutating() && app.persistent {
         // Writes fsync before answering; keep that off the async workers.
-        tokio::task::spawn_blocking(move || engine.handle(op, &region, &input))
+        tokio::task::spawn_blocking(move || engine.handle_in(op, &region, &account, &input))
             .await
             .map_err(|_| ApiError::internal("An internal error occurred."))??
     } else {
-        engine.handle(op, &region, &input)?
+        engine.handle_in(op, &region, &account, &input)?
     };
     if effects.version_created {
         app.admin.count_version_created();

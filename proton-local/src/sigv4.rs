@@ -72,9 +72,13 @@ pub enum SignatureError {
     /// The header or the date cannot be read (400 `IncompleteSignatureException`).
     #[error("{0}")]
     Malformed(String),
-    /// Not the configured access key (403 `UnrecognizedClientException`).
+    /// Not a known access key, or a session key without its own session token (403
+    /// `UnrecognizedClientException`).
     #[error("The security token included in the request is invalid.")]
     UnknownAccessKey,
+    /// A session key whose session has expired (400 `ExpiredTokenException`).
+    #[error("The security token included in the request is expired")]
+    ExpiredToken,
     /// Scoped to another service, region or terminator (403 `InvalidSignatureException`).
     #[error("{0}")]
     WrongScope(String),
@@ -96,6 +100,7 @@ impl SignatureError {
             SignatureError::Missing => ErrorKind::MissingAuthenticationToken,
             SignatureError::Malformed(_) => ErrorKind::IncompleteSignature,
             SignatureError::UnknownAccessKey => ErrorKind::UnrecognizedClient,
+            SignatureError::ExpiredToken => ErrorKind::ExpiredToken,
             SignatureError::WrongScope(_)
             | SignatureError::Expired(_)
             | SignatureError::SignedHeaderMissing(_)
@@ -285,7 +290,8 @@ fn compute_signature(
         .map_err(|e| e.to_string())
 }
 
-/// Verifies a request's SigV4 `Authorization` header against `credentials`.
+/// Verifies a request's SigV4 `Authorization` header against `credentials` (Proton's
+/// signing name, one key pair).
 ///
 /// `allowed_regions` empty means any region is served.
 pub fn verify(
@@ -294,6 +300,35 @@ pub fn verify(
     allowed_regions: &[String],
     clock: ClockCheck,
 ) -> Result<VerifiedScope, SignatureError> {
+    verify_with(
+        request,
+        SERVICE,
+        |access_key_id, _token| {
+            if access_key_id == credentials.access_key_id {
+                Ok((credentials.secret_access_key.clone(), ()))
+            } else {
+                Err(SignatureError::UnknownAccessKey)
+            }
+        },
+        allowed_regions,
+        clock,
+    )
+    .map(|(scope, ())| scope)
+}
+
+/// Verifies a request's SigV4 `Authorization` header for signing name `service`.
+///
+/// `lookup` gives the secret for an access key and the session token the request carries
+/// (`X-Amz-Security-Token`), plus whatever it knows of the caller, or refuses the key
+/// (`UnknownAccessKey`, `ExpiredToken`); the key is checked before the signature, as AWS
+/// authenticates the token first. `allowed_regions` empty means any region is served.
+pub fn verify_with<C>(
+    request: &SignableRequest<'_>,
+    service: &str,
+    lookup: impl FnOnce(&str, Option<&str>) -> Result<(String, C), SignatureError>,
+    allowed_regions: &[String],
+    clock: ClockCheck,
+) -> Result<(VerifiedScope, C), SignatureError> {
     let authorization = request
         .headers
         .get("authorization")
@@ -301,12 +336,14 @@ pub fn verify(
         .to_str()
         .map_err(|_| SignatureError::Malformed("Authorization header is not valid ASCII".into()))?;
     let parsed = parse_authorization(authorization)?;
-    if parsed.access_key_id != credentials.access_key_id {
-        return Err(SignatureError::UnknownAccessKey);
-    }
-    if parsed.service != SERVICE {
+    let carried_token = request
+        .headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok());
+    let (secret, caller) = lookup(parsed.access_key_id, carried_token)?;
+    if parsed.service != service {
         return Err(SignatureError::WrongScope(format!(
-            "Credential should be scoped to correct service: '{SERVICE}'. "
+            "Credential should be scoped to correct service: '{service}'. "
         )));
     }
     if parsed.terminator != "aws4_request" {
@@ -367,7 +404,7 @@ pub fn verify(
     }
     let identity: Identity = SdkCredentials::new(
         parsed.access_key_id,
-        credentials.secret_access_key.clone(),
+        secret,
         session_token,
         None,
         "proton-local",
@@ -378,7 +415,7 @@ pub fn verify(
         headers,
         &identity,
         parsed.region,
-        SERVICE,
+        service,
         signed_at,
     )
     .map_err(|_| SignatureError::Mismatch)?;
@@ -387,10 +424,13 @@ pub fn verify(
         .ct_eq(parsed.signature.as_bytes())
         .into()
     {
-        Ok(VerifiedScope {
-            access_key_id: parsed.access_key_id.to_string(),
-            region: parsed.region.to_string(),
-        })
+        Ok((
+            VerifiedScope {
+                access_key_id: parsed.access_key_id.to_string(),
+                region: parsed.region.to_string(),
+            },
+            caller,
+        ))
     } else {
         Err(SignatureError::Mismatch)
     }

@@ -181,6 +181,8 @@ pub enum ErrorKind {
     UnrecognizedClient,
     InvalidSignature,
     IncompleteSignature,
+    /// A session token past its expiry (temporary credentials from STS).
+    ExpiredToken,
 }
 
 impl ErrorKind {
@@ -200,6 +202,7 @@ impl ErrorKind {
             ErrorKind::UnrecognizedClient => "UnrecognizedClientException",
             ErrorKind::InvalidSignature => "InvalidSignatureException",
             ErrorKind::IncompleteSignature => "IncompleteSignatureException",
+            ErrorKind::ExpiredToken => "ExpiredTokenException",
         }
     }
 
@@ -209,7 +212,8 @@ impl ErrorKind {
             ErrorKind::Validation
             | ErrorKind::UnknownOperation
             | ErrorKind::Serialization
-            | ErrorKind::IncompleteSignature => StatusCode::BAD_REQUEST,
+            | ErrorKind::IncompleteSignature
+            | ErrorKind::ExpiredToken => StatusCode::BAD_REQUEST,
             ErrorKind::AccessDenied
             | ErrorKind::MissingAuthenticationToken
             | ErrorKind::UnrecognizedClient

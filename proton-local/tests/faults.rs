@@ -87,7 +87,7 @@ async fn injected_throttling_and_errors_are_counted_and_change_nothing() {
     let counters = local.admin_get("/_proton_local/counters");
     assert_eq!(
         counters,
-        json!({"requests": {}, "throttled": 0, "failed": 0, "versions_created": 0, "total_requests": 0})
+        json!({"requests": {}, "throttled": 0, "failed": 0, "versions_created": 0, "total_requests": 0, "writes": 0, "writes_by_account": {}})
     );
 }
 

@@ -101,16 +101,29 @@ impl Engine {
         Ok(())
     }
 
-    /// Handles one operation for the caller's (region, account).
+    /// Handles one operation in the default account's partition of `region`.
     pub fn handle(
         &self,
         op: Operation,
         region: &str,
         body: &Map<String, Value>,
     ) -> Result<(Value, Effects), ApiError> {
+        let account = self.config.account_id.clone();
+        self.handle_in(op, region, &account, body)
+    }
+
+    /// Handles one operation for the caller's (region, account): the account of the
+    /// credentials that signed it (an assumed role's session acts in the role's account).
+    pub fn handle_in(
+        &self,
+        op: Operation,
+        region: &str,
+        account: &str,
+        body: &Map<String, Value>,
+    ) -> Result<(Value, Effects), ApiError> {
         let pk = PartitionKey {
             region: region.to_string(),
-            account: self.config.account_id.clone(),
+            account: account.to_string(),
         };
         let no_effects = |v: Value| (v, Effects::default());
         match op {
