@@ -9,6 +9,7 @@ use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::os_shim_internal::Env;
 
+use super::assume;
 use super::profile::{check_profile_exists, profile_files, resolve_region, static_credentials};
 use super::settings::{is_http_url, max_attempts, normalized};
 use super::{ConfigError, ProtonSettings};
@@ -40,9 +41,12 @@ pub(crate) struct Ambient {
 
 /// Builds the one Proton client the provider uses for all RPCs, and the S3 client for bundles.
 ///
-/// Makes no network call: the region comes only from the settings, `AWS_REGION` /
-/// `AWS_DEFAULT_REGION` or the shared config profile (never instance metadata), and
-/// credentials are resolved lazily on the first request. With `access_key` + `secret_key`
+/// Makes no network call unless `allowed_account_ids` / `forbidden_account_ids` are set or
+/// `skip_credentials_validation = false`: then exactly one, STS GetCallerIdentity (which
+/// resolves the credentials, assuming every role), whose account the lists must allow. The
+/// region comes only from the settings, `AWS_REGION` / `AWS_DEFAULT_REGION` or the shared
+/// config profile (never instance metadata), and credentials are otherwise resolved lazily
+/// on the first request. With `access_key` + `secret_key`
 /// the credentials are static and instance metadata is never consulted.
 ///
 /// Time bounds per API call: connecting may take `connect_timeout` ([`CONNECT_TIMEOUT`], 5 s),
@@ -91,9 +95,13 @@ pub(crate) async fn build_client_with(
     let credentials = static_credentials(&settings)?;
     let profile_files = profile_files(&settings);
     let endpoint = settings.endpoint.clone();
+    if !settings.allowed_account_ids.is_empty() && !settings.forbidden_account_ids.is_empty() {
+        return Err(ConfigError::ConflictingAccountLists);
+    }
     for (attribute, url) in [
         ("endpoints.proton", &endpoint),
         ("endpoints.s3", &settings.s3_endpoint),
+        ("endpoints.sts", &settings.sts_endpoint),
     ] {
         if let Some(url) = url.as_ref().filter(|url| !is_http_url(url)) {
             return Err(ConfigError::InvalidEndpoint {
@@ -142,6 +150,33 @@ pub(crate) async fn build_client_with(
         loader = loader.profile_files(files);
     }
     let sdk_config = loader.load().await;
+    // Every client signs with the end of the chain: base, web identity, then each role.
+    let sdk_config = match assume::chain(
+        &sdk_config,
+        settings.sts_endpoint.as_deref(),
+        settings.web_identity.as_ref(),
+        &settings.assume_roles,
+        &ambient.env,
+    )? {
+        Some(credentials) => sdk_config
+            .into_builder()
+            .credentials_provider(credentials)
+            .build(),
+        None => sdk_config,
+    };
+    let account_lists = !settings.allowed_account_ids.is_empty()
+        || !settings.forbidden_account_ids.is_empty();
+    if account_lists || settings.validate_credentials {
+        // Before any Proton or S3 call: a wrong account must not see a single write.
+        let sts = assume::sts_client(&sdk_config, None, settings.sts_endpoint.as_deref());
+        let account = assume::caller_account(&sts).await?;
+        assume::check_account(
+            &account,
+            &settings.allowed_account_ids,
+            &settings.forbidden_account_ids,
+        )?;
+        tracing::debug!(account, "credentials validated with GetCallerIdentity");
+    }
     let no_response = NoResponseLimit {
         max_attempts: NO_RESPONSE_ATTEMPTS.min(max_attempts),
         connect_timeout,

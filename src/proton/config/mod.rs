@@ -4,8 +4,11 @@
 //!   ([`ConfigError`]) and the checks that run before anything is built.
 //! - `profile`: where credentials and the region come from: static keys, shared
 //!   config/credentials files, profiles.
+//! - `assume`: credentials from STS (`assume_role`, `assume_role_with_web_identity`) and the
+//!   account check.
 //! - `build`: the SDK client with its retry and time bounds ([`build_client`]).
 
+mod assume;
 mod build;
 mod profile;
 mod settings;
@@ -14,6 +17,7 @@ pub use build::{
     build_client, Clients, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
     NO_RESPONSE_ATTEMPTS, OPERATION_TIMEOUT,
 };
+pub use assume::{AssumeRole, WebIdentity, DEFAULT_SESSION_NAME};
 pub use settings::{ConfigError, ProtonSettings};
 
 /// What the tests of every part start from.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use aws_types::os_shim_internal::Env;
 
+use super::assume::{AssumeRole, WebIdentity};
 use super::DEFAULT_MAX_ATTEMPTS;
 #[cfg(doc)]
 use super::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT};
@@ -36,6 +37,22 @@ pub struct ProtonSettings {
     pub connect_timeout: Option<Duration>,
     /// Time for one attempt of a call; [`ATTEMPT_TIMEOUT`] when unset.
     pub attempt_timeout: Option<Duration>,
+    /// Custom STS endpoint URL (GetCallerIdentity and every role assumed).
+    pub sts_endpoint: Option<String>,
+    /// `assume_role` blocks in order: each is assumed with the credentials of the one before.
+    pub assume_roles: Vec<AssumeRole>,
+    /// `assume_role_with_web_identity`: assumed first, before any `assume_role`.
+    pub web_identity: Option<WebIdentity>,
+    /// The only accounts the credentials may act in (empty: any).
+    pub allowed_account_ids: Vec<String>,
+    /// Accounts the credentials must not act in.
+    pub forbidden_account_ids: Vec<String>,
+    /// Ask STS GetCallerIdentity at configure even without account lists
+    /// (`skip_credentials_validation = false`; the account lists always ask).
+    pub validate_credentials: bool,
+    /// Accepted for terraform-provider-aws compatibility; the provider never needs the
+    /// account id beyond the account lists.
+    pub skip_requesting_account_id: bool,
 }
 
 // Hand-written so credentials never reach logs or diagnostics.
@@ -58,6 +75,13 @@ impl fmt::Debug for ProtonSettings {
             .field("max_retries", &self.max_retries)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field("assume_roles", &self.assume_roles)
+            .field("web_identity", &self.web_identity)
+            .field("allowed_account_ids", &self.allowed_account_ids)
+            .field("forbidden_account_ids", &self.forbidden_account_ids)
+            .field("validate_credentials", &self.validate_credentials)
+            .field("skip_requesting_account_id", &self.skip_requesting_account_id)
             .finish()
     }
 }
@@ -98,6 +122,42 @@ pub enum ConfigError {
     ProfileFiles { message: String },
     #[error("`{attribute}` must be longer than zero")]
     ZeroTimeout { attribute: &'static str },
+    #[error(
+        "`assume_role_with_web_identity` needs `{what}` (or its environment variable: \
+         AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)"
+    )]
+    WebIdentityWithout { what: &'static str },
+    #[error(
+        "`allowed_account_ids` and `forbidden_account_ids` cannot both be set: \
+         keep the one list that says what you mean"
+    )]
+    ConflictingAccountLists,
+    #[error("the credentials could not be validated with STS GetCallerIdentity: {detail}")]
+    CallerIdentity { detail: String },
+    #[error(
+        "the credentials act in AWS account {account}; {account} is not in \
+         allowed_account_ids ({allowed})"
+    )]
+    AccountNotAllowed { account: String, allowed: String },
+    #[error(
+        "the credentials act in AWS account {account}; {account} is in \
+         forbidden_account_ids ({forbidden})"
+    )]
+    AccountForbidden { account: String, forbidden: String },
+}
+
+impl ConfigError {
+    /// The top-level provider attribute the error is about, where there is one.
+    pub fn attribute(&self) -> Option<&'static str> {
+        match self {
+            ConfigError::AccountNotAllowed { .. } => Some("allowed_account_ids"),
+            ConfigError::AccountForbidden { .. } | ConfigError::ConflictingAccountLists => {
+                Some("forbidden_account_ids")
+            }
+            ConfigError::WebIdentityWithout { .. } => Some("assume_role_with_web_identity"),
+            _ => None,
+        }
+    }
 }
 
 /// Trims values and turns empty strings into errors, so `""` from an unset variable in the
@@ -126,6 +186,8 @@ pub(super) fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, Co
         max_retries: settings.max_retries,
         connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
         attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
+        sts_endpoint: field(&settings.sts_endpoint, "endpoints.sts")?,
+        ..settings.clone()
     })
 }
 
