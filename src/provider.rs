@@ -94,11 +94,11 @@ fn assume_role_block() -> NestedBlock {
     NestedBlock::list(
         "assume_role",
         Block::new("A role to assume with STS AssumeRole. Repeat the block to chain roles: the first is assumed with the base credentials (static keys, profile, environment, or `assume_role_with_web_identity` when set), each next one with the credentials of the one before, and every AWS call is made as the last role, in its account. The credentials are cached until shortly before they expire.")
-            .attribute(Attribute::required("role_arn", Type::String, "ARN of the role to assume, e.g. `arn:aws:iam::210987654321:role/deployer`.").validate(pattern(ROLE_ARN)))
             .attribute(Attribute::optional("duration", Type::String, "How long the session lasts, as a duration from `15m` to `12h` (e.g. `1h`, `1h30m`). STS's default (1 hour) when unset; a chained role's session lasts at most 1 hour.").validate(Validator::Duration))
             .attribute(Attribute::optional("external_id", Type::String, "External ID the role's trust policy requires, if any (2 to 1224 characters).").validate(pattern(EXTERNAL_ID)))
             .attribute(Attribute::optional("policy", Type::String, "IAM policy in JSON that further restricts the session's permissions."))
             .attribute(Attribute::optional("policy_arns", string_set(), "ARNs of managed IAM policies that further restrict the session's permissions.").validate(Validator::Elements(Box::new(pattern(POLICY_ARN)))))
+            .attribute(Attribute::required("role_arn", Type::String, "ARN of the role to assume, e.g. `arn:aws:iam::210987654321:role/deployer`.").validate(pattern(ROLE_ARN)))
             .attribute(Attribute::optional("session_name", Type::String, "Name of the session, shown in CloudTrail and in the assumed role's ARN (2 to 64 characters of letters, digits and `_+=,.@-`). Default `terraform-provider-proton`.").validate(pattern(SESSION_NAME)))
             .attribute(Attribute::optional("source_identity", Type::String, "Source identity of the session, kept by every role chained from it (2 to 64 characters of letters, digits and `_+=,.@-`).").validate(pattern(SESSION_NAME)))
             .attribute(Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Session tags."))
@@ -110,10 +110,10 @@ fn web_identity_block() -> NestedBlock {
     NestedBlock::single(
         "assume_role_with_web_identity",
         Block::new("A role to assume with STS AssumeRoleWithWebIdentity, from an OpenID Connect token (a CI system's or Kubernetes' service account token). Assumed before any `assume_role`, which then chain from it. Unset values fall back to `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME` and `AWS_WEB_IDENTITY_TOKEN_FILE`.")
-            .attribute(Attribute::optional("role_arn", Type::String, "ARN of the role to assume. Falls back to `AWS_ROLE_ARN`.").validate(pattern(ROLE_ARN)))
             .attribute(Attribute::optional("duration", Type::String, "How long the session lasts, as a duration from `15m` to `12h` (e.g. `1h`). STS's default (1 hour) when unset.").validate(Validator::Duration))
             .attribute(Attribute::optional("policy", Type::String, "IAM policy in JSON that further restricts the session's permissions."))
             .attribute(Attribute::optional("policy_arns", string_set(), "ARNs of managed IAM policies that further restrict the session's permissions.").validate(Validator::Elements(Box::new(pattern(POLICY_ARN)))))
+            .attribute(Attribute::optional("role_arn", Type::String, "ARN of the role to assume. Falls back to `AWS_ROLE_ARN`.").validate(pattern(ROLE_ARN)))
             .attribute(Attribute::optional("session_name", Type::String, "Name of the session (2 to 64 characters of letters, digits and `_+=,.@-`). Falls back to `AWS_ROLE_SESSION_NAME`, then `terraform-provider-proton`.").validate(pattern(SESSION_NAME)))
             .attribute(Attribute::optional("web_identity_token", Type::String, "The OpenID Connect token itself. Conflicts with `web_identity_token_file`.").sensitive())
             .attribute(Attribute::optional("web_identity_token_file", Type::String, "File holding the OpenID Connect token, read again whenever the session is renewed. Conflicts with `web_identity_token`; falls back to `AWS_WEB_IDENTITY_TOKEN_FILE`.")),
@@ -343,7 +343,10 @@ fn blocks<'a>(config: &'a Value, name: &str) -> Vec<&'a Value> {
 }
 
 fn block_string(block: &Value, name: &str) -> Option<String> {
-    block.get_attr(name).and_then(Value::as_str).map(str::to_string)
+    block
+        .get_attr(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// A block's `duration`; malformed ones were refused by validation.
@@ -387,8 +390,10 @@ fn web_identity_from(block: &Value) -> WebIdentity {
 /// account lists together, session durations outside STS's bounds, policies that are not
 /// JSON objects, and both web identity token sources. Unknown values are left alone.
 fn validate_auth(config: &Value, diags: &mut Diagnostics) {
-    let set = |name: &str| matches!(config.get_attr(name), Some(Value::Set(items) | Value::List(items)) if !items.is_empty())
-        || matches!(config.get_attr(name), Some(Value::Unknown));
+    let set = |name: &str| {
+        matches!(config.get_attr(name), Some(Value::Set(items) | Value::List(items)) if !items.is_empty())
+            || matches!(config.get_attr(name), Some(Value::Unknown))
+    };
     if set("allowed_account_ids") && set("forbidden_account_ids") {
         diags.attribute_error(
             AttributePath::attr("forbidden_account_ids"),
@@ -589,6 +594,156 @@ mod tests {
             !format!("{settings:?}").contains("s3cr3t"),
             "secrets must not reach logs"
         );
+    }
+
+    /// A provider configuration with `set` applied to its empty value.
+    fn config_with(set: impl FnOnce(&mut Value)) -> Value {
+        let mut config = Value::empty_of(&provider_schema().implied_type());
+        set(&mut config);
+        config
+    }
+
+    fn strings(items: &[&str]) -> Value {
+        Value::Set(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    fn role(attributes: &[(&str, Value)]) -> Value {
+        let schema = provider_schema();
+        let block = schema.block.find_block("assume_role").unwrap();
+        let mut role = Value::empty_of(&block.block.implied_type());
+        for (name, value) in attributes {
+            *role.get_attr_mut(name).unwrap() = value.clone();
+        }
+        role
+    }
+
+    /// The paths of the errors `validate_auth` reports for `config`.
+    fn auth_error_paths(config: &Value) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        validate_auth(config, &mut diags);
+        diags
+            .0
+            .iter()
+            .map(|d| {
+                d.attribute
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_account_lists_are_an_error_on_the_forbidden_list_but_either_alone_is_not() {
+        let both = config_with(|c| {
+            *c.get_attr_mut("allowed_account_ids").unwrap() = strings(&["123456789012"]);
+            *c.get_attr_mut("forbidden_account_ids").unwrap() = strings(&["210987654321"]);
+        });
+        assert_eq!(auth_error_paths(&both), ["forbidden_account_ids"]);
+        let unknown_other = config_with(|c| {
+            *c.get_attr_mut("allowed_account_ids").unwrap() = strings(&["123456789012"]);
+            *c.get_attr_mut("forbidden_account_ids").unwrap() = Value::Unknown;
+        });
+        assert_eq!(auth_error_paths(&unknown_other), ["forbidden_account_ids"]);
+        let allowed = config_with(|c| {
+            *c.get_attr_mut("allowed_account_ids").unwrap() = strings(&["123456789012"]);
+            *c.get_attr_mut("forbidden_account_ids").unwrap() = strings(&[]);
+        });
+        assert!(auth_error_paths(&allowed).is_empty());
+    }
+
+    #[test]
+    fn session_durations_and_policies_are_checked_on_each_block() {
+        let arn = (
+            "role_arn",
+            Value::string("arn:aws:iam::123456789012:role/a"),
+        );
+        let config = config_with(|c| {
+            *c.get_attr_mut("assume_role").unwrap() = Value::List(vec![
+                role(&[arn.clone(), ("duration", Value::string("15m"))]),
+                role(&[arn.clone(), ("duration", Value::string("14m59s"))]),
+                role(&[arn.clone(), ("duration", Value::string("12h1s"))]),
+                role(&[arn.clone(), ("policy", Value::string("[1]"))]),
+                role(&[
+                    arn.clone(),
+                    ("policy", Value::string(r#"{"Version":"2012-10-17"}"#)),
+                ]),
+                role(&[arn.clone(), ("duration", Value::Unknown)]),
+            ]);
+        });
+        assert_eq!(
+            auth_error_paths(&config),
+            [
+                "assume_role[1].duration",
+                "assume_role[2].duration",
+                "assume_role[3].policy"
+            ]
+        );
+    }
+
+    #[test]
+    fn both_web_identity_token_sources_are_an_error_on_the_file() {
+        let config = config_with(|c| {
+            let block = c.get_attr_mut("assume_role_with_web_identity").unwrap();
+            let schema = provider_schema();
+            let nested = schema
+                .block
+                .find_block("assume_role_with_web_identity")
+                .unwrap();
+            *block = Value::empty_of(&nested.block.implied_type());
+            *block.get_attr_mut("web_identity_token").unwrap() = Value::string("eyJ.a.b");
+            *block.get_attr_mut("web_identity_token_file").unwrap() = Value::string("/t");
+        });
+        assert_eq!(
+            auth_error_paths(&config),
+            ["assume_role_with_web_identity.web_identity_token_file"]
+        );
+    }
+
+    #[test]
+    fn reads_role_chains_in_order_and_skip_credentials_validation_defaults_to_skipping() {
+        let config = config_with(|c| {
+            *c.get_attr_mut("assume_role").unwrap() = Value::List(vec![
+                role(&[
+                    (
+                        "role_arn",
+                        Value::string("arn:aws:iam::111111111111:role/a"),
+                    ),
+                    ("duration", Value::string("1h")),
+                    ("external_id", Value::string("ext")),
+                    ("transitive_tag_keys", strings(&["team"])),
+                ]),
+                role(&[(
+                    "role_arn",
+                    Value::string("arn:aws:iam::222222222222:role/b"),
+                )]),
+            ]);
+        });
+        let mut diags = Diagnostics::new();
+        let (settings, _) = settings_from_config(&config, &mut diags);
+        assert!(diags.is_empty());
+        let arns: Vec<&str> = settings
+            .assume_roles
+            .iter()
+            .map(|r| r.role_arn.as_str())
+            .collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::111111111111:role/a",
+                "arn:aws:iam::222222222222:role/b"
+            ]
+        );
+        let first = &settings.assume_roles[0];
+        assert_eq!(first.duration, Some(std::time::Duration::from_secs(3600)));
+        assert_eq!(first.external_id.as_deref(), Some("ext"));
+        assert_eq!(first.transitive_tag_keys, ["team"]);
+        assert!(!settings.validate_credentials);
+        let explicit = config_with(|c| {
+            *c.get_attr_mut("skip_credentials_validation").unwrap() = Value::Bool(false);
+        });
+        let (settings, _) = settings_from_config(&explicit, &mut diags);
+        assert!(settings.validate_credentials);
     }
 
     #[test]

@@ -100,7 +100,10 @@ async fn two_assume_role_blocks_chain_from_the_first_role_to_the_second(cli: Cli
     let arn = acc.attr(WEB, "arn");
     assert_eq!(account_of(&arn), AUDITOR_ACCOUNT, "{cli}: {arn}");
     let by_account = &acc.endpoint.counters()["writes_by_account"];
-    assert!(by_account[DEPLOYER_ACCOUNT].is_null(), "{cli}: {by_account}");
+    assert!(
+        by_account[DEPLOYER_ACCOUNT].is_null(),
+        "{cli}: {by_account}"
+    );
     assert!(by_account[BASE_ACCOUNT].is_null(), "{cli}: {by_account}");
     acc.destroy();
 }
@@ -112,7 +115,9 @@ fn web_identity_token() -> String {
     format!(
         "{}.{}.{}",
         encode(r#"{"alg":"RS256","typ":"JWT"}"#),
-        encode(r#"{"sub":"repo:org/app","aud":"sts.amazonaws.com","iss":"https://token.actions.example","exp":4102444800}"#),
+        encode(
+            r#"{"sub":"repo:org/app","aud":"sts.amazonaws.com","iss":"https://token.actions.example","exp":4102444800}"#
+        ),
         encode("signature")
     )
 }
@@ -165,7 +170,10 @@ async fn a_role_that_requires_an_external_id_is_refused_without_it(cli: Cli) {
 each_cli!(async allowed_account_ids_refuse_another_account_before_any_write);
 async fn allowed_account_ids_refuse_another_account_before_any_write(cli: Cli) {
     let acc = Acc::new(cli);
-    configure(&acc, "  allowed_account_ids = [\"111111111111\", \"222222222222\"]\n");
+    configure(
+        &acc,
+        "  allowed_account_ids = [\"111111111111\", \"222222222222\"]\n",
+    );
     for run in [acc.plan(), acc.apply()] {
         assert_eq!(run.code, 1, "{cli}: {}\n{}", run.stdout, run.stderr);
         let says = run.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -174,23 +182,42 @@ async fn allowed_account_ids_refuse_another_account_before_any_write(cli: Cli) {
             "{cli}: {says}"
         );
     }
-    assert_eq!(writes(&acc), 0, "{cli}: written despite allowed_account_ids");
-    assert_eq!(sts_calls(&acc, "GetCallerIdentity"), 2, "{cli}: once per run");
+    assert_eq!(
+        writes(&acc),
+        0,
+        "{cli}: written despite allowed_account_ids"
+    );
+    assert_eq!(
+        sts_calls(&acc, "GetCallerIdentity"),
+        2,
+        "{cli}: once per run"
+    );
     assert!(acc.endpoint.template_names(Environment).await.is_empty());
 }
 
 each_cli!(async forbidden_account_ids_refuse_that_account_before_any_write);
 async fn forbidden_account_ids_refuse_that_account_before_any_write(cli: Cli) {
     let acc = Acc::new(cli);
-    configure(&acc, &format!("  forbidden_account_ids = [\"{BASE_ACCOUNT}\"]\n"));
+    configure(
+        &acc,
+        &format!("  forbidden_account_ids = [\"{BASE_ACCOUNT}\"]\n"),
+    );
     let refused = acc.apply();
     assert_eq!(refused.code, 1, "{cli}: {}", refused.stdout);
-    let says = refused.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    let says = refused
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         says.contains(&format!("{BASE_ACCOUNT} is in forbidden_account_ids")),
         "{cli}: {says}"
     );
-    assert_eq!(writes(&acc), 0, "{cli}: written despite forbidden_account_ids");
+    assert_eq!(
+        writes(&acc),
+        0,
+        "{cli}: written despite forbidden_account_ids"
+    );
 
     // Another account is fine.
     configure(&acc, "  forbidden_account_ids = [\"999999999999\"]\n");
@@ -212,7 +239,9 @@ async fn both_account_lists_are_a_plan_time_error_on_the_attribute(cli: Cli) {
     // Terraform quotes the configuration line of the attribute the error is on.
     assert!(
         run.stderr.contains("Conflicting account ID settings")
-            && run.stderr.contains("forbidden_account_ids = [\"999999999999\"]"),
+            && run
+                .stderr
+                .contains("forbidden_account_ids = [\"999999999999\"]"),
         "{cli}: {}",
         run.stderr
     );

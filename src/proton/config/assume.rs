@@ -114,10 +114,12 @@ fn into_credentials(
     role_arn: &str,
 ) -> Result<Credentials, CredentialsError> {
     let Some(credentials) = credentials else {
-        return Err(CredentialsError::provider_error(StsFailure::NoCredentials {
-            operation,
-            role_arn: role_arn.to_string(),
-        }));
+        return Err(CredentialsError::provider_error(
+            StsFailure::NoCredentials {
+                operation,
+                role_arn: role_arn.to_string(),
+            },
+        ));
     };
     // The session's secrets stay out of the logs, as the base keys do.
     crate::plugin::logging::redact(credentials.secret_access_key());
@@ -299,11 +301,9 @@ pub(super) fn chain(
             (Some(token), _) => TokenSource::Inline(token.clone()),
             (None, Some(file)) => TokenSource::File(PathBuf::from(file)),
             (None, None) => TokenSource::File(PathBuf::from(
-                from_env("AWS_WEB_IDENTITY_TOKEN_FILE").ok_or(
-                    ConfigError::WebIdentityWithout {
-                        what: "web_identity_token or web_identity_token_file",
-                    },
-                )?,
+                from_env("AWS_WEB_IDENTITY_TOKEN_FILE").ok_or(ConfigError::WebIdentityWithout {
+                    what: "web_identity_token or web_identity_token_file",
+                })?,
             )),
         };
         let provider = WebIdentityCredentials {

@@ -164,8 +164,8 @@ pub(crate) async fn build_client_with(
             .build(),
         None => sdk_config,
     };
-    let account_lists = !settings.allowed_account_ids.is_empty()
-        || !settings.forbidden_account_ids.is_empty();
+    let account_lists =
+        !settings.allowed_account_ids.is_empty() || !settings.forbidden_account_ids.is_empty();
     if account_lists || settings.validate_credentials {
         // Before any Proton or S3 call: a wrong account must not see a single write.
         let sts = assume::sts_client(&sdk_config, None, settings.sts_endpoint.as_deref());
@@ -547,6 +547,74 @@ mod tests {
             ),
             "{msg}"
         );
+    }
+
+    /// An HTTP client that answers every request as STS GetCallerIdentity for `account`
+    /// and records the URI and body of each.
+    fn caller_identity_client(account: &'static str) -> (SharedHttpClient, Seen) {
+        let seen: Seen = Arc::default();
+        let recorder = seen.clone();
+        let client = infallible_client_fn(move |req: http::Request<_>| {
+            let body = String::from_utf8_lossy(req.body().bytes().unwrap_or_default()).into_owned();
+            recorder.lock().unwrap().push((req.uri().to_string(), body));
+            http::Response::builder()
+                .status(200)
+                .body(format!(
+                    "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                     <GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/u</Arn>\
+                     <UserId>AIDAEXAMPLE</UserId><Account>{account}</Account>\
+                     </GetCallerIdentityResult></GetCallerIdentityResponse>"
+                ))
+                .unwrap()
+        });
+        (client, seen)
+    }
+
+    #[tokio::test]
+    async fn account_lists_ask_sts_once_at_its_endpoint_and_refuse_before_any_other_call() {
+        let (http_client, seen) = caller_identity_client("123456789012");
+        let settings = ProtonSettings {
+            sts_endpoint: Some("http://127.0.0.1:4599".into()),
+            allowed_account_ids: vec!["210987654321".into()],
+            ..static_settings()
+        };
+        let err = build_client_with(&settings, empty_ambient(Some(http_client)))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::AccountNotAllowed {
+                account: "123456789012".into(),
+                allowed: "210987654321".into(),
+            }
+        );
+        assert_eq!(err.attribute(), Some("allowed_account_ids"));
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].0.starts_with("http://127.0.0.1:4599"), "{seen:?}");
+        assert!(seen[0].1.contains("Action=GetCallerIdentity"), "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn credentials_are_validated_only_when_asked_or_when_account_lists_are_set() {
+        let (http_client, seen) = caller_identity_client("123456789012");
+        let quiet = ProtonSettings {
+            sts_endpoint: Some("http://127.0.0.1:4599".into()),
+            ..static_settings()
+        };
+        build_client_with(&quiet, empty_ambient(Some(http_client.clone())))
+            .await
+            .unwrap();
+        assert!(seen.lock().unwrap().is_empty());
+        let validating = ProtonSettings {
+            validate_credentials: true,
+            forbidden_account_ids: vec!["999999999999".into()],
+            ..quiet
+        };
+        build_client_with(&validating, empty_ambient(Some(http_client)))
+            .await
+            .unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]

@@ -13,11 +13,11 @@ mod build;
 mod profile;
 mod settings;
 
+pub use assume::{AssumeRole, WebIdentity, DEFAULT_SESSION_NAME};
 pub use build::{
     build_client, Clients, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
     NO_RESPONSE_ATTEMPTS, OPERATION_TIMEOUT,
 };
-pub use assume::{AssumeRole, WebIdentity, DEFAULT_SESSION_NAME};
 pub use settings::{ConfigError, ProtonSettings};
 
 /// What the tests of every part start from.

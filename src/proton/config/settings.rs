@@ -81,7 +81,10 @@ impl fmt::Debug for ProtonSettings {
             .field("allowed_account_ids", &self.allowed_account_ids)
             .field("forbidden_account_ids", &self.forbidden_account_ids)
             .field("validate_credentials", &self.validate_credentials)
-            .field("skip_requesting_account_id", &self.skip_requesting_account_id)
+            .field(
+                "skip_requesting_account_id",
+                &self.skip_requesting_account_id,
+            )
             .finish()
     }
 }
