@@ -146,6 +146,10 @@ fn provider_schema() -> Schema {
             )
             .attribute(Attribute::optional("profile", Type::String, "Named profile from the shared config files."))
             .attribute(Attribute::optional("region", Type::String, "AWS region, e.g. `us-east-1`. Falls back to `AWS_REGION` and the profile."))
+            .attribute(
+                Attribute::optional("retry_mode", Type::String, "How failed AWS calls are retried: `standard` (exponential backoff with jitter) or `adaptive` (the same, plus client-side rate limiting when AWS throttles). Falls back to `AWS_RETRY_MODE`, then `standard`.")
+                    .validate(Validator::OneOf(&["standard", "adaptive"])),
+            )
             .attribute(Attribute::optional("s3_use_path_style", Type::Bool, "Address S3 objects as `ENDPOINT/BUCKET/KEY` rather than `BUCKET.ENDPOINT/KEY`, as endpoints such as proton-local and most S3-compatible stores need. Default `false`. S3 is used only to upload bundles built from a `source { directory }`."))
             .attribute(Attribute::optional("secret_key", Type::String, "AWS secret access key. Requires `access_key`.").sensitive())
             .attribute(Attribute::optional("shared_config_files", string_list(), "Shared config files to read instead of `~/.aws/config`."))
@@ -300,6 +304,7 @@ fn settings_from_config(
         connect_timeout,
         attempt_timeout,
         sts_endpoint: endpoint("sts"),
+        retry_mode: string("retry_mode"),
         assume_roles: blocks(config, "assume_role")
             .iter()
             .map(|block| assume_role_from(block))

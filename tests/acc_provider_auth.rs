@@ -249,18 +249,20 @@ async fn both_account_lists_are_a_plan_time_error_on_the_attribute(cli: Cli) {
     assert_eq!(acc.endpoint.total_requests(), 0, "{cli}");
 }
 
-each_cli!(async a_malformed_role_arn_and_duration_are_plan_time_errors);
-async fn a_malformed_role_arn_and_duration_are_plan_time_errors(cli: Cli) {
+each_cli!(async malformed_auth_settings_are_plan_time_errors_on_their_lines);
+async fn malformed_auth_settings_are_plan_time_errors_on_their_lines(cli: Cli) {
     let acc = Acc::new(cli);
     configure(
         &acc,
-        "  assume_role {\n    role_arn = \"deployer\"\n    duration = \"1 hour\"\n  }\n",
+        "  retry_mode = \"legacy\"\n  assume_role {\n    role_arn = \"deployer\"\n    duration = \"1 hour\"\n  }\n  assume_role {\n    role_arn = \"arn:aws:iam::210987654321:role/deployer\"\n    duration = \"13h\"\n  }\n",
     );
     let run = acc.plan();
     assert_eq!(run.code, 1, "{cli}: {}", run.stdout);
     assert!(
         run.stderr.contains("role_arn = \"deployer\"")
-            && run.stderr.contains("duration = \"1 hour\""),
+            && run.stderr.contains("duration = \"1 hour\"")
+            && run.stderr.contains("duration = \"13h\"")
+            && run.stderr.contains("retry_mode = \"legacy\""),
         "{cli}: {}",
         run.stderr
     );

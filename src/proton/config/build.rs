@@ -11,7 +11,7 @@ use aws_types::os_shim_internal::Env;
 
 use super::assume;
 use super::profile::{check_profile_exists, profile_files, resolve_region, static_credentials};
-use super::settings::{is_http_url, max_attempts, normalized};
+use super::settings::{is_http_url, max_attempts, normalized, retry_mode};
 use super::{ConfigError, ProtonSettings};
 use crate::proton::bundle_store::BundleStore;
 use crate::proton::client::ProtonClient;
@@ -118,12 +118,17 @@ pub(crate) async fn build_client_with(
         .await
         .ok_or(ConfigError::MissingRegion)?;
     let max_attempts = max_attempts(&settings, &ambient.env)?;
+    let retry_mode = retry_mode(&settings, &ambient.env)?;
     let connect_timeout = settings.connect_timeout.unwrap_or(CONNECT_TIMEOUT);
     let attempt_timeout = settings.attempt_timeout.unwrap_or(ATTEMPT_TIMEOUT);
 
     let mut loader: ConfigLoader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+        .retry_config(
+            RetryConfig::standard()
+                .with_retry_mode(retry_mode)
+                .with_max_attempts(max_attempts),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(connect_timeout)

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use aws_config::retry::RetryMode;
 use aws_types::os_shim_internal::Env;
 
 use super::assume::{AssumeRole, WebIdentity};
@@ -33,6 +34,9 @@ pub struct ProtonSettings {
     pub s3_use_path_style: bool,
     /// Retries after the first attempt; standard retry mode makes `max_retries + 1` attempts.
     pub max_retries: Option<u32>,
+    /// `standard` or `adaptive` (client-side rate limiting as well); falls back to
+    /// `AWS_RETRY_MODE`, then `standard`.
+    pub retry_mode: Option<String>,
     /// Time to establish a connection; [`CONNECT_TIMEOUT`] when unset.
     pub connect_timeout: Option<Duration>,
     /// Time for one attempt of a call; [`ATTEMPT_TIMEOUT`] when unset.
@@ -73,6 +77,7 @@ impl fmt::Debug for ProtonSettings {
             .field("s3_endpoint", &self.s3_endpoint)
             .field("s3_use_path_style", &self.s3_use_path_style)
             .field("max_retries", &self.max_retries)
+            .field("retry_mode", &self.retry_mode)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("sts_endpoint", &self.sts_endpoint)
@@ -113,6 +118,11 @@ pub enum ConfigError {
     InvalidEndpoint {
         attribute: &'static str,
         endpoint: String,
+    },
+    #[error("{setting} `{value}` is not a retry mode: use `standard` or `adaptive`")]
+    InvalidRetryMode {
+        setting: &'static str,
+        value: String,
     },
     #[error("AWS_MAX_ATTEMPTS `{value}` is not a positive integer")]
     InvalidMaxAttempts { value: String },
@@ -217,6 +227,19 @@ pub(super) fn max_attempts(settings: &ProtonSettings, env: &Env) -> Result<u32, 
     }
 }
 
+/// The retry mode: the setting, else `AWS_RETRY_MODE`, else standard (what the SDK defaults
+/// to; set here because an explicit retry configuration hides the SDK's own lookup).
+pub(super) fn retry_mode(settings: &ProtonSettings, env: &Env) -> Result<RetryMode, ConfigError> {
+    let (setting, value) = match (&settings.retry_mode, env.get("AWS_RETRY_MODE")) {
+        (Some(value), _) => ("retry_mode", value.clone()),
+        (None, Ok(value)) => ("AWS_RETRY_MODE", value),
+        (None, Err(_)) => return Ok(RetryMode::Standard),
+    };
+    value
+        .parse()
+        .map_err(|_| ConfigError::InvalidRetryMode { setting, value })
+}
+
 pub(super) fn is_http_url(endpoint: &str) -> bool {
     ["http://", "https://"].iter().any(|scheme| {
         endpoint
@@ -245,6 +268,23 @@ mod tests {
         assert!(shown.contains("region: Some(\"eu-west-1\")"), "{shown}");
         let unset = format!("{:?}", ProtonSettings::default());
         assert!(unset.contains("secret_key: None"), "{unset}");
+    }
+
+    #[test]
+    fn retry_mode_precedence() {
+        let none = Env::from_slice(&[]);
+        let env = Env::from_slice(&[("AWS_RETRY_MODE", "adaptive")]);
+        let mut settings = static_settings();
+        assert_eq!(retry_mode(&settings, &none).unwrap(), RetryMode::Standard);
+        assert_eq!(retry_mode(&settings, &env).unwrap(), RetryMode::Adaptive);
+        settings.retry_mode = Some("standard".into());
+        assert_eq!(retry_mode(&settings, &env).unwrap(), RetryMode::Standard);
+        settings.retry_mode = None;
+        let bad = Env::from_slice(&[("AWS_RETRY_MODE", "legacy")]);
+        assert_eq!(
+            retry_mode(&settings, &bad).unwrap_err().to_string(),
+            "AWS_RETRY_MODE `legacy` is not a retry mode: use `standard` or `adaptive`"
+        );
     }
 
     #[test]
