@@ -601,6 +601,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn without_endpoints_sts_the_account_check_goes_to_aws_endpoint_url_sts() {
+        let (http_client, seen) = caller_identity_client("123456789012");
+        let settings = ProtonSettings {
+            allowed_account_ids: vec!["123456789012".into()],
+            ..static_settings()
+        };
+        let ambient = Ambient {
+            env: Env::from_slice(&[("AWS_ENDPOINT_URL_STS", "http://sts.env:3")]),
+            http_client: Some(http_client),
+        };
+        build_client_with(&settings, ambient).await.unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].0.starts_with("http://sts.env:3"), "{seen:?}");
+    }
+
+    #[tokio::test]
     async fn credentials_are_validated_only_when_asked_or_when_account_lists_are_set() {
         let (http_client, seen) = caller_identity_client("123456789012");
         let quiet = ProtonSettings {
