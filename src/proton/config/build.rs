@@ -42,8 +42,8 @@ pub(crate) struct Ambient {
 /// Builds the one Proton client the provider uses for all RPCs, and the S3 client for bundles.
 ///
 /// Makes no network call unless `allowed_account_ids` / `forbidden_account_ids` are set or
-/// `skip_credentials_validation = false`: then exactly one, STS GetCallerIdentity (which
-/// resolves the credentials, assuming every role), whose account the lists must allow. The
+/// `skip_credentials_validation = false`: then STS GetCallerIdentity, once, whose account the
+/// lists must allow (resolving the credentials for it assumes every configured role). The
 /// region comes only from the settings, `AWS_REGION` / `AWS_DEFAULT_REGION` or the shared
 /// config profile (never instance metadata), and credentials are otherwise resolved lazily
 /// on the first request. With `access_key` + `secret_key`
