@@ -17,6 +17,7 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, ListResource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
+use crate::proton::config::{AssumeRole, WebIdentity};
 use crate::proton::{build_client, Clients, ProtonSettings};
 use crate::resources::tags;
 use crate::resources::template::{self, TemplateResource};
@@ -57,10 +58,76 @@ fn string_list() -> Type {
     Type::List(Box::new(Type::String))
 }
 
+fn string_set() -> Type {
+    Type::Set(Box::new(Type::String))
+}
+
+/// STS's shortest and longest session (terraform-provider-aws checks the same bounds).
+const SESSION_DURATION_BOUNDS: (std::time::Duration, std::time::Duration) = (
+    std::time::Duration::from_secs(15 * 60),
+    std::time::Duration::from_secs(12 * 60 * 60),
+);
+
+const ROLE_ARN: (&str, &str) = (
+    r"^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$",
+    "an IAM role ARN, `arn:aws:iam::ACCOUNT:role/[PATH/]NAME`, e.g. `arn:aws:iam::123456789012:role/deployer`",
+);
+const POLICY_ARN: (&str, &str) = (
+    r"^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9_+=,.@/-]+$",
+    "an IAM policy ARN, e.g. `arn:aws:iam::aws:policy/ReadOnlyAccess`",
+);
+const SESSION_NAME: (&str, &str) = (
+    r"^[A-Za-z0-9_+=,.@-]{2,64}$",
+    "2 to 64 characters: letters, digits and `_+=,.@-` (STS's rule)",
+);
+const EXTERNAL_ID: (&str, &str) = (
+    r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$",
+    "2 to 1224 characters: letters, digits and `_+=,.@:/-` (STS's rule)",
+);
+const ACCOUNT_ID: (&str, &str) = (r"^[0-9]{12}$", "a 12-digit AWS account ID");
+
+fn pattern((regex, explanation): (&'static str, &'static str)) -> Validator {
+    Validator::pattern(regex, explanation)
+}
+
+fn assume_role_block() -> NestedBlock {
+    NestedBlock::list(
+        "assume_role",
+        Block::new("A role to assume with STS AssumeRole. Repeat the block to chain roles: the first is assumed with the base credentials (static keys, profile, environment, or `assume_role_with_web_identity` when set), each next one with the credentials of the one before, and every AWS call is made as the last role, in its account. The credentials are cached until shortly before they expire.")
+            .attribute(Attribute::optional("duration", Type::String, "How long the session lasts, as a duration from `15m` to `12h` (e.g. `1h`, `1h30m`). STS's default (1 hour) when unset; a chained role's session lasts at most 1 hour.").validate(Validator::Duration))
+            .attribute(Attribute::optional("external_id", Type::String, "External ID the role's trust policy requires, if any (2 to 1224 characters).").validate(pattern(EXTERNAL_ID)))
+            .attribute(Attribute::optional("policy", Type::String, "IAM policy in JSON that further restricts the session's permissions."))
+            .attribute(Attribute::optional("policy_arns", string_set(), "ARNs of managed IAM policies that further restrict the session's permissions.").validate(Validator::Elements(Box::new(pattern(POLICY_ARN)))))
+            .attribute(Attribute::required("role_arn", Type::String, "ARN of the role to assume, e.g. `arn:aws:iam::210987654321:role/deployer`.").validate(pattern(ROLE_ARN)))
+            .attribute(Attribute::optional("session_name", Type::String, "Name of the session, shown in CloudTrail and in the assumed role's ARN (2 to 64 characters of letters, digits and `_+=,.@-`). Default `terraform-provider-proton`.").validate(pattern(SESSION_NAME)))
+            .attribute(Attribute::optional("source_identity", Type::String, "Source identity of the session, kept by every role chained from it (2 to 64 characters of letters, digits and `_+=,.@-`).").validate(pattern(SESSION_NAME)))
+            .attribute(Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Session tags."))
+            .attribute(Attribute::optional("transitive_tag_keys", string_set(), "Keys of session tags that pass on to roles chained from this session.")),
+    )
+}
+
+fn web_identity_block() -> NestedBlock {
+    NestedBlock::single(
+        "assume_role_with_web_identity",
+        Block::new("A role to assume with STS AssumeRoleWithWebIdentity, from an OpenID Connect token (a CI system's or Kubernetes' service account token). Assumed before any `assume_role`, which then chain from it. Unset values fall back to `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME` and `AWS_WEB_IDENTITY_TOKEN_FILE`.")
+            .attribute(Attribute::optional("duration", Type::String, "How long the session lasts, as a duration from `15m` to `12h` (e.g. `1h`). STS's default (1 hour) when unset.").validate(Validator::Duration))
+            .attribute(Attribute::optional("policy", Type::String, "IAM policy in JSON that further restricts the session's permissions."))
+            .attribute(Attribute::optional("policy_arns", string_set(), "ARNs of managed IAM policies that further restrict the session's permissions.").validate(Validator::Elements(Box::new(pattern(POLICY_ARN)))))
+            .attribute(Attribute::optional("role_arn", Type::String, "ARN of the role to assume. Falls back to `AWS_ROLE_ARN`.").validate(pattern(ROLE_ARN)))
+            .attribute(Attribute::optional("session_name", Type::String, "Name of the session (2 to 64 characters of letters, digits and `_+=,.@-`). Falls back to `AWS_ROLE_SESSION_NAME`, then `terraform-provider-proton`.").validate(pattern(SESSION_NAME)))
+            .attribute(Attribute::optional("web_identity_token", Type::String, "The OpenID Connect token itself. Conflicts with `web_identity_token_file`.").sensitive())
+            .attribute(Attribute::optional("web_identity_token_file", Type::String, "File holding the OpenID Connect token, read again whenever the session is renewed. Conflicts with `web_identity_token`; falls back to `AWS_WEB_IDENTITY_TOKEN_FILE`.")),
+    )
+}
+
 fn provider_schema() -> Schema {
     Schema::new(
         Block::new("Manages AWS Proton templates and their versions. Every setting falls back to the standard AWS configuration chain (environment variables, shared config and credentials files, SSO, web identity, instance metadata).")
             .attribute(Attribute::optional("access_key", Type::String, "AWS access key ID. Requires `secret_key`.").sensitive())
+            .attribute(
+                Attribute::optional("allowed_account_ids", string_set(), "The only AWS account IDs the provider may act in. Checked once at configuration with STS GetCallerIdentity (after every role is assumed), before any other call; any other account is an error naming it. Conflicts with `forbidden_account_ids`.")
+                    .validate(Validator::Elements(Box::new(pattern(ACCOUNT_ID)))),
+            )
             .attribute(
                 Attribute::optional("attempt_timeout", Type::String, "Time allowed for one attempt of an AWS call, from sending the request to the full response, as a duration such as `20s` or `1m`. Default `20s`. An endpoint that gives no response (connection refused, connect or attempt timeout) is tried at most 3 times per call (fewer with a lower `max_retries`), so a stalled endpoint is reported after about three attempt timeouts.")
                     .validate(Validator::Duration),
@@ -70,16 +137,28 @@ fn provider_schema() -> Schema {
                     .validate(Validator::Duration),
             )
             .attribute(
+                Attribute::optional("forbidden_account_ids", string_set(), "AWS account IDs the provider must not act in. Checked once at configuration with STS GetCallerIdentity (after every role is assumed), before any other call. Conflicts with `allowed_account_ids`.")
+                    .validate(Validator::Elements(Box::new(pattern(ACCOUNT_ID)))),
+            )
+            .attribute(
                 Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts); attempts without any response stop after 3 (see `attempt_timeout`).")
                     .validate(Validator::IntRange { min: 0, max: 100 }),
             )
             .attribute(Attribute::optional("profile", Type::String, "Named profile from the shared config files."))
             .attribute(Attribute::optional("region", Type::String, "AWS region, e.g. `us-east-1`. Falls back to `AWS_REGION` and the profile."))
+            .attribute(
+                Attribute::optional("retry_mode", Type::String, "How failed AWS calls are retried: `standard` (exponential backoff with jitter) or `adaptive` (the same, plus client-side rate limiting when AWS throttles). Falls back to `AWS_RETRY_MODE`, then `standard`.")
+                    .validate(Validator::OneOf(&["standard", "adaptive"])),
+            )
             .attribute(Attribute::optional("s3_use_path_style", Type::Bool, "Address S3 objects as `ENDPOINT/BUCKET/KEY` rather than `BUCKET.ENDPOINT/KEY`, as endpoints such as proton-local and most S3-compatible stores need. Default `false`. S3 is used only to upload bundles built from a `source { directory }`."))
             .attribute(Attribute::optional("secret_key", Type::String, "AWS secret access key. Requires `access_key`.").sensitive())
             .attribute(Attribute::optional("shared_config_files", string_list(), "Shared config files to read instead of `~/.aws/config`."))
             .attribute(Attribute::optional("shared_credentials_files", string_list(), "Shared credentials files to read instead of `~/.aws/credentials`."))
+            .attribute(Attribute::optional("skip_credentials_validation", Type::Bool, "Whether to skip checking the credentials with STS GetCallerIdentity at configuration. Default `true` here (terraform-provider-aws: `false`); set `false` to have bad credentials reported before any other call. The check is made whatever this says when `allowed_account_ids` or `forbidden_account_ids` is set."))
+            .attribute(Attribute::optional("skip_requesting_account_id", Type::Bool, "Accepted for compatibility with terraform-provider-aws; has no effect, as this provider needs the account ID only for `allowed_account_ids` / `forbidden_account_ids`, which always ask STS."))
             .attribute(Attribute::optional("token", Type::String, "Session token for temporary credentials.").sensitive())
+            .nested(assume_role_block())
+            .nested(web_identity_block())
             .nested(NestedBlock::single(
                 "default_tags",
                 Block::new("Tags applied to every resource that supports tags.")
@@ -95,7 +174,8 @@ fn provider_schema() -> Schema {
                 "endpoints",
                 Block::new("Custom service endpoints, e.g. a local Proton endpoint.")
                     .attribute(Attribute::optional("proton", Type::String, "URL of the Proton API, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_PROTON`."))
-                    .attribute(Attribute::optional("s3", Type::String, "URL of the S3 API, where bundles built from a `source { directory }` are uploaded, e.g. `http://127.0.0.1:4580` for proton-local (with `s3_use_path_style`). Falls back to `AWS_ENDPOINT_URL_S3`.")),
+                    .attribute(Attribute::optional("s3", Type::String, "URL of the S3 API, where bundles built from a `source { directory }` are uploaded, e.g. `http://127.0.0.1:4580` for proton-local (with `s3_use_path_style`). Falls back to `AWS_ENDPOINT_URL_S3`."))
+                    .attribute(Attribute::optional("sts", Type::String, "URL of the STS API, used for `assume_role`, `assume_role_with_web_identity` and the account check, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_STS`.")),
             )),
     )
 }
@@ -223,8 +303,152 @@ fn settings_from_config(
         max_retries,
         connect_timeout,
         attempt_timeout,
+        sts_endpoint: endpoint("sts"),
+        retry_mode: string("retry_mode"),
+        assume_roles: blocks(config, "assume_role")
+            .iter()
+            .map(|block| assume_role_from(block))
+            .collect(),
+        web_identity: blocks(config, "assume_role_with_web_identity")
+            .first()
+            .map(|block| web_identity_from(block)),
+        allowed_account_ids: string_items(config.get_attr("allowed_account_ids")),
+        forbidden_account_ids: string_items(config.get_attr("forbidden_account_ids")),
+        // Null is `true` here: see the attribute's description.
+        validate_credentials: config
+            .get_attr("skip_credentials_validation")
+            .and_then(Value::as_bool)
+            == Some(false),
+        skip_requesting_account_id: config
+            .get_attr("skip_requesting_account_id")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     (settings, default_tags)
+}
+
+/// The strings of a list or set (nothing for null).
+fn string_items(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::List(items) | Value::Set(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The objects of a nested block: a list block's items, or a single block when set.
+fn blocks<'a>(config: &'a Value, name: &str) -> Vec<&'a Value> {
+    match config.get_attr(name) {
+        Some(Value::List(items)) => items.iter().collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(single) => vec![single],
+    }
+}
+
+fn block_string(block: &Value, name: &str) -> Option<String> {
+    block
+        .get_attr(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// A block's `duration`; malformed ones were refused by validation.
+fn block_duration(block: &Value) -> Option<std::time::Duration> {
+    block
+        .get_attr("duration")
+        .and_then(Value::as_str)
+        .and_then(|text| parse_duration(text).ok())
+}
+
+fn assume_role_from(block: &Value) -> AssumeRole {
+    AssumeRole {
+        role_arn: block_string(block, "role_arn").unwrap_or_default(),
+        session_name: block_string(block, "session_name"),
+        external_id: block_string(block, "external_id"),
+        duration: block_duration(block),
+        policy: block_string(block, "policy"),
+        policy_arns: string_items(block.get_attr("policy_arns")),
+        tags: block
+            .get_attr("tags")
+            .map(tags::from_value)
+            .unwrap_or_default(),
+        transitive_tag_keys: string_items(block.get_attr("transitive_tag_keys")),
+        source_identity: block_string(block, "source_identity"),
+    }
+}
+
+fn web_identity_from(block: &Value) -> WebIdentity {
+    WebIdentity {
+        role_arn: block_string(block, "role_arn"),
+        session_name: block_string(block, "session_name"),
+        web_identity_token: block_string(block, "web_identity_token"),
+        web_identity_token_file: block_string(block, "web_identity_token_file"),
+        duration: block_duration(block),
+        policy: block_string(block, "policy"),
+        policy_arns: string_items(block.get_attr("policy_arns")),
+    }
+}
+
+/// Plan-time checks the schema's validators cannot express, each on its attribute: the two
+/// account lists together, session durations outside STS's bounds, policies that are not
+/// JSON objects, and both web identity token sources. Unknown values are left alone.
+fn validate_auth(config: &Value, diags: &mut Diagnostics) {
+    // An unknown list may turn out empty: only two known, non-empty lists conflict.
+    let set = |name: &str| matches!(config.get_attr(name), Some(Value::Set(items) | Value::List(items)) if !items.is_empty());
+    if set("allowed_account_ids") && set("forbidden_account_ids") {
+        diags.attribute_error(
+            AttributePath::attr("forbidden_account_ids"),
+            "Conflicting account ID settings",
+            "`allowed_account_ids` and `forbidden_account_ids` cannot both be set: keep the one list that says what you mean.",
+        );
+    }
+    let mut checked: Vec<(AttributePath, &Value)> = blocks(config, "assume_role")
+        .into_iter()
+        .enumerate()
+        .map(|(index, block)| {
+            let index = i64::try_from(index).unwrap_or(i64::MAX);
+            (AttributePath::attr("assume_role").child_index(index), block)
+        })
+        .collect();
+    if let Some(block) = blocks(config, "assume_role_with_web_identity").first() {
+        let path = AttributePath::attr("assume_role_with_web_identity");
+        let given = |name: &str| !matches!(block.get_attr(name), Some(Value::Null) | None);
+        if given("web_identity_token") && given("web_identity_token_file") {
+            diags.attribute_error(
+                path.child_attr("web_identity_token_file"),
+                "Conflicting web identity token settings",
+                "Set `web_identity_token` or `web_identity_token_file`, not both.",
+            );
+        }
+        checked.push((path, block));
+    }
+    for (path, block) in checked {
+        if let Some(text) = block.get_attr("duration").and_then(Value::as_str) {
+            let (shortest, longest) = SESSION_DURATION_BOUNDS;
+            match parse_duration(text) {
+                Ok(duration) if duration < shortest || duration > longest => diags.attribute_error(
+                    path.child_attr("duration"),
+                    "Invalid session duration",
+                    format!("`duration` must be from 15m to 12h (STS's bounds); got {text:?}."),
+                ),
+                // Malformed durations have the Duration validator's error.
+                _ => {}
+            }
+        }
+        if let Some(policy) = block.get_attr("policy").and_then(Value::as_str) {
+            let is_object = serde_json::from_str::<serde_json::Value>(policy)
+                .is_ok_and(|json| json.is_object());
+            if !is_object {
+                diags.attribute_error(
+                    path.child_attr("policy"),
+                    "Invalid session policy",
+                    "`policy` must be an IAM policy document: a JSON object (e.g. from `jsonencode` or `data.aws_iam_policy_document`).",
+                );
+            }
+        }
+    }
 }
 
 /// The types `types` makes for a kind, for every kind in order.
@@ -236,6 +460,10 @@ fn per_kind<T: ?Sized, const N: usize>(types: impl Fn(TemplateKind) -> [Arc<T>; 
 impl Provider for ProtonProvider {
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_auth(config, diags);
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
@@ -289,7 +517,14 @@ impl Provider for ProtonProvider {
                     default_tags,
                 });
             }
-            Err(err) => diags.error("Invalid provider configuration", err.to_string()),
+            Err(err) => match err.attribute() {
+                Some(attribute) => diags.attribute_error(
+                    AttributePath::attr(attribute),
+                    "Invalid provider configuration",
+                    err.to_string(),
+                ),
+                None => diags.error("Invalid provider configuration", err.to_string()),
+            },
         }
     }
 }
@@ -362,6 +597,156 @@ mod tests {
             !format!("{settings:?}").contains("s3cr3t"),
             "secrets must not reach logs"
         );
+    }
+
+    /// A provider configuration with `set` applied to its empty value.
+    fn config_with(set: impl FnOnce(&mut Value)) -> Value {
+        let mut config = Value::empty_of(&provider_schema().implied_type());
+        set(&mut config);
+        config
+    }
+
+    fn strings(items: &[&str]) -> Value {
+        Value::Set(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    fn role(attributes: &[(&str, Value)]) -> Value {
+        let schema = provider_schema();
+        let block = schema.block.find_block("assume_role").unwrap();
+        let mut role = Value::empty_of(&block.block.implied_type());
+        for (name, value) in attributes {
+            *role.get_attr_mut(name).unwrap() = value.clone();
+        }
+        role
+    }
+
+    /// The paths of the errors `validate_auth` reports for `config`.
+    fn auth_error_paths(config: &Value) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        validate_auth(config, &mut diags);
+        diags
+            .0
+            .iter()
+            .map(|d| {
+                d.attribute
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_account_lists_are_an_error_on_the_forbidden_list_but_either_alone_is_not() {
+        let both = config_with(|c| {
+            *c.get_attr_mut("allowed_account_ids").unwrap() = strings(&["123456789012"]);
+            *c.get_attr_mut("forbidden_account_ids").unwrap() = strings(&["210987654321"]);
+        });
+        assert_eq!(auth_error_paths(&both), ["forbidden_account_ids"]);
+        let unknown_other = config_with(|c| {
+            *c.get_attr_mut("allowed_account_ids").unwrap() = strings(&["123456789012"]);
+            *c.get_attr_mut("forbidden_account_ids").unwrap() = Value::Unknown;
+        });
+        assert!(auth_error_paths(&unknown_other).is_empty());
+        let allowed = config_with(|c| {
+            *c.get_attr_mut("allowed_account_ids").unwrap() = strings(&["123456789012"]);
+            *c.get_attr_mut("forbidden_account_ids").unwrap() = strings(&[]);
+        });
+        assert!(auth_error_paths(&allowed).is_empty());
+    }
+
+    #[test]
+    fn session_durations_and_policies_are_checked_on_each_block() {
+        let arn = (
+            "role_arn",
+            Value::string("arn:aws:iam::123456789012:role/a"),
+        );
+        let config = config_with(|c| {
+            *c.get_attr_mut("assume_role").unwrap() = Value::List(vec![
+                role(&[arn.clone(), ("duration", Value::string("15m"))]),
+                role(&[arn.clone(), ("duration", Value::string("14m59s"))]),
+                role(&[arn.clone(), ("duration", Value::string("12h1s"))]),
+                role(&[arn.clone(), ("policy", Value::string("[1]"))]),
+                role(&[
+                    arn.clone(),
+                    ("policy", Value::string(r#"{"Version":"2012-10-17"}"#)),
+                ]),
+                role(&[arn.clone(), ("duration", Value::Unknown)]),
+            ]);
+        });
+        assert_eq!(
+            auth_error_paths(&config),
+            [
+                "assume_role[1].duration",
+                "assume_role[2].duration",
+                "assume_role[3].policy"
+            ]
+        );
+    }
+
+    #[test]
+    fn both_web_identity_token_sources_are_an_error_on_the_file() {
+        let config = config_with(|c| {
+            let block = c.get_attr_mut("assume_role_with_web_identity").unwrap();
+            let schema = provider_schema();
+            let nested = schema
+                .block
+                .find_block("assume_role_with_web_identity")
+                .unwrap();
+            *block = Value::empty_of(&nested.block.implied_type());
+            *block.get_attr_mut("web_identity_token").unwrap() = Value::string("eyJ.a.b");
+            *block.get_attr_mut("web_identity_token_file").unwrap() = Value::string("/t");
+        });
+        assert_eq!(
+            auth_error_paths(&config),
+            ["assume_role_with_web_identity.web_identity_token_file"]
+        );
+    }
+
+    #[test]
+    fn reads_role_chains_in_order_and_skip_credentials_validation_defaults_to_skipping() {
+        let config = config_with(|c| {
+            *c.get_attr_mut("assume_role").unwrap() = Value::List(vec![
+                role(&[
+                    (
+                        "role_arn",
+                        Value::string("arn:aws:iam::111111111111:role/a"),
+                    ),
+                    ("duration", Value::string("1h")),
+                    ("external_id", Value::string("ext")),
+                    ("transitive_tag_keys", strings(&["team"])),
+                ]),
+                role(&[(
+                    "role_arn",
+                    Value::string("arn:aws:iam::222222222222:role/b"),
+                )]),
+            ]);
+        });
+        let mut diags = Diagnostics::new();
+        let (settings, _) = settings_from_config(&config, &mut diags);
+        assert!(diags.is_empty());
+        let arns: Vec<&str> = settings
+            .assume_roles
+            .iter()
+            .map(|r| r.role_arn.as_str())
+            .collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::111111111111:role/a",
+                "arn:aws:iam::222222222222:role/b"
+            ]
+        );
+        let first = &settings.assume_roles[0];
+        assert_eq!(first.duration, Some(std::time::Duration::from_secs(3600)));
+        assert_eq!(first.external_id.as_deref(), Some("ext"));
+        assert_eq!(first.transitive_tag_keys, ["team"]);
+        assert!(!settings.validate_credentials);
+        let explicit = config_with(|c| {
+            *c.get_attr_mut("skip_credentials_validation").unwrap() = Value::Bool(false);
+        });
+        let (settings, _) = settings_from_config(&explicit, &mut diags);
+        assert!(settings.validate_credentials);
     }
 
     #[test]

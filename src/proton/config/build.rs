@@ -9,8 +9,9 @@ use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::os_shim_internal::Env;
 
+use super::assume;
 use super::profile::{check_profile_exists, profile_files, resolve_region, static_credentials};
-use super::settings::{is_http_url, max_attempts, normalized};
+use super::settings::{is_http_url, max_attempts, normalized, retry_mode};
 use super::{ConfigError, ProtonSettings};
 use crate::proton::bundle_store::BundleStore;
 use crate::proton::client::ProtonClient;
@@ -40,9 +41,12 @@ pub(crate) struct Ambient {
 
 /// Builds the one Proton client the provider uses for all RPCs, and the S3 client for bundles.
 ///
-/// Makes no network call: the region comes only from the settings, `AWS_REGION` /
-/// `AWS_DEFAULT_REGION` or the shared config profile (never instance metadata), and
-/// credentials are resolved lazily on the first request. With `access_key` + `secret_key`
+/// Makes no network call unless `allowed_account_ids` / `forbidden_account_ids` are set or
+/// `skip_credentials_validation = false`: then STS GetCallerIdentity, once, whose account the
+/// lists must allow (resolving the credentials for it assumes every configured role). The
+/// region comes only from the settings, `AWS_REGION` / `AWS_DEFAULT_REGION` or the shared
+/// config profile (never instance metadata), and credentials are otherwise resolved lazily
+/// on the first request. With `access_key` + `secret_key`
 /// the credentials are static and instance metadata is never consulted.
 ///
 /// Time bounds per API call: connecting may take `connect_timeout` ([`CONNECT_TIMEOUT`], 5 s),
@@ -91,9 +95,13 @@ pub(crate) async fn build_client_with(
     let credentials = static_credentials(&settings)?;
     let profile_files = profile_files(&settings);
     let endpoint = settings.endpoint.clone();
+    if !settings.allowed_account_ids.is_empty() && !settings.forbidden_account_ids.is_empty() {
+        return Err(ConfigError::ConflictingAccountLists);
+    }
     for (attribute, url) in [
         ("endpoints.proton", &endpoint),
         ("endpoints.s3", &settings.s3_endpoint),
+        ("endpoints.sts", &settings.sts_endpoint),
     ] {
         if let Some(url) = url.as_ref().filter(|url| !is_http_url(url)) {
             return Err(ConfigError::InvalidEndpoint {
@@ -110,12 +118,17 @@ pub(crate) async fn build_client_with(
         .await
         .ok_or(ConfigError::MissingRegion)?;
     let max_attempts = max_attempts(&settings, &ambient.env)?;
+    let retry_mode = retry_mode(&settings, &ambient.env)?;
     let connect_timeout = settings.connect_timeout.unwrap_or(CONNECT_TIMEOUT);
     let attempt_timeout = settings.attempt_timeout.unwrap_or(ATTEMPT_TIMEOUT);
 
     let mut loader: ConfigLoader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+        .retry_config(
+            RetryConfig::standard()
+                .with_retry_mode(retry_mode)
+                .with_max_attempts(max_attempts),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(connect_timeout)
@@ -142,6 +155,33 @@ pub(crate) async fn build_client_with(
         loader = loader.profile_files(files);
     }
     let sdk_config = loader.load().await;
+    // Every client signs with the end of the chain: base, web identity, then each role.
+    let sdk_config = match assume::chain(
+        &sdk_config,
+        settings.sts_endpoint.as_deref(),
+        settings.web_identity.as_ref(),
+        &settings.assume_roles,
+        &ambient.env,
+    )? {
+        Some(credentials) => sdk_config
+            .into_builder()
+            .credentials_provider(credentials)
+            .build(),
+        None => sdk_config,
+    };
+    let account_lists =
+        !settings.allowed_account_ids.is_empty() || !settings.forbidden_account_ids.is_empty();
+    if account_lists || settings.validate_credentials {
+        // Before any Proton or S3 call: a wrong account must not see a single write.
+        let sts = assume::sts_client(&sdk_config, None, settings.sts_endpoint.as_deref());
+        let account = assume::caller_account(&sts).await?;
+        assume::check_account(
+            &account,
+            &settings.allowed_account_ids,
+            &settings.forbidden_account_ids,
+        )?;
+        tracing::debug!(account, "credentials validated with GetCallerIdentity");
+    }
     let no_response = NoResponseLimit {
         max_attempts: NO_RESPONSE_ATTEMPTS.min(max_attempts),
         connect_timeout,
@@ -512,6 +552,91 @@ mod tests {
             ),
             "{msg}"
         );
+    }
+
+    /// An HTTP client that answers every request as STS GetCallerIdentity for `account`
+    /// and records the URI and body of each.
+    fn caller_identity_client(account: &'static str) -> (SharedHttpClient, Seen) {
+        let seen: Seen = Arc::default();
+        let recorder = seen.clone();
+        let client = infallible_client_fn(move |req: http::Request<_>| {
+            let body = String::from_utf8_lossy(req.body().bytes().unwrap_or_default()).into_owned();
+            recorder.lock().unwrap().push((req.uri().to_string(), body));
+            http::Response::builder()
+                .status(200)
+                .body(format!(
+                    "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                     <GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/u</Arn>\
+                     <UserId>AIDAEXAMPLE</UserId><Account>{account}</Account>\
+                     </GetCallerIdentityResult></GetCallerIdentityResponse>"
+                ))
+                .unwrap()
+        });
+        (client, seen)
+    }
+
+    #[tokio::test]
+    async fn account_lists_ask_sts_once_at_its_endpoint_and_refuse_before_any_other_call() {
+        let (http_client, seen) = caller_identity_client("123456789012");
+        let settings = ProtonSettings {
+            sts_endpoint: Some("http://127.0.0.1:4599".into()),
+            allowed_account_ids: vec!["210987654321".into()],
+            ..static_settings()
+        };
+        let err = build_client_with(&settings, empty_ambient(Some(http_client)))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::AccountNotAllowed {
+                account: "123456789012".into(),
+                allowed: "210987654321".into(),
+            }
+        );
+        assert_eq!(err.attribute(), Some("allowed_account_ids"));
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].0.starts_with("http://127.0.0.1:4599"), "{seen:?}");
+        assert!(seen[0].1.contains("Action=GetCallerIdentity"), "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn without_endpoints_sts_the_account_check_goes_to_aws_endpoint_url_sts() {
+        let (http_client, seen) = caller_identity_client("123456789012");
+        let settings = ProtonSettings {
+            allowed_account_ids: vec!["123456789012".into()],
+            ..static_settings()
+        };
+        let ambient = Ambient {
+            env: Env::from_slice(&[("AWS_ENDPOINT_URL_STS", "http://sts.env:3")]),
+            http_client: Some(http_client),
+        };
+        build_client_with(&settings, ambient).await.unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].0.starts_with("http://sts.env:3"), "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn credentials_are_validated_only_when_asked_or_when_account_lists_are_set() {
+        let (http_client, seen) = caller_identity_client("123456789012");
+        let quiet = ProtonSettings {
+            sts_endpoint: Some("http://127.0.0.1:4599".into()),
+            ..static_settings()
+        };
+        build_client_with(&quiet, empty_ambient(Some(http_client.clone())))
+            .await
+            .unwrap();
+        assert!(seen.lock().unwrap().is_empty());
+        let validating = ProtonSettings {
+            validate_credentials: true,
+            forbidden_account_ids: vec!["999999999999".into()],
+            ..quiet
+        };
+        build_client_with(&validating, empty_ambient(Some(http_client)))
+            .await
+            .unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]

@@ -4,12 +4,16 @@
 //!   ([`ConfigError`]) and the checks that run before anything is built.
 //! - `profile`: where credentials and the region come from: static keys, shared
 //!   config/credentials files, profiles.
+//! - `assume`: credentials from STS (`assume_role`, `assume_role_with_web_identity`) and the
+//!   account check.
 //! - `build`: the SDK client with its retry and time bounds ([`build_client`]).
 
+mod assume;
 mod build;
 mod profile;
 mod settings;
 
+pub use assume::{AssumeRole, WebIdentity, DEFAULT_SESSION_NAME};
 pub use build::{
     build_client, Clients, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
     NO_RESPONSE_ATTEMPTS, OPERATION_TIMEOUT,

@@ -4,8 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use aws_config::retry::RetryMode;
 use aws_types::os_shim_internal::Env;
 
+use super::assume::{AssumeRole, WebIdentity};
 use super::DEFAULT_MAX_ATTEMPTS;
 #[cfg(doc)]
 use super::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT};
@@ -32,10 +34,29 @@ pub struct ProtonSettings {
     pub s3_use_path_style: bool,
     /// Retries after the first attempt; standard retry mode makes `max_retries + 1` attempts.
     pub max_retries: Option<u32>,
+    /// `standard` or `adaptive` (client-side rate limiting as well); falls back to
+    /// `AWS_RETRY_MODE`, then `standard`.
+    pub retry_mode: Option<String>,
     /// Time to establish a connection; [`CONNECT_TIMEOUT`] when unset.
     pub connect_timeout: Option<Duration>,
     /// Time for one attempt of a call; [`ATTEMPT_TIMEOUT`] when unset.
     pub attempt_timeout: Option<Duration>,
+    /// Custom STS endpoint URL (GetCallerIdentity and every role assumed).
+    pub sts_endpoint: Option<String>,
+    /// `assume_role` blocks in order: each is assumed with the credentials of the one before.
+    pub assume_roles: Vec<AssumeRole>,
+    /// `assume_role_with_web_identity`: assumed first, before any `assume_role`.
+    pub web_identity: Option<WebIdentity>,
+    /// The only accounts the credentials may act in (empty: any).
+    pub allowed_account_ids: Vec<String>,
+    /// Accounts the credentials must not act in.
+    pub forbidden_account_ids: Vec<String>,
+    /// Ask STS GetCallerIdentity at configure even without account lists
+    /// (`skip_credentials_validation = false`; the account lists always ask).
+    pub validate_credentials: bool,
+    /// Accepted for terraform-provider-aws compatibility; the provider never needs the
+    /// account id beyond the account lists.
+    pub skip_requesting_account_id: bool,
 }
 
 // Hand-written so credentials never reach logs or diagnostics.
@@ -56,8 +77,19 @@ impl fmt::Debug for ProtonSettings {
             .field("s3_endpoint", &self.s3_endpoint)
             .field("s3_use_path_style", &self.s3_use_path_style)
             .field("max_retries", &self.max_retries)
+            .field("retry_mode", &self.retry_mode)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field("assume_roles", &self.assume_roles)
+            .field("web_identity", &self.web_identity)
+            .field("allowed_account_ids", &self.allowed_account_ids)
+            .field("forbidden_account_ids", &self.forbidden_account_ids)
+            .field("validate_credentials", &self.validate_credentials)
+            .field(
+                "skip_requesting_account_id",
+                &self.skip_requesting_account_id,
+            )
             .finish()
     }
 }
@@ -87,6 +119,11 @@ pub enum ConfigError {
         attribute: &'static str,
         endpoint: String,
     },
+    #[error("{setting} `{value}` is not a retry mode: use `standard` or `adaptive`")]
+    InvalidRetryMode {
+        setting: &'static str,
+        value: String,
+    },
     #[error("AWS_MAX_ATTEMPTS `{value}` is not a positive integer")]
     InvalidMaxAttempts { value: String },
     #[error(
@@ -98,6 +135,42 @@ pub enum ConfigError {
     ProfileFiles { message: String },
     #[error("`{attribute}` must be longer than zero")]
     ZeroTimeout { attribute: &'static str },
+    #[error(
+        "`assume_role_with_web_identity` needs `{what}` (or its environment variable: \
+         AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)"
+    )]
+    WebIdentityWithout { what: &'static str },
+    #[error(
+        "`allowed_account_ids` and `forbidden_account_ids` cannot both be set: \
+         keep the one list that says what you mean"
+    )]
+    ConflictingAccountLists,
+    #[error("the credentials could not be validated with STS GetCallerIdentity: {detail}")]
+    CallerIdentity { detail: String },
+    #[error(
+        "the credentials act in AWS account {account}; {account} is not in \
+         allowed_account_ids ({allowed})"
+    )]
+    AccountNotAllowed { account: String, allowed: String },
+    #[error(
+        "the credentials act in AWS account {account}; {account} is in \
+         forbidden_account_ids ({forbidden})"
+    )]
+    AccountForbidden { account: String, forbidden: String },
+}
+
+impl ConfigError {
+    /// The top-level provider attribute the error is about, where there is one.
+    pub fn attribute(&self) -> Option<&'static str> {
+        match self {
+            ConfigError::AccountNotAllowed { .. } => Some("allowed_account_ids"),
+            ConfigError::AccountForbidden { .. } | ConfigError::ConflictingAccountLists => {
+                Some("forbidden_account_ids")
+            }
+            ConfigError::WebIdentityWithout { .. } => Some("assume_role_with_web_identity"),
+            _ => None,
+        }
+    }
 }
 
 /// Trims values and turns empty strings into errors, so `""` from an unset variable in the
@@ -126,6 +199,8 @@ pub(super) fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, Co
         max_retries: settings.max_retries,
         connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
         attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
+        sts_endpoint: field(&settings.sts_endpoint, "endpoints.sts")?,
+        ..settings.clone()
     })
 }
 
@@ -150,6 +225,19 @@ pub(super) fn max_attempts(settings: &ProtonSettings, env: &Env) -> Result<u32, 
         },
         Err(_) => Ok(DEFAULT_MAX_ATTEMPTS),
     }
+}
+
+/// The retry mode: the setting, else `AWS_RETRY_MODE`, else standard (what the SDK defaults
+/// to; set here because an explicit retry configuration hides the SDK's own lookup).
+pub(super) fn retry_mode(settings: &ProtonSettings, env: &Env) -> Result<RetryMode, ConfigError> {
+    let (setting, value) = match (&settings.retry_mode, env.get("AWS_RETRY_MODE")) {
+        (Some(value), _) => ("retry_mode", value.clone()),
+        (None, Ok(value)) => ("AWS_RETRY_MODE", value),
+        (None, Err(_)) => return Ok(RetryMode::Standard),
+    };
+    value
+        .parse()
+        .map_err(|_| ConfigError::InvalidRetryMode { setting, value })
 }
 
 pub(super) fn is_http_url(endpoint: &str) -> bool {
@@ -180,6 +268,23 @@ mod tests {
         assert!(shown.contains("region: Some(\"eu-west-1\")"), "{shown}");
         let unset = format!("{:?}", ProtonSettings::default());
         assert!(unset.contains("secret_key: None"), "{unset}");
+    }
+
+    #[test]
+    fn retry_mode_precedence() {
+        let none = Env::from_slice(&[]);
+        let env = Env::from_slice(&[("AWS_RETRY_MODE", "adaptive")]);
+        let mut settings = static_settings();
+        assert_eq!(retry_mode(&settings, &none).unwrap(), RetryMode::Standard);
+        assert_eq!(retry_mode(&settings, &env).unwrap(), RetryMode::Adaptive);
+        settings.retry_mode = Some("standard".into());
+        assert_eq!(retry_mode(&settings, &env).unwrap(), RetryMode::Standard);
+        settings.retry_mode = None;
+        let bad = Env::from_slice(&[("AWS_RETRY_MODE", "legacy")]);
+        assert_eq!(
+            retry_mode(&settings, &bad).unwrap_err().to_string(),
+            "AWS_RETRY_MODE `legacy` is not a retry mode: use `standard` or `adaptive`"
+        );
     }
 
     #[test]
