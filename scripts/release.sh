@@ -77,6 +77,15 @@ if [ -z "$build_only" ]; then
 fi
 
 # --- Build: both platforms, glibc 2.17 and later ---------------------------------------
+# What cargo sets for the process that runs this script (a test, `cargo run`) would reach
+# the build scripts' rerun checks (ring's watches CARGO_PKG_NAME and CARGO_MANIFEST_DIR) and
+# rebuild both platforms from scratch.
+for var in $(compgen -e); do
+  case "$var" in
+  CARGO_PKG_* | CARGO_MANIFEST_* | CARGO_CRATE_* | CARGO_BIN_* | CARGO_CFG_* | \
+    CARGO_PRIMARY_PACKAGE | CARGO_TARGET_TMPDIR | OUT_DIR) unset "$var" ;;
+  esac
+done
 scripts/install-release-tools.sh
 zigbuild="$root/tools/zigbuild-0.24.1"
 export PATH="$zigbuild/bin:$PATH" CARGO_ZIGBUILD_PYTHON_PATH="$zigbuild/bin/python3"
