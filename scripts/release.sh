@@ -71,7 +71,7 @@ if [ -z "$build_only" ]; then
     fail "no secret key $GPG_FINGERPRINT in the keyring${GNUPGHOME:+ $GNUPGHOME}"
   # Every key that can sign (field 12 has "s") must be RSA (algorithm 1):
   # Terraform 1.0.3 cannot read EdDSA or other newer keys.
-  not_rsa=$(echo "$keys" | awk -F: '($1 == "sec" || $1 == "ssb") && $12 ~ /s/ && $4 != 1 { print $4 }' | head -n 1)
+  not_rsa=$(echo "$keys" | awk -F: '($1 == "sec" || $1 == "ssb") && $12 ~ /s/ && $4 != 1 { print $4; exit }')
   [ -z "$not_rsa" ] ||
     fail "key $GPG_FINGERPRINT signs with OpenPGP algorithm $not_rsa, not RSA: Terraform 1.0.3 cannot read EdDSA or other newer keys; sign with an RSA 4096 key"
 fi
