@@ -106,6 +106,18 @@ impl ProtonLocal {
         }
     }
 
+    /// A Proton client of the endpoint's default account signing for `region`: proton-local
+    /// keeps each region's objects apart, as Proton does.
+    pub fn client_in(&self, region: &str) -> Client {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        Client::from_conf(config)
+    }
+
     /// The endpoint's process id (the benchmarks read its CPU time from `/proc`).
     pub fn pid(&self) -> u32 {
         self.child.id()
