@@ -1,5 +1,5 @@
 //! What ConfigureProvider establishes and every resource and data source
-//! shares: the one Proton client and the default tags. Resources and data
+//! shares: the clients of each region and the default tags. Resources and data
 //! sources import this module, never `crate::provider`, which wires them
 //! together.
 //!
@@ -13,30 +13,39 @@ use std::sync::{Arc, OnceLock};
 use crate::kind::TemplateKind;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::typed::{Shape, Shaped};
-use crate::proton::{BundleStore, ProtonClient};
+use crate::proton::{BundleStore, ProtonClient, Regions};
 
-/// What ConfigureProvider establishes, shared by every resource.
-#[derive(Debug)]
+/// What one operation works with: the clients of the region its object lives in, and the
+/// provider's default tags.
+#[derive(Clone, Debug)]
 pub struct Configured {
-    /// The one SDK client of this process.
+    /// The region the object lives in: its own `region`, else the provider's.
+    pub region: String,
+    /// The region's Proton client (one per region and process, with its ledger).
     pub client: ProtonClient,
-    /// Where bundles built from a directory are uploaded.
+    /// Where bundles built from a directory are uploaded, in that region.
     pub bundles: BundleStore,
     /// `default_tags.tags`, merged into every resource's `tags_all`.
     pub default_tags: BTreeMap<String, String>,
+}
+
+/// What ConfigureProvider establishes, shared by every resource.
+#[derive(Debug)]
+struct Configuration {
+    regions: Regions,
+    default_tags: BTreeMap<String, String>,
 }
 
 /// State shared between the provider and its resources. Set once by
 /// ConfigureProvider; Terraform configures before any resource operation.
 #[derive(Debug, Default)]
 pub struct ProviderState {
-    configured: OnceLock<Configured>,
+    configuration: OnceLock<Configuration>,
 }
 
 impl ProviderState {
-    /// The configuration, or an error saying the provider was not configured.
-    pub fn configured(&self) -> Result<&Configured, Diagnostics> {
-        self.configured.get().ok_or_else(|| {
+    fn configuration(&self) -> Result<&Configuration, Diagnostics> {
+        self.configuration.get().ok_or_else(|| {
             Diagnostics::from_error(
                 "Provider not configured",
                 "Terraform called a resource operation before ConfigureProvider. This is a bug in Terraform or the provider.",
@@ -44,14 +53,38 @@ impl ProviderState {
         })
     }
 
+    /// What an operation on an object in `region` (the provider's for `None`) works with, or an
+    /// error saying the provider was not configured.
+    pub fn configured(&self, region: Option<&str>) -> Result<Configured, Diagnostics> {
+        let configuration = self.configuration()?;
+        let clients = configuration.regions.clients(region);
+        Ok(Configured {
+            region: region
+                .unwrap_or(configuration.regions.default_region())
+                .to_string(),
+            client: clients.proton,
+            bundles: clients.bundles,
+            default_tags: configuration.default_tags.clone(),
+        })
+    }
+
     /// Records the configuration; the first one wins (Terraform configures once per process).
-    pub fn set(&self, configured: Configured) -> Result<(), Configured> {
-        self.configured.set(configured)
+    pub fn set(&self, regions: Regions, default_tags: BTreeMap<String, String>) {
+        let _ = self.configuration.set(Configuration {
+            regions,
+            default_tags,
+        });
+    }
+
+    /// The provider's region, `None` before configuration (validation runs before it).
+    pub fn default_region(&self) -> Option<&str> {
+        let configuration = self.configuration.get()?;
+        Some(configuration.regions.default_region())
     }
 
     /// Default tags, empty before configuration (validation runs before it).
     pub fn default_tags(&self) -> BTreeMap<String, String> {
-        self.configured
+        self.configuration
             .get()
             .map(|c| c.default_tags.clone())
             .unwrap_or_default()
@@ -87,9 +120,9 @@ impl<M, Role> KindType<M, Role> {
 }
 
 impl<M, Role> KindType<M, Role> {
-    /// The provider's Proton client, once configured.
-    pub(crate) fn client(&self) -> Result<&ProtonClient, Diagnostics> {
-        Ok(&self.provider.configured()?.client)
+    /// The Proton client of `region` (the provider's for `None`), once configured.
+    pub(crate) fn client(&self, region: Option<&str>) -> Result<ProtonClient, Diagnostics> {
+        Ok(self.provider.configured(region)?.client)
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::context::{Configured, ProviderState};
+use crate::context::ProviderState;
 use crate::data_sources::template::{self as template_data, TemplateData};
 use crate::data_sources::template_version::{self as version_data, VersionData};
 use crate::data_sources::template_versions::{self as versions_data, VersionsData};
@@ -18,7 +18,7 @@ use crate::plugin::provider::{DataSource, ListResource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
 use crate::proton::config::{AssumeRole, WebIdentity};
-use crate::proton::{build_client, Clients, ProtonSettings};
+use crate::proton::{build_client, ProtonSettings};
 use crate::resources::tags;
 use crate::resources::template::{self, TemplateResource};
 use crate::resources::template_version::{self, TemplateVersionResource};
@@ -509,14 +509,8 @@ impl Provider for ProtonProvider {
             "configuring the Proton client"
         );
         match build_client(&settings).await {
-            Ok(Clients { proton, bundles }) => {
-                // Terraform configures once per process; a second call keeps the first.
-                let _ = self.state.set(Configured {
-                    client: proton,
-                    bundles,
-                    default_tags,
-                });
-            }
+            // Terraform configures once per process; a second call keeps the first.
+            Ok(regions) => self.state.set(regions, default_tags),
             Err(err) => match err.attribute() {
                 Some(attribute) => diags.attribute_error(
                     AttributePath::attr(attribute),

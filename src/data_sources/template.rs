@@ -13,6 +13,7 @@ use crate::plugin::provider::OpContext;
 use crate::plugin::typed::{Shape, TypedDataSource};
 use crate::proton::bounded;
 use crate::resources::model::TemplateModel;
+use crate::resources::region::{self, region_validator};
 use crate::resources::validators::template_name_validators;
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -32,6 +33,8 @@ fn fields(kind: TemplateKind) -> Fields<TemplateModel> {
             .validate_all(template_name_validators()),
         field!(TemplateModel, provisioning).named(kind.facts().provisioning_attribute)
             .computed("`CUSTOMER_MANAGED`, or null when Proton provisions."),
+        field!(TemplateModel, region).optional_computed(region::LOOKUP_DESCRIPTION)
+            .validate(region_validator()),
         field!(TemplateModel, recommended_version).computed(
             "`MAJOR.MINOR` of the recommended (highest published) version; null when no version is published.",
         ),
@@ -57,7 +60,7 @@ impl TypedDataSource for TemplateData {
         config: TemplateModel,
     ) -> Result<TemplateModel, Diagnostics> {
         let (kind, noun) = (self.kind, self.kind.noun());
-        let client = self.client()?;
+        let client = &region::lookup(&self.provider, config.region.as_deref())?.client;
         let name = config.name;
         let looked_for = format!("{noun} named `{name}`");
         let (template, tags) = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {

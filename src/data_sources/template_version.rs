@@ -18,6 +18,7 @@ use crate::proton::bounded;
 use crate::proton::SOURCE_TAG;
 use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, VersionKey};
 use crate::resources::model::VersionModel;
+use crate::resources::region::{self, region_validator};
 use crate::resources::service_template_version as service;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
@@ -48,6 +49,8 @@ pub(super) fn fields(kind: TemplateKind) -> Fields<VersionModel> {
         field!(VersionModel, pending_deletion).computed(
             "True when Terraform destroyed this version but Proton keeps it for now (it was the recommended version while others existed, or a service template version listed its major version): the provider deletes it as soon as Proton allows. Importing it into a resource cancels that.",
         ),
+        field!(VersionModel, region).optional_computed(region::LOOKUP_DESCRIPTION)
+            .validate(region_validator()),
         field!(VersionModel, schema).computed("The schema file of the template bundle (YAML)."),
         field!(VersionModel, status).computed("`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`."),
         field!(VersionModel, status_message).computed("Why registration failed, when it did."),
@@ -157,7 +160,7 @@ impl TypedDataSource for VersionData {
         wanted: VersionModel,
     ) -> Result<VersionModel, Diagnostics> {
         let kind = self.kind;
-        let client = self.client()?;
+        let client = &region::lookup(&self.provider, wanted.region.as_deref())?.client;
         let work = async {
             let key = resolve(
                 client,

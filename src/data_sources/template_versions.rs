@@ -20,6 +20,7 @@ use crate::proton::bounded;
 use crate::proton::listing::all_versions;
 use crate::proton::ProtonError;
 use crate::resources::model::VersionModel;
+use crate::resources::region::{self, region_validator};
 use crate::resources::validators::{template_name_validators, version_part_validators};
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -30,6 +31,8 @@ pub struct VersionsModel {
     pub id: Option<String>,
     pub major_version: Option<String>,
     pub template_name: String,
+    /// The region read, the provider's when the configuration names none.
+    pub region: Option<String>,
     /// A list of objects, one per version (see `entry_fields`).
     pub versions: Value,
 }
@@ -59,6 +62,8 @@ fn fields(kind: TemplateKind) -> Fields<VersionsModel> {
         field!(VersionsModel, id).computed("`TEMPLATE_NAME`, or `TEMPLATE_NAME:MAJOR` when `major_version` is set."),
         field!(VersionsModel, major_version).optional("Only list the minor versions of this major version.")
             .validate_all(version_part_validators()),
+        field!(VersionsModel, region).optional_computed(region::LOOKUP_DESCRIPTION)
+            .validate(region_validator()),
         field!(VersionsModel, template_name).required(&format!("Name of the {}.", kind.noun()))
             .validate_all(template_name_validators()),
         field!(VersionsModel, versions).typed(Type::list(entry_type)).computed(
@@ -84,7 +89,8 @@ impl TypedDataSource for VersionsData {
         wanted: VersionsModel,
     ) -> Result<VersionsModel, Diagnostics> {
         let (kind, noun) = (self.kind, self.kind.noun());
-        let client = self.client()?;
+        let configured = region::lookup(&self.provider, wanted.region.as_deref())?;
+        let client = &configured.client;
         let entry_fields = &entry_fields(kind);
         let (template_name, major) = (&wanted.template_name, wanted.major_version.as_deref());
         let looked_for = format!("{noun} named `{template_name}`");
@@ -107,6 +113,7 @@ impl TypedDataSource for VersionsData {
         };
         Ok(VersionsModel {
             id: Some(id),
+            region: Some(configured.region),
             versions: Value::List(
                 versions
                     .iter()

@@ -16,6 +16,7 @@ use crate::context::ProviderState;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ListEvent, ListStream};
 use crate::proton::{ProtonClient, ProtonError};
+use crate::resources::region;
 
 pub mod template;
 pub mod template_version;
@@ -25,16 +26,18 @@ fn list_error(what: &str, err: &ProtonError) -> Diagnostics {
     Diagnostics::from_error(format!("Unable to list {what}s"), err.to_string())
 }
 
-/// The listing `body` streams with the configured client and default tags,
-/// or the one error event of an unconfigured provider.
+/// The listing `body` streams with the client of `region` (the provider's for `None`) and the
+/// default tags, or the one error event of an unconfigured provider or a region it cannot
+/// reach.
 fn with_client<S>(
     provider: &ProviderState,
+    region: Option<&str>,
     body: impl FnOnce(ProtonClient, BTreeMap<String, String>) -> S,
 ) -> ListStream
 where
     S: Stream<Item = ListEvent> + Send + 'static,
 {
-    match provider.configured() {
+    match region::lookup(provider, region) {
         Ok(configured) => Box::pin(body(
             configured.client.clone(),
             configured.default_tags.clone(),

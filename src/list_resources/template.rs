@@ -16,17 +16,24 @@ use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::listing;
 use crate::resources::model::TemplateModel;
+use crate::resources::region::{self, region_validator};
 use crate::resources::template::{current, shape as resource_shape};
 
 /// The `config {}` block.
 #[derive(Debug, Default)]
 pub struct ListConfig {
     pub name_prefix: Option<String>,
+    pub region: Option<String>,
 }
 
 fn config_fields() -> Fields<ListConfig> {
-    Fields::new([field!(ListConfig, name_prefix)
-        .optional("Only templates whose name starts with this. Omitted: all of them.")])
+    Fields::new([
+        field!(ListConfig, name_prefix)
+            .optional("Only templates whose name starts with this. Omitted: all of them."),
+        field!(ListConfig, region)
+            .optional(region::LIST_DESCRIPTION)
+            .validate(region_validator()),
+    ])
 }
 
 /// The template list resource of one kind.
@@ -35,7 +42,7 @@ pub type TemplateList = KindType<ListConfig, Listed>;
 /// The name, schema and fields of the list resource of `kind`.
 pub(crate) fn shape(kind: TemplateKind) -> Shape<ListConfig> {
     let description =
-        format!("Lists the AWS Proton {kind}s of the account and region, for `terraform query`.");
+        format!("Lists the AWS Proton {kind}s of the account and region (the provider's, or `region`), for `terraform query`.");
     Shape::new(kind.facts().template_type, &description, config_fields())
 }
 
@@ -44,7 +51,7 @@ impl TypedListResource for TemplateList {
         let (kind, resource_shape) = (self.kind, Arc::new(resource_shape(self.kind)));
         let prefix = config.name_prefix.unwrap_or_default();
         let include_resource = request.include_resource;
-        with_client(&self.provider, move |client, defaults| {
+        with_client(&self.provider, config.region.as_deref(), move |client, defaults| {
             stream! {
                 let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
                 for await template in listing::templates(client.clone(), kind, cancel.clone()) {

@@ -18,6 +18,7 @@ use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
 use crate::proton::{listing, VersionStatus};
 use crate::resources::model::VersionModel;
+use crate::resources::region::{self, region_validator};
 use crate::resources::template_version::{current, shape as resource_shape};
 use crate::resources::validators::{template_name_validators, version_part_validators};
 
@@ -27,6 +28,7 @@ pub struct ListConfig {
     pub template_name: Option<String>,
     pub major_version: Option<String>,
     pub status: Option<String>,
+    pub region: Option<String>,
 }
 
 fn config_fields(kind: TemplateKind) -> Fields<ListConfig> {
@@ -46,6 +48,9 @@ fn config_fields(kind: TemplateKind) -> Fields<ListConfig> {
                 "DRAFT",
                 "PUBLISHED",
             ])),
+        field!(ListConfig, region)
+            .optional(region::LIST_DESCRIPTION)
+            .validate(region_validator()),
     ])
 }
 
@@ -64,7 +69,8 @@ impl TypedListResource for VersionList {
         let wanted_status = config.status.as_deref().map(VersionStatus::from);
         let include_resource = request.include_resource;
         let what = format!("{} version", kind.noun());
-        with_client(&self.provider, move |client, defaults| {
+        let region = config.region.clone();
+        with_client(&self.provider, region.as_deref(), move |client, defaults| {
             stream! {
                 let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
                 let names = match config.template_name {

@@ -44,7 +44,7 @@ pub use bundle_store::{BundleStore, Stored};
 pub use client::{
     CreateTemplateInput, CreateVersionInput, ProtonClient, UpdateTemplateInput, UpdateVersionInput,
 };
-pub use config::{build_client, Clients, ConfigError, ProtonSettings};
+pub use config::{build_client, Clients, ConfigError, ProtonSettings, Regions};
 pub use create::SOURCE_TAG;
 pub use delete::{VersionDeleted, DEFERRED_DELETE_TAG};
 pub use error::ProtonError;

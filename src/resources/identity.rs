@@ -8,13 +8,12 @@
 //! This module has what both identities share; each resource module
 //! declares its model's own ([`Identified`]).
 
-use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::proton::model::{partition_of_region, ArnScope};
-use crate::proton::{ProtonClient, TemplateKind};
+use crate::proton::TemplateKind;
 
 pub(crate) const ACCOUNT_ID: &str = "AWS account of the object. Omitted on import: the account of the provider's credentials; another account is refused.";
-pub(crate) const REGION: &str = "AWS region of the object. Omitted on import: the provider's region; another region is refused.";
+pub(crate) const REGION: &str = "AWS region of the object. Omitted on import: the provider's region.";
 
 /// A resource model with an identity.
 pub trait Identified: Sized {
@@ -34,35 +33,29 @@ pub trait Identified: Sized {
     }
 
     /// The import id that names the object the identity attributes name: its
-    /// ARN when they give an account, else its plain id.
-    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics>;
+    /// ARN when they give an account, else its plain id (with `@REGION` for a
+    /// region other than the provider's `default_region`).
+    fn import_id(&self, kind: TemplateKind, default_region: &str) -> String;
 }
 
 /// `arn:PARTITION:proton:REGION:ACCOUNT:RESOURCE` when `account` is given
-/// (the ARN import then checks region and account), else `plain` once a
-/// given region is the provider's.
+/// (the ARN import then checks partition and account), else `plain`, with
+/// `@REGION` when a given region is not the provider's `default_region`
+/// (region rule 5).
 pub(crate) fn arn_or(
     account: Option<&str>,
     region: Option<&str>,
     resource: &str,
     plain: &str,
-    client: &ProtonClient,
-) -> Result<String, Diagnostics> {
-    let configured = client.region().unwrap_or_default();
-    let region = region.unwrap_or(configured);
+    default_region: &str,
+) -> String {
+    let region = region.unwrap_or(default_region);
     if let Some(account) = account {
         let partition = partition_of_region(region);
-        return Ok(format!(
-            "arn:{partition}:proton:{region}:{account}:{resource}"
-        ));
+        return format!("arn:{partition}:proton:{region}:{account}:{resource}");
     }
-    if region != configured {
-        return Err(Diagnostics::from_error(
-            "Cannot import from another region",
-            format!(
-                "The identity names region `{region}`, but the provider is configured for region `{configured}`, so it would import the object of the same name there instead. Import it with a provider configured for `{region}` (for example a provider alias with `region = \"{region}\"`), or leave `region` out to adopt the object in `{configured}`."
-            ),
-        ));
+    match region == default_region {
+        true => plain.to_string(),
+        false => format!("{plain}@{region}"),
     }
-    Ok(plain.to_string())
 }

@@ -8,6 +8,7 @@ pub mod directory_source;
 pub mod identity;
 mod import_scope;
 pub mod model;
+pub mod region;
 pub mod service_template_version;
 mod source;
 pub mod tags;

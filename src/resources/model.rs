@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bundle::content_key;
 use crate::plugin::value::Value;
+use crate::proton::model::ArnScope;
 use crate::proton::{
     rfc3339, CompatibleEnvironmentTemplate, CreateTemplateInput, CreateVersionInput, Template,
     TemplateVersion, TemplateVersionSummary, UpdateTemplateInput, UpdateVersionInput,
@@ -31,6 +32,8 @@ pub struct TemplateModel {
     pub id: Option<String>,
     /// From the ARN: identity only, no attribute.
     pub account_id: Option<String>,
+    /// Where it lives: from the ARN, or (planned) the configuration's `region`, else the
+    /// provider's.
     pub region: Option<String>,
     // What Proton reports; timestamps are RFC 3339.
     pub arn: Option<String>,
@@ -68,10 +71,10 @@ impl From<&Template> for TemplateModel {
             display_name: template.display_name.clone(),
             encryption_key: template.encryption_key.clone(),
             provisioning: template.provisioning.clone(),
+            region: region_of(&template.arn),
             // Not reported with the template: from its ARN, from
             // ListTagsForResource, or from the configuration.
             account_id: None,
-            region: None,
             tags: None,
             tags_all: BTreeMap::new(),
             timeouts: Value::Null,
@@ -91,6 +94,8 @@ pub struct VersionModel {
     pub id: Option<String>,
     /// From the ARN: identity only, no attribute.
     pub account_id: Option<String>,
+    /// Where it lives: from the ARN, or (planned) the configuration's `region`, else the
+    /// provider's.
     pub region: Option<String>,
     // What Proton reports.
     pub arn: Option<String>,
@@ -138,6 +143,7 @@ impl From<&TemplateVersionSummary> for VersionModel {
             status: Some(version.status.as_str().to_string()),
             status_message: version.status_message.clone(),
             description: version.description.clone(),
+            region: region_of(&version.arn),
             // Reported by GetTemplateVersion only (below).
             schema: None,
             compatible_environment_template: BTreeSet::new(),
@@ -145,7 +151,6 @@ impl From<&TemplateVersionSummary> for VersionModel {
             // Not reported by Proton: from the ARN, from the tags, or from
             // the configuration.
             account_id: None,
-            region: None,
             pending_deletion: None,
             skip_destroy: None,
             source: None,
@@ -178,6 +183,11 @@ impl From<&TemplateVersion> for VersionModel {
             ..Self::from(&version.summary)
         }
     }
+}
+
+/// The region an object's ARN names.
+fn region_of(arn: &str) -> Option<String> {
+    ArnScope::of(arn).map(|scope| scope.region)
 }
 
 /// The conversions that must be total: each names every field of its model,
@@ -247,8 +257,9 @@ impl TemplateModel {
     }
 
     /// What a user sets for this state: `-generate-config-out`'s
-    /// configuration, without empty values Proton reports as none.
-    pub fn configuration(self) -> Self {
+    /// configuration, without empty values Proton reports as none, and with `region` only
+    /// where it is not the provider's `default_region`.
+    pub fn configuration(self, default_region: Option<&str>) -> Self {
         let Self {
             name,
             description,
@@ -256,9 +267,9 @@ impl TemplateModel {
             encryption_key,
             provisioning,
             tags,
+            region,
             id: _,
             account_id: _,
-            region: _,
             arn: _,
             created_at: _,
             last_modified_at: _,
@@ -268,6 +279,7 @@ impl TemplateModel {
         } = self;
         Self {
             name,
+            region: region.filter(|region| Some(region.as_str()) != default_region),
             description: description.filter(|d| !d.is_empty()),
             display_name,
             encryption_key,
@@ -383,8 +395,9 @@ impl VersionModel {
 
     /// What a user sets for this state: `-generate-config-out`'s
     /// configuration, with no default status (`DRAFT`), no empty values,
-    /// and `source` only where the provider recorded it.
-    pub fn configuration(self) -> Self {
+    /// `source` only where the provider recorded it, and `region` only where it is not the
+    /// provider's `default_region`.
+    pub fn configuration(self, default_region: Option<&str>) -> Self {
         let Self {
             template_name,
             major_version,
@@ -394,10 +407,10 @@ impl VersionModel {
             tags,
             compatible_environment_template,
             supported_component_sources,
+            region,
             minor_version: _,
             id: _,
             account_id: _,
-            region: _,
             arn: _,
             created_at: _,
             last_modified_at: _,
@@ -414,6 +427,7 @@ impl VersionModel {
         Self {
             template_name,
             major_version,
+            region: region.filter(|region| Some(region.as_str()) != default_region),
             description: description.filter(|d| !d.is_empty()),
             source,
             status: status.filter(|status| status == "PUBLISHED"),

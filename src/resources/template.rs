@@ -50,8 +50,9 @@ use crate::proton::{
     SOURCE_TAG,
 };
 use crate::resources::identity::{arn_or, Identified, ACCOUNT_ID, REGION};
-use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
+use crate::resources::import_scope::{import_region, refuse_foreign_account};
 use crate::resources::model::TemplateModel;
+use crate::resources::region::{self, region_validator};
 use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
 use crate::{field, field_name};
@@ -104,6 +105,8 @@ fn fields(kind: TemplateKind) -> Fields<TemplateModel> {
         field!(TemplateModel, provisioning).named(kind.facts().provisioning_attribute).optional(kind.facts().provisioning_description)
             .requires_replace()
             .validate(Validator::OneOf(PROVISIONING_VALUES)),
+        field!(TemplateModel, region).optional_computed(&region::resource_description(noun))
+            .validate(region_validator()),
         field!(TemplateModel, recommended_version).computed(
             "`MAJOR.MINOR` of the recommended (highest published) version, once one is published; null before. Read when Terraform refreshes: versions published by other resources in the same apply show up on the next plan. To use the recommended version in the same apply, read the template version data source.",
         ),
@@ -140,10 +143,10 @@ impl Identified for TemplateModel {
     }
 
     /// Its ARN when the identity gives an account, else its name.
-    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
+    fn import_id(&self, kind: TemplateKind, default_region: &str) -> String {
         let resource = format!("{}/{}", kind.arn_resource_type(), self.name);
         let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
-        arn_or(account, region, &resource, &self.name, client)
+        arn_or(account, region, &resource, &self.name, default_region)
     }
 }
 
@@ -426,6 +429,7 @@ impl TypedResource for TemplateResource {
             noun,
             "",
         );
+        region::plan_region(plan, self.provider.default_region());
         if plan.is_create() {
             return;
         }
@@ -438,7 +442,7 @@ impl TypedResource for TemplateResource {
                 .get(field_name!(TemplateModel, name))
                 .as_str()
                 .map(str::to_string);
-            if let Ok(configured) = self.provider.configured() {
+            if let Ok(configured) = self.provider.configured(prior.region.as_deref()) {
                 configured
                     .client
                     .ledger()
@@ -472,7 +476,7 @@ impl TypedResource for TemplateResource {
 
     async fn create(&self, ctx: &OpContext, planned: TemplateModel) -> ApplyOutcome<TemplateModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured() {
+        let configured = match self.provider.configured(planned.region.as_deref()) {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
@@ -514,7 +518,7 @@ impl TypedResource for TemplateResource {
 
     async fn read(&self, ctx: &OpContext, base: TemplateModel) -> ReadOutcome<TemplateModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured() {
+        let configured = match self.provider.configured(base.region.as_deref()) {
             Ok(configured) => configured,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
@@ -547,7 +551,7 @@ impl TypedResource for TemplateResource {
         planned_change: Planned<'_, TemplateModel>,
     ) -> ApplyOutcome<TemplateModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured() {
+        let configured = match self.provider.configured(prior.region.as_deref()) {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
@@ -592,7 +596,7 @@ impl TypedResource for TemplateResource {
 
     async fn delete(&self, ctx: &OpContext, prior: TemplateModel) -> Diagnostics {
         let kind = self.kind;
-        let configured = match self.provider.configured() {
+        let configured = match self.provider.configured(prior.region.as_deref()) {
             Ok(configured) => configured,
             Err(diags) => return diags,
         };
@@ -616,15 +620,15 @@ impl TypedResource for TemplateResource {
 
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<TemplateModel>, Diagnostics> {
         let kind = self.kind;
-        let name = parse_import_id(kind, id).map_err(|detail| {
+        let (named, region) = import_region(id, &self.provider.configured(None)?.region)?;
+        let name = parse_import_id(kind, named).map_err(|detail| {
             Diagnostics::from_error(
                 format!("Invalid import id for {}", kind.with_article()),
                 detail,
             )
         })?;
-        if ArnScope::of(id).is_some() {
-            let client = self.client()?;
-            refuse_foreign_region(id, client)?;
+        if ArnScope::of(named).is_some() {
+            let client = &self.client(Some(&region))?;
             // The account shows only in the ARN Proton returns; a missing
             // template is left to the read after import.
             match bounded(
@@ -636,7 +640,7 @@ impl TypedResource for TemplateResource {
             )
             .await
             {
-                Ok(Some(template)) => refuse_foreign_account(id, &template.arn)?,
+                Ok(Some(template)) => refuse_foreign_account(named, &template.arn)?,
                 Ok(None) => {}
                 Err(err) => return Err(api_error("import", kind, &err)),
             }
@@ -645,18 +649,19 @@ impl TypedResource for TemplateResource {
         let stub = TemplateModel {
             id: Some(name.clone()),
             name,
+            region: Some(region),
             ..TemplateModel::default()
         };
         Ok(vec![stub])
     }
 
     fn identity_import_id(&self, identity: TemplateModel) -> Result<String, Diagnostics> {
-        identity.import_id(self.kind, self.client()?)
+        Ok(identity.import_id(self.kind, &self.provider.configured(None)?.region))
     }
 
     /// What a user sets, without empty values Proton reports as none.
     fn generate_config(&self, state: TemplateModel) -> TemplateModel {
-        state.configuration()
+        state.configuration(self.provider.default_region())
     }
 }
 

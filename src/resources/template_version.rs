@@ -58,7 +58,8 @@ use crate::proton::{
 };
 use crate::resources::directory_source::{self, invalid_bundle, upload, Directory, DirectoryPlan};
 use crate::resources::identity::{arn_or, Identified, ACCOUNT_ID, REGION};
-use crate::resources::import_scope::{refuse_foreign_account, refuse_foreign_region};
+use crate::resources::import_scope::{import_region, refuse_foreign_account};
+use crate::resources::region::{self, region_validator};
 use crate::resources::model::{Source, VersionModel};
 use crate::resources::service_template_version as service;
 use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
@@ -99,6 +100,8 @@ fn fields(kind: TemplateKind) -> Fields<VersionModel> {
         field!(VersionModel, skip_destroy).optional(
             "When true, destroying the resource only removes it from state and leaves the version in Proton.",
         ),
+        field!(VersionModel, region).optional_computed(&region::resource_description("version"))
+            .validate(region_validator()),
         field!(VersionModel, source).block(|name| {
             let block = Source::fields().block("Where the template bundle is. Required to create a version; a version created outside Terraform can be imported and managed without it. A change forces a new version: a new bundle is a new version. Adding it to a version that has none, or removing it, only records or forgets the location.");
             NestedBlock::single(name, block).requires_replace()
@@ -150,14 +153,14 @@ impl Identified for VersionModel {
 
     /// Its ARN when the identity gives an account, else
     /// `TEMPLATE_NAME:MAJOR.MINOR`.
-    fn import_id(&self, kind: TemplateKind, client: &ProtonClient) -> Result<String, Diagnostics> {
+    fn import_id(&self, kind: TemplateKind, default_region: &str) -> String {
         let part = |part: &Option<String>| part.clone().unwrap_or_default();
         let (major, minor) = (part(&self.major_version), part(&self.minor_version));
         let key = VersionKey::new(&self.template_name, major, minor);
         // A version ARN ends in `TEMPLATE_NAME:MAJOR.MINOR` too.
         let resource = format!("{}/{key}", kind.arn_resource_type());
         let (account, region) = (self.account_id.as_deref(), self.region.as_deref());
-        arn_or(account, region, &resource, &key.to_string(), client)
+        arn_or(account, region, &resource, &key.to_string(), default_region)
     }
 }
 
@@ -446,11 +449,12 @@ fn state_from(
 }
 
 impl TemplateVersionResource {
-    /// The configured client, and the version a state names by its `id`.
+    /// The clients of the region a state names (region rule 4), and the version it names by
+    /// its `id`.
     fn configured_with_key(
         &self,
         state: &VersionModel,
-    ) -> Result<(&Configured, VersionKey), Diagnostics> {
+    ) -> Result<(Configured, VersionKey), Diagnostics> {
         let kind = self.kind;
         let id = state.id.as_deref().unwrap_or_default();
         let key = VersionKey::parse_id(kind, id).map_err(|err| {
@@ -459,7 +463,7 @@ impl TemplateVersionResource {
                 err.to_string(),
             )
         })?;
-        Ok((self.provider.configured()?, key))
+        Ok((self.provider.configured(state.region.as_deref())?, key))
     }
 
     /// Plans `bundle_sha256` from the configured directory (directory_source rule 1): `None`,
@@ -484,8 +488,9 @@ impl TemplateVersionResource {
     /// Checks a bundle a plan creates a version from (directory_source rule 3).
     async fn check_bundle(&self, directory: &Directory, plan: &mut ResourcePlan<'_>) {
         let kind = self.kind;
-        let client = self.client().ok();
         let planned = self.shape.read(&plan.planned);
+        let client = self.client(planned.region.as_deref()).ok();
+        let client = client.as_ref();
         let template = plan
             .config
             .get_attr(field_name!(VersionModel, template_name))
@@ -627,6 +632,7 @@ impl TypedResource for TemplateVersionResource {
     }
 
     async fn modify_plan(&self, _ctx: &OpContext, plan: &mut ResourcePlan<'_>) {
+        region::plan_region(plan, self.provider.default_region());
         let Some(directory) = self.plan_bundle_sha256(plan).await else {
             return;
         };
@@ -738,7 +744,7 @@ impl TypedResource for TemplateVersionResource {
 
     async fn create(&self, ctx: &OpContext, planned: VersionModel) -> ApplyOutcome<VersionModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured() {
+        let configured = match self.provider.configured(planned.region.as_deref()) {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
@@ -785,7 +791,7 @@ impl TypedResource for TemplateVersionResource {
             // A failed publish leaves the version registered, unpublished:
             // the state says so.
             Ok(registered) => {
-                let publish = self.publish_if_planned(configured, &planned, registered.clone());
+                let publish = self.publish_if_planned(&configured, &planned, registered.clone());
                 bounded(
                     client,
                     "UpdateTemplateVersion",
@@ -806,7 +812,7 @@ impl TypedResource for TemplateVersionResource {
                     Ok(failed) => failed,
                     Err(_) => registration_failed(created, &err),
                 };
-                if let Err(claim_err) = self.claim(configured, &failed.arn, &planned).await {
+                if let Err(claim_err) = self.claim(&configured, &failed.arn, &planned).await {
                     tracing::warn!(version = %key, error = %claim_err, "could not tag the failed version");
                 }
                 return ApplyOutcome::failed(
@@ -828,7 +834,7 @@ impl TypedResource for TemplateVersionResource {
         };
         let state = state_of(&version);
         client.ledger().mark_live(kind, &key);
-        if let Err(err) = self.claim(configured, &version.arn, &planned).await {
+        if let Err(err) = self.claim(&configured, &version.arn, &planned).await {
             return ApplyOutcome::failed(Some(state), api_error("tag", kind, &err));
         }
         if version.status == VersionStatus::Published {
@@ -1030,14 +1036,14 @@ impl TypedResource for TemplateVersionResource {
 
     async fn import(&self, ctx: &OpContext, id: &str) -> Result<Vec<VersionModel>, Diagnostics> {
         let kind = self.kind;
-        let key = VersionKey::parse_id(kind, id).map_err(|err| {
+        let (named, region) = import_region(id, &self.provider.configured(None)?.region)?;
+        let key = VersionKey::parse_id(kind, named).map_err(|err| {
             Diagnostics::from_error(
                 format!("Invalid import id for {} version", kind.with_article()),
                 err.to_string(),
             )
         })?;
-        let client = self.client()?;
-        refuse_foreign_region(id, client)?;
+        let client = &self.client(Some(&region))?;
         // The account shows only in the ARN Proton returns; a missing version
         // is left to the read after import, which Terraform reports.
         let arn = match bounded(
@@ -1050,7 +1056,7 @@ impl TypedResource for TemplateVersionResource {
         .await
         {
             Ok(Some(version)) => {
-                refuse_foreign_account(id, &version.arn)?;
+                refuse_foreign_account(named, &version.arn)?;
                 client.ledger().mark_live(kind, &key);
                 if version.status == VersionStatus::RegistrationFailed {
                     return Err(registration_failed_import_error(kind, &version));
@@ -1067,19 +1073,20 @@ impl TypedResource for TemplateVersionResource {
             template_name: key.template_name,
             major_version: Some(key.major),
             minor_version: Some(key.minor),
+            region: Some(region),
             ..VersionModel::default()
         };
         Ok(vec![stub])
     }
 
     fn identity_import_id(&self, identity: VersionModel) -> Result<String, Diagnostics> {
-        identity.import_id(self.kind, self.client()?)
+        Ok(identity.import_id(self.kind, &self.provider.configured(None)?.region))
     }
 
     /// What a user sets: no default status (`DRAFT`), no empty values, and
     /// `source` only where the provider recorded it.
     fn generate_config(&self, state: VersionModel) -> VersionModel {
-        state.configuration()
+        state.configuration(self.provider.default_region())
     }
 }
 

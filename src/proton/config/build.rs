@@ -1,6 +1,8 @@
 //! The SDK client: settings checked and resolved, then one client with the provider's retry
 //! policy and time bounds.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -61,7 +63,7 @@ pub(crate) struct Ambient {
 ///
 /// A `profile` that none of the shared files defines is an error here, rather than the
 /// credential chain falling through to instance metadata and reporting that.
-pub async fn build_client(settings: &ProtonSettings) -> Result<Clients, ConfigError> {
+pub async fn build_client(settings: &ProtonSettings) -> Result<Regions, ConfigError> {
     build_client_with(
         settings,
         Ambient {
@@ -75,7 +77,7 @@ pub async fn build_client(settings: &ProtonSettings) -> Result<Clients, ConfigEr
 pub(crate) async fn build_client_with(
     settings: &ProtonSettings,
     ambient: Ambient,
-) -> Result<Clients, ConfigError> {
+) -> Result<Regions, ConfigError> {
     let settings = normalized(settings)?;
     // The SDK's debug output names its identity's access key id; keep every
     // credential we can know of out of the logs.
@@ -188,40 +190,116 @@ pub(crate) async fn build_client_with(
         attempt_timeout,
     };
 
-    // Each endpoint is the service's own: a global one would send Proton's calls to S3's
-    // endpoint or the other way round. Name the endpoint in transport errors: the explicit
-    // one, else one from the environment.
-    // (Setting none would drop the one `AWS_ENDPOINT_URL_<SERVICE>` gives.)
-    let mut proton_config = aws_sdk_proton::config::Builder::from(&sdk_config);
-    if let Some(endpoint) = &endpoint {
-        proton_config.set_endpoint_url(Some(endpoint.clone()));
-    }
-    let proton_config = proton_config.interceptor(no_response.clone()).build();
-    let endpoint = endpoint.or_else(|| sdk_config.endpoint_url().map(str::to_owned));
-    let proton = aws_sdk_proton::Client::from_conf(proton_config);
-    let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk_config);
-    if let Some(endpoint) = &settings.s3_endpoint {
-        s3_config.set_endpoint_url(Some(endpoint.clone()));
-    }
-    let s3_config = s3_config
-        .force_path_style(settings.s3_use_path_style)
-        .interceptor(no_response)
-        .build();
-    let s3_endpoint = settings.s3_endpoint.clone();
-    let s3_endpoint = s3_endpoint.or_else(|| sdk_config.endpoint_url().map(str::to_owned));
-    let bundles = BundleStore::new(aws_sdk_s3::Client::from_conf(s3_config), s3_endpoint);
-    Ok(Clients {
-        proton: ProtonClient::from_sdk(proton, endpoint),
-        bundles,
-    })
+    let recipe = Recipe {
+        sdk_config,
+        proton_endpoint: endpoint,
+        s3_endpoint: settings.s3_endpoint.clone(),
+        s3_use_path_style: settings.s3_use_path_style,
+        no_response,
+    };
+    Ok(Regions::new(recipe))
 }
 
-/// The clients ConfigureProvider builds: Proton's, and S3's for bundle uploads (used only for
-/// versions whose source is a directory).
+/// How every region's clients are made from the one resolved configuration.
 #[derive(Debug)]
+struct Recipe {
+    sdk_config: aws_types::SdkConfig,
+    proton_endpoint: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_use_path_style: bool,
+    no_response: NoResponseLimit,
+}
+
+impl Recipe {
+    /// The clients of `region`: the same credentials, retry policy, time bounds and endpoints,
+    /// signing for `region` (and, without a custom endpoint, sent to its regional endpoint).
+    fn clients_in(&self, region: &str) -> Clients {
+        let region = aws_types::region::Region::new(region.to_string());
+        let sdk_config = &self.sdk_config;
+        // Each endpoint is the service's own: a global one would send Proton's calls to S3's
+        // endpoint or the other way round. Name the endpoint in transport errors: the explicit
+        // one, else one from the environment.
+        // (Setting none would drop the one `AWS_ENDPOINT_URL_<SERVICE>` gives.)
+        let mut proton_config = aws_sdk_proton::config::Builder::from(sdk_config);
+        if let Some(endpoint) = &self.proton_endpoint {
+            proton_config.set_endpoint_url(Some(endpoint.clone()));
+        }
+        let proton_config = proton_config
+            .region(region.clone())
+            .interceptor(self.no_response.clone())
+            .build();
+        let endpoint = (self.proton_endpoint.clone())
+            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        let proton = aws_sdk_proton::Client::from_conf(proton_config);
+        let mut s3_config = aws_sdk_s3::config::Builder::from(sdk_config);
+        if let Some(endpoint) = &self.s3_endpoint {
+            s3_config.set_endpoint_url(Some(endpoint.clone()));
+        }
+        let s3_config = s3_config
+            .region(region)
+            .force_path_style(self.s3_use_path_style)
+            .interceptor(self.no_response.clone())
+            .build();
+        let s3_endpoint = (self.s3_endpoint.clone())
+            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        let bundles = BundleStore::new(aws_sdk_s3::Client::from_conf(s3_config), s3_endpoint);
+        Clients {
+            proton: ProtonClient::from_sdk(proton, endpoint),
+            bundles,
+        }
+    }
+}
+
+/// The clients of one region: Proton's, and S3's for bundle uploads (used only for versions
+/// whose source is a directory). Cheap to clone; clones share the Proton client's ledger.
+#[derive(Clone, Debug)]
 pub struct Clients {
     pub proton: ProtonClient,
     pub bundles: BundleStore,
+}
+
+/// The clients of every region the provider works in, built from one configuration: the
+/// provider's region's at once, any other's the first time an object names it (a resource's
+/// `region`). Each region has one set for the life of the process, so that its ledger sees
+/// every operation there (a Proton name is unique per account and region, not across regions).
+#[derive(Debug)]
+pub struct Regions {
+    recipe: Recipe,
+    default_region: String,
+    built: Mutex<BTreeMap<String, Clients>>,
+}
+
+impl Regions {
+    fn new(recipe: Recipe) -> Self {
+        let default_region = recipe
+            .sdk_config
+            .region()
+            .map(|region| region.as_ref().to_string())
+            .unwrap_or_default();
+        let default = recipe.clients_in(&default_region);
+        Self {
+            built: Mutex::new(BTreeMap::from([(default_region.clone(), default)])),
+            recipe,
+            default_region,
+        }
+    }
+
+    /// The provider's region: where objects that name none live.
+    pub fn default_region(&self) -> &str {
+        &self.default_region
+    }
+
+    /// The clients of `region`, or of the provider's region for `None`.
+    pub fn clients(&self, region: Option<&str>) -> Clients {
+        let region = region.unwrap_or(&self.default_region);
+        // A poisoned lock only means another thread panicked while inserting: the map is
+        // still whole.
+        let mut built = self.built.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        built
+            .entry(region.to_string())
+            .or_insert_with(|| self.recipe.clients_in(region))
+            .clone()
+    }
 }
 
 #[cfg(test)]
@@ -254,6 +332,7 @@ mod tests {
         build_client_with(settings, empty_ambient(http_client))
             .await
             .unwrap()
+            .clients(None)
             .proton
     }
 
@@ -318,7 +397,7 @@ mod tests {
             env: Env::from_slice(env),
             http_client: Some(http_client),
         };
-        let clients = build_client_with(settings, ambient).await.unwrap();
+        let clients = build_client_with(settings, ambient).await.unwrap().clients(None);
         let key = VersionKey::new("web", "1", "0");
         let _ = clients
             .proton

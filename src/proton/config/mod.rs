@@ -15,7 +15,7 @@ mod settings;
 
 pub use assume::{AssumeRole, WebIdentity, DEFAULT_SESSION_NAME};
 pub use build::{
-    build_client, Clients, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
+    build_client, Clients, Regions, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS,
     NO_RESPONSE_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use settings::{ConfigError, ProtonSettings};
