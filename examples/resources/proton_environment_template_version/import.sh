@@ -1,8 +1,8 @@
 # By TEMPLATE_NAME:MAJOR.MINOR
 terraform import proton_environment_template_version.example example-env:1.0
 
-# In another region than the provider's (set the same `region` on the resource)
-terraform import proton_environment_template_version.example example-env:1.0@eu-west-1
+# In another region than the provider's, append @REGION to the id (and set the same
+# `region` on the resource), e.g. example-env:1.0@eu-west-1
 
 # By ARN
 terraform import proton_environment_template_version.example arn:aws:proton:us-east-1:123456789012:environment-template/example-env:1.0
