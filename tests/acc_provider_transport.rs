@@ -65,7 +65,11 @@ fn http_proxy_carries_every_call_to_an_http_endpoint_and_no_proxy_bypasses_it(cl
         total,
         "{cli}: every call proton-local saw went through the proxy"
     );
-    assert_eq!(proxy.tunnels(), 0, "{cli}: an http:// endpoint needs no tunnel");
+    assert_eq!(
+        proxy.tunnels(),
+        0,
+        "{cli}: an http:// endpoint needs no tunnel"
+    );
 
     // `no_proxy` naming the endpoint's host: straight to proton-local.
     let relayed = proxy.relayed();
@@ -85,7 +89,11 @@ fn http_proxy_carries_every_call_to_an_http_endpoint_and_no_proxy_bypasses_it(cl
     assert_eq!(proxy.relayed(), relayed, "{cli}: no_proxy was not honoured");
 
     // `https_proxy` is for https:// endpoints only.
-    configure(&acc, &url, &format!("  https_proxy = \"{}\"\n", proxy.url()));
+    configure(
+        &acc,
+        &url,
+        &format!("  https_proxy = \"{}\"\n", proxy.url()),
+    );
     acc.apply().assert_ok("apply with only https_proxy");
     assert!(acc.attr(WEB, "arn").starts_with("arn:aws:proton:"));
     assert_eq!(
@@ -124,19 +132,33 @@ fn custom_ca_bundle_trusts_a_private_ca_and_without_it_the_certificate_is_refuse
 
     configure(&acc, &front.url(), "");
     let refused = acc.apply();
-    assert_ne!(refused.code, 0, "{cli}: an untrusted certificate was accepted");
+    assert_ne!(
+        refused.code, 0,
+        "{cli}: an untrusted certificate was accepted"
+    );
     let says = flat(&refused.stderr);
     assert!(
         says.contains(&front.url()) && says.to_lowercase().contains("certificate"),
         "{cli}: the error should name the endpoint and the certificate: {says}"
     );
-    assert_eq!(front.connections(), 0, "{cli}: a TLS session was established");
+    assert_eq!(
+        front.connections(),
+        0,
+        "{cli}: a TLS session was established"
+    );
     assert_eq!(acc.endpoint.total_requests(), 0, "{cli}");
 
-    configure(&acc, &front.url(), &format!("  custom_ca_bundle = {ca:?}\n"));
+    configure(
+        &acc,
+        &front.url(),
+        &format!("  custom_ca_bundle = {ca:?}\n"),
+    );
     acc.apply().assert_ok("apply with custom_ca_bundle");
     assert!(acc.attr(WEB, "arn").starts_with("arn:aws:proton:"));
-    assert!(front.connections() > 0, "{cli}: nothing went through the front");
+    assert!(
+        front.connections() > 0,
+        "{cli}: nothing went through the front"
+    );
     assert!(writes(&acc) >= 1, "{cli}");
 
     // AWS_CA_BUNDLE does the same when the block says nothing.

@@ -117,9 +117,8 @@ impl CountingProxy {
                 };
                 let counts = shared.clone();
                 tokio::task::spawn_local(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        relay(counts.clone(), request)
-                    });
+                    let service =
+                        hyper::service::service_fn(move |request| relay(counts.clone(), request));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
                         .with_upgrades()
@@ -231,7 +230,10 @@ impl TlsFront {
             .unwrap_or_else(|| panic!("{origin} is not http://HOST:PORT"))
             .trim_end_matches('/')
             .to_string();
-        let dir = tempfile::Builder::new().prefix("tls-front-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("tls-front-")
+            .tempdir()
+            .unwrap();
         let (ca_pem, tls) = super::registry::certificates();
         let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, ca_pem).unwrap();
