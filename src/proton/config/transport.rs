@@ -24,6 +24,7 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector,
@@ -439,6 +440,11 @@ impl HttpClient for RoutedClient {
             https: self.https.as_ref().map(connector),
             no_proxy: self.no_proxy.clone(),
         })
+    }
+
+    // What the SDK's own client reports (its user agent names it).
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.direct.connector_metadata()
     }
 }
 
