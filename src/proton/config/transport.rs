@@ -20,7 +20,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::proxy::{ProxyConfig, ProxyError};
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
@@ -40,7 +40,11 @@ use super::{ConfigError, ProtonSettings};
 /// A proxy URL that was checked: `http://` or `https://`, a host, an optional port and
 /// optional credentials.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ProxyUrl(String);
+pub struct ProxyUrl {
+    /// The attribute or environment variable it came from.
+    setting: &'static str,
+    url: String,
+}
 
 impl ProxyUrl {
     /// Checks `value`, the value of `setting` (an attribute or an environment variable).
@@ -74,18 +78,29 @@ impl ProxyUrl {
             let password = userinfo.split_once(':').map_or(userinfo, |(_, p)| p);
             crate::plugin::logging::redact(password);
         }
-        Ok(ProxyUrl(value.to_string()))
+        Ok(ProxyUrl {
+            setting,
+            url: value.to_string(),
+        })
     }
 
-    fn as_str(&self) -> &str {
-        &self.0
+    /// The SDK's proxy configuration for this URL, made by `config`.
+    fn config(
+        &self,
+        config: fn(&str) -> Result<ProxyConfig, ProxyError>,
+    ) -> Result<ProxyConfig, ConfigError> {
+        config(&self.url).map_err(|e| ConfigError::InvalidProxy {
+            setting: self.setting,
+            value: redacted(&self.url),
+            reason: e.to_string(),
+        })
     }
 }
 
 // Hand-written so credentials in the URL never reach logs.
 impl fmt::Debug for ProxyUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", redacted(&self.0))
+        write!(f, "{:?}", redacted(&self.url))
     }
 }
 
@@ -389,15 +404,18 @@ impl Transport {
             None => TlsContext::default(),
         };
         let through = |proxy: Option<ProxyConfig>| sdk_client(proxy, tls_context.clone());
-        let proxied = |url: &Option<ProxyUrl>, config: fn(&str) -> Option<ProxyConfig>| {
+        // A proxy the SDK cannot take is an error, never a silent direct connection.
+        let proxied = |url: &Option<ProxyUrl>,
+                       config: fn(&str) -> Result<ProxyConfig, ProxyError>|
+         -> Result<Option<SharedHttpClient>, ConfigError> {
             url.as_ref()
-                .and_then(|url| config(url.as_str()))
-                .map(|proxy| through(Some(proxy)))
+                .map(|url| url.config(config).map(|proxy| through(Some(proxy))))
+                .transpose()
         };
         Ok(SharedHttpClient::new(RoutedClient {
             direct: through(None),
-            http: proxied(&self.http_proxy, |url| ProxyConfig::http(url).ok()),
-            https: proxied(&self.https_proxy, |url| ProxyConfig::https(url).ok()),
+            http: proxied(&self.http_proxy, |url| ProxyConfig::http(url))?,
+            https: proxied(&self.https_proxy, |url| ProxyConfig::https(url))?,
             no_proxy: self.no_proxy.clone(),
         }))
     }
@@ -666,8 +684,8 @@ mod tests {
             ("no_proxy", "example.com"),
         ]);
         let from_env = Transport::resolve(&ProtonSettings::default(), &env).unwrap();
-        assert_eq!(from_env.http_proxy.unwrap().as_str(), "http://env-proxy:1");
-        assert_eq!(from_env.https_proxy.unwrap().as_str(), "http://env-proxy:2");
+        assert_eq!(from_env.http_proxy.unwrap().url, "http://env-proxy:1");
+        assert_eq!(from_env.https_proxy.unwrap().url, "http://env-proxy:2");
         assert!(from_env.no_proxy.bypasses("example.com", 443));
 
         let settings = ProtonSettings {
@@ -677,10 +695,7 @@ mod tests {
             ..ProtonSettings::default()
         };
         let from_block = Transport::resolve(&settings, &env).unwrap();
-        assert_eq!(
-            from_block.http_proxy.unwrap().as_str(),
-            "http://block-proxy:3"
-        );
+        assert_eq!(from_block.http_proxy.unwrap().url, "http://block-proxy:3");
         assert_eq!(from_block.https_proxy, None);
         assert!(!from_block.no_proxy.bypasses("example.com", 443));
 
