@@ -788,6 +788,46 @@ mod tests {
     }
 
     #[test]
+    fn transport_settings_are_checked_on_their_attributes_and_unknowns_are_left_alone() {
+        let no_certificate = tempfile::NamedTempFile::new().unwrap();
+        let path = no_certificate.path().display().to_string();
+        let errors = |set: &[(&str, Value)]| {
+            let config = config_with(|c| {
+                for (name, value) in set {
+                    *c.get_attr_mut(name).unwrap() = value.clone();
+                }
+            });
+            let mut diags = Diagnostics::new();
+            validate_transport(&config, &mut diags);
+            diags
+                .0
+                .iter()
+                .map(|d| {
+                    d.attribute
+                        .as_ref()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            errors(&[
+                ("custom_ca_bundle", Value::string(path)),
+                ("http_proxy", Value::string("proxy.internal:3128")),
+                ("https_proxy", Value::string("socks5://127.0.0.1:1080")),
+            ]),
+            ["http_proxy", "https_proxy", "custom_ca_bundle"]
+        );
+        assert!(errors(&[
+            ("custom_ca_bundle", Value::Unknown),
+            ("http_proxy", Value::string("")),
+            ("https_proxy", Value::string("http://proxy.internal:3128")),
+            ("no_proxy", Value::string("*")),
+        ])
+        .is_empty());
+    }
+
+    #[test]
     fn an_unknown_setting_is_an_error_on_that_attribute() {
         let mut diags = Diagnostics::new();
         settings_from_config(&config(Value::Unknown), &mut diags);

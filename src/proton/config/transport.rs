@@ -104,18 +104,16 @@ impl fmt::Debug for ProxyUrl {
     }
 }
 
-/// `url` with any `USER:PASSWORD@` replaced by `<redacted>@`.
+/// `url` with everything from its scheme to its last `@` (`USER:PASSWORD`) replaced by
+/// `<redacted>`. Up to the last `@` of the whole text, not of the authority: a malformed URL
+/// may hold a password with `/` in it, and redacting a path too is harmless.
 pub(super) fn redacted(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rsplit_once('@') {
-        Some((_, host_port)) => {
-            let separator = if scheme.is_empty() { "" } else { "://" };
-            format!(
-                "{scheme}{separator}<redacted>@{host_port}{}",
-                &rest[authority_end..]
-            )
-        }
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    match rest.rsplit_once('@') {
+        Some((_, host_and_path)) => format!("{scheme}<redacted>@{host_and_path}"),
         None => url.to_string(),
     }
 }
@@ -566,6 +564,13 @@ mod tests {
             "{err}"
         );
         assert_eq!(redacted("http://proxy:1/x"), "http://proxy:1/x");
+        assert_eq!(
+            redacted("http://u:pa/ss@proxy:1"),
+            "http://<redacted>@proxy:1"
+        );
+        assert_eq!(redacted("u:pass@proxy:1"), "<redacted>@proxy:1");
+        let err = ProxyUrl::parse("http_proxy", "http://u:pa/ss@proxy:1").unwrap_err();
+        assert!(!err.to_string().contains("pa/ss"), "{err}");
     }
 
     #[test]
