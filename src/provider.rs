@@ -17,7 +17,7 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{DataSource, ListResource, Provider, Resource};
 use crate::plugin::schema::{parse_duration, Attribute, Block, NestedBlock, Schema, Validator};
 use crate::plugin::value::{AttributePath, Type, Value};
-use crate::proton::config::{AssumeRole, WebIdentity};
+use crate::proton::config::{AssumeRole, CaBundle, ProxyUrl, WebIdentity};
 use crate::proton::{build_client, ProtonSettings};
 use crate::resources::tags;
 use crate::resources::template::{self, TemplateResource};
@@ -136,14 +136,18 @@ fn provider_schema() -> Schema {
                 Attribute::optional("connect_timeout", Type::String, "Time allowed to establish a connection to the endpoint, as a duration such as `5s`. Default `5s`.")
                     .validate(Validator::Duration),
             )
+            .attribute(Attribute::optional("custom_ca_bundle", Type::String, "File of PEM certificates (roots and intermediates) to trust for HTTPS connections to AWS instead of the system's, e.g. behind a TLS-inspecting proxy or for a private endpoint. Falls back to `AWS_CA_BUNDLE` (a `ca_bundle` in the shared config file is not read, as in terraform-provider-aws). Checked at plan time: the file must exist and every certificate in it must parse, and there must be at least one."))
             .attribute(
                 Attribute::optional("forbidden_account_ids", string_set(), "AWS account IDs the provider must not act in. Checked once at configuration with STS GetCallerIdentity (after every role is assumed), before any other call. Conflicts with `allowed_account_ids`.")
                     .validate(Validator::Elements(Box::new(pattern(ACCOUNT_ID)))),
             )
+            .attribute(Attribute::optional("http_proxy", Type::String, "URL of a proxy for calls to `http://` endpoints, e.g. `http://proxy.internal:3128` (`http://USER:PASSWORD@HOST:PORT` with credentials, which are kept out of logs). Falls back to `HTTP_PROXY`, then `http_proxy`; `\"\"` means no proxy, whatever the environment says. Checked at plan time: an `http://` or `https://` URL with a host. Differs from terraform-provider-aws: calls to `https://` endpoints never use it (terraform-provider-aws still falls back to `http_proxy` for them when `https_proxy` is unset, with a warning), a URL without a scheme is refused, and endpoints on `localhost` or loopback addresses are proxied too unless `no_proxy` lists them."))
+            .attribute(Attribute::optional("https_proxy", Type::String, "URL of a proxy for calls to `https://` endpoints (every AWS endpoint), which reach the endpoint through a `CONNECT` tunnel, so TLS stays end to end; e.g. `http://proxy.internal:3128`, with credentials as for `http_proxy`. Falls back to `HTTPS_PROXY`, then `https_proxy`; `\"\"` means no proxy. Checked at plan time: an `http://` or `https://` URL with a host. Unlike terraform-provider-aws, endpoints on `localhost` or loopback addresses are proxied too unless `no_proxy` lists them."))
             .attribute(
                 Attribute::optional("max_retries", Type::Number, "Retries after the first attempt of a failed AWS call (throttling, 5xx, network). Default 9 (10 attempts); attempts without any response stop after 3 (see `attempt_timeout`).")
                     .validate(Validator::IntRange { min: 0, max: 100 }),
             )
+            .attribute(Attribute::optional("no_proxy", Type::String, "Comma-separated list of hosts reached without a proxy. Each entry is `*` (no proxy at all), a domain name (the domain and its subdomains; with a leading `.`, only its subdomains), an IP address, or a CIDR block such as `10.0.0.0/8`; domain names and IP addresses may carry a port (`127.0.0.1:4580`). Falls back to `NO_PROXY`, then `no_proxy`."))
             .attribute(Attribute::optional("profile", Type::String, "Named profile from the shared config files."))
             .attribute(Attribute::optional("region", Type::String, "AWS region, e.g. `us-east-1`. Falls back to `AWS_REGION` and the profile."))
             .attribute(
@@ -323,6 +327,10 @@ fn settings_from_config(
             .get_attr("skip_requesting_account_id")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        custom_ca_bundle: string("custom_ca_bundle"),
+        http_proxy: string("http_proxy"),
+        https_proxy: string("https_proxy"),
+        no_proxy: string("no_proxy"),
     };
     (settings, default_tags)
 }
@@ -451,6 +459,35 @@ fn validate_auth(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
+/// Plan-time checks of the transport settings, each on its attribute: a proxy that is not an
+/// `http(s)://` URL, a CA bundle that cannot be read or holds no usable certificate. Values
+/// from the environment are checked at configuration.
+fn validate_transport(config: &Value, diags: &mut Diagnostics) {
+    let given = |name: &str| config.get_attr(name).and_then(Value::as_str);
+    for name in ["http_proxy", "https_proxy"] {
+        // `""` is "no proxy".
+        let Some(url) = given(name).filter(|url| !url.trim().is_empty()) else {
+            continue;
+        };
+        if let Err(err) = ProxyUrl::parse(name, url) {
+            diags.attribute_error(
+                AttributePath::attr(name),
+                "Invalid proxy URL",
+                err.to_string(),
+            );
+        }
+    }
+    if let Some(path) = given("custom_ca_bundle") {
+        if let Err(err) = CaBundle::read("custom_ca_bundle", path) {
+            diags.attribute_error(
+                AttributePath::attr("custom_ca_bundle"),
+                "Invalid CA bundle",
+                err.to_string(),
+            );
+        }
+    }
+}
+
 /// The types `types` makes for a kind, for every kind in order.
 fn per_kind<T: ?Sized, const N: usize>(types: impl Fn(TemplateKind) -> [Arc<T>; N]) -> Vec<Arc<T>> {
     TemplateKind::ALL.into_iter().flat_map(types).collect()
@@ -464,6 +501,7 @@ impl Provider for ProtonProvider {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_auth(config, diags);
+        validate_transport(config, diags);
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
@@ -741,6 +779,46 @@ mod tests {
         });
         let (settings, _) = settings_from_config(&explicit, &mut diags);
         assert!(settings.validate_credentials);
+    }
+
+    #[test]
+    fn transport_settings_are_checked_on_their_attributes_and_unknowns_are_left_alone() {
+        let no_certificate = tempfile::NamedTempFile::new().unwrap();
+        let path = no_certificate.path().display().to_string();
+        let errors = |set: &[(&str, Value)]| {
+            let config = config_with(|c| {
+                for (name, value) in set {
+                    *c.get_attr_mut(name).unwrap() = value.clone();
+                }
+            });
+            let mut diags = Diagnostics::new();
+            validate_transport(&config, &mut diags);
+            diags
+                .0
+                .iter()
+                .map(|d| {
+                    d.attribute
+                        .as_ref()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            errors(&[
+                ("custom_ca_bundle", Value::string(path)),
+                ("http_proxy", Value::string("proxy.internal:3128")),
+                ("https_proxy", Value::string("socks5://127.0.0.1:1080")),
+            ]),
+            ["http_proxy", "https_proxy", "custom_ca_bundle"]
+        );
+        assert!(errors(&[
+            ("custom_ca_bundle", Value::Unknown),
+            ("http_proxy", Value::string("")),
+            ("https_proxy", Value::string("http://proxy.internal:3128")),
+            ("no_proxy", Value::string("*")),
+        ])
+        .is_empty());
     }
 
     #[test]

@@ -152,7 +152,7 @@ async fn an_adopted_version_records_its_source_so_a_later_import_restores_it(cli
     assert!(acc.endpoint.versions(Environment, "web").await.is_empty());
 }
 
-/// (An ARN of another region imports from that region: `acc_region`.)
+// (An ARN of another region imports from that region: `acc_region`.)
 each_cli!(async imports_of_another_account_or_partition_are_refused);
 async fn imports_of_another_account_or_partition_are_refused(cli: Cli) {
     let acc = Acc::new(cli);

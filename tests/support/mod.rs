@@ -12,6 +12,7 @@ pub mod hcl;
 pub mod mtls;
 pub mod plugin;
 pub mod proton_local;
+pub mod proxy;
 pub mod registry;
 pub mod terraform;
 pub mod toy;

@@ -338,7 +338,7 @@ pub fn host_block(port: u16) -> String {
 
 /// A throwaway CA (PEM) and a server configuration whose certificate it
 /// signed, for `localhost` and `127.0.0.1` (Go checks subjectAltName only).
-fn certificates() -> (String, Arc<rustls::ServerConfig>) {
+pub fn certificates() -> (String, Arc<rustls::ServerConfig>) {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params

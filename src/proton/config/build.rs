@@ -14,6 +14,7 @@ use aws_types::os_shim_internal::Env;
 use super::assume;
 use super::profile::{check_profile_exists, profile_files, resolve_region, static_credentials};
 use super::settings::{is_http_url, max_attempts, normalized, retry_mode};
+use super::transport::Transport;
 use super::{ConfigError, ProtonSettings};
 use crate::proton::bundle_store::BundleStore;
 use crate::proton::client::ProtonClient;
@@ -112,6 +113,9 @@ pub(crate) async fn build_client_with(
             });
         }
     }
+    // Proxies and the CA bundle, for every client below (STS included): checked before
+    // anything is built, so a bad bundle is an error here rather than a panic in the SDK.
+    let transport = Transport::resolve(&settings, &ambient.env)?;
 
     if let Some(profile) = &settings.profile {
         check_profile_exists(profile, &ambient.env, profile_files.as_ref(), &settings).await?;
@@ -144,9 +148,11 @@ pub(crate) async fn build_client_with(
     {
         loader = loader.env(ambient.env.clone());
     }
-    if let Some(http_client) = ambient.http_client {
-        loader = loader.http_client(http_client);
-    }
+    let http_client = match ambient.http_client {
+        Some(http_client) => http_client,
+        None => transport.http_client()?,
+    };
+    loader = loader.http_client(http_client);
     if let Some(credentials) = credentials {
         loader = loader.credentials_provider(credentials);
     }
@@ -716,6 +722,102 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    /// A plain-HTTP listener that records each request line and answers 404, as a proxy
+    /// would relay it; its URL and what it saw.
+    async fn recording_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let recorder = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let recorder = recorder.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&head);
+                    let line = line.lines().next().unwrap_or_default().to_string();
+                    recorder.lock().unwrap().push(line);
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 404 Not Found\r\nx-amzn-requestid: r\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .await;
+                });
+            }
+        });
+        (url, seen)
+    }
+
+    /// `http_proxy` applies to every client the provider builds: STS (the credential check),
+    /// Proton and S3 all send their calls to the proxy, in absolute form.
+    #[tokio::test]
+    async fn sts_proton_and_s3_calls_all_go_through_the_proxy() {
+        let (proxy, seen) = recording_proxy().await;
+        let settings = ProtonSettings {
+            http_proxy: Some(proxy),
+            s3_endpoint: Some("http://127.0.0.1:9000".into()),
+            s3_use_path_style: true,
+            sts_endpoint: Some("http://127.0.0.1:4599".into()),
+            max_retries: Some(0),
+            ..static_settings()
+        };
+        let checking = ProtonSettings {
+            validate_credentials: true,
+            ..settings.clone()
+        };
+        let err = refusal(&checking).await;
+        assert!(matches!(err, ConfigError::CallerIdentity { .. }), "{err:?}");
+
+        let clients = build_client_with(&settings, empty_ambient(None))
+            .await
+            .unwrap()
+            .clients(None);
+        let key = VersionKey::new("web", "1", "0");
+        let _ = clients
+            .proton
+            .find_version(TemplateKind::Environment, &key)
+            .await;
+        let _ = clients
+            .bundles
+            .put_once("bundles", "web/abc.tar.gz", vec![1])
+            .await;
+        let seen = seen.lock().unwrap();
+        for expected in [
+            "POST http://127.0.0.1:4599/ HTTP/1.1",
+            "POST http://127.0.0.1:4566/ HTTP/1.1",
+            "HEAD http://127.0.0.1:9000/bundles/web/abc.tar.gz",
+        ] {
+            assert!(
+                seen.iter().any(|line| line.starts_with(expected)),
+                "no `{expected}` in {seen:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_ca_bundle_without_certificates_is_refused_before_any_call() {
+        let file = empty_config_file();
+        std::fs::write(file.path(), "not a certificate").unwrap();
+        let path = file.path().display().to_string();
+        let settings = ProtonSettings {
+            custom_ca_bundle: Some(path.clone()),
+            ..static_settings()
+        };
+        assert_eq!(
+            refusal(&settings).await,
+            ConfigError::CaBundleWithoutCertificate {
+                setting: "custom_ca_bundle",
+                path
+            }
+        );
     }
 
     #[tokio::test]

@@ -6,12 +6,14 @@
 //!   config/credentials files, profiles.
 //! - `assume`: credentials from STS (`assume_role`, `assume_role_with_web_identity`) and the
 //!   account check.
+//! - `transport`: proxies and the CA bundle, and the one HTTP client every AWS client shares.
 //! - `build`: the SDK client with its retry and time bounds ([`build_client`]).
 
 mod assume;
 mod build;
 mod profile;
 mod settings;
+mod transport;
 
 pub use assume::{AssumeRole, WebIdentity, DEFAULT_SESSION_NAME};
 pub use build::{
@@ -19,6 +21,7 @@ pub use build::{
     NO_RESPONSE_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use settings::{ConfigError, ProtonSettings};
+pub use transport::{CaBundle, NoProxy, ProxyUrl};
 
 /// What the tests of every part start from.
 #[cfg(test)]

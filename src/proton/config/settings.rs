@@ -8,6 +8,7 @@ use aws_config::retry::RetryMode;
 use aws_types::os_shim_internal::Env;
 
 use super::assume::{AssumeRole, WebIdentity};
+use super::transport::redacted as redacted_url;
 use super::DEFAULT_MAX_ATTEMPTS;
 #[cfg(doc)]
 use super::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT};
@@ -57,6 +58,15 @@ pub struct ProtonSettings {
     /// Accepted for terraform-provider-aws compatibility; the provider never needs the
     /// account id beyond the account lists.
     pub skip_requesting_account_id: bool,
+    /// PEM file of the certificates to trust instead of the system's; falls back to
+    /// `AWS_CA_BUNDLE`.
+    pub custom_ca_bundle: Option<String>,
+    /// Proxy URL for `http://` endpoints; falls back to `HTTP_PROXY` / `http_proxy`. `""`: none.
+    pub http_proxy: Option<String>,
+    /// Proxy URL for `https://` endpoints; falls back to `HTTPS_PROXY` / `https_proxy`. `""`: none.
+    pub https_proxy: Option<String>,
+    /// Comma-separated hosts reached without a proxy; falls back to `NO_PROXY` / `no_proxy`.
+    pub no_proxy: Option<String>,
 }
 
 // Hand-written so credentials never reach logs or diagnostics.
@@ -90,6 +100,13 @@ impl fmt::Debug for ProtonSettings {
                 "skip_requesting_account_id",
                 &self.skip_requesting_account_id,
             )
+            .field("custom_ca_bundle", &self.custom_ca_bundle)
+            .field("http_proxy", &self.http_proxy.as_deref().map(redacted_url))
+            .field(
+                "https_proxy",
+                &self.https_proxy.as_deref().map(redacted_url),
+            )
+            .field("no_proxy", &self.no_proxy)
             .finish()
     }
 }
@@ -157,6 +174,46 @@ pub enum ConfigError {
          forbidden_account_ids ({forbidden})"
     )]
     AccountForbidden { account: String, forbidden: String },
+    /// `value` has any credentials redacted.
+    #[error("{} `{value}` is not a proxy URL: {reason}", quoted(setting))]
+    InvalidProxy {
+        setting: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("{} {path} could not be read: {reason}", quoted(setting))]
+    CaBundleUnreadable {
+        setting: &'static str,
+        path: String,
+        reason: String,
+    },
+    #[error(
+        "{} {path} holds no PEM certificate (`-----BEGIN CERTIFICATE-----` blocks)",
+        quoted(setting)
+    )]
+    CaBundleWithoutCertificate { setting: &'static str, path: String },
+    #[error("{} {path} is not a usable CA bundle: {reason}", quoted(setting))]
+    CaBundleInvalid {
+        setting: &'static str,
+        path: String,
+        reason: String,
+    },
+}
+
+/// An attribute in backquotes; an environment variable (upper case) as it is.
+fn quoted(setting: &str) -> String {
+    match setting.bytes().any(|b| b.is_ascii_lowercase()) {
+        true => format!("`{setting}`"),
+        false => setting.to_string(),
+    }
+}
+
+/// The attribute `setting` is, if it is one (not an environment variable).
+fn attribute_named(setting: &'static str) -> Option<&'static str> {
+    setting
+        .bytes()
+        .any(|b| b.is_ascii_lowercase())
+        .then_some(setting)
 }
 
 impl ConfigError {
@@ -168,6 +225,10 @@ impl ConfigError {
                 Some("forbidden_account_ids")
             }
             ConfigError::WebIdentityWithout { .. } => Some("assume_role_with_web_identity"),
+            ConfigError::InvalidProxy { setting, .. }
+            | ConfigError::CaBundleUnreadable { setting, .. }
+            | ConfigError::CaBundleWithoutCertificate { setting, .. }
+            | ConfigError::CaBundleInvalid { setting, .. } => attribute_named(setting),
             _ => None,
         }
     }
@@ -200,6 +261,8 @@ pub(super) fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, Co
         connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
         attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
         sts_endpoint: field(&settings.sts_endpoint, "endpoints.sts")?,
+        // Proxies keep `""`: it means "no proxy", overriding the environment.
+        custom_ca_bundle: field(&settings.custom_ca_bundle, "custom_ca_bundle")?,
         ..settings.clone()
     })
 }
@@ -268,6 +331,19 @@ mod tests {
         assert!(shown.contains("region: Some(\"eu-west-1\")"), "{shown}");
         let unset = format!("{:?}", ProtonSettings::default());
         assert!(unset.contains("secret_key: None"), "{unset}");
+        let proxied = ProtonSettings {
+            https_proxy: Some("http://alice:pr0xy-pass@proxy.internal:3128".into()),
+            ..static_settings()
+        };
+        let shown = format!("{proxied:?}");
+        assert!(
+            !shown.contains("pr0xy-pass") && !shown.contains("alice"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("https_proxy: Some(\"http://<redacted>@proxy.internal:3128\")"),
+            "{shown}"
+        );
     }
 
     #[test]
