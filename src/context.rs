@@ -1,12 +1,12 @@
 //! What ConfigureProvider establishes and every resource and data source
-//! shares: the one Proton client and the default tags. Resources and data
+//! shares: the one Proton client, the default tags and the ignored tags. Resources and data
 //! sources import this module, never `crate::provider`, which wires them
 //! together.
 //!
 //! Every resource, data source and list resource type is a [`KindType`]: the
 //! template kind it serves, its shape and this shared state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
@@ -24,6 +24,18 @@ pub struct Configured {
     pub bundles: BundleStore,
     /// `default_tags.tags`, merged into every resource's `tags_all`.
     pub default_tags: BTreeMap<String, String>,
+    /// `ignore_tags`: keys never shown in `tags` / `tags_all` nor changed by an update.
+    pub ignore_tags: IgnoreTags,
+}
+
+/// The provider's `ignore_tags` block: tag keys matched exactly or by prefix,
+/// case-sensitively. What ignoring means is `resources::tags`' business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IgnoreTags {
+    /// `ignore_tags.keys`.
+    pub keys: BTreeSet<String>,
+    /// `ignore_tags.key_prefixes`.
+    pub key_prefixes: BTreeSet<String>,
 }
 
 /// State shared between the provider and its resources. Set once by
@@ -54,6 +66,14 @@ impl ProviderState {
         self.configured
             .get()
             .map(|c| c.default_tags.clone())
+            .unwrap_or_default()
+    }
+
+    /// Ignored tags, none before configuration (validation runs before it).
+    pub fn ignore_tags(&self) -> IgnoreTags {
+        self.configured
+            .get()
+            .map(|c| c.ignore_tags.clone())
             .unwrap_or_default()
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::context::{Configured, ProviderState};
+use crate::context::{Configured, IgnoreTags, ProviderState};
 use crate::data_sources::template::{self as template_data, TemplateData};
 use crate::data_sources::template_version::{self as version_data, VersionData};
 use crate::data_sources::template_versions::{self as versions_data, VersionsData};
@@ -176,8 +176,40 @@ fn provider_schema() -> Schema {
                     .attribute(Attribute::optional("proton", Type::String, "URL of the Proton API, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_PROTON`."))
                     .attribute(Attribute::optional("s3", Type::String, "URL of the S3 API, where bundles built from a `source { directory }` are uploaded, e.g. `http://127.0.0.1:4580` for proton-local (with `s3_use_path_style`). Falls back to `AWS_ENDPOINT_URL_S3`."))
                     .attribute(Attribute::optional("sts", Type::String, "URL of the STS API, used for `assume_role`, `assume_role_with_web_identity` and the account check, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_STS`.")),
-            )),
+            ))
+            .nested(ignore_tags_block()),
     )
+}
+
+/// Proton's tag key length: a longer (or empty) key or prefix matches no tag.
+fn ignored_key_validator() -> Validator {
+    Validator::Elements(Box::new(Validator::Length { min: 1, max: 128 }))
+}
+
+fn ignore_tags_block() -> NestedBlock {
+    NestedBlock::single(
+        "ignore_tags",
+        Block::new("Tags the provider leaves to another system (a cost or security tool, say) on every resource, data source and list resource, as terraform-provider-aws's `ignore_tags`. A tag in Proton whose key is ignored is never shown in `tags` or `tags_all`, never makes a plan, and is never removed or changed by an update. As with terraform-provider-aws, a key also written in a resource's `tags` or in `default_tags` is sent when the resource is created, then never updated and never read back, so in `tags` it shows as a change in every plan (the provider warns about it): leave ignored keys out of `tags`. Unlike terraform-provider-aws, no environment variables (`TF_AWS_IGNORE_TAGS_KEYS`, `TF_AWS_IGNORE_TAGS_KEY_PREFIXES`) are read.")
+            .attribute(
+                Attribute::optional("key_prefixes", string_set(), "Tag key prefixes to ignore, matched case-sensitively: `[\"ops:\"]` ignores `ops:cost-center`. Each 1 to 128 characters; terraform-provider-aws also accepts an empty prefix, which ignores every tag.")
+                    .validate(ignored_key_validator()),
+            )
+            .attribute(
+                Attribute::optional("keys", string_set(), "Tag keys to ignore, matched exactly and case-sensitively: `[\"owner\"]` ignores `owner` but not `Owner`. Each 1 to 128 characters (Proton's tag key length; terraform-provider-aws accepts any string, but no other matches a tag).")
+                    .validate(ignored_key_validator()),
+            ),
+    )
+}
+
+/// The `ignore_tags` block's keys and prefixes (none when unset). Unknown
+/// values were refused by `settings_from_config`.
+fn ignore_tags_from_config(config: &Value) -> IgnoreTags {
+    let block = blocks(config, "ignore_tags").first().copied();
+    let items = |name: &str| string_items(block.and_then(|b| b.get_attr(name)));
+    IgnoreTags {
+        keys: items("keys").into_iter().collect(),
+        key_prefixes: items("key_prefixes").into_iter().collect(),
+    }
 }
 
 /// The path of the first unknown value inside an object, if any.
@@ -500,6 +532,7 @@ impl Provider for ProtonProvider {
 
     async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) {
         let (settings, default_tags) = settings_from_config(config, diags);
+        let ignore_tags = ignore_tags_from_config(config);
         if diags.has_errors() {
             return;
         }
@@ -515,6 +548,7 @@ impl Provider for ProtonProvider {
                     client: proton,
                     bundles,
                     default_tags,
+                    ignore_tags,
                 });
             }
             Err(err) => match err.attribute() {

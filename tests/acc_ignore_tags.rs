@@ -16,6 +16,7 @@ use aws_sdk_proton::types::Tag;
 use serde_json::json;
 use support::acc::Acc;
 use support::hcl::{self, Resource};
+use support::proton_local::Options;
 use support::proton_local::TemplateKind::{Environment, Service};
 use support::terraform::{flat, Cli};
 
@@ -185,30 +186,54 @@ async fn tags_added_outside_that_no_setting_ignores_are_planned_away(cli: Cli) {
 
 each_cli!(async data_sources_leave_ignored_tags_out);
 async fn data_sources_leave_ignored_tags_out(cli: Cli) {
-    let acc = acc_with(cli, IGNORE);
-    let reads = r#"
-data "proton_environment_template" "web" {
-  name       = proton_environment_template.web.name
-  depends_on = [proton_environment_template_version.v]
-}
-
-data "proton_environment_template_version" "v" {
-  template_name = proton_environment_template.web.name
-  major_version = proton_environment_template_version.v.major_version
-  minor_version = proton_environment_template_version.v.minor_version
-}
-"#;
-    let config = format!(
-        "{}{reads}",
-        config(r#"{ team = "a" }"#, r#"{ app = "web" }"#)
+    // Made and tagged outside Terraform, so no resource of this
+    // configuration changes the tags the data sources read.
+    let mut acc = Acc::with_options(
+        cli,
+        Options {
+            registration_delay: Some("0s"),
+            ..Options::default()
+        },
     );
-    acc.step(&config);
-    for address in [TEMPLATE, VERSION] {
-        let arn = acc.attr(address, "arn");
-        tag_outside(&acc, &arn, &[("owner", "alice"), ("ops:cost-center", "42")]).await;
-    }
-    // Data sources are read again on every run.
-    acc.step(&config);
+    acc.provider_extra(IGNORE);
+    acc.endpoint
+        .write_bundle(Environment, "bundles", "a.tar.gz");
+    acc.endpoint.create_template(Environment, "web").await;
+    let version = acc
+        .endpoint
+        .create_version_outside(Environment, "web", None, "a.tar.gz", "")
+        .await;
+    let got = acc.endpoint.client.get_environment_template().name("web");
+    let template = got.send().await.unwrap().environment_template.unwrap();
+    let template_arn = template.arn;
+    let version_arn = acc.endpoint.environment_version("web", &version).await.arn;
+    let ignored = [("owner", "alice"), ("ops:cost-center", "42")];
+    tag_outside(
+        &acc,
+        &template_arn,
+        &[ignored[0], ignored[1], ("team", "a")],
+    )
+    .await;
+    tag_outside(
+        &acc,
+        &version_arn,
+        &[ignored[0], ignored[1], ("app", "web")],
+    )
+    .await;
+    let (major, minor) = version.split_once('.').unwrap();
+    acc.step(&format!(
+        r#"
+data "proton_environment_template" "web" {{
+  name = "web"
+}}
+
+data "proton_environment_template_version" "v" {{
+  template_name = "web"
+  major_version = "{major}"
+  minor_version = "{minor}"
+}}
+"#
+    ));
     assert_eq!(
         acc.attributes("data.proton_environment_template.web")["tags"],
         json!({"team": "a"}),
@@ -219,7 +244,6 @@ data "proton_environment_template_version" "v" {
         json!({"app": "web"}),
         "{cli}"
     );
-    nothing_left(&acc).await;
 }
 
 each_cli!(async a_configured_tag_that_is_ignored_is_set_on_create_only_with_a_warning);
