@@ -70,10 +70,12 @@ async fn tag_outside(acc: &Acc, arn: &str, tags: &[(&str, &str)]) {
         .unwrap();
 }
 
-/// The tags Proton holds for `arn` (ListTagsForResource), without the provider's own.
+/// The tags Proton holds for `arn` (ListTagsForResource), without AWS's and the provider's own.
 async fn remote_tags(acc: &Acc, arn: &str) -> BTreeMap<String, String> {
     let mut tags = acc.endpoint.tags(arn).await;
-    tags.retain(|key, _| !key.starts_with("terraform-provider-proton:"));
+    tags.retain(|key, _| {
+        !key.starts_with("aws:") && !key.starts_with("terraform-provider-proton:")
+    });
     tags
 }
 
