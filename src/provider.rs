@@ -163,7 +163,7 @@ fn provider_schema() -> Schema {
                 "default_tags",
                 Block::new("Tags applied to every resource that supports tags.")
                     .attribute(
-                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved. Must be known at plan time.")
+                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved. Must be known at plan time. A key `ignore_tags` ignores is set when a resource is created, then never updated (as with terraform-provider-aws).")
                             .validate(tags::key_validator())
                             .validate(tags::provider_key_validator())
                             .validate(tags::key_length_validator())
@@ -781,6 +781,55 @@ mod tests {
         });
         let (settings, _) = settings_from_config(&explicit, &mut diags);
         assert!(settings.validate_credentials);
+    }
+
+    /// A provider configuration whose `ignore_tags` block has `keys` and `key_prefixes`.
+    fn ignoring(keys: Value, key_prefixes: Value) -> Value {
+        config_with(|c| {
+            *c.get_attr_mut("ignore_tags").unwrap() =
+                Value::object([("keys", keys), ("key_prefixes", key_prefixes)]);
+        })
+    }
+
+    #[test]
+    fn reads_ignore_tags_and_none_when_unset() {
+        let config = ignoring(strings(&["owner", "team"]), strings(&["ops:"]));
+        let ignore = ignore_tags_from_config(&config);
+        assert_eq!(ignore.keys.iter().collect::<Vec<_>>(), ["owner", "team"]);
+        assert_eq!(ignore.key_prefixes.iter().collect::<Vec<_>>(), ["ops:"]);
+        let only_keys = ignore_tags_from_config(&ignoring(strings(&["owner"]), Value::Null));
+        assert!(only_keys.key_prefixes.is_empty());
+        assert_eq!(
+            ignore_tags_from_config(&config_with(|_| {})),
+            IgnoreTags::default()
+        );
+    }
+
+    #[test]
+    fn ignore_tags_are_validated_and_must_be_known() {
+        let schema = provider_schema();
+        let mut diags = Diagnostics::new();
+        let config = ignoring(
+            strings(&["", "owner"]),
+            strings(&["ops:", &"x".repeat(129)]),
+        );
+        schema
+            .block
+            .validate(&config, &AttributePath::root(), &mut diags);
+        let paths: Vec<String> = diags
+            .0
+            .iter()
+            .map(|d| d.attribute.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["ignore_tags.key_prefixes", "ignore_tags.keys"]);
+
+        let mut diags = Diagnostics::new();
+        settings_from_config(&ignoring(Value::Unknown, Value::Null), &mut diags);
+        assert!(diags.has_errors());
+        assert_eq!(
+            diags.0[0].attribute.as_ref().unwrap().to_string(),
+            "ignore_tags.keys"
+        );
     }
 
     #[test]

@@ -250,30 +250,37 @@ data "proton_environment_template_version" "v" {{
 
 each_cli!(async a_configured_tag_that_is_ignored_is_set_on_create_only_with_a_warning);
 async fn a_configured_tag_that_is_ignored_is_set_on_create_only_with_a_warning(cli: Cli) {
-    let acc = acc_with(cli, IGNORE);
+    let default_tags = |value: &str| {
+        format!("  default_tags {{\n    tags = {{ \"ops:owner\" = \"{value}\" }}\n  }}\n")
+    };
+    let mut acc = acc_with(cli, &format!("{IGNORE}{}", default_tags("platform")));
     acc.config(&template(r#"{ team = "a", owner = "bob" }"#).to_string());
     let created = acc.apply();
     created.assert_ok("apply");
     // Terraform prints warnings on stdout, or stderr with some versions and flags.
     let warned = flat(&format!("{}{}", created.stdout, created.stderr));
     assert!(
-        warned.contains("Tag ignored by the provider") && warned.contains("owner"),
+        warned.contains("Tag ignored by the provider") && warned.contains("\"owner\""),
         "{cli}: {warned}"
     );
+    // On `tags` only: a default tag makes no difference to show.
+    assert!(!warned.contains("\"ops:owner\" ="), "{cli}: {warned}");
     let arn = acc.attr(TEMPLATE, "arn");
+    let first = map(&[("ops:owner", "platform"), ("owner", "bob"), ("team", "a")]);
     assert_eq!(
         remote_tags(&acc, &arn).await,
-        map(&[("owner", "bob"), ("team", "a")]),
-        "{cli}: a create sends every configured tag"
+        first,
+        "{cli}: a create sends every configured and default tag"
     );
     assert_eq!(acc.attributes(TEMPLATE)["tags_all"], json!({"team": "a"}));
 
-    // Never updated afterwards: the change stays a change in every plan.
-    acc.config(&template(r#"{ team = "a", owner = "carol" }"#).to_string());
+    // Never updated afterwards; in `tags`, the change stays a change in every plan.
+    acc.provider_extra(&format!("{IGNORE}{}", default_tags("core")));
+    acc.config(&template(r#"{ team = "b", owner = "carol" }"#).to_string());
     acc.apply().assert_ok("apply");
     assert_eq!(
         remote_tags(&acc, &arn).await,
-        map(&[("owner", "bob"), ("team", "a")]),
+        map(&[("ops:owner", "platform"), ("owner", "bob"), ("team", "b")]),
         "{cli}: an update set an ignored tag"
     );
     assert_eq!(acc.plan().code, 2, "{cli}: the perpetual difference");
