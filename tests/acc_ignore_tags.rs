@@ -287,6 +287,28 @@ async fn a_configured_tag_that_is_ignored_is_set_on_create_only_with_a_warning(c
     nothing_left(&acc).await;
 }
 
+each_cli!(async a_tag_ignored_later_is_not_removed_even_without_a_refresh);
+async fn a_tag_ignored_later_is_not_removed_even_without_a_refresh(cli: Cli) {
+    let mut acc = acc_with(cli, "");
+    acc.step(&template(r#"{ team = "a", owner = "bob" }"#).to_string());
+    let arn = acc.attr(TEMPLATE, "arn");
+    // Another system takes `owner` over: ignored, and out of the configuration.
+    // Without a refresh the prior state still holds it, and the plan shows it
+    // removed from `tags_all`; the update must leave it in Proton all the same.
+    acc.provider_extra(IGNORE);
+    acc.config(&template(r#"{ team = "b" }"#).to_string());
+    acc.apply_with(&["-refresh=false"])
+        .assert_ok("apply -refresh=false");
+    assert_eq!(
+        remote_tags(&acc, &arn).await,
+        map(&[("owner", "bob"), ("team", "b")]),
+        "{cli}: an update removed an ignored tag"
+    );
+    acc.assert_no_changes();
+    assert_eq!(acc.attributes(TEMPLATE)["tags_all"], json!({"team": "b"}));
+    nothing_left(&acc).await;
+}
+
 each_cli!(async invalid_ignore_tags_are_plan_time_errors_on_their_lines);
 async fn invalid_ignore_tags_are_plan_time_errors_on_their_lines(cli: Cli) {
     let acc = acc_with(
@@ -305,4 +327,70 @@ async fn invalid_ignore_tags_are_plan_time_errors_on_their_lines(cli: Cli) {
         run.stderr
     );
     assert_eq!(acc.endpoint.total_requests(), 0, "{cli}");
+}
+
+/// The list resources' objects (`include_resource`), read as the resources
+/// read. `terraform query` is Terraform 1.14 and later, so this runs on
+/// 1.15.5 only; on 1.0.3 the same reads are the resources' refreshes above.
+#[tokio::test(flavor = "multi_thread")]
+async fn list_resource_objects_leave_ignored_tags_out() {
+    let cli = Cli::V1_15_5;
+    let mut acc = Acc::with_options(
+        cli,
+        Options {
+            registration_delay: Some("0s"),
+            ..Options::default()
+        },
+    );
+    acc.provider_extra(IGNORE);
+    acc.endpoint
+        .write_bundle(Environment, "bundles", "a.tar.gz");
+    acc.endpoint.create_template(Environment, "web").await;
+    let version = acc
+        .endpoint
+        .create_version_outside(Environment, "web", None, "a.tar.gz", "")
+        .await;
+    let got = acc.endpoint.client.get_environment_template().name("web");
+    let template_arn = got.send().await.unwrap().environment_template.unwrap().arn;
+    let version_arn = acc.endpoint.environment_version("web", &version).await.arn;
+    let ignored = [("owner", "alice"), ("ops:cost-center", "42")];
+    tag_outside(
+        &acc,
+        &template_arn,
+        &[ignored[0], ignored[1], ("team", "a")],
+    )
+    .await;
+    tag_outside(
+        &acc,
+        &version_arn,
+        &[ignored[0], ignored[1], ("app", "web")],
+    )
+    .await;
+    acc.config("");
+    let query = r#"
+list "proton_environment_template" "all" {
+  provider         = proton
+  include_resource = true
+}
+
+list "proton_environment_template_version" "all" {
+  provider         = proton
+  include_resource = true
+}
+"#;
+    std::fs::write(acc.work.config_dir().join("query.tfquery.hcl"), query).unwrap();
+    let found = acc.work.query_results();
+    for (list, own) in [
+        ("list.proton_environment_template.all", json!({"team": "a"})),
+        (
+            "list.proton_environment_template_version.all",
+            json!({"app": "web"}),
+        ),
+    ] {
+        let results = &found[list];
+        assert_eq!(results.len(), 1, "{list}");
+        let object = results[0].resource_object.as_ref().unwrap();
+        assert_eq!(object["tags"], own, "{list}: {object}");
+        assert_eq!(object["tags_all"], own, "{list}: {object}");
+    }
 }
