@@ -2,9 +2,10 @@
 //! proton-local: tags added outside Terraform whose key is ignored (exactly or
 //! by prefix) never show in `tags` / `tags_all`, never make a plan, and are
 //! never removed; other out-of-band tags still do (the regression guard);
-//! data sources leave them out too; a configured tag that is also ignored is
-//! set on create only, as terraform-provider-aws does; invalid settings are
-//! plan-time errors on their lines.
+//! data sources and list resources leave them out too; an update without a
+//! refresh does not remove one either; a configured tag that is also ignored
+//! is set on create only, as terraform-provider-aws does; invalid settings
+//! are plan-time errors on their lines.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
