@@ -327,6 +327,51 @@ mod tests {
     }
 
     #[test]
+    fn planned_tags_all_leaves_ignored_keys_out_and_warns_on_each_in_tags() {
+        let planned = Value::object([
+            (
+                "tags",
+                to_value(&map(&[("owner", "bob"), ("ops:x", "1"), ("team", "a")])),
+            ),
+            ("tags_all", Value::Unknown),
+        ]);
+        let (prior, config) = (Value::Null, planned.clone());
+        let mut plan = ResourcePlan {
+            prior: &prior,
+            config: &config,
+            planned,
+            requires_replace: Vec::new(),
+            diagnostics: Default::default(),
+            private: None,
+        };
+        let defaults = map(&[("cost:center", "42"), ("env", "dev")]);
+        let ignore = ignoring(&["owner"], &["ops:", "cost:"]);
+        plan_tags_all(&mut plan, &defaults, &ignore, 5, "template", "");
+        assert_eq!(
+            from_value(plan.get("tags_all")),
+            map(&[("env", "dev"), ("team", "a")])
+        );
+        let warned: Vec<(Severity, String)> = plan
+            .diagnostics
+            .0
+            .iter()
+            .map(|d| (d.severity, d.attribute.as_ref().unwrap().to_string()))
+            .collect();
+        // Ignored default tags make no difference to show: no warning.
+        assert_eq!(
+            warned,
+            [
+                (Severity::Warning, r#"tags["ops:x"]"#.to_string()),
+                (Severity::Warning, r#"tags["owner"]"#.to_string())
+            ]
+        );
+        // The limit counts ignored keys too: a create sends them.
+        plan.diagnostics = Default::default();
+        plan_tags_all(&mut plan, &defaults, &ignore, 4, "template", "");
+        assert!(plan.diagnostics.has_errors());
+    }
+
+    #[test]
     fn a_create_sends_ignored_keys_too() {
         let defaults = map(&[("owner", "platform"), ("env", "dev")]);
         let own = map(&[("ops:x", "1"), ("env", "prod")]);
