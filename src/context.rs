@@ -1,7 +1,7 @@
 //! What ConfigureProvider establishes and every resource and data source
-//! shares: the one Proton client, the default tags and the ignored tags. Resources and data
-//! sources import this module, never `crate::provider`, which wires them
-//! together.
+//! shares: the one Proton client, the default tags and the ignored tags.
+//! Resources and data sources import this module, never `crate::provider`,
+//! which wires them together.
 //!
 //! Every resource, data source and list resource type is a [`KindType`]: the
 //! template kind it serves, its shape and this shared state.

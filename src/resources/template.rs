@@ -481,6 +481,7 @@ impl TypedResource for TemplateResource {
         };
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
         let mut input = planned.create_input();
+        // Ignored keys included, as terraform-provider-aws (tags.rs rule 4).
         input.tags = tags::create_tags(&configured.default_tags, planned.tags.as_ref());
         // Proton's template create is idempotent for an identical retry, so
         // an interrupted apply converges on the next one.

@@ -748,6 +748,7 @@ impl TypedResource for TemplateVersionResource {
         let client = &configured.client;
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
         let mut input = planned.create_input();
+        // Ignored keys included, as terraform-provider-aws (tags.rs rule 4).
         input.tags = tags::create_tags(&configured.default_tags, planned.tags.as_ref());
         let state_of = |version: &TemplateVersion| {
             state_from(
