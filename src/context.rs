@@ -57,8 +57,9 @@ impl ProviderState {
     }
 
     /// Records the configuration; the first one wins (Terraform configures once per process).
-    pub fn set(&self, configured: Configured) -> Result<(), Configured> {
-        self.configured.set(configured)
+    /// A refused one comes back boxed: `Configured` is too large for an `Err` by value.
+    pub fn set(&self, configured: Configured) -> Result<(), Box<Configured>> {
+        self.configured.set(configured).map_err(Box::new)
     }
 
     /// Default tags, empty before configuration (validation runs before it).
