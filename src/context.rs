@@ -1,12 +1,12 @@
 //! What ConfigureProvider establishes and every resource and data source
-//! shares: the clients of each region and the default tags. Resources and data
-//! sources import this module, never `crate::provider`, which wires them
-//! together.
+//! shares: the clients of each region, the default tags and the ignored
+//! tags. Resources and data sources import this module, never
+//! `crate::provider`, which wires them together.
 //!
 //! Every resource, data source and list resource type is a [`KindType`]: the
 //! template kind it serves, its shape and this shared state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
@@ -27,13 +27,34 @@ pub struct Configured {
     pub bundles: BundleStore,
     /// `default_tags.tags`, merged into every resource's `tags_all`.
     pub default_tags: BTreeMap<String, String>,
+    /// `ignore_tags`: keys never shown in `tags` / `tags_all` nor changed by an update.
+    pub ignore_tags: IgnoreTags,
+}
+
+/// The provider's `ignore_tags` block: tag keys matched exactly or by prefix,
+/// case-sensitively. What ignoring means is `resources::tags`' business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IgnoreTags {
+    /// `ignore_tags.keys`.
+    pub keys: BTreeSet<String>,
+    /// `ignore_tags.key_prefixes`.
+    pub key_prefixes: BTreeSet<String>,
+}
+
+/// The provider's tag settings, the same for every region.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderTags {
+    /// `default_tags.tags`.
+    pub default_tags: BTreeMap<String, String>,
+    /// `ignore_tags`.
+    pub ignore_tags: IgnoreTags,
 }
 
 /// What ConfigureProvider establishes, shared by every resource.
 #[derive(Debug)]
 struct Configuration {
     regions: Regions,
-    default_tags: BTreeMap<String, String>,
+    tags: ProviderTags,
 }
 
 /// State shared between the provider and its resources. Set once by
@@ -64,16 +85,14 @@ impl ProviderState {
                 .to_string(),
             client: clients.proton,
             bundles: clients.bundles,
-            default_tags: configuration.default_tags.clone(),
+            default_tags: configuration.tags.default_tags.clone(),
+            ignore_tags: configuration.tags.ignore_tags.clone(),
         })
     }
 
     /// Records the configuration; the first one wins (Terraform configures once per process).
-    pub fn set(&self, regions: Regions, default_tags: BTreeMap<String, String>) {
-        let _ = self.configuration.set(Configuration {
-            regions,
-            default_tags,
-        });
+    pub fn set(&self, regions: Regions, tags: ProviderTags) {
+        let _ = self.configuration.set(Configuration { regions, tags });
     }
 
     /// The provider's region, `None` before configuration (validation runs before it).
@@ -86,7 +105,15 @@ impl ProviderState {
     pub fn default_tags(&self) -> BTreeMap<String, String> {
         self.configuration
             .get()
-            .map(|c| c.default_tags.clone())
+            .map(|c| c.tags.default_tags.clone())
+            .unwrap_or_default()
+    }
+
+    /// Ignored tags, none before configuration (validation runs before it).
+    pub fn ignore_tags(&self) -> IgnoreTags {
+        self.configuration
+            .get()
+            .map(|c| c.tags.ignore_tags.clone())
             .unwrap_or_default()
     }
 }

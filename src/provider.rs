@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::context::ProviderState;
+use crate::context::{IgnoreTags, ProviderState, ProviderTags};
 use crate::data_sources::template::{self as template_data, TemplateData};
 use crate::data_sources::template_version::{self as version_data, VersionData};
 use crate::data_sources::template_versions::{self as versions_data, VersionsData};
@@ -167,7 +167,7 @@ fn provider_schema() -> Schema {
                 "default_tags",
                 Block::new("Tags applied to every resource that supports tags.")
                     .attribute(
-                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved. Must be known at plan time.")
+                        Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags merged into every resource's `tags_all`; a resource's own `tags` win. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved. Must be known at plan time. A key `ignore_tags` ignores is set when a resource is created, then never updated (as with terraform-provider-aws).")
                             .validate(tags::key_validator())
                             .validate(tags::provider_key_validator())
                             .validate(tags::key_length_validator())
@@ -180,8 +180,40 @@ fn provider_schema() -> Schema {
                     .attribute(Attribute::optional("proton", Type::String, "URL of the Proton API, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_PROTON`."))
                     .attribute(Attribute::optional("s3", Type::String, "URL of the S3 API, where bundles built from a `source { directory }` are uploaded, e.g. `http://127.0.0.1:4580` for proton-local (with `s3_use_path_style`). Falls back to `AWS_ENDPOINT_URL_S3`."))
                     .attribute(Attribute::optional("sts", Type::String, "URL of the STS API, used for `assume_role`, `assume_role_with_web_identity` and the account check, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_STS`.")),
-            )),
+            ))
+            .nested(ignore_tags_block()),
     )
+}
+
+/// Proton's tag key length: a longer (or empty) key or prefix matches no tag.
+fn ignored_key_validator() -> Validator {
+    Validator::Elements(Box::new(Validator::Length { min: 1, max: 128 }))
+}
+
+fn ignore_tags_block() -> NestedBlock {
+    NestedBlock::single(
+        "ignore_tags",
+        Block::new("Tags the provider leaves to another system (a cost or security tool, say) on every resource, data source and list resource, as terraform-provider-aws's `ignore_tags`. A tag in Proton whose key is ignored is never shown in `tags` or `tags_all`, never makes a plan, and is never removed or changed by an update. As with terraform-provider-aws, a key also written in a resource's `tags` or in `default_tags` is sent when the resource is created, then never updated and never read back, so in `tags` it shows as a change in every plan (the provider warns about it): leave ignored keys out of `tags`. Unlike terraform-provider-aws, no environment variables (`TF_AWS_IGNORE_TAGS_KEYS`, `TF_AWS_IGNORE_TAGS_KEY_PREFIXES`) are read.")
+            .attribute(
+                Attribute::optional("key_prefixes", string_set(), "Tag key prefixes to ignore, matched case-sensitively: `[\"ops:\"]` ignores `ops:cost-center`. Each 1 to 128 characters; terraform-provider-aws also accepts an empty prefix, which ignores every tag.")
+                    .validate(ignored_key_validator()),
+            )
+            .attribute(
+                Attribute::optional("keys", string_set(), "Tag keys to ignore, matched exactly and case-sensitively: `[\"owner\"]` ignores `owner` but not `Owner`. Each 1 to 128 characters (Proton's tag key length; terraform-provider-aws accepts any string, but no other matches a tag).")
+                    .validate(ignored_key_validator()),
+            ),
+    )
+}
+
+/// The `ignore_tags` block's keys and prefixes (none when unset). Unknown
+/// values were refused by `settings_from_config`.
+fn ignore_tags_from_config(config: &Value) -> IgnoreTags {
+    let block = blocks(config, "ignore_tags").first().copied();
+    let items = |name: &str| string_items(block.and_then(|b| b.get_attr(name)));
+    IgnoreTags {
+        keys: items("keys").into_iter().collect(),
+        key_prefixes: items("key_prefixes").into_iter().collect(),
+    }
 }
 
 /// The path of the first unknown value inside an object, if any.
@@ -538,6 +570,7 @@ impl Provider for ProtonProvider {
 
     async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) {
         let (settings, default_tags) = settings_from_config(config, diags);
+        let ignore_tags = ignore_tags_from_config(config);
         if diags.has_errors() {
             return;
         }
@@ -548,7 +581,13 @@ impl Provider for ProtonProvider {
         );
         match build_client(&settings).await {
             // Terraform configures once per process; a second call keeps the first.
-            Ok(regions) => self.state.set(regions, default_tags),
+            Ok(regions) => self.state.set(
+                regions,
+                ProviderTags {
+                    default_tags,
+                    ignore_tags,
+                },
+            ),
             Err(err) => match err.attribute() {
                 Some(attribute) => diags.attribute_error(
                     AttributePath::attr(attribute),
@@ -779,6 +818,55 @@ mod tests {
         });
         let (settings, _) = settings_from_config(&explicit, &mut diags);
         assert!(settings.validate_credentials);
+    }
+
+    /// A provider configuration whose `ignore_tags` block has `keys` and `key_prefixes`.
+    fn ignoring(keys: Value, key_prefixes: Value) -> Value {
+        config_with(|c| {
+            *c.get_attr_mut("ignore_tags").unwrap() =
+                Value::object([("keys", keys), ("key_prefixes", key_prefixes)]);
+        })
+    }
+
+    #[test]
+    fn reads_ignore_tags_and_none_when_unset() {
+        let config = ignoring(strings(&["owner", "team"]), strings(&["ops:"]));
+        let ignore = ignore_tags_from_config(&config);
+        assert_eq!(ignore.keys.iter().collect::<Vec<_>>(), ["owner", "team"]);
+        assert_eq!(ignore.key_prefixes.iter().collect::<Vec<_>>(), ["ops:"]);
+        let only_keys = ignore_tags_from_config(&ignoring(strings(&["owner"]), Value::Null));
+        assert!(only_keys.key_prefixes.is_empty());
+        assert_eq!(
+            ignore_tags_from_config(&config_with(|_| {})),
+            IgnoreTags::default()
+        );
+    }
+
+    #[test]
+    fn ignore_tags_are_validated_and_must_be_known() {
+        let schema = provider_schema();
+        let mut diags = Diagnostics::new();
+        let config = ignoring(
+            strings(&["", "owner"]),
+            strings(&["ops:", &"x".repeat(129)]),
+        );
+        schema
+            .block
+            .validate(&config, &AttributePath::root(), &mut diags);
+        let paths: Vec<String> = diags
+            .0
+            .iter()
+            .map(|d| d.attribute.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["ignore_tags.key_prefixes", "ignore_tags.keys"]);
+
+        let mut diags = Diagnostics::new();
+        settings_from_config(&ignoring(Value::Unknown, Value::Null), &mut diags);
+        assert!(diags.has_errors());
+        assert_eq!(
+            diags.0[0].attribute.as_ref().unwrap().to_string(),
+            "ignore_tags.keys"
+        );
     }
 
     #[test]

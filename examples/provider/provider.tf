@@ -24,4 +24,11 @@ provider "proton" {
       managed-by = "terraform"
     }
   }
+
+  # Tags another system manages (here a cost tool): never shown in `tags` or
+  # `tags_all`, never planned, never removed.
+  ignore_tags {
+    keys         = ["owner"]
+    key_prefixes = ["cost:"]
+  }
 }

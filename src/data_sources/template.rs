@@ -14,6 +14,7 @@ use crate::plugin::typed::{Shape, TypedDataSource};
 use crate::proton::bounded;
 use crate::resources::model::TemplateModel;
 use crate::resources::region::{self, region_validator};
+use crate::resources::tags;
 use crate::resources::validators::template_name_validators;
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -38,7 +39,7 @@ fn fields(kind: TemplateKind) -> Fields<TemplateModel> {
         field!(TemplateModel, recommended_version).computed(
             "`MAJOR.MINOR` of the recommended (highest published) version; null when no version is published.",
         ),
-        field!(TemplateModel, tags).computed("The template's tags, without AWS-managed `aws:*` tags."),
+        field!(TemplateModel, tags).computed("The template's tags, without AWS-managed `aws:*` tags and keys the provider's `ignore_tags` ignores."),
     ])
 }
 
@@ -71,7 +72,7 @@ impl TypedDataSource for TemplateData {
         .await
         .map_err(|err| lookup_error(Sought::Template(kind), &looked_for, &err))?;
         Ok(TemplateModel {
-            tags: Some(tags),
+            tags: Some(tags::without_ignored(tags, &self.provider.ignore_tags())),
             ..TemplateModel::from(&template)
         })
     }

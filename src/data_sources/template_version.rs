@@ -20,6 +20,7 @@ use crate::proton::{ProtonClient, ProtonError, TemplateKind, TemplateVersion, Ve
 use crate::resources::model::VersionModel;
 use crate::resources::region::{self, region_validator};
 use crate::resources::service_template_version as service;
+use crate::resources::tags;
 use crate::resources::validators::{template_name_validators, version_part_validators};
 use crate::{field, field_name};
 
@@ -55,7 +56,7 @@ pub(super) fn fields(kind: TemplateKind) -> Fields<VersionModel> {
         field!(VersionModel, status).computed("`REGISTRATION_IN_PROGRESS`, `REGISTRATION_FAILED`, `DRAFT` or `PUBLISHED`."),
         field!(VersionModel, status_message).computed("Why registration failed, when it did."),
         field!(VersionModel, tags).computed(
-            "The version's tags, without AWS-managed `aws:*` tags and the provider's own bookkeeping tag.",
+            "The version's tags, without AWS-managed `aws:*` tags, keys the provider's `ignore_tags` ignores, and the provider's own bookkeeping tag.",
         ),
         field!(VersionModel, template_name).required(&format!("Name of the {noun}."))
             .validate_all(template_name_validators()),
@@ -191,7 +192,7 @@ impl TypedDataSource for VersionData {
         .map_err(timeout_error)??;
         let pending_deletion = tags.remove(crate::proton::DEFERRED_DELETE_TAG).is_some();
         Ok(VersionModel {
-            tags: Some(tags),
+            tags: Some(tags::without_ignored(tags, &self.provider.ignore_tags())),
             pending_deletion: Some(pending_deletion),
             ..VersionModel::from(&version)
         })

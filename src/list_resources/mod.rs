@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use tokio_stream::Stream;
 
-use crate::context::ProviderState;
+use crate::context::{IgnoreTags, ProviderState};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ListEvent, ListStream};
 use crate::proton::{ProtonClient, ProtonError};
@@ -26,13 +26,13 @@ fn list_error(what: &str, err: &ProtonError) -> Diagnostics {
     Diagnostics::from_error(format!("Unable to list {what}s"), err.to_string())
 }
 
-/// The listing `body` streams with the client of `region` (the provider's for `None`) and the
-/// default tags, or the one error event of an unconfigured provider or a region it cannot
-/// reach.
+/// The listing `body` streams with the client of `region` (the provider's for `None`), the
+/// default tags and the ignored tags, or the one error event of an unconfigured provider or a
+/// region it cannot reach.
 fn with_client<S>(
     provider: &ProviderState,
     region: Option<&str>,
-    body: impl FnOnce(ProtonClient, BTreeMap<String, String>) -> S,
+    body: impl FnOnce(ProtonClient, BTreeMap<String, String>, IgnoreTags) -> S,
 ) -> ListStream
 where
     S: Stream<Item = ListEvent> + Send + 'static,
@@ -41,6 +41,7 @@ where
         Ok(configured) => Box::pin(body(
             configured.client.clone(),
             configured.default_tags.clone(),
+            configured.ignore_tags.clone(),
         )),
         Err(diags) => Box::pin(tokio_stream::once(Err(diags))),
     }

@@ -51,9 +51,9 @@ impl TypedListResource for TemplateList {
         let (kind, resource_shape) = (self.kind, Arc::new(resource_shape(self.kind)));
         let prefix = config.name_prefix.unwrap_or_default();
         let include_resource = request.include_resource;
-        with_client(&self.provider, config.region.as_deref(), move |client, defaults| {
+        with_client(&self.provider, config.region.as_deref(), move |client, defaults, ignore| {
             stream! {
-                let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
+                let (client, defaults, ignore, cancel) = (&client, &defaults, &ignore, &ctx.cancel);
                 for await template in listing::templates(client.clone(), kind, cancel.clone()) {
                     let template = match template {
                         Ok(template) => template,
@@ -67,7 +67,7 @@ impl TypedListResource for TemplateList {
                     }
                     let model = if include_resource {
                         let base = TemplateModel::default();
-                        match current(client, kind, &template.name, &base, defaults, cancel).await {
+                        match current(client, kind, &template.name, &base, defaults, ignore, cancel).await {
                             Ok(Some(model)) => model,
                             // Deleted since it was listed.
                             Ok(None) => continue,

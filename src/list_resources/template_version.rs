@@ -70,9 +70,9 @@ impl TypedListResource for VersionList {
         let include_resource = request.include_resource;
         let what = format!("{} version", kind.noun());
         let region = config.region.clone();
-        with_client(&self.provider, region.as_deref(), move |client, defaults| {
+        with_client(&self.provider, region.as_deref(), move |client, defaults, ignore| {
             stream! {
-                let (client, defaults, cancel) = (&client, &defaults, &ctx.cancel);
+                let (client, defaults, ignore, cancel) = (&client, &defaults, &ignore, &ctx.cancel);
                 let names = match config.template_name {
                     Some(name) => vec![Ok(name)],
                     // The template names first (one item each), then their versions.
@@ -114,7 +114,7 @@ impl TypedListResource for VersionList {
                         // Only a full read sees the tag of a deferred delete.
                         let (model, pending_deletion) = if include_resource {
                             let base = VersionModel::default();
-                            match current(client, kind, &key, base, defaults, cancel).await {
+                            match current(client, kind, &key, base, defaults, ignore, cancel).await {
                                 Ok(Some(found)) => (found.model, found.pending_deletion.is_some()),
                                 // Deleted since it was listed.
                                 Ok(None) => continue,

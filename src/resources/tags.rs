@@ -1,9 +1,23 @@
 //! `tags` / `tags_all` as terraform-provider-aws defines them: `tags_all` is
 //! the provider's `default_tags` overlaid with the resource's own `tags`;
 //! AWS-managed `aws:*` keys are never shown.
+//!
+//! Keys the provider's `ignore_tags` names (exactly, or by prefix; both
+//! case-sensitive) are another system's, as in terraform-provider-aws:
+//! 1. reads drop them ([`without_ignored`]), so they are in no `tags`,
+//!    `tags_all` or data source, and make no plan;
+//! 2. a planned `tags_all` leaves them out ([`plan_tags_all`]), and a key
+//!    written in `tags` is warned about: it can never be read back, so it
+//!    shows as a change in every plan;
+//! 3. an update never removes or sets one ([`update_remote`]), even against
+//!    a prior state that still holds it (a plan made with `-refresh=false`);
+//! 4. a create sends every configured and default tag, ignored ones too
+//!    ([`create_tags`]): terraform-provider-aws does the same.
 
 use std::collections::BTreeMap;
 
+use crate::context::IgnoreTags;
+use crate::plugin::diag::Severity;
 use crate::plugin::model::AttrValue;
 use crate::plugin::provider::ResourcePlan;
 use crate::plugin::schema::{Attribute, Validator};
@@ -55,7 +69,7 @@ pub fn tags_attribute(subject: &str, max: usize) -> Attribute {
     Attribute::optional(
         "tags",
         tags_type(),
-        &format!("Tags for the {subject}. Merged over the provider's `default_tags` into `tags_all`. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved."),
+        &format!("Tags for the {subject}. Merged over the provider's `default_tags` into `tags_all`. Keys starting with `aws:` or `terraform-provider-proton:` (in any case) are reserved. A key the provider's `ignore_tags` ignores is set when the {subject} is created, then never updated nor read back, so it shows as a change in every plan (as with terraform-provider-aws; the plan warns)."),
     )
     .validate(key_validator())
     .validate(provider_key_validator())
@@ -69,16 +83,18 @@ pub fn tags_all_attribute(subject: &str) -> Attribute {
     Attribute::computed(
         "tags_all",
         tags_type(),
-        &format!("All tags of the {subject}: the provider's `default_tags` overlaid with `tags`. AWS-managed `aws:*` tags are not shown."),
+        &format!("All tags of the {subject}: the provider's `default_tags` overlaid with `tags`. AWS-managed `aws:*` tags and keys the provider's `ignore_tags` ignores are not shown."),
     )
 }
 
 /// Plans `tags_all` (the defaults overlaid with the planned `tags`, unknown
-/// while those are), with an error on `tags` past `max` tags; `note` ends
-/// the error's first sentence.
+/// while those are, without ignored keys), with an error on `tags` past `max`
+/// tags and a warning on each key of `tags` that `ignore` ignores; `note`
+/// ends the error's first sentence.
 pub fn plan_tags_all(
     plan: &mut ResourcePlan<'_>,
     defaults: &BTreeMap<String, String>,
+    ignore: &IgnoreTags,
     max: usize,
     subject: &str,
     note: &str,
@@ -88,7 +104,19 @@ pub fn plan_tags_all(
         plan.set("tags_all", Value::Unknown);
         return;
     }
-    let all = merge(defaults, &from_value(own_tags));
+    let own_tags = from_value(own_tags);
+    for key in own_tags.keys().filter(|key| is_ignored(ignore, key)) {
+        plan.diagnostics.attribute(
+            Severity::Warning,
+            AttributePath::attr("tags").child_key(key),
+            "Tag ignored by the provider",
+            format!(
+                "The provider's `ignore_tags` ignores {key:?}: it is set when this {subject} is created, but never updated and never read back, so it shows as a change in every plan (as with terraform-provider-aws). Remove it from `tags`, or from `ignore_tags`.",
+            ),
+        );
+    }
+    // Counted with ignored keys: a create sends them.
+    let all = merge(defaults, &own_tags);
     if all.len() > max {
         plan.diagnostics.attribute_error(
             AttributePath::attr("tags"),
@@ -99,7 +127,36 @@ pub fn plan_tags_all(
             ),
         );
     }
-    plan.set("tags_all", to_value(&all));
+    plan.set("tags_all", to_value(&without_ignored(all, ignore)));
+}
+
+/// Whether `ignore` ignores `key`: one of its keys exactly, or starting
+/// with one of its prefixes (case-sensitive, as terraform-provider-aws).
+pub fn is_ignored(ignore: &IgnoreTags, key: &str) -> bool {
+    ignore.keys.contains(key)
+        || ignore
+            .key_prefixes
+            .iter()
+            .any(|prefix| key.starts_with(prefix.as_str()))
+}
+
+/// `tags` without the keys `ignore` ignores: what reads report.
+pub fn without_ignored(
+    mut tags: BTreeMap<String, String>,
+    ignore: &IgnoreTags,
+) -> BTreeMap<String, String> {
+    tags.retain(|key, _| !is_ignored(ignore, key));
+    tags
+}
+
+/// What a create sends: `default_tags` overlaid with the resource's own
+/// `tags`, ignored keys included (terraform-provider-aws sends them too;
+/// afterwards they are never updated).
+pub fn create_tags(
+    defaults: &BTreeMap<String, String>,
+    own: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    merge(defaults, own.unwrap_or(&BTreeMap::new()))
 }
 
 /// A tag map from a `map(string)` value (null and unknown read as empty).
@@ -141,30 +198,44 @@ pub fn resource_tags(
 }
 
 /// Brings the tags of `arn` from the prior `tags_all` to the planned one:
-/// untags removed keys, tags new and changed ones. Returns whether anything
-/// changed (callers then re-read the object).
+/// untags removed keys, tags new and changed ones, never a key `ignore`
+/// ignores. Returns whether anything changed (callers then re-read the
+/// object).
 pub async fn update_remote(
     client: &ProtonClient,
     arn: &str,
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
+    ignore: &IgnoreTags,
 ) -> Result<bool, ProtonError> {
-    if before == after {
+    let (removed, changed) = tag_changes(before, after, ignore);
+    if removed.is_empty() && changed.is_empty() {
         return Ok(false);
     }
-    let removed: Vec<String> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k))
-        .cloned()
-        .collect();
-    let changed: BTreeMap<String, String> = after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     client.untag(arn, &removed).await?;
     client.tag(arn, &changed).await?;
     Ok(true)
+}
+
+/// The keys to untag and the tags to set to go from `before` to `after`,
+/// leaving alone every key `ignore` ignores.
+fn tag_changes(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+    ignore: &IgnoreTags,
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let managed = |key: &String| !is_ignored(ignore, key);
+    let removed = before
+        .keys()
+        .filter(|k| managed(k) && !after.contains_key(*k))
+        .cloned()
+        .collect();
+    let changed = after
+        .iter()
+        .filter(|(k, v)| managed(k) && before.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (removed, changed)
 }
 
 #[cfg(test)]
@@ -190,6 +261,128 @@ mod tests {
             &map(&[("team", "b")]),
         );
         assert_eq!(all, map(&[("env", "dev"), ("team", "b")]));
+    }
+
+    fn ignoring(keys: &[&str], key_prefixes: &[&str]) -> IgnoreTags {
+        IgnoreTags {
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            key_prefixes: key_prefixes.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn keys_are_ignored_exactly_and_prefixes_as_prefixes_both_case_sensitive() {
+        let ignore = ignoring(&["owner"], &["ops:"]);
+        for key in ["owner", "ops:cost-center", "ops:"] {
+            assert!(is_ignored(&ignore, key), "{key}");
+        }
+        for key in ["Owner", "owner2", "ow", "OPS:cost-center", "ops-team", "op"] {
+            assert!(!is_ignored(&ignore, key), "{key}");
+        }
+        assert!(!is_ignored(&IgnoreTags::default(), "owner"));
+    }
+
+    #[test]
+    fn reads_drop_ignored_keys_and_keep_the_rest() {
+        let remote = map(&[
+            ("owner", "alice"),
+            ("ops:cost-center", "42"),
+            ("team", "a"),
+            ("Owner", "bob"),
+        ]);
+        let ignore = ignoring(&["owner"], &["ops:"]);
+        assert_eq!(
+            without_ignored(remote.clone(), &ignore),
+            map(&[("Owner", "bob"), ("team", "a")])
+        );
+        assert_eq!(
+            without_ignored(remote.clone(), &IgnoreTags::default()),
+            remote
+        );
+    }
+
+    #[test]
+    fn updates_never_remove_or_set_an_ignored_key() {
+        let ignore = ignoring(&["owner"], &["ops:"]);
+        // A prior state that still holds ignored keys (a plan made with
+        // -refresh=false after ignore_tags was added), and a plan that sets one.
+        let before = map(&[
+            ("owner", "alice"),
+            ("ops:x", "1"),
+            ("team", "a"),
+            ("old", "1"),
+        ]);
+        let after = map(&[("team", "b"), ("ops:y", "2"), ("new", "1")]);
+        let (removed, changed) = tag_changes(&before, &after, &ignore);
+        assert_eq!(removed, ["old"]);
+        assert_eq!(changed, map(&[("new", "1"), ("team", "b")]));
+        // Without ignore_tags, everything that differs.
+        let (removed, changed) = tag_changes(&before, &after, &IgnoreTags::default());
+        assert_eq!(removed, ["old", "ops:x", "owner"]);
+        assert_eq!(changed, map(&[("new", "1"), ("ops:y", "2"), ("team", "b")]));
+        // Only ignored keys differ: nothing to do.
+        let (removed, changed) =
+            tag_changes(&map(&[("owner", "a")]), &map(&[("ops:z", "1")]), &ignore);
+        assert!(removed.is_empty() && changed.is_empty());
+    }
+
+    #[test]
+    fn planned_tags_all_leaves_ignored_keys_out_and_warns_on_each_in_tags() {
+        let planned = Value::object([
+            (
+                "tags",
+                to_value(&map(&[("owner", "bob"), ("ops:x", "1"), ("team", "a")])),
+            ),
+            ("tags_all", Value::Unknown),
+        ]);
+        let (prior, config) = (Value::Null, planned.clone());
+        let mut plan = ResourcePlan {
+            prior: &prior,
+            config: &config,
+            planned,
+            requires_replace: Vec::new(),
+            diagnostics: Default::default(),
+            private: None,
+        };
+        let defaults = map(&[("cost:center", "42"), ("env", "dev")]);
+        let ignore = ignoring(&["owner"], &["ops:", "cost:"]);
+        plan_tags_all(&mut plan, &defaults, &ignore, 5, "template", "");
+        assert_eq!(
+            from_value(plan.get("tags_all")),
+            map(&[("env", "dev"), ("team", "a")])
+        );
+        let warned: Vec<(Severity, String)> = plan
+            .diagnostics
+            .0
+            .iter()
+            .map(|d| {
+                let path = d.attribute.as_ref().map(ToString::to_string);
+                (d.severity, path.unwrap_or_default())
+            })
+            .collect();
+        // Ignored default tags make no difference to show: no warning.
+        assert_eq!(
+            warned,
+            [
+                (Severity::Warning, r#"tags["ops:x"]"#.to_string()),
+                (Severity::Warning, r#"tags["owner"]"#.to_string())
+            ]
+        );
+        // The limit counts ignored keys too: a create sends them.
+        plan.diagnostics = Default::default();
+        plan_tags_all(&mut plan, &defaults, &ignore, 4, "template", "");
+        assert!(plan.diagnostics.has_errors());
+    }
+
+    #[test]
+    fn a_create_sends_ignored_keys_too() {
+        let defaults = map(&[("owner", "platform"), ("env", "dev")]);
+        let own = map(&[("ops:x", "1"), ("env", "prod")]);
+        assert_eq!(
+            create_tags(&defaults, Some(&own)),
+            map(&[("env", "prod"), ("ops:x", "1"), ("owner", "platform")])
+        );
+        assert_eq!(create_tags(&defaults, None), defaults);
     }
 
     #[test]

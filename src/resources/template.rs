@@ -34,7 +34,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{KindType, Managed};
+use crate::context::{IgnoreTags, KindType, Managed};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, ResourcePlan};
@@ -180,6 +180,7 @@ pub(crate) async fn current(
     name: &str,
     base: &TemplateModel,
     defaults: &BTreeMap<String, String>,
+    ignore: &IgnoreTags,
     cancel: &CancellationToken,
 ) -> Result<Option<TemplateModel>, ProtonError> {
     let found = bounded(client, "GetTemplate", READ_TIMEOUT, cancel, async {
@@ -192,6 +193,7 @@ pub(crate) async fn current(
     let Some((template, remote_tags)) = found.await? else {
         return Ok(None);
     };
+    let remote_tags = tags::without_ignored(remote_tags, ignore);
     let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
     Ok(Some(state_from(&template, base, own_tags, remote_tags)))
 }
@@ -425,6 +427,7 @@ impl TypedResource for TemplateResource {
         tags::plan_tags_all(
             plan,
             &self.provider.default_tags(),
+            &self.provider.ignore_tags(),
             MAX_TEMPLATE_TAGS,
             noun,
             "",
@@ -481,7 +484,9 @@ impl TypedResource for TemplateResource {
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let input = planned.create_input();
+        let mut input = planned.create_input();
+        // Ignored keys included, as terraform-provider-aws (tags.rs rule 4).
+        input.tags = tags::create_tags(&configured.default_tags, planned.tags.as_ref());
         // Proton's template create is idempotent for an identical retry, so
         // an interrupted apply converges on the next one.
         match bounded(
@@ -499,7 +504,12 @@ impl TypedResource for TemplateResource {
                     .client
                     .ledger()
                     .note_template_created(kind, &input.name);
-                let state = state_from(&template, &planned, planned.tags.clone(), input.tags);
+                let state = state_from(
+                    &template,
+                    &planned,
+                    planned.tags.clone(),
+                    planned.tags_all.clone(),
+                );
                 ApplyOutcome::ok(state)
             }
             Err(err) if err.is_already_exists() => {
@@ -530,8 +540,8 @@ impl TypedResource for TemplateResource {
                 "The state has no `id`. This is a bug in the provider.",
             ));
         }
-        let defaults = &configured.default_tags;
-        match current(client, kind, name, &base, defaults, &ctx.cancel).await {
+        let (defaults, ignore) = (&configured.default_tags, &configured.ignore_tags);
+        match current(client, kind, name, &base, defaults, ignore, &ctx.cancel).await {
             Ok(Some(state)) => ReadOutcome::Found(state),
             Ok(None) => {
                 tracing::warn!(
@@ -566,8 +576,15 @@ impl TypedResource for TemplateResource {
             } else {
                 client.update_template(kind, &name, &input).await?
             };
-            if tags::update_remote(client, &template.arn, &prior.tags_all, &planned.tags_all)
-                .await?
+            let ignore = &configured.ignore_tags;
+            if tags::update_remote(
+                client,
+                &template.arn,
+                &prior.tags_all,
+                &planned.tags_all,
+                ignore,
+            )
+            .await?
             {
                 template = client.get_template(kind, &name).await?;
             }

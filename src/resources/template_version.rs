@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{Configured, KindType, Managed};
+use crate::context::{Configured, IgnoreTags, KindType, Managed};
 use crate::plugin::diag::{Diagnostics, Severity};
 use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{ApplyOutcome, DestroyPlan, OpContext, ReadOutcome, ResourcePlan};
@@ -243,6 +243,7 @@ pub(crate) async fn current(
     key: &VersionKey,
     mut base: VersionModel,
     defaults: &BTreeMap<String, String>,
+    ignore: &IgnoreTags,
     cancel: &CancellationToken,
 ) -> Result<Option<Current>, ProtonError> {
     let found = bounded(
@@ -276,6 +277,7 @@ pub(crate) async fn current(
         None if source_tag_value(&base).is_some() => base.source = None,
         _ => {}
     }
+    let remote_tags = tags::without_ignored(remote_tags, ignore);
     let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
     Ok(Some(Current {
         model: state_from(&version, &base, own_tags, remote_tags),
@@ -640,6 +642,7 @@ impl TypedResource for TemplateVersionResource {
         tags::plan_tags_all(
             plan,
             &self.provider.default_tags(),
+            &self.provider.ignore_tags(),
             tags::MAX_USER_TAGS,
             "version",
             note,
@@ -750,7 +753,9 @@ impl TypedResource for TemplateVersionResource {
         };
         let client = &configured.client;
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let input = planned.create_input();
+        let mut input = planned.create_input();
+        // Ignored keys included, as terraform-provider-aws (tags.rs rule 4).
+        input.tags = tags::create_tags(&configured.default_tags, planned.tags.as_ref());
         let state_of = |version: &TemplateVersion| {
             state_from(
                 version,
@@ -850,9 +855,9 @@ impl TypedResource for TemplateVersionResource {
             Ok(found) => found,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
-        let defaults = &configured.default_tags;
+        let (defaults, ignore) = (&configured.default_tags, &configured.ignore_tags);
         let client = &configured.client;
-        match current(client, kind, &key, base, defaults, &ctx.cancel).await {
+        match current(client, kind, &key, base, defaults, ignore, &ctx.cancel).await {
             Ok(Some(found)) => {
                 // A state manages it: never swept, and a delete an earlier
                 // run deferred is cancelled (proton::delete rule 7).
@@ -920,9 +925,10 @@ impl TypedResource for TemplateVersionResource {
                 } else {
                     client.update_version(kind, &key, &input).await?
                 };
+                let (before, after) = (&prior.tags_all, &planned.tags_all);
+                let ignore = &configured.ignore_tags;
                 let mut tagged =
-                    tags::update_remote(client, &version.arn, &prior.tags_all, &planned.tags_all)
-                        .await?;
+                    tags::update_remote(client, &version.arn, before, after, ignore).await?;
                 if let Some(source_tag) = source_tag_to_record(&prior, planned) {
                     client.tag(&version.arn, &source_tag).await?;
                     tagged = true;
