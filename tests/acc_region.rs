@@ -61,7 +61,10 @@ fn forget_regions(acc: &Acc) {
     state["serial"] = (state["serial"].as_u64().unwrap() + 1).into();
     for resource in state["resources"].as_array_mut().unwrap() {
         for instance in resource["instances"].as_array_mut().unwrap() {
-            instance["attributes"].as_object_mut().unwrap().remove("region");
+            instance["attributes"]
+                .as_object_mut()
+                .unwrap()
+                .remove("region");
         }
     }
     let file = acc.work.config_dir().join("old.tfstate");
@@ -81,8 +84,11 @@ fn import(acc: &Acc, address: &str, id: &str) {
 each_cli!(async objects_live_in_the_region_they_name_and_import_from_it);
 async fn objects_live_in_the_region_they_name_and_import_from_it(cli: Cli) {
     let acc = Acc::new(cli);
-    acc.endpoint
-        .write_bundle(support::proton_local::TemplateKind::Environment, "bundles", "a.tar.gz");
+    acc.endpoint.write_bundle(
+        support::proton_local::TemplateKind::Environment,
+        "bundles",
+        "a.tar.gz",
+    );
     acc.step(&config(Some(ELSEWHERE)));
 
     let web = format!("{ENV}.web");
@@ -90,17 +96,30 @@ async fn objects_live_in_the_region_they_name_and_import_from_it(cli: Cli) {
     let home = format!("{ENV}.home");
     assert_eq!(acc.attr(&web, "region"), ELSEWHERE, "{cli}");
     assert_eq!(acc.attr(&version, "region"), ELSEWHERE, "{cli}");
-    assert_eq!(acc.attr(&home, "region"), "us-east-1", "{cli}: the provider's region");
+    assert_eq!(
+        acc.attr(&home, "region"),
+        "us-east-1",
+        "{cli}: the provider's region"
+    );
     let arn = acc.attr(&web, "arn");
     assert!(arn.starts_with("arn:aws:proton:eu-west-1:"), "{cli}: {arn}");
     assert!(
-        acc.attr(&version, "arn").starts_with("arn:aws:proton:eu-west-1:"),
+        acc.attr(&version, "arn")
+            .starts_with("arn:aws:proton:eu-west-1:"),
         "{cli}"
     );
     assert_eq!(names_in(&acc.endpoint, ELSEWHERE).await, ["web"], "{cli}");
-    assert_eq!(names_in(&acc.endpoint, "us-east-1").await, ["home"], "{cli}");
+    assert_eq!(
+        names_in(&acc.endpoint, "us-east-1").await,
+        ["home"],
+        "{cli}"
+    );
     let output = acc.work.run(&["output", "-raw", "read_arn"]);
-    assert_eq!(output.stdout.trim(), arn, "{cli}: the data source read another region");
+    assert_eq!(
+        output.stdout.trim(),
+        arn,
+        "{cli}: the data source read another region"
+    );
 
     // A state written before `region` existed has none: the refresh fills it in, and the plan
     // is empty (rule 3).
@@ -135,14 +154,22 @@ async fn objects_live_in_the_region_they_name_and_import_from_it(cli: Cli) {
 
     acc.destroy();
     assert!(names_in(&acc.endpoint, ELSEWHERE).await.is_empty(), "{cli}");
-    assert!(names_in(&acc.endpoint, "us-east-1").await.is_empty(), "{cli}");
+    assert!(
+        names_in(&acc.endpoint, "us-east-1").await.is_empty(),
+        "{cli}"
+    );
 }
 
 each_cli!(async a_region_outside_the_partition_or_malformed_is_refused_at_plan);
 async fn a_region_outside_the_partition_or_malformed_is_refused_at_plan(cli: Cli) {
     let acc = Acc::new(cli);
     for (region, named) in [("cn-north-1", "aws-cn"), ("Mars", "Mars")] {
-        acc.config(&hcl::resource(ENV, "web").name("web").string("region", region).to_string());
+        acc.config(
+            &hcl::resource(ENV, "web")
+                .name("web")
+                .string("region", region)
+                .to_string(),
+        );
         acc.endpoint.reset_counters();
         let plan = acc.plan();
         assert_eq!(plan.code, 1, "{cli}: {region}:\n{}", plan.stdout);
@@ -151,7 +178,11 @@ async fn a_region_outside_the_partition_or_malformed_is_refused_at_plan(cli: Cli
             text.contains("region") && text.contains(named),
             "{cli}: {region}: {text}"
         );
-        assert_eq!(acc.endpoint.total_requests(), 0, "{cli}: {region}: a call was made");
+        assert_eq!(
+            acc.endpoint.total_requests(),
+            0,
+            "{cli}: {region}: a call was made"
+        );
     }
 }
 
@@ -178,7 +209,9 @@ async fn identities_and_list_resources_carry_the_region() {
         .create_template(support::proton_local::TemplateKind::Environment, "near")
         .await;
 
-    let resource = hcl::resource(ENV, "far").name("far").string("region", ELSEWHERE);
+    let resource = hcl::resource(ENV, "far")
+        .name("far")
+        .string("region", ELSEWHERE);
     acc.config(&format!(
         "{resource}\nimport {{\n  to       = {ENV}.far\n  identity = {{ name = \"far\", region = \"{ELSEWHERE}\" }}\n}}\n"
     ));

@@ -51,44 +51,48 @@ impl TypedListResource for TemplateList {
         let (kind, resource_shape) = (self.kind, Arc::new(resource_shape(self.kind)));
         let prefix = config.name_prefix.unwrap_or_default();
         let include_resource = request.include_resource;
-        with_client(&self.provider, config.region.as_deref(), move |client, defaults, ignore| {
-            stream! {
-                let (client, defaults, ignore, cancel) = (&client, &defaults, &ignore, &ctx.cancel);
-                for await template in listing::templates(client.clone(), kind, cancel.clone()) {
-                    let template = match template {
-                        Ok(template) => template,
-                        Err(err) => {
-                            yield Err(list_error(kind.noun(), &err));
-                            return;
-                        }
-                    };
-                    if !template.name.starts_with(&prefix) {
-                        continue;
-                    }
-                    let model = if include_resource {
-                        let base = TemplateModel::default();
-                        match current(client, kind, &template.name, &base, defaults, ignore, cancel).await {
-                            Ok(Some(model)) => model,
-                            // Deleted since it was listed.
-                            Ok(None) => continue,
+        with_client(
+            &self.provider,
+            config.region.as_deref(),
+            move |client, defaults, ignore| {
+                stream! {
+                    let (client, defaults, ignore, cancel) = (&client, &defaults, &ignore, &ctx.cancel);
+                    for await template in listing::templates(client.clone(), kind, cancel.clone()) {
+                        let template = match template {
+                            Ok(template) => template,
                             Err(err) => {
                                 yield Err(list_error(kind.noun(), &err));
                                 return;
                             }
+                        };
+                        if !template.name.starts_with(&prefix) {
+                            continue;
                         }
-                    } else {
-                        TemplateModel::from(&template)
-                    };
-                    let display_name = model.name.clone();
-                    let resource = include_resource.then(|| resource_shape.write(&model));
-                    let identity = resource_shape.identity_of(model, &Value::Null);
-                    yield Ok(ListedResource {
-                        identity: identity.unwrap_or(Value::Null),
-                        display_name,
-                        resource,
-                    });
+                        let model = if include_resource {
+                            let base = TemplateModel::default();
+                            match current(client, kind, &template.name, &base, defaults, ignore, cancel).await {
+                                Ok(Some(model)) => model,
+                                // Deleted since it was listed.
+                                Ok(None) => continue,
+                                Err(err) => {
+                                    yield Err(list_error(kind.noun(), &err));
+                                    return;
+                                }
+                            }
+                        } else {
+                            TemplateModel::from(&template)
+                        };
+                        let display_name = model.name.clone();
+                        let resource = include_resource.then(|| resource_shape.write(&model));
+                        let identity = resource_shape.identity_of(model, &Value::Null);
+                        yield Ok(ListedResource {
+                            identity: identity.unwrap_or(Value::Null),
+                            display_name,
+                            resource,
+                        });
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 }

@@ -13,7 +13,8 @@ use crate::proton::model::{partition_of_region, ArnScope};
 use crate::proton::TemplateKind;
 
 pub(crate) const ACCOUNT_ID: &str = "AWS account of the object. Omitted on import: the account of the provider's credentials; another account is refused.";
-pub(crate) const REGION: &str = "AWS region of the object. Omitted on import: the provider's region.";
+pub(crate) const REGION: &str =
+    "AWS region of the object. Omitted on import: the provider's region.";
 
 /// A resource model with an identity.
 pub trait Identified: Sized {

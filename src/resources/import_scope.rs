@@ -34,7 +34,12 @@ pub(crate) fn import_region<'a>(
     };
     let mut diags = Diagnostics::new();
     let checked = Value::string(&region);
-    validate_value(&checked, &[region_validator()], &AttributePath::root(), &mut diags);
+    validate_value(
+        &checked,
+        &[region_validator()],
+        &AttributePath::root(),
+        &mut diags,
+    );
     if diags.has_errors() {
         return Err(Diagnostics::from_error(
             "Invalid import region",

@@ -71,9 +71,15 @@ pub fn plan_region(plan: &mut ResourcePlan<'_>, default_region: Option<&str>) {
         Some(configured) => configured.clone(),
     };
     let path = AttributePath::attr(REGION);
-    if let Some(error) = planned.as_str().and_then(|r| partition_error(r, default_region)) {
-        plan.diagnostics
-            .attribute_error(path.clone(), "Region outside the provider's partition", error);
+    if let Some(error) = planned
+        .as_str()
+        .and_then(|r| partition_error(r, default_region))
+    {
+        plan.diagnostics.attribute_error(
+            path.clone(),
+            "Region outside the provider's partition",
+            error,
+        );
     }
     let prior = plan.prior.get_attr(REGION).and_then(Value::as_str);
     if prior.is_some_and(|prior| planned.as_str() != Some(prior)) {

@@ -59,8 +59,8 @@ use crate::proton::{
 use crate::resources::directory_source::{self, invalid_bundle, upload, Directory, DirectoryPlan};
 use crate::resources::identity::{arn_or, Identified, ACCOUNT_ID, REGION};
 use crate::resources::import_scope::{import_region, refuse_foreign_account};
-use crate::resources::region::{self, region_validator};
 use crate::resources::model::{Source, VersionModel};
+use crate::resources::region::{self, region_validator};
 use crate::resources::service_template_version as service;
 use crate::resources::source::{parse_source_tag, source_tag_to_record, source_tag_value};
 use crate::resources::tags;

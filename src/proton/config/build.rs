@@ -234,8 +234,8 @@ impl Recipe {
             .region(region.clone())
             .interceptor(self.no_response.clone())
             .build();
-        let endpoint = (self.proton_endpoint.clone())
-            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        let endpoint =
+            (self.proton_endpoint.clone()).or_else(|| sdk_config.endpoint_url().map(str::to_owned));
         let proton = aws_sdk_proton::Client::from_conf(proton_config);
         let mut s3_config = aws_sdk_s3::config::Builder::from(sdk_config);
         if let Some(endpoint) = &self.s3_endpoint {
@@ -246,8 +246,8 @@ impl Recipe {
             .force_path_style(self.s3_use_path_style)
             .interceptor(self.no_response.clone())
             .build();
-        let s3_endpoint = (self.s3_endpoint.clone())
-            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        let s3_endpoint =
+            (self.s3_endpoint.clone()).or_else(|| sdk_config.endpoint_url().map(str::to_owned));
         let bundles = BundleStore::new(aws_sdk_s3::Client::from_conf(s3_config), s3_endpoint);
         Clients {
             proton: ProtonClient::from_sdk(proton, endpoint),
@@ -300,7 +300,10 @@ impl Regions {
         let region = region.unwrap_or(&self.default_region);
         // A poisoned lock only means another thread panicked while inserting: the map is
         // still whole.
-        let mut built = self.built.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut built = self
+            .built
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         built
             .entry(region.to_string())
             .or_insert_with(|| self.recipe.clients_in(region))
@@ -403,7 +406,10 @@ mod tests {
             env: Env::from_slice(env),
             http_client: Some(http_client),
         };
-        let clients = build_client_with(settings, ambient).await.unwrap().clients(None);
+        let clients = build_client_with(settings, ambient)
+            .await
+            .unwrap()
+            .clients(None);
         let key = VersionKey::new("web", "1", "0");
         let _ = clients
             .proton
