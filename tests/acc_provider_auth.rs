@@ -1,7 +1,8 @@
 //! The provider's authentication settings under both real Terraform CLIs against
 //! proton-local's STS: `assume_role` (one role, a chain of two, an external id),
 //! `assume_role_with_web_identity` from a token file, and the account guards
-//! `allowed_account_ids` / `forbidden_account_ids`, which must refuse before any write.
+//! `allowed_account_ids` / `forbidden_account_ids`, which must refuse before any write, and a
+//! session whose token was forged, which proton-local refuses as AWS does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
@@ -267,4 +268,70 @@ async fn malformed_auth_settings_are_plan_time_errors_on_their_lines(cli: Cli) {
         run.stderr
     );
     assert_eq!(acc.endpoint.total_requests(), 0, "{cli}");
+}
+
+/// A session STS issued for `role`, through proton-local's STS with the base key pair.
+async fn session(acc: &Acc, role: &str) -> aws_sdk_sts::types::Credentials {
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .endpoint_url(&acc.endpoint.url)
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .build();
+    let assumed = aws_sdk_sts::Client::from_conf(config)
+        .assume_role()
+        .role_arn(role)
+        .role_session_name("tests")
+        .send()
+        .await
+        .unwrap();
+    assumed.credentials.unwrap()
+}
+
+each_cli!(async a_forged_session_token_is_refused_before_any_write);
+async fn a_forged_session_token_is_refused_before_any_write(cli: Cli) {
+    let acc = with_roles(cli, &[DEPLOYER]);
+    let real = session(&acc, DEPLOYER).await;
+    let keys = |token: &str, extra: &str| {
+        format!(
+            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"{}\"\n  secret_key = \"{}\"\n  token      = \"{token}\"\n  endpoints {{\n    proton = \"{url}\"\n    sts    = \"{url}\"\n  }}\n{extra}}}\n\n{TEMPLATE}",
+            real.access_key_id(),
+            real.secret_access_key(),
+            url = acc.endpoint.url
+        )
+    };
+    let forged = "FwoGZXIvYXdzEBYaDforgedforgedforged";
+    // Refused by Proton at the first call, and by STS at configuration when credentials are
+    // checked first.
+    for (extra, code) in [
+        ("", "UnrecognizedClientException"),
+        (
+            "  skip_credentials_validation = false\n",
+            "InvalidClientTokenId",
+        ),
+    ] {
+        acc.work.write_config(&keys(forged, extra));
+        let refused = acc.apply();
+        assert_eq!(refused.code, 1, "{cli}: {}", refused.stdout);
+        let says = refused
+            .stderr
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            says.contains(code)
+                && says.contains("The security token included in the request is invalid"),
+            "{cli}: {says}"
+        );
+    }
+    assert_eq!(writes(&acc), 0, "{cli}: a forged token wrote");
+    assert!(acc.endpoint.template_names(Environment).await.is_empty());
+
+    // The same keys with the token STS issued act in the role's account.
+    acc.work.write_config(&keys(real.session_token(), ""));
+    acc.apply().assert_ok("apply with the real token");
+    assert_eq!(account_of(&acc.attr(WEB, "arn")), DEPLOYER_ACCOUNT, "{cli}");
+    acc.destroy();
 }

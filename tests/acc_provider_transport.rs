@@ -138,8 +138,10 @@ fn custom_ca_bundle_trusts_a_private_ca_and_without_it_the_certificate_is_refuse
     );
     let says = flat(&refused.stderr);
     assert!(
-        says.contains(&front.url()) && says.to_lowercase().contains("certificate"),
-        "{cli}: the error should name the endpoint and the certificate: {says}"
+        says.contains(&front.url())
+            && says.to_lowercase().contains("certificate")
+            && says.contains("set the provider's `custom_ca_bundle`"),
+        "{cli}: the error should name the endpoint, the certificate and the way out: {says}"
     );
     assert_eq!(
         front.connections(),

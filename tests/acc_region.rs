@@ -125,6 +125,9 @@ async fn objects_live_in_the_region_they_name_and_import_from_it(cli: Cli) {
     // is empty (rule 3).
     forget_regions(&acc);
     acc.assert_no_changes();
+    acc.work
+        .run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .assert_ok("refresh");
     assert_eq!(acc.attr(&web, "region"), ELSEWHERE, "{cli}");
 
     // Another region is another object: the plan replaces, naming `region`.

@@ -360,9 +360,11 @@ impl ProtonError {
                 resource,
                 endpoint: endpoint.map(str::to_owned),
                 // Retries given up on for want of any response say so plainly.
-                cause: find_in_chain::<NoResponse>(&err)
-                    .map(NoResponse::to_string)
-                    .unwrap_or_else(|| error_chain(&err)),
+                cause: certificate_hint(
+                    find_in_chain::<NoResponse>(&err)
+                        .map(NoResponse::to_string)
+                        .unwrap_or_else(|| error_chain(&err)),
+                ),
             },
             // `SdkError` is non-exhaustive.
             _ => Self::Api {
@@ -412,6 +414,15 @@ fn not_found_detail(message: &Option<String>, request_id: &Option<String>) -> St
             request_id_suffix(request_id)
         ),
         None => String::new(),
+    }
+}
+
+/// A transport failure rustls reports as an untrusted certificate (`invalid peer
+/// certificate: UnknownIssuer`, say) ends with how to trust the endpoint's CA.
+fn certificate_hint(cause: String) -> String {
+    match cause.contains("invalid peer certificate") {
+        true => format!("{cause}. The endpoint's TLS certificate is not signed by a trusted CA: to trust a private CA, set the provider's `custom_ca_bundle` (or `AWS_CA_BUNDLE`) to its certificate in PEM"),
+        false => cause,
     }
 }
 

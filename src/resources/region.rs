@@ -14,7 +14,8 @@
 //!    the attribute existed, not yet refreshed) is not a change.
 //! 4. Every operation on an object goes to the region its state records (the prior state for
 //!    read, update and delete; the plan for create), so a refresh, a destroy or the destroy
-//!    half of a replacement reaches the object where it is, whatever the provider says now.
+//!    half of a replacement reaches the object where it is, whatever the provider says now. A
+//!    state without `region` (rule 3) has it from its ARN ([`of_state`]).
 //! 5. An import names the region with its id (`ID@REGION`, as terraform-provider-aws), its
 //!    ARN, or its identity's `region`; none means the provider's region.
 
@@ -88,6 +89,16 @@ pub fn plan_region(plan: &mut ResourcePlan<'_>, default_region: Option<&str>) {
     plan.set(REGION, planned);
 }
 
+/// Rule 4: the region a state's object lives in: its `region`, else its ARN's, else (`None`)
+/// the provider's.
+pub fn of_state<'a>(region: Option<&'a str>, arn: Option<&'a str>) -> Option<&'a str> {
+    region.or_else(|| {
+        let arn = arn?;
+        // `arn:PARTITION:proton:REGION:...`
+        arn.split(':').nth(3).filter(|region| !region.is_empty())
+    })
+}
+
 /// What a data source or list resource reading `region` (the provider's for `None`) works
 /// with, after rule 2, whose error is on its attribute `region`.
 pub fn lookup(provider: &ProviderState, region: Option<&str>) -> Result<Configured, Diagnostics> {
@@ -126,6 +137,15 @@ mod tests {
             ("web:1.0", Some("eu-west-1"))
         );
         assert_eq!(split_import_id("web@"), ("web", Some("")));
+    }
+
+    #[test]
+    fn a_state_without_region_lives_where_its_arn_says() {
+        let arn = "arn:aws:proton:eu-west-1:123456789012:environment-template/web";
+        assert_eq!(of_state(Some("us-east-2"), Some(arn)), Some("us-east-2"));
+        assert_eq!(of_state(None, Some(arn)), Some("eu-west-1"));
+        assert_eq!(of_state(None, None), None);
+        assert_eq!(of_state(None, Some("web")), None);
     }
 
     #[test]

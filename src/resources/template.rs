@@ -445,7 +445,10 @@ impl TypedResource for TemplateResource {
                 .get(field_name!(TemplateModel, name))
                 .as_str()
                 .map(str::to_string);
-            if let Ok(configured) = self.provider.configured(prior.region.as_deref()) {
+            if let Ok(configured) = self.provider.configured(region::of_state(
+                prior.region.as_deref(),
+                prior.arn.as_deref(),
+            )) {
                 configured
                     .client
                     .ledger()
@@ -528,7 +531,10 @@ impl TypedResource for TemplateResource {
 
     async fn read(&self, ctx: &OpContext, base: TemplateModel) -> ReadOutcome<TemplateModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured(base.region.as_deref()) {
+        let configured = match self.provider.configured(region::of_state(
+            base.region.as_deref(),
+            base.arn.as_deref(),
+        )) {
             Ok(configured) => configured,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
@@ -561,7 +567,10 @@ impl TypedResource for TemplateResource {
         planned_change: Planned<'_, TemplateModel>,
     ) -> ApplyOutcome<TemplateModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured(prior.region.as_deref()) {
+        let configured = match self.provider.configured(region::of_state(
+            prior.region.as_deref(),
+            prior.arn.as_deref(),
+        )) {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
@@ -613,7 +622,10 @@ impl TypedResource for TemplateResource {
 
     async fn delete(&self, ctx: &OpContext, prior: TemplateModel) -> Diagnostics {
         let kind = self.kind;
-        let configured = match self.provider.configured(prior.region.as_deref()) {
+        let configured = match self.provider.configured(region::of_state(
+            prior.region.as_deref(),
+            prior.arn.as_deref(),
+        )) {
             Ok(configured) => configured,
             Err(diags) => return diags,
         };

@@ -465,7 +465,13 @@ impl TemplateVersionResource {
                 err.to_string(),
             )
         })?;
-        Ok((self.provider.configured(state.region.as_deref())?, key))
+        Ok((
+            self.provider.configured(region::of_state(
+                state.region.as_deref(),
+                state.arn.as_deref(),
+            ))?,
+            key,
+        ))
     }
 
     /// Plans `bundle_sha256` from the configured directory (directory_source rule 1): `None`,
