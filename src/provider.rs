@@ -692,19 +692,18 @@ mod tests {
     }
 
     /// The paths of the errors `validate_auth` reports for `config`.
-    fn auth_error_paths(config: &Value) -> Vec<String> {
+    /// The attribute paths of what `validate` reports of `config`.
+    fn error_paths(validate: fn(&Value, &mut Diagnostics), config: &Value) -> Vec<String> {
         let mut diags = Diagnostics::new();
-        validate_auth(config, &mut diags);
-        diags
-            .0
-            .iter()
-            .map(|d| {
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default()
-            })
+        validate(config, &mut diags);
+        let paths = diags.0.iter().map(|d| d.attribute.as_ref());
+        paths
+            .map(|p| p.map(ToString::to_string).unwrap_or_default())
             .collect()
+    }
+
+    fn auth_error_paths(config: &Value) -> Vec<String> {
+        error_paths(validate_auth, config)
     }
 
     #[test]
@@ -879,18 +878,7 @@ mod tests {
                     *c.get_attr_mut(name).unwrap() = value.clone();
                 }
             });
-            let mut diags = Diagnostics::new();
-            validate_transport(&config, &mut diags);
-            diags
-                .0
-                .iter()
-                .map(|d| {
-                    d.attribute
-                        .as_ref()
-                        .map(|p| p.to_string())
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>()
+            error_paths(validate_transport, &config)
         };
         assert_eq!(
             errors(&[

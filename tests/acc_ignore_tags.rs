@@ -187,10 +187,10 @@ async fn tags_added_outside_that_no_setting_ignores_are_planned_away(cli: Cli) {
     nothing_left(&acc).await;
 }
 
-each_cli!(async data_sources_leave_ignored_tags_out);
-async fn data_sources_leave_ignored_tags_out(cli: Cli) {
-    // Made and tagged outside Terraform, so no resource of this
-    // configuration changes the tags the data sources read.
+/// An endpoint (ignoring [`IGNORE`]) with the template `web` and a version of it, made and
+/// tagged outside Terraform with two ignored tags and one other each (so no resource of a
+/// configuration changes the tags that are read); returns it and the version's `MAJOR.MINOR`.
+async fn tagged_outside(cli: Cli) -> (Acc, String) {
     let mut acc = Acc::with_options(
         cli,
         Options {
@@ -207,22 +207,19 @@ async fn data_sources_leave_ignored_tags_out(cli: Cli) {
         .create_version_outside(Environment, "web", None, "a.tar.gz", "")
         .await;
     let got = acc.endpoint.client.get_environment_template().name("web");
-    let template = got.send().await.unwrap().environment_template.unwrap();
-    let template_arn = template.arn;
+    let template_arn = got.send().await.unwrap().environment_template.unwrap().arn;
     let version_arn = acc.endpoint.environment_version("web", &version).await.arn;
     let ignored = [("owner", "alice"), ("ops:cost-center", "42")];
-    tag_outside(
-        &acc,
-        &template_arn,
-        &[ignored[0], ignored[1], ("team", "a")],
-    )
-    .await;
-    tag_outside(
-        &acc,
-        &version_arn,
-        &[ignored[0], ignored[1], ("app", "web")],
-    )
-    .await;
+    let template_tags = [ignored[0], ignored[1], ("team", "a")];
+    tag_outside(&acc, &template_arn, &template_tags).await;
+    let version_tags = [ignored[0], ignored[1], ("app", "web")];
+    tag_outside(&acc, &version_arn, &version_tags).await;
+    (acc, version)
+}
+
+each_cli!(async data_sources_leave_ignored_tags_out);
+async fn data_sources_leave_ignored_tags_out(cli: Cli) {
+    let (acc, version) = tagged_outside(cli).await;
     let (major, minor) = version.split_once('.').unwrap();
     acc.step(&format!(
         r#"
@@ -336,37 +333,7 @@ async fn invalid_ignore_tags_are_plan_time_errors_on_their_lines(cli: Cli) {
 #[tokio::test(flavor = "multi_thread")]
 async fn list_resource_objects_leave_ignored_tags_out() {
     let cli = Cli::V1_15_5;
-    let mut acc = Acc::with_options(
-        cli,
-        Options {
-            registration_delay: Some("0s"),
-            ..Options::default()
-        },
-    );
-    acc.provider_extra(IGNORE);
-    acc.endpoint
-        .write_bundle(Environment, "bundles", "a.tar.gz");
-    acc.endpoint.create_template(Environment, "web").await;
-    let version = acc
-        .endpoint
-        .create_version_outside(Environment, "web", None, "a.tar.gz", "")
-        .await;
-    let got = acc.endpoint.client.get_environment_template().name("web");
-    let template_arn = got.send().await.unwrap().environment_template.unwrap().arn;
-    let version_arn = acc.endpoint.environment_version("web", &version).await.arn;
-    let ignored = [("owner", "alice"), ("ops:cost-center", "42")];
-    tag_outside(
-        &acc,
-        &template_arn,
-        &[ignored[0], ignored[1], ("team", "a")],
-    )
-    .await;
-    tag_outside(
-        &acc,
-        &version_arn,
-        &[ignored[0], ignored[1], ("app", "web")],
-    )
-    .await;
+    let (acc, _) = tagged_outside(cli).await;
     acc.config("");
     let query = r#"
 list "proton_environment_template" "all" {

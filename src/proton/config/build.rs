@@ -398,6 +398,19 @@ mod tests {
         );
     }
 
+    /// One Proton and one S3 call through `clients`, whatever they answer.
+    async fn call_each_service(clients: &Clients) {
+        let key = VersionKey::new("web", "1", "0");
+        let _ = clients
+            .proton
+            .find_version(TemplateKind::Environment, &key)
+            .await;
+        let _ = clients
+            .bundles
+            .put_once("bundles", "web/abc.tar.gz", vec![1])
+            .await;
+    }
+
     /// Builds both clients from `settings` with `env` as the environment, sends one Proton
     /// and one S3 call, and returns the URIs they went to.
     async fn uris_of_each_service(settings: &ProtonSettings, env: &[(&str, &str)]) -> Vec<String> {
@@ -410,15 +423,7 @@ mod tests {
             .await
             .unwrap()
             .clients(None);
-        let key = VersionKey::new("web", "1", "0");
-        let _ = clients
-            .proton
-            .find_version(TemplateKind::Environment, &key)
-            .await;
-        let _ = clients
-            .bundles
-            .put_once("bundles", "web/abc.tar.gz", vec![1])
-            .await;
+        call_each_service(&clients).await;
         let seen = seen.lock().unwrap();
         seen.iter().map(|(uri, _)| uri.clone()).collect()
     }
@@ -786,15 +791,7 @@ mod tests {
             .await
             .unwrap()
             .clients(None);
-        let key = VersionKey::new("web", "1", "0");
-        let _ = clients
-            .proton
-            .find_version(TemplateKind::Environment, &key)
-            .await;
-        let _ = clients
-            .bundles
-            .put_once("bundles", "web/abc.tar.gz", vec![1])
-            .await;
+        call_each_service(&clients).await;
         let seen = seen.lock().unwrap();
         for expected in [
             "POST http://127.0.0.1:4599/ HTTP/1.1",
