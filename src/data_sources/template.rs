@@ -61,7 +61,8 @@ impl TypedDataSource for TemplateData {
         config: TemplateModel,
     ) -> Result<TemplateModel, Diagnostics> {
         let (kind, noun) = (self.kind, self.kind.noun());
-        let client = &region::lookup(&self.provider, config.region.as_deref())?.client;
+        let configured = region::lookup(&self.provider, config.region.as_deref())?;
+        let client = &configured.client;
         let name = config.name;
         let looked_for = format!("{noun} named `{name}`");
         let (template, tags) = bounded(client, "GetTemplate", READ_TIMEOUT, &ctx.cancel, async {
@@ -72,7 +73,7 @@ impl TypedDataSource for TemplateData {
         .await
         .map_err(|err| lookup_error(Sought::Template(kind), &looked_for, &err))?;
         Ok(TemplateModel {
-            tags: Some(tags::without_ignored(tags, &self.provider.ignore_tags())),
+            tags: Some(tags::without_ignored(tags, &configured.ignore_tags)),
             ..TemplateModel::from(&template)
         })
     }

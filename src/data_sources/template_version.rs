@@ -161,7 +161,8 @@ impl TypedDataSource for VersionData {
         wanted: VersionModel,
     ) -> Result<VersionModel, Diagnostics> {
         let kind = self.kind;
-        let client = &region::lookup(&self.provider, wanted.region.as_deref())?.client;
+        let configured = region::lookup(&self.provider, wanted.region.as_deref())?;
+        let client = &configured.client;
         let work = async {
             let key = resolve(
                 client,
@@ -192,7 +193,7 @@ impl TypedDataSource for VersionData {
         .map_err(timeout_error)??;
         let pending_deletion = tags.remove(crate::proton::DEFERRED_DELETE_TAG).is_some();
         Ok(VersionModel {
-            tags: Some(tags::without_ignored(tags, &self.provider.ignore_tags())),
+            tags: Some(tags::without_ignored(tags, &configured.ignore_tags)),
             pending_deletion: Some(pending_deletion),
             ..VersionModel::from(&version)
         })

@@ -8,14 +8,12 @@
 //! object is read as the resource's Read would, so the object is the state
 //! an import would give.
 
-use std::collections::BTreeMap;
-
 use tokio_stream::Stream;
 
-use crate::context::{IgnoreTags, ProviderState};
+use crate::context::{Configured, ProviderState};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::provider::{ListEvent, ListStream};
-use crate::proton::{ProtonClient, ProtonError};
+use crate::proton::ProtonError;
 use crate::resources::region;
 
 pub mod template;
@@ -26,23 +24,18 @@ fn list_error(what: &str, err: &ProtonError) -> Diagnostics {
     Diagnostics::from_error(format!("Unable to list {what}s"), err.to_string())
 }
 
-/// The listing `body` streams with the client of `region` (the provider's for `None`), the
-/// default tags and the ignored tags, or the one error event of an unconfigured provider or a
-/// region it cannot reach.
+/// The listing `body` streams with what `region` (the provider's for `None`) works with, or
+/// the one error event of an unconfigured provider or a region it cannot reach.
 fn with_client<S>(
     provider: &ProviderState,
     region: Option<&str>,
-    body: impl FnOnce(ProtonClient, BTreeMap<String, String>, IgnoreTags) -> S,
+    body: impl FnOnce(Configured) -> S,
 ) -> ListStream
 where
     S: Stream<Item = ListEvent> + Send + 'static,
 {
     match region::lookup(provider, region) {
-        Ok(configured) => Box::pin(body(
-            configured.client.clone(),
-            configured.default_tags.clone(),
-            configured.ignore_tags.clone(),
-        )),
+        Ok(configured) => Box::pin(body(configured)),
         Err(diags) => Box::pin(tokio_stream::once(Err(diags))),
     }
 }

@@ -54,9 +54,10 @@ impl TypedListResource for TemplateList {
         with_client(
             &self.provider,
             config.region.as_deref(),
-            move |client, defaults, ignore| {
+            move |configured| {
                 stream! {
-                    let (client, defaults, ignore, cancel) = (&client, &defaults, &ignore, &ctx.cancel);
+                    let (configured, cancel) = (&configured, &ctx.cancel);
+                    let client = &configured.client;
                     for await template in listing::templates(client.clone(), kind, cancel.clone()) {
                         let template = match template {
                             Ok(template) => template,
@@ -70,7 +71,7 @@ impl TypedListResource for TemplateList {
                         }
                         let model = if include_resource {
                             let base = TemplateModel::default();
-                            match current(client, kind, &template.name, &base, defaults, ignore, cancel).await {
+                            match current(configured, kind, &template.name, &base, cancel).await {
                                 Ok(Some(model)) => model,
                                 // Deleted since it was listed.
                                 Ok(None) => continue,

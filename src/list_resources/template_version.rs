@@ -70,80 +70,77 @@ impl TypedListResource for VersionList {
         let include_resource = request.include_resource;
         let what = format!("{} version", kind.noun());
         let region = config.region.clone();
-        with_client(
-            &self.provider,
-            region.as_deref(),
-            move |client, defaults, ignore| {
-                stream! {
-                    let (client, defaults, ignore, cancel) = (&client, &defaults, &ignore, &ctx.cancel);
-                    let names = match config.template_name {
-                        Some(name) => vec![Ok(name)],
-                        // The template names first (one item each), then their versions.
-                        None => {
-                            let mut names = Vec::new();
-                            for await template in listing::templates(client.clone(), kind, cancel.clone()) {
-                                names.push(template.map(|template| template.name));
-                            }
-                            names
+        with_client(&self.provider, region.as_deref(), move |configured| {
+            stream! {
+                let (configured, cancel) = (&configured, &ctx.cancel);
+                let client = &configured.client;
+                let names = match config.template_name {
+                    Some(name) => vec![Ok(name)],
+                    // The template names first (one item each), then their versions.
+                    None => {
+                        let mut names = Vec::new();
+                        for await template in listing::templates(client.clone(), kind, cancel.clone()) {
+                            names.push(template.map(|template| template.name));
+                        }
+                        names
+                    }
+                };
+                for name in names {
+                    let name = match name {
+                        Ok(name) => name,
+                        Err(err) => {
+                            yield Err(list_error(&what, &err));
+                            return;
                         }
                     };
-                    for name in names {
-                        let name = match name {
-                            Ok(name) => name,
+                    let versions = listing::versions(
+                        client.clone(),
+                        kind,
+                        name,
+                        config.major_version.clone(),
+                        cancel.clone(),
+                    );
+                    for await version in versions {
+                        let version = match version {
+                            Ok(version) => version,
                             Err(err) => {
                                 yield Err(list_error(&what, &err));
                                 return;
                             }
                         };
-                        let versions = listing::versions(
-                            client.clone(),
-                            kind,
-                            name,
-                            config.major_version.clone(),
-                            cancel.clone(),
-                        );
-                        for await version in versions {
-                            let version = match version {
-                                Ok(version) => version,
+                        if wanted_status.as_ref().is_some_and(|status| *status != version.status) {
+                            continue;
+                        }
+                        let key = version.key();
+                        // Only a full read sees the tag of a deferred delete.
+                        let (model, pending_deletion) = if include_resource {
+                            let base = VersionModel::default();
+                            match current(configured, kind, &key, base, cancel).await {
+                                Ok(Some(found)) => (found.model, found.pending_deletion.is_some()),
+                                // Deleted since it was listed.
+                                Ok(None) => continue,
                                 Err(err) => {
                                     yield Err(list_error(&what, &err));
                                     return;
                                 }
-                            };
-                            if wanted_status.as_ref().is_some_and(|status| *status != version.status) {
-                                continue;
                             }
-                            let key = version.key();
-                            // Only a full read sees the tag of a deferred delete.
-                            let (model, pending_deletion) = if include_resource {
-                                let base = VersionModel::default();
-                                match current(client, kind, &key, base, defaults, ignore, cancel).await {
-                                    Ok(Some(found)) => (found.model, found.pending_deletion.is_some()),
-                                    // Deleted since it was listed.
-                                    Ok(None) => continue,
-                                    Err(err) => {
-                                        yield Err(list_error(&what, &err));
-                                        return;
-                                    }
-                                }
-                            } else {
-                                (VersionModel::from(&version), false)
-                            };
-                            let resource = include_resource.then(|| resource_shape.write(&model));
-                            let identity = resource_shape.identity_of(model, &Value::Null);
-                            yield Ok(ListedResource {
-                                identity: identity.unwrap_or(Value::Null),
-                                display_name: match pending_deletion {
-                                    // Importing it cancels the pending delete.
-                                    true => format!("{key} ({}, pending deletion)", version.status),
-                                    false => format!("{key} ({})", version.status),
-                                },
-                                resource,
-                            });
-                        }
+                        } else {
+                            (VersionModel::from(&version), false)
+                        };
+                        let resource = include_resource.then(|| resource_shape.write(&model));
+                        let identity = resource_shape.identity_of(model, &Value::Null);
+                        yield Ok(ListedResource {
+                            identity: identity.unwrap_or(Value::Null),
+                            display_name: match pending_deletion {
+                                // Importing it cancels the pending delete.
+                                true => format!("{key} ({}, pending deletion)", version.status),
+                                false => format!("{key} ({})", version.status),
+                            },
+                            resource,
+                        });
                     }
                 }
-            },
-        )
+            }
+        })
     }
 }

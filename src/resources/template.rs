@@ -34,7 +34,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{IgnoreTags, KindType, Managed};
+use crate::context::{Configured, KindType, Managed};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ApplyOutcome, OpContext, ReadOutcome, ResourcePlan};
@@ -175,14 +175,13 @@ fn state_from(
 /// (which keeps what Proton cannot report); `None` when it does not exist.
 /// Shared with the list resource, which reads each template it lists.
 pub(crate) async fn current(
-    client: &ProtonClient,
+    configured: &Configured,
     kind: TemplateKind,
     name: &str,
     base: &TemplateModel,
-    defaults: &BTreeMap<String, String>,
-    ignore: &IgnoreTags,
     cancel: &CancellationToken,
 ) -> Result<Option<TemplateModel>, ProtonError> {
+    let client = &configured.client;
     let found = bounded(client, "GetTemplate", READ_TIMEOUT, cancel, async {
         let Some(template) = client.find_template(kind, name).await? else {
             return Ok(None);
@@ -193,7 +192,8 @@ pub(crate) async fn current(
     let Some((template, remote_tags)) = found.await? else {
         return Ok(None);
     };
-    let remote_tags = tags::without_ignored(remote_tags, ignore);
+    let remote_tags = tags::without_ignored(remote_tags, &configured.ignore_tags);
+    let defaults = &configured.default_tags;
     let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
     Ok(Some(state_from(&template, base, own_tags, remote_tags)))
 }
@@ -418,6 +418,14 @@ async fn name_taken_detail(
     )
 }
 
+impl TemplateResource {
+    /// The clients of the region a state's template lives in (region rule 4).
+    fn configured_for(&self, state: &TemplateModel) -> Result<Configured, Diagnostics> {
+        let region = region::of_state(state.region.as_deref(), state.arn.as_deref());
+        self.provider.configured(region)
+    }
+}
+
 #[async_trait::async_trait]
 impl TypedResource for TemplateResource {
     const GENERATES_CONFIG: bool = true;
@@ -445,10 +453,7 @@ impl TypedResource for TemplateResource {
                 .get(field_name!(TemplateModel, name))
                 .as_str()
                 .map(str::to_string);
-            if let Ok(configured) = self.provider.configured(region::of_state(
-                prior.region.as_deref(),
-                prior.arn.as_deref(),
-            )) {
+            if let Ok(configured) = self.configured_for(&prior) {
                 configured
                     .client
                     .ledger()
@@ -531,14 +536,10 @@ impl TypedResource for TemplateResource {
 
     async fn read(&self, ctx: &OpContext, base: TemplateModel) -> ReadOutcome<TemplateModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured(region::of_state(
-            base.region.as_deref(),
-            base.arn.as_deref(),
-        )) {
+        let configured = match self.configured_for(&base) {
             Ok(configured) => configured,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
-        let client = &configured.client;
         let name = base.id.as_deref().unwrap_or(&base.name);
         if name.is_empty() {
             return ReadOutcome::Failed(Diagnostics::from_error(
@@ -546,8 +547,7 @@ impl TypedResource for TemplateResource {
                 "The state has no `id`. This is a bug in the provider.",
             ));
         }
-        let (defaults, ignore) = (&configured.default_tags, &configured.ignore_tags);
-        match current(client, kind, name, &base, defaults, ignore, &ctx.cancel).await {
+        match current(&configured, kind, name, &base, &ctx.cancel).await {
             Ok(Some(state)) => ReadOutcome::Found(state),
             Ok(None) => {
                 tracing::warn!(
@@ -567,10 +567,7 @@ impl TypedResource for TemplateResource {
         planned_change: Planned<'_, TemplateModel>,
     ) -> ApplyOutcome<TemplateModel> {
         let kind = self.kind;
-        let configured = match self.provider.configured(region::of_state(
-            prior.region.as_deref(),
-            prior.arn.as_deref(),
-        )) {
+        let configured = match self.configured_for(&prior) {
             Ok(configured) => configured,
             Err(diags) => return ApplyOutcome::failed(None, diags),
         };
@@ -622,10 +619,7 @@ impl TypedResource for TemplateResource {
 
     async fn delete(&self, ctx: &OpContext, prior: TemplateModel) -> Diagnostics {
         let kind = self.kind;
-        let configured = match self.provider.configured(region::of_state(
-            prior.region.as_deref(),
-            prior.arn.as_deref(),
-        )) {
+        let configured = match self.configured_for(&prior) {
             Ok(configured) => configured,
             Err(diags) => return diags,
         };

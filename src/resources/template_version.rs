@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{Configured, IgnoreTags, KindType, Managed};
+use crate::context::{Configured, KindType, Managed};
 use crate::plugin::diag::{Diagnostics, Severity};
 use crate::plugin::model::{Fields, NestedModel};
 use crate::plugin::provider::{ApplyOutcome, DestroyPlan, OpContext, ReadOutcome, ResourcePlan};
@@ -238,14 +238,13 @@ pub(crate) struct Current {
 /// provider's tag when `base` has none; `None` when it does not exist.
 /// Shared with the list resource, which reads each version it lists.
 pub(crate) async fn current(
-    client: &ProtonClient,
+    configured: &Configured,
     kind: TemplateKind,
     key: &VersionKey,
     mut base: VersionModel,
-    defaults: &BTreeMap<String, String>,
-    ignore: &IgnoreTags,
     cancel: &CancellationToken,
 ) -> Result<Option<Current>, ProtonError> {
+    let client = &configured.client;
     let found = bounded(
         client,
         "GetTemplateVersion",
@@ -277,7 +276,8 @@ pub(crate) async fn current(
         None if source_tag_value(&base).is_some() => base.source = None,
         _ => {}
     }
-    let remote_tags = tags::without_ignored(remote_tags, ignore);
+    let remote_tags = tags::without_ignored(remote_tags, &configured.ignore_tags);
+    let defaults = &configured.default_tags;
     let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
     Ok(Some(Current {
         model: state_from(&version, &base, own_tags, remote_tags),
@@ -861,9 +861,8 @@ impl TypedResource for TemplateVersionResource {
             Ok(found) => found,
             Err(diags) => return ReadOutcome::Failed(diags),
         };
-        let (defaults, ignore) = (&configured.default_tags, &configured.ignore_tags);
         let client = &configured.client;
-        match current(client, kind, &key, base, defaults, ignore, &ctx.cancel).await {
+        match current(&configured, kind, &key, base, &ctx.cancel).await {
             Ok(Some(found)) => {
                 // A state manages it: never swept, and a delete an earlier
                 // run deferred is cancelled (proton::delete rule 7).
