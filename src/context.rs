@@ -16,7 +16,7 @@ use crate::plugin::typed::{Shape, Shaped};
 use crate::proton::{BundleStore, ProtonClient, Regions};
 
 /// What one operation works with: the clients of the region its object lives in, and the
-/// provider's default tags.
+/// provider's tag settings.
 #[derive(Clone, Debug)]
 pub struct Configured {
     /// The region the object lives in: its own `region`, else the provider's.
@@ -25,10 +25,8 @@ pub struct Configured {
     pub client: ProtonClient,
     /// Where bundles built from a directory are uploaded, in that region.
     pub bundles: BundleStore,
-    /// `default_tags.tags`, merged into every resource's `tags_all`.
-    pub default_tags: BTreeMap<String, String>,
-    /// `ignore_tags`: keys never shown in `tags` / `tags_all` nor changed by an update.
-    pub ignore_tags: IgnoreTags,
+    /// `default_tags` and `ignore_tags`.
+    pub tags: ProviderTags,
 }
 
 /// The provider's `ignore_tags` block: tag keys matched exactly or by prefix,
@@ -44,9 +42,9 @@ pub struct IgnoreTags {
 /// The provider's tag settings, the same for every region.
 #[derive(Debug, Clone, Default)]
 pub struct ProviderTags {
-    /// `default_tags.tags`.
+    /// `default_tags.tags`, merged into every resource's `tags_all`.
     pub default_tags: BTreeMap<String, String>,
-    /// `ignore_tags`.
+    /// `ignore_tags`: keys never shown in `tags` / `tags_all` nor changed by an update.
     pub ignore_tags: IgnoreTags,
 }
 
@@ -85,8 +83,7 @@ impl ProviderState {
                 .to_string(),
             client: clients.proton,
             bundles: clients.bundles,
-            default_tags: configuration.tags.default_tags.clone(),
-            ignore_tags: configuration.tags.ignore_tags.clone(),
+            tags: configuration.tags.clone(),
         })
     }
 
@@ -101,19 +98,11 @@ impl ProviderState {
         Some(configuration.regions.default_region())
     }
 
-    /// Default tags, empty before configuration (validation runs before it).
-    pub fn default_tags(&self) -> BTreeMap<String, String> {
+    /// The tag settings, none before configuration (validation runs before it).
+    pub fn tags(&self) -> ProviderTags {
         self.configuration
             .get()
-            .map(|c| c.tags.default_tags.clone())
-            .unwrap_or_default()
-    }
-
-    /// Ignored tags, none before configuration (validation runs before it).
-    pub fn ignore_tags(&self) -> IgnoreTags {
-        self.configuration
-            .get()
-            .map(|c| c.tags.ignore_tags.clone())
+            .map(|c| c.tags.clone())
             .unwrap_or_default()
     }
 }

@@ -73,7 +73,7 @@ impl TypedDataSource for TemplateData {
         .await
         .map_err(|err| lookup_error(Sought::Template(kind), &looked_for, &err))?;
         Ok(TemplateModel {
-            tags: Some(tags::without_ignored(tags, &configured.ignore_tags)),
+            tags: Some(tags::without_ignored(tags, &configured.tags.ignore_tags)),
             ..TemplateModel::from(&template)
         })
     }

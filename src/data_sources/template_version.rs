@@ -193,7 +193,7 @@ impl TypedDataSource for VersionData {
         .map_err(timeout_error)??;
         let pending_deletion = tags.remove(crate::proton::DEFERRED_DELETE_TAG).is_some();
         Ok(VersionModel {
-            tags: Some(tags::without_ignored(tags, &configured.ignore_tags)),
+            tags: Some(tags::without_ignored(tags, &configured.tags.ignore_tags)),
             pending_deletion: Some(pending_deletion),
             ..VersionModel::from(&version)
         })

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::context::IgnoreTags;
+use crate::context::{IgnoreTags, ProviderTags};
 use crate::plugin::diag::Severity;
 use crate::plugin::model::AttrValue;
 use crate::plugin::provider::ResourcePlan;
@@ -87,14 +87,13 @@ pub fn tags_all_attribute(subject: &str) -> Attribute {
     )
 }
 
-/// Plans `tags_all` (the defaults overlaid with the planned `tags`, unknown
-/// while those are, without ignored keys), with an error on `tags` past `max`
-/// tags and a warning on each key of `tags` that `ignore` ignores; `note`
-/// ends the error's first sentence.
+/// Plans `tags_all` (the provider's defaults overlaid with the planned `tags`,
+/// unknown while those are, without ignored keys), with an error on `tags`
+/// past `max` tags and a warning on each key of `tags` the provider ignores;
+/// `note` ends the error's first sentence.
 pub fn plan_tags_all(
     plan: &mut ResourcePlan<'_>,
-    defaults: &BTreeMap<String, String>,
-    ignore: &IgnoreTags,
+    provider: &ProviderTags,
     max: usize,
     subject: &str,
     note: &str,
@@ -105,7 +104,10 @@ pub fn plan_tags_all(
         return;
     }
     let own_tags = from_value(own_tags);
-    for key in own_tags.keys().filter(|key| is_ignored(ignore, key)) {
+    for key in own_tags
+        .keys()
+        .filter(|key| is_ignored(&provider.ignore_tags, key))
+    {
         plan.diagnostics.attribute(
             Severity::Warning,
             AttributePath::attr("tags").child_key(key),
@@ -116,7 +118,7 @@ pub fn plan_tags_all(
         );
     }
     // Counted with ignored keys: a create sends them.
-    let all = merge(defaults, &own_tags);
+    let all = merge(&provider.default_tags, &own_tags);
     if all.len() > max {
         plan.diagnostics.attribute_error(
             AttributePath::attr("tags"),
@@ -127,7 +129,10 @@ pub fn plan_tags_all(
             ),
         );
     }
-    plan.set("tags_all", to_value(&without_ignored(all, ignore)));
+    plan.set(
+        "tags_all",
+        to_value(&without_ignored(all, &provider.ignore_tags)),
+    );
 }
 
 /// Whether `ignore` ignores `key`: one of its keys exactly, or starting
@@ -177,6 +182,18 @@ pub fn merge(
     let mut all = defaults.clone();
     all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
     all
+}
+
+/// What a read records of the `remote` tags of an object whose state had
+/// `prior` tags: its `tags` ([`resource_tags`]) and `tags_all`, both without
+/// the keys the provider ignores (rule 1).
+pub fn read_back(
+    prior: Option<&BTreeMap<String, String>>,
+    remote: BTreeMap<String, String>,
+    provider: &ProviderTags,
+) -> (Option<BTreeMap<String, String>>, BTreeMap<String, String>) {
+    let all = without_ignored(remote, &provider.ignore_tags);
+    (resource_tags(prior, &all, &provider.default_tags), all)
 }
 
 /// The `tags` to record after reading `remote` tags: every remote tag except
@@ -346,7 +363,11 @@ mod tests {
         };
         let defaults = map(&[("cost:center", "42"), ("env", "dev")]);
         let ignore = ignoring(&["owner"], &["ops:", "cost:"]);
-        plan_tags_all(&mut plan, &defaults, &ignore, 5, "template", "");
+        let provider = ProviderTags {
+            default_tags: defaults,
+            ignore_tags: ignore,
+        };
+        plan_tags_all(&mut plan, &provider, 5, "template", "");
         assert_eq!(
             from_value(plan.get("tags_all")),
             map(&[("env", "dev"), ("team", "a")])
@@ -370,7 +391,7 @@ mod tests {
         );
         // The limit counts ignored keys too: a create sends them.
         plan.diagnostics = Default::default();
-        plan_tags_all(&mut plan, &defaults, &ignore, 4, "template", "");
+        plan_tags_all(&mut plan, &provider, 4, "template", "");
         assert!(plan.diagnostics.has_errors());
     }
 

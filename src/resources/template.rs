@@ -192,10 +192,8 @@ pub(crate) async fn current(
     let Some((template, remote_tags)) = found.await? else {
         return Ok(None);
     };
-    let remote_tags = tags::without_ignored(remote_tags, &configured.ignore_tags);
-    let defaults = &configured.default_tags;
-    let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
-    Ok(Some(state_from(&template, base, own_tags, remote_tags)))
+    let (own_tags, all_tags) = tags::read_back(base.tags.as_ref(), remote_tags, &configured.tags);
+    Ok(Some(state_from(&template, base, own_tags, all_tags)))
 }
 
 /// The diagnostic for a failed Proton call.
@@ -432,14 +430,7 @@ impl TypedResource for TemplateResource {
 
     async fn modify_plan(&self, _ctx: &OpContext, plan: &mut ResourcePlan<'_>) {
         let noun = self.kind.noun();
-        tags::plan_tags_all(
-            plan,
-            &self.provider.default_tags(),
-            &self.provider.ignore_tags(),
-            MAX_TEMPLATE_TAGS,
-            noun,
-            "",
-        );
+        tags::plan_tags_all(plan, &self.provider.tags(), MAX_TEMPLATE_TAGS, noun, "");
         region::plan_region(plan, self.provider.default_region());
         if plan.is_create() {
             return;
@@ -494,7 +485,7 @@ impl TypedResource for TemplateResource {
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
         let mut input = planned.create_input();
         // Ignored keys included, as terraform-provider-aws (tags.rs rule 4).
-        input.tags = tags::create_tags(&configured.default_tags, planned.tags.as_ref());
+        input.tags = tags::create_tags(&configured.tags.default_tags, planned.tags.as_ref());
         // Proton's template create is idempotent for an identical retry, so
         // an interrupted apply converges on the next one.
         match bounded(
@@ -582,7 +573,7 @@ impl TypedResource for TemplateResource {
             } else {
                 client.update_template(kind, &name, &input).await?
             };
-            let ignore = &configured.ignore_tags;
+            let ignore = &configured.tags.ignore_tags;
             if tags::update_remote(
                 client,
                 &template.arn,

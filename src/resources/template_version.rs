@@ -276,11 +276,9 @@ pub(crate) async fn current(
         None if source_tag_value(&base).is_some() => base.source = None,
         _ => {}
     }
-    let remote_tags = tags::without_ignored(remote_tags, &configured.ignore_tags);
-    let defaults = &configured.default_tags;
-    let own_tags = tags::resource_tags(base.tags.as_ref(), &remote_tags, defaults);
+    let (own_tags, all_tags) = tags::read_back(base.tags.as_ref(), remote_tags, &configured.tags);
     Ok(Some(Current {
-        model: state_from(&version, &base, own_tags, remote_tags),
+        model: state_from(&version, &base, own_tags, all_tags),
         pending_deletion,
     }))
 }
@@ -647,8 +645,7 @@ impl TypedResource for TemplateVersionResource {
         let note = " (one is kept for the provider)";
         tags::plan_tags_all(
             plan,
-            &self.provider.default_tags(),
-            &self.provider.ignore_tags(),
+            &self.provider.tags(),
             tags::MAX_USER_TAGS,
             "version",
             note,
@@ -761,7 +758,7 @@ impl TypedResource for TemplateVersionResource {
         let timeout = timeout_from(&planned.timeouts, "create", CREATE_TIMEOUT);
         let mut input = planned.create_input();
         // Ignored keys included, as terraform-provider-aws (tags.rs rule 4).
-        input.tags = tags::create_tags(&configured.default_tags, planned.tags.as_ref());
+        input.tags = tags::create_tags(&configured.tags.default_tags, planned.tags.as_ref());
         let state_of = |version: &TemplateVersion| {
             state_from(
                 version,
@@ -931,7 +928,7 @@ impl TypedResource for TemplateVersionResource {
                     client.update_version(kind, &key, &input).await?
                 };
                 let (before, after) = (&prior.tags_all, &planned.tags_all);
-                let ignore = &configured.ignore_tags;
+                let ignore = &configured.tags.ignore_tags;
                 let mut tagged =
                     tags::update_remote(client, &version.arn, before, after, ignore).await?;
                 if let Some(source_tag) = source_tag_to_record(&prior, planned) {
