@@ -20,6 +20,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use aws_smithy_http_client::proxy::{ProxyConfig, ProxyError};
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
@@ -221,7 +223,7 @@ enum Bypass {
     /// An IP address, optionally on one port.
     Address { ip: IpAddr, port: Option<u16> },
     /// A CIDR block.
-    Network { ip: IpAddr, prefix: u8 },
+    Network(IpNet),
 }
 
 /// The hosts reached directly (`no_proxy`).
@@ -246,10 +248,9 @@ impl NoProxy {
         if let Some((ip, prefix)) = entry.split_once('/') {
             if let (Ok(ip), Ok(prefix)) = (ip.parse::<IpAddr>(), prefix.parse::<u8>()) {
                 let bits = if ip.is_ipv4() { 32 } else { 128 };
-                return Bypass::Network {
-                    ip,
-                    prefix: prefix.min(bits),
-                };
+                if let Ok(network) = IpNet::new(ip, prefix.min(bits)) {
+                    return Bypass::Network(network);
+                }
             }
         }
         let (host, port) = split_host_port(entry).unwrap_or((entry, None));
@@ -281,10 +282,7 @@ impl NoProxy {
                 ip: listed,
                 port: p,
             } => Some(*listed) == ip && port_matches(p),
-            Bypass::Network {
-                ip: network,
-                prefix,
-            } => ip.is_some_and(|ip| in_network(ip, *network, *prefix)),
+            Bypass::Network(network) => ip.is_some_and(|ip| network.contains(&ip)),
             Bypass::Domain {
                 suffix,
                 subdomains_only,
@@ -296,26 +294,6 @@ impl NoProxy {
                 (subdomain || (!subdomains_only && host == *suffix)) && port_matches(p)
             }
         })
-    }
-}
-
-fn in_network(ip: IpAddr, network: IpAddr, prefix: u8) -> bool {
-    fn masked(bits: u128, width: u32, prefix: u8) -> u128 {
-        let keep = u32::from(prefix).min(width);
-        match keep {
-            0 => 0,
-            keep => bits >> (width - keep),
-        }
-    }
-    match (ip, network) {
-        (IpAddr::V4(ip), IpAddr::V4(network)) => {
-            masked(u32::from(ip).into(), 32, prefix)
-                == masked(u32::from(network).into(), 32, prefix)
-        }
-        (IpAddr::V6(ip), IpAddr::V6(network)) => {
-            masked(u128::from(ip), 128, prefix) == masked(u128::from(network), 128, prefix)
-        }
-        _ => false,
     }
 }
 
