@@ -16,6 +16,7 @@ provider "proton" {
   secret_key = "test"
 
   endpoints {
-    proton = "http://127.0.0.1:4580"
+    proton                   = "http://127.0.0.1:4580"
+    resourcegroupstaggingapi = "http://127.0.0.1:4580"
   }
 }

@@ -43,8 +43,9 @@ provider "proton" {
   secret_key = "test"
 
   endpoints {
-    proton = var.endpoint
-    s3     = var.endpoint
+    proton                   = var.endpoint
+    s3                       = var.endpoint
+    resourcegroupstaggingapi = var.endpoint
   }
   s3_use_path_style = true
 

@@ -6,7 +6,7 @@
 //! Terraform's `limit`, or its going away, stops the fetching. With
 //! `include_resource` (always when Terraform generates configuration), each
 //! object is read as the resource's Read would, so the object is the state
-//! an import would give.
+//! an import would give; [`READ_AHEAD`] reads overlap.
 
 use tokio_stream::Stream;
 
@@ -18,6 +18,12 @@ use crate::resources::region;
 
 pub mod template;
 pub mod template_version;
+
+/// With `include_resource`, how many listed objects are read at once, ahead of
+/// the one Terraform gets next: reads overlap (each is a Get and a
+/// ListTagsForResource, one after the other), results stay in Proton's order,
+/// and at most this many reads go past Terraform's `limit`.
+const READ_AHEAD: usize = 8;
 
 /// The event that ends a listing Proton failed.
 fn list_error(what: &str, err: &ProtonError) -> Diagnostics {

@@ -5,16 +5,18 @@
 use std::sync::Arc;
 
 use async_stream::stream;
+use futures_util::{future, StreamExt};
+use tokio_util::sync::CancellationToken;
 
-use super::{list_error, with_client};
-use crate::context::{KindType, Listed};
+use super::{list_error, with_client, READ_AHEAD};
+use crate::context::{Configured, KindType, Listed};
 use crate::field;
 use crate::kind::TemplateKind;
 use crate::plugin::model::Fields;
 use crate::plugin::provider::{ListRequest, ListStream, ListedResource, OpContext};
 use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
-use crate::proton::listing;
+use crate::proton::{listing, ProtonError, Template};
 use crate::resources::model::TemplateModel;
 use crate::resources::region::{self, region_validator};
 use crate::resources::template::{current, shape as resource_shape};
@@ -58,30 +60,22 @@ impl TypedListResource for TemplateList {
                 stream! {
                     let (configured, cancel) = (&configured, &ctx.cancel);
                     let client = &configured.client;
-                    for await template in listing::templates(client.clone(), kind, cancel.clone()) {
-                        let template = match template {
-                            Ok(template) => template,
+                    let templates = listing::templates(client.clone(), kind, cancel.clone())
+                        .filter(|template| {
+                            let name = template.as_ref().map(|template| &template.name);
+                            future::ready(name.map_or(true, |name| name.starts_with(&prefix)))
+                        })
+                        .map(|template| read_listed(configured, kind, include_resource, template, cancel))
+                        .buffered(READ_AHEAD);
+                    for await model in templates {
+                        let model = match model {
+                            Ok(Some(model)) => model,
+                            // Deleted since it was listed.
+                            Ok(None) => continue,
                             Err(err) => {
                                 yield Err(list_error(kind.noun(), &err));
                                 return;
                             }
-                        };
-                        if !template.name.starts_with(&prefix) {
-                            continue;
-                        }
-                        let model = if include_resource {
-                            let base = TemplateModel::default();
-                            match current(configured, kind, &template.name, &base, cancel).await {
-                                Ok(Some(model)) => model,
-                                // Deleted since it was listed.
-                                Ok(None) => continue,
-                                Err(err) => {
-                                    yield Err(list_error(kind.noun(), &err));
-                                    return;
-                                }
-                            }
-                        } else {
-                            TemplateModel::from(&template)
                         };
                         let display_name = model.name.clone();
                         let resource = include_resource.then(|| resource_shape.write(&model));
@@ -96,4 +90,28 @@ impl TypedListResource for TemplateList {
             },
         )
     }
+}
+
+/// A listed `template` (or the listing's error) as its state: with
+/// `include_resource`, as the resource's Read finds it; `None` when it was
+/// deleted since it was listed.
+async fn read_listed(
+    configured: &Configured,
+    kind: TemplateKind,
+    include_resource: bool,
+    template: Result<Template, ProtonError>,
+    cancel: &CancellationToken,
+) -> Result<Option<TemplateModel>, ProtonError> {
+    let template = template?;
+    if !include_resource {
+        return Ok(Some(TemplateModel::from(&template)));
+    }
+    current(
+        configured,
+        kind,
+        &template.name,
+        &TemplateModel::default(),
+        cancel,
+    )
+    .await
 }

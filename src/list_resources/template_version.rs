@@ -6,9 +6,11 @@
 use std::sync::Arc;
 
 use async_stream::stream;
+use futures_util::{future, StreamExt};
+use tokio_util::sync::CancellationToken;
 
-use super::{list_error, with_client};
-use crate::context::{KindType, Listed};
+use super::{list_error, with_client, READ_AHEAD};
+use crate::context::{Configured, KindType, Listed};
 use crate::field;
 use crate::kind::TemplateKind;
 use crate::plugin::model::Fields;
@@ -16,10 +18,10 @@ use crate::plugin::provider::{ListRequest, ListStream, ListedResource, OpContext
 use crate::plugin::schema::Validator;
 use crate::plugin::typed::{Shape, TypedListResource};
 use crate::plugin::value::Value;
-use crate::proton::{listing, VersionStatus};
+use crate::proton::{listing, ProtonError, TemplateVersionSummary, VersionStatus};
 use crate::resources::model::VersionModel;
 use crate::resources::region::{self, region_validator};
-use crate::resources::template_version::{current, shape as resource_shape};
+use crate::resources::template_version::{current, shape as resource_shape, Current};
 use crate::resources::validators::{template_name_validators, version_part_validators};
 
 /// The `config {}` block.
@@ -99,33 +101,31 @@ impl TypedListResource for VersionList {
                         name,
                         config.major_version.clone(),
                         cancel.clone(),
-                    );
-                    for await version in versions {
-                        let version = match version {
-                            Ok(version) => version,
+                    )
+                    .filter(|version| {
+                        let status = version.as_ref().map(|version| &version.status);
+                        future::ready(match (&wanted_status, status) {
+                            (Some(wanted), Ok(status)) => wanted == status,
+                            _ => true,
+                        })
+                    })
+                    .map(|version| read_listed(configured, kind, include_resource, version, cancel))
+                    .buffered(READ_AHEAD);
+                    for await read in versions {
+                        let (version, found) = match read {
+                            Ok(Some(read)) => read,
+                            // Deleted since it was listed.
+                            Ok(None) => continue,
                             Err(err) => {
                                 yield Err(list_error(&what, &err));
                                 return;
                             }
                         };
-                        if wanted_status.as_ref().is_some_and(|status| *status != version.status) {
-                            continue;
-                        }
                         let key = version.key();
                         // Only a full read sees the tag of a deferred delete.
-                        let (model, pending_deletion) = if include_resource {
-                            let base = VersionModel::default();
-                            match current(configured, kind, &key, base, cancel).await {
-                                Ok(Some(found)) => (found.model, found.pending_deletion.is_some()),
-                                // Deleted since it was listed.
-                                Ok(None) => continue,
-                                Err(err) => {
-                                    yield Err(list_error(&what, &err));
-                                    return;
-                                }
-                            }
-                        } else {
-                            (VersionModel::from(&version), false)
+                        let (model, pending_deletion) = match found {
+                            Some(found) => (found.model, found.pending_deletion.is_some()),
+                            None => (VersionModel::from(&version), false),
                         };
                         let resource = include_resource.then(|| resource_shape.write(&model));
                         let identity = resource_shape.identity_of(model, &Value::Null);
@@ -143,4 +143,29 @@ impl TypedListResource for VersionList {
             }
         })
     }
+}
+
+/// A listed `version` (or the listing's error) and, with `include_resource`,
+/// the version as the resource's Read finds it; `None` when it was deleted
+/// since it was listed.
+async fn read_listed(
+    configured: &Configured,
+    kind: TemplateKind,
+    include_resource: bool,
+    version: Result<TemplateVersionSummary, ProtonError>,
+    cancel: &CancellationToken,
+) -> Result<Option<(TemplateVersionSummary, Option<Current>)>, ProtonError> {
+    let version = version?;
+    if !include_resource {
+        return Ok(Some((version, None)));
+    }
+    let found = current(
+        configured,
+        kind,
+        &version.key(),
+        VersionModel::default(),
+        cancel,
+    )
+    .await?;
+    Ok(found.map(|found| (version, Some(found))))
 }

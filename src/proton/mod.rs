@@ -11,6 +11,8 @@
 //!   cancellation), and the deadline primitives every wait uses.
 //! - [`create`] and [`delete`]: version creates and deletes that converge in any order
 //!   Terraform runs them, coordinated through the process's [`ledger`].
+//! - [`snapshot`] and [`tag_index`]: reads of many objects that share one listing, with
+//!   their tags from the Resource Groups Tagging API, 100 per request.
 //! - [`bundle_store`]: uploads of bundles built from a directory to S3, once per content.
 //! - [`token`]: deterministic `clientToken`s so an interrupted create converges.
 //! - [`model`] and [`error`]: SDK-free domain types and errors.
@@ -29,6 +31,8 @@ pub mod find;
 pub mod ledger;
 pub mod listing;
 pub mod model;
+pub mod snapshot;
+pub mod tag_index;
 pub mod token;
 pub mod wait;
 
@@ -53,5 +57,7 @@ pub use model::{
     rfc3339, CompatibleEnvironmentTemplate, IdError, Template, TemplateKind, TemplateVersion,
     TemplateVersionSummary, VersionKey, VersionStatus,
 };
+pub use snapshot::Listed;
+pub use tag_index::TagIndex;
 pub use token::client_token;
 pub use wait::{bounded, wait_registered, Deadline};

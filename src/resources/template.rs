@@ -44,7 +44,7 @@ use crate::plugin::value::{AttributePath, Value};
 use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::listing::all_versions;
 use crate::proton::model::ArnScope;
-use crate::proton::{bounded, ProtonClient};
+use crate::proton::{bounded, Listed, ProtonClient};
 use crate::proton::{
     ProtonError, Template, TemplateKind, TemplateVersionSummary, UpdateTemplateInput, VersionKey,
     SOURCE_TAG,
@@ -194,6 +194,36 @@ pub(crate) async fn current(
     };
     let (own_tags, all_tags) = tags::read_back(base.tags.as_ref(), remote_tags, &configured.tags);
     Ok(Some(state_from(&template, base, own_tags, all_tags)))
+}
+
+/// The template `name` as a refresh finds it: from the listing of its kind's
+/// templates that the refresh's other reads share, when that listing confirms
+/// `prior` (snapshot rule 3: the encryption key, which the summary lacks and no
+/// update changes, comes from `prior`); otherwise, or when the listing leaves
+/// it out, from [`current`].
+async fn refreshed(
+    configured: &Configured,
+    kind: TemplateKind,
+    name: &str,
+    prior: &TemplateModel,
+    cancel: &CancellationToken,
+) -> Result<Option<TemplateModel>, ProtonError> {
+    let client = &configured.client;
+    let listed = client.listed_template(kind, name);
+    if let Some(Listed { item, tags }) =
+        bounded(client, "ListTemplates", READ_TIMEOUT, cancel, listed).await?
+    {
+        let template = Template {
+            encryption_key: prior.encryption_key.clone(),
+            ..item
+        };
+        let (own_tags, all_tags) = tags::read_back(prior.tags.as_ref(), tags, &configured.tags);
+        let confirmed = state_from(&template, prior, own_tags, all_tags);
+        if confirmed == *prior {
+            return Ok(Some(confirmed));
+        }
+    }
+    current(configured, kind, name, prior, cancel).await
 }
 
 /// The diagnostic for a failed Proton call.
@@ -538,7 +568,7 @@ impl TypedResource for TemplateResource {
                 "The state has no `id`. This is a bug in the provider.",
             ));
         }
-        match current(&configured, kind, name, &base, &ctx.cancel).await {
+        match refreshed(&configured, kind, name, &base, &ctx.cancel).await {
             Ok(Some(state)) => ReadOutcome::Found(state),
             Ok(None) => {
                 tracing::warn!(

@@ -51,7 +51,7 @@ use crate::proton::delete::{
     TemplateReplaced, VersionDeleted,
 };
 use crate::proton::ledger::PlannedFate;
-use crate::proton::{bounded, Deadline, ProtonClient};
+use crate::proton::{bounded, CompatibleEnvironmentTemplate, Deadline, Listed, ProtonClient};
 use crate::proton::{
     wait_registered, ProtonError, TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey,
     VersionStatus, DEFERRED_DELETE_TAG,
@@ -241,7 +241,7 @@ pub(crate) async fn current(
     configured: &Configured,
     kind: TemplateKind,
     key: &VersionKey,
-    mut base: VersionModel,
+    base: VersionModel,
     cancel: &CancellationToken,
 ) -> Result<Option<Current>, ProtonError> {
     let client = &configured.client;
@@ -258,9 +258,73 @@ pub(crate) async fn current(
             Ok(Some((version, tags)))
         },
     );
-    let Some((version, mut remote_tags)) = found.await? else {
-        return Ok(None);
-    };
+    let found = found.await?;
+    Ok(found.map(|(version, tags)| reported(configured, &version, tags, base)))
+}
+
+/// The version `key` as a refresh finds it: from the listing of its template's
+/// major that the refresh's other reads share, when that listing confirms
+/// `prior` (snapshot rule 3: what never changes after a create, the schema and,
+/// for service versions, the lists the summary lacks, comes from `prior`);
+/// otherwise, or when the listing leaves it out, from [`current`]. Right after an
+/// import, from what the import got (snapshot rule 6).
+async fn refreshed(
+    configured: &Configured,
+    kind: TemplateKind,
+    key: &VersionKey,
+    prior: VersionModel,
+    cancel: &CancellationToken,
+) -> Result<Option<Current>, ProtonError> {
+    let client = &configured.client;
+    let imported = client.imported_version(kind, key);
+    let imported = bounded(
+        client,
+        "ListTagsForResource",
+        UPDATE_TIMEOUT,
+        cancel,
+        imported,
+    );
+    if let Some((version, tags)) = imported.await? {
+        return Ok(Some(reported(configured, &version, tags, prior)));
+    }
+    let listed = client.listed_version(kind, key);
+    let listed = bounded(
+        client,
+        "ListTemplateVersions",
+        UPDATE_TIMEOUT,
+        cancel,
+        listed,
+    );
+    if let Some(Listed {
+        item: summary,
+        tags,
+    }) = listed.await?
+    {
+        let version = TemplateVersion {
+            summary,
+            schema: prior.schema.clone(),
+            compatible_environment_templates: (prior.compatible_environment_template.iter())
+                .map(CompatibleEnvironmentTemplate::from)
+                .collect(),
+            supported_component_sources: (prior.supported_component_sources.iter().flatten())
+                .cloned()
+                .collect(),
+        };
+        let confirmed = reported(configured, &version, tags, prior.clone());
+        if confirmed.model == prior {
+            return Ok(Some(confirmed));
+        }
+    }
+    current(configured, kind, key, prior, cancel).await
+}
+
+/// The state that `version` and its tags `remote_tags` give, built on `base`.
+fn reported(
+    configured: &Configured,
+    version: &TemplateVersion,
+    mut remote_tags: BTreeMap<String, String>,
+    mut base: VersionModel,
+) -> Current {
     let recorded_source = remote_tags
         .remove(SOURCE_TAG)
         .as_deref()
@@ -277,10 +341,10 @@ pub(crate) async fn current(
         _ => {}
     }
     let (own_tags, all_tags) = tags::read_back(base.tags.as_ref(), remote_tags, &configured.tags);
-    Ok(Some(Current {
-        model: state_from(&version, &base, own_tags, all_tags),
+    Current {
+        model: state_from(version, &base, own_tags, all_tags),
         pending_deletion,
-    }))
+    }
 }
 
 /// Whether a changed `source` replaces the version (directory_source rule 2): only when the
@@ -859,7 +923,7 @@ impl TypedResource for TemplateVersionResource {
             Err(diags) => return ReadOutcome::Failed(diags),
         };
         let client = &configured.client;
-        match current(&configured, kind, &key, base, &ctx.cancel).await {
+        match refreshed(&configured, kind, &key, base, &ctx.cancel).await {
             Ok(Some(found)) => {
                 // A state manages it: never swept, and a delete an earlier
                 // run deferred is cancelled (proton::delete rule 7).
@@ -1059,7 +1123,7 @@ impl TypedResource for TemplateVersionResource {
             "GetTemplateVersion",
             UPDATE_TIMEOUT,
             &ctx.cancel,
-            client.find_version(kind, &key),
+            client.find_version_to_import(kind, &key),
         )
         .await
         {

@@ -126,8 +126,8 @@ impl ProtonLocal {
     /// A `provider "proton"` block pointing at this endpoint.
     pub fn provider_block(&self, extra: &str) -> String {
         format!(
-            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton = \"{}\"\n  }}\n{extra}}}\n",
-            self.url
+            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton                   = \"{url}\"\n    resourcegroupstaggingapi = \"{url}\"\n  }}\n{extra}}}\n",
+            url = self.url
         )
     }
 
@@ -135,7 +135,7 @@ impl ProtonLocal {
     /// endpoint, S3 addressed path-style (`URL/BUCKET/KEY`).
     pub fn provider_block_with_s3(&self, extra: &str) -> String {
         format!(
-            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton = \"{url}\"\n    s3     = \"{url}\"\n  }}\n  s3_use_path_style = true\n{extra}}}\n",
+            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton                   = \"{url}\"\n    s3                       = \"{url}\"\n    resourcegroupstaggingapi = \"{url}\"\n  }}\n  s3_use_path_style = true\n{extra}}}\n",
             url = self.url
         )
     }

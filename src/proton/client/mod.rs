@@ -25,6 +25,8 @@ use super::model::{
     CompatibleEnvironmentTemplate, Template, TemplateKind, TemplateVersion, TemplateVersionSummary,
     VersionKey, VersionStatus,
 };
+use super::snapshot::{Group, Listed, Member, Snapshots};
+use super::tag_index::TagIndex;
 
 /// The shared Proton client: cheap to clone, `Send + Sync`, built once per provider process
 /// by [`crate::proton::build_client`] and used by every RPC.
@@ -35,6 +37,10 @@ pub struct ProtonClient {
     endpoint: Option<Arc<str>>,
     /// What this process has under way with Proton (one per process, shared by clones).
     ledger: Arc<Ledger>,
+    /// The region's tags of many objects per request, when available.
+    tag_index: TagIndex,
+    /// Listings that reads share (`snapshot`), forgotten after every write.
+    snapshots: Arc<Snapshots>,
 }
 
 /// Input of [`ProtonClient::create_version`].
@@ -263,7 +269,111 @@ impl ProtonClient {
             sdk,
             endpoint: endpoint.map(Arc::from),
             ledger: Arc::default(),
+            tag_index: TagIndex::none(),
+            snapshots: Arc::default(),
         }
+    }
+
+    /// The same client, reading tags of many objects through `tag_index`.
+    pub fn with_tag_index(self, tag_index: TagIndex) -> Self {
+        Self { tag_index, ..self }
+    }
+
+    /// The region's tags of many objects per request (see [`TagIndex::tags_of`]).
+    pub fn tag_index(&self) -> &TagIndex {
+        &self.tag_index
+    }
+
+    /// Runs the write `write`, then forgets every listing reads share (snapshot rule 4).
+    async fn writing<T>(&self, write: impl Future<Output = T>) -> T {
+        let written = write.await;
+        self.snapshots.forget();
+        written
+    }
+
+    /// The version `key` as the listing of its template's major shows it, shared with every
+    /// other read of that major (snapshot rules 1 and 2); `None` when the listing leaves it
+    /// out. Only to confirm a state: see snapshot rule 3.
+    pub async fn listed_version(
+        &self,
+        kind: TemplateKind,
+        key: &VersionKey,
+    ) -> Result<Option<Listed<TemplateVersionSummary>>, ProtonError> {
+        let VersionKey {
+            template_name,
+            major,
+            minor,
+        } = key;
+        let list = async {
+            let versions = self.list_versions(kind, template_name, Some(major)).await?;
+            let arns: Vec<String> = versions.iter().map(|v| v.arn.clone()).collect();
+            let tags = self.tag_index.tags_of(&arns).await?;
+            Ok(Group::new(versions, |v| v.minor_version.clone(), tags))
+        };
+        let group = (kind, template_name.as_str(), major.as_str(), minor.as_str());
+        let member = self.snapshots.version(group, list).await?;
+        self.with_tags(member, |version| &version.arn).await
+    }
+
+    /// The template `name` as the listing of its kind shows it (snapshot rules 1 and 2); `None`
+    /// when the listing leaves it out. Only to confirm a state: see snapshot rule 3.
+    pub async fn listed_template(
+        &self,
+        kind: TemplateKind,
+        name: &str,
+    ) -> Result<Option<Listed<Template>>, ProtonError> {
+        let list = async {
+            let templates = self.list_templates(kind).await?;
+            let arns: Vec<String> = templates.iter().map(|t| t.arn.clone()).collect();
+            let tags = self.tag_index.tags_of(&arns).await?;
+            Ok(Group::new(templates, |t| t.name.clone(), tags))
+        };
+        let member = self.snapshots.template(kind, name, list).await?;
+        self.with_tags(member, |template| &template.arn).await
+    }
+
+    /// The version `key` for an import: as [`ProtonClient::find_version`], and kept for the
+    /// read that follows the import (snapshot rule 6).
+    pub async fn find_version_to_import(
+        &self,
+        kind: TemplateKind,
+        key: &VersionKey,
+    ) -> Result<Option<TemplateVersion>, ProtonError> {
+        let found = self.find_version(kind, key).await?;
+        if let Some(version) = &found {
+            self.snapshots.imported(kind, version.clone());
+        }
+        Ok(found)
+    }
+
+    /// The version `key` with its tags, as the import before this read got it (snapshot rule
+    /// 6), with its own ListTagsForResource; `None` when no import got it.
+    pub async fn imported_version(
+        &self,
+        kind: TemplateKind,
+        key: &VersionKey,
+    ) -> Result<Option<(TemplateVersion, BTreeMap<String, String>)>, ProtonError> {
+        let Some(version) = self.snapshots.take_imported(kind, key) else {
+            return Ok(None);
+        };
+        let tags = self.list_tags(&version.summary.arn).await?;
+        Ok(Some((version, tags)))
+    }
+
+    /// A group's member with its tags: the index's, else its own ListTagsForResource.
+    async fn with_tags<T>(
+        &self,
+        member: Option<Member<T>>,
+        arn: impl Fn(&T) -> &str,
+    ) -> Result<Option<Listed<T>>, ProtonError> {
+        let Some((item, tags)) = member else {
+            return Ok(None);
+        };
+        let tags = match tags {
+            Some(tags) => tags,
+            None => self.list_tags(arn(&item)).await?,
+        };
+        Ok(Some(Listed { item, tags }))
     }
 
     /// What this process has under way with Proton.
@@ -327,7 +437,7 @@ impl ProtonClient {
             !input.compatible_environment_templates.is_empty()
                 || !input.supported_component_sources.is_empty(),
         )?;
-        call.expect(api.create_version(&call, input).await?)
+        call.expect(self.writing(api.create_version(&call, input)).await?)
     }
 
     /// Reads a version; a missing version (or template) is [`ProtonError::NotFound`].
@@ -354,7 +464,7 @@ impl ProtonClient {
             input.compatible_environment_templates.is_some()
                 || input.supported_component_sources.is_some(),
         )?;
-        call.expect(api.update_version(&call, key, input).await?)
+        call.expect(self.writing(api.update_version(&call, key, input)).await?)
     }
 
     /// Deletes a version. Already gone (ResourceNotFound, or Proton's empty idempotent-delete
@@ -366,7 +476,7 @@ impl ProtonClient {
         key: &VersionKey,
     ) -> Result<(), ProtonError> {
         let (api, call) = self.begin(kind, Op::DeleteVersion, kind.describe_version(key));
-        gone_is_done(api.delete_version(&call, key).await)
+        gone_is_done(self.writing(api.delete_version(&call, key)).await)
     }
 
     /// Lists versions of a template, all pages. With `major`, the minor versions of that major;
@@ -415,14 +525,13 @@ impl ProtonClient {
         let Some(tags) = call.tags(tags)? else {
             return Ok(());
         };
-        self.sdk
+        let sent = self
+            .sdk
             .tag_resource()
             .resource_arn(arn)
             .set_tags(Some(tags))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| call.fail(e))
+            .send();
+        self.writing(sent).await.map(drop).map_err(|e| call.fail(e))
     }
 
     /// Removes tags by key; no keys makes no call.
@@ -431,14 +540,13 @@ impl ProtonClient {
             return Ok(());
         }
         let call = self.call("UntagResource", format!("`{arn}`"));
-        self.sdk
+        let sent = self
+            .sdk
             .untag_resource()
             .resource_arn(arn)
             .set_tag_keys(Some(keys.to_vec()))
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| call.fail(e))
+            .send();
+        self.writing(sent).await.map(drop).map_err(|e| call.fail(e))
     }
 
     // ---- templates ---------------------------------------------------------------------
@@ -455,8 +563,8 @@ impl ProtonClient {
             Op::CreateTemplate,
             kind.describe_template(&input.name),
         );
-        let created = api
-            .create_template(&call, input)
+        let created = self
+            .writing(api.create_template(&call, input))
             .await
             .map_err(ProtonError::classify_create)?;
         call.expect(created)
@@ -478,14 +586,17 @@ impl ProtonClient {
         input: &UpdateTemplateInput,
     ) -> Result<Template, ProtonError> {
         let (api, call) = self.begin(kind, Op::UpdateTemplate, kind.describe_template(name));
-        call.expect(api.update_template(&call, name, input).await?)
+        call.expect(
+            self.writing(api.update_template(&call, name, input))
+                .await?,
+        )
     }
 
     /// Deletes a template (Proton refuses while versions exist: [`ProtonError::Conflict`]).
     /// Already gone is success.
     pub async fn delete_template(&self, kind: TemplateKind, name: &str) -> Result<(), ProtonError> {
         let (api, call) = self.begin(kind, Op::DeleteTemplate, kind.describe_template(name));
-        gone_is_done(api.delete_template(&call, name).await)
+        gone_is_done(self.writing(api.delete_template(&call, name)).await)
     }
 
     /// All templates of a kind, all pages (`encryption_key` is not in List results).

@@ -19,6 +19,7 @@ use super::{ConfigError, ProtonSettings};
 use crate::proton::bundle_store::BundleStore;
 use crate::proton::client::ProtonClient;
 use crate::proton::no_response::NoResponseLimit;
+use crate::proton::tag_index::TagIndex;
 
 /// Attempts per API call when neither `max_retries` nor `AWS_MAX_ATTEMPTS` is set: 1 + 9
 /// retries. terraform-provider-aws defaults to 25 retries (up to about an hour); Proton calls
@@ -105,6 +106,10 @@ pub(crate) async fn build_client_with(
         ("endpoints.proton", &endpoint),
         ("endpoints.s3", &settings.s3_endpoint),
         ("endpoints.sts", &settings.sts_endpoint),
+        (
+            "endpoints.resourcegroupstaggingapi",
+            &settings.tagging_endpoint,
+        ),
     ] {
         if let Some(url) = url.as_ref().filter(|url| !is_http_url(url)) {
             return Err(ConfigError::InvalidEndpoint {
@@ -196,11 +201,13 @@ pub(crate) async fn build_client_with(
         attempt_timeout,
     };
 
+    let tagging = TaggingEndpoint::choose(&settings, &ambient.env, &sdk_config);
     let recipe = Recipe {
         sdk_config,
         proton_endpoint: endpoint,
         s3_endpoint: settings.s3_endpoint.clone(),
         s3_use_path_style: settings.s3_use_path_style,
+        tagging,
         no_response,
     };
     Ok(Regions::new(recipe))
@@ -213,14 +220,46 @@ struct Recipe {
     proton_endpoint: Option<String>,
     s3_endpoint: Option<String>,
     s3_use_path_style: bool,
+    tagging: TaggingEndpoint,
     no_response: NoResponseLimit,
+}
+
+/// Where the tag index (`proton::tag_index`) is asked, if anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TaggingEndpoint {
+    /// `endpoints.resourcegroupstaggingapi`.
+    Explicit(String),
+    /// The SDK's choice: `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`, `AWS_ENDPOINT_URL`,
+    /// else AWS's regional endpoint.
+    Default,
+    /// Nowhere: Proton is reached at a custom endpoint (proton-local, say) and the Tagging API
+    /// at none, so AWS's index would not know its objects. Each object's own
+    /// ListTagsForResource answers instead.
+    None,
+}
+
+impl TaggingEndpoint {
+    /// The endpoint `settings`, the environment `env` and the resolved `sdk_config` give.
+    fn choose(settings: &ProtonSettings, env: &Env, sdk_config: &aws_types::SdkConfig) -> Self {
+        let env_set = |name: &str| env.get(name).is_ok_and(|value| !value.is_empty());
+        if let Some(url) = &settings.tagging_endpoint {
+            return Self::Explicit(url.clone());
+        }
+        let custom_proton = settings.endpoint.is_some() || env_set("AWS_ENDPOINT_URL_PROTON");
+        let custom_tagging = env_set("AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API")
+            || sdk_config.endpoint_url().is_some();
+        match custom_proton && !custom_tagging {
+            true => Self::None,
+            false => Self::Default,
+        }
+    }
 }
 
 impl Recipe {
     /// The clients of `region`: the same credentials, retry policy, time bounds and endpoints,
     /// signing for `region` (and, without a custom endpoint, sent to its regional endpoint).
-    fn clients_in(&self, region: &str) -> Clients {
-        let region = aws_types::region::Region::new(region.to_string());
+    fn clients_in(&self, region_name: &str) -> Clients {
+        let region = aws_types::region::Region::new(region_name.to_string());
         let sdk_config = &self.sdk_config;
         // Each endpoint is the service's own: a global one would send Proton's calls to S3's
         // endpoint or the other way round. Name the endpoint in transport errors: the explicit
@@ -249,10 +288,33 @@ impl Recipe {
         let s3_endpoint =
             (self.s3_endpoint.clone()).or_else(|| sdk_config.endpoint_url().map(str::to_owned));
         let bundles = BundleStore::new(aws_sdk_s3::Client::from_conf(s3_config), s3_endpoint);
+        let proton = ProtonClient::from_sdk(proton, endpoint);
         Clients {
-            proton: ProtonClient::from_sdk(proton, endpoint),
+            proton: proton.with_tag_index(self.tag_index_in(region_name)),
             bundles,
         }
+    }
+
+    /// The tag index of `region`, built like the other clients, if the provider may use one.
+    fn tag_index_in(&self, region: &str) -> TagIndex {
+        let sdk_config = &self.sdk_config;
+        let mut config = aws_sdk_resourcegroupstagging::config::Builder::from(sdk_config);
+        let endpoint = match &self.tagging {
+            TaggingEndpoint::None => return TagIndex::none(),
+            TaggingEndpoint::Explicit(url) => {
+                config.set_endpoint_url(Some(url.clone()));
+                Some(url.clone())
+            }
+            TaggingEndpoint::Default => sdk_config.endpoint_url().map(str::to_owned),
+        };
+        let config = config
+            .region(aws_types::region::Region::new(region.to_string()))
+            .interceptor(self.no_response.clone())
+            .build();
+        TagIndex::new(
+            aws_sdk_resourcegroupstagging::Client::from_conf(config),
+            endpoint,
+        )
     }
 }
 

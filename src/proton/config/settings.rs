@@ -44,6 +44,8 @@ pub struct ProtonSettings {
     pub attempt_timeout: Option<Duration>,
     /// Custom STS endpoint URL (GetCallerIdentity and every role assumed).
     pub sts_endpoint: Option<String>,
+    /// Custom Resource Groups Tagging API endpoint URL (`tag_index`).
+    pub tagging_endpoint: Option<String>,
     /// `assume_role` blocks in order: each is assumed with the credentials of the one before.
     pub assume_roles: Vec<AssumeRole>,
     /// `assume_role_with_web_identity`: assumed first, before any `assume_role`.
@@ -91,6 +93,7 @@ impl fmt::Debug for ProtonSettings {
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("sts_endpoint", &self.sts_endpoint)
+            .field("tagging_endpoint", &self.tagging_endpoint)
             .field("assume_roles", &self.assume_roles)
             .field("web_identity", &self.web_identity)
             .field("allowed_account_ids", &self.allowed_account_ids)
@@ -261,6 +264,10 @@ pub(super) fn normalized(settings: &ProtonSettings) -> Result<ProtonSettings, Co
         connect_timeout: nonzero(settings.connect_timeout, "connect_timeout")?,
         attempt_timeout: nonzero(settings.attempt_timeout, "attempt_timeout")?,
         sts_endpoint: field(&settings.sts_endpoint, "endpoints.sts")?,
+        tagging_endpoint: field(
+            &settings.tagging_endpoint,
+            "endpoints.resourcegroupstaggingapi",
+        )?,
         // Proxies keep `""`: it means "no proxy", overriding the environment.
         custom_ca_bundle: field(&settings.custom_ca_bundle, "custom_ca_bundle")?,
         ..settings.clone()
