@@ -172,3 +172,111 @@ impl Snapshots {
         self.imports().clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::proton::model::VersionStatus;
+
+    fn summary(minor: &str) -> TemplateVersionSummary {
+        TemplateVersionSummary {
+            kind: TemplateKind::Environment,
+            template_name: "web".into(),
+            major_version: "1".into(),
+            minor_version: minor.into(),
+            recommended_minor_version: None,
+            status: VersionStatus::Draft,
+            status_message: None,
+            description: None,
+            arn: format!(
+                "arn:aws:proton:us-east-1:123456789012:environment-template/web:1.{minor}"
+            ),
+            created_at: std::time::UNIX_EPOCH,
+            last_modified_at: std::time::UNIX_EPOCH,
+        }
+    }
+
+    /// A listing of versions 1.0 and 1.1, the first tagged, that counts its runs.
+    async fn listing(runs: &AtomicUsize) -> Result<Group<TemplateVersionSummary>, ProtonError> {
+        runs.fetch_add(1, Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        let versions = vec![summary("0"), summary("1")];
+        let tags = TagsByArn::from([(
+            versions[0].arn.clone(),
+            BTreeMap::from([("team".to_string(), "a".to_string())]),
+        )]);
+        Ok(Group::new(
+            versions,
+            |v| v.minor_version.clone(),
+            Some(tags),
+        ))
+    }
+
+    fn key(minor: &str) -> (TemplateKind, &'static str, &'static str, &str) {
+        (TemplateKind::Environment, "web", "1", minor)
+    }
+
+    #[tokio::test]
+    async fn concurrent_reads_of_a_group_share_one_listing() {
+        let (snapshots, runs) = (Snapshots::default(), AtomicUsize::new(0));
+        let (first, second, missing) = tokio::join!(
+            snapshots.version(key("0"), listing(&runs)),
+            snapshots.version(key("1"), listing(&runs)),
+            snapshots.version(key("9"), listing(&runs)),
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        let (first, tags) = first.unwrap().unwrap();
+        assert_eq!(first.minor_version, "0");
+        assert_eq!(tags.unwrap()["team"], "a");
+        // Left out by the index: no tags (tag_index rule 2), not unknown.
+        assert_eq!(second.unwrap().unwrap().1, Some(BTreeMap::new()));
+        assert_eq!(missing.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_failed_listing_is_not_kept_and_a_write_forgets() {
+        let (snapshots, runs) = (Snapshots::default(), AtomicUsize::new(0));
+        let failed = snapshots
+            .version(key("0"), async {
+                Err(ProtonError::NotFound {
+                    what: "the listing".into(),
+                    message: None,
+                    request_id: None,
+                })
+            })
+            .await;
+        assert!(failed.is_err());
+        snapshots.version(key("0"), listing(&runs)).await.unwrap();
+        snapshots.version(key("1"), listing(&runs)).await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        snapshots.forget();
+        snapshots.version(key("1"), listing(&runs)).await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn what_an_import_got_serves_one_read_and_a_write_forgets_it() {
+        let snapshots = Snapshots::default();
+        let version = |minor: &str| TemplateVersion {
+            summary: summary(minor),
+            schema: Some("schema".into()),
+            compatible_environment_templates: Vec::new(),
+            supported_component_sources: Vec::new(),
+        };
+        let kind = TemplateKind::Environment;
+        snapshots.imported(kind, version("0"));
+        snapshots.imported(kind, version("1"));
+        let taken = snapshots.take_imported(kind, &summary("0").key());
+        assert_eq!(taken.unwrap().schema.as_deref(), Some("schema"));
+        assert!(snapshots.take_imported(kind, &summary("0").key()).is_none());
+        assert!(snapshots
+            .take_imported(TemplateKind::Service, &summary("1").key())
+            .is_none());
+        snapshots.forget();
+        assert!(snapshots.take_imported(kind, &summary("1").key()).is_none());
+    }
+}

@@ -521,6 +521,69 @@ mod tests {
         assert!(uris[1].starts_with("http://s3.env:2/bundles/"), "{uris:?}");
     }
 
+    /// The URIs one tag-index read (`GetResources`) went to, with `settings` and `env`, and
+    /// whether the index answered at all.
+    async fn tag_index_uris(
+        settings: &ProtonSettings,
+        env: &[(&str, &str)],
+    ) -> (Vec<String>, bool) {
+        let (http_client, seen) = recording_client();
+        let ambient = Ambient {
+            env: Env::from_slice(env),
+            http_client: Some(http_client),
+        };
+        let clients = build_client_with(settings, ambient)
+            .await
+            .unwrap()
+            .clients(None);
+        let arn = "arn:aws:proton:us-east-1:123456789012:environment-template/web".to_string();
+        // The recording client answers 404: an error, unless no request is made.
+        let answered = !matches!(clients.proton.tag_index().tags_of(&[arn]).await, Ok(None));
+        let seen = seen.lock().unwrap();
+        (seen.iter().map(|(uri, _)| uri.clone()).collect(), answered)
+    }
+
+    #[tokio::test]
+    async fn the_tag_index_has_its_own_endpoint_and_none_beside_a_custom_proton_endpoint() {
+        // A custom Proton endpoint and no tagging one: AWS's index would not know its objects.
+        let (uris, answered) = tag_index_uris(&static_settings(), &[]).await;
+        assert_eq!((uris, answered), (Vec::new(), false));
+        let env_proton = [("AWS_ENDPOINT_URL_PROTON", "http://proton.env:1")];
+        let without_endpoint = ProtonSettings {
+            endpoint: None,
+            ..static_settings()
+        };
+        let (uris, answered) = tag_index_uris(&without_endpoint, &env_proton).await;
+        assert_eq!((uris, answered), (Vec::new(), false));
+
+        let explicit = ProtonSettings {
+            tagging_endpoint: Some("http://127.0.0.1:7000".into()),
+            ..static_settings()
+        };
+        let (uris, answered) = tag_index_uris(&explicit, &[]).await;
+        assert!(answered);
+        assert!(
+            uris.iter()
+                .all(|uri| uri.starts_with("http://127.0.0.1:7000/")),
+            "{uris:?}"
+        );
+        assert!(!uris.is_empty());
+        let env_both = [
+            ("AWS_ENDPOINT_URL_PROTON", "http://proton.env:1"),
+            (
+                "AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API",
+                "http://tagging.env:3",
+            ),
+        ];
+        let (uris, _) = tag_index_uris(&without_endpoint, &env_both).await;
+        assert!(!uris.is_empty());
+        assert!(
+            uris.iter()
+                .all(|uri| uri.starts_with("http://tagging.env:3/")),
+            "{uris:?}"
+        );
+    }
+
     #[tokio::test]
     async fn missing_region_is_a_clear_error() {
         let (config, settings) = profile_from("nobody", "[profile nobody]\noutput = json");
