@@ -10,13 +10,17 @@
 //!    available, every member's tags (`tag_index`, one `GetResources` per 100 members).
 //! 2. **Single flight.** Concurrent reads of one group wait for one listing. A listing that
 //!    fails is not kept: each waiting read gets the error, and the next read lists again.
-//! 3. **A listing only confirms.** A summary lacks what never changes after a create (a
-//!    version's schema, a template's encryption key), which the caller keeps from state; a
-//!    read builds the state that the listing implies and keeps it only if it equals the prior
-//!    state. Anything else (a difference, or an object the listing leaves out) is decided by
-//!    the object's own Get and ListTagsForResource, as a read without listings would. So a
-//!    stale answer (the tag index trails Proton) can only postpone seeing a change made
-//!    moments before, never report a change that did not happen or drop an object.
+//! 3. **Proton's listing is taken as is; the tag index only confirms.** A listing is
+//!    Proton's own answer, as a Get is, so what a summary says is the object's state. What a
+//!    summary lacks is kept from state only where it cannot have changed: a version's schema
+//!    once it is registered (a version read last while registering is read on its own) and a
+//!    template's encryption key (fixed at create). A service version's compatibility lists
+//!    can change at any time, so a service version is read on its own (its tags still come
+//!    from the index). Tags from the index are taken only when they agree with the state;
+//!    otherwise the object's own ListTagsForResource decides, because the index trails Proton
+//!    (tag_index rule 3). So a stale index can postpone seeing a tag change made moments
+//!    before, and never reports one that did not happen. An object the listing leaves out is
+//!    looked up on its own before it counts as gone.
 //! 4. **Writes forget.** Every write by this process (a create, update or delete of a
 //!    template or version, a tag or untag) forgets every group of its region once the write
 //!    has returned, so a read that follows lists again. (Refreshes and writes rarely share a
@@ -44,6 +48,9 @@ pub struct Listed<T> {
     pub item: T,
     /// Its tags: from the tag index (rule 1), else its own ListTagsForResource.
     pub tags: BTreeMap<String, String>,
+    /// Whether `tags` came from the index, so a disagreement with the state is to be
+    /// confirmed (rule 3).
+    pub tags_from_index: bool,
 }
 
 /// A member of a group, and its tags when the tag index gave them.

@@ -44,7 +44,7 @@ use crate::plugin::value::{AttributePath, Value};
 use crate::proton::delete::{delete_template, TemplateDeleteError};
 use crate::proton::listing::all_versions;
 use crate::proton::model::ArnScope;
-use crate::proton::{bounded, Listed, ProtonClient};
+use crate::proton::{bounded, ProtonClient};
 use crate::proton::{
     ProtonError, Template, TemplateKind, TemplateVersionSummary, UpdateTemplateInput, VersionKey,
     SOURCE_TAG,
@@ -196,11 +196,12 @@ pub(crate) async fn current(
     Ok(Some(state_from(&template, base, own_tags, all_tags)))
 }
 
-/// The template `name` as a refresh finds it: from the listing of its kind's
-/// templates that the refresh's other reads share, when that listing confirms
-/// `prior` (snapshot rule 3: the encryption key, which the summary lacks and no
-/// update changes, comes from `prior`); otherwise, or when the listing leaves
-/// it out, from [`current`].
+/// The template `name` as a refresh finds it (snapshot rule 3): from the
+/// listing of its kind's templates that the refresh's other reads share, with
+/// the encryption key (fixed at create, and not in the listing) from `prior`,
+/// and its tags from the tag index while they agree with `prior` (else
+/// ListTagsForResource); a template the listing leaves out is read by
+/// [`current`].
 async fn refreshed(
     configured: &Configured,
     kind: TemplateKind,
@@ -209,21 +210,28 @@ async fn refreshed(
     cancel: &CancellationToken,
 ) -> Result<Option<TemplateModel>, ProtonError> {
     let client = &configured.client;
-    let listed = client.listed_template(kind, name);
-    if let Some(Listed { item, tags }) =
-        bounded(client, "ListTemplates", READ_TIMEOUT, cancel, listed).await?
-    {
+    let read = async {
+        let Some(listed) = client.listed_template(kind, name).await? else {
+            return current(configured, kind, name, prior, cancel).await;
+        };
         let template = Template {
             encryption_key: prior.encryption_key.clone(),
-            ..item
+            ..listed.item
         };
-        let (own_tags, all_tags) = tags::read_back(prior.tags.as_ref(), tags, &configured.tags);
-        let confirmed = state_from(&template, prior, own_tags, all_tags);
-        if confirmed == *prior {
-            return Ok(Some(confirmed));
+        let from = |remote_tags| {
+            let (own_tags, all_tags) =
+                tags::read_back(prior.tags.as_ref(), remote_tags, &configured.tags);
+            state_from(&template, prior, own_tags, all_tags)
+        };
+        let found = from(listed.tags);
+        if listed.tags_from_index
+            && (&found.tags, &found.tags_all) != (&prior.tags, &prior.tags_all)
+        {
+            return Ok(Some(from(client.list_tags(&template.arn).await?)));
         }
-    }
-    current(configured, kind, name, prior, cancel).await
+        Ok(Some(found))
+    };
+    bounded(client, "ListTemplates", READ_TIMEOUT, cancel, read).await
 }
 
 /// The diagnostic for a failed Proton call.

@@ -51,7 +51,7 @@ use crate::proton::delete::{
     TemplateReplaced, VersionDeleted,
 };
 use crate::proton::ledger::PlannedFate;
-use crate::proton::{bounded, CompatibleEnvironmentTemplate, Deadline, Listed, ProtonClient};
+use crate::proton::{bounded, Deadline, ProtonClient};
 use crate::proton::{
     wait_registered, ProtonError, TemplateKind, TemplateVersion, UpdateVersionInput, VersionKey,
     VersionStatus, DEFERRED_DELETE_TAG,
@@ -262,12 +262,14 @@ pub(crate) async fn current(
     Ok(found.map(|(version, tags)| reported(configured, &version, tags, base)))
 }
 
-/// The version `key` as a refresh finds it: from the listing of its template's
-/// major that the refresh's other reads share, when that listing confirms
-/// `prior` (snapshot rule 3: what never changes after a create, the schema and,
-/// for service versions, the lists the summary lacks, comes from `prior`);
-/// otherwise, or when the listing leaves it out, from [`current`]. Right after an
-/// import, from what the import got (snapshot rule 6).
+/// The version `key` as a refresh finds it (snapshot rule 3): from the listing
+/// of its template's major that the refresh's other reads share, with the
+/// schema from `prior`, and its tags from the tag index while they agree with
+/// `prior`. A service version (whose lists the listing lacks) and a version
+/// last read while registering are got on their own; tags that disagree are
+/// confirmed with ListTagsForResource; a version the listing leaves out is
+/// read by [`current`]. Right after an import, what the import got (snapshot
+/// rule 6).
 async fn refreshed(
     configured: &Configured,
     kind: TemplateKind,
@@ -276,46 +278,38 @@ async fn refreshed(
     cancel: &CancellationToken,
 ) -> Result<Option<Current>, ProtonError> {
     let client = &configured.client;
-    let imported = client.imported_version(kind, key);
-    let imported = bounded(
-        client,
-        "ListTagsForResource",
-        UPDATE_TIMEOUT,
-        cancel,
-        imported,
-    );
-    if let Some((version, tags)) = imported.await? {
-        return Ok(Some(reported(configured, &version, tags, prior)));
-    }
-    let listed = client.listed_version(kind, key);
-    let listed = bounded(
-        client,
-        "ListTemplateVersions",
-        UPDATE_TIMEOUT,
-        cancel,
-        listed,
-    );
-    if let Some(Listed {
-        item: summary,
-        tags,
-    }) = listed.await?
-    {
-        let version = TemplateVersion {
-            summary,
-            schema: prior.schema.clone(),
-            compatible_environment_templates: (prior.compatible_environment_template.iter())
-                .map(CompatibleEnvironmentTemplate::from)
-                .collect(),
-            supported_component_sources: (prior.supported_component_sources.iter().flatten())
-                .cloned()
-                .collect(),
-        };
-        let confirmed = reported(configured, &version, tags, prior.clone());
-        if confirmed.model == prior {
-            return Ok(Some(confirmed));
+    let read = async {
+        if let Some((version, tags)) = client.imported_version(kind, key).await? {
+            return Ok(Some(reported(configured, &version, tags, prior)));
         }
-    }
-    current(configured, kind, key, prior, cancel).await
+        let Some(listed) = client.listed_version(kind, key).await? else {
+            return current(configured, kind, key, prior, cancel).await;
+        };
+        let version = match kind.has_service_fields() || prior.schema.is_none() {
+            true => match client.find_version(kind, key).await? {
+                Some(version) => version,
+                None => return Ok(None),
+            },
+            false => TemplateVersion {
+                summary: listed.item,
+                schema: prior.schema.clone(),
+                compatible_environment_templates: Vec::new(),
+                supported_component_sources: Vec::new(),
+            },
+        };
+        let found = reported(configured, &version, listed.tags, prior.clone());
+        if listed.tags_from_index && tag_parts(&found.model) != tag_parts(&prior) {
+            let tags = client.list_tags(&version.summary.arn).await?;
+            return Ok(Some(reported(configured, &version, tags, prior)));
+        }
+        Ok(Some(found))
+    };
+    bounded(client, "ListTemplateVersions", UPDATE_TIMEOUT, cancel, read).await
+}
+
+/// What a version's state takes from its tags.
+fn tag_parts(model: &VersionModel) -> impl PartialEq + '_ {
+    (&model.tags, &model.tags_all, &model.source)
 }
 
 /// The state that `version` and its tags `remote_tags` give, built on `base`.

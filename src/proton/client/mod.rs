@@ -369,11 +369,16 @@ impl ProtonClient {
         let Some((item, tags)) = member else {
             return Ok(None);
         };
+        let tags_from_index = tags.is_some();
         let tags = match tags {
             Some(tags) => tags,
             None => self.list_tags(arn(&item)).await?,
         };
-        Ok(Some(Listed { item, tags }))
+        Ok(Some(Listed {
+            item,
+            tags,
+            tags_from_index,
+        }))
     }
 
     /// What this process has under way with Proton.
