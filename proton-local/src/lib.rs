@@ -25,6 +25,7 @@ mod server;
 pub mod sigv4;
 pub mod store;
 mod sts;
+mod tagging;
 pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};
