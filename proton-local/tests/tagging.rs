@@ -593,6 +593,8 @@ async fn invalid_parameters_are_refused() {
     for (what, request) in cases.drain(..) {
         let err = request.send().await.expect_err(what);
         assert_eq!(code(&err), "InvalidParameterException", "{what}: {err:?}");
+        // The model's `Message` member reaches the SDK.
+        assert_ne!(message(&err), "<none>", "{what}");
         assert!(
             err.as_service_error()
                 .is_some_and(|e| e.is_invalid_parameter_exception()),
