@@ -601,6 +601,18 @@ mod tests {
     }
 
     #[test]
+    fn a_template_logged_before_ever_tagged_counts_as_tagged_while_it_has_tags() {
+        let mut tagged = template("t");
+        tagged.tags.insert("k".into(), "v".into());
+        let mut value = serde_json::to_value(&tagged).unwrap();
+        value.as_object_mut().unwrap().remove("ever_tagged");
+        let loaded: Template = serde_json::from_value(value).unwrap();
+        assert!(!loaded.ever_tagged);
+        assert!(loaded.was_ever_tagged());
+        assert!(!template("u").was_ever_tagged());
+    }
+
+    #[test]
     fn corrupt_middle_line_is_reported() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(LOG_FILE), b"garbage\n{\"records\":[]}\n").unwrap();
