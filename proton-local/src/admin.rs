@@ -84,8 +84,9 @@ struct CounterState {
     failed: u64,
     versions_created: u64,
     total_requests: u64,
-    /// STS actions by name (counted in `requests` beside Proton's operations).
-    sts_requests: HashMap<&'static str, u64>,
+    /// STS actions and the tagging API's operations by name (counted in `requests` beside
+    /// Proton's operations).
+    named_requests: HashMap<&'static str, u64>,
     writes_by_account: BTreeMap<String, u64>,
 }
 
@@ -128,7 +129,9 @@ impl Admin {
             }
             Some(names) => {
                 for name in &names {
-                    if Operation::from_name(name).is_none() {
+                    if Operation::from_name(name).is_none()
+                        && !crate::tagging::OPERATIONS.contains(&name.as_str())
+                    {
                         return Err(format!("unknown operation '{name}'"));
                     }
                 }
@@ -149,21 +152,23 @@ impl Admin {
         serde_json::to_value(&*table).unwrap_or_default()
     }
 
-    fn settings_for(&self, op: Operation) -> FaultSettings {
+    fn settings_for(&self, name: &str) -> FaultSettings {
         let table = self
             .faults
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        table
-            .operations
-            .get(&op.name())
-            .copied()
-            .unwrap_or(table.default)
+        table.operations.get(name).copied().unwrap_or(table.default)
     }
 
     /// Latency to add before handling `op`, and whether to throttle or fail it.
     pub(crate) fn decide(&self, op: Operation) -> (Duration, FaultDecision) {
-        let settings = self.settings_for(op);
+        self.decide_named(&op.name())
+    }
+
+    /// As [`Admin::decide`], for an operation of another service named `name` (the tagging
+    /// API's `GetResources`).
+    pub(crate) fn decide_named(&self, name: &str) -> (Duration, FaultDecision) {
+        let settings = self.settings_for(name);
         if settings.is_noop() {
             return (Duration::ZERO, FaultDecision::Proceed);
         }
@@ -194,9 +199,10 @@ impl Admin {
     pub(crate) fn count_operation(&self, op: Operation) {
         self.with_counters(|c| *c.requests.entry(op).or_default() += 1);
     }
-    /// Counts an STS request that named a known action (signed or not).
-    pub(crate) fn count_sts_action(&self, name: &'static str) {
-        self.with_counters(|c| *c.sts_requests.entry(name).or_default() += 1);
+    /// Counts an STS request that named a known action (signed or not), or an authenticated
+    /// tagging API request for a known operation.
+    pub(crate) fn count_named(&self, name: &'static str) {
+        self.with_counters(|c| *c.named_requests.entry(name).or_default() += 1);
     }
     /// Counts an authenticated request for a mutating operation in `account`.
     pub(crate) fn count_write(&self, account: &str) {
@@ -224,7 +230,7 @@ impl Admin {
                 .map(|(op, n)| (op.name(), *n))
                 .chain(
                     counters
-                        .sts_requests
+                        .named_requests
                         .iter()
                         .map(|(name, n)| ((*name).to_string(), *n)),
                 )

@@ -5,7 +5,8 @@
 //! path-style S3 API (`s3.rs`, through the `s3s` crate) over the object store (`objects.rs`)
 //! that registration reads bundles from, and STS (`sts.rs`, Query protocol): the configured key
 //! pair belongs to the default account, declared roles may be assumed, and the sessions issued
-//! act in the role's account (`accounts.rs`). See the crate README for the flags, the admin
+//! act in the role's account (`accounts.rs`). The Resource Groups Tagging API's `GetResources`
+//! (`tagging.rs`) reads the tags of the Proton objects. See the crate README for the flags, the admin
 //! API, the S3 API, STS and accounts, and the `--canned-bundles` mode.
 
 // The modules the binary, the tests and the fuzz targets reach into are public; the rest is
@@ -25,6 +26,7 @@ mod server;
 pub mod sigv4;
 pub mod store;
 mod sts;
+mod tagging;
 pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};

@@ -6,8 +6,10 @@
 //! A `POST /` is STS's when it has no `X-Amz-Target`, its content type is
 //! `application/x-www-form-urlencoded`, and it is signed for service `sts` or, unsigned, names
 //! an STS action and version (`Action=GetCallerIdentity&Version=2011-06-15`; only
-//! AssumeRoleWithWebIdentity succeeds unsigned). Everything else on `POST /` stays Proton's,
-//! with Proton's errors.
+//! AssumeRoleWithWebIdentity succeeds unsigned). A `POST /` whose `X-Amz-Target` starts with
+//! `ResourceGroupsTaggingAPI_20170126.` is the Resource Groups Tagging API's (`tagging.rs`),
+//! signed for service `tagging`. Everything else on `POST /` stays Proton's, with Proton's
+//! errors.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ use crate::ops::{Bundles, Engine, EngineConfig};
 use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest, SignatureError};
 use crate::store::{Log, State as StoreState, StoreError};
 use crate::sts::{self, Params, StsError};
+use crate::tagging::{self, TaggingError};
 use crate::wire::{self, ApiError, ErrorKind, Operation};
 
 /// Path prefix of the admin API; no AWS operation uses a path other than `/`.
@@ -213,6 +216,9 @@ async fn aws_endpoint(State(app): State<Arc<App>>, request: Request) -> Response
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
+        if is_tagging_request(&headers) {
+            return tagging_api(&app, &method, &uri, &headers, &body).await;
+        }
         if let Some(params) = sts_request(&headers, &body) {
             return sts_api(&app, &method, &uri, &headers, &body, params).await;
         }
@@ -319,7 +325,7 @@ async fn sts_api(
     app.admin.count_request();
     let result = (|| -> Result<String, StsError> {
         let action = params.action()?;
-        app.admin.count_sts_action(action.name());
+        app.admin.count_named(action.name());
         if !action.is_signed() {
             // The web identity token is the only credential.
             return sts::assume_role_with_web_identity(&app.accounts, &params);
@@ -343,6 +349,100 @@ async fn sts_api(
             sts::error_response(&error, &request_id)
         }
     }
+}
+
+/// Whether `POST /` is the Resource Groups Tagging API's: its `X-Amz-Target` has the
+/// tagging API's prefix (`tagging.rs`).
+fn is_tagging_request(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with(tagging::TARGET_PREFIX))
+}
+
+async fn tagging_api(
+    app: &Arc<App>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    app.admin.count_request();
+    match tagging_process(app, method, uri, headers, body).await {
+        Ok(value) => tagging::success_response(&value, &request_id),
+        Err(error) => {
+            tracing::debug!(%request_id, error = %error, "tagging request failed");
+            tagging::error_response(&error, &request_id)
+        }
+    }
+}
+
+/// Authenticates (signing name `tagging`, the same keys and sessions as Proton's), names the
+/// operation, counts it, applies its faults and answers it over the caller's objects.
+async fn tagging_process(
+    app: &Arc<App>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, TaggingError> {
+    let (scope, caller) = app
+        .authenticate(
+            &SignableRequest {
+                method: method.as_str(),
+                path: uri.path(),
+                query: uri.query(),
+                headers,
+                body,
+            },
+            tagging::SERVICE,
+        )
+        .map_err(ApiError::from)?;
+    if *method != Method::POST || content_type(headers).as_deref() != Some(tagging::CONTENT_TYPE) {
+        return Err(unknown_operation().into());
+    }
+    let operation = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix(tagging::TARGET_PREFIX))
+        .and_then(|name| tagging::OPERATIONS.into_iter().find(|op| *op == name))
+        .ok_or_else(unknown_operation)?;
+    app.admin.count_named(operation);
+    let (latency, decision) = app.admin.decide_named(operation);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match decision {
+        FaultDecision::Proceed => {}
+        FaultDecision::Throttle => {
+            app.admin.count_throttled();
+            return Err(TaggingError::Throttled);
+        }
+        FaultDecision::Fail => {
+            app.admin.count_failed();
+            return Err(TaggingError::InternalService(
+                "An internal error occurred (injected by proton-local).".into(),
+            ));
+        }
+    }
+    let input = crate::model::parse_body(body)?;
+    let account = caller.account();
+    let index = app.engine.tag_index(&scope.region, account);
+    let now_ms = app
+        .accounts
+        .now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    tagging::get_resources(
+        &input,
+        &scope.region,
+        account,
+        crate::ops::arn_partition(&scope.region),
+        &index,
+        now_ms,
+    )
 }
 
 /// An S3 request signed with a session key must carry that session's token, unexpired;

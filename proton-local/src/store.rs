@@ -45,6 +45,18 @@ pub(crate) struct Template {
     /// before it was recorded).
     #[serde(default)]
     pub(crate) created_with: Option<TemplateCreateRequest>,
+    /// Whether the template has ever had a user tag (at create or since), which the tagging
+    /// API's `GetResources` reports even once the tags are gone (`tagging.rs`). Absent in logs
+    /// written before it was recorded: such a template counts as tagged while it has tags.
+    #[serde(default)]
+    pub(crate) ever_tagged: bool,
+}
+
+impl Template {
+    /// Whether the template is a tagged or previously tagged resource.
+    pub(crate) fn was_ever_tagged(&self) -> bool {
+        self.ever_tagged || !self.tags.is_empty()
+    }
 }
 
 /// The outcome of bundle validation, revealed once the registration delay has passed.
@@ -549,6 +561,7 @@ mod tests {
             highest_major: 0,
             highest_minor: BTreeMap::new(),
             created_with: None,
+            ever_tagged: false,
         }
     }
 
@@ -585,6 +598,18 @@ mod tests {
         drop(_log);
         let (_log, state) = Log::open(dir.path()).unwrap();
         assert_eq!(state.partitions[&partition()].templates.len(), 2);
+    }
+
+    #[test]
+    fn a_template_logged_before_ever_tagged_counts_as_tagged_while_it_has_tags() {
+        let mut tagged = template("t");
+        tagged.tags.insert("k".into(), "v".into());
+        let mut value = serde_json::to_value(&tagged).unwrap();
+        value.as_object_mut().unwrap().remove("ever_tagged");
+        let loaded: Template = serde_json::from_value(value).unwrap();
+        assert!(!loaded.ever_tagged);
+        assert!(loaded.was_ever_tagged());
+        assert!(!template("u").was_ever_tagged());
     }
 
     #[test]

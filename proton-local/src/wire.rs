@@ -260,12 +260,21 @@ impl ApiError {
 }
 
 fn with_common_headers(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body> {
+    with_headers(status, body, CONTENT_TYPE, request_id)
+}
+
+fn with_headers(
+    status: StatusCode,
+    body: Vec<u8>,
+    content_type: &'static str,
+    request_id: &str,
+) -> Response<Body> {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static(CONTENT_TYPE),
+        HeaderValue::from_static(content_type),
     );
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-RequestId", value);
@@ -291,6 +300,25 @@ pub(crate) fn error_response(error: &ApiError, request_id: &str) -> Response<Bod
         "X-Amzn-Errortype",
         HeaderValue::from_static(error.kind.type_name()),
     );
+    response
+}
+
+/// A JSON response in another awsJson service's content type (the tagging API's 1.1), with
+/// `x-amzn-RequestId` and, for an error, `X-Amzn-Errortype`.
+pub(crate) fn json_response(
+    status: StatusCode,
+    body: &Value,
+    content_type: &'static str,
+    error_type: Option<&'static str>,
+    request_id: &str,
+) -> Response<Body> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = with_headers(status, bytes, content_type, request_id);
+    if let Some(error_type) = error_type {
+        response
+            .headers_mut()
+            .insert("X-Amzn-Errortype", HeaderValue::from_static(error_type));
+    }
     response
 }
 

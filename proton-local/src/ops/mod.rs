@@ -17,6 +17,8 @@ mod templates;
 mod version_rules;
 mod versions;
 
+pub(crate) use render::arn_partition;
+
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 

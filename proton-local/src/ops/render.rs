@@ -9,7 +9,7 @@ use crate::store::{Partition, PartitionKey, Template, Version};
 use crate::wire::ApiError;
 
 /// The ARN partition a region belongs to.
-pub(super) fn arn_partition(region: &str) -> &'static str {
+pub(crate) fn arn_partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {
@@ -29,7 +29,13 @@ pub(super) fn template_arn(p: &PartitionKey, kind: TemplateKind, name: &str) -> 
     )
 }
 
-fn version_arn(p: &PartitionKey, kind: TemplateKind, name: &str, major: u64, minor: u64) -> String {
+pub(super) fn version_arn(
+    p: &PartitionKey,
+    kind: TemplateKind,
+    name: &str,
+    major: u64,
+    minor: u64,
+) -> String {
     format!("{}:{major}.{minor}", template_arn(p, kind, name))
 }
 

@@ -5,13 +5,25 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::render::{arn_partition, template_arn, template_not_found};
+use super::render::{arn_partition, template_arn, template_not_found, version_arn};
 use super::Engine;
 use crate::kind::TemplateKind;
 use crate::model::{self, Reader};
 use crate::paging::{page_limit, page_output, paginate, MAX_TAGS_PER_PAGE};
-use crate::store::{Partition, PartitionKey, Record, VersionKey};
+use crate::store::{Partition, PartitionKey, Record, Version, VersionKey};
 use crate::wire::ApiError;
+
+/// A version's tags as reported: its user tags plus the AWS-managed tags Proton propagates
+/// from the template to its versions.
+fn version_tags(pk: &PartitionKey, v: &Version) -> BTreeMap<String, String> {
+    let mut tags = v.tags.clone();
+    tags.insert(
+        "aws:proton:template".into(),
+        template_arn(pk, v.kind, &v.template),
+    );
+    tags.insert("aws:proton:account".into(), pk.account.clone());
+    tags
+}
 
 /// A taggable resource named by an ARN.
 enum TaggedResource {
@@ -63,6 +75,37 @@ fn resolve_arn(
 }
 
 impl Engine {
+    /// Every tagged or previously tagged resource of one (region, account) with the tags
+    /// `ListTagsForResource` reports for it, by ARN: what the Resource Groups Tagging API's
+    /// `GetResources` sees (`tagging.rs`). Templates that never had a user tag are not in it;
+    /// versions always are, since they carry the managed tags from their creation.
+    pub(crate) fn tag_index(
+        &self,
+        region: &str,
+        account: &str,
+    ) -> BTreeMap<String, BTreeMap<String, String>> {
+        let pk = PartitionKey {
+            region: region.to_string(),
+            account: account.to_string(),
+        };
+        let inner = self.lock();
+        let Some(p) = inner.state.partitions.get(&pk) else {
+            return BTreeMap::new();
+        };
+        let templates = p
+            .templates
+            .values()
+            .filter(|t| t.was_ever_tagged())
+            .map(|t| (template_arn(&pk, t.kind, &t.name), t.tags.clone()));
+        let versions = p.versions.values().map(|v| {
+            (
+                version_arn(&pk, v.kind, &v.template, v.major, v.minor),
+                version_tags(&pk, v),
+            )
+        });
+        templates.chain(versions).collect()
+    }
+
     /// Applies `change` to a resource's user tags and persists the result.
     fn change_tags(
         &self,
@@ -79,6 +122,8 @@ impl Engine {
                 };
                 let mut template = existing.clone();
                 change(&mut template.tags)?;
+                // Tagged before or after this change: GetResources keeps reporting it.
+                template.ever_tagged = existing.was_ever_tagged() || !template.tags.is_empty();
                 Record::PutTemplate {
                     partition: pk.clone(),
                     template,
@@ -196,13 +241,7 @@ impl Engine {
             }
             TaggedResource::Version(key) => {
                 if let Some(v) = p.and_then(|p| p.versions.get(&key)) {
-                    tags.extend(v.tags.clone());
-                    // AWS-managed tags Proton propagates from the template to its versions.
-                    tags.insert(
-                        "aws:proton:template".into(),
-                        template_arn(pk, v.kind, &v.template),
-                    );
-                    tags.insert("aws:proton:account".into(), pk.account.clone());
+                    tags = version_tags(pk, v);
                 }
             }
         }

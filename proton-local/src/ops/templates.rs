@@ -58,6 +58,7 @@ impl Engine {
             );
         }
         let template = Template {
+            ever_tagged: !request.tags.is_empty(),
             kind,
             name,
             display_name: request.display_name.clone(),
