@@ -178,9 +178,9 @@ fn provider_schema() -> Schema {
                 "endpoints",
                 Block::new("Custom service endpoints, e.g. a local Proton endpoint.")
                     .attribute(Attribute::optional("proton", Type::String, "URL of the Proton API, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_PROTON`."))
+                    .attribute(Attribute::optional("resourcegroupstaggingapi", Type::String, "URL of the Resource Groups Tagging API, from which a refresh reads the tags of many objects per request, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`. With a custom Proton endpoint (`proton` or `AWS_ENDPOINT_URL_PROTON`) and none here, refreshes read each object's tags from Proton instead."))
                     .attribute(Attribute::optional("s3", Type::String, "URL of the S3 API, where bundles built from a `source { directory }` are uploaded, e.g. `http://127.0.0.1:4580` for proton-local (with `s3_use_path_style`). Falls back to `AWS_ENDPOINT_URL_S3`."))
-                    .attribute(Attribute::optional("sts", Type::String, "URL of the STS API, used for `assume_role`, `assume_role_with_web_identity` and the account check, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_STS`."))
-                    .attribute(Attribute::optional("resourcegroupstaggingapi", Type::String, "URL of the Resource Groups Tagging API, from which a refresh reads the tags of many objects per request, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`. With a custom Proton endpoint (`proton` or `AWS_ENDPOINT_URL_PROTON`) and none here, refreshes read each object's tags from Proton instead.")),
+                    .attribute(Attribute::optional("sts", Type::String, "URL of the STS API, used for `assume_role`, `assume_role_with_web_identity` and the account check, e.g. `http://127.0.0.1:4580` for proton-local. Falls back to `AWS_ENDPOINT_URL_STS`.")),
             ))
             .nested(ignore_tags_block()),
     )

@@ -254,3 +254,43 @@ resource "proton_environment_template_version" "v" {
     );
     acc.assert_no_changes();
 }
+
+each_cli!(async without_tag_getresources_each_object_reads_its_own_tags);
+async fn without_tag_getresources_each_object_reads_its_own_tags(cli: Cli) {
+    let acc = applied(cli).await;
+    let arn = acc.attr("proton_environment_template_version.v[6]", "arn");
+    let tag = Tag::builder().key("owner").value("ops").build().unwrap();
+    acc.endpoint
+        .client_in("us-east-1")
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(tag)
+        .send()
+        .await
+        .unwrap();
+    // The caller's IAM policy lacks `tag:GetResources`.
+    acc.endpoint
+        .set_faults(r#"{"deny_rate": 1.0, "operations": ["GetResources"]}"#);
+    acc.endpoint.reset_counters();
+    let plan = refresh_only_plan(&acc);
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        flat(&plan.stdout).contains("\"owner\" = \"ops\""),
+        "{}",
+        plan.stdout
+    );
+    let requests = requests(&acc);
+    let objects = (VERSIONS + TEMPLATES) as u64;
+    // Denied once (or once per group that asked before the first answer), then not again.
+    assert!(requests["GetResources"] <= 2, "{requests:?}");
+    assert_eq!(
+        requests.get("ListTagsForResource"),
+        Some(&objects),
+        "{requests:?}"
+    );
+    assert_eq!(
+        requests.get("GetEnvironmentTemplateVersion"),
+        None,
+        "{requests:?}"
+    );
+}

@@ -19,11 +19,18 @@ pub struct FaultSettings {
     pub throttle_rate: f64,
     /// Probability (0..=1) of answering 500 InternalServerException.
     pub error_rate: f64,
+    /// Probability (0..=1) of answering `AccessDeniedException`, as AWS does when the
+    /// caller's IAM policy does not allow the operation.
+    #[serde(default)]
+    pub deny_rate: f64,
 }
 
 impl FaultSettings {
     fn is_noop(&self) -> bool {
-        self.latency_ms == 0 && self.throttle_rate <= 0.0 && self.error_rate <= 0.0
+        self.latency_ms == 0
+            && self.throttle_rate <= 0.0
+            && self.error_rate <= 0.0
+            && self.deny_rate <= 0.0
     }
 }
 
@@ -37,6 +44,8 @@ pub(crate) struct FaultRequest {
     pub(crate) throttle_rate: f64,
     #[serde(default)]
     pub(crate) error_rate: f64,
+    #[serde(default)]
+    pub(crate) deny_rate: f64,
     /// Operation names; absent means every operation.
     #[serde(default)]
     pub(crate) operations: Option<Vec<String>>,
@@ -48,6 +57,8 @@ pub(crate) enum FaultDecision {
     Proceed,
     Throttle,
     Fail,
+    /// `AccessDeniedException`.
+    Deny,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -107,6 +118,7 @@ impl Admin {
         for (name, rate) in [
             ("throttle_rate", request.throttle_rate),
             ("error_rate", request.error_rate),
+            ("deny_rate", request.deny_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, got {rate}"));
@@ -116,6 +128,7 @@ impl Admin {
             latency_ms: request.latency_ms,
             throttle_rate: request.throttle_rate,
             error_rate: request.error_rate,
+            deny_rate: request.deny_rate,
         };
         let mut table = self
             .faults
@@ -177,6 +190,8 @@ impl Admin {
             FaultDecision::Throttle
         } else if settings.error_rate > 0.0 && fastrand::f64() < settings.error_rate {
             FaultDecision::Fail
+        } else if settings.deny_rate > 0.0 && fastrand::f64() < settings.deny_rate {
+            FaultDecision::Deny
         } else {
             FaultDecision::Proceed
         };

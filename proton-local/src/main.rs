@@ -205,6 +205,7 @@ async fn main() -> ExitCode {
             latency_ms: u64::try_from(args.latency.as_millis()).unwrap_or(u64::MAX),
             throttle_rate: args.throttle_rate,
             error_rate: args.error_rate,
+            deny_rate: 0.0,
         },
         roles: args.roles,
     };

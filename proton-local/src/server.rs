@@ -425,6 +425,10 @@ async fn tagging_process(
                 "An internal error occurred (injected by proton-local).".into(),
             ));
         }
+        FaultDecision::Deny => {
+            app.admin.count_failed();
+            return Err(TaggingError::Protocol(access_denied(operation)));
+        }
     }
     let input = crate::model::parse_body(body)?;
     let account = caller.account();
@@ -673,6 +677,10 @@ async fn process(
                 "An internal error occurred (injected by proton-local).",
             ));
         }
+        FaultDecision::Deny => {
+            app.admin.count_failed();
+            return Err(access_denied(&op.name()));
+        }
     }
     let input = crate::model::parse_body(&body)?;
     let engine = Arc::clone(&app.engine);
@@ -689,4 +697,15 @@ async fn process(
         app.admin.count_version_created();
     }
     Ok(value)
+}
+
+/// What AWS answers a caller whose IAM policy does not allow `operation` (injected by the
+/// `deny_rate` fault).
+fn access_denied(operation: &str) -> ApiError {
+    ApiError::new(
+        ErrorKind::AccessDenied,
+        format!(
+            "User is not authorized to perform: {operation} (denied by proton-local's deny_rate fault)"
+        ),
+    )
 }

@@ -81,10 +81,13 @@ impl<T: Clone> Group<T> {
     }
 }
 
+/// A group once listed, shared by every read that waited for it (rule 2).
+type Cell<T> = Arc<OnceCell<Arc<Group<T>>>>;
+
 /// The groups of one kind of key, each listed at most once at a time (rule 2).
 #[derive(Debug)]
 struct Groups<K, T> {
-    cells: Mutex<HashMap<K, Arc<OnceCell<Arc<Group<T>>>>>>,
+    cells: Mutex<HashMap<K, Cell<T>>>,
 }
 
 impl<K, T> Default for Groups<K, T> {

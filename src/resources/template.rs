@@ -200,8 +200,8 @@ pub(crate) async fn current(
 /// listing of its kind's templates that the refresh's other reads share, with
 /// the encryption key (fixed at create, and not in the listing) from `prior`,
 /// and its tags from the tag index while they agree with `prior` (else
-/// ListTagsForResource); a template the listing leaves out is read by
-/// [`current`].
+/// ListTagsForResource); a template the listing leaves out, or never read
+/// before (an import's stub), is read by [`current`].
 async fn refreshed(
     configured: &Configured,
     kind: TemplateKind,
@@ -210,6 +210,10 @@ async fn refreshed(
     cancel: &CancellationToken,
 ) -> Result<Option<TemplateModel>, ProtonError> {
     let client = &configured.client;
+    if prior.created_at.is_none() {
+        // Never read (an import's stub): nothing to keep the encryption key from.
+        return current(configured, kind, name, prior, cancel).await;
+    }
     let read = async {
         let Some(listed) = client.listed_template(kind, name).await? else {
             return current(configured, kind, name, prior, cancel).await;

@@ -305,7 +305,11 @@ impl ProtonClient {
             minor,
         } = key;
         let list = async {
-            let versions = self.list_versions(kind, template_name, Some(major)).await?;
+            // A template that is gone has no versions: each is then looked up on its own.
+            let versions = match self.list_versions(kind, template_name, Some(major)).await {
+                Err(ProtonError::NotFound { .. }) => Vec::new(),
+                listed => listed?,
+            };
             let arns: Vec<String> = versions.iter().map(|v| v.arn.clone()).collect();
             let tags = self.tag_index.tags_of(&arns).await?;
             Ok(Group::new(versions, |v| v.minor_version.clone(), tags))
