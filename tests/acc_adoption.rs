@@ -82,17 +82,6 @@ fn display_names(results: &[Found]) -> BTreeSet<String> {
     results.iter().map(|r| r.display_name.clone()).collect()
 }
 
-/// Requests of each operation since the counters were reset.
-fn requests(acc: &Acc) -> BTreeMap<String, u64> {
-    let counters = acc.endpoint.counters();
-    counters["requests"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(op, n)| (op.clone(), n.as_u64().unwrap()))
-        .collect()
-}
-
 fn writes(requests: &BTreeMap<String, u64>) -> Vec<&String> {
     requests
         .keys()
@@ -340,7 +329,7 @@ list "proton_service_template_version" "svc" {
         )),
         "{summary}"
     );
-    let made = requests(&acc);
+    let made = acc.endpoint.requests();
     assert!(
         writes(&made).is_empty(),
         "the adoption created or deleted: {made:?}"
@@ -433,7 +422,7 @@ import {{
         "{}",
         apply.stdout
     );
-    assert!(writes(&requests(&acc)).is_empty());
+    assert!(writes(&acc.endpoint.requests()).is_empty());
     acc.assert_no_changes();
     let identities = identities(&acc.work);
     for (address, identity) in &identities {
@@ -589,7 +578,7 @@ fn a_new_version_without_a_source_is_refused_at_plan_time(cli: Cli) {
         "{cli}: the fix is named: {message}"
     );
     assert!(
-        writes(&requests(&acc)).is_empty(),
+        writes(&acc.endpoint.requests()).is_empty(),
         "{cli}: no API write at plan time"
     );
 }

@@ -87,19 +87,6 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// `terraform apply -refresh-only`: the state takes what a read reports.
-fn refresh(acc: &Acc) {
-    acc.work
-        .run(&[
-            "apply",
-            "-refresh-only",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-        ])
-        .assert_ok("apply -refresh-only");
-}
-
 async fn nothing_left(acc: &Acc) {
     acc.destroy();
     for kind in [Environment, Service] {
@@ -127,7 +114,7 @@ async fn ignored_tags_added_outside_make_no_plan_and_survive_updates(cli: Cli) {
         "{cli}: ignored tags made a plan:\n{}\n{}",
         plan.stdout, plan.stderr
     );
-    refresh(&acc);
+    acc.refresh();
     for (address, own) in [
         (TEMPLATE, json!({"team": "a", "tier": "1"})),
         (VERSION, json!({"app": "web", "tier": "1"})),

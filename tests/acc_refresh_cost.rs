@@ -11,8 +11,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use aws_sdk_proton::types::Tag;
 use support::acc::Acc;
 use support::proton_local::Options;
@@ -52,7 +50,9 @@ resource "proton_environment_template_version" "v" {{
     )
 }
 
-async fn applied(cli: Cli) -> Acc {
+/// A working directory whose endpoint registers versions at once, with the
+/// template `web` and its bundle `s3://bundles/web.tar.gz`.
+async fn with_web(cli: Cli) -> Acc {
     let acc = Acc::with_options(
         cli,
         Options {
@@ -63,20 +63,17 @@ async fn applied(cli: Cli) -> Acc {
     acc.endpoint.create_template(Environment, "web").await;
     acc.endpoint
         .write_bundle(Environment, "bundles", "web.tar.gz");
-    acc.config(&configuration());
-    acc.apply().assert_ok("apply");
     acc
 }
 
-/// Requests of each operation since the counters were reset.
-fn requests(acc: &Acc) -> BTreeMap<String, u64> {
-    let counters = acc.endpoint.counters();
-    counters["requests"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(op, n)| (op.clone(), n.as_u64().unwrap()))
-        .collect()
+/// [`configuration`], applied.
+async fn applied(cli: Cli) -> Acc {
+    let acc = with_web(cli).await;
+    acc.endpoint
+        .write_bundle(Environment, "bundles", "web.tar.gz");
+    acc.config(&configuration());
+    acc.apply().assert_ok("apply");
+    acc
 }
 
 fn refresh_only_plan(acc: &Acc) -> support::terraform::Run {
@@ -95,7 +92,7 @@ async fn a_refresh_reads_many_objects_per_request(cli: Cli) {
     acc.endpoint.reset_counters();
     let plan = refresh_only_plan(&acc);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
-    let requests = requests(&acc);
+    let requests = acc.endpoint.requests();
     let objects = (VERSIONS + TEMPLATES) as u64;
     let total: u64 = requests.values().sum();
     assert!(
@@ -165,15 +162,7 @@ async fn a_cheap_refresh_still_sees_every_change_made_outside(cli: Cli) {
         .delete_environment_version("web", &format!("1.{}", minor(7)))
         .await;
 
-    acc.work
-        .run(&[
-            "apply",
-            "-refresh-only",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-        ])
-        .assert_ok("apply -refresh-only");
+    acc.refresh();
     let version = |i: usize| acc.attributes(&format!("proton_environment_template_version.v[{i}]"));
     assert_eq!(version(1)["description"], "changed outside");
     assert_eq!(version(2)["status"], "PUBLISHED");
@@ -242,7 +231,7 @@ resource "proton_environment_template_version" "v" {
         "{}",
         import.stdout
     );
-    let requests = requests(&acc);
+    let requests = acc.endpoint.requests();
     assert_eq!(
         requests.get("GetEnvironmentTemplateVersion"),
         Some(&1),
@@ -279,7 +268,7 @@ async fn without_tag_getresources_each_object_reads_its_own_tags(cli: Cli) {
         "{}",
         plan.stdout
     );
-    let requests = requests(&acc);
+    let requests = acc.endpoint.requests();
     let objects = (VERSIONS + TEMPLATES) as u64;
     // Denied once (or once per group that asked before the first answer), then not again.
     assert!(requests["GetResources"] <= 2, "{requests:?}");

@@ -51,14 +51,15 @@ pub(crate) struct FaultRequest {
     pub(crate) operations: Option<Vec<String>>,
 }
 
-/// The decision for one request.
+/// A failure [`Admin::inject`] drew, for the service to answer in its own words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FaultDecision {
-    Proceed,
-    Throttle,
-    Fail,
+pub(crate) enum Injected {
+    /// The service's throttling error.
+    Throttled,
+    /// The service's internal error.
+    Failed,
     /// `AccessDeniedException`.
-    Deny,
+    Denied,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -173,29 +174,31 @@ impl Admin {
         table.operations.get(name).copied().unwrap_or(table.default)
     }
 
-    /// Latency to add before handling `op`, and whether to throttle or fail it.
-    pub(crate) fn decide(&self, op: Operation) -> (Duration, FaultDecision) {
-        self.decide_named(&op.name())
-    }
-
-    /// As [`Admin::decide`], for an operation of another service named `name` (the tagging
-    /// API's `GetResources`).
-    pub(crate) fn decide_named(&self, name: &str) -> (Duration, FaultDecision) {
+    /// Applies the faults set for the operation `name`: waits their latency, then draws a
+    /// throttle, an error and a denial in that order, and counts and returns the first drawn.
+    pub(crate) async fn inject(&self, name: &str) -> Result<(), Injected> {
         let settings = self.settings_for(name);
         if settings.is_noop() {
-            return (Duration::ZERO, FaultDecision::Proceed);
+            return Ok(());
         }
-        let latency = Duration::from_millis(settings.latency_ms);
-        let decision = if settings.throttle_rate > 0.0 && fastrand::f64() < settings.throttle_rate {
-            FaultDecision::Throttle
-        } else if settings.error_rate > 0.0 && fastrand::f64() < settings.error_rate {
-            FaultDecision::Fail
-        } else if settings.deny_rate > 0.0 && fastrand::f64() < settings.deny_rate {
-            FaultDecision::Deny
+        if settings.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(settings.latency_ms)).await;
+        }
+        let drawn = |rate: f64| rate > 0.0 && fastrand::f64() < rate;
+        let injected = if drawn(settings.throttle_rate) {
+            Injected::Throttled
+        } else if drawn(settings.error_rate) {
+            Injected::Failed
+        } else if drawn(settings.deny_rate) {
+            Injected::Denied
         } else {
-            FaultDecision::Proceed
+            return Ok(());
         };
-        (latency, decision)
+        match injected {
+            Injected::Throttled => self.count_throttled(),
+            Injected::Failed | Injected::Denied => self.count_failed(),
+        }
+        Err(injected)
     }
 
     fn with_counters(&self, f: impl FnOnce(&mut CounterState)) {

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use crate::accounts::{Accounts, Caller, KeyRefusal, Role};
-use crate::admin::{Admin, FaultDecision, FaultRequest, FaultSettings};
+use crate::admin::{Admin, FaultRequest, FaultSettings, Injected};
 use crate::objects::ObjectStore;
 use crate::ops::{Bundles, Engine, EngineConfig};
 use crate::sigv4::{self, ClockCheck, Credentials, SignableRequest, SignatureError};
@@ -409,27 +409,14 @@ async fn tagging_process(
         .and_then(|name| tagging::OPERATIONS.into_iter().find(|op| *op == name))
         .ok_or_else(unknown_operation)?;
     app.admin.count_named(operation);
-    let (latency, decision) = app.admin.decide_named(operation);
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    match decision {
-        FaultDecision::Proceed => {}
-        FaultDecision::Throttle => {
-            app.admin.count_throttled();
-            return Err(TaggingError::Throttled);
-        }
-        FaultDecision::Fail => {
-            app.admin.count_failed();
-            return Err(TaggingError::InternalService(
-                "An internal error occurred (injected by proton-local).".into(),
-            ));
-        }
-        FaultDecision::Deny => {
-            app.admin.count_failed();
-            return Err(TaggingError::Protocol(access_denied(operation)));
-        }
-    }
+    app.admin
+        .inject(operation)
+        .await
+        .map_err(|injected| match injected {
+            Injected::Throttled => TaggingError::Throttled,
+            Injected::Failed => TaggingError::InternalService(INJECTED_FAILURE.into()),
+            Injected::Denied => TaggingError::Protocol(access_denied(operation)),
+        })?;
     let input = crate::model::parse_body(body)?;
     let account = caller.account();
     let index = app.engine.tag_index(&scope.region, account);
@@ -661,27 +648,14 @@ async fn process(
     if op.is_mutating() {
         app.admin.count_write(&account);
     }
-    let (latency, decision) = app.admin.decide(op);
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    match decision {
-        FaultDecision::Proceed => {}
-        FaultDecision::Throttle => {
-            app.admin.count_throttled();
-            return Err(ApiError::new(ErrorKind::Throttling, "Rate exceeded"));
-        }
-        FaultDecision::Fail => {
-            app.admin.count_failed();
-            return Err(ApiError::internal(
-                "An internal error occurred (injected by proton-local).",
-            ));
-        }
-        FaultDecision::Deny => {
-            app.admin.count_failed();
-            return Err(access_denied(&op.name()));
-        }
-    }
+    app.admin
+        .inject(&op.name())
+        .await
+        .map_err(|injected| match injected {
+            Injected::Throttled => ApiError::new(ErrorKind::Throttling, "Rate exceeded"),
+            Injected::Failed => ApiError::internal(INJECTED_FAILURE),
+            Injected::Denied => access_denied(&op.name()),
+        })?;
     let input = crate::model::parse_body(&body)?;
     let engine = Arc::clone(&app.engine);
     let region = scope.region;
@@ -698,6 +672,9 @@ async fn process(
     }
     Ok(value)
 }
+
+/// The message of an injected internal error.
+const INJECTED_FAILURE: &str = "An internal error occurred (injected by proton-local).";
 
 /// What AWS answers a caller whose IAM policy does not allow `operation` (injected by the
 /// `deny_rate` fault).

@@ -139,6 +139,19 @@ impl Acc {
             .unwrap_or_else(|| value.to_string())
     }
 
+    /// `terraform apply -refresh-only`: the state takes what a read reports.
+    pub fn refresh(&self) {
+        self.work
+            .run(&[
+                "apply",
+                "-refresh-only",
+                "-auto-approve",
+                "-no-color",
+                "-input=false",
+            ])
+            .assert_ok("apply -refresh-only");
+    }
+
     pub fn destroy(&self) {
         self.destroy_run().assert_ok("destroy");
     }

@@ -213,6 +213,17 @@ impl ProtonLocal {
         self.admin("GET", "counters", "")
     }
 
+    /// Requests of each operation since the counters were reset.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        let counters = self.counters();
+        counters["requests"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(op, n)| (op.clone(), n.as_u64().unwrap()))
+            .collect()
+    }
+
     /// Total authenticated API requests made so far.
     pub fn total_requests(&self) -> u64 {
         self.counters()["total_requests"].as_u64().unwrap()

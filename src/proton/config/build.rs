@@ -476,18 +476,21 @@ mod tests {
     /// Builds both clients from `settings` with `env` as the environment, sends one Proton
     /// and one S3 call, and returns the URIs they went to.
     async fn uris_of_each_service(settings: &ProtonSettings, env: &[(&str, &str)]) -> Vec<String> {
+        let (clients, seen) = recorded_clients(settings, env).await;
+        call_each_service(&clients).await;
+        let seen = seen.lock().unwrap();
+        seen.iter().map(|(uri, _)| uri.clone()).collect()
+    }
+
+    /// The provider's region's clients that `settings` and `env` build, and what they send.
+    async fn recorded_clients(settings: &ProtonSettings, env: &[(&str, &str)]) -> (Clients, Seen) {
         let (http_client, seen) = recording_client();
         let ambient = Ambient {
             env: Env::from_slice(env),
             http_client: Some(http_client),
         };
-        let clients = build_client_with(settings, ambient)
-            .await
-            .unwrap()
-            .clients(None);
-        call_each_service(&clients).await;
-        let seen = seen.lock().unwrap();
-        seen.iter().map(|(uri, _)| uri.clone()).collect()
+        let regions = build_client_with(settings, ambient).await.unwrap();
+        (regions.clients(None), seen)
     }
 
     #[tokio::test]
@@ -527,15 +530,7 @@ mod tests {
         settings: &ProtonSettings,
         env: &[(&str, &str)],
     ) -> (Vec<String>, bool) {
-        let (http_client, seen) = recording_client();
-        let ambient = Ambient {
-            env: Env::from_slice(env),
-            http_client: Some(http_client),
-        };
-        let clients = build_client_with(settings, ambient)
-            .await
-            .unwrap()
-            .clients(None);
+        let (clients, seen) = recorded_clients(settings, env).await;
         let arn = "arn:aws:proton:us-east-1:123456789012:environment-template/web".to_string();
         // The recording client answers 404: an error, unless no request is made.
         let answered = !matches!(clients.proton.tag_index().tags_of(&[arn]).await, Ok(None));
