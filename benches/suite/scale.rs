@@ -371,7 +371,7 @@ impl ScaleResults {
         );
         let _ = writeln!(
             out,
-            "Per size N: N `proton_environment_template_version` resources (`count`, one description each) in templates of at most {QUOTA} versions (Proton's quota, which proton-local enforces), applied once (`-parallelism=50`, registration delay 0 s), against N `terraform_data` resources (`count`, one `input` each) applied once: Terraform's own cost per resource, with no plugin (no provider process may start). `terraform plan -no-color -input=false -detailed-exitcode` (must exit 0) alternated, {} runs each after one warm-up; one more, untimed, plan of the versions with `TF_LOG=trace` counts Terraform's ReadResource calls, the objects refreshed. Targets: versions / `terraform_data` ≤ {RATIO_TARGET}×, API requests per refreshed version ≤ {REQUESTS_TARGET}.\n",
+            "Per size N: N `proton_environment_template_version` resources (`count`, one description each) in templates of at most {QUOTA} versions (Proton's quota, which proton-local enforces), applied once (`-parallelism=50`, registration delay 0 s), against N `terraform_data` resources (`count`, one `input` each) applied once: Terraform's own cost per resource, with no plugin (no provider process may start). `terraform plan -no-color -input=false -detailed-exitcode` (must exit 0) alternated, {} runs each after one warm-up; one more, untimed, plan of the versions with `TF_LOG=trace` counts Terraform's ReadResource calls, the objects refreshed. Targets: versions / `terraform_data` ≤ {RATIO_TARGET:.1}×, API requests per refreshed version ≤ {REQUESTS_TARGET}.\n",
             config.scale_runs
         );
         let names: Vec<String> = self.points.iter().map(|p| format!("N = {}", p.n)).collect();
@@ -457,10 +457,10 @@ impl ScaleResults {
             "### 8b. Refresh-only plan of {n} versions with {ms} ms per API call, before and after\n"
         );
         let setup = if l.reused {
-            "the state of 8a's plan of the same size".to_string()
+            format!("The state of 8a's N = {n} ({} templates)", l.templates)
         } else {
             format!(
-                "{n} versions in {} templates applied once ({:.1} s)",
+                "{n} versions in {} templates, applied once ({:.1} s)",
                 l.templates, l.setup_secs
             )
         };
