@@ -20,6 +20,11 @@
 # traces of sections 6, 7 and 8's traced runs. Sizes: see Config::from_env in
 # benches/suite/mod.rs.
 set -euo pipefail
+# A relative path names a file from where the script was started, not the repository root.
+if [ -n "${BENCH_BASELINE_PROVIDER:-}" ]; then
+  BENCH_BASELINE_PROVIDER="$(realpath "$BENCH_BASELINE_PROVIDER")"
+  export BENCH_BASELINE_PROVIDER
+fi
 cd "$(dirname "$0")/.."
 
 scripts/install-terraform.sh

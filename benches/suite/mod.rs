@@ -164,9 +164,14 @@ impl Config {
         config.latency_versions = get("BENCH_LATENCY_VERSIONS", config.latency_versions);
         config.latency_ms = get("BENCH_LATENCY_MS", config.latency_ms as usize) as u64;
         config.latency_runs = get("BENCH_LATENCY_RUNS", config.latency_runs);
+        // Absolute, for the mirror's symlink to it (`cargo bench` runs from the package root).
         config.baseline_provider = std::env::var_os("BENCH_BASELINE_PROVIDER")
             .filter(|v| !v.is_empty())
-            .map(std::path::PathBuf::from);
+            .map(|path| {
+                std::fs::canonicalize(&path).unwrap_or_else(|err| {
+                    panic!("BENCH_BASELINE_PROVIDER={}: {err}", path.display())
+                })
+            });
         config.only = std::env::var("BENCH_ONLY").ok().filter(|v| !v.is_empty());
         if let Some(only) = &config.only {
             assert!(

@@ -149,7 +149,7 @@ pub fn run(config: &Config, log: &dyn Fn(&str)) -> ScaleResults {
     if let Some(baseline) = &config.baseline_provider {
         assert!(
             baseline.is_file(),
-            "BENCH_BASELINE_PROVIDER={}: no such file",
+            "BENCH_BASELINE_PROVIDER={}: not a file",
             baseline.display()
         );
     }
