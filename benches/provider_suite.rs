@@ -101,10 +101,10 @@ fn header(config: &suite::Config, load_before: &str, load_after: &str, total: f6
         are reported.\n\n\
         Commands timed (in each Terraform working directory):\n\n\
         ```sh\n\
-        terraform plan -no-color -input=false -detailed-exitcode              # targets 1, 2, 7a\n\
+        terraform plan -no-color -input=false -detailed-exitcode              # targets 1, 2, 7a, 8a\n\
         terraform apply -auto-approve -no-color -input=false -parallelism=10   # target 4\n\
         terraform destroy -auto-approve -no-color -input=false -parallelism=10 # target 4\n\
-        terraform plan -refresh-only -no-color -input=false -detailed-exitcode # targets 5, 6b\n\
+        terraform plan -refresh-only -no-color -input=false -detailed-exitcode # targets 5, 6b, 8b\n\
         terraform query -json -no-color                                        # target 6a\n\
         terraform query -no-color -generate-config-out=generated.tf            # 6b\n\
         terraform apply -auto-approve -no-color -input=false                   # target 6b\n\

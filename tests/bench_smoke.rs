@@ -123,9 +123,34 @@ fn benchmark_suite_runs_end_to_end() {
         config.bundle_text_files + 4 + 3,
         "text files, blobs, and the small bundle's three"
     );
+    let scale = results
+        .scale
+        .as_ref()
+        .expect("section 8 (refresh cost at scale) measured");
+    assert_eq!(
+        scale.points.iter().map(|p| p.n).collect::<Vec<_>>(),
+        config.scale_sizes,
+        "section 8a at every size"
+    );
+    for point in &scale.points {
+        let n = point.n;
+        assert_eq!(point.versions.runs.len(), config.scale_runs, "N = {n}");
+        assert_eq!(point.data.runs.len(), config.scale_runs, "N = {n}");
+        assert!(
+            point.versions.total_requests >= 1,
+            "N = {n}: the plan refreshes through proton-local: {point:?}"
+        );
+        assert!(point.requests_per_object() > 0.0, "N = {n}");
+        assert!(point.ratio() > 0.0, "N = {n}");
+    }
+    assert!(
+        scale.latency.is_none(),
+        "8b is not part of the smoke run (latency_versions = 0)"
+    );
+    assert!(scale.peak_rss_kib() > 0);
     let report = suite::report(&config, &results);
     for section in [
-        "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.",
+        "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## 8.",
     ] {
         assert!(report.contains(section), "{section} missing:\n{report}");
     }

@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 
 use super::report::{cpu_ms, mib, spread, verdict};
 use super::tf::{cpu_ticks, ticks_per_second, ProcSample, TfDir};
-use super::{median, runtime, secs, Config};
+use super::{median, runtime, secs, Config, QUOTA};
 use crate::support::proton_local::TemplateKind::Environment;
 use crate::support::proton_local::{Options, ProtonLocal};
 use crate::support::terraform::{flat, Cli, Run};
@@ -32,8 +32,9 @@ use crate::support::terraform::{flat, Cli, Run};
 const CLI: Cli = Cli::V1_15_5;
 /// The list blocks' `limit`: above any listing here (Terraform's default is 100).
 const LIMIT: usize = 10_000;
-/// Proton's quota of versions per template, which proton-local enforces.
-const QUOTA: usize = 500;
+/// Target of (b): the adoption apply over the refresh-only plan (1.5× until issue 25, whose
+/// shared reads make the refresh cheaper and the bar lower).
+const APPLY_TARGET: f64 = 1.3;
 /// SDK requests in flight while the versions are made.
 const IN_FLIGHT: usize = 16;
 const QUERY_FILE: &str = "adopt.tfquery.hcl";
@@ -47,6 +48,9 @@ pub struct Series {
     pub endpoint_cpu_secs: Vec<f64>,
     /// proton-local's requests per operation during the last timed run.
     pub requests: BTreeMap<String, u64>,
+    /// proton-local's `total_requests` (every request on its AWS API paths, whether it named
+    /// an operation it knows or not) during the last timed run.
+    pub total_requests: u64,
     /// Terraform's calls to the provider per RPC in the traced run.
     pub rpcs: BTreeMap<String, u64>,
 }
@@ -249,8 +253,25 @@ pub(super) fn measure(
     args: &[&str],
     check: &dyn Fn(&Run),
 ) {
-    endpoint.reset_counters();
-    let endpoint_ticks = || cpu_ticks(endpoint.pid()).unwrap_or(0);
+    measure_in(name, series, traced, Some(endpoint), dir, args, check);
+}
+
+/// [`measure`], where `endpoint` is `None` for a command that involves neither proton-local
+/// nor this provider (a configuration of Terraform's built-in resources only): it must start
+/// no provider process, and no endpoint CPU or requests are recorded.
+pub(super) fn measure_in(
+    name: &str,
+    series: &mut Series,
+    traced: bool,
+    endpoint: Option<&ProtonLocal>,
+    dir: &TfDir,
+    args: &[&str],
+    check: &dyn Fn(&Run),
+) {
+    if let Some(endpoint) = endpoint {
+        endpoint.reset_counters();
+    }
+    let endpoint_ticks = || endpoint.map_or(0, |e| cpu_ticks(e.pid()).unwrap_or(0));
     let before = endpoint_ticks();
     let (run, sample) = if traced {
         dir.run_traced_sampled(args)
@@ -258,7 +279,10 @@ pub(super) fn measure(
         dir.run_sampled(args)
     };
     check(&run);
-    assert!(sample.starts >= 1, "no provider process was seen: {args:?}");
+    match endpoint {
+        Some(_) => assert!(sample.starts >= 1, "no provider process was seen: {args:?}"),
+        None => assert_eq!(sample.starts, 0, "a provider process was seen: {args:?}"),
+    }
     if traced {
         if let Some(keep) = std::env::var_os("BENCH_TRACE_DIR") {
             std::fs::write(Path::new(&keep).join(format!("{name}.log")), &run.stderr).unwrap();
@@ -269,14 +293,18 @@ pub(super) fn measure(
         series
             .endpoint_cpu_secs
             .push(ticks as f64 / ticks_per_second());
-        series.requests = requests(endpoint);
+        if let Some(endpoint) = endpoint {
+            let counters = endpoint.counters();
+            series.requests = requests(&counters);
+            series.total_requests = counters["total_requests"].as_u64().unwrap_or(0);
+        }
         series.runs.push(sample);
     }
 }
 
-/// proton-local's requests per operation since its counters were reset.
-fn requests(endpoint: &ProtonLocal) -> BTreeMap<String, u64> {
-    endpoint.counters()["requests"]
+/// The requests per operation of a counters snapshot (`GET /_proton_local/counters`).
+fn requests(counters: &serde_json::Value) -> BTreeMap<String, u64> {
+    counters["requests"]
         .as_object()
         .map(|ops| {
             ops.iter()
@@ -432,7 +460,7 @@ fn adoption(
     let apply_ok = |run: &Run| {
         run.assert_ok("apply of the generated configuration");
         assert!(flat(&run.stdout).contains(&imported), "{}", run.stdout);
-        let writes: Vec<_> = requests(endpoint)
+        let writes: Vec<_> = requests(&endpoint.counters())
             .into_keys()
             .filter(|op| {
                 ["Create", "Update", "Delete", "Tag", "Untag"]
@@ -611,8 +639,8 @@ impl AdoptResults {
         let ratio = self.apply_ratio();
         let _ = writeln!(
             out,
-            "Target: the adoption apply ≤ 1.5× the refresh-only plan: **{ratio:.3}×**, {}. Query with generation: {:.2}×; plan after adoption: {:.2}× (no targets).\n",
-            verdict(ratio <= 1.5),
+            "Target: the adoption apply ≤ {APPLY_TARGET}× the refresh-only plan (1.5× before issue 25): **{ratio:.3}×**, {}. Query with generation: {:.2}×; plan after adoption: {:.2}× (no targets).\n",
+            verdict(ratio <= APPLY_TARGET),
             self.generate.ratio_to(&self.refresh_only),
             self.plan.ratio_to(&self.refresh_only),
         );

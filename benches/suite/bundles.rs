@@ -23,7 +23,7 @@ use terraform_provider_proton::bundle;
 
 use super::adopt::{counts, measure, Series};
 use super::report::{cpu_ms, spread, verdict};
-use super::{median, percentile, runtime, secs, Config};
+use super::{loadavg, median, percentile, runtime, secs, Config};
 use crate::support::proton_local::TemplateKind::Environment;
 use crate::support::proton_local::{bundle_files, Options, ProtonLocal};
 use crate::support::terraform::{Cli, Run};
@@ -88,13 +88,6 @@ pub struct BundleResults {
     /// `/proc/loadavg` when the section started and ended.
     pub load_before: String,
     pub load_after: String,
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .trim()
-        .to_string()
 }
 
 /// Runs section 7; panics with Terraform's output when a step fails or a count is off.

@@ -11,6 +11,7 @@ pub mod breakdown;
 pub mod bundles;
 mod report;
 pub mod rpc;
+pub mod scale;
 pub mod tf;
 
 use std::fmt::Write as _;
@@ -63,10 +64,27 @@ pub struct Config {
     pub bundle_text_bytes: usize,
     pub bundle_binary_bytes: usize,
     pub bundle_build_runs: usize,
-    /// `BENCH_ONLY`: `core` (sections 1–5), `adopt` (section 6) or `bundles` (section 7); all
-    /// when `None`.
+    /// Section 8a (Terraform 1.15.5): configurations of this many versions in state, each
+    /// planned against as many `terraform_data` resources, and the alternated runs of each.
+    pub scale_sizes: Vec<usize>,
+    pub scale_runs: usize,
+    /// Section 8b: versions refreshed with `latency_ms` of latency injected into every API
+    /// call, and the alternated runs per provider binary; no 8b when `latency_versions` is 0.
+    pub latency_versions: usize,
+    pub latency_ms: u64,
+    pub latency_runs: usize,
+    /// Section 8b's "before": another build of the provider (`BENCH_BASELINE_PROVIDER`).
+    pub baseline_provider: Option<std::path::PathBuf>,
+    /// `BENCH_ONLY`: `core` (sections 1–5), `adopt` (section 6), `bundles` (section 7) or
+    /// `scale` (section 8); all when `None`.
     pub only: Option<String>,
 }
+
+/// Proton's quota of versions per template, which proton-local enforces.
+pub const QUOTA: usize = 500;
+
+/// The values `BENCH_ONLY` takes.
+const SECTIONS: [&str; 4] = ["core", "adopt", "bundles", "scale"];
 
 impl Config {
     /// The full suite of issue 6.
@@ -95,6 +113,12 @@ impl Config {
             bundle_text_bytes: 3_500,
             bundle_binary_bytes: 4_400_000,
             bundle_build_runs: 9,
+            scale_sizes: vec![300, 1000],
+            scale_runs: 7,
+            latency_versions: 1000,
+            latency_ms: 50,
+            latency_runs: 3,
+            baseline_provider: None,
             only: None,
         }
     }
@@ -102,8 +126,11 @@ impl Config {
     /// `full()` with sizes overridden by `BENCH_PLAN_RUNS`, `BENCH_APPLY_RUNS`,
     /// `BENCH_REFRESH_RUNS`, `BENCH_RPC_ITERATIONS`, `BENCH_QUERY_RUNS`, `BENCH_ADOPT_RUNS`,
     /// `BENCH_QUERY_VERSIONS`, `BENCH_ADOPT_VERSIONS`, `BENCH_BUNDLE_PLAN_RUNS`,
-    /// `BENCH_BUNDLE_BUILD_RUNS` (for a quicker look; the doc states the sizes), and the
-    /// sections chosen by `BENCH_ONLY` (`core`, `adopt` or `bundles`).
+    /// `BENCH_BUNDLE_BUILD_RUNS`, `BENCH_SCALE_SIZES` (comma-separated, e.g. `300,1000`),
+    /// `BENCH_SCALE_RUNS`, `BENCH_LATENCY_VERSIONS` (0: no 8b), `BENCH_LATENCY_MS`,
+    /// `BENCH_LATENCY_RUNS` (for a quicker look; the doc states the sizes), section 8b's
+    /// baseline binary `BENCH_BASELINE_PROVIDER`, and the sections chosen by `BENCH_ONLY`
+    /// (`core`, `adopt`, `bundles` or `scale`).
     #[allow(dead_code)]
     pub fn from_env() -> Self {
         let mut config = Self::full();
@@ -123,17 +150,39 @@ impl Config {
         config.adopt_versions = get("BENCH_ADOPT_VERSIONS", config.adopt_versions);
         config.bundle_plan_runs = get("BENCH_BUNDLE_PLAN_RUNS", config.bundle_plan_runs);
         config.bundle_build_runs = get("BENCH_BUNDLE_BUILD_RUNS", config.bundle_build_runs);
+        if let Ok(sizes) = std::env::var("BENCH_SCALE_SIZES") {
+            config.scale_sizes = sizes
+                .split(',')
+                .map(|n| {
+                    n.trim()
+                        .parse()
+                        .unwrap_or_else(|_| panic!("BENCH_SCALE_SIZES={sizes}: expected N,N,..."))
+                })
+                .collect();
+        }
+        config.scale_runs = get("BENCH_SCALE_RUNS", config.scale_runs);
+        config.latency_versions = get("BENCH_LATENCY_VERSIONS", config.latency_versions);
+        config.latency_ms = get("BENCH_LATENCY_MS", config.latency_ms as usize) as u64;
+        config.latency_runs = get("BENCH_LATENCY_RUNS", config.latency_runs);
+        // Absolute, for the mirror's symlink to it (`cargo bench` runs from the package root).
+        config.baseline_provider = std::env::var_os("BENCH_BASELINE_PROVIDER")
+            .filter(|v| !v.is_empty())
+            .map(|path| {
+                std::fs::canonicalize(&path).unwrap_or_else(|err| {
+                    panic!("BENCH_BASELINE_PROVIDER={}: {err}", path.display())
+                })
+            });
         config.only = std::env::var("BENCH_ONLY").ok().filter(|v| !v.is_empty());
         if let Some(only) = &config.only {
             assert!(
-                ["core", "adopt", "bundles"].contains(&only.as_str()),
-                "BENCH_ONLY={only}: expected core, adopt or bundles"
+                SECTIONS.contains(&only.as_str()),
+                "BENCH_ONLY={only}: expected one of {SECTIONS:?}"
             );
         }
         config
     }
 
-    /// Whether this run measures `section` (`core`: 1–5, `adopt`: 6, `bundles`: 7).
+    /// Whether this run measures `section` (`core`: 1–5, `adopt`: 6, `bundles`: 7, `scale`: 8).
     pub fn runs(&self, section: &str) -> bool {
         self.only.as_deref().is_none_or(|only| only == section)
     }
@@ -163,6 +212,12 @@ impl Config {
             bundle_text_bytes: 500,
             bundle_binary_bytes: 4_000,
             bundle_build_runs: 1,
+            scale_sizes: vec![3],
+            scale_runs: 1,
+            latency_versions: 0,
+            latency_ms: 50,
+            latency_runs: 1,
+            baseline_provider: None,
             only: None,
         }
     }
@@ -201,6 +256,8 @@ pub struct Results {
     pub adopt: Option<adopt::AdoptResults>,
     /// Section 7.
     pub bundles: Option<bundles::BundleResults>,
+    /// Section 8, on Terraform 1.15.5.
+    pub scale: Option<scale::ScaleResults>,
 }
 
 /// What one Terraform CLI measured (targets 1, 2's RSS, 4 and 5).
@@ -257,6 +314,14 @@ impl CliResults {
     }
 }
 
+/// `/proc/loadavg`, trimmed (sections that report the load they ran under).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
 fn secs(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
 }
@@ -283,6 +348,9 @@ pub fn run(config: &Config, log: &dyn Fn(&str)) -> Results {
     if config.runs("bundles") {
         results.bundles = Some(bundles::run(config, log));
     }
+    if config.runs("scale") {
+        results.scale = Some(scale::run(config, log));
+    }
     results
 }
 
@@ -299,6 +367,9 @@ pub fn report(config: &Config, r: &Results) -> String {
     if let Some(bundles) = &r.bundles {
         out.push_str(&bundles.report(config));
     }
+    if let Some(scale) = &r.scale {
+        out.push_str(&scale.report(config));
+    }
     out
 }
 
@@ -313,13 +384,23 @@ fn env_versions(templates: &[(String, usize)]) -> String {
     body
 }
 
-/// Templates (at most 400 versions each: Proton's quota is 500 per template) for `n` versions.
-async fn make_templates(endpoint: &ProtonLocal, prefix: &str, n: usize) -> Vec<(String, usize)> {
+/// Templates of at most `per_template` versions each (Proton's quota is [`QUOTA`] per
+/// template) for `n` versions, and the bench bundle they use.
+async fn make_templates(
+    endpoint: &ProtonLocal,
+    prefix: &str,
+    n: usize,
+    per_template: usize,
+) -> Vec<(String, usize)> {
+    assert!(
+        (1..=QUOTA).contains(&per_template),
+        "{per_template} per template"
+    );
     let mut templates = Vec::new();
     let mut left = n;
     let mut index = 0;
     while left > 0 {
-        let count = left.min(400);
+        let count = left.min(per_template);
         let name = format!("{prefix}{index}");
         endpoint.create_template(Environment, &name).await;
         templates.push((name, count));
@@ -328,6 +409,93 @@ async fn make_templates(endpoint: &ProtonLocal, prefix: &str, n: usize) -> Vec<(
     }
     endpoint.write_bundle(Environment, "bundles", "bench.tar.gz");
     templates
+}
+
+/// Versions per template in sections 1–5.
+const PER_TEMPLATE: usize = 400;
+
+/// The SDK's variable for the Resource Groups Tagging API's endpoint (`AWS_ENDPOINT_URL_` and
+/// its service id), which the provider's clients take from the environment as they take
+/// `AWS_ENDPOINT_URL_PROTON`: set to proton-local in the working directories of sections 5
+/// and 8, so a provider that reads tags through `GetResources` reaches proton-local too. A
+/// provider that never calls that API ignores it.
+const TAGGING_ENDPOINT_VARIABLE: &str = "AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API";
+
+/// `n` versions in state: a proton-local (registration delay 0 s) with templates of at most
+/// `per_template` versions, and an initialised working directory whose one apply
+/// (`-parallelism=50`, timed) made them. The set-up of sections 5 and 8.
+pub struct Fleet {
+    pub endpoint: ProtonLocal,
+    pub templates: Vec<(String, usize)>,
+    pub dir: TfDir,
+    pub setup_secs: f64,
+}
+
+impl Fleet {
+    pub fn new(cli: Cli, prefix: &str, n: usize, per_template: usize) -> Self {
+        let endpoint = ProtonLocal::start_with(Options {
+            registration_delay: Some("0s"),
+            extra_args: Vec::new(),
+        });
+        let templates = runtime().block_on(make_templates(&endpoint, prefix, n, per_template));
+        let dir = versions_workdir(&endpoint, &templates, cli, None);
+        endpoint.reset_counters();
+        let start = Instant::now();
+        dir.run(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            "-parallelism=50",
+        ])
+        .assert_ok("apply (setup)");
+        let setup_secs = secs(start);
+        assert_eq!(
+            endpoint.counters()["versions_created"].as_u64(),
+            Some(n as u64),
+            "versions created by the setup apply"
+        );
+        Self {
+            endpoint,
+            templates,
+            dir,
+            setup_secs,
+        }
+    }
+
+    /// An initialised working directory of the same configuration, with `binary` as the
+    /// provider, and no state.
+    pub fn workdir(&self, cli: Cli, binary: &std::path::Path) -> TfDir {
+        versions_workdir(&self.endpoint, &self.templates, cli, Some(binary))
+    }
+
+    /// Versions in state.
+    pub fn versions(&self) -> usize {
+        self.templates.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// An initialised working directory whose configuration has `templates`' versions, with
+/// `binary` as the provider (the one this build measures when `None`).
+fn versions_workdir(
+    endpoint: &ProtonLocal,
+    templates: &[(String, usize)],
+    cli: Cli,
+    binary: Option<&std::path::Path>,
+) -> TfDir {
+    let mut dir = match binary {
+        Some(binary) => TfDir::with_provider(cli, binary),
+        None => TfDir::new(cli),
+    };
+    dir.env(TAGGING_ENDPOINT_VARIABLE, &endpoint.url);
+    dir.write_config(&format!(
+        "{}{}",
+        endpoint.provider_block(""),
+        env_versions(templates)
+    ));
+    dir.run(&["init", "-no-color", "-input=false"])
+        .assert_ok("init");
+    dir
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -349,7 +517,7 @@ fn plan_comparison(config: &Config, results: &mut CliResults, log: &dyn Fn(&str)
         registration_delay: Some("0s"),
         extra_args: Vec::new(),
     });
-    let templates = rt.block_on(make_templates(&endpoint, "plan", 1));
+    let templates = rt.block_on(make_templates(&endpoint, "plan", 1, PER_TEMPLATE));
 
     let empty = TfDir::new(cli);
     empty.write_raw("# An empty configuration: no provider, no resources.\n");
@@ -408,7 +576,12 @@ fn apply_and_destroy(config: &Config, results: &mut CliResults, log: &dyn Fn(&st
         registration_delay: Some(config.apply_delay),
         extra_args: Vec::new(),
     });
-    let templates = rt.block_on(make_templates(&endpoint, "apply", config.apply_versions));
+    let templates = rt.block_on(make_templates(
+        &endpoint,
+        "apply",
+        config.apply_versions,
+        PER_TEMPLATE,
+    ));
     let dir = TfDir::new(cli);
     dir.write_config(&format!(
         "{}{}",
@@ -463,40 +636,13 @@ fn apply_and_destroy(config: &Config, results: &mut CliResults, log: &dyn Fn(&st
 fn refresh_only(config: &Config, results: &mut CliResults, log: &dyn Fn(&str)) {
     let cli = results.cli;
     log(&format!("{cli}: refresh-only plan of many versions"));
-    let rt = runtime();
-    let endpoint = ProtonLocal::start_with(Options {
-        registration_delay: Some("0s"),
-        extra_args: Vec::new(),
-    });
-    let templates = rt.block_on(make_templates(
-        &endpoint,
-        "refresh",
-        config.refresh_versions,
-    ));
-    endpoint.reset_counters();
-    let dir = TfDir::new(cli);
-    dir.write_config(&format!(
-        "{}{}",
-        endpoint.provider_block(""),
-        env_versions(&templates)
-    ));
-    dir.run(&["init", "-no-color", "-input=false"])
-        .assert_ok("init");
-    let start = Instant::now();
-    dir.run(&[
-        "apply",
-        "-auto-approve",
-        "-no-color",
-        "-input=false",
-        "-parallelism=50",
-    ])
-    .assert_ok("apply (setup)");
-    results.refresh_setup_secs = secs(start);
-    assert_eq!(
-        endpoint.counters()["versions_created"].as_u64(),
-        Some(config.refresh_versions as u64),
-        "versions created by the setup apply"
-    );
+    let Fleet {
+        endpoint,
+        dir,
+        setup_secs,
+        ..
+    } = Fleet::new(cli, "refresh", config.refresh_versions, PER_TEMPLATE);
+    results.refresh_setup_secs = setup_secs;
     let plan = [
         "plan",
         "-refresh-only",

@@ -40,6 +40,18 @@ impl TfDir {
         }
     }
 
+    /// A working directory whose mirror holds `binary` as the provider (another build).
+    pub fn with_provider(cli: Cli, binary: &std::path::Path) -> Self {
+        Self {
+            work: Workdir::with_provider(cli, binary),
+        }
+    }
+
+    /// Sets an environment variable for every later command (and the providers it starts).
+    pub fn env(&mut self, key: &str, value: &str) {
+        self.work.env(key, value);
+    }
+
     /// `main.tf` with the `required_providers` block.
     pub fn write_config(&self, body: &str) {
         self.work.write_config(body);

@@ -184,17 +184,19 @@ impl Run {
 
 impl Workdir {
     pub fn new(cli: Cli) -> Self {
+        Self::with_provider(cli, &provider_binary())
+    }
+
+    /// A working directory whose filesystem mirror holds `binary` as the
+    /// provider (e.g. another build of it, to compare against).
+    pub fn with_provider(cli: Cli, binary: &Path) -> Self {
         let workdir = Self::with_cli_config(cli, "");
         let mirror = workdir.dir.path().join("mirror");
         let platform = mirror.join(format!(
             "registry.terraform.io/{SOURCE}/{VERSION}/linux_amd64"
         ));
         std::fs::create_dir_all(&platform).unwrap();
-        std::os::unix::fs::symlink(
-            provider_binary(),
-            platform.join("terraform-provider-proton"),
-        )
-        .unwrap();
+        std::os::unix::fs::symlink(binary, platform.join("terraform-provider-proton")).unwrap();
         workdir.write_cli_config(&format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"{SOURCE}\"]\n  }}\n}}\n",
             mirror.display().to_string()
