@@ -231,8 +231,9 @@ fn list_block(include_resource: bool, template: Option<&str>) -> String {
 /// An initialised working directory: `main.tf` with only the provider block, and `query` as
 /// its query file when given.
 fn workdir(endpoint: &ProtonLocal, query: Option<&str>) -> TfDir {
-    let dir = TfDir::new(CLI);
-    dir.write_config(&endpoint.provider_block(""));
+    let mut dir = TfDir::new(CLI);
+    dir.env(super::TAGGING_ENDPOINT_VARIABLE, &endpoint.url);
+    dir.write_config(&endpoint.proton_only_provider_block());
     if let Some(query) = query {
         std::fs::write(dir.config_dir().join(QUERY_FILE), query).unwrap();
     }

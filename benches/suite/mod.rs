@@ -414,12 +414,11 @@ async fn make_templates(
 /// Versions per template in sections 1–5.
 const PER_TEMPLATE: usize = 400;
 
-/// The SDK's variable for the Resource Groups Tagging API's endpoint (`AWS_ENDPOINT_URL_` and
-/// its service id), which the provider's clients take from the environment as they take
-/// `AWS_ENDPOINT_URL_PROTON`: set to proton-local in the working directories of sections 5
-/// and 8, so a provider that reads tags through `GetResources` reaches proton-local too. A
-/// provider that never calls that API ignores it.
-const TAGGING_ENDPOINT_VARIABLE: &str = "AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API";
+/// The SDK's variable for the Resource Groups Tagging API's endpoint, set to proton-local in
+/// the working directories of sections 5, 6 and 8: their provider blocks name only the Proton
+/// endpoint, which the baseline binary of 8b accepts too, and a provider that reads tags
+/// through `GetResources` finds proton-local here. One that never calls that API ignores it.
+pub(crate) const TAGGING_ENDPOINT_VARIABLE: &str = "AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API";
 
 /// `n` versions in state: a proton-local (registration delay 0 s) with templates of at most
 /// `per_template` versions, and an initialised working directory whose one apply
@@ -490,7 +489,7 @@ fn versions_workdir(
     dir.env(TAGGING_ENDPOINT_VARIABLE, &endpoint.url);
     dir.write_config(&format!(
         "{}{}",
-        endpoint.provider_block(""),
+        endpoint.proton_only_provider_block(),
         env_versions(templates)
     ));
     dir.run(&["init", "-no-color", "-input=false"])
@@ -528,7 +527,7 @@ fn plan_comparison(config: &Config, results: &mut CliResults, log: &dyn Fn(&str)
     let one = TfDir::new(cli);
     one.write_config(&format!(
         "{}{}",
-        endpoint.provider_block(""),
+        endpoint.proton_only_provider_block(),
         env_versions(&templates)
     ));
     one.run(&["init", "-no-color", "-input=false"])
@@ -585,7 +584,7 @@ fn apply_and_destroy(config: &Config, results: &mut CliResults, log: &dyn Fn(&st
     let dir = TfDir::new(cli);
     dir.write_config(&format!(
         "{}{}",
-        endpoint.provider_block(""),
+        endpoint.proton_only_provider_block(),
         env_versions(&templates)
     ));
     dir.run(&["init", "-no-color", "-input=false"])

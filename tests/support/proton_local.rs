@@ -123,11 +123,23 @@ impl ProtonLocal {
         self.child.id()
     }
 
-    /// A `provider "proton"` block pointing at this endpoint.
+    /// A `provider "proton"` block pointing Proton and the Resource Groups
+    /// Tagging API at this endpoint.
     pub fn provider_block(&self, extra: &str) -> String {
         format!(
             "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton                   = \"{url}\"\n    resourcegroupstaggingapi = \"{url}\"\n  }}\n{extra}}}\n",
             url = self.url
+        )
+    }
+
+    /// A `provider "proton"` block naming only the Proton endpoint, which
+    /// providers from before `endpoints.resourcegroupstaggingapi` accept too
+    /// (the benchmarks compare one against today's, giving the Tagging API's
+    /// endpoint in `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`).
+    pub fn proton_only_provider_block(&self) -> String {
+        format!(
+            "provider \"proton\" {{\n  region     = \"us-east-1\"\n  access_key = \"test\"\n  secret_key = \"test\"\n  endpoints {{\n    proton = \"{}\"\n  }}\n}}\n",
+            self.url
         )
     }
 
