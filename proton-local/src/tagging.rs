@@ -85,8 +85,9 @@
 //!
 //! **Admin.** Counted in `requests` as `GetResources` once authenticated and named; the fault
 //! settings apply to it by that name (`"operations": ["GetResources"]`), an injected throttle
-//! answering the model's 400 `ThrottledException` "Rate exceeded" and an injected error 500
-//! `InternalServiceException`. Never a write.
+//! answering the model's 400 `ThrottledException` "Rate exceeded", an injected error 500
+//! `InternalServiceException` and an injected denial `AccessDeniedException` (a caller without
+//! `tag:GetResources`). Never a write.
 
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{Hash, Hasher};
