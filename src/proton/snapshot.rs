@@ -4,9 +4,11 @@
 //!
 //! Rules, which the code cites:
 //!
-//! 1. **Groups.** The versions of one major of one template (`ListTemplateVersions` with
-//!    `majorVersion`, all pages) are one group; the templates of one kind (`ListTemplates`)
-//!    are another. A group holds every member's summary and, when the region's tag index is
+//! 1. **Groups.** A template's listing without `majorVersion` (in Proton's words, its major
+//!    versions: the latest minor of each) is one group, so a template whose versions are all
+//!    majors of their own is read with one listing; a version it leaves out is looked for in
+//!    the listing of its major (`majorVersion`, every minor), another group. The templates of
+//!    one kind (`ListTemplates`) are another. A group holds every member's summary and, when the region's tag index is
 //!    available, every member's tags (`tag_index`, one `GetResources` per 100 members).
 //! 2. **Single flight.** Concurrent reads of one group wait for one listing. A listing that
 //!    fails is not kept: each waiting read gets the error, and the next read lists again.
@@ -122,8 +124,9 @@ impl<K: Clone + Eq + Hash, T> Groups<K, T> {
     }
 }
 
-/// A version group's key: kind, template, major (rule 1).
-type VersionGroupKey = (TemplateKind, String, String);
+/// A version group's key: kind, template, and major (`None`: the listing of every major,
+/// rule 1).
+type VersionGroupKey = (TemplateKind, String, Option<String>);
 
 /// The groups one region's client has listed, and what imports got (rule 6).
 #[derive(Debug, Default)]
@@ -137,12 +140,16 @@ impl Snapshots {
     /// The version `minor` of the group `(kind, template, major)`, listed by `list`.
     pub(crate) async fn version(
         &self,
-        (kind, template, major, minor): (TemplateKind, &str, &str, &str),
+        (kind, version, major): (TemplateKind, &VersionKey, Option<&str>),
         list: impl Future<Output = Result<Group<TemplateVersionSummary>, ProtonError>>,
     ) -> Result<Option<Member<TemplateVersionSummary>>, ProtonError> {
-        let key = (kind, template.to_owned(), major.to_owned());
+        let key = (
+            kind,
+            version.template_name.clone(),
+            major.map(str::to_owned),
+        );
         let group = self.versions.get(&key, list).await?;
-        Ok(group.member(minor, |v| &v.arn))
+        Ok(group.member(&version.to_string(), |v| &v.arn))
     }
 
     /// The template `name` of `kind`, listed by `list`.
@@ -219,24 +226,25 @@ mod tests {
             versions[0].arn.clone(),
             BTreeMap::from([("team".to_string(), "a".to_string())]),
         )]);
-        Ok(Group::new(
-            versions,
-            |v| v.minor_version.clone(),
-            Some(tags),
-        ))
+        Ok(Group::new(versions, |v| v.key().to_string(), Some(tags)))
     }
 
-    fn key(minor: &str) -> (TemplateKind, &'static str, &'static str, &str) {
-        (TemplateKind::Environment, "web", "1", minor)
+    fn key(minor: &str) -> VersionKey {
+        VersionKey::new("web", "1", minor)
+    }
+
+    fn in_major_1(key: &VersionKey) -> (TemplateKind, &VersionKey, Option<&str>) {
+        (TemplateKind::Environment, key, Some("1"))
     }
 
     #[tokio::test]
     async fn concurrent_reads_of_a_group_share_one_listing() {
         let (snapshots, runs) = (Snapshots::default(), AtomicUsize::new(0));
+        let keys = [key("0"), key("1"), key("9")];
         let (first, second, missing) = tokio::join!(
-            snapshots.version(key("0"), listing(&runs)),
-            snapshots.version(key("1"), listing(&runs)),
-            snapshots.version(key("9"), listing(&runs)),
+            snapshots.version(in_major_1(&keys[0]), listing(&runs)),
+            snapshots.version(in_major_1(&keys[1]), listing(&runs)),
+            snapshots.version(in_major_1(&keys[2]), listing(&runs)),
         );
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         let (first, tags) = first.unwrap().unwrap();
@@ -250,8 +258,9 @@ mod tests {
     #[tokio::test]
     async fn a_failed_listing_is_not_kept_and_a_write_forgets() {
         let (snapshots, runs) = (Snapshots::default(), AtomicUsize::new(0));
+        let first = key("0");
         let failed = snapshots
-            .version(key("0"), async {
+            .version(in_major_1(&first), async {
                 Err(ProtonError::NotFound {
                     what: "the listing".into(),
                     message: None,
@@ -260,11 +269,21 @@ mod tests {
             })
             .await;
         assert!(failed.is_err());
-        snapshots.version(key("0"), listing(&runs)).await.unwrap();
-        snapshots.version(key("1"), listing(&runs)).await.unwrap();
+        let (first, second) = (key("0"), key("1"));
+        snapshots
+            .version(in_major_1(&first), listing(&runs))
+            .await
+            .unwrap();
+        snapshots
+            .version(in_major_1(&second), listing(&runs))
+            .await
+            .unwrap();
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         snapshots.forget();
-        snapshots.version(key("1"), listing(&runs)).await.unwrap();
+        snapshots
+            .version(in_major_1(&second), listing(&runs))
+            .await
+            .unwrap();
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 

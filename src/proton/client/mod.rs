@@ -291,32 +291,32 @@ impl ProtonClient {
         written
     }
 
-    /// The version `key` as the listing of its template's major shows it, shared with every
-    /// other read of that major (snapshot rules 1 and 2); `None` when the listing leaves it
-    /// out. Only to confirm a state: see snapshot rule 3.
+    /// The version `key` as its template's listing shows it, shared with every other read of
+    /// that template (snapshot rules 1 and 2): the listing of every major's latest minor, else
+    /// the listing of its major; `None` when both leave it out.
     pub async fn listed_version(
         &self,
         kind: TemplateKind,
         key: &VersionKey,
     ) -> Result<Option<Listed<TemplateVersionSummary>>, ProtonError> {
-        let VersionKey {
-            template_name,
-            major,
-            minor,
-        } = key;
-        let list = async {
-            // A template that is gone has no versions: each is then looked up on its own.
-            let versions = match self.list_versions(kind, template_name, Some(major)).await {
-                Err(ProtonError::NotFound { .. }) => Vec::new(),
-                listed => listed?,
+        // Every major's latest minor first, then, for an older minor, its major's listing.
+        for major in [None, Some(key.major.as_str())] {
+            let list = async {
+                // A template that is gone has no versions: each is then looked up on its own.
+                let versions = match self.list_versions(kind, &key.template_name, major).await {
+                    Err(ProtonError::NotFound { .. }) => Vec::new(),
+                    listed => listed?,
+                };
+                let arns: Vec<String> = versions.iter().map(|v| v.arn.clone()).collect();
+                let tags = self.tag_index.tags_of(&arns).await?;
+                Ok(Group::new(versions, |v| v.key().to_string(), tags))
             };
-            let arns: Vec<String> = versions.iter().map(|v| v.arn.clone()).collect();
-            let tags = self.tag_index.tags_of(&arns).await?;
-            Ok(Group::new(versions, |v| v.minor_version.clone(), tags))
-        };
-        let group = (kind, template_name.as_str(), major.as_str(), minor.as_str());
-        let member = self.snapshots.version(group, list).await?;
-        self.with_tags(member, |version| &version.arn).await
+            let member = self.snapshots.version((kind, key, major), list).await?;
+            if member.is_some() {
+                return self.with_tags(member, |version| &version.arn).await;
+            }
+        }
+        Ok(None)
     }
 
     /// The template `name` as the listing of its kind shows it (snapshot rules 1 and 2); `None`
