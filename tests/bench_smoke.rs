@@ -47,9 +47,12 @@ fn benchmark_suite_runs_end_to_end() {
         assert_eq!(c.apply.len(), config.apply_runs, "{cli}");
         assert_eq!(c.destroy.len(), config.apply_runs, "{cli}");
         assert_eq!(c.refresh.len(), config.refresh_runs, "{cli}");
+        // Shared reads (issue 25): some requests, at most 1.1 per refreshed version.
+        let versions = config.refresh_versions as u64;
         assert!(
-            c.refresh_requests >= config.refresh_versions as u64,
-            "{cli}"
+            c.refresh_requests > 0 && c.refresh_requests * 10 <= versions * 11,
+            "{cli}: {} requests to refresh {versions} versions",
+            c.refresh_requests
         );
     }
     assert_eq!(results.startup_ms.len(), config.startup_runs);
