@@ -196,16 +196,7 @@ async fn a_cheap_refresh_still_sees_every_change_made_outside(cli: Cli) {
 
 each_cli!(async an_import_reads_its_object_once);
 async fn an_import_reads_its_object_once(cli: Cli) {
-    let acc = Acc::with_options(
-        cli,
-        Options {
-            registration_delay: Some("0s"),
-            ..Options::default()
-        },
-    );
-    acc.endpoint.create_template(Environment, "web").await;
-    acc.endpoint
-        .write_bundle(Environment, "bundles", "web.tar.gz");
+    let acc = with_web(cli).await;
     acc.endpoint
         .create_version_outside(Environment, "web", None, "web.tar.gz", "")
         .await;
