@@ -331,13 +331,7 @@ async fn sts_api(
             return sts::assume_role_with_web_identity(&app.accounts, &params);
         }
         let (_, caller) = app.authenticate(
-            &SignableRequest {
-                method: method.as_str(),
-                path: uri.path(),
-                query: uri.query(),
-                headers,
-                body,
-            },
+            &SignableRequest::new(method, uri, headers, body),
             sts::SERVICE,
         )?;
         sts::handle_signed(&app.accounts, &caller, action, &params)
@@ -389,13 +383,7 @@ async fn tagging_process(
 ) -> Result<Value, TaggingError> {
     let (scope, caller) = app
         .authenticate(
-            &SignableRequest {
-                method: method.as_str(),
-                path: uri.path(),
-                query: uri.query(),
-                headers,
-                body,
-            },
+            &SignableRequest::new(method, uri, headers, body),
             tagging::SERVICE,
         )
         .map_err(ApiError::from)?;
@@ -624,13 +612,7 @@ async fn process(
     body: Bytes,
 ) -> Result<Value, ApiError> {
     let (scope, caller) = app.authenticate(
-        &SignableRequest {
-            method: method.as_str(),
-            path: uri.path(),
-            query: uri.query(),
-            headers,
-            body: &body,
-        },
+        &SignableRequest::new(method, uri, headers, &body),
         sigv4::SERVICE,
     )?;
     // awsJson1_0 dispatches on POST + content type + target; anything else names no operation.

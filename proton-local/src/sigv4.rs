@@ -54,6 +54,24 @@ pub struct SignableRequest<'a> {
     pub body: &'a [u8],
 }
 
+impl<'a> SignableRequest<'a> {
+    /// The request as it arrived: `method`, `uri`'s path and query, `headers` and `body`.
+    pub fn new(
+        method: &'a axum::http::Method,
+        uri: &'a axum::http::Uri,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> Self {
+        Self {
+            method: method.as_str(),
+            path: uri.path(),
+            query: uri.query(),
+            headers,
+            body,
+        }
+    }
+}
+
 /// Whether `X-Amz-Date` is held to the clock, and to which time.
 #[derive(Debug, Clone, Copy)]
 pub enum ClockCheck {
