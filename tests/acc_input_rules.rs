@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::net::TcpListener;

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
-mod support;
+use crate::support;
 
 use std::process::{Child, Command};
 

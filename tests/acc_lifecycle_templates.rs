@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
-mod support;
+use crate::support;
 
 use support::acc::Acc;
 use support::hcl::{self, CREATE_BEFORE_DESTROY, SHORT_DELETE};

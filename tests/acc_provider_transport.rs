@@ -6,7 +6,7 @@
 //! plan-time errors on their lines, before any call.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use support::acc::Acc;
 use support::proxy::{CountingProxy, TlsFront};

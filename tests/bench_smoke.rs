@@ -9,7 +9,7 @@
 
 #[path = "../benches/suite/mod.rs"]
 mod suite;
-mod support;
+use crate::support;
 
 use support::terraform::Cli;
 

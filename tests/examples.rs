@@ -8,7 +8,7 @@
 //! query` nor identity.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

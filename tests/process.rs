@@ -3,7 +3,7 @@
 //! refusal of other clients, Shutdown, SIGINT, and a clean stdout.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

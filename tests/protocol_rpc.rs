@@ -2,7 +2,7 @@
 //! tonic client over TCP against the real server, with a toy provider.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! logs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+use crate::support;
 
 use support::terraform::{Cli, Workdir};
 

@@ -14,6 +14,7 @@ pub mod plugin;
 pub mod proton_local;
 pub mod proxy;
 pub mod registry;
+#[macro_use]
 pub mod terraform;
 pub mod toy;
 pub mod toy_rpc;
