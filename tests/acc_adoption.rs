@@ -5,7 +5,6 @@
 //! create, refresh and import, and for states written by Terraform 1.0.3.
 //! Terraform 1.0.3 has none of this; its own import paths are covered by
 //! `acc_import_blocks` and `acc_templates`, unchanged.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

@@ -5,7 +5,6 @@
 //! that object. Under both real Terraform CLIs against proton-local, whose S3
 //! API the tests use to create buckets and read what was uploaded. Every
 //! test that applies ends with the endpoint holding none of its versions.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

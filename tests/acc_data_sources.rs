@@ -3,7 +3,6 @@
 //! configuration with the resources that create them. Every step applies and
 //! then requires an empty plan; every test ends with the endpoint holding
 //! nothing it created (checked through the API).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

@@ -5,7 +5,6 @@
 //! checking through the API that nothing is left, and version deletes get a
 //! short `timeouts.delete`, so a delete that waits instead of converging
 //! fails the test quickly instead of after five minutes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

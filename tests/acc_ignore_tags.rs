@@ -6,7 +6,6 @@
 //! refresh does not remove one either; a configured tag that is also ignored
 //! is set on create only, as terraform-provider-aws does; invalid settings
 //! are plan-time errors on their lines.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

@@ -4,7 +4,6 @@
 //! neither, so on it the same objects are adopted with `terraform import`
 //! (the only import it has) and the same end state is checked. Nothing is
 //! created or deleted in Proton by an adoption (checked through the API).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

@@ -3,7 +3,6 @@
 //! imports of ARNs from another account, region or partition, unreachable
 //! and stalled endpoints, plans of in-place updates, unknown `default_tags`,
 //! and the wording of a few diagnostics.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

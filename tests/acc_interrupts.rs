@@ -1,7 +1,6 @@
 //! Repeatable create: an apply interrupted while Proton registers a new
 //! version (Ctrl-C, Terraform killed, provider killed) is followed by an
 //! apply that converges, and Proton is left with no duplicate version.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

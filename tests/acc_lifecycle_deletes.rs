@@ -3,7 +3,6 @@
 //! what Terraform reports destroyed is gone from Proton, or the user is told
 //! in the same command; a version a state manages is never swept; a delete an
 //! earlier run deferred is done by the later run that lifts Proton's refusal.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

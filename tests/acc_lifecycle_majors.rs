@@ -4,7 +4,6 @@
 //! highest it ever made), so a literal major that does not exist yet is created only when it
 //! is the number Proton assigns next, by exactly one instance; no version is ever created and
 //! deleted again.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

@@ -4,7 +4,6 @@
 //! updates), while a plan that keeps it says, on `status`, that it cannot go
 //! back to DRAFT and the apply refuses without changing anything; and the
 //! state written after a failed registration says what Proton has.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

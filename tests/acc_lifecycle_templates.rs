@@ -6,7 +6,6 @@
 //! unless create_before_destroy says otherwise, and Proton's names are
 //! unique. Each scenario checks what Terraform prints, what Proton keeps, and
 //! that the documented recipe converges to an empty plan.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

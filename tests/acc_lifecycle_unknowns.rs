@@ -8,7 +8,6 @@
 //! plan: no "Provider produced inconsistent final plan", exit 0, a truthful
 //! state and an empty plan after. A create that does not set `status` plans
 //! `DRAFT`, which is what Proton registers.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

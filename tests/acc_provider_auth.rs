@@ -3,7 +3,6 @@
 //! `assume_role_with_web_identity` from a token file, and the account guards
 //! `allowed_account_ids` / `forbidden_account_ids`, which must refuse before any write, and a
 //! session whose token was forged, which proton-local refuses as AWS does.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

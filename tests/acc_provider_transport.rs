@@ -4,7 +4,6 @@
 //! `custom_ca_bundle` (and `AWS_CA_BUNDLE`) with proton-local behind a TLS
 //! front whose certificate a throwaway CA signed. Malformed settings are
 //! plan-time errors on their lines, before any call.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support;
 

@@ -6,7 +6,6 @@
 //! tags from the Resource Groups Tagging API, many objects per request
 //! (`proton::snapshot`); only an object whose listing disagrees with its
 //! state is read on its own. An import reads its object once.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

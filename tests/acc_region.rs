@@ -3,7 +3,6 @@
 //! each region's objects apart as Proton does: an object lives in the region it names (the
 //! provider's when it names none), a change of region replaces it, and imports (`ID@REGION`, an
 //! ARN, an identity) adopt the object of the region they name.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

@@ -2,7 +2,6 @@
 //! proton-local. Every step applies and then requires an empty plan; every
 //! test that applies ends with the endpoint holding none of the templates it
 //! created (checked through the API, not the state).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

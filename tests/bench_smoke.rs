@@ -1,11 +1,5 @@
 //! CI's smoke run of the benchmark suite (`benches/suite/`): every code path once, tiny sizes,
 //! checking exit codes and counts only. No timing thresholds.
-#![allow(
-    unreachable_pub,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
 
 #[path = "../benches/suite/mod.rs"]
 mod suite;

@@ -1,5 +1,4 @@
 //! The value model and the cty MessagePack/JSON codecs, through the crate's public API.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 

@@ -6,7 +6,6 @@
 //!   0.101), which carried RUSTSEC-2026-0258 (h2), RUSTSEC-2026-0098, -0099
 //!   and -0104 (rustls-webpki);
 //! - licenses that allow distributing the binary under MPL-2.0.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -6,7 +6,7 @@
 //! examples (list resources, adoption) and the docs' `import` blocks by
 //! identity run on Terraform 1.15.5 only: 1.0.3 has neither `terraform
 //! query` nor identity.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, deprecated)]
+#![allow(deprecated)]
 
 use crate::support;
 

@@ -2,7 +2,6 @@
 //! `fuzz/corpus/TARGET/` and `fuzz/regressions/TARGET/` (inputs that once
 //! crashed or are worth keeping) goes through the same check the cargo-fuzz
 //! target runs (`fuzz/src/checks.rs`). Long fuzzing runs: `scripts/fuzz.sh`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../fuzz/src/checks.rs"]
 mod checks;

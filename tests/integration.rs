@@ -3,6 +3,8 @@
 //! One binary rather than one per file: each binary compiled `support/` and linked the
 //! provider and its dependencies again. Run one file's tests with
 //! `cargo test --test integration acc_templates::`.
+//!
+//! Tests may unwrap, expect and panic: allowed here, for every module.
 #![allow(
     unreachable_pub,
     clippy::unwrap_used,

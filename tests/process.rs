@@ -1,7 +1,6 @@
 //! The built binary under the environment Terraform gives it: handshake,
 //! mutual TLS with a go-plugin-style P-521 CA client certificate, ALPN h2,
 //! refusal of other clients, Shutdown, SIGINT, and a clean stdout.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support;
 

@@ -3,7 +3,6 @@
 //! import by identity), list resources (`terraform query`) and
 //! GenerateResourceConfig, through a real tonic client against the real
 //! server with the toy provider.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support;
 

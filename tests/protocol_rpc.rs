@@ -1,6 +1,5 @@
 //! In-process gRPC tests of every RPC Terraform 1.0 calls, through a real
 //! tonic client over TCP against the real server, with a toy provider.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support;
 

@@ -5,7 +5,6 @@
 //! verifying the signature, and refusing a tampered release in Terraform's
 //! own words. Then `terraform providers mirror` and an offline `init` from
 //! that mirror.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support;
 

@@ -3,7 +3,6 @@
 //! endpoint, an endpoint restarted mid-apply, and two working directories
 //! creating minors of one major at the same time. Figures go to
 //! `docs/reliability.md`; run with `--nocapture` to see them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

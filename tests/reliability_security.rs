@@ -3,7 +3,6 @@
 //! and the provider schema Terraform receives marks every credential
 //! sensitive. (Mutual-TLS refusal: `tests/process.rs`; unsigned and wrongly
 //! signed requests: proton-local's own tests.)
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(deprecated)]
 
 use crate::support;

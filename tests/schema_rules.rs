@@ -1,6 +1,5 @@
 //! Every schema the provider sends obeys Terraform's own validity rules
 //! (configschema internal_validate) and our documentation conventions.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use terraform_provider_proton::plugin::proto::tfplugin6 as pb;
 use terraform_provider_proton::plugin::provider::Provider;

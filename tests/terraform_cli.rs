@@ -1,7 +1,6 @@
 //! The provider under both real Terraform CLIs: init, validate, plan, schema
 //! export without a warning, and provider logs parsed as structured provider
 //! logs.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::support;
 
