@@ -4,12 +4,13 @@
 //!
 //! Rules, which the code cites:
 //!
-//! 1. **Groups.** A template's listing without `majorVersion` (in Proton's words, its major
-//!    versions: the latest minor of each) is one group, so a template whose versions are all
+//! 1. **Groups.** A template's listing without `majorVersion` (Proton's "major versions"; we
+//!    read it as the latest minor of each) is one group, so a template whose versions are all
 //!    majors of their own is read with one listing; a version it leaves out is looked for in
 //!    the listing of its major (`majorVersion`, every minor), another group. The templates of
-//!    one kind (`ListTemplates`) are another. A group holds every member's summary and, when the region's tag index is
-//!    available, every member's tags (`tag_index`, one `GetResources` per 100 members).
+//!    one kind (`ListTemplates`) are another. A group holds every member's summary and, when
+//!    the region's tag index is available, every member's tags (`tag_index`, one
+//!    `GetResources` per 100 members).
 //! 2. **Single flight.** Concurrent reads of one group wait for one listing. A listing that
 //!    fails is not kept: each waiting read gets the error, and the next read lists again.
 //! 3. **Proton's listing is taken as is; the tag index only confirms.** A listing is
@@ -137,7 +138,8 @@ pub(crate) struct Snapshots {
 }
 
 impl Snapshots {
-    /// The version `minor` of the group `(kind, template, major)`, listed by `list`.
+    /// The version `version` in the group of its template and `major` (`None`: the listing
+    /// without `majorVersion`), listed by `list`.
     pub(crate) async fn version(
         &self,
         (kind, version, major): (TemplateKind, &VersionKey, Option<&str>),
